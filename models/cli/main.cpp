@@ -1,0 +1,177 @@
+// gmpsim command line. Exit codes: 0 completed; 3 the simulated program ended abnormally (deadlock,
+// starvation, thread exhaustion, out of memory, time limit; the summary is still written); 2 bad input
+// (one message naming the key, nothing written); 1 internal error.
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "models/output/output.h"
+#include "models/registry.h"
+#include "models/result.h"
+#include "models/scenario/errors.h"
+#include "models/scenario/scenario.h"
+#include "sim/check.h"
+
+namespace po = boost::program_options;
+using namespace gmpsim::models;
+
+namespace {
+
+constexpr int kExitOk = 0, kExitInternal = 1, kExitBadInput = 2, kExitAbnormal = 3;
+
+const char* kUsage =
+    "usage: gmpsim COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO     simulate a scenario and print a summary (--out DIR writes files)\n"
+    "  check SCENARIO   validate a scenario and print it fully resolved, without running it\n"
+    "  models           list the scheduler models\n"
+    "  params [MODEL]   list scenario parameters (those MODEL reads; all without MODEL)\n"
+    "\n"
+    "`gmpsim COMMAND --help` shows a command's options.\n";
+
+struct BadUsage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+po::options_description scenario_options() {
+  po::options_description d("scenario options");
+  d.add_options()("set", po::value<std::vector<std::string>>()->composing(),
+                  "override a key: --set path.to.key=value (value parsed as YAML; repeatable; list items by index)")(
+      "seed", po::value<std::uint64_t>(), "master seed (same as --set run.seed=N)");
+  return d;
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadUsage(e.what());
+  }
+  return vm;
+}
+
+std::vector<Override> overrides(const po::variables_map& vm) {
+  std::vector<Override> sets;
+  if (vm.count("set")) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) sets.push_back(parse_override(s));
+  }
+  if (vm.count("seed")) sets.push_back({"run.seed", std::to_string(vm["seed"].as<std::uint64_t>())});
+  return sets;
+}
+
+int cmd_run(const std::vector<std::string>& args, bool check_only) {
+  po::options_description opts(check_only ? "gmpsim check SCENARIO [options]" : "gmpsim run SCENARIO [options]");
+  opts.add_options()("help,h", "show this help")("scenario", po::value<std::string>(), "scenario YAML file");
+  opts.add(scenario_options());
+  if (!check_only) {
+    opts.add_options()("out", po::value<std::string>(), "write summary.json, latency.csv, timeseries.csv to DIR")(
+        "quiet,q", "print nothing on success (errors still go to stderr)");
+  }
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  const po::variables_map vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("scenario")) throw BadUsage("missing SCENARIO (a YAML file); see `gmpsim " + std::string(check_only ? "check" : "run") + " --help`");
+  const Scenario sc = load_scenario_file(vm["scenario"].as<std::string>(), overrides(vm));
+  if (check_only) {
+    std::cout << "ok: " << sc.source << " (model " << sc.runtime.model << " " << sc.runtime.version << ", "
+              << sc.workload.classes.size() << " goroutine classes)\n";
+    Json j = Json::object();
+    j["scenario"] = sc.resolved_json();
+    j["scenario_origin"] = sc.origin_json();
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  const RunResult r = find_model(sc.runtime.model)->create()->run(sc);
+  if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());
+  if (!vm.count("quiet")) print_report(r, std::cout);
+  if (r.outcome.abnormal()) {
+    std::cerr << "gmpsim: the simulated program ended abnormally: " << outcome_name(r.outcome.status) << ": "
+              << r.outcome.detail << "\n";
+    return kExitAbnormal;
+  }
+  return kExitOk;
+}
+
+int cmd_models(const std::vector<std::string>& args) {
+  po::options_description opts("gmpsim models");
+  opts.add_options()("help,h", "show this help");
+  if (parse(args, opts, {}).count("help")) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  for (const ModelInfo& m : model_registry()) {
+    std::cout << m.name << "  " << m.description << "\n    source: " << m.source << "\n    versions:";
+    for (const Profile& v : m.versions) std::cout << " " << v.name;
+    std::cout << " (default " << m.versions.back().name << ")\n";
+  }
+  return kExitOk;
+}
+
+int cmd_params(const std::vector<std::string>& args) {
+  po::options_description opts("gmpsim params [MODEL] [options]");
+  opts.add_options()("help,h", "show this help")("model", po::value<std::string>(), "model name")(
+      "markdown", "print the README's reference table instead");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  const po::variables_map vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (vm.count("markdown")) {
+    std::cout << params_markdown();
+    return kExitOk;
+  }
+  std::string model;
+  if (vm.count("model")) {
+    model = vm["model"].as<std::string>();
+    if (find_model(model) == nullptr) throw ScenarioError("MODEL", "unknown model \"" + model + "\"; `gmpsim models` lists them");
+  }
+  std::cout << params_text(model);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::cout << kUsage;
+      return args.empty() ? kExitBadInput : kExitOk;
+    }
+    if (args[0] == "--version") {
+      std::cout << "gmpsim " << gmpsim_version() << "\n";
+      return kExitOk;
+    }
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    if (cmd == "run") return cmd_run(args, false);
+    if (cmd == "check") return cmd_run(args, true);
+    if (cmd == "models") return cmd_models(args);
+    if (cmd == "params") return cmd_params(args);
+    throw BadUsage("unknown command \"" + cmd + "\"\n" + kUsage);
+  } catch (const BadUsage& e) {
+    std::cerr << "gmpsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const ScenarioError& e) {
+    std::cerr << "gmpsim: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const gmpsim::sim::InvariantError& e) {
+    std::cerr << "gmpsim: " << e.what() << "\n";
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "gmpsim: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,235 @@
+#include "models/fifo/fifo.h"
+
+#include <chrono>
+#include <memory>
+
+#include "models/run_stats.h"
+#include "models/workload/arrivals.h"
+#include "models/workload/goroutines.h"
+#include "sim/engine.h"
+#include "sim/ring.h"
+
+namespace gmpsim::models {
+namespace {
+
+enum Ev : std::uint32_t {
+  kArrival,       // arg = class: an open-loop arrival is due
+  kClientSubmit,  // arg = class, arg2 = client: a closed-loop client sends its next request
+  kComputeDone,   // arg = cpu: the running goroutine finished its compute step
+  kSample,        // a timeseries row
+  kWarmupEnd,     // statistics start here
+};
+
+class FifoRun {
+ public:
+  explicit FifoRun(const Scenario& sc)
+      : sc_(sc), wl_(sc.workload), gt_(wl_), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
+        cpus_(sc.machine.cpus.size()) {
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      const std::string& name = wl_.classes[c].name;
+      compute_rng_.push_back(streams_.stream("compute." + name));
+      think_rng_.push_back(streams_.stream("think." + name));
+      open_.emplace_back(wl_.classes[c].arrivals, streams_.stream("arrivals." + name));
+    }
+    for (std::size_t c = cpus_.size(); c-- > 0;) idle_.push_back(static_cast<std::uint32_t>(c));
+  }
+
+  RunResult run() {
+    engine_.enable_fingerprint(true);
+    start_arrivals();
+    engine_.schedule_at(std::min(sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
+    if (sc_.run.warmup > 0) engine_.schedule_at(sc_.run.warmup, sim::kBandObserve, kWarmupEnd);
+    const auto wall0 = std::chrono::steady_clock::now();
+    Outcome outcome = loop(wall0);
+    const sim::Time end = engine_.now() < sc_.run.duration && engine_.pending_events() == 0 ? engine_.now() : sc_.run.duration;
+    if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
+    RunResult r = stats_.finish(end, gt_, runq_.size(), busy_);
+    r.events = engine_.events_processed();
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    r.fingerprint = engine_.fingerprint();
+    r.outcome = outcome;
+    return r;
+  }
+
+  void dispatch(const sim::Event& ev) {
+    switch (ev.kind) {
+      case kArrival: {
+        const auto cls = static_cast<std::uint16_t>(ev.arg);
+        make_runnable(create(cls, ev.time));
+        schedule_arrival(cls, ev.time);
+        break;
+      }
+      case kClientSubmit:
+        make_runnable(create(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2));
+        break;
+      case kComputeDone:
+        run_on(ev.arg, cpus_[ev.arg].g);
+        break;
+      case kWarmupEnd:
+        stats_.warmup_end(ev.time, runq_.size(), busy_, gt_.live());
+        break;
+      case kSample:
+        stats_.sample(ev.time, runq_.size(), busy_);
+        if (engine_.pending_events() > 0 && ev.time < sc_.run.duration) {
+          engine_.schedule_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
+        }
+        break;
+    }
+  }
+
+  // advance() hooks.
+  void on_spawn(std::uint16_t cls, std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, engine_.now()));
+  }
+  void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
+
+ private:
+  struct Cpu {
+    std::uint32_t g = kNone32;  // running goroutine
+  };
+
+  void start_arrivals() {
+    using P = Arrivals::Process;
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      const Arrivals& a = wl_.classes[c].arrivals;
+      const auto cls = static_cast<std::uint16_t>(c);
+      switch (a.process) {
+        case P::kNone: break;
+        case P::kInitial:
+          for (std::int64_t i = 0; i < a.count; ++i) make_runnable(create(cls, 0));
+          break;
+        case P::kPoisson:
+        case P::kConstant:
+        case P::kOnOff: schedule_arrival(cls, 0); break;
+        case P::kClosed:
+          // Each client starts with a think period, so clients do not all submit at t = 0.
+          for (std::int64_t i = 0; i < a.clients; ++i) schedule_submit(cls, static_cast<std::uint32_t>(i), 0);
+          break;
+      }
+    }
+  }
+
+  void schedule_arrival(std::uint16_t cls, sim::Time prev) {
+    const sim::Time t = open_[cls].next(prev);
+    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kArrival, cls);
+  }
+  void schedule_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
+    const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
+    const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
+    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kClientSubmit, cls, client);
+  }
+
+  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
+    stats_.created(cls);
+    return gt_.create(cls, start, client);
+  }
+
+  void make_runnable(std::uint32_t g) {
+    gt_[g].ready_at = engine_.now();
+    stats_.live_changed(engine_.now(), gt_.live());
+    if (!idle_.empty()) {  // the queue is empty whenever a CPU is idle
+      const std::uint32_t c = idle_.back();
+      idle_.pop_back();
+      start(c, g);
+      return;
+    }
+    runq_.push_back(g);
+    stats_.runnable_changed(engine_.now(), runq_.size());
+  }
+
+  // CPU c picks goroutine g from the queue (or directly, when it was idle and the queue empty).
+  void start(std::size_t c, std::uint32_t g) {
+    cpus_[c].g = g;
+    ++busy_;
+    stats_.cpu_busy(c, engine_.now());
+    stats_.waited(gt_[g].cls, gt_[g].ready_at, engine_.now());
+    run_on(c, g);
+  }
+
+  // Advances the goroutine on CPU c until it computes (schedules the completion) or exits.
+  void run_on(std::size_t c, std::uint32_t g) {
+    sim::Time compute = 0;
+    const std::uint16_t cls = gt_[g].cls;
+    switch (advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this)) {
+      case StepKind::kCompute:
+        engine_.schedule_in(compute, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
+        return;
+      case StepKind::kExit:
+        exit_goroutine(g);
+        break;
+      case StepKind::kRunaway:
+        runaway_ = g;
+        engine_.stop();
+        return;
+    }
+    cpus_[c].g = kNone32;
+    --busy_;
+    stats_.cpu_idle(c, engine_.now());
+    if (runq_.empty()) {
+      idle_.push_back(static_cast<std::uint32_t>(c));
+      return;
+    }
+    const std::uint32_t next = runq_.pop_front();
+    stats_.runnable_changed(engine_.now(), runq_.size());
+    start(c, next);
+  }
+
+  void exit_goroutine(std::uint32_t g) {
+    const Goroutine& gr = gt_[g];
+    stats_.exited(gr.cls, gr.start, engine_.now());
+    const std::uint32_t client = gr.client;
+    const std::uint16_t cls = gr.cls;
+    gt_.destroy(g);
+    stats_.live_changed(engine_.now(), gt_.live());
+    if (client != kNone32) schedule_submit(cls, client, engine_.now());
+  }
+
+  Outcome loop(std::chrono::steady_clock::time_point wall0) {
+    constexpr std::uint64_t kChunk = 1 << 20;  // events between wall-clock checks
+    const std::uint64_t max_events = sc_.run.max_events;
+    auto dispatcher = [this](const sim::Event& ev) { dispatch(ev); };
+    while (true) {
+      std::uint64_t budget = kChunk;
+      if (max_events != 0) budget = std::min(budget, max_events - engine_.events_processed());
+      const sim::StopReason why = engine_.run(sc_.run.duration, dispatcher, budget);
+      if (why == sim::StopReason::kStopped) {
+        const Goroutine& g = gt_[runaway_];
+        return {OutcomeStatus::kStarved, "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[g.cls].name +
+                                             " ran 10000000 steps at t=" + std::to_string(sim::to_seconds(engine_.now())) +
+                                             " s without taking CPU time (a `repeat: forever` with no compute step?); nothing else could run"};
+      }
+      if (why != sim::StopReason::kEventLimit) return {};
+      if (max_events != 0 && engine_.events_processed() >= max_events) {
+        return {OutcomeStatus::kTimeLimit, "run.max_events (" + std::to_string(max_events) + ") reached at t=" +
+                                               std::to_string(sim::to_seconds(engine_.now())) + " s"};
+      }
+      if (sc_.run.wall_limit > 0 &&
+          std::chrono::steady_clock::now() - wall0 > std::chrono::nanoseconds(sc_.run.wall_limit)) {
+        return {OutcomeStatus::kTimeLimit, "run.wall_limit reached at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
+      }
+    }
+  }
+
+  const Scenario& sc_;
+  const Workload& wl_;
+  sim::Engine engine_;
+  GoroutineTable gt_;
+  sim::RngStreams streams_;
+  RunStats stats_;
+  std::vector<Cpu> cpus_;
+  sim::Ring<std::uint32_t> runq_;
+  std::vector<std::uint32_t> idle_;  // idle CPUs, lowest id on top
+  std::size_t busy_ = 0;
+  std::vector<sim::Rng> compute_rng_, think_rng_;
+  std::vector<OpenLoopArrivals> open_;
+  std::uint32_t runaway_ = kNone32;
+};
+
+}  // namespace
+
+RunResult FifoModel::run(const Scenario& scenario) {
+  auto r = std::make_unique<FifoRun>(scenario);
+  return r->run();
+}
+
+}  // namespace gmpsim::models

@@ -1,0 +1,188 @@
+#include "models/output/output.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "models/scenario/errors.h"
+#include "models/scenario/units.h"
+
+namespace gmpsim::models {
+namespace {
+
+double us(double ns) { return ns / 1000.0; }
+
+// Rounds to 4 significant decimals of a microsecond (0.1 ns): enough for any latency and stable in text.
+double round_us(double ns) { return std::round(ns * 10.0) / 10000.0; }
+
+Json latency_json(const LatencyResult& l) {
+  const sim::LogHistogram& h = l.latency;
+  Json j = Json::object();
+  j["count"] = h.count();
+  j["mean"] = round_us(h.mean());
+  j["p50"] = round_us(static_cast<double>(h.percentile(0.50)));
+  j["p90"] = round_us(static_cast<double>(h.percentile(0.90)));
+  j["p99"] = round_us(static_cast<double>(h.percentile(0.99)));
+  j["p999"] = round_us(static_cast<double>(h.percentile(0.999)));
+  j["max"] = round_us(static_cast<double>(h.max()));
+  const sim::ConfidenceInterval& ci = l.mean_ci;
+  Json cij = Json::object();
+  cij["level"] = ci.level;
+  cij["mean"] = us(ci.mean);
+  cij["half_width"] = std::isfinite(ci.half_width) ? Json(us(ci.half_width)) : Json(nullptr);
+  cij["batches"] = ci.batches;
+  cij["batch_size"] = ci.batch_size;
+  j["mean_ci"] = cij;
+  return j;
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << content;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+std::string gmpsim_version() {
+  std::string v = GMPSIM_VERSION;
+  const std::string rev = GMPSIM_GIT_REV;
+  if (!rev.empty()) v += "+" + rev;
+  return v;
+}
+
+const char* outcome_name(OutcomeStatus s) {
+  switch (s) {
+    case OutcomeStatus::kCompleted: return "completed";
+    case OutcomeStatus::kDeadlock: return "deadlock";
+    case OutcomeStatus::kStarved: return "starved";
+    case OutcomeStatus::kThreadExhaustion: return "thread_exhaustion";
+    case OutcomeStatus::kOutOfMemory: return "out_of_memory";
+    case OutcomeStatus::kTimeLimit: return "time_limit";
+  }
+  return "?";
+}
+
+Json summary_json(const RunResult& r) {
+  Json j = Json::object();
+  j["gmpsim_version"] = gmpsim_version();
+  j["model"] = r.model;
+  j["version"] = r.version;
+  j["seed"] = r.seed;
+  j["scenario"] = r.scenario;
+  j["scenario_origin"] = r.scenario_origin;
+  Json sim = Json::object();
+  sim["events"] = r.events;
+  sim["wall_s"] = r.wall_s;
+  sim["events_per_s"] = r.wall_s > 0 ? static_cast<double>(r.events) / r.wall_s : 0.0;
+  sim["simulated_ns"] = r.simulated_ns;
+  sim["window_ns"] = r.window_ns;
+  std::ostringstream fp;
+  fp << std::hex << std::setw(16) << std::setfill('0') << r.fingerprint;
+  sim["fingerprint"] = fp.str();
+  sim["memory_bytes"] = r.sim_memory_bytes;
+  j["sim"] = sim;
+  j["goroutines"] = {{"created", r.goroutines_created},
+                     {"completed", r.goroutines_completed},
+                     {"peak_live", r.goroutines_peak_live},
+                     {"mean_live", r.mean_live},
+                     {"mean_runnable", r.mean_runnable}};
+  j["throughput_per_s"] = r.throughput_per_s;
+  Json lat = Json::object(), wait = Json::object(), spans = Json::object(), per_class = Json::object();
+  for (const ClassResult& c : r.classes) {
+    lat[c.latency.name] = latency_json(c.latency);
+    wait[c.wait.name] = latency_json(c.wait);
+    per_class[c.latency.name] = {{"created", c.created}, {"completed", c.completed}};
+  }
+  for (const LatencyResult& s : r.spans) {
+    spans[s.name] = latency_json(s);
+    spans[s.name]["class"] = s.class_name;
+  }
+  j["latency_us"] = lat;
+  j["wait_us"] = wait;
+  j["span_latency_us"] = spans;
+  j["classes"] = per_class;
+  j["cpu"] = {{"utilization", r.cpu_utilization}, {"busy", r.cpu_busy}};
+  j["counters"] = r.model_counters;
+  j["outcome"] = {{"status", outcome_name(r.outcome.status)}, {"detail", r.outcome.detail}};
+  return j;
+}
+
+std::string latency_csv(const RunResult& r) {
+  std::ostringstream os;
+  os << "kind,name,class,low_ns,high_ns,count\n";
+  auto emit = [&](const char* kind, const LatencyResult& l) {
+    for (const auto& b : l.latency.buckets()) os << kind << ',' << l.name << ',' << l.class_name << ',' << b.low << ',' << b.high << ',' << b.count << '\n';
+  };
+  for (const ClassResult& c : r.classes) emit("latency", c.latency);
+  for (const ClassResult& c : r.classes) emit("wait", c.wait);
+  for (const LatencyResult& s : r.spans) emit("span", s);
+  return os.str();
+}
+
+std::string timeseries_csv(const RunResult& r) {
+  std::ostringstream os;
+  os << std::setprecision(10);
+  for (std::size_t c = 0; c < r.timeseries.columns.size(); ++c) os << (c ? "," : "") << r.timeseries.columns[c];
+  os << '\n';
+  for (std::size_t row = 0; row < r.timeseries.rows(); ++row) {
+    for (std::size_t c = 0; c < r.timeseries.columns.size(); ++c) os << (c ? "," : "") << r.timeseries.data[c][row];
+    os << '\n';
+  }
+  return os.str();
+}
+
+void write_outputs(const RunResult& r, const std::string& dir) {
+  namespace fs = std::filesystem;
+  // Build every file in memory first: nothing is written unless all of it could be produced.
+  const std::string summary = summary_json(r).dump(2) + "\n";
+  const std::string latency = latency_csv(r);
+  const std::string series = timeseries_csv(r);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw ScenarioError("--out", "cannot create directory \"" + dir + "\": " + ec.message());
+  write_file_atomically(fs::path(dir) / "latency.csv", latency);
+  write_file_atomically(fs::path(dir) / "timeseries.csv", series);
+  write_file_atomically(fs::path(dir) / "summary.json", summary);  // last: its presence means complete
+}
+
+void print_report(const RunResult& r, std::ostream& os) {
+  const auto flags = os.flags();
+  os << std::fixed;
+  os << "gmpsim " << gmpsim_version() << "  model " << r.model << " (" << r.version << ")  seed " << r.seed << "\n";
+  os << "simulated " << std::setprecision(3) << sim::to_seconds(r.simulated_ns) << " s (measured window "
+     << sim::to_seconds(r.window_ns) << " s) in " << r.wall_s << " s wall, " << r.events << " events ("
+     << std::setprecision(2) << (r.wall_s > 0 ? static_cast<double>(r.events) / r.wall_s / 1e6 : 0.0) << " M/s)\n";
+  os << "outcome: " << outcome_name(r.outcome.status) << (r.outcome.detail.empty() ? "" : " (" + r.outcome.detail + ")") << "\n";
+  os << "goroutines: created " << r.goroutines_created << ", completed in window " << r.goroutines_completed
+     << ", peak live " << r.goroutines_peak_live << ", mean live " << std::setprecision(2) << r.mean_live << "\n";
+  os << "throughput " << std::setprecision(1) << r.throughput_per_s << "/s, CPU utilization " << std::setprecision(1)
+     << 100 * r.cpu_utilization << " %\n\n";
+  os << std::left << std::setw(22) << "latency (us)" << std::right << std::setw(10) << "count" << std::setw(11) << "mean"
+     << std::setw(11) << "p50" << std::setw(11) << "p90" << std::setw(11) << "p99" << std::setw(11) << "p99.9"
+     << std::setw(11) << "max" << "\n";
+  auto row = [&](const std::string& label, const LatencyResult& l) {
+    const sim::LogHistogram& h = l.latency;
+    os << std::left << std::setw(22) << label << std::right << std::setw(10) << h.count() << std::setprecision(1)
+       << std::setw(11) << us(h.mean()) << std::setw(11) << us(static_cast<double>(h.percentile(0.5))) << std::setw(11)
+       << us(static_cast<double>(h.percentile(0.9))) << std::setw(11) << us(static_cast<double>(h.percentile(0.99)))
+       << std::setw(11) << us(static_cast<double>(h.percentile(0.999))) << std::setw(11) << us(static_cast<double>(h.max())) << "\n";
+  };
+  for (const ClassResult& c : r.classes) {
+    if (c.latency.latency.count() == 0 && c.created == 0) continue;
+    row(c.latency.name, c.latency);
+    row("  wait (runnable)", c.wait);
+  }
+  for (const LatencyResult& s : r.spans) row("span " + s.name, s);
+  os.flags(flags);
+}
+
+}  // namespace gmpsim::models

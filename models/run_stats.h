@@ -1,0 +1,60 @@
+// RunStats: the measurements every model takes, in one place so models report alike: latency and wait
+// histograms per class and span with batch-means confidence intervals, time-weighted queue lengths, CPU
+// busy time per CPU, and the timeseries. Observations count from the end of the warm-up: a goroutine's
+// latency is recorded if it started (arrived) at or after the warm-up, a wait if it became runnable then.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "models/result.h"
+#include "models/workload/goroutines.h"
+#include "sim/stats.h"
+
+namespace gmpsim::models {
+
+class RunStats {
+ public:
+  RunStats(const Scenario& sc, std::size_t ncpu);
+
+  void created(std::uint16_t cls) { ++classes_[cls].created; }
+  void exited(std::uint16_t cls, sim::Time start, sim::Time now);
+  void waited(std::uint16_t cls, sim::Time ready, sim::Time now);
+  void span_done(std::uint32_t span, sim::Time begin, sim::Time now);
+
+  void live_changed(sim::Time now, std::uint64_t live) { live_.set(now, static_cast<double>(live)); }
+  void runnable_changed(sim::Time now, std::size_t n) { runnable_.set(now, static_cast<double>(n)); }
+  void cpu_busy(std::size_t cpu, sim::Time now) { busy_since_[cpu] = now; }
+  void cpu_idle(std::size_t cpu, sim::Time now) {
+    busy_acc_[cpu] += now - busy_since_[cpu];
+    busy_since_[cpu] = -1;
+  }
+
+  void warmup_end(sim::Time now, std::size_t runnable, std::size_t running, std::uint64_t live);
+  void sample(sim::Time now, std::size_t runnable, std::size_t running);
+  RunResult finish(sim::Time end, const GoroutineTable& gt, std::size_t runnable, std::size_t running);
+
+ private:
+  struct PerClass {
+    sim::LogHistogram latency, wait;
+    sim::BatchMeans latency_bm, wait_bm;
+    std::uint64_t created = 0, completed = 0;
+  };
+  struct PerSpan {
+    sim::LogHistogram latency;
+    sim::BatchMeans bm;
+  };
+  sim::Time busy_total(std::size_t cpu, sim::Time now) const {
+    return busy_acc_[cpu] + (busy_since_[cpu] >= 0 ? now - busy_since_[cpu] : 0);
+  }
+
+  const Scenario& sc_;
+  sim::Time warmup_;
+  std::vector<PerClass> classes_;
+  std::vector<PerSpan> spans_;
+  sim::TimeWeighted live_, runnable_;
+  std::vector<sim::Time> busy_since_, busy_acc_, busy_at_warmup_, busy_at_sample_;
+  sim::Time last_sample_ = 0;
+  TimeSeries ts_;
+};
+
+}  // namespace gmpsim::models

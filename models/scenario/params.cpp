@@ -1,0 +1,219 @@
+#include "models/scenario/params.h"
+
+#include <sstream>
+
+#include "models/registry.h"
+
+namespace gmpsim::models {
+namespace {
+
+constexpr double kNs = 1;
+constexpr double kHour = 3600e9;
+
+// The table. Kernel values come from ../shared/docs/kernel-and-calibration.md §0 and §3 (measured on these
+// VMs); the Go model issue extends this table with the runtime's own constants.
+const ParamSpec kParams[] = {
+    // ---- scenario ----
+    {"description", ParamType::kString, "\"\"", "Free text shown in reports.", "-"},
+
+    // ---- machine ----
+    {"machine.cpus", ParamType::kCpuSet, "4",
+     "CPUs of the machine: a count (ids 0..n-1) or a list of CPU ids.", "chosen default: a small server",
+     "", "", 1, 4096},
+    {"machine.memory", ParamType::kBytes, "16GiB", "Physical memory of the machine.", "chosen default", "", "",
+     1, 1e18},
+    {"machine.numa.nodes", ParamType::kNumaNodes, "[]",
+     "NUMA nodes as lists of CPU ids, a partition of machine.cpus; [] means one node holding every CPU.",
+     "Linux default for a single-socket machine"},
+
+    // ---- runtime (the model) ----
+    {"runtime.model", ParamType::kEnum, "fifo", "Scheduler model to simulate (see `gmpsim models`).",
+     "models/registry.cpp", "", "@models"},
+    {"runtime.version", ParamType::kString, "\"\"",
+     "Version profile of the model (e.g. go1.19); empty selects the model's newest profile.",
+     "models/registry.cpp"},
+
+    // ---- kernel ----
+    {"kernel.profile", ParamType::kString, "host-vm",
+     "Kernel profile: a built-in name (host-vm, bare-metal) or the path of a profile YAML file.",
+     "kernel-and-calibration.md §0"},
+    {"kernel.hz", ParamType::kFrequency, "250Hz", "Scheduler tick rate (CONFIG_HZ).",
+     "kernel-and-calibration.md §3.1: Debian bookworm and the host use HZ=250", "-", "", 1, 10000},
+    {"kernel.timer_slack", ParamType::kDuration, "50us",
+     "Timer slack of threads: timed sleeps may fire up to this much late.",
+     "prctl(2) PR_SET_TIMERSLACK: init's default 50000 ns; host /proc/self/timerslack_ns", "-", "", 0, 1e9},
+    {"kernel.futex_wake", ParamType::kDuration, "2600ns",
+     "Latency from futex wake to the woken thread running (one way).",
+     "kernel-and-calibration.md §3.4: host futex ping-pong RTT p50 5.2us", "-", "", 0, 1e9},
+    {"kernel.thread_create", ParamType::kDuration, "23600ns", "Cost of creating an OS thread (clone).",
+     "kernel-and-calibration.md §0: host pthread_create+join p50 23.6us", "-", "", 0, 1e9},
+
+    // ---- run ----
+    {"run.duration", ParamType::kDuration, "10s",
+     "Simulated time to run; the run also ends earlier when no work remains.", "chosen default", "", "", 1,
+     1e6 * kHour},
+    {"run.warmup", ParamType::kDuration, "0s",
+     "Initial period excluded from statistics (must be shorter than run.duration).", "chosen default", "", "",
+     0, 1e6 * kHour},
+    {"run.seed", ParamType::kInt, "1", "Master seed of every random stream.", "-", "", "", 0, 9.2e18},
+    {"run.sample_interval", ParamType::kDuration, "10ms", "Interval of the rows of timeseries.csv.",
+     "chosen default", "", "", 1000 * kNs, 1e6 * kHour},
+    {"run.max_events", ParamType::kInt, "0",
+     "Stop with outcome time_limit after this many events (0 = no limit).", "-", "", "", 0, 9.2e18},
+    {"run.wall_limit", ParamType::kDuration, "0s",
+     "Stop with outcome time_limit after this much host (wall-clock) time; 0 = no limit. Not reproducible.",
+     "-", "", "", 0, 1e6 * kHour},
+    {"run.confidence", ParamType::kFloat, "0.99", "Level of the batch-means confidence intervals.", "-", "",
+     "", 0.5, 0.9999},
+
+    // ---- workload: goroutine classes ----
+    {"workload.classes.*.arrivals.process", ParamType::kEnum, "none",
+     "How goroutines of this class arrive: none (only spawned), initial (a population at t=0), poisson, "
+     "constant, onoff (bursty Poisson), closed (clients with think time).",
+     "-", "", "none|initial|poisson|constant|onoff|closed"},
+    {"workload.classes.*.arrivals.count", ParamType::kInt, "1", "Goroutines started at t=0.", "-", "", "", 0,
+     1e9, "process=initial"},
+    {"workload.classes.*.arrivals.rate", ParamType::kRate, "", "Arrival rate (during on periods for onoff).",
+     "-", "", "", 0, 1e12, "process=poisson|constant|onoff", true},
+    {"workload.classes.*.arrivals.on", ParamType::kDist, "", "Length of on periods (onoff).", "-", "", "", 0,
+     1e300, "process=onoff", true},
+    {"workload.classes.*.arrivals.off", ParamType::kDist, "", "Length of off periods (onoff).", "-", "", "",
+     0, 1e300, "process=onoff", true},
+    {"workload.classes.*.arrivals.clients", ParamType::kInt, "", "Number of closed-loop clients.", "-", "",
+     "", 1, 1e9, "process=closed", true},
+    {"workload.classes.*.arrivals.think", ParamType::kDist, "0s",
+     "Think time of a closed-loop client between a reply and its next request.", "-", "", "", 0, 1e300,
+     "process=closed"},
+    {"workload.classes.*.program", ParamType::kProgram, "[]",
+     "Steps each goroutine of the class runs, in order (see Workload language).", "-"},
+};
+
+const std::vector<Profile>& kernel_profile_list() {
+  static const std::vector<Profile> profiles = {
+      {"host-vm",
+       "Measured on the project's 2-vCPU Firecracker VMs (kernel-and-calibration.md §0); syscalls and faults "
+       "cost 10-20x bare metal there.",
+       {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "2600ns"},
+        {"kernel.thread_create", "23600ns"}}},
+      {"bare-metal",
+       "Literature values for a bare-metal x86-64 server (kernel-and-calibration.md §3.4, §3.7: futex "
+       "context switch ~1.2-1.5us pinned, thread creation ~10-20us; marked UNVERIFIED there).",
+       {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
+        {"kernel.thread_create", "15us"}}},
+  };
+  return profiles;
+}
+
+bool used_by_model(const ParamSpec& p, std::string_view model) {
+  if (model.empty() || p.used_by.empty()) return true;
+  std::string_view list = p.used_by;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    if (list.substr(0, comma) == model) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string used_by_text(const ParamSpec& p) {
+  if (p.used_by.empty()) return "all";
+  if (p.used_by == "-") return "none yet";
+  return std::string(p.used_by);
+}
+
+std::string choices_text(const ParamSpec& p) {
+  if (p.choices == "@models") {
+    std::string out;
+    for (const ModelInfo& m : model_registry()) out += (out.empty() ? "" : "|") + m.name;
+    return out;
+  }
+  return std::string(p.choices);
+}
+
+}  // namespace
+
+const char* param_type_name(ParamType t) {
+  switch (t) {
+    case ParamType::kInt: return "int";
+    case ParamType::kFloat: return "float";
+    case ParamType::kBool: return "bool";
+    case ParamType::kString: return "string";
+    case ParamType::kEnum: return "enum";
+    case ParamType::kDuration: return "duration";
+    case ParamType::kBytes: return "bytes";
+    case ParamType::kRate: return "rate";
+    case ParamType::kFrequency: return "frequency";
+    case ParamType::kCpuSet: return "cpus";
+    case ParamType::kNumaNodes: return "numa nodes";
+    case ParamType::kDist: return "distribution";
+    case ParamType::kProgram: return "program";
+  }
+  return "?";
+}
+
+std::span<const ParamSpec> param_table() { return kParams; }
+
+const ParamSpec* find_param(std::string_view key_pattern) {
+  for (const ParamSpec& p : kParams) {
+    if (p.key == key_pattern) return &p;
+  }
+  return nullptr;
+}
+
+std::string key_pattern(std::string_view key) {
+  constexpr std::string_view kClasses = "workload.classes.";
+  if (key.substr(0, kClasses.size()) != kClasses) return std::string(key);
+  std::string_view rest = key.substr(kClasses.size());
+  const auto dot = rest.find('.');
+  if (dot == std::string_view::npos) return std::string(kClasses) + "*";
+  return std::string(kClasses) + "*" + std::string(rest.substr(dot));
+}
+
+std::span<const Profile> kernel_profiles() { return kernel_profile_list(); }
+
+const Profile* find_kernel_profile(std::string_view name) {
+  for (const Profile& p : kernel_profile_list()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::string params_markdown() {
+  std::ostringstream os;
+  os << "| key | type | default | used by | description | source of default |\n";
+  os << "|---|---|---|---|---|---|\n";
+  for (const ParamSpec& p : kParams) {
+    std::string type = param_type_name(p.type);
+    if (p.type == ParamType::kEnum) type += ": " + choices_text(p);
+    std::string doc(p.doc);
+    if (!p.only_when.empty()) doc += " Only with " + std::string(p.only_when) + ".";
+    if (p.required) doc += " Required there.";
+    os << "| `" << p.key << "` | " << type << " | " << (p.default_text.empty() ? "—" : "`" + std::string(p.default_text) + "`")
+       << " | " << used_by_text(p) << " | " << doc << " | " << p.source << " |\n";
+  }
+  os << "\nKernel profiles (`kernel.profile`):\n\n";
+  for (const Profile& prof : kernel_profile_list()) {
+    os << "- `" << prof.name << "`: " << prof.doc << " Values:";
+    for (auto& [k, v] : prof.values) os << " `" << k << "=" << v << "`";
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string params_text(std::string_view model) {
+  std::ostringstream os;
+  for (const ParamSpec& p : kParams) {
+    if (!used_by_model(p, model)) continue;
+    os << p.key << "  (" << param_type_name(p.type);
+    if (p.type == ParamType::kEnum) os << ": " << choices_text(p);
+    os << ", default " << (p.default_text.empty() ? "none" : std::string(p.default_text)) << ")";
+    if (!model.empty() || !p.used_by.empty()) os << "  [used by: " << used_by_text(p) << "]";
+    os << "\n    " << p.doc;
+    if (!p.only_when.empty()) os << " Only with " << p.only_when << (p.required ? "; required there." : ".");
+    os << "\n    source: " << p.source << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace gmpsim::models

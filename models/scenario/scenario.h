@@ -1,0 +1,98 @@
+// Scenario: the one configuration type. The CLI, the Python bindings and validation all build a Scenario
+// with load_scenario() and hand it to a model; the model returns the one result type (RunResult).
+//
+// A scenario file has five sections: machine, runtime, kernel, run, workload (plus an optional
+// description). Every key is described by the parameter table (params.h); values resolve in layers
+// (default -> model version profile -> kernel profile -> scenario file -> --set) and each resolved value
+// remembers its layer. Bad input throws ScenarioError naming the key, before anything runs.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "models/scenario/errors.h"
+#include "models/scenario/params.h"
+#include "models/workload/program.h"
+#include "sim/time.h"
+
+namespace gmpsim::models {
+
+using Json = nlohmann::ordered_json;
+
+struct MachineConfig {
+  std::vector<int> cpus;                    // CPU ids
+  std::vector<std::vector<int>> numa_nodes; // partition of cpus; one node holding all when not given
+  std::int64_t memory_bytes = 0;
+};
+
+struct RuntimeConfig {
+  std::string model;
+  std::string version;
+};
+
+struct KernelConfig {
+  std::string profile;
+  double hz = 0;
+  sim::Time timer_slack = 0;
+  sim::Time futex_wake = 0;
+  sim::Time thread_create = 0;
+};
+
+struct RunConfig {
+  sim::Time duration = 0;
+  sim::Time warmup = 0;
+  sim::Time sample_interval = 0;
+  sim::Time wall_limit = 0;      // host time; 0 = none
+  std::uint64_t seed = 0;
+  std::uint64_t max_events = 0;  // 0 = none
+  double confidence = 0;
+};
+
+// One resolved key: the value as written (YAML) and the layer it came from.
+struct ResolvedValue {
+  std::string key;
+  ParamType type;
+  YAML::Node node;
+  std::string origin;  // default | version:<model>/<v> | kernel:<profile> | scenario | set
+
+  ResolvedValue(std::string k, ParamType t, YAML::Node n, std::string o)
+      : key(std::move(k)), type(t), node(n), origin(std::move(o)) {}
+  ResolvedValue(const ResolvedValue&) = default;
+  // Assigning a YAML::Node writes through to the node it refers to; forbid it so no one corrupts a value.
+  ResolvedValue& operator=(const ResolvedValue&) = delete;
+};
+
+struct Scenario {
+  std::string source;       // file path, or "<text>"
+  std::string description;
+  MachineConfig machine;
+  RuntimeConfig runtime;
+  KernelConfig kernel;
+  RunConfig run;
+  Workload workload;
+  std::vector<ResolvedValue> values;  // every resolved key, in table order
+
+  // The fully resolved scenario as nested JSON (loadable again as YAML), and key -> layer.
+  Json resolved_json() const;
+  Json origin_json() const;
+  const ResolvedValue* find(std::string_view key) const;
+};
+
+// One `--set key=value` override; the value is parsed as YAML, so a list is `[1, 2]`.
+struct Override {
+  std::string key;
+  std::string value;
+};
+Override parse_override(std::string_view text);
+
+Scenario load_scenario(const std::string& yaml_text, const std::string& source, const std::vector<Override>& sets = {});
+Scenario load_scenario_file(const std::string& path, const std::vector<Override>& sets = {});
+
+// YAML value -> JSON, guessing scalar types the way YAML 1.2's core schema would (ints, floats, bools).
+Json yaml_to_json(const YAML::Node& node);
+
+}  // namespace gmpsim::models
