@@ -1,0 +1,59 @@
+# gmpsim: `make run` sets up everything and runs the default example; `make test` runs the quick tier.
+# Each target installs only what is missing (Debian packages via .ci/install-deps.sh, Python packages
+# pinned in python/requirements-bench.txt into .venv), then configures and builds.
+SHELL := /bin/bash
+BUILD ?= build
+SAN_BUILD ?= build-san
+JOBS ?= $(shell nproc)
+VENV ?= .venv
+EXAMPLE ?= examples/default.yaml
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
+
+all: build
+
+deps:
+	@bash .ci/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(SAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGMPSIM_SANITIZE=ON -DGMPSIM_CHECKS=ON $(CMAKE_FLAGS)
+
+build-san: $(SAN_BUILD)/build.ninja
+	cmake --build $(SAN_BUILD) -j $(JOBS) --target gmpsim_tests gmpsim
+
+run: build
+	$(BUILD)/models/gmpsim run $(EXAMPLE)
+
+# Quick tier: Release tests, then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: test-quick test-san
+
+test-quick: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-san: build-san
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Long tier: larger samples and the checks too slow for every change.
+test-long: build
+	$(BUILD)/gmpsim_tests "[long]"
+
+$(VENV)/.installed: python/requirements-bench.txt | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r python/requirements-bench.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+bench: build venv
+	$(BUILD)/sim/gmpsim_bench_engine
+	$(BUILD)/models/gmpsim_bench_fifo --simpy "$(VENV)/bin/python validation/bench/simpy_mmc.py"
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,25 @@
+// Helpers shared by the model tests: run a scenario given as YAML text, with --set style overrides.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "models/registry.h"
+#include "models/result.h"
+#include "models/scenario/scenario.h"
+
+namespace gmpsim::models::testing {
+
+inline RunResult run_yaml(const std::string& yaml, const std::vector<Override>& sets = {}) {
+  const Scenario sc = load_scenario(yaml, "<text>", sets);
+  return find_model(sc.runtime.model)->create()->run(sc);
+}
+
+// True in sanitizer builds, where statistical tests use smaller samples.
+inline constexpr bool kSanitized =
+#if defined(GMPSIM_SANITIZED)
+    true;
+#else
+    false;
+#endif
+
+}  // namespace gmpsim::models::testing
