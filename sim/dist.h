@@ -39,7 +39,8 @@ class Dist {
   // Weights need not sum to 1; they are normalised. Components may themselves be any Dist.
   static Dist mixture(std::vector<Dist> components, std::vector<double> weights);
   // Points (value, cumulative probability), values non-decreasing, probabilities non-decreasing from
-  // a first point with p = 0 (added at the first value if missing) to a last with p = 1.
+  // a first point with p = 0 (added at the first value if missing) to a last with p = 1 (within 1e-9, so
+  // sums of decimal fractions are accepted). A jump in p at one value is a point mass there.
   static Dist empirical(std::vector<std::pair<double, double>> points);
 
   double sample(Rng& rng) const;

@@ -45,6 +45,7 @@ struct Event {
   std::uint64_t seq() const { return order & ((std::uint64_t{1} << 56) - 1); }
   EventId id() const { return EventId{seq(), slot}; }
 };
+static_assert(sizeof(Event) == 32, "the heap layout assumes 32-byte nodes: four siblings per two cache lines");
 
 namespace detail {
 

@@ -32,6 +32,7 @@ class Rng {
   // Uniform in (0, 1]: safe to take the logarithm of.
   double uniform_pos() { return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53; }
   // Uniform integer in [0, n), n > 0, without modulo bias (Lemire's multiply-shift with rejection).
+  // n == 0 fails GMPSIM_REQUIRE (throws InvariantError).
   std::uint64_t below(std::uint64_t n);
 
  private:

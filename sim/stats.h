@@ -100,7 +100,8 @@ class BatchMeans {
  public:
   static constexpr std::size_t kMaxBatches = 32;
   void add(double x);
-  ConfidenceInterval interval(double level) const;  // Student-t interval over the batch means
+  // Student-t interval over the batch means; level in (0, 1), else std::invalid_argument.
+  ConfidenceInterval interval(double level) const;
   std::uint64_t count() const { return n_; }
 
  private:
@@ -111,7 +112,9 @@ class BatchMeans {
   std::uint64_t n_ = 0;
 };
 
-// Quantile of Student's t distribution with `df` degrees of freedom (df >= 1), p in (0, 1).
+// Quantile of Student's t distribution with `df` degrees of freedom (df >= 1, not necessarily an
+// integer; +inf gives the normal quantile), p in (0, 1); otherwise std::invalid_argument. Relative error
+// below 1e-9.
 double student_t_quantile(double p, double df);
 
 }  // namespace gmpsim::sim

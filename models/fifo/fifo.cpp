@@ -41,7 +41,8 @@ class FifoRun {
     if (sc_.run.warmup > 0) engine_.schedule_at(sc_.run.warmup, sim::kBandObserve, kWarmupEnd);
     const auto wall0 = std::chrono::steady_clock::now();
     Outcome outcome = loop(wall0);
-    const sim::Time end = engine_.now() < sc_.run.duration && engine_.pending_events() == 0 ? engine_.now() : sc_.run.duration;
+    const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
+    const sim::Time end = drained ? last_activity_ : engine_.now();
     if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
     RunResult r = stats_.finish(end, gt_, runq_.size(), busy_);
     r.events = engine_.events_processed();
@@ -52,6 +53,7 @@ class FifoRun {
   }
 
   void dispatch(const sim::Event& ev) {
+    if (ev.kind < kSample) last_activity_ = ev.time;
     switch (ev.kind) {
       case kArrival: {
         const auto cls = static_cast<std::uint16_t>(ev.arg);
@@ -69,8 +71,11 @@ class FifoRun {
         stats_.warmup_end(ev.time, runq_.size(), busy_, gt_.live());
         break;
       case kSample:
+        // With nothing else pending no work remains: the run ended at the last activity, and
+        // finish() writes the final row there.
+        if (engine_.pending_events() == 0) break;
         stats_.sample(ev.time, runq_.size(), busy_);
-        if (engine_.pending_events() > 0 && ev.time < sc_.run.duration) {
+        if (ev.time < sc_.run.duration) {
           engine_.schedule_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
         }
         break;
@@ -191,7 +196,7 @@ class FifoRun {
     while (true) {
       std::uint64_t budget = kChunk;
       if (max_events != 0) budget = std::min(budget, max_events - engine_.events_processed());
-      const sim::StopReason why = engine_.run(sc_.run.duration, dispatcher, budget);
+      const sim::StopReason why = runaway_ != kNone32 ? sim::StopReason::kStopped : engine_.run(sc_.run.duration, dispatcher, budget);
       if (why == sim::StopReason::kStopped) {
         const Goroutine& g = gt_[runaway_];
         return {OutcomeStatus::kStarved, "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[g.cls].name +
@@ -222,7 +227,8 @@ class FifoRun {
   std::size_t busy_ = 0;
   std::vector<sim::Rng> compute_rng_, think_rng_;
   std::vector<OpenLoopArrivals> open_;
-  std::uint32_t runaway_ = kNone32;
+  std::uint32_t runaway_ = kNone32;  // goroutine that looped without taking time
+  sim::Time last_activity_ = 0;      // time of the last event that was not an observation
 };
 
 }  // namespace

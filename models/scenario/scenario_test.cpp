@@ -1,0 +1,212 @@
+// Scenario loading: layers and provenance, --set, and one test per kind of bad input. Every error must
+// name the key and say how to fix it.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "models/scenario/scenario.h"
+
+using namespace gmpsim::models;
+
+namespace {
+
+const char* kBase = R"(
+machine: {cpus: 2, memory: 8GiB}
+runtime: {model: fifo}
+workload:
+  classes:
+    request:
+      arrivals: {process: poisson, rate: 1000/s}
+      program:
+        - compute: {dist: exponential, mean: 100us}
+        - span:
+            name: tail
+            steps: [{compute: 10us}]
+    worker:
+      program: [{compute: 1ms}]
+run: {duration: 2s, seed: 3}
+)";
+
+// The message of the ScenarioError thrown by loading `yaml` with `sets`.
+std::string error_of(const std::string& yaml, const std::vector<Override>& sets = {}) {
+  try {
+    load_scenario(yaml, "<text>", sets);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kBase;
+  const auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a valid scenario resolves with defaults and records each value's layer", "[scenario]") {
+  const Scenario sc = load_scenario(kBase, "<text>");
+  CHECK(sc.machine.cpus == std::vector<int>{0, 1});
+  CHECK(sc.machine.numa_nodes == std::vector<std::vector<int>>{{0, 1}});
+  CHECK(sc.machine.memory_bytes == 8LL << 30);
+  CHECK(sc.run.duration == 2'000'000'000);
+  CHECK(sc.run.sample_interval == 10'000'000);
+  CHECK(sc.run.seed == 3);
+  CHECK(sc.runtime.version == "v1");
+  CHECK(sc.kernel.timer_slack == 50'000);
+  REQUIRE(sc.workload.classes.size() == 2);
+  CHECK(sc.workload.classes[0].name == "request");
+  CHECK(sc.workload.classes[1].arrivals.process == Arrivals::Process::kNone);
+  REQUIRE(sc.workload.spans.size() == 1);
+  CHECK(sc.workload.spans[0].name == "tail");
+
+  const Json origin = sc.origin_json();
+  CHECK(origin["machine.cpus"] == "scenario");
+  CHECK(origin["run.sample_interval"] == "default");
+  CHECK(origin["kernel.hz"] == "kernel:host-vm");
+  CHECK(origin["workload.classes.request.arrivals.rate"] == "scenario");
+
+  const Json resolved = sc.resolved_json();
+  CHECK(resolved["run"]["duration"] == "2s");
+  CHECK(resolved["run"]["sample_interval"] == "10ms");
+  CHECK(resolved["machine"]["cpus"] == 2);
+  CHECK(resolved["workload"]["classes"]["request"]["arrivals"]["rate"] == "1000/s");
+  CHECK(resolved.begin().key() == "description");  // table order, not resolution order
+}
+
+TEST_CASE("the resolved scenario loads again to the same scenario", "[scenario]") {
+  const Scenario a = load_scenario(kBase, "<text>");
+  const Scenario b = load_scenario(a.resolved_json().dump(), "<text>");
+  CHECK(a.resolved_json() == b.resolved_json());
+}
+
+TEST_CASE("--set overrides any key, parses YAML values and addresses list items", "[scenario]") {
+  const Scenario sc = load_scenario(kBase, "<text>",
+                                    {{"run.duration", "5s"},
+                                     {"machine.cpus", "[0, 2, 4]"},
+                                     {"workload.classes.request.program.0.compute", "80us"},
+                                     {"kernel.profile", "bare-metal"}});
+  CHECK(sc.run.duration == 5'000'000'000);
+  CHECK(sc.machine.cpus == std::vector<int>{0, 2, 4});
+  CHECK(sc.workload.classes[0].program.dists[0].mean() == Approx(80'000));
+  CHECK(sc.kernel.futex_wake == 1500);
+  const Json origin = sc.origin_json();
+  CHECK(origin["run.duration"] == "set");
+  CHECK(origin["workload.classes.request.program"] == "set");
+  CHECK(origin["kernel.futex_wake"] == "kernel:bare-metal");
+  CHECK(origin["run.seed"] == "scenario");
+}
+
+TEST_CASE("a kernel profile file is a layer between the model and the scenario", "[scenario]") {
+  const auto path = std::filesystem::temp_directory_path() / "gmpsim_kernel_profile_test.yaml";
+  std::ofstream(path) << "host: {cpu: test}\nkernel: {futex_wake: 9us, hz: 1000Hz}\n";
+  const Scenario sc = load_scenario(kBase, "<text>", {{"kernel.profile", path.string()}, {"kernel.hz", "100Hz"}});
+  CHECK(sc.kernel.futex_wake == 9000);
+  CHECK(sc.kernel.hz == 100);  // the scenario layer (here --set) wins over the profile
+  CHECK(sc.origin_json()["kernel.futex_wake"] == "kernel:" + path.string());
+  CHECK(sc.kernel.thread_create == 23600);  // not in the file: the default
+  std::ofstream(path) << "kernel: {futex_wak: 9us}\n";
+  CHECK_THAT(error_of(kBase, {{"kernel.profile", path.string()}}), Catch::Contains("unknown key `kernel.futex_wak`") &&
+                                                                     Catch::Contains("did you mean `kernel.futex_wake`"));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("bad input: unknown keys name the closest valid key", "[scenario][errors]") {
+  CHECK(error_of(with("run: {duration: 2s", "run: {duraton: 2s")) ==
+        "run.duraton: unknown key (did you mean `run.duration`?); `gmpsim params` lists every valid key");
+  CHECK_THAT(error_of(with("machine:", "machin:")), Catch::StartsWith("machin: unknown key (did you mean `machine`?)"));
+  CHECK_THAT(error_of(with("arrivals: {process", "arrival: {process")),
+             Catch::StartsWith("workload.classes.request.arrival: unknown key (did you mean `workload.classes.request.arrivals`?)"));
+  CHECK_THAT(error_of(kBase, {{"run.sead", "4"}}), Catch::StartsWith("run.sead: unknown key (did you mean `run.seed`?)"));
+}
+
+TEST_CASE("bad input: wrong types", "[scenario][errors]") {
+  CHECK_THAT(error_of(with("seed: 3", "seed: [3]")), Catch::StartsWith("run.seed: expected a single value"));
+  CHECK_THAT(error_of(with("seed: 3", "seed: three")), Catch::StartsWith("run.seed: expected a whole number"));
+  CHECK_THAT(error_of(with("machine: {cpus: 2, memory: 8GiB}", "machine: 4")), Catch::StartsWith("machine: expected a map"));
+  CHECK_THAT(error_of(kBase, {{"run.confidence", "high"}}), Catch::StartsWith("run.confidence: expected a number"));
+}
+
+TEST_CASE("bad input: wrong or missing units", "[scenario][errors]") {
+  CHECK(error_of(with("duration: 2s", "duration: 2")) ==
+        "run.duration: \"2\" has no unit; write a duration with a unit, e.g. 100us, 2ms or 1.5s");
+  CHECK_THAT(error_of(with("memory: 8GiB", "memory: 8ms")), Catch::StartsWith("machine.memory: unknown unit \"ms\""));
+  CHECK_THAT(error_of(with("rate: 1000/s", "rate: 1000")), Catch::StartsWith("workload.classes.request.arrivals.rate: \"1000\" has no unit"));
+  CHECK_THAT(error_of(with("mean: 100us", "mean: 100")), Catch::StartsWith("workload.classes.request.program.0.compute.mean: \"100\" has no unit"));
+}
+
+TEST_CASE("bad input: impossible values", "[scenario][errors]") {
+  CHECK_THAT(error_of(with("cpus: 2", "cpus: 0")), Catch::StartsWith("machine.cpus: value 0 is out of range"));
+  CHECK_THAT(error_of(with("cpus: 2", "cpus: [0, 1, 1]")), Catch::StartsWith("machine.cpus: a CPU id is listed twice"));
+  CHECK_THAT(error_of(kBase, {{"run.warmup", "3s"}}), Catch::StartsWith("run.warmup: must be shorter than run.duration (2s)"));
+  CHECK_THAT(error_of(kBase, {{"run.confidence", "1.5"}}), Catch::StartsWith("run.confidence: value 1.5 is out of range"));
+  CHECK_THAT(error_of(kBase, {{"machine.numa.nodes", "[[0], [0]]"}}), Catch::StartsWith("machine.numa.nodes: the nodes must partition"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.program.0.compute", "{dist: lognormal, median: 1ms, sigma: -1}"}}),
+             Catch::StartsWith("workload.classes.request.program.0.compute: lognormal: sigma"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.arrivals.process", "none"},
+                              {"workload.classes.request.arrivals.rate", "1/s"}}),
+             Catch::StartsWith("workload.classes.request.arrivals.rate: it is not used with process none"));
+}
+
+TEST_CASE("bad input: unknown choices suggest the closest", "[scenario][errors]") {
+  CHECK_THAT(error_of(kBase, {{"runtime.model", "fiffo"}}),
+             Catch::StartsWith("runtime.model: unknown value \"fiffo\" (did you mean `fifo`?)"));
+  CHECK_THAT(error_of(kBase, {{"runtime.version", "v2"}}), Catch::StartsWith("runtime.version: model fifo has no version \"v2\""));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.arrivals.process", "poison"}}),
+             Catch::Contains("did you mean `poisson`?"));
+  CHECK_THAT(error_of(kBase, {{"kernel.profile", "bare-metl"}}), Catch::StartsWith("kernel.profile: no built-in profile or file named"));
+}
+
+TEST_CASE("bad input: missing required keys", "[scenario][errors]") {
+  CHECK_THAT(error_of(with("{process: poisson, rate: 1000/s}", "{process: poisson}")),
+             Catch::StartsWith("workload.classes.request.arrivals.rate: missing"));
+  CHECK_THAT(error_of("run: {duration: 1s}\n"), Catch::StartsWith("workload.classes: define at least one goroutine class"));
+  CHECK_THAT(error_of(with("{process: poisson, rate: 1000/s}", "{process: none}")),
+             Catch::StartsWith("workload.classes: no class has arrivals"));
+}
+
+TEST_CASE("bad input: program steps", "[scenario][errors]") {
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{compute: 1ms, spawn: request}]"}}),
+             Catch::StartsWith("workload.classes.worker.program.0: a step is a map with exactly one key"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{compte: 1ms}]"}}),
+             Catch::StartsWith("workload.classes.worker.program.0.compte: unknown step (did you mean `compute`?)"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{spawn: reqest}]"}}),
+             Catch::StartsWith("workload.classes.worker.program.0.spawn: no goroutine class named `reqest` (did you mean `request`?)"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{repeat: {count: -2, steps: []}}]"}}),
+             Catch::StartsWith("workload.classes.worker.program.0.repeat.count: must be >= 0 or `forever`"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{compute: {dist: weibull, mean: 1ms}}]"}}),
+             Catch::StartsWith("workload.classes.worker.program.0.compute.dist: unknown distribution `weibull`"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{compute: {dist: exponential, mean: 1ms, median: 2ms}}]"}}),
+             Catch::StartsWith("workload.classes.worker.program.0.compute.median: unknown key"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.worker.program", "[{span: {name: tail, steps: []}}]"}}),
+             Catch::Contains("span `tail` is defined twice"));
+}
+
+TEST_CASE("bad input: malformed YAML and --set", "[scenario][errors]") {
+  CHECK_THAT(error_of("run: {duration: 1s\nmachine: [\n"), Catch::StartsWith("<text>:") && Catch::Contains("YAML syntax error"));
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.program.5.compute", "1ms"}}),
+             Catch::Contains("addresses a list of 2 items; use an index from 0 to 1"));
+  CHECK_THAT(error_of(kBase, {{"run.duration.value", "1s"}}), Catch::Contains("holds a single value, not a map"));
+  CHECK_THROWS_AS(parse_override("novalue"), ScenarioError);
+  CHECK(parse_override("a.b=[1, 2]").value == "[1, 2]");
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.program.0.compute", ""}}), Catch::Contains("needs a value"));
+}
+
+TEST_CASE("distribution forms in scenarios", "[scenario]") {
+  auto dist_of = [](const std::string& text) {
+    const Scenario sc = load_scenario(kBase, "<text>", {{"workload.classes.worker.program", "[{compute: " + text + "}]"}});
+    return sc.workload.classes[1].program.dists[0];
+  };
+  CHECK(dist_of("250us").mean() == Approx(250'000));
+  CHECK(dist_of("{dist: exponential, mean: 1ms}").mean() == Approx(1e6));
+  CHECK(dist_of("{dist: uniform, low: 10us, high: 30us}").mean() == Approx(20'000));
+  CHECK(dist_of("{dist: lognormal, mean: 1ms, cv: 2}").mean() == Approx(1e6));
+  CHECK(dist_of("{dist: erlang, k: 4, mean: 1ms}").variance() == Approx(1e12 / 4));
+  CHECK(dist_of("{dist: gamma, shape: 2, scale: 5us}").mean() == Approx(10'000));
+  CHECK(dist_of("{dist: pareto, scale: 10us, alpha: 2}").mean() == Approx(20'000));
+  CHECK(dist_of("{dist: mixture, of: [{weight: 3, dist: 10us}, {weight: 1, dist: exponential, mean: 50us}]}").mean() ==
+        Approx(0.75 * 10'000 + 0.25 * 50'000));
+  CHECK(dist_of("{dist: empirical, points: [[0us, 0], [10us, 0.5], [30us, 1]]}").mean() == Approx(0.5 * 5000 + 0.5 * 20'000));
+}
