@@ -13,7 +13,10 @@
 // Cancellation: every pending event owns a slot in a slot table that records the sequence number of the
 // event bound to it. cancel() clears the slot's binding in O(1); the node stays in the heap and is dropped
 // when it reaches the top (lazy deletion). A stale EventId (fired or already cancelled) is recognised
-// exactly, because its sequence number no longer matches the slot's.
+// exactly, because its sequence number no longer matches the slot's. The slot itself is freed at once
+// (free slots are reused LIFO, so they stay cache-hot). Should cancelled nodes come to outnumber live ones
+// (a long timeout re-armed at every event never reaches the top), the heap is rebuilt without them,
+// which keeps cancel O(1) amortised and the heap's size proportional to the live events.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -42,7 +42,9 @@ class FifoRun {
     const auto wall0 = std::chrono::steady_clock::now();
     Outcome outcome = loop(wall0);
     const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
-    const sim::Time end = drained ? last_activity_ : engine_.now();
+    // A run whose arrivals continue past its duration lasts the full duration even when the queue
+    // drains a little earlier; only finite work (populations, spawn trees) ends a run early.
+    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_cut_ ? last_activity_ : sc_.run.duration;
     if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
     RunResult r = stats_.finish(end, gt_, runq_.size(), busy_);
     r.events = engine_.events_processed();
@@ -117,11 +119,13 @@ class FifoRun {
   void schedule_arrival(std::uint16_t cls, sim::Time prev) {
     const sim::Time t = open_[cls].next(prev);
     if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kArrival, cls);
+    else arrivals_cut_ = true;
   }
   void schedule_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
     const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
     const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
     if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kClientSubmit, cls, client);
+    else arrivals_cut_ = true;
   }
 
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
@@ -229,6 +233,7 @@ class FifoRun {
   std::vector<OpenLoopArrivals> open_;
   std::uint32_t runaway_ = kNone32;  // goroutine that looped without taking time
   sim::Time last_activity_ = 0;      // time of the last event that was not an observation
+  bool arrivals_cut_ = false;        // an arrival fell after run.duration and was not scheduled
 };
 
 }  // namespace

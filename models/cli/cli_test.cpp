@@ -1,0 +1,155 @@
+// The CLI as users run it: exit codes, files written (or not), help and listings. Runs the real binary.
+#include <catch2/catch.hpp>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+  int status;
+  std::string text;  // stdout and stderr together
+};
+
+Output gmpsim(const std::string& args) {
+  const std::string cmd = std::string(GMPSIM_CLI_PATH) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), p.get())) out += buf.data();
+  const int raw = pclose(p.release());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("gmpsim_cli_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+fs::path write_scenario(const std::string& name, const std::string& yaml) {
+  const fs::path p = fs::temp_directory_path() / ("gmpsim_cli_test_" + name + "_" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(p) << yaml;
+  return p;
+}
+
+const char* kGood = R"(
+machine: {cpus: 2}
+workload: {classes: {r: {arrivals: {process: poisson, rate: 1000/s}, program: [{compute: {dist: exponential, mean: 1ms}}]}}}
+run: {duration: 2s, sample_interval: 100ms}
+)";
+
+}  // namespace
+
+TEST_CASE("cli: run writes summary, latency and timeseries files and exits 0", "[cli]") {
+  const fs::path dir = temp_dir("run");
+  const fs::path sc = write_scenario("good", kGood);
+  const Output o = gmpsim("run " + sc.string() + " --out " + dir.string() + " --seed 5");
+  INFO(o.text);
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.text, Catch::Contains("outcome: completed") && Catch::Contains("latency (us)"));
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
+  for (const char* key : {"gmpsim_version", "model", "seed", "scenario", "scenario_origin", "sim", "goroutines",
+                          "throughput_per_s", "latency_us", "cpu", "outcome"}) {
+    CHECK(summary.contains(key));
+  }
+  CHECK(summary["seed"] == 5);
+  CHECK(summary["scenario_origin"]["run.seed"] == "set");
+  CHECK(summary["outcome"]["status"] == "completed");
+  for (const char* key : {"events", "wall_s", "events_per_s", "simulated_ns"}) CHECK(summary["sim"].contains(key));
+  for (const char* key : {"count", "mean", "p50", "p90", "p99", "p999", "max"}) CHECK(summary["latency_us"]["r"].contains(key));
+  std::string header;
+  std::getline(std::ifstream(dir / "timeseries.csv"), header);
+  CHECK(header == "t_s,runnable,running,live,cpu0_busy,cpu1_busy");
+  std::getline(std::ifstream(dir / "latency.csv"), header);
+  CHECK(header == "kind,name,class,low_ns,high_ns,count");
+  CHECK_FALSE(fs::exists(dir / "summary.json.tmp"));
+  fs::remove_all(dir);
+  fs::remove(sc);
+}
+
+TEST_CASE("cli: --quiet prints nothing on success", "[cli]") {
+  const fs::path sc = write_scenario("quiet", kGood);
+  const Output o = gmpsim("run " + sc.string() + " --quiet");
+  CHECK(o.status == 0);
+  CHECK(o.text.empty());
+  fs::remove(sc);
+}
+
+TEST_CASE("cli: bad input exits 2 with one message and writes nothing", "[cli]") {
+  const fs::path dir = temp_dir("bad");
+  const fs::path sc = write_scenario("bad", kGood);
+  const Output o = gmpsim("run " + sc.string() + " --out " + dir.string() + " --set run.duraton=1s");
+  CHECK(o.status == 2);
+  CHECK(o.text == "gmpsim: error: run.duraton: unknown key (did you mean `run.duration`?); `gmpsim params` lists every valid key\n");
+  CHECK_FALSE(fs::exists(dir));
+  CHECK(gmpsim("run /nonexistent.yaml").status == 2);
+  CHECK(gmpsim("run").status == 2);
+  CHECK(gmpsim("frobnicate").status == 2);
+  CHECK(gmpsim("run " + sc.string() + " --bogus-flag").status == 2);
+  CHECK(gmpsim("check " + sc.string() + " --set machine.cpus=-1").status == 2);
+  fs::remove(sc);
+}
+
+TEST_CASE("cli: an abnormal end exits 3 and still writes the summary", "[cli]") {
+  const fs::path dir = temp_dir("abnormal");
+  const fs::path sc = write_scenario("abnormal", kGood);
+  const Output o = gmpsim("run " + sc.string() + " --out " + dir.string() + " --set run.max_events=100");
+  CHECK(o.status == 3);
+  CHECK_THAT(o.text, Catch::Contains("time_limit"));
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
+  CHECK(summary["outcome"]["status"] == "time_limit");
+  fs::remove_all(dir);
+  fs::remove(sc);
+}
+
+TEST_CASE("cli: check, models, params and help", "[cli]") {
+  const fs::path sc = write_scenario("check", kGood);
+  const Output check = gmpsim("check " + sc.string());
+  CHECK(check.status == 0);
+  CHECK_THAT(check.text, Catch::Contains("\"scenario_origin\"") && Catch::Contains("\"run.duration\": \"scenario\""));
+  fs::remove(sc);
+  const Output models = gmpsim("models");
+  CHECK(models.status == 0);
+  CHECK_THAT(models.text, Catch::StartsWith("fifo  "));
+  const Output params = gmpsim("params fifo");
+  CHECK(params.status == 0);
+  CHECK_THAT(params.text, Catch::Contains("run.duration  (duration, default 10s)"));
+  CHECK_THAT(params.text, !Catch::Contains("kernel.hz"));  // fifo reads no kernel parameter
+  CHECK(gmpsim("params nosuchmodel").status == 2);
+  CHECK(gmpsim("--help").status == 0);
+  const Output run_help = gmpsim("run --help");
+  CHECK(run_help.status == 0);
+  CHECK_THAT(run_help.text, Catch::Contains("--set") && Catch::Contains("--out") && Catch::Contains("--seed"));
+}
+
+TEST_CASE("README's parameter reference is the one the table generates", "[cli][docs]") {
+  std::ifstream in(std::string(GMPSIM_SOURCE_DIR) + "/README.md");
+  REQUIRE(in);
+  std::stringstream readme;
+  readme << in.rdbuf();
+  const Output md = gmpsim("params --markdown");
+  REQUIRE(md.status == 0);
+  INFO("regenerate the section between the gmpsim-params markers with `build/models/gmpsim params --markdown`");
+  CHECK_THAT(readme.str(), Catch::Contains("<!-- gmpsim-params:begin -->\n" + md.text + "<!-- gmpsim-params:end -->"));
+}
+
+TEST_CASE("every example scenario runs", "[cli][examples]") {
+  for (const auto& entry : fs::directory_iterator(std::string(GMPSIM_SOURCE_DIR) + "/examples")) {
+    if (entry.path().extension() != ".yaml") continue;
+    DYNAMIC_SECTION(entry.path().filename().string()) {
+      const Output o = gmpsim("run " + entry.path().string() + " --quiet");
+      INFO(o.text);
+      CHECK(o.status == 0);
+    }
+  }
+}
