@@ -10,18 +10,24 @@
 #include <vector>
 
 #include "models/scenario/params.h"
+#include "sim/trace.h"
 
 namespace gmpsim::models {
 
 struct Scenario;
 struct RunResult;
 
+// What a front end attaches to a run besides the scenario.
+struct RunOptions {
+  std::vector<sim::TraceObserver*> observers;  // receive the model's trace records (see trace_events.h)
+};
+
 class Model {
  public:
   virtual ~Model() = default;
   // Runs the scenario to its end and returns the results. Throws ScenarioError for input the model
   // cannot accept (detected before the run starts).
-  virtual RunResult run(const Scenario& scenario) = 0;
+  virtual RunResult run(const Scenario& scenario, const RunOptions& options = {}) = 0;
 };
 
 struct ModelInfo {

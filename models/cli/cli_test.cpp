@@ -73,6 +73,14 @@ TEST_CASE("cli: run writes summary, latency and timeseries files and exits 0", "
   std::getline(std::ifstream(dir / "latency.csv"), header);
   CHECK(header == "kind,name,class,low_ns,high_ns,count");
   CHECK_FALSE(fs::exists(dir / "summary.json.tmp"));
+  const Output traced = gmpsim("run " + sc.string() + " --quiet --trace " + (dir / "trace.csv").string());
+  CHECK(traced.status == 0);
+  std::ifstream trace(dir / "trace.csv");
+  std::string line;
+  std::getline(trace, header);
+  CHECK(header == "t_ns,event,g,class,cpu");
+  std::getline(trace, line);
+  CHECK_THAT(line, Catch::Matches("[0-9]+,GoCreate,0,r,"));
   fs::remove_all(dir);
   fs::remove(sc);
 }

@@ -3,6 +3,8 @@
 // (one message naming the key, nothing written); 1 internal error.
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -71,6 +73,7 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
   opts.add(scenario_options());
   if (!check_only) {
     opts.add_options()("out", po::value<std::string>(), "write summary.json, latency.csv, timeseries.csv to DIR")(
+        "trace", po::value<std::string>(), "write every trace record (GoCreate, GoStart, GoEnd) to FILE as CSV")(
         "quiet,q", "print nothing on success (errors still go to stderr)");
   }
   po::positional_options_description pos;
@@ -91,7 +94,17 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  const RunResult r = find_model(sc.runtime.model)->create()->run(sc);
+  RunOptions options;
+  std::ofstream trace_file;
+  std::unique_ptr<CsvTraceWriter> trace;
+  if (vm.count("trace")) {
+    const std::string path = vm["trace"].as<std::string>();
+    trace_file.open(path, std::ios::trunc);
+    if (!trace_file) throw ScenarioError("--trace", "cannot write \"" + path + "\"");
+    trace = std::make_unique<CsvTraceWriter>(trace_file, sc);
+    options.observers.push_back(trace.get());
+  }
+  const RunResult r = find_model(sc.runtime.model)->create()->run(sc, options);
   if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());
   if (!vm.count("quiet")) print_report(r, std::cout);
   if (r.outcome.abnormal()) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "models/run_stats.h"
+#include "models/trace_events.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
 #include "sim/engine.h"
@@ -34,7 +35,8 @@ class FifoRun {
     for (std::size_t c = cpus_.size(); c-- > 0;) idle_.push_back(static_cast<std::uint32_t>(c));
   }
 
-  RunResult run() {
+  RunResult run(const RunOptions& options) {
+    for (sim::TraceObserver* o : options.observers) engine_.tracer().attach(o);
     engine_.enable_fingerprint(true);
     start_arrivals();
     engine_.schedule_at(std::min(sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
@@ -130,7 +132,9 @@ class FifoRun {
 
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
     stats_.created(cls);
-    return gt_.create(cls, start, client);
+    const std::uint32_t g = gt_.create(cls, start, client);
+    engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
+    return g;
   }
 
   void make_runnable(std::uint32_t g) {
@@ -150,6 +154,7 @@ class FifoRun {
   void start(std::size_t c, std::uint32_t g) {
     cpus_[c].g = g;
     ++busy_;
+    engine_.tracer().emit({engine_.now(), kTraceGoStart, g, gt_[g].cls, static_cast<std::uint32_t>(c)});
     stats_.cpu_busy(c, engine_.now());
     stats_.waited(gt_[g].cls, gt_[g].ready_at, engine_.now());
     run_on(c, g);
@@ -188,6 +193,7 @@ class FifoRun {
     stats_.exited(gr.cls, gr.start, engine_.now());
     const std::uint32_t client = gr.client;
     const std::uint16_t cls = gr.cls;
+    engine_.tracer().emit({engine_.now(), kTraceGoEnd, g, cls, 0});
     gt_.destroy(g);
     stats_.live_changed(engine_.now(), gt_.live());
     if (client != kNone32) schedule_submit(cls, client, engine_.now());
@@ -238,9 +244,9 @@ class FifoRun {
 
 }  // namespace
 
-RunResult FifoModel::run(const Scenario& scenario) {
+RunResult FifoModel::run(const Scenario& scenario, const RunOptions& options) {
   auto r = std::make_unique<FifoRun>(scenario);
-  return r->run();
+  return r->run(options);
 }
 
 }  // namespace gmpsim::models

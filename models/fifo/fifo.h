@@ -13,7 +13,7 @@ namespace gmpsim::models {
 
 class FifoModel final : public Model {
  public:
-  RunResult run(const Scenario& scenario) override;
+  RunResult run(const Scenario& scenario, const RunOptions& options = {}) override;
 };
 
 }  // namespace gmpsim::models

@@ -5,7 +5,9 @@
 #include <sstream>
 
 #include "models/output/output.h"
+#include "models/fifo/fifo.h"
 #include "models/testing/run_helpers.h"
+#include "models/trace_events.h"
 
 using namespace gmpsim;
 using namespace gmpsim::models;
@@ -148,4 +150,25 @@ TEST_CASE("fifo: golden event-stream fingerprints", "[fifo][golden]") {
       "{program: [{repeat: {count: 2, steps: [{compute: {dist: uniform, low: 100us, high: 900us}}]}}]}"));
   CHECK(spawn.events == 16944);
   CHECK(hex(spawn.fingerprint) == "ebe372c8863b1095");
+}
+
+namespace {
+struct CountingObserver final : sim::TraceObserver {
+  std::uint64_t counts[4] = {0, 0, 0, 0};
+  void on_trace(const sim::TraceRecord& r) override { ++counts[r.kind]; }
+};
+}  // namespace
+
+TEST_CASE("fifo: trace observers see every goroutine event and change nothing", "[fifo][trace]") {
+  const Scenario sc = load_scenario(kMm2, "<text>");
+  CountingObserver counting;
+  sim::FingerprintObserver fp1, fp2;
+  const RunResult traced = FifoModel().run(sc, RunOptions{{&counting, &fp1}});
+  const RunResult plain = FifoModel().run(sc);
+  CHECK(traced.fingerprint == plain.fingerprint);
+  CHECK(counting.counts[kTraceGoCreate] == traced.goroutines_created);
+  CHECK(counting.counts[kTraceGoStart] == traced.goroutines_created);  // no preemption: each starts once
+  CHECK(counting.counts[kTraceGoEnd] >= traced.goroutines_completed);
+  FifoModel().run(sc, RunOptions{{&fp2}});
+  CHECK(fp1.value() == fp2.value());
 }

@@ -9,6 +9,7 @@
 
 #include "models/scenario/errors.h"
 #include "models/scenario/units.h"
+#include "models/trace_events.h"
 
 namespace gmpsim::models {
 namespace {
@@ -183,6 +184,30 @@ void print_report(const RunResult& r, std::ostream& os) {
   }
   for (const LatencyResult& s : r.spans) row("span " + s.name, s);
   os.flags(flags);
+}
+
+}  // namespace gmpsim::models
+
+namespace gmpsim::models {
+
+const char* trace_kind_name(std::uint32_t kind) {
+  switch (kind) {
+    case kTraceGoCreate: return "GoCreate";
+    case kTraceGoStart: return "GoStart";
+    case kTraceGoEnd: return "GoEnd";
+  }
+  return "?";
+}
+
+CsvTraceWriter::CsvTraceWriter(std::ostream& out, const Scenario& sc) : out_(out), cpu_ids_(sc.machine.cpus) {
+  for (const GoroutineClass& c : sc.workload.classes) class_names_.push_back(c.name);
+  out_ << "t_ns,event,g,class,cpu\n";
+}
+
+void CsvTraceWriter::on_trace(const sim::TraceRecord& r) {
+  out_ << r.time << ',' << trace_kind_name(r.kind) << ',' << r.a << ',' << class_names_[r.b] << ',';
+  if (r.kind == kTraceGoStart) out_ << cpu_ids_[r.c];
+  out_ << '\n';
 }
 
 }  // namespace gmpsim::models

@@ -18,3 +18,25 @@ void write_outputs(const RunResult& r, const std::string& dir);
 void print_report(const RunResult& r, std::ostream& os);
 
 }  // namespace gmpsim::models
+
+#include <ostream>
+#include <vector>
+
+#include "models/scenario/scenario.h"
+#include "sim/trace.h"
+
+namespace gmpsim::models {
+
+// Writes every trace record as a CSV row: t_ns,event,g,class,cpu (class and CPU by name and id).
+class CsvTraceWriter final : public sim::TraceObserver {
+ public:
+  CsvTraceWriter(std::ostream& out, const Scenario& sc);
+  void on_trace(const sim::TraceRecord& r) override;
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> class_names_;
+  std::vector<int> cpu_ids_;
+};
+
+}  // namespace gmpsim::models
