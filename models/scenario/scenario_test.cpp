@@ -82,7 +82,7 @@ TEST_CASE("the resolved scenario loads again to the same scenario", "[scenario]"
   CHECK(a.resolved_json() == b.resolved_json());
 }
 
-TEST_CASE("--set overrides any key, parses YAML values and addresses list items", "[scenario]") {
+TEST_CASE("overrides (--set) reach any key, parse YAML values and address list items", "[scenario]") {
   const Scenario sc = load_scenario(kBase, "<text>",
                                     {{"run.duration", "5s"},
                                      {"machine.cpus", "[0, 2, 4]"},
