@@ -82,51 +82,41 @@ double standard_gamma(Rng& rng, double shape) {
   }
 }
 
+Dist Dist::make(Kind kind, double p0, double p1) {
+  Dist d;
+  d.kind_ = kind;
+  d.p0_ = p0;
+  d.p1_ = p1;
+  return d;
+}
+
 Dist Dist::constant(double value) {
   require_finite("constant", "value", value);
-  Dist d;
-  d.kind_ = Kind::kConstant;
-  d.p0_ = value;
-  return d;
+  return make(Kind::kConstant, value);
 }
 
 Dist Dist::exponential(double mean) {
   require_positive("exponential", "mean", mean);
-  Dist d;
-  d.kind_ = Kind::kExponential;
-  d.p0_ = mean;
-  return d;
+  return make(Kind::kExponential, mean);
 }
 
 Dist Dist::uniform(double low, double high) {
   require_finite("uniform", "low", low);
   require_finite("uniform", "high", high);
   if (!(high >= low)) bad("uniform", "high must be >= low = " + num(low), high);
-  Dist d;
-  d.kind_ = Kind::kUniform;
-  d.p0_ = low;
-  d.p1_ = high;
-  return d;
+  return make(Kind::kUniform, low, high);
 }
 
 Dist Dist::normal(double mean, double stddev) {
   require_finite("normal", "mean", mean);
   require_non_negative("normal", "stddev", stddev);
-  Dist d;
-  d.kind_ = Kind::kNormal;
-  d.p0_ = mean;
-  d.p1_ = stddev;
-  return d;
+  return make(Kind::kNormal, mean, stddev);
 }
 
 Dist Dist::lognormal(double median, double sigma) {
   require_positive("lognormal", "median", median);
   require_non_negative("lognormal", "sigma", sigma);
-  Dist d;
-  d.kind_ = Kind::kLognormal;
-  d.p0_ = median;
-  d.p1_ = sigma;
-  return d;
+  return make(Kind::kLognormal, median, sigma);
 }
 
 // If X = median * exp(sigma Z): E[X] = median exp(sigma^2/2) and CV^2 = exp(sigma^2) - 1, hence
@@ -141,31 +131,19 @@ Dist Dist::lognormal_mean_cv(double mean, double cv) {
 Dist Dist::gamma(double shape, double scale) {
   require_positive("gamma", "shape", shape);
   require_positive("gamma", "scale", scale);
-  Dist d;
-  d.kind_ = Kind::kGamma;
-  d.p0_ = shape;
-  d.p1_ = scale;
-  return d;
+  return make(Kind::kGamma, shape, scale);
 }
 
 Dist Dist::erlang(int k, double mean) {
   if (k < 1) bad("erlang", "k must be >= 1", k);
   require_positive("erlang", "mean", mean);
-  Dist d;
-  d.kind_ = Kind::kErlang;
-  d.p0_ = k;
-  d.p1_ = mean;
-  return d;
+  return make(Kind::kErlang, k, mean);
 }
 
 Dist Dist::pareto(double scale, double alpha) {
   require_positive("pareto", "scale", scale);
   require_positive("pareto", "alpha", alpha);
-  Dist d;
-  d.kind_ = Kind::kPareto;
-  d.p0_ = scale;
-  d.p1_ = alpha;
-  return d;
+  return make(Kind::kPareto, scale, alpha);
 }
 
 Dist Dist::mixture(std::vector<Dist> components, std::vector<double> weights) {

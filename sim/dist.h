@@ -51,6 +51,8 @@ class Dist {
   std::string describe() const;
 
  private:
+  static Dist make(Kind kind, double p0, double p1 = 0);  // factories validate, then build through this
+
   Kind kind_ = Kind::kConstant;
   double p0_ = 0, p1_ = 0, p2_ = 0;          // parameters, meaning set by kind_
   std::vector<Dist> components_;            // kMixture

@@ -133,6 +133,10 @@ std::vector<int> parse_cpu_list(const YAML::Node& n, const std::string& key) {
 
 // Validates a value against its table row; throws ScenarioError naming `key`.
 void validate_value(const ParamSpec& p, const YAML::Node& n, const std::string& key) {
+  if (n.IsNull() && p.type != ParamType::kString && p.type != ParamType::kProgram) {
+    throw ScenarioError(key, "has no value; give a value of type " + std::string(param_type_name(p.type)) + " (default " +
+                                 (p.default_text.empty() ? std::string("none") : std::string(p.default_text)) + ")");
+  }
   try {
     switch (p.type) {
       case ParamType::kInt: {
@@ -151,7 +155,7 @@ void validate_value(const ParamSpec& p, const YAML::Node& n, const std::string& 
         break;
       }
       case ParamType::kString:
-        scalar_text(n, key);
+        if (!n.IsNull()) scalar_text(n, key);
         break;
       case ParamType::kEnum: {
         const std::string t = scalar_text(n, key);

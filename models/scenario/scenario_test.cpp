@@ -127,6 +127,7 @@ TEST_CASE("bad input: wrong types", "[scenario][errors]") {
   CHECK_THAT(error_of(with("seed: 3", "seed: three")), Catch::StartsWith("run.seed: expected a whole number"));
   CHECK_THAT(error_of(with("machine: {cpus: 2, memory: 8GiB}", "machine: 4")), Catch::StartsWith("machine: expected a map"));
   CHECK_THAT(error_of(kBase, {{"run.confidence", "high"}}), Catch::StartsWith("run.confidence: expected a number"));
+  CHECK(error_of(with("seed: 3", "seed:")) == "run.seed: has no value; give a value of type int (default 1)");
 }
 
 TEST_CASE("bad input: wrong or missing units", "[scenario][errors]") {
