@@ -125,7 +125,7 @@ int cmd_models(const std::vector<std::string>& args) {
   for (const ModelInfo& m : model_registry()) {
     std::cout << m.name << "  " << m.description << "\n    source: " << m.source << "\n    versions:";
     for (const Profile& v : m.versions) std::cout << " " << v.name;
-    std::cout << " (default " << m.versions.back().name << ")\n";
+    std::cout << " (default " << m.versions.back().name << ")\n    parameters: gmpsim params " << m.name << "\n";
   }
   return kExitOk;
 }

@@ -86,6 +86,14 @@ class FifoRun {
     }
   }
 
+  // Invariants after every event (checked builds): every live goroutine is queued or running (G
+  // conservation), and no CPU idles while work is queued (work conservation).
+  void check_invariants() const {
+    GMPSIM_CHECK(gt_.live() == runq_.size() + busy_, "fifo: a live goroutine is neither queued nor running");
+    GMPSIM_CHECK(idle_.empty() || runq_.empty(), "fifo: a CPU is idle while goroutines are queued");
+    GMPSIM_CHECK(idle_.size() + busy_ == cpus_.size(), "fifo: CPU accounting is off");
+  }
+
   // advance() hooks.
   void on_spawn(std::uint16_t cls, std::int64_t count) {
     for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, engine_.now()));
@@ -202,7 +210,10 @@ class FifoRun {
   Outcome loop(std::chrono::steady_clock::time_point wall0) {
     constexpr std::uint64_t kChunk = 1 << 20;  // events between wall-clock checks
     const std::uint64_t max_events = sc_.run.max_events;
-    auto dispatcher = [this](const sim::Event& ev) { dispatch(ev); };
+    auto dispatcher = [this](const sim::Event& ev) {
+      dispatch(ev);
+      check_invariants();
+    };
     while (true) {
       std::uint64_t budget = kChunk;
       if (max_events != 0) budget = std::min(budget, max_events - engine_.events_processed());
