@@ -19,6 +19,10 @@ class Ring {
     if (size() == buf_.size()) grow();
     buf_[tail_++ & mask_] = v;
   }
+  void push_front(T v) {
+    if (size() == buf_.size()) grow();
+    buf_[--head_ & mask_] = v;
+  }
   T pop_front() { return buf_[head_++ & mask_]; }
   const T& front() const { return buf_[head_ & mask_]; }
   const T& operator[](std::size_t i) const { return buf_[(head_ + i) & mask_]; }
@@ -35,6 +39,7 @@ class Ring {
     mask_ = cap - 1;
   }
   std::vector<T> buf_;
+  // Indices grow without bound (push_front wraps head_ below zero, which the mask handles).
   std::uint64_t head_ = 0, tail_ = 0, mask_ = 0;
 };
 
