@@ -4,6 +4,7 @@
 // latency is recorded if it started (arrived) at or after the warm-up, a wait if it became runnable then.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "models/result.h"
@@ -23,6 +24,9 @@ class RunStats {
 
   void live_changed(sim::Time now, std::uint64_t live) { live_.set(now, static_cast<double>(live)); }
   void runnable_changed(sim::Time now, std::size_t n) { runnable_.set(now, static_cast<double>(n)); }
+  // Models that track CPU time themselves (through the kernel thread layer) give RunStats a source of
+  // each CPU's cumulative goroutine-work time instead of calling cpu_busy/cpu_idle.
+  void set_busy_source(std::function<sim::Time(std::size_t cpu, sim::Time now)> source) { busy_source_ = std::move(source); }
   void cpu_busy(std::size_t cpu, sim::Time now) { busy_since_[cpu] = now; }
   void cpu_idle(std::size_t cpu, sim::Time now) {
     busy_acc_[cpu] += now - busy_since_[cpu];
@@ -44,8 +48,10 @@ class RunStats {
     sim::BatchMeans bm;
   };
   sim::Time busy_total(std::size_t cpu, sim::Time now) const {
+    if (busy_source_) return busy_source_(cpu, now);
     return busy_acc_[cpu] + (busy_since_[cpu] >= 0 ? now - busy_since_[cpu] : 0);
   }
+  std::function<sim::Time(std::size_t, sim::Time)> busy_source_;
 
   const Scenario& sc_;
   sim::Time warmup_;

@@ -16,7 +16,7 @@
 //
 // The owner is a template parameter (no virtual call per burst). It must provide:
 //   void on_burst_done(std::uint32_t tid);   // the thread is running and has no burst: give it one or block
-// Event kinds kind_base .. kind_base+2 belong to this class; the owner's dispatcher forwards them to handle().
+// Event kinds kind_base .. kind_base+kEventKinds-1 belong to this class; the owner's dispatcher forwards them to handle().
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -47,12 +47,13 @@ template <class Owner>
 class ThreadScheduler {
  public:
   enum class State : std::uint8_t { kBlocked, kWaking, kRunnable, kRunning };
-  enum EventKind : std::uint32_t { kBurstDone = 0, kWakeDone = 1, kSliceEnd = 2 };
+  enum EventKind : std::uint32_t { kBurstDone = 0, kWakeDone = 1, kSliceEnd = 2, kSleepDone = 3 };
+  static constexpr std::uint32_t kEventKinds = 4;
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::size_t kMaxKinds = 8;
 
   ThreadScheduler(sim::Engine& engine, Owner& owner, std::size_t ncpu, const ThreadParams& params, std::uint32_t kind_base)
-      : engine_(engine), owner_(owner), params_(params), kind_base_(kind_base), cpus_(ncpu) {
+      : engine_(engine), owner_(owner), params_(params), kind_base_(kind_base), cpus_(ncpu), busy_cpu_(ncpu * kMaxKinds, 0) {
     GMPSIM_REQUIRE(ncpu > 0, "ThreadScheduler: no CPUs");
     GMPSIM_REQUIRE(params.tick > 0 && params.slice > 0, "ThreadScheduler: slice and tick must be positive");
     for (std::size_t c = ncpu; c-- > 0;) idle_.push_back(static_cast<std::uint32_t>(c));
@@ -66,11 +67,19 @@ class ThreadScheduler {
 
   // futex wake: a Blocked thread becomes Runnable after wake_latency. Waking a thread that is not
   // blocked is a no-op (the runtime's notewakeup on an already-woken note).
-  void wake(std::uint32_t tid) {
+  // `extra` adds to the latency, e.g. the cost of creating the thread.
+  void wake(std::uint32_t tid, sim::Time extra = 0) {
     Thread& t = threads_[tid];
     if (t.state != State::kBlocked) return;
     t.state = State::kWaking;
-    engine_.schedule_in(params_.wake_latency, sim::kBandDefault, kind_base_ + kWakeDone, tid);
+    engine_.schedule_in(params_.wake_latency + extra, sim::kBandDefault, kind_base_ + kWakeDone, tid);
+  }
+
+  // nanosleep: the running thread blocks and is woken after `d` (the caller adds timer slack), then the
+  // usual wake latency.
+  void sleep(std::uint32_t tid, sim::Time d) {
+    block(tid);
+    engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
   }
 
   // The running thread blocks (futex wait, sleep): it leaves its CPU now. Any unfinished burst is dropped.
@@ -118,6 +127,7 @@ class ThreadScheduler {
       }
       case kWakeDone: make_runnable(ev.arg); break;
       case kSliceEnd: slice_end(ev.arg); break;
+      case kSleepDone: wake(ev.arg); break;
     }
   }
 
@@ -134,6 +144,14 @@ class ThreadScheduler {
     for (sim::Time b : busy_) s += b;
     return s;
   }
+  // CPU time of `kind` on CPU c up to `now` (>= the engine's time), counting the burst in progress.
+  sim::Time busy_on(std::uint32_t c, BurstKind kind, sim::Time now) const {
+    sim::Time b = busy_cpu_[c * kMaxKinds + kind];
+    const std::uint32_t tid = cpus_[c].thread;
+    if (tid != kNone && threads_[tid].burst.valid() && threads_[tid].kind == kind) b += now - threads_[tid].burst_since;
+    return b;
+  }
+  std::size_t cpus() const { return cpus_.size(); }
 
  private:
   struct Thread {
@@ -161,6 +179,7 @@ class ThreadScheduler {
     const sim::Time ran = engine_.now() - t.burst_since;
     if (ran <= 0) return;
     busy_[t.kind] += ran;
+    busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
     t.remaining -= ran;
     t.burst_since = engine_.now();
   }
@@ -251,6 +270,7 @@ class ThreadScheduler {
   std::vector<std::uint32_t> idle_;     // idle CPUs, lowest id on top
   sim::Ring<std::uint32_t> runq_;       // runnable threads waiting for a CPU
   sim::Time busy_[kMaxKinds] = {};
+  std::vector<sim::Time> busy_cpu_;     // [cpu * kMaxKinds + kind]
   std::uint64_t preemptions_ = 0;
 };
 
