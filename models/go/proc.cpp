@@ -1,0 +1,640 @@
+#include "models/go/proc.h"
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <numeric>
+
+#include "models/go/runq.h"
+#include "models/kernel/threads.h"
+#include "models/run_stats.h"
+#include "models/scenario/units.h"
+#include "models/trace_events.h"
+#include "models/workload/arrivals.h"
+#include "models/workload/goroutines.h"
+#include "sim/engine.h"
+
+namespace gmpsim::models::go {
+namespace {
+
+// runtime2.go: _Gidle .. _Gdead (the subset this part uses).
+enum class GStatus : std::uint16_t { kIdle = 0, kRunnable = 1, kRunning = 2, kSyscall = 3, kWaiting = 4, kDead = 6 };
+// runtime2.go: _Pidle, _Prunning, ...
+enum class PStatus : std::uint8_t { kIdle = 0, kRunning = 1 };
+
+// What an M does when its current CPU burst ends.
+enum class Phase : std::uint8_t {
+  kStart,     // its thread was woken (startm) or created (newm): acquirep(nextp), then schedule
+  kSchedule,  // paid an overhead (goexit0, a recheck): call schedule
+  kExecute,   // paid the cost of picking m.curg: execute it
+  kOverhead,  // paid runtime work inside the G (newproc): run the pending compute
+  kRunning,   // m.curg's compute step finished: continue its program
+  kSteal,     // paid for a stealWork round: do it
+  kBackoff,   // woke from usleep(3) before stealing a victim's runnext
+};
+
+// CPU time categories (kernel::BurstKind).
+constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
+
+// Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
+enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kThreadBase = 8 };
+
+struct P {
+  PStatus status = PStatus::kIdle;
+  std::uint32_t m = kNoG;
+  LocalRunq runq;
+  std::uint32_t schedtick = 0;
+  explicit P(std::uint32_t runq_size) : runq(runq_size) {}
+};
+
+struct M {
+  std::uint32_t p = kNoG, nextp = kNoG, curg = kNoG;
+  bool spinning = false;
+  Phase phase = Phase::kStart;
+  // stealWork position: round, the random coprime walk, and how many Ps this round has visited.
+  std::uint32_t steal_round = 0, steal_pos = 0, steal_inc = 1, steal_seen = 0;
+  std::uint32_t backoff_victim = kNoG;
+  sim::Time overhead = 0;         // runtime CPU work accumulated inside the running G (newproc)
+  sim::Time pending_compute = 0;  // compute to run after that overhead
+};
+
+struct Params {
+  std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
+  sim::Time runnext_backoff, timer_slack;
+  bool recheck_after_spinning, runnext;
+  sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global;
+  kernel::ThreadParams threads;
+  sim::Time thread_create;
+
+  explicit Params(const Scenario& sc) {
+    auto node = [&](const char* key) -> const YAML::Node& {
+      const ResolvedValue* v = sc.find(key);
+      GMPSIM_REQUIRE(v != nullptr, std::string("go model: missing parameter ") + key);
+      return v->node;
+    };
+    auto dur = [&](const char* key) { return parse_duration(node(key).Scalar()); };
+    auto integer = [&](const char* key) { return static_cast<std::uint32_t>(std::stoull(node(key).Scalar())); };
+    auto flag = [&](const char* key) { return node(key).Scalar() == "true"; };
+    gomaxprocs = integer("runtime.gomaxprocs");
+    if (gomaxprocs == 0) gomaxprocs = static_cast<std::uint32_t>(sc.machine.cpus.size());
+    runq_size = integer("runtime.runq_size");
+    if ((runq_size & (runq_size - 1)) != 0) throw ScenarioError("runtime.runq_size", "must be a power of two (the runtime indexes the ring with a mask)");
+    global_check = integer("runtime.global_runq_check_period");
+    steal_tries = integer("runtime.steal_tries");
+    runnext_backoff = dur("runtime.runnext_steal_backoff");
+    recheck_after_spinning = flag("runtime.recheck_after_spinning");
+    runnext = flag("runtime.runnext");
+    cost_schedule = dur("runtime.cost.schedule");
+    cost_newproc = dur("runtime.cost.newproc");
+    cost_goexit = dur("runtime.cost.goexit");
+    cost_steal = dur("runtime.cost.steal");
+    cost_global = dur("runtime.cost.global_runq");
+    timer_slack = sc.kernel.timer_slack;
+    thread_create = sc.kernel.thread_create;
+    threads.wake_latency = sc.kernel.futex_wake;
+    threads.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
+    threads.slice = kernel::scaled_base_slice(dur("kernel.base_slice"), sc.machine.cpus.size());
+  }
+};
+
+class GoRun {
+ public:
+  explicit GoRun(const Scenario& sc)
+      : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
+        ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")) {
+    for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
+    // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
+    for (std::uint32_t c = 1; c <= prm_.gomaxprocs; ++c) {
+      if (std::gcd(c, prm_.gomaxprocs) == 1) coprimes_.push_back(c);
+    }
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      const std::string& name = wl_.classes[c].name;
+      compute_rng_.push_back(streams_.stream("compute." + name));
+      think_rng_.push_back(streams_.stream("think." + name));
+      open_.emplace_back(wl_.classes[c].arrivals, streams_.stream("arrivals." + name));
+    }
+    stats_.set_busy_source([this](std::size_t cpu, sim::Time now) { return ks_.busy_on(static_cast<std::uint32_t>(cpu), kWork, now); });
+  }
+
+  RunResult run(const RunOptions& options) {
+    for (sim::TraceObserver* o : options.observers) engine_.tracer().attach(o);
+    engine_.enable_fingerprint(true);
+    // procresize: P0 goes to M0, which runs; the other Ps are idle, P1 on top of the idle list.
+    for (std::uint32_t p = prm_.gomaxprocs; p-- > 1;) pidleput(p);
+    const std::uint32_t m0 = newm();
+    acquirep(m0, 0);
+    ms_[m0].phase = Phase::kSchedule;
+    ks_.wake(m0);
+    start_arrivals();
+    engine_.schedule_at(std::min(sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
+    if (sc_.run.warmup > 0) engine_.schedule_at(sc_.run.warmup, sim::kBandObserve, kWarmupEnd);
+    const auto wall0 = std::chrono::steady_clock::now();
+    Outcome outcome = loop(wall0);
+    const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
+    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_cut_ ? last_activity_ : sc_.run.duration;
+    if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
+    RunResult r = stats_.finish(end, gt_, runnable(), running());
+    r.events = engine_.events_processed();
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    r.fingerprint = engine_.fingerprint();
+    r.outcome = outcome;
+    r.model_counters = counters(end);
+    return r;
+  }
+
+  // ---- kernel thread layer callback: the M's burst ended (or its thread just got a CPU) ----
+  void on_burst_done(std::uint32_t tid) {
+    M& m = ms_[tid];
+    switch (m.phase) {
+      case Phase::kStart:
+        if (m.nextp != kNoG) {
+          acquirep(tid, m.nextp);
+          m.nextp = kNoG;
+        }
+        schedule(tid);
+        break;
+      case Phase::kSchedule: schedule(tid); break;
+      case Phase::kExecute: execute(tid); break;
+      case Phase::kOverhead:
+        m.phase = Phase::kRunning;
+        ks_.run_for(tid, m.pending_compute, kWork);
+        break;
+      case Phase::kRunning: continue_g(tid); break;
+      case Phase::kSteal: steal_scan(tid); break;
+      case Phase::kBackoff: backoff_done(tid); break;
+    }
+  }
+
+  // ---- advance() hooks, called while cur_m_ runs its G ----
+  void on_spawn(std::uint16_t cls, std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls);
+  }
+  void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
+
+  void dispatch(const sim::Event& ev) {
+    if (ev.kind != kSample && ev.kind != kWarmupEnd) last_activity_ = ev.time;
+    switch (ev.kind) {
+      case kArrival: {
+        const auto cls = static_cast<std::uint16_t>(ev.arg);
+        inject(create(cls, ev.time));
+        startIdle(1);
+        schedule_arrival(cls, ev.time);
+        break;
+      }
+      case kClientSubmit:
+        inject(create(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2));
+        startIdle(1);
+        break;
+      case kWarmupEnd: stats_.warmup_end(ev.time, runnable(), running(), gt_.live()); break;
+      case kSample:
+        if (engine_.pending_events() == 0) break;  // nothing left to happen: finish() writes the last row
+        stats_.sample(ev.time, runnable(), running());
+        if (ev.time < sc_.run.duration) {
+          engine_.schedule_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
+        }
+        break;
+      default: ks_.handle(ev); break;
+    }
+  }
+
+ private:
+  // ---- goroutines ----
+  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
+    stats_.created(cls);
+    const std::uint32_t g = gt_.create(cls, start, client);
+    gt_[g].flags = static_cast<std::uint16_t>(GStatus::kRunnable);
+    gt_[g].ready_at = engine_.now();
+    engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
+    stats_.live_changed(engine_.now(), gt_.live());
+    return g;
+  }
+
+  // An external arrival enters like injectglist without a P: onto the global queue.
+  void inject(std::uint32_t g) { globrunqput(global_, g); }
+
+  // injectglist's startIdle: start an M for each idle P, up to n.
+  void startIdle(std::size_t n) {
+    for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
+  }
+
+  // newproc: the new G goes to the spawner P's runnext (its old runnext to the tail), then wakep.
+  void newproc(std::uint32_t mi, std::uint16_t cls) {
+    M& m = ms_[mi];
+    const std::uint32_t g = create(cls, engine_.now());
+    global_overflow_ += runqput(ps_[m.p].runq, global_, g, prm_.runnext);
+    m.overhead += prm_.cost_newproc;
+    wakep();
+  }
+
+  // execute: m.curg starts running (Grunnable -> Grunning).
+  void execute(std::uint32_t mi) {
+    M& m = ms_[mi];
+    Goroutine& g = gt_[m.curg];
+    g.flags = static_cast<std::uint16_t>(GStatus::kRunning);
+    stats_.waited(g.cls, g.ready_at, engine_.now());
+    engine_.tracer().emit({engine_.now(), kTraceGoStart, m.curg, g.cls, ks_.cpu_of(mi)});
+    continue_g(mi);
+  }
+
+  // Runs m.curg's program up to its next compute step or its exit.
+  void continue_g(std::uint32_t mi) {
+    const std::uint32_t gp = ms_[mi].curg;
+    const std::uint16_t cls = gt_[gp].cls;
+    sim::Time compute = 0;
+    cur_m_ = mi;
+    const StepKind step = advance(wl_, gt_, gp, engine_.now(), compute_rng_[cls], compute, *this);
+    M& m = ms_[mi];
+    switch (step) {
+      case StepKind::kCompute:
+        if (m.overhead > 0) {
+          m.pending_compute = compute;
+          m.phase = Phase::kOverhead;
+          ks_.run_for(mi, m.overhead, kSched);
+          m.overhead = 0;
+        } else {
+          m.phase = Phase::kRunning;
+          ks_.run_for(mi, compute, kWork);
+        }
+        return;
+      case StepKind::kExit: goexit0(mi); return;
+      case StepKind::kRunaway:
+        runaway_ = gp;
+        engine_.stop();
+        return;
+    }
+  }
+
+  // goexit0: the G is dead; the M pays for the exit and schedules again.
+  void goexit0(std::uint32_t mi) {
+    M& m = ms_[mi];
+    const std::uint32_t gp = m.curg;
+    const Goroutine& g = gt_[gp];
+    stats_.exited(g.cls, g.start, engine_.now());
+    engine_.tracer().emit({engine_.now(), kTraceGoEnd, gp, g.cls, 0});
+    const std::uint32_t client = g.client;
+    const std::uint16_t cls = g.cls;
+    gt_.destroy(gp);
+    stats_.live_changed(engine_.now(), gt_.live());
+    if (client != kNone32) schedule_submit(cls, client, engine_.now());
+    m.curg = kNoG;
+    m.phase = Phase::kSchedule;
+    ks_.run_for(mi, m.overhead + prm_.cost_goexit, kSched);
+    m.overhead = 0;
+  }
+
+  // ---- schedule / findRunnable (proc.go), steps numbered as in go-scheduler-spec.md §4.2 ----
+  void schedule(std::uint32_t mi) {
+    M& m = ms_[mi];
+    P& pp = ps_[m.p];
+    sim::Time cost = prm_.cost_schedule;
+    std::uint32_t gp = kNoG;
+    bool inherit = false;
+    // 6: every 61st schedtick, one G from the global queue first, for fairness.
+    if (pp.schedtick % prm_.global_check == 0 && !global_.empty()) {
+      gp = globrunqget(global_);
+      cost += prm_.cost_global;
+      ++global_takes_;
+    }
+    // 8: the local queue, runnext first.
+    if (gp == kNoG) {
+      const RunqGet r = runqget(pp.runq);
+      gp = r.g;
+      inherit = r.inherit_time;
+      if (inherit) ++runnext_hits_;
+    }
+    // 9: a batch from the global queue.
+    if (gp == kNoG && !global_.empty()) {
+      gp = globrunqgetbatch(global_, pp.runq, prm_.runq_size / 2, prm_.gomaxprocs);
+      cost += prm_.cost_global;
+      ++global_takes_;
+    }
+    if (gp != kNoG) {
+      found(mi, gp, inherit, cost);
+      return;
+    }
+    // 11: spin and steal, within the limit on spinning Ms.
+    if (m.spinning || 2 * nmspinning_ < prm_.gomaxprocs - pidle_.size()) {
+      if (!m.spinning) {
+        m.spinning = true;
+        ++nmspinning_;
+        peak_spinning_ = std::max(peak_spinning_, nmspinning_);
+      }
+      m.steal_round = 0;
+      begin_steal_round(mi, cost);
+      return;
+    }
+    idle(mi);
+  }
+
+  // The M picked gp: a spinning M stops spinning (resetspinning wakes another), then pays and executes.
+  void found(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost) {
+    M& m = ms_[mi];
+    if (m.spinning) resetspinning(mi);
+    m.curg = gp;
+    if (!inherit) ++ps_[m.p].schedtick;
+    m.phase = Phase::kExecute;
+    ks_.run_for(mi, cost, kSched);
+  }
+
+  // stealWork: a round looks at every P once, from a random start along a random coprime stride; its CPU
+  // cost is paid first and the round then runs at once.
+  void begin_steal_round(std::uint32_t mi, sim::Time extra) {
+    M& m = ms_[mi];
+    const auto r = static_cast<std::uint32_t>(steal_rng_.next_u64() >> 32);  // cheaprand
+    m.steal_pos = r % prm_.gomaxprocs;
+    m.steal_inc = coprimes_[(r / prm_.gomaxprocs) % coprimes_.size()];
+    m.steal_seen = 0;
+    m.phase = Phase::kSteal;
+    ++steal_rounds_;
+    ks_.run_for(mi, extra + prm_.cost_steal * (prm_.gomaxprocs - 1), kSpin);
+  }
+
+  void steal_scan(std::uint32_t mi) {
+    M& m = ms_[mi];
+    const bool last = m.steal_round + 1 == prm_.steal_tries;
+    for (; m.steal_seen < prm_.gomaxprocs; ++m.steal_seen, m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs) {
+      const std::uint32_t p2 = m.steal_pos;
+      if (p2 == m.p || ps_[p2].status == PStatus::kIdle) continue;
+      std::uint32_t n = 0;
+      const std::uint32_t gp = runqsteal(ps_[m.p].runq, ps_[p2].runq, &n);
+      if (gp != kNoG) {
+        ++steals_;
+        stolen_gs_ += n;
+        found(mi, gp, false, prm_.cost_schedule);
+        return;
+      }
+      // Last round: a running victim's runnext, after backing off so its owner can run it first.
+      if (last && ps_[p2].runq.runnext != kNoG && ps_[p2].status == PStatus::kRunning) {
+        m.backoff_victim = p2;
+        m.phase = Phase::kBackoff;
+        ks_.sleep(mi, prm_.runnext_backoff + prm_.timer_slack);
+        return;
+      }
+    }
+    if (++m.steal_round < prm_.steal_tries) {
+      begin_steal_round(mi, 0);
+      return;
+    }
+    idle(mi);
+  }
+
+  void backoff_done(std::uint32_t mi) {
+    M& m = ms_[mi];
+    P& victim = ps_[m.backoff_victim];
+    if (victim.runq.runnext != kNoG) {
+      const std::uint32_t gp = runqsteal_runnext(victim.runq);
+      ++steals_;
+      ++stolen_gs_;
+      ++runnext_steals_;
+      found(mi, gp, false, prm_.cost_schedule);
+      return;
+    }
+    // The owner ran it: go on with the rest of the round.
+    ++m.steal_seen;
+    m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs;
+    m.phase = Phase::kSteal;
+    ks_.run_for(mi, prm_.cost_steal, kSpin);
+  }
+
+  // findRunnable steps 14-17: last look at the global queue, release the P, the spinning recheck, stopm.
+  void idle(std::uint32_t mi) {
+    M& m = ms_[mi];
+    if (!global_.empty()) {  // 14, under sched.lock
+      const std::uint32_t gp = globrunqgetbatch(global_, ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
+      ++global_takes_;
+      found(mi, gp, false, prm_.cost_global);
+      return;
+    }
+    const std::uint32_t pp = releasep(mi);
+    pidleput(pp);
+    if (m.spinning) {  // 15: the "delicate dance": stop spinning, then look once more
+      m.spinning = false;
+      --nmspinning_;
+      bool work = prm_.recheck_after_spinning && !global_.empty();
+      for (std::uint32_t p = 0; !work && p < prm_.gomaxprocs; ++p) {
+        work = ps_[p].status != PStatus::kIdle && !ps_[p].runq.empty();  // checkRunqsNoP
+      }
+      if (work && !pidle_.empty()) {
+        acquirep(mi, pidleget());
+        m.spinning = true;
+        ++nmspinning_;
+        m.phase = Phase::kSchedule;
+        ks_.run_for(mi, prm_.cost_schedule, kSpin);
+        return;
+      }
+    }
+    stopm(mi);  // 17
+  }
+
+  // ---- Ms and Ps ----
+  std::uint32_t newm() {
+    const std::uint32_t tid = ks_.create_thread();
+    GMPSIM_REQUIRE(tid == ms_.size(), "newm: thread and M ids diverged");
+    ms_.emplace_back();
+    return tid;
+  }
+
+  // stopm: the M joins the idle list and its thread sleeps on its note (futex wait).
+  void stopm(std::uint32_t mi) {
+    GMPSIM_CHECK(ms_[mi].p == kNoG && ms_[mi].curg == kNoG, "stopm: M holds a P or a G");
+    midle_.push_back(mi);
+    ks_.block(mi);
+  }
+
+  // startm: an idle M (LIFO) or a new thread gets P pp (an idle P when pp is kNoG).
+  void startm(std::uint32_t pp, bool spinning) {
+    if (pp == kNoG) {
+      if (pidle_.empty()) return;
+      pp = pidleget();
+    }
+    std::uint32_t mi;
+    sim::Time extra = 0;
+    if (!midle_.empty()) {
+      mi = midle_.back();
+      midle_.pop_back();
+    } else {
+      mi = newm();
+      extra = prm_.thread_create;
+    }
+    M& m = ms_[mi];
+    m.nextp = pp;
+    m.spinning = spinning;
+    m.phase = Phase::kStart;
+    ks_.wake(mi, extra);
+  }
+
+  // wakep: at most one spinning M is woken at a time.
+  void wakep() {
+    if (nmspinning_ != 0 || pidle_.empty()) return;
+    ++nmspinning_;
+    peak_spinning_ = std::max(peak_spinning_, nmspinning_);
+    startm(pidleget(), true);
+  }
+
+  void resetspinning(std::uint32_t mi) {
+    ms_[mi].spinning = false;
+    GMPSIM_CHECK(nmspinning_ > 0, "resetspinning: negative nmspinning");
+    --nmspinning_;
+    wakep();
+  }
+
+  void acquirep(std::uint32_t mi, std::uint32_t p) {
+    GMPSIM_CHECK(ps_[p].m == kNoG && ps_[p].status == PStatus::kIdle, "acquirep: P is in use");
+    ps_[p].m = mi;
+    ps_[p].status = PStatus::kRunning;
+    ms_[mi].p = p;
+  }
+  std::uint32_t releasep(std::uint32_t mi) {
+    const std::uint32_t p = ms_[mi].p;
+    ps_[p].m = kNoG;
+    ps_[p].status = PStatus::kIdle;
+    ms_[mi].p = kNoG;
+    return p;
+  }
+  void pidleput(std::uint32_t p) {
+    GMPSIM_CHECK(ps_[p].runq.empty(), "pidleput: P has non-empty run queue");
+    pidle_.push_back(p);
+  }
+  std::uint32_t pidleget() {
+    const std::uint32_t p = pidle_.back();
+    pidle_.pop_back();
+    return p;
+  }
+
+  // ---- arrivals (as in fifo: open loop, closed loop, initial population) ----
+  void start_arrivals() {
+    using Pr = Arrivals::Process;
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      const Arrivals& a = wl_.classes[c].arrivals;
+      const auto cls = static_cast<std::uint16_t>(c);
+      switch (a.process) {
+        case Pr::kNone: break;
+        case Pr::kInitial:
+          for (std::int64_t i = 0; i < a.count; ++i) inject(create(cls, 0));
+          startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
+          break;
+        case Pr::kPoisson:
+        case Pr::kConstant:
+        case Pr::kOnOff: schedule_arrival(cls, 0); break;
+        case Pr::kClosed:
+          for (std::int64_t i = 0; i < a.clients; ++i) schedule_submit(cls, static_cast<std::uint32_t>(i), 0);
+          break;
+      }
+    }
+  }
+  void schedule_arrival(std::uint16_t cls, sim::Time prev) {
+    const sim::Time t = open_[cls].next(prev);
+    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kArrival, cls);
+    else arrivals_cut_ = true;
+  }
+  void schedule_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
+    const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
+    const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
+    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kClientSubmit, cls, client);
+    else arrivals_cut_ = true;
+  }
+
+  // ---- observation ----
+  std::size_t runnable() const {
+    std::size_t n = global_.size();
+    for (const P& p : ps_) n += p.runq.size() + (p.runq.runnext != kNoG ? 1 : 0);
+    return n;
+  }
+  std::size_t running() const {
+    std::size_t n = 0;
+    for (const M& m : ms_) n += (m.curg != kNoG && (m.phase == Phase::kRunning || m.phase == Phase::kOverhead)) ? 1 : 0;
+    return n;
+  }
+
+  // G conservation and P/M consistency, after every event in checked builds.
+  void check_invariants() const {
+    std::size_t reserved = 0;
+    for (const M& m : ms_) reserved += m.curg != kNoG ? 1 : 0;
+    GMPSIM_CHECK(gt_.live() == runnable() + reserved, "go: a live goroutine is in no queue and on no M");
+    GMPSIM_CHECK(nmspinning_ <= ms_.size(), "go: nmspinning exceeds the number of Ms");
+    for (std::uint32_t p = 0; p < ps_.size(); ++p) {
+      GMPSIM_CHECK((ps_[p].status == PStatus::kIdle) == (ps_[p].m == kNoG), "go: P status and owner disagree");
+    }
+  }
+
+  Json counters(sim::Time end) const {
+    Json c = Json::object();
+    c["gomaxprocs"] = prm_.gomaxprocs;
+    c["threads_created"] = ms_.size();
+    c["threads_idle_at_end"] = midle_.size();
+    c["spinning_peak"] = peak_spinning_;
+    c["steal_rounds"] = steal_rounds_;
+    c["steals"] = steals_;
+    c["stolen_goroutines"] = stolen_gs_;
+    c["runnext_steals"] = runnext_steals_;
+    c["runnext_hits"] = runnext_hits_;
+    c["global_runq_takes"] = global_takes_;
+    c["global_runq_overflow_moves"] = global_overflow_;
+    c["kernel_preemptions"] = ks_.preemptions();
+    const double cpu_s = sim::to_seconds(end) * static_cast<double>(ks_.cpus());
+    c["cpu_fraction"] = {{"goroutine_work", cpu_s > 0 ? sim::to_seconds(ks_.busy(kWork)) / cpu_s : 0.0},
+                         {"scheduler", cpu_s > 0 ? sim::to_seconds(ks_.busy(kSched)) / cpu_s : 0.0},
+                         {"spinning", cpu_s > 0 ? sim::to_seconds(ks_.busy(kSpin)) / cpu_s : 0.0}};
+    return c;
+  }
+
+  Outcome loop(std::chrono::steady_clock::time_point wall0) {
+    constexpr std::uint64_t kChunk = 1 << 20;
+    const std::uint64_t max_events = sc_.run.max_events;
+    auto dispatcher = [this](const sim::Event& ev) {
+      dispatch(ev);
+      check_invariants();
+    };
+    while (true) {
+      std::uint64_t budget = kChunk;
+      if (max_events != 0) budget = std::min(budget, max_events - engine_.events_processed());
+      const sim::StopReason why = runaway_ != kNoG ? sim::StopReason::kStopped : engine_.run(sc_.run.duration, dispatcher, budget);
+      if (why == sim::StopReason::kStopped) {
+        return {OutcomeStatus::kStarved, "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
+                                             " ran 10000000 steps at t=" + std::to_string(sim::to_seconds(engine_.now())) +
+                                             " s without taking CPU time (a `repeat: forever` with no compute step?)"};
+      }
+      if (why != sim::StopReason::kEventLimit) return {};
+      if (max_events != 0 && engine_.events_processed() >= max_events) {
+        return {OutcomeStatus::kTimeLimit, "run.max_events (" + std::to_string(max_events) + ") reached at t=" +
+                                               std::to_string(sim::to_seconds(engine_.now())) + " s"};
+      }
+      if (sc_.run.wall_limit > 0 && std::chrono::steady_clock::now() - wall0 > std::chrono::nanoseconds(sc_.run.wall_limit)) {
+        return {OutcomeStatus::kTimeLimit, "run.wall_limit reached at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
+      }
+    }
+  }
+
+  const Scenario& sc_;
+  const Workload& wl_;
+  const Params prm_;
+  sim::Engine engine_;
+  GoroutineTable gt_;
+  sim::RngStreams streams_;
+  RunStats stats_;
+  kernel::ThreadScheduler<GoRun> ks_;
+  sim::Rng steal_rng_;
+  std::vector<P> ps_;
+  std::deque<M> ms_;  // a deque: Ms are created while references to others are live (wakep in found)
+  GlobalRunq global_;
+  std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
+  std::vector<std::uint32_t> coprimes_;
+  std::uint32_t nmspinning_ = 0, peak_spinning_ = 0;
+  std::vector<sim::Rng> compute_rng_, think_rng_;
+  std::vector<OpenLoopArrivals> open_;
+  std::uint32_t cur_m_ = kNoG;
+  std::uint32_t runaway_ = kNoG;
+  sim::Time last_activity_ = 0;
+  bool arrivals_cut_ = false;
+  std::uint64_t steal_rounds_ = 0, steals_ = 0, stolen_gs_ = 0, runnext_steals_ = 0, runnext_hits_ = 0,
+                global_takes_ = 0, global_overflow_ = 0;
+};
+
+}  // namespace
+
+RunResult GoModel::run(const Scenario& scenario, const RunOptions& options) {
+  auto r = std::make_unique<GoRun>(scenario);
+  return r->run(options);
+}
+
+}  // namespace gmpsim::models::go
