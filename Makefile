@@ -10,6 +10,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
+.PHONY: python test-python
 
 all: build
 
@@ -32,7 +33,7 @@ run: build
 	$(BUILD)/models/gmpsim run $(EXAMPLE)
 
 # Quick tier: Release tests, then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
-test: test-quick test-san
+test: test-quick test-san test-python
 
 test-quick: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -51,9 +52,25 @@ $(VENV)/.installed: python/requirements-bench.txt | deps
 
 venv: $(VENV)/.installed
 
+# `make python` installs the gmpsim package (python/) into $(VENV) with the pinned build
+# tools of python/requirements-dev.txt, rebuilding incrementally in $(PY_BUILD) when a source changes.
+PY_BUILD ?= build-python
+PY_SOURCES := CMakeLists.txt python/pyproject.toml $(shell find sim models python/CMakeLists.txt python/bindings python/gmpsim -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.py' -o -name '*.pyi' -o -name 'CMakeLists.txt' \) 2>/dev/null)
+$(VENV)/.python-deps: python/requirements-dev.txt | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r python/requirements-dev.txt
+	touch $@
+$(VENV)/.python-installed: $(VENV)/.python-deps $(PY_SOURCES)
+	$(VENV)/bin/pip install -q --no-build-isolation --no-deps -C build-dir=$(abspath $(PY_BUILD)) ./python
+	touch $@
+python: $(VENV)/.python-installed
+test-python: build python
+	$(VENV)/bin/python -m pytest python/tests -q
+
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine
 	$(BUILD)/models/gmpsim_bench_fifo --simpy "$(VENV)/bin/python validation/bench/simpy_mmc.py"
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(PY_BUILD)

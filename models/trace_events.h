@@ -1,6 +1,6 @@
 // Trace record kinds the models emit (sim::TraceRecord::kind), named after the Go runtime tracer's
 // events (runtime/trace: GoCreate, GoStart, GoEnd) so simulated and real traces can be lined up.
-// Fields: a = goroutine id (ids are reused after exit), b = class index, c = CPU index (GoStart).
+// Fields: a = goroutine id (ids are reused after exit), b = class index, c = CPU index (GoStart; GoEnd in go).
 #pragma once
 #include <cstdint>
 
@@ -10,6 +10,8 @@ enum TraceKind : std::uint32_t {
   kTraceGoCreate = 1,  // a goroutine was created (arrival, spawn, closed-loop submission)
   kTraceGoStart = 2,   // a CPU started running it
   kTraceGoEnd = 3,     // it exited
+  kTraceGoPark = 4,    // it parked (WaitGroup wait)
+  kTraceGoUnpark = 5,  // it was readied
 };
 
 const char* trace_kind_name(std::uint32_t kind);

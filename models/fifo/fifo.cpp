@@ -3,10 +3,12 @@
 #include <chrono>
 #include <memory>
 
+#include "models/run_loop.h"
 #include "models/run_stats.h"
 #include "models/trace_events.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
+#include "models/workload/sync.h"
 #include "sim/engine.h"
 #include "sim/ring.h"
 
@@ -24,7 +26,7 @@ enum Ev : std::uint32_t {
 class FifoRun {
  public:
   explicit FifoRun(const Scenario& sc)
-      : sc_(sc), wl_(sc.workload), gt_(wl_), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
+      : sc_(sc), wl_(sc.workload), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
         cpus_(sc.machine.cpus.size()) {
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const std::string& name = wl_.classes[c].name;
@@ -44,6 +46,10 @@ class FifoRun {
     const auto wall0 = std::chrono::steady_clock::now();
     Outcome outcome = loop(wall0);
     const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
+    if (drained && gt_.live() > 0) {  // checkdead: nothing can ever wake the parked goroutines
+      outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
+                                               " parked: " + wgs_.describe_waiters()};
+    }
     // A run whose arrivals continue past its duration lasts the full duration even when the queue
     // drains a little earlier; only finite work (populations, spawn trees) ends a run early.
     const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_cut_ ? last_activity_ : sc_.run.duration;
@@ -89,7 +95,7 @@ class FifoRun {
   // Invariants after every event (checked builds): every live goroutine is queued or running (G
   // conservation), and no CPU idles while work is queued (work conservation).
   void check_invariants() const {
-    GMPSIM_CHECK(gt_.live() == runq_.size() + busy_, "fifo: a live goroutine is neither queued nor running");
+    GMPSIM_CHECK(gt_.live() == runq_.size() + busy_ + wgs_.parked(), "fifo: a live goroutine is neither queued, running nor parked");
     GMPSIM_CHECK(idle_.empty() || runq_.empty(), "fifo: a CPU is idle while goroutines are queued");
     GMPSIM_CHECK(idle_.size() + busy_ == cpus_.size(), "fifo: CPU accounting is off");
   }
@@ -99,6 +105,13 @@ class FifoRun {
     for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, engine_.now()));
   }
   void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
+  // Released waiters join the tail of the queue, oldest waiter first.
+  void on_wg_add(std::uint32_t wg, std::int64_t delta) {
+    const std::vector<std::uint32_t> ready = wgs_.add(wg, delta);
+    wgs_.unparked(ready.size());
+    for (std::uint32_t g : ready) make_runnable(g);
+  }
+  std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
 
  private:
   struct Cpu {
@@ -172,12 +185,28 @@ class FifoRun {
   void run_on(std::size_t c, std::uint32_t g) {
     sim::Time compute = 0;
     const std::uint16_t cls = gt_[g].cls;
-    switch (advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this)) {
+    std::uint32_t wg = 0;
+    switch (advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this, &wg)) {
       case StepKind::kCompute:
         engine_.schedule_in(compute, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
         return;
       case StepKind::kExit:
         exit_goroutine(g);
+        break;
+      case StepKind::kGosched: {
+        // Back to the tail; the CPU takes the head (maybe the same goroutine) and resumes it through an
+        // event, so a chain of yields never recurses.
+        runq_.push_back(g);
+        gt_[g].ready_at = engine_.now();
+        const std::uint32_t next = runq_.pop_front();
+        cpus_[c].g = next;
+        stats_.waited(gt_[next].cls, gt_[next].ready_at, engine_.now());
+        engine_.tracer().emit({engine_.now(), kTraceGoStart, next, gt_[next].cls, static_cast<std::uint32_t>(c)});
+        engine_.schedule_in(0, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
+        return;
+      }
+      case StepKind::kWgWait:
+        wgs_.park(wg, g);
         break;
       case StepKind::kRunaway:
         runaway_ = g;
@@ -208,38 +237,22 @@ class FifoRun {
   }
 
   Outcome loop(std::chrono::steady_clock::time_point wall0) {
-    constexpr std::uint64_t kChunk = 1 << 20;  // events between wall-clock checks
-    const std::uint64_t max_events = sc_.run.max_events;
     auto dispatcher = [this](const sim::Event& ev) {
       dispatch(ev);
       check_invariants();
     };
-    while (true) {
-      std::uint64_t budget = kChunk;
-      if (max_events != 0) budget = std::min(budget, max_events - engine_.events_processed());
-      const sim::StopReason why = runaway_ != kNone32 ? sim::StopReason::kStopped : engine_.run(sc_.run.duration, dispatcher, budget);
-      if (why == sim::StopReason::kStopped) {
-        const Goroutine& g = gt_[runaway_];
-        return {OutcomeStatus::kStarved, "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[g.cls].name +
-                                             " ran 10000000 steps at t=" + std::to_string(sim::to_seconds(engine_.now())) +
-                                             " s without taking CPU time (a `repeat: forever` with no compute step?); nothing else could run"};
-      }
-      if (why != sim::StopReason::kEventLimit) return {};
-      if (max_events != 0 && engine_.events_processed() >= max_events) {
-        return {OutcomeStatus::kTimeLimit, "run.max_events (" + std::to_string(max_events) + ") reached at t=" +
-                                               std::to_string(sim::to_seconds(engine_.now())) + " s"};
-      }
-      if (sc_.run.wall_limit > 0 &&
-          std::chrono::steady_clock::now() - wall0 > std::chrono::nanoseconds(sc_.run.wall_limit)) {
-        return {OutcomeStatus::kTimeLimit, "run.wall_limit reached at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
-      }
-    }
+    auto runaway = [this] {
+      return "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
+             " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
+    };
+    return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
   }
 
   const Scenario& sc_;
   const Workload& wl_;
   sim::Engine engine_;
   GoroutineTable gt_;
+  WaitGroups wgs_;
   sim::RngStreams streams_;
   RunStats stats_;
   std::vector<Cpu> cpus_;

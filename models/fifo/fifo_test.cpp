@@ -172,3 +172,31 @@ TEST_CASE("fifo: trace observers see every goroutine event and change nothing", 
   FifoModel().run(sc, RunOptions{{&fp2}});
   CHECK(fp1.value() == fp2.value());
 }
+
+TEST_CASE("fifo: WaitGroup waiters are released to the queue tail; Gosched yields to the head", "[fifo][wg]") {
+  const RunResult r = run_yaml(R"(
+machine: {cpus: 1}
+workload:
+  classes:
+    main: {arrivals: {process: initial, count: 1}, program: [{wg_add: {wg: w, n: 2}}, {spawn: {class: worker, count: 2}}, {wg_wait: w}, {compute: 1ms}]}
+    worker: {program: [{compute: 2ms}, {gosched: true}, {compute: 1ms}, {wg_done: w}]}
+run: {duration: 1s}
+)");
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  // w1 2ms, yields to w2 (2ms), w1 1ms, w2 1ms -> counter 0 at 6 ms, then main 1 ms.
+  CHECK(r.simulated_ns == 7 * kMs);
+  CHECK(r.classes[0].latency.latency.max() == 7 * kMs);
+  CHECK(r.classes[1].latency.latency.max() == 6 * kMs);
+}
+
+TEST_CASE("fifo and go: zero-cost yields that never let time pass end as starved", "[fifo][go]") {
+  for (const char* model : {"fifo", "go"}) {
+    const RunResult r = run_yaml(std::string("machine: {cpus: 1}\nruntime: {model: ") + model +
+                                 ", cost: {schedule: 0ns, newproc: 0ns, goexit: 0ns, steal: 0ns, global_runq: 0ns, gopark: 0ns, goready: 0ns}}\n"
+                                 "workload: {classes: {y: {arrivals: {process: initial, count: 2}, program: [{repeat: {count: forever, steps: [{gosched: true}]}}]}}}\n"
+                                 "run: {duration: 1s}\n");
+    INFO(model);
+    CHECK(r.outcome.status == OutcomeStatus::kStarved);
+    CHECK_THAT(r.outcome.detail, Catch::Contains("without simulated time passing"));
+  }
+}

@@ -7,11 +7,13 @@
 
 #include "models/go/runq.h"
 #include "models/kernel/threads.h"
+#include "models/run_loop.h"
 #include "models/run_stats.h"
 #include "models/scenario/units.h"
 #include "models/trace_events.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
+#include "models/workload/sync.h"
 #include "sim/engine.h"
 
 namespace gmpsim::models::go {
@@ -61,8 +63,8 @@ struct M {
 struct Params {
   std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
   sim::Time runnext_backoff, timer_slack;
-  bool recheck_after_spinning, runnext;
-  sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global;
+  bool recheck_after_spinning, runnext, gosched_wakep;
+  sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   kernel::ThreadParams threads;
   sim::Time thread_create;
 
@@ -84,6 +86,9 @@ struct Params {
     runnext_backoff = dur("runtime.runnext_steal_backoff");
     recheck_after_spinning = flag("runtime.recheck_after_spinning");
     runnext = flag("runtime.runnext");
+    gosched_wakep = flag("runtime.gosched_wakep");
+    cost_gopark = dur("runtime.cost.gopark");
+    cost_goready = dur("runtime.cost.goready");
     cost_schedule = dur("runtime.cost.schedule");
     cost_newproc = dur("runtime.cost.newproc");
     cost_goexit = dur("runtime.cost.goexit");
@@ -100,7 +105,7 @@ struct Params {
 class GoRun {
  public:
   explicit GoRun(const Scenario& sc)
-      : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
+      : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
         ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")) {
     for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
     // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
@@ -131,6 +136,10 @@ class GoRun {
     const auto wall0 = std::chrono::steady_clock::now();
     Outcome outcome = loop(wall0);
     const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
+    if (drained && gt_.live() > 0) {  // checkdead: every M is idle and nothing can wake the parked Gs
+      outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
+                                               " parked: " + wgs_.describe_waiters()};
+    }
     const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_cut_ ? last_activity_ : sc_.run.duration;
     if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
     RunResult r = stats_.finish(end, gt_, runnable(), running());
@@ -170,6 +179,14 @@ class GoRun {
     for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls);
   }
   void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
+  // WaitGroup counter at zero: every waiter is readied by the running G (semrelease -> goready), each
+  // into this P's runnext, so the last readied runs next and the others queue behind it.
+  void on_wg_add(std::uint32_t wg, std::int64_t delta) {
+    const std::vector<std::uint32_t> ready = wgs_.add(wg, delta);
+    wgs_.unparked(ready.size());
+    for (std::uint32_t g : ready) goready(cur_m_, g);
+  }
+  std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
 
   void dispatch(const sim::Event& ev) {
     if (ev.kind != kSample && ev.kind != kWarmupEnd) last_activity_ = ev.time;
@@ -226,6 +243,17 @@ class GoRun {
     wakep();
   }
 
+  // goready: a parked G becomes runnable in the readier P's runnext, then wakep.
+  void goready(std::uint32_t mi, std::uint32_t g) {
+    M& m = ms_[mi];
+    gt_[g].flags = static_cast<std::uint16_t>(GStatus::kRunnable);
+    gt_[g].ready_at = engine_.now();
+    engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gt_[g].cls, 0});
+    global_overflow_ += runqput(ps_[m.p].runq, global_, g, prm_.runnext);
+    m.overhead += prm_.cost_goready;
+    wakep();
+  }
+
   // execute: m.curg starts running (Grunnable -> Grunning).
   void execute(std::uint32_t mi) {
     M& m = ms_[mi];
@@ -242,9 +270,29 @@ class GoRun {
     const std::uint16_t cls = gt_[gp].cls;
     sim::Time compute = 0;
     cur_m_ = mi;
-    const StepKind step = advance(wl_, gt_, gp, engine_.now(), compute_rng_[cls], compute, *this);
+    std::uint32_t wg = 0;
+    const StepKind step = advance(wl_, gt_, gp, engine_.now(), compute_rng_[cls], compute, *this, &wg);
     M& m = ms_[mi];
     switch (step) {
+      case StepKind::kGosched:  // goschedImpl: Grunning -> Grunnable, global queue tail, (wakep), schedule
+        gt_[gp].flags = static_cast<std::uint16_t>(GStatus::kRunnable);
+        gt_[gp].ready_at = engine_.now();
+        globrunqput(global_, gp);
+        m.curg = kNoG;
+        if (prm_.gosched_wakep) wakep();
+        m.phase = Phase::kSchedule;
+        ks_.run_for(mi, m.overhead, kSched);
+        m.overhead = 0;
+        return;
+      case StepKind::kWgWait:  // gopark: Grunning -> Gwaiting on the WaitGroup's semaphore
+        gt_[gp].flags = static_cast<std::uint16_t>(GStatus::kWaiting);
+        wgs_.park(wg, gp);
+        engine_.tracer().emit({engine_.now(), kTraceGoPark, gp, cls, 0});
+        m.curg = kNoG;
+        m.phase = Phase::kSchedule;
+        ks_.run_for(mi, m.overhead + prm_.cost_gopark, kSched);
+        m.overhead = 0;
+        return;
       case StepKind::kCompute:
         if (m.overhead > 0) {
           m.pending_compute = compute;
@@ -270,7 +318,7 @@ class GoRun {
     const std::uint32_t gp = m.curg;
     const Goroutine& g = gt_[gp];
     stats_.exited(g.cls, g.start, engine_.now());
-    engine_.tracer().emit({engine_.now(), kTraceGoEnd, gp, g.cls, 0});
+    engine_.tracer().emit({engine_.now(), kTraceGoEnd, gp, g.cls, ks_.cpu_of(mi)});
     const std::uint32_t client = g.client;
     const std::uint16_t cls = g.cls;
     gt_.destroy(gp);
@@ -550,7 +598,7 @@ class GoRun {
   void check_invariants() const {
     std::size_t reserved = 0;
     for (const M& m : ms_) reserved += m.curg != kNoG ? 1 : 0;
-    GMPSIM_CHECK(gt_.live() == runnable() + reserved, "go: a live goroutine is in no queue and on no M");
+    GMPSIM_CHECK(gt_.live() == runnable() + reserved + wgs_.parked(), "go: a live goroutine is in no queue, on no M and not parked");
     GMPSIM_CHECK(nmspinning_ <= ms_.size(), "go: nmspinning exceeds the number of Ms");
     for (std::uint32_t p = 0; p < ps_.size(); ++p) {
       GMPSIM_CHECK((ps_[p].status == PStatus::kIdle) == (ps_[p].m == kNoG), "go: P status and owner disagree");
@@ -579,30 +627,15 @@ class GoRun {
   }
 
   Outcome loop(std::chrono::steady_clock::time_point wall0) {
-    constexpr std::uint64_t kChunk = 1 << 20;
-    const std::uint64_t max_events = sc_.run.max_events;
     auto dispatcher = [this](const sim::Event& ev) {
       dispatch(ev);
       check_invariants();
     };
-    while (true) {
-      std::uint64_t budget = kChunk;
-      if (max_events != 0) budget = std::min(budget, max_events - engine_.events_processed());
-      const sim::StopReason why = runaway_ != kNoG ? sim::StopReason::kStopped : engine_.run(sc_.run.duration, dispatcher, budget);
-      if (why == sim::StopReason::kStopped) {
-        return {OutcomeStatus::kStarved, "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
-                                             " ran 10000000 steps at t=" + std::to_string(sim::to_seconds(engine_.now())) +
-                                             " s without taking CPU time (a `repeat: forever` with no compute step?)"};
-      }
-      if (why != sim::StopReason::kEventLimit) return {};
-      if (max_events != 0 && engine_.events_processed() >= max_events) {
-        return {OutcomeStatus::kTimeLimit, "run.max_events (" + std::to_string(max_events) + ") reached at t=" +
-                                               std::to_string(sim::to_seconds(engine_.now())) + " s"};
-      }
-      if (sc_.run.wall_limit > 0 && std::chrono::steady_clock::now() - wall0 > std::chrono::nanoseconds(sc_.run.wall_limit)) {
-        return {OutcomeStatus::kTimeLimit, "run.wall_limit reached at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
-      }
-    }
+    auto runaway = [this] {
+      return "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
+             " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
+    };
+    return run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
   }
 
   const Scenario& sc_;
@@ -610,6 +643,7 @@ class GoRun {
   const Params prm_;
   sim::Engine engine_;
   GoroutineTable gt_;
+  WaitGroups wgs_;
   sim::RngStreams streams_;
   RunStats stats_;
   kernel::ThreadScheduler<GoRun> ks_;

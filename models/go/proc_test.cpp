@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "models/go/proc.h"
 #include "models/output/output.h"
+#include "models/trace_events.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
@@ -121,4 +123,87 @@ TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determini
   // Changes only when behaviour changes: update deliberately, saying why in the commit.
   CHECK(a.events == 100032);
   CHECK(fp.str() == "7c914041149517f8");
+}
+
+namespace {
+struct Recorder final : sim::TraceObserver {
+  std::vector<sim::TraceRecord> records;
+  void on_trace(const sim::TraceRecord& r) override { records.push_back(r); }
+};
+
+const char* kFanIn = R"(
+machine: {cpus: 4}
+runtime: {model: go}
+workload:
+  classes:
+    main:
+      arrivals: {process: initial, count: 1}
+      program:
+        - wg_add: {wg: all, n: 1000}
+        - repeat: {count: 1000, steps: [{spawn: worker}]}
+        - wg_wait: all
+        - compute: 1us
+    worker:
+      program: [{compute: 10us}, {wg_done: all}]
+run: {duration: 10s}
+)";
+}  // namespace
+
+TEST_CASE("go: the classic fan-out with a WaitGroup completes; main runs on the P of its releaser", "[go][wg]") {
+  const Scenario sc = load_scenario(kFanIn, "<text>");
+  Recorder rec;
+  const RunResult r = go::GoModel().run(sc, RunOptions{{&rec}});
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(r.goroutines_completed == 1001);
+  // main's last GoUnpark comes from the last worker's wg_done; main then starts on that worker's CPU
+  // (runnext of the releaser's P), right after the worker's GoEnd there.
+  std::uint32_t unpark = 0;
+  for (std::uint32_t i = 0; i < rec.records.size(); ++i) {
+    if (rec.records[i].kind == kTraceGoUnpark) unpark = i;
+  }
+  REQUIRE(unpark > 0);
+  const std::uint32_t main_g = rec.records[unpark].a;
+  std::uint32_t releaser_end = 0, main_start = 0;
+  for (std::uint32_t i = unpark; i < rec.records.size(); ++i) {
+    if (rec.records[i].kind == kTraceGoEnd && releaser_end == 0) releaser_end = i;
+    if (rec.records[i].kind == kTraceGoStart && rec.records[i].a == main_g) {
+      main_start = i;
+      break;
+    }
+  }
+  REQUIRE(releaser_end > 0);
+  REQUIRE(main_start > releaser_end);
+  CHECK(rec.records[main_start].c == rec.records[releaser_end].c);
+}
+
+TEST_CASE("go and fifo: waiting on a WaitGroup nobody completes is a deadlock", "[go][fifo][wg]") {
+  for (const char* model : {"go", "fifo"}) {
+    const RunResult r = run_yaml(kFanIn, {{"runtime.model", model},
+                                          {"runtime.version", std::string(model) == "go" ? "go1.26" : "v1"},
+                                          {"workload.classes.worker.program", "[{compute: 10us}]"}});
+    INFO(model);
+    CHECK(r.outcome.status == OutcomeStatus::kDeadlock);
+    CHECK_THAT(r.outcome.detail, Catch::StartsWith("all goroutines are asleep - deadlock! 1 parked: 1 on WaitGroup `all` (counter 1000)"));
+  }
+}
+
+TEST_CASE("go: Gosched sends the goroutine to the global queue behind the others", "[go]") {
+  // One P; a and b each compute 1 ms three times. Yielding after each step interleaves them.
+  const std::string yaml = R"(
+machine: {cpus: 1}
+runtime: {model: go, gomaxprocs: 1}
+workload:
+  classes:
+    a: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 3, steps: [{compute: 1ms}, {gosched: true}]}}]}
+    b: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 3, steps: [{compute: 1ms}, {gosched: true}]}}]}
+run: {duration: 1s}
+)";
+  const RunResult r = run_yaml(yaml);
+  const double a_end = sim::to_seconds(r.classes[0].latency.latency.max()), b_end = sim::to_seconds(r.classes[1].latency.latency.max());
+  // a b a b a b, then a (after its last yield) exits, then b: both end just after 6 ms.
+  CHECK(a_end == Approx(0.006).epsilon(0.01));
+  CHECK(b_end == Approx(0.006).epsilon(0.01));
+  CHECK(a_end < b_end);
+  const RunResult plain = run_yaml(yaml, {{"workload.classes.a.program", "[{compute: 3ms}]"}, {"workload.classes.b.program", "[{compute: 3ms}]"}});
+  CHECK(sim::to_seconds(plain.classes[0].latency.latency.max()) == Approx(0.003).epsilon(0.01));
 }

@@ -195,6 +195,8 @@ const char* trace_kind_name(std::uint32_t kind) {
     case kTraceGoCreate: return "GoCreate";
     case kTraceGoStart: return "GoStart";
     case kTraceGoEnd: return "GoEnd";
+    case kTraceGoPark: return "GoPark";
+    case kTraceGoUnpark: return "GoUnpark";
   }
   return "?";
 }

@@ -668,7 +668,8 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
       a.think = parse_dist(val(base + ".arrivals.think"), base + ".arrivals.think");
     }
     any_arrivals = any_arrivals || a.process != P::kNone;
-    gc.program = compile_program(val(base + ".program"), base + ".program", ci, class_names, sc.workload.spans);
+    gc.program = compile_program(val(base + ".program"), base + ".program", ci, class_names, sc.workload.spans,
+                                 sc.workload.waitgroups);
     sc.workload.classes.push_back(std::move(gc));
   }
   if (!any_arrivals) {

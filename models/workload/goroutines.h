@@ -63,15 +63,22 @@ class GoroutineTable {
 };
 
 // What the interpreter stopped at.
-enum class StepKind : std::uint8_t { kCompute, kExit, kRunaway };
+enum class StepKind : std::uint8_t {
+  kCompute,  // compute_ns is set
+  kExit,
+  kGosched,  // runtime.Gosched: the model requeues the goroutine
+  kWgWait,   // the goroutine waits on WaitGroup `*wg` (set by advance), whose counter is not zero
+  kRunaway,
+};
 
 // Runs goroutine `id` from its pc through zero-time steps. Returns kCompute with `compute_ns` set,
 // kExit when the goroutine is done, or kRunaway when it executed `budget` steps without needing the
 // CPU (a `repeat: forever` loop with no compute step), which models report as a run outcome.
-// Hooks: on_spawn(class, count), on_span(span_id, begin_time).
+// Hooks: on_spawn(class, count), on_span(span_id, begin_time), on_wg_add(wg, delta) (the model readies
+// waiters), wg_counter(wg) (waiting on a zero counter does not block).
 template <class Hooks>
 StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::Time now, sim::Rng& rng,
-                 sim::Time& compute_ns, Hooks& hooks, std::uint64_t budget = 10'000'000) {
+                 sim::Time& compute_ns, Hooks& hooks, std::uint32_t* wg = nullptr, std::uint64_t budget = 10'000'000) {
   const Program& prog = wl.classes[gt[id].cls].program;
   for (std::uint64_t n = 0; n < budget; ++n) {
     Goroutine& g = gt[id];  // re-read every step: on_spawn may grow the table and move records
@@ -114,6 +121,18 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         break;
       case OpCode::kExit:
         return StepKind::kExit;
+      case OpCode::kGosched:
+        ++g.pc;
+        return StepKind::kGosched;
+      case OpCode::kWgAdd:
+        ++g.pc;
+        hooks.on_wg_add(op.a, op.count);
+        break;
+      case OpCode::kWgWait:
+        ++g.pc;
+        if (hooks.wg_counter(op.a) == 0) break;
+        if (wg) *wg = op.a;
+        return StepKind::kWgWait;
     }
   }
   return StepKind::kRunaway;

@@ -65,8 +65,9 @@ std::int64_t integer(const YAML::Node& n, const std::string& key) {
 
 class Compiler {
  public:
-  Compiler(std::uint32_t class_index, const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans)
-      : class_index_(class_index), class_names_(class_names), spans_(spans) {}
+  Compiler(std::uint32_t class_index, const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans,
+           std::vector<std::string>& waitgroups)
+      : class_index_(class_index), class_names_(class_names), spans_(spans), waitgroups_(waitgroups) {}
 
   Program compile(const YAML::Node& steps, const std::string& key) {
     block(steps, key, 0, 0);
@@ -82,9 +83,11 @@ class Compiler {
   }
 
   void step(const YAML::Node& s, const std::string& key, int loop_depth, int span_depth) {
-    static const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit"};
+    static const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched",
+                                                    "wg_add", "wg_done", "wg_wait"};
     if (!s.IsMap() || s.size() != 1) {
-      throw ScenarioError(key, "a step is a map with exactly one key, one of: compute, spawn, repeat, span, exit");
+      throw ScenarioError(key, "a step is a map with exactly one key, one of: compute, spawn, repeat, span, exit, "
+                               "gosched, wg_add, wg_done, wg_wait");
     }
     const std::string kind = s.begin()->first.as<std::string>();
     const YAML::Node body = s.begin()->second;
@@ -145,6 +148,19 @@ class Compiler {
       prog_.ops.push_back({OpCode::kSpanBegin, slot, id});
       block(required(body, k, "steps"), k + ".steps", loop_depth, span_depth + 1);
       prog_.ops.push_back({OpCode::kSpanEnd, slot, id});
+    } else if (kind == "gosched") {
+      if (!(body.IsNull() || (body.IsScalar() && body.Scalar() == "true"))) throw ScenarioError(k, "write `gosched: true`");
+      prog_.ops.push_back({OpCode::kGosched});
+    } else if (kind == "wg_add") {
+      if (!body.IsMap()) throw ScenarioError(k, "expected {wg: NAME, n: N}");
+      check_keys(body, k, {"wg", "n"});
+      const std::int64_t n = integer(required(body, k, "n"), k + ".n");
+      if (n == 0) throw ScenarioError(k + ".n", "must not be 0");
+      prog_.ops.push_back({OpCode::kWgAdd, 0, waitgroup(scalar(required(body, k, "wg"), k + ".wg"), k + ".wg"), n});
+    } else if (kind == "wg_done") {
+      prog_.ops.push_back({OpCode::kWgAdd, 0, waitgroup(scalar(body, k), k), -1});
+    } else if (kind == "wg_wait") {
+      prog_.ops.push_back({OpCode::kWgWait, 0, waitgroup(scalar(body, k), k)});
     } else if (kind == "exit") {
       if (!(body.IsNull() || (body.IsScalar() && body.Scalar() == "true") || (body.IsMap() && body.size() == 0))) {
         throw ScenarioError(k, "write `exit: true`");
@@ -152,13 +168,22 @@ class Compiler {
       prog_.ops.push_back({OpCode::kExit});
     } else {
       throw ScenarioError(k, "unknown step" + did_you_mean(kind, kSteps) +
-                                 "; steps are compute, spawn, repeat, span, exit (blocking steps come with the go model)");
+                                 "; steps are compute, spawn, repeat, span, exit, gosched, wg_add, wg_done, wg_wait");
     }
+  }
+
+  std::uint32_t waitgroup(const std::string& name, const std::string& key) {
+    if (name.empty()) throw ScenarioError(key, "a WaitGroup needs a name");
+    const auto it = std::find(waitgroups_.begin(), waitgroups_.end(), name);
+    if (it != waitgroups_.end()) return static_cast<std::uint32_t>(it - waitgroups_.begin());
+    waitgroups_.push_back(name);
+    return static_cast<std::uint32_t>(waitgroups_.size() - 1);
   }
 
   std::uint32_t class_index_;
   const std::vector<std::string>& class_names_;
   std::vector<SpanInfo>& spans_;
+  std::vector<std::string>& waitgroups_;
   Program prog_;
 };
 
@@ -259,8 +284,9 @@ sim::Dist parse_dist(const YAML::Node& node, const std::string& key) {
 }
 
 Program compile_program(const YAML::Node& steps, const std::string& key, std::uint32_t class_index,
-                        const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans) {
-  return Compiler(class_index, class_names, spans).compile(steps, key);
+                        const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans,
+                        std::vector<std::string>& waitgroups) {
+  return Compiler(class_index, class_names, spans, waitgroups).compile(steps, key);
 }
 
 }  // namespace gmpsim::models

@@ -8,8 +8,12 @@
 //   repeat: {count: N | forever, steps: [...]}
 //   span: {name: S, steps: [...]}       latency of the enclosed steps is recorded under span S
 //   exit: true                          the goroutine exits now (the end of the program exits too)
+//   gosched: true                       runtime.Gosched(): yield the CPU, stay runnable
+//   wg_add: {wg: W, n: N}               WaitGroup W's counter += N (W is a global, named WaitGroup)
+//   wg_done: W                          WaitGroup W's counter -= 1; at zero its waiters are readied
+//   wg_wait: W                          park until W's counter is zero (no wait if it already is)
 // DIST is a duration ("80us", a constant) or a map {dist: KIND, ...}; see parse_dist().
-// Blocking steps (channels, locks, timers, network waits) arrive with the Go model.
+// More blocking steps (channels, locks, timers, network waits) arrive with part 2 of the Go model.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -31,6 +35,9 @@ enum class OpCode : std::uint8_t {
   kSpanBegin,  // slot = span slot in the goroutine's frame, a = span id (Workload::spans)
   kSpanEnd,    // slot, a as kSpanBegin
   kExit,       // the goroutine exits; also appended at the end of every program
+  kGosched,    // runtime.Gosched
+  kWgAdd,      // a = WaitGroup index (Workload::waitgroups), count = delta (wg_done: -1)
+  kWgWait,     // a = WaitGroup index
 };
 
 struct Op {
@@ -73,6 +80,7 @@ struct SpanInfo {
 struct Workload {
   std::vector<GoroutineClass> classes;  // in scenario order
   std::vector<SpanInfo> spans;          // every span of every class, in order of appearance
+  std::vector<std::string> waitgroups;  // global WaitGroups, by name, in order of first use
   int find_class(std::string_view name) const;
 };
 
@@ -92,6 +100,7 @@ sim::Dist parse_dist(const YAML::Node& node, const std::string& key);
 // Compiles the program at `key` for class `class_index`. Class names for spawn are looked up in
 // `class_names`; span names are appended to `spans`.
 Program compile_program(const YAML::Node& steps, const std::string& key, std::uint32_t class_index,
-                        const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans);
+                        const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans,
+                        std::vector<std::string>& waitgroups);
 
 }  // namespace gmpsim::models

@@ -1,0 +1,59 @@
+// The event loop every model runs: dispatch events up to run.duration, in chunks, and turn the ways a
+// run can end early into outcomes: run.max_events and run.wall_limit (time_limit), a goroutine that
+// loops without taking CPU time (the model stops the engine and describes it: starved), and a livelock
+// in which events keep firing while simulated time stands still (starved).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "models/result.h"
+#include "sim/engine.h"
+
+namespace gmpsim::models {
+
+// Events allowed at one instant before the run is declared stuck.
+inline constexpr std::uint64_t kMaxEventsAtOneInstant = 50'000'000;
+
+// `stopped_detail()` is called when the model stopped the engine (or had stopped it before the loop
+// began, `stopped_before`): it returns the outcome detail.
+template <class Dispatch, class StoppedDetail>
+Outcome run_events(sim::Engine& engine, const RunConfig& run, Dispatch&& dispatch, bool stopped_before,
+                   StoppedDetail&& stopped_detail, std::chrono::steady_clock::time_point wall0) {
+  constexpr std::uint64_t kChunk = 1 << 20;  // events between wall-clock checks
+  auto at = [&] { return " at t=" + std::to_string(sim::to_seconds(engine.now())) + " s"; };
+  sim::Time instant = -1;
+  std::uint64_t at_instant = 0;
+  bool livelock = false;
+  auto guarded = [&](const sim::Event& ev) {
+    if (ev.time != instant) {
+      instant = ev.time;
+      at_instant = 0;
+    } else if (++at_instant > kMaxEventsAtOneInstant) {
+      livelock = true;
+      engine.stop();
+      return;
+    }
+    dispatch(ev);
+  };
+  if (stopped_before) return {OutcomeStatus::kStarved, stopped_detail() + at()};
+  while (true) {
+    std::uint64_t budget = kChunk;
+    if (run.max_events != 0) budget = std::min(budget, run.max_events - engine.events_processed());
+    const sim::StopReason why = engine.run(run.duration, guarded, budget);
+    if (livelock) {
+      return {OutcomeStatus::kStarved, std::to_string(kMaxEventsAtOneInstant) + " events happened without simulated time passing" +
+                                           at() + " (goroutines yielding to each other with zero costs?)"};
+    }
+    if (why == sim::StopReason::kStopped) return {OutcomeStatus::kStarved, stopped_detail() + at()};
+    if (why != sim::StopReason::kEventLimit) return {};
+    if (run.max_events != 0 && engine.events_processed() >= run.max_events) {
+      return {OutcomeStatus::kTimeLimit, "run.max_events (" + std::to_string(run.max_events) + ") reached" + at()};
+    }
+    if (run.wall_limit > 0 && std::chrono::steady_clock::now() - wall0 > std::chrono::nanoseconds(run.wall_limit)) {
+      return {OutcomeStatus::kTimeLimit, "run.wall_limit reached" + at()};
+    }
+  }
+}
+
+}  // namespace gmpsim::models

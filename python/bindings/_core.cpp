@@ -1,0 +1,230 @@
+// gmpsim._core: the run-level C++ API for Python (the pure-Python package `gmpsim` wraps it).
+//
+// Only whole-run calls are bound: load a scenario (text or file, with --set overrides), run it, and read
+// the one result type. The GIL is released while a scenario loads and while a model runs, so Python
+// threads can run several scenarios at once. Bad input raises gmpsim.ScenarioError (a ValueError) whose
+// message is exactly the C++ ScenarioError's, the text the CLI prints after "gmpsim: error: ".
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/output/output.h"
+#include "models/registry.h"
+#include "models/result.h"
+#include "models/scenario/errors.h"
+#include "models/scenario/params.h"
+#include "models/scenario/scenario.h"
+
+namespace py = pybind11;
+namespace gm = gmpsim::models;
+
+namespace {
+
+// A loaded scenario. Its resolved values are yaml-cpp nodes, which are not safe to read from two threads
+// at once, so runs of the same Scenario object take turns (distinct Scenario objects run in parallel).
+struct PyScenario {
+  gm::Scenario sc;
+  std::mutex run_mutex;
+  explicit PyScenario(gm::Scenario s) : sc(std::move(s)) {}
+};
+
+std::vector<gm::Override> to_overrides(const std::vector<std::pair<std::string, std::string>>& sets) {
+  std::vector<gm::Override> out;
+  out.reserve(sets.size());
+  for (const auto& [k, v] : sets) out.push_back({k, v});
+  return out;
+}
+
+// nlohmann JSON -> Python object through Python's json module: exact for every value the outputs hold.
+py::object json_to_py(const gm::Json& j) {
+  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> loads;
+  loads.call_once_and_store_result([] { return py::module_::import("json").attr("loads"); });
+  return loads.get_stored()(py::str(j.dump()));
+}
+
+// C++ text -> str; bytes that are not UTF-8 (a file name, say) become U+FFFD instead of failing.
+py::str text(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<py::ssize_t>(s.size()), "replace");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+template <typename T>
+py::array_t<T> to_array(const std::vector<T>& v) {
+  py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+// One histogram as a dict of bucket arrays: kind, name, class, low_ns, high_ns, count (the rows of
+// latency.csv for this class or span, as columns).
+py::dict histogram_dict(const char* kind, const gm::LatencyResult& l) {
+  const auto buckets = l.latency.buckets();
+  py::array_t<std::int64_t> low(static_cast<py::ssize_t>(buckets.size())), high(static_cast<py::ssize_t>(buckets.size()));
+  py::array_t<std::uint64_t> count(static_cast<py::ssize_t>(buckets.size()));
+  auto* lo = low.mutable_data();
+  auto* hi = high.mutable_data();
+  auto* n = count.mutable_data();
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    lo[i] = buckets[i].low;
+    hi[i] = buckets[i].high;
+    n[i] = buckets[i].count;
+  }
+  py::dict d;
+  d["kind"] = kind;
+  d["name"] = l.name;
+  d["class"] = l.class_name;
+  d["low_ns"] = low;
+  d["high_ns"] = high;
+  d["count"] = count;
+  return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "gmpsim's C++ core: load a scenario, run it, read the result (see the gmpsim package)";
+
+  // ScenarioError: a ValueError carrying the C++ message unchanged and the key it names (`.key`, "" when
+  // the message names none).
+  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> scenario_error;
+  scenario_error.call_once_and_store_result([&m] {
+    py::object cls = py::exception<gm::ScenarioError>(m, "ScenarioError", PyExc_ValueError);
+    cls.attr("__module__") = "gmpsim";  // raised and documented as gmpsim.ScenarioError
+    cls.attr("key") = "";
+    return cls;
+  });
+  py::register_exception_translator([](std::exception_ptr p) {
+    if (!p) return;
+    try {
+      std::rethrow_exception(p);
+    } catch (const gm::ScenarioError& e) {
+      const py::object& cls = scenario_error.get_stored();
+      py::object exc = cls(text(e.what()));
+      exc.attr("key") = text(e.key());
+      PyErr_SetObject(cls.ptr(), exc.ptr());
+    }
+  });
+
+  m.def("version", &gm::gmpsim_version, "gmpsim's version, \"0.1.0+<git rev>\" (as in summary.json)");
+
+  py::class_<PyScenario, std::shared_ptr<PyScenario>>(m, "Scenario",
+                                                      "A validated, fully resolved scenario (opaque; see resolved())")
+      .def_property_readonly("source", [](const PyScenario& s) { return s.sc.source; })
+      .def_property_readonly("model", [](const PyScenario& s) { return s.sc.runtime.model; })
+      .def_property_readonly("model_version", [](const PyScenario& s) { return s.sc.runtime.version; })
+      .def_property_readonly("seed", [](const PyScenario& s) { return s.sc.run.seed; })
+      .def("resolved", [](const PyScenario& s) { return json_to_py(s.sc.resolved_json()); },
+           "The fully resolved scenario as nested dicts (loads again as a scenario)")
+      .def("origin", [](const PyScenario& s) { return json_to_py(s.sc.origin_json()); },
+           "Key -> the layer that supplied it: default, version:<model>/<v>, kernel:<profile>, scenario, set");
+
+  m.def(
+      "load_scenario",
+      [](const std::string& yaml_text, const std::string& source, const std::vector<std::pair<std::string, std::string>>& sets) {
+        auto overrides = to_overrides(sets);
+        py::gil_scoped_release release;
+        return std::make_shared<PyScenario>(gm::load_scenario(yaml_text, source, overrides));
+      },
+      py::arg("yaml_text"), py::arg("source") = "<text>", py::arg("sets") = std::vector<std::pair<std::string, std::string>>{},
+      "Load a scenario from YAML text; sets are (dotted key, YAML value text) overrides, as --set key=value");
+  m.def(
+      "load_scenario_file",
+      [](const std::string& path, const std::vector<std::pair<std::string, std::string>>& sets) {
+        auto overrides = to_overrides(sets);
+        py::gil_scoped_release release;
+        return std::make_shared<PyScenario>(gm::load_scenario_file(path, overrides));
+      },
+      py::arg("path"), py::arg("sets") = std::vector<std::pair<std::string, std::string>>{},
+      "Load a scenario file; sets are (dotted key, YAML value text) overrides, as --set key=value");
+
+  py::class_<gm::RunResult, std::shared_ptr<gm::RunResult>>(m, "RunResult", "The result of one run")
+      .def_readonly("model", &gm::RunResult::model)
+      .def_readonly("version", &gm::RunResult::version)
+      .def_readonly("seed", &gm::RunResult::seed)
+      .def_readonly("fingerprint", &gm::RunResult::fingerprint, "64-bit fingerprint of the event stream")
+      .def_readonly("events", &gm::RunResult::events)
+      .def_readonly("wall_s", &gm::RunResult::wall_s)
+      .def_property_readonly("outcome_status", [](const gm::RunResult& r) { return std::string(gm::outcome_name(r.outcome.status)); })
+      .def_property_readonly("outcome_detail", [](const gm::RunResult& r) { return r.outcome.detail; })
+      .def("summary", [](const gm::RunResult& r) { return json_to_py(gm::summary_json(r)); },
+           "summary.json as a dict")
+      .def("latency_csv", [](const gm::RunResult& r) { return gm::latency_csv(r); }, "latency.csv as text")
+      .def("timeseries_csv", [](const gm::RunResult& r) { return gm::timeseries_csv(r); }, "timeseries.csv as text")
+      .def(
+          "histograms",
+          [](const gm::RunResult& r) {
+            py::list out;
+            for (const gm::ClassResult& c : r.classes) out.append(histogram_dict("latency", c.latency));
+            for (const gm::ClassResult& c : r.classes) out.append(histogram_dict("wait", c.wait));
+            for (const gm::LatencyResult& s : r.spans) out.append(histogram_dict("span", s));
+            return out;
+          },
+          "Every histogram, in latency.csv's order, as dicts: kind (latency|wait|span), name, class, and NumPy "
+          "arrays low_ns, high_ns (inclusive bucket bounds, int64) and count (uint64) of the non-empty buckets")
+      .def(
+          "timeseries",
+          [](const gm::RunResult& r) {
+            py::dict out;
+            for (std::size_t c = 0; c < r.timeseries.columns.size(); ++c) {
+              out[py::str(r.timeseries.columns[c])] = to_array(r.timeseries.data[c]);
+            }
+            return out;
+          },
+          "timeseries.csv as columns: name -> float64 NumPy array (first column t_s)");
+
+  m.def(
+      "run",
+      [](const std::shared_ptr<PyScenario>& s) {
+        const gm::ModelInfo* info = gm::find_model(s->sc.runtime.model);
+        if (info == nullptr) throw gm::ScenarioError("runtime.model", "unknown model \"" + s->sc.runtime.model + "\"");
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(s->run_mutex);
+        return std::make_shared<gm::RunResult>(info->create()->run(s->sc));
+      },
+      py::arg("scenario"), "Run a loaded scenario on its model (the GIL is released during the run)");
+
+  m.def(
+      "models",
+      []() {
+        py::list out;
+        for (const gm::ModelInfo& mi : gm::model_registry()) {
+          py::list versions;
+          for (const gm::Profile& v : mi.versions) {
+            py::dict values;
+            for (const auto& [k, text] : v.values) values[py::str(std::string(k))] = std::string(text);
+            py::dict vd;
+            vd["name"] = std::string(v.name);
+            vd["doc"] = std::string(v.doc);
+            vd["values"] = values;
+            versions.append(vd);
+          }
+          py::dict d;
+          d["name"] = mi.name;
+          d["description"] = mi.description;
+          d["source"] = mi.source;
+          d["versions"] = versions;
+          d["default_version"] = mi.versions.empty() ? std::string() : std::string(mi.versions.back().name);
+          out.append(d);
+        }
+        return out;
+      },
+      "The models and their version profiles (as `gmpsim models` lists them)");
+
+  m.def(
+      "params_text",
+      [](const std::string& model) {
+        if (!model.empty() && gm::find_model(model) == nullptr) {
+          throw gm::ScenarioError("MODEL", "unknown model \"" + model + "\"; `gmpsim models` lists them");
+        }
+        return gm::params_text(model);
+      },
+      py::arg("model") = "", "`gmpsim params [MODEL]` as text (every parameter when model is \"\")");
+}
