@@ -64,6 +64,7 @@ struct RunResult {
   std::vector<ClassResult> classes;
   std::vector<LatencyResult> spans;
   TimeSeries timeseries;
+  std::vector<std::string> schedtrace;  // GODEBUG=schedtrace-format lines (go model), when asked for
   Outcome outcome;
   Json model_counters = Json::object();  // model-specific figures
 };

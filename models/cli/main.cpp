@@ -64,6 +64,8 @@ std::vector<Override> overrides(const po::variables_map& vm) {
     for (const std::string& s : vm["set"].as<std::vector<std::string>>()) sets.push_back(parse_override(s));
   }
   if (vm.count("seed")) sets.push_back({"run.seed", std::to_string(vm["seed"].as<std::uint64_t>())});
+  if (vm.count("schedtrace")) sets.push_back({"runtime.schedtrace", vm["schedtrace"].as<std::string>()});
+  if (vm.count("scheddetail")) sets.push_back({"runtime.scheddetail", "true"});
   return sets;
 }
 
@@ -73,7 +75,9 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
   opts.add(scenario_options());
   if (!check_only) {
     opts.add_options()("out", po::value<std::string>(), "write summary.json, latency.csv, timeseries.csv to DIR")(
-        "trace", po::value<std::string>(), "write every trace record (GoCreate, GoStart, GoEnd) to FILE as CSV")(
+        "trace", po::value<std::string>(), "write every trace record (GoCreate, GoStart, GoEnd, ...) to FILE as CSV")(
+        "schedtrace", po::value<std::string>(), "print GODEBUG=schedtrace lines every DUR (go model; same as --set runtime.schedtrace=DUR)")(
+        "scheddetail", "with --schedtrace, the scheddetail=1 variant")(
         "quiet,q", "print nothing on success (errors still go to stderr)");
   }
   po::positional_options_description pos;
@@ -105,6 +109,7 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
     options.observers.push_back(trace.get());
   }
   const RunResult r = find_model(sc.runtime.model)->create()->run(sc, options);
+  for (const std::string& line : r.schedtrace) std::cerr << line;  // where GODEBUG=schedtrace writes
   if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());
   if (!vm.count("quiet")) print_report(r, std::cout);
   if (r.outcome.abnormal()) {

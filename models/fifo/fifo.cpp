@@ -41,11 +41,11 @@ class FifoRun {
     for (sim::TraceObserver* o : options.observers) engine_.tracer().attach(o);
     engine_.enable_fingerprint(true);
     start_arrivals();
-    engine_.schedule_at(std::min(sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
-    if (sc_.run.warmup > 0) engine_.schedule_at(sc_.run.warmup, sim::kBandObserve, kWarmupEnd);
+    observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
+    if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
     const auto wall0 = std::chrono::steady_clock::now();
     Outcome outcome = loop(wall0);
-    const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
+    const bool drained = work_pending() == 0 && outcome.status == OutcomeStatus::kCompleted;
     if (drained && gt_.live() > 0) {  // checkdead: nothing can ever wake the parked goroutines
       outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
                                                " parked: " + wgs_.describe_waiters()};
@@ -63,7 +63,11 @@ class FifoRun {
   }
 
   void dispatch(const sim::Event& ev) {
-    if (ev.kind < kSample) last_activity_ = ev.time;
+    if (ev.kind < kSample) {
+      last_activity_ = ev.time;
+    } else {
+      --observers_pending_;
+    }
     switch (ev.kind) {
       case kArrival: {
         const auto cls = static_cast<std::uint16_t>(ev.arg);
@@ -83,11 +87,9 @@ class FifoRun {
       case kSample:
         // With nothing else pending no work remains: the run ended at the last activity, and
         // finish() writes the final row there.
-        if (engine_.pending_events() == 0) break;
+        if (work_pending() == 0) break;
         stats_.sample(ev.time, runq_.size(), busy_);
-        if (ev.time < sc_.run.duration) {
-          engine_.schedule_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
-        }
+        if (ev.time < sc_.run.duration) observe_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), kSample);
         break;
     }
   }
@@ -114,6 +116,13 @@ class FifoRun {
   std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
 
  private:
+  // Observation events (samples, warm-up) must not keep a finished run alive.
+  void observe_at(sim::Time t, std::uint32_t kind) {
+    engine_.schedule_at(t, sim::kBandObserve, kind);
+    ++observers_pending_;
+  }
+  std::size_t work_pending() const { return engine_.pending_events() - observers_pending_; }
+
   struct Cpu {
     std::uint32_t g = kNone32;  // running goroutine
   };
@@ -264,6 +273,7 @@ class FifoRun {
   std::uint32_t runaway_ = kNone32;  // goroutine that looped without taking time
   sim::Time last_activity_ = 0;      // time of the last event that was not an observation
   bool arrivals_cut_ = false;        // an arrival fell after run.duration and was not scheduled
+  std::size_t observers_pending_ = 0;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <deque>
 #include <memory>
 #include <numeric>
+#include <sstream>
 
 #include "models/go/runq.h"
 #include "models/kernel/threads.h"
@@ -39,7 +40,7 @@ enum class Phase : std::uint8_t {
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
 
 // Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
-enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kThreadBase = 8 };
+enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kThreadBase = 8 };
 
 struct P {
   PStatus status = PStatus::kIdle;
@@ -67,6 +68,8 @@ struct Params {
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   kernel::ThreadParams threads;
   sim::Time thread_create;
+  sim::Time schedtrace;
+  bool scheddetail, old_trace_format;
 
   explicit Params(const Scenario& sc) {
     auto node = [&](const char* key) -> const YAML::Node& {
@@ -94,6 +97,9 @@ struct Params {
     cost_goexit = dur("runtime.cost.goexit");
     cost_steal = dur("runtime.cost.steal");
     cost_global = dur("runtime.cost.global_runq");
+    schedtrace = dur("runtime.schedtrace");
+    scheddetail = flag("runtime.scheddetail");
+    old_trace_format = sc.runtime.version == "go1.19";  // go1.19.8 proc.go: no needspinning/schedticks, -1 for nil
     timer_slack = sc.kernel.timer_slack;
     thread_create = sc.kernel.thread_create;
     threads.wake_latency = sc.kernel.futex_wake;
@@ -131,11 +137,12 @@ class GoRun {
     ms_[m0].phase = Phase::kSchedule;
     ks_.wake(m0);
     start_arrivals();
-    engine_.schedule_at(std::min(sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
-    if (sc_.run.warmup > 0) engine_.schedule_at(sc_.run.warmup, sim::kBandObserve, kWarmupEnd);
+    observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
+    if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
+    if (prm_.schedtrace > 0) observe_at(0, kSchedtrace);
     const auto wall0 = std::chrono::steady_clock::now();
     Outcome outcome = loop(wall0);
-    const bool drained = engine_.pending_events() == 0 && outcome.status == OutcomeStatus::kCompleted;
+    const bool drained = work_pending() == 0 && outcome.status == OutcomeStatus::kCompleted;
     if (drained && gt_.live() > 0) {  // checkdead: every M is idle and nothing can wake the parked Gs
       outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
                                                " parked: " + wgs_.describe_waiters()};
@@ -148,6 +155,7 @@ class GoRun {
     r.fingerprint = engine_.fingerprint();
     r.outcome = outcome;
     r.model_counters = counters(end);
+    r.schedtrace = std::move(schedtrace_);
     return r;
   }
 
@@ -189,7 +197,11 @@ class GoRun {
   std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
 
   void dispatch(const sim::Event& ev) {
-    if (ev.kind != kSample && ev.kind != kWarmupEnd) last_activity_ = ev.time;
+    if (ev.kind == kSample || ev.kind == kWarmupEnd || ev.kind == kSchedtrace) {
+      --observers_pending_;
+    } else {
+      last_activity_ = ev.time;
+    }
     switch (ev.kind) {
       case kArrival: {
         const auto cls = static_cast<std::uint16_t>(ev.arg);
@@ -203,18 +215,27 @@ class GoRun {
         startIdle(1);
         break;
       case kWarmupEnd: stats_.warmup_end(ev.time, runnable(), running(), gt_.live()); break;
+      case kSchedtrace:
+        schedtrace();
+        if (work_pending() > 0 && ev.time + prm_.schedtrace <= sc_.run.duration) observe_at(ev.time + prm_.schedtrace, kSchedtrace);
+        break;
       case kSample:
-        if (engine_.pending_events() == 0) break;  // nothing left to happen: finish() writes the last row
+        if (work_pending() == 0) break;  // nothing left to happen: finish() writes the last row
         stats_.sample(ev.time, runnable(), running());
-        if (ev.time < sc_.run.duration) {
-          engine_.schedule_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), sim::kBandObserve, kSample);
-        }
+        if (ev.time < sc_.run.duration) observe_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), kSample);
         break;
       default: ks_.handle(ev); break;
     }
   }
 
  private:
+  // Observation events (samples, warm-up, schedtrace) must not keep a finished run alive.
+  void observe_at(sim::Time t, std::uint32_t kind) {
+    engine_.schedule_at(t, sim::kBandObserve, kind);
+    ++observers_pending_;
+  }
+  std::size_t work_pending() const { return engine_.pending_events() - observers_pending_; }
+
   // ---- goroutines ----
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
     stats_.created(cls);
@@ -605,6 +626,56 @@ class GoRun {
     }
   }
 
+  // proc.go schedtrace: the lines GODEBUG=schedtrace=X (and scheddetail=1) print. Fields the model does
+  // not have yet print as the runtime's zero value (gfreecnt, timerslen, mallocing, locks, ...); G lines
+  // cover live goroutines only (the runtime also lists dead ones, which it never frees).
+  void schedtrace() {
+    const bool old = prm_.old_trace_format, detailed = prm_.scheddetail;
+    const std::string nil = old ? "-1" : "nil";
+    auto id_or_nil = [&](std::uint32_t id) { return id == kNoG ? nil : std::to_string(id); };
+    std::ostringstream os;
+    os << "SCHED " << engine_.now() / 1'000'000 << "ms: gomaxprocs=" << prm_.gomaxprocs << " idleprocs=" << pidle_.size()
+       << " threads=" << ms_.size() << " spinningthreads=" << nmspinning_;
+    if (!old) os << " needspinning=0";
+    os << " idlethreads=" << midle_.size() << " runqueue=" << global_.size();
+    if (detailed) {
+      os << " gcwaiting=" << (old ? "0" : "false") << " nmidlelocked=0 stopwait=0 sysmonwait=" << (old ? "0" : "false") << "\n";
+      for (std::uint32_t i = 0; i < ps_.size(); ++i) {
+        const P& p = ps_[i];
+        os << "  P" << i << ": status=" << static_cast<int>(p.status) << " schedtick=" << p.schedtick << " syscalltick=0 m="
+           << id_or_nil(p.m) << " runqsize=" << p.runq.size() << " gfreecnt=0 timerslen=0\n";
+      }
+      for (std::uint32_t i = 0; i < ms_.size(); ++i) {
+        const M& m = ms_[i];
+        const bool blocked = ks_.state(i) == kernel::ThreadScheduler<GoRun>::State::kBlocked;
+        os << "  M" << i << ": p=" << id_or_nil(m.p) << " curg=" << id_or_nil(m.curg) << " mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning="
+           << (m.spinning ? "true" : "false") << " blocked=" << (blocked ? "true" : "false") << " lockedg=" << nil << "\n";
+      }
+      for (std::uint32_t g = 0; g < gt_.capacity(); ++g) {
+        if (!gt_.is_live(g)) continue;
+        const auto status = static_cast<GStatus>(gt_[g].flags);
+        std::uint32_t on_m = kNoG;
+        for (std::uint32_t i = 0; i < ms_.size() && status == GStatus::kRunning; ++i) {
+          if (ms_[i].curg == g) on_m = i;
+        }
+        const char* reason = status == GStatus::kWaiting ? (old ? "semacquire" : "sync.WaitGroup.Wait") : "";
+        os << "  G" << g << ": status=" << static_cast<int>(status) << "(" << reason << ") m=" << id_or_nil(on_m) << " lockedm=" << nil << "\n";
+      }
+    } else {
+      for (std::uint32_t i = 0; i < ps_.size(); ++i) {
+        os << " " << (i == 0 ? (old ? "[" : "[ ") : "") << ps_[i].runq.size();
+        if (i + 1 == ps_.size()) os << (old ? "]" : " ]");
+      }
+      if (!old) {
+        os << " schedticks=[ ";
+        for (const P& p : ps_) os << p.schedtick << " ";
+        os << "]";
+      }
+      os << "\n";
+    }
+    schedtrace_.push_back(os.str());
+  }
+
   Json counters(sim::Time end) const {
     Json c = Json::object();
     c["gomaxprocs"] = prm_.gomaxprocs;
@@ -657,6 +728,8 @@ class GoRun {
   std::vector<sim::Rng> compute_rng_, think_rng_;
   std::vector<OpenLoopArrivals> open_;
   std::uint32_t cur_m_ = kNoG;
+  std::vector<std::string> schedtrace_;
+  std::size_t observers_pending_ = 0;
   std::uint32_t runaway_ = kNoG;
   sim::Time last_activity_ = 0;
   bool arrivals_cut_ = false;

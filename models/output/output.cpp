@@ -152,6 +152,11 @@ void write_outputs(const RunResult& r, const std::string& dir) {
   if (ec) throw ScenarioError("--out", "cannot create directory \"" + dir + "\": " + ec.message());
   write_file_atomically(fs::path(dir) / "latency.csv", latency);
   write_file_atomically(fs::path(dir) / "timeseries.csv", series);
+  if (!r.schedtrace.empty()) {
+    std::string trace;
+    for (const std::string& line : r.schedtrace) trace += line;
+    write_file_atomically(fs::path(dir) / "schedtrace.txt", trace);
+  }
   write_file_atomically(fs::path(dir) / "summary.json", summary);  // last: its presence means complete
 }
 

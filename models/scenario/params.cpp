@@ -62,6 +62,11 @@ const ParamSpec kParams[] = {
      "kernel-and-calibration.md §2.2: unbuffered chan RTT 243-278 ns = 2 x (park + ready + switch)", "go", "", 0, 1e9},
     {"runtime.cost.goready", ParamType::kDuration, "40ns", "CPU time of goready (runqput into runnext, wakep check).",
      "kernel-and-calibration.md §2.2: unbuffered chan RTT 243-278 ns = 2 x (park + ready + switch)", "go", "", 0, 1e9},
+    {"runtime.schedtrace", ParamType::kDuration, "0s",
+     "Print scheduler state lines in the format of GODEBUG=schedtrace at this interval (0 = off). Unlike the "
+     "real setting it only observes: nothing in the run changes.", "proc.go schedtrace", "go", "", 0, 1e18},
+    {"runtime.scheddetail", ParamType::kBool, "false", "With schedtrace, the GODEBUG=scheddetail=1 variant (P, M and G lines).",
+     "proc.go schedtrace(detailed)", "go"},
     {"runtime.cost.schedule", ParamType::kDuration, "60ns",
      "CPU time of one pass through schedule/findRunnable that finds local work, plus execute and gogo.",
      "kernel-and-calibration.md §2.2: runtime.Gosched 61-67 ns/yield", "go", "", 0, 1e9},

@@ -55,6 +55,7 @@ void GoroutineTable::destroy(std::uint32_t id) {
   Goroutine& g = gs_[id];
   if (g.frame != kNone32) arenas_[arena_of_class_[g.cls]].free.push_back(g.frame);
   g.frame = kNone32;
+  g.start = -1;  // marks the record free (is_live)
   free_.push_back(id);
   --live_;
 }

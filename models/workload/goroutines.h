@@ -44,6 +44,9 @@ class GoroutineTable {
   }
 
   std::uint64_t live() const { return live_; }
+  // Ids ever handed out (live or free); is_live tells them apart (O(1): free records have start < 0).
+  std::uint32_t capacity() const { return static_cast<std::uint32_t>(gs_.size()); }
+  bool is_live(std::uint32_t id) const { return gs_[id].start >= 0; }
   std::uint64_t created() const { return created_; }
   std::uint64_t peak_live() const { return peak_; }
   // Bytes of simulator memory held for goroutines (records and frames, including free capacity).
