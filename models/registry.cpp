@@ -19,7 +19,8 @@ const std::vector<ModelInfo>& model_registry() {
        "golang/go src/runtime/proc.go at go1.26.8 (installed toolchain); go-scheduler-spec.md; models/go/README.md",
        {{"go1.19", "go1.19.8: no needspinning, so no global-queue recheck after a spinning M drops its P "
                    "(go-scheduler-spec.md §0.1).",
-         {{"runtime.recheck_after_spinning", "false"}, {"runtime.gosched_wakep", "false"}}},
+         {{"runtime.recheck_after_spinning", "false"}, {"runtime.gosched_wakep", "false"}, {"runtime.mem.g_struct", "416B"},
+          {"runtime.mem.sudog", "96B"}, {"runtime.mem.m", "42KiB"}}},
         {"go1.26", "go1.26.8, the installed toolchain.", {}}},
        [] { return std::make_unique<go::GoModel>(); }},
   };

@@ -70,6 +70,7 @@ struct Params {
   sim::Time thread_create;
   sim::Time schedtrace;
   bool scheddetail, old_trace_format;
+  std::int64_t mem_g, mem_stack, mem_sudog, mem_m, memory_limit;
 
   explicit Params(const Scenario& sc) {
     auto node = [&](const char* key) -> const YAML::Node& {
@@ -97,6 +98,12 @@ struct Params {
     cost_goexit = dur("runtime.cost.goexit");
     cost_steal = dur("runtime.cost.steal");
     cost_global = dur("runtime.cost.global_runq");
+    auto bytes = [&](const char* key) { return parse_bytes(node(key).Scalar()); };
+    mem_g = bytes("runtime.mem.g_struct");
+    mem_stack = bytes("runtime.mem.stack_min");
+    mem_sudog = bytes("runtime.mem.sudog");
+    mem_m = bytes("runtime.mem.m");
+    memory_limit = sc.machine.memory_bytes;
     schedtrace = dur("runtime.schedtrace");
     scheddetail = flag("runtime.scheddetail");
     old_trace_format = sc.runtime.version == "go1.19";  // go1.19.8 proc.go: no needspinning/schedticks, -1 for nil
@@ -155,6 +162,7 @@ class GoRun {
     r.fingerprint = engine_.fingerprint();
     r.outcome = outcome;
     r.model_counters = counters(end);
+    r.model_counters["memory"] = memory_json();
     r.schedtrace = std::move(schedtrace_);
     return r;
   }
@@ -240,6 +248,10 @@ class GoRun {
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
     stats_.created(cls);
     const std::uint32_t g = gt_.create(cls, start, client);
+    if (gt_.capacity() > allgs_) {  // a new g (and stack): allgs only grows
+      allgs_ = gt_.capacity();
+      check_memory();
+    }
     gt_[g].flags = static_cast<std::uint16_t>(GStatus::kRunnable);
     gt_[g].ready_at = engine_.now();
     engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
@@ -308,6 +320,10 @@ class GoRun {
       case StepKind::kWgWait:  // gopark: Grunning -> Gwaiting on the WaitGroup's semaphore
         gt_[gp].flags = static_cast<std::uint16_t>(GStatus::kWaiting);
         wgs_.park(wg, gp);
+        if (wgs_.parked() > peak_parked_) {
+          peak_parked_ = wgs_.parked();
+          check_memory();
+        }
         engine_.tracer().emit({engine_.now(), kTraceGoPark, gp, cls, 0});
         m.curg = kNoG;
         m.phase = Phase::kSchedule;
@@ -500,6 +516,7 @@ class GoRun {
     const std::uint32_t tid = ks_.create_thread();
     GMPSIM_REQUIRE(tid == ms_.size(), "newm: thread and M ids diverged");
     ms_.emplace_back();
+    check_memory();
     return tid;
   }
 
@@ -676,6 +693,34 @@ class GoRun {
     schedtrace_.push_back(os.str());
   }
 
+  // Runtime memory as the Go heap and stacks hold it: g structs and their stacks for every G ever live at
+  // once (allgs never shrinks, dead Gs keep standard stacks), a sudog per parked G, and per-M memory. No
+  // GC yet, so no garbage and no heap of the program itself.
+  std::int64_t memory_bytes() const {
+    return static_cast<std::int64_t>(allgs_) * (prm_.mem_g + prm_.mem_stack) +
+           static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog + static_cast<std::int64_t>(ms_.size()) * prm_.mem_m;
+  }
+  void check_memory() {
+    if (memory_bytes() <= prm_.memory_limit || oom_) return;
+    oom_ = true;
+    oom_detail_ = "runtime memory reached " + std::to_string(memory_bytes()) + " bytes (" + std::to_string(allgs_) +
+                  " goroutines, " + std::to_string(ms_.size()) + " threads), over machine.memory = " +
+                  std::to_string(prm_.memory_limit) + " bytes";
+    engine_.stop();
+  }
+  Json memory_json() const {
+    const double per_g = static_cast<double>(prm_.mem_g + prm_.mem_stack);
+    return {{"peak_bytes", memory_bytes()},
+            {"g_structs_bytes", static_cast<std::int64_t>(allgs_) * prm_.mem_g},
+            {"stacks_bytes", static_cast<std::int64_t>(allgs_) * prm_.mem_stack},
+            {"sudogs_bytes", static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog},
+            {"threads_bytes", static_cast<std::int64_t>(ms_.size()) * prm_.mem_m},
+            {"allgs", allgs_},
+            {"bytes_per_goroutine", per_g},
+            {"bytes_per_parked_goroutine", per_g + static_cast<double>(prm_.mem_sudog)},
+            {"note", "g structs, stacks, sudogs and threads; no GC or program heap yet"}};
+  }
+
   Json counters(sim::Time end) const {
     Json c = Json::object();
     c["gomaxprocs"] = prm_.gomaxprocs;
@@ -702,11 +747,16 @@ class GoRun {
       dispatch(ev);
       check_invariants();
     };
-    auto runaway = [this] {
+    auto runaway = [this]() -> std::string {
+      if (oom_) return "";
       return "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
              " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
     };
-    return run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
+    Outcome o = run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
+    if (oom_) {
+      o = {OutcomeStatus::kOutOfMemory, oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
+    }
+    return o;
   }
 
   const Scenario& sc_;
@@ -729,6 +779,9 @@ class GoRun {
   std::vector<OpenLoopArrivals> open_;
   std::uint32_t cur_m_ = kNoG;
   std::vector<std::string> schedtrace_;
+  std::uint64_t allgs_ = 0, peak_parked_ = 0;
+  bool oom_ = false;
+  std::string oom_detail_;
   std::size_t observers_pending_ = 0;
   std::uint32_t runaway_ = kNoG;
   sim::Time last_activity_ = 0;

@@ -227,3 +227,31 @@ TEST_CASE("go: schedtrace prints GODEBUG=schedtrace lines and changes nothing", 
   CHECK_THAT(detail.schedtrace[1], Catch::Contains("\n  P0: status=1 schedtick=") && Catch::Contains(" runqsize=") &&
                                        Catch::Contains("\n  M0: p=") && Catch::Contains(" spinning=") && Catch::Contains("\n  G"));
 }
+
+TEST_CASE("go: memory of parked goroutines, and out_of_memory past machine.memory", "[go][memory]") {
+  const std::string yaml = R"(
+machine: {cpus: 4, memory: 16GiB}
+runtime: {model: go, version: go1.19}
+workload:
+  classes:
+    main:
+      arrivals: {process: initial, count: 1}
+      program: [{wg_add: {wg: hold, n: 1}}, {repeat: {count: 100000, steps: [{spawn: parked}]}}, {compute: 1ms}, {wg_done: hold}]
+    parked:
+      program: [{wg_wait: hold}]
+run: {duration: 10s}
+)";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  const Json& mem = r.model_counters["memory"];
+  CHECK(mem["allgs"] == 100001);
+  CHECK(mem["sudogs_bytes"] == 100000 * 96);
+  // go1.19: 416 B g + 2048 B stack + 96 B sudog = 2560 B, against 2.4-2.7 KB measured per idle goroutine.
+  CHECK(mem["bytes_per_parked_goroutine"].get<double>() == Approx(2560));
+  CHECK(mem["peak_bytes"].get<double>() / 100000 == Approx(2560).epsilon(0.01));
+  // Simulator memory per goroutine stays small (the 10M-goroutine target).
+  CHECK(static_cast<double>(r.sim_memory_bytes) / 100001 < 64);
+  const RunResult oom = run_yaml(yaml, {{"machine.memory", "100MiB"}});
+  CHECK(oom.outcome.status == OutcomeStatus::kOutOfMemory);
+  CHECK_THAT(oom.outcome.detail, Catch::StartsWith("runtime memory reached") && Catch::Contains("over machine.memory = 104857600 bytes"));
+}
