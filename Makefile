@@ -10,7 +10,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
-.PHONY: python test-python
+.PHONY: python test-python validate-go
 
 all: build
 
@@ -66,6 +66,10 @@ $(VENV)/.python-installed: $(VENV)/.python-deps $(PY_SOURCES)
 python: $(VENV)/.python-installed
 test-python: build python
 	$(VENV)/bin/python -m pytest python/tests -q
+
+# Real Go side by side with the go model (a report, not a test; needs the installed `go`).
+validate-go: build
+	python3 validation/go/compare.py --gmpsim $(BUILD)/models/gmpsim
 
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine
