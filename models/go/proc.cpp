@@ -313,9 +313,7 @@ class GoRun {
         globrunqput(global_, gp);
         m.curg = kNoG;
         if (prm_.gosched_wakep) wakep();
-        m.phase = Phase::kSchedule;
-        ks_.run_for(mi, m.overhead, kSched);
-        m.overhead = 0;
+        schedule(mi, take_overhead(mi));
         return;
       case StepKind::kWgWait:  // gopark: Grunning -> Gwaiting on the WaitGroup's semaphore
         gt_[gp].flags = static_cast<std::uint16_t>(GStatus::kWaiting);
@@ -326,9 +324,7 @@ class GoRun {
         }
         engine_.tracer().emit({engine_.now(), kTraceGoPark, gp, cls, 0});
         m.curg = kNoG;
-        m.phase = Phase::kSchedule;
-        ks_.run_for(mi, m.overhead + prm_.cost_gopark, kSched);
-        m.overhead = 0;
+        schedule(mi, take_overhead(mi) + prm_.cost_gopark);
         return;
       case StepKind::kCompute:
         if (m.overhead > 0) {
@@ -362,16 +358,23 @@ class GoRun {
     stats_.live_changed(engine_.now(), gt_.live());
     if (client != kNone32) schedule_submit(cls, client, engine_.now());
     m.curg = kNoG;
-    m.phase = Phase::kSchedule;
-    ks_.run_for(mi, m.overhead + prm_.cost_goexit, kSched);
-    m.overhead = 0;
+    schedule(mi, take_overhead(mi) + prm_.cost_goexit);
+  }
+
+  sim::Time take_overhead(std::uint32_t mi) {
+    const sim::Time o = ms_[mi].overhead;
+    ms_[mi].overhead = 0;
+    return o;
   }
 
   // ---- schedule / findRunnable (proc.go), steps numbered as in go-scheduler-spec.md §4.2 ----
-  void schedule(std::uint32_t mi) {
+  // `prior` is CPU work the M did just before (goexit0, gopark, newproc inside the G): it is paid in the
+  // same burst as the decision, which saves an event per scheduling. (An M that finds nothing parks at
+  // once and does not pay it.)
+  void schedule(std::uint32_t mi, sim::Time prior = 0) {
     M& m = ms_[mi];
     P& pp = ps_[m.p];
-    sim::Time cost = prm_.cost_schedule;
+    sim::Time cost = prm_.cost_schedule + prior;
     std::uint32_t gp = kNoG;
     bool inherit = false;
     // 6: every 61st schedtick, one G from the global queue first, for fairness.
