@@ -26,13 +26,12 @@ enum Ev : std::uint32_t {
 class FifoRun {
  public:
   explicit FifoRun(const Scenario& sc)
-      : sc_(sc), wl_(sc.workload), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
+      : sc_(sc), wl_(sc.workload), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed),
+        arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
         cpus_(sc.machine.cpus.size()) {
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const std::string& name = wl_.classes[c].name;
       compute_rng_.push_back(streams_.stream("compute." + name));
-      think_rng_.push_back(streams_.stream("think." + name));
-      open_.emplace_back(wl_.classes[c].arrivals, streams_.stream("arrivals." + name));
     }
     for (std::size_t c = cpus_.size(); c-- > 0;) idle_.push_back(static_cast<std::uint32_t>(c));
   }
@@ -52,7 +51,7 @@ class FifoRun {
     }
     // A run whose arrivals continue past its duration lasts the full duration even when the queue
     // drains a little earlier; only finite work (populations, spawn trees) ends a run early.
-    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_cut_ ? last_activity_ : sc_.run.duration;
+    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_.cut() ? last_activity_ : sc_.run.duration;
     if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
     RunResult r = stats_.finish(end, gt_, runq_.size(), busy_);
     r.events = engine_.events_processed();
@@ -72,7 +71,7 @@ class FifoRun {
       case kArrival: {
         const auto cls = static_cast<std::uint16_t>(ev.arg);
         make_runnable(create(cls, ev.time));
-        schedule_arrival(cls, ev.time);
+        arrivals_.next_arrival(cls, ev.time);
         break;
       }
       case kClientSubmit:
@@ -128,37 +127,14 @@ class FifoRun {
   };
 
   void start_arrivals() {
-    using P = Arrivals::Process;
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const Arrivals& a = wl_.classes[c].arrivals;
-      const auto cls = static_cast<std::uint16_t>(c);
-      switch (a.process) {
-        case P::kNone: break;
-        case P::kInitial:
-          for (std::int64_t i = 0; i < a.count; ++i) make_runnable(create(cls, 0));
-          break;
-        case P::kPoisson:
-        case P::kConstant:
-        case P::kOnOff: schedule_arrival(cls, 0); break;
-        case P::kClosed:
-          // Each client starts with a think period, so clients do not all submit at t = 0.
-          for (std::int64_t i = 0; i < a.clients; ++i) schedule_submit(cls, static_cast<std::uint32_t>(i), 0);
-          break;
-      }
+      if (a.process != Arrivals::Process::kInitial) continue;
+      for (std::int64_t i = 0; i < a.count; ++i) make_runnable(create(static_cast<std::uint16_t>(c), 0));
     }
+    arrivals_.start();
   }
 
-  void schedule_arrival(std::uint16_t cls, sim::Time prev) {
-    const sim::Time t = open_[cls].next(prev);
-    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kArrival, cls);
-    else arrivals_cut_ = true;
-  }
-  void schedule_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
-    const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
-    const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
-    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kClientSubmit, cls, client);
-    else arrivals_cut_ = true;
-  }
 
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
     stats_.created(cls);
@@ -242,7 +218,7 @@ class FifoRun {
     engine_.tracer().emit({engine_.now(), kTraceGoEnd, g, cls, 0});
     gt_.destroy(g);
     stats_.live_changed(engine_.now(), gt_.live());
-    if (client != kNone32) schedule_submit(cls, client, engine_.now());
+    if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
   }
 
   Outcome loop(std::chrono::steady_clock::time_point wall0) {
@@ -263,16 +239,15 @@ class FifoRun {
   GoroutineTable gt_;
   WaitGroups wgs_;
   sim::RngStreams streams_;
+  ArrivalDriver arrivals_;
   RunStats stats_;
   std::vector<Cpu> cpus_;
   sim::Ring<std::uint32_t> runq_;
   std::vector<std::uint32_t> idle_;  // idle CPUs, lowest id on top
   std::size_t busy_ = 0;
-  std::vector<sim::Rng> compute_rng_, think_rng_;
-  std::vector<OpenLoopArrivals> open_;
+  std::vector<sim::Rng> compute_rng_;
   std::uint32_t runaway_ = kNone32;  // goroutine that looped without taking time
   sim::Time last_activity_ = 0;      // time of the last event that was not an observation
-  bool arrivals_cut_ = false;        // an arrival fell after run.duration and was not scheduled
   std::size_t observers_pending_ = 0;
 };
 

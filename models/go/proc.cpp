@@ -118,7 +118,8 @@ struct Params {
 class GoRun {
  public:
   explicit GoRun(const Scenario& sc)
-      : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed), stats_(sc, sc.machine.cpus.size()),
+      : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed),
+        arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
         ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")) {
     for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
     // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
@@ -128,8 +129,6 @@ class GoRun {
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const std::string& name = wl_.classes[c].name;
       compute_rng_.push_back(streams_.stream("compute." + name));
-      think_rng_.push_back(streams_.stream("think." + name));
-      open_.emplace_back(wl_.classes[c].arrivals, streams_.stream("arrivals." + name));
     }
     stats_.set_busy_source([this](std::size_t cpu, sim::Time now) { return ks_.busy_on(static_cast<std::uint32_t>(cpu), kWork, now); });
   }
@@ -154,7 +153,7 @@ class GoRun {
       outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
                                                " parked: " + wgs_.describe_waiters()};
     }
-    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_cut_ ? last_activity_ : sc_.run.duration;
+    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_.cut() ? last_activity_ : sc_.run.duration;
     if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
     RunResult r = stats_.finish(end, gt_, runnable(), running());
     r.events = engine_.events_processed();
@@ -215,7 +214,7 @@ class GoRun {
         const auto cls = static_cast<std::uint16_t>(ev.arg);
         inject(create(cls, ev.time));
         startIdle(1);
-        schedule_arrival(cls, ev.time);
+        arrivals_.next_arrival(cls, ev.time);
         break;
       }
       case kClientSubmit:
@@ -356,7 +355,7 @@ class GoRun {
     const std::uint16_t cls = g.cls;
     gt_.destroy(gp);
     stats_.live_changed(engine_.now(), gt_.live());
-    if (client != kNone32) schedule_submit(cls, client, engine_.now());
+    if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
     m.curg = kNoG;
     schedule(mi, take_overhead(mi) + prm_.cost_goexit);
   }
@@ -592,35 +591,13 @@ class GoRun {
 
   // ---- arrivals (as in fifo: open loop, closed loop, initial population) ----
   void start_arrivals() {
-    using Pr = Arrivals::Process;
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const Arrivals& a = wl_.classes[c].arrivals;
-      const auto cls = static_cast<std::uint16_t>(c);
-      switch (a.process) {
-        case Pr::kNone: break;
-        case Pr::kInitial:
-          for (std::int64_t i = 0; i < a.count; ++i) inject(create(cls, 0));
-          startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
-          break;
-        case Pr::kPoisson:
-        case Pr::kConstant:
-        case Pr::kOnOff: schedule_arrival(cls, 0); break;
-        case Pr::kClosed:
-          for (std::int64_t i = 0; i < a.clients; ++i) schedule_submit(cls, static_cast<std::uint32_t>(i), 0);
-          break;
-      }
+      if (a.process != Arrivals::Process::kInitial) continue;
+      for (std::int64_t i = 0; i < a.count; ++i) inject(create(static_cast<std::uint16_t>(c), 0));
+      startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
     }
-  }
-  void schedule_arrival(std::uint16_t cls, sim::Time prev) {
-    const sim::Time t = open_[cls].next(prev);
-    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kArrival, cls);
-    else arrivals_cut_ = true;
-  }
-  void schedule_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
-    const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
-    const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
-    if (t <= sc_.run.duration) engine_.schedule_at(t, sim::kBandDefault, kClientSubmit, cls, client);
-    else arrivals_cut_ = true;
+    arrivals_.start();
   }
 
   // ---- observation ----
@@ -769,6 +746,7 @@ class GoRun {
   GoroutineTable gt_;
   WaitGroups wgs_;
   sim::RngStreams streams_;
+  ArrivalDriver arrivals_;
   RunStats stats_;
   kernel::ThreadScheduler<GoRun> ks_;
   sim::Rng steal_rng_;
@@ -778,8 +756,7 @@ class GoRun {
   std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
   std::vector<std::uint32_t> coprimes_;
   std::uint32_t nmspinning_ = 0, peak_spinning_ = 0;
-  std::vector<sim::Rng> compute_rng_, think_rng_;
-  std::vector<OpenLoopArrivals> open_;
+  std::vector<sim::Rng> compute_rng_;
   std::uint32_t cur_m_ = kNoG;
   std::vector<std::string> schedtrace_;
   std::uint64_t allgs_ = 0, peak_parked_ = 0;
@@ -788,7 +765,6 @@ class GoRun {
   std::size_t observers_pending_ = 0;
   std::uint32_t runaway_ = kNoG;
   sim::Time last_activity_ = 0;
-  bool arrivals_cut_ = false;
   std::uint64_t steal_rounds_ = 0, steals_ = 0, stolen_gs_ = 0, runnext_steals_ = 0, runnext_hits_ = 0,
                 global_takes_ = 0, global_overflow_ = 0;
 };

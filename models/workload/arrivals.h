@@ -45,3 +45,64 @@ class OpenLoopArrivals {
 };
 
 }  // namespace gmpsim::models
+
+#include "sim/engine.h"
+
+namespace gmpsim::models {
+
+// Delivers a workload's open- and closed-loop arrivals as engine events of the owner's kinds: `arrival`
+// (arg = class) and `submit` (arg = class, arg2 = client). Every model uses it, so they all see the same
+// arrival times for the same seed. Arrivals falling after the run's end are not scheduled (and `cut()`
+// then says the run lasts its full duration).
+class ArrivalDriver {
+ public:
+  ArrivalDriver(const Workload& wl, const sim::RngStreams& streams, sim::Engine& engine, sim::Time end,
+                std::uint32_t arrival_kind, std::uint32_t submit_kind)
+      : wl_(wl), engine_(engine), end_(end), arrival_kind_(arrival_kind), submit_kind_(submit_kind) {
+    for (const GoroutineClass& c : wl.classes) {
+      open_.emplace_back(c.arrivals, streams.stream("arrivals." + c.name));
+      think_rng_.push_back(streams.stream("think." + c.name));
+    }
+  }
+
+  // Schedules the first open-loop arrival of each class and the first submission of each closed-loop
+  // client (after a think period, so clients do not all submit at t = 0). Initial populations are the
+  // model's to place.
+  void start() {
+    using P = Arrivals::Process;
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      const Arrivals& a = wl_.classes[c].arrivals;
+      const auto cls = static_cast<std::uint16_t>(c);
+      if (a.process == P::kPoisson || a.process == P::kConstant || a.process == P::kOnOff) next_arrival(cls, 0);
+      if (a.process == P::kClosed) {
+        for (std::int64_t i = 0; i < a.clients; ++i) next_submit(cls, static_cast<std::uint32_t>(i), 0);
+      }
+    }
+  }
+
+  // After the arrival at `prev`, schedules the class's next one.
+  void next_arrival(std::uint16_t cls, sim::Time prev) {
+    const sim::Time t = open_[cls].next(prev);
+    if (t <= end_) engine_.schedule_at(t, sim::kBandDefault, arrival_kind_, cls);
+    else cut_ = true;
+  }
+  // A closed-loop client got its reply at `now`: it thinks, then submits again.
+  void next_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
+    const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
+    const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
+    if (t <= end_) engine_.schedule_at(t, sim::kBandDefault, submit_kind_, cls, client);
+    else cut_ = true;
+  }
+  bool cut() const { return cut_; }
+
+ private:
+  const Workload& wl_;
+  sim::Engine& engine_;
+  sim::Time end_;
+  std::uint32_t arrival_kind_, submit_kind_;
+  std::vector<OpenLoopArrivals> open_;
+  std::vector<sim::Rng> think_rng_;
+  bool cut_ = false;
+};
+
+}  // namespace gmpsim::models
