@@ -270,9 +270,10 @@ class GoRun {
   void newproc(std::uint32_t mi, std::uint16_t cls) {
     M& m = ms_[mi];
     const std::uint32_t g = create(cls, engine_.now());
-    global_overflow_ += runqput(ps_[m.p].runq, global_, g, prm_.runnext);
-    m.overhead += prm_.cost_newproc;
-    wakep();
+    const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
+    m.overhead += prm_.cost_newproc + (moved > 0 ? sched_lock(mi) : 0);  // runqputslow takes sched.lock
+    global_overflow_ += moved;
+    wakep(mi);
   }
 
   // goready: a parked G becomes runnable in the readier P's runnext, then wakep.
@@ -281,9 +282,10 @@ class GoRun {
     gt_[g].flags = static_cast<std::uint16_t>(GStatus::kRunnable);
     gt_[g].ready_at = engine_.now();
     engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gt_[g].cls, 0});
-    global_overflow_ += runqput(ps_[m.p].runq, global_, g, prm_.runnext);
-    m.overhead += prm_.cost_goready;
-    wakep();
+    const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
+    m.overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
+    global_overflow_ += moved;
+    wakep(mi);
   }
 
   // execute: m.curg starts running (Grunnable -> Grunning).
@@ -311,8 +313,8 @@ class GoRun {
         gt_[gp].ready_at = engine_.now();
         globrunqput(global_, gp);
         m.curg = kNoG;
-        if (prm_.gosched_wakep) wakep();
-        schedule(mi, take_overhead(mi));
+        if (prm_.gosched_wakep) wakep(mi);
+        schedule(mi, take_overhead(mi) + sched_lock(mi));
         return;
       case StepKind::kWgWait:  // gopark: Grunning -> Gwaiting on the WaitGroup's semaphore
         gt_[gp].flags = static_cast<std::uint16_t>(GStatus::kWaiting);
@@ -379,7 +381,7 @@ class GoRun {
     // 6: every 61st schedtick, one G from the global queue first, for fairness.
     if (pp.schedtick % prm_.global_check == 0 && !global_.empty()) {
       gp = globrunqget(global_);
-      cost += prm_.cost_global;
+      cost += sched_lock(mi);
       ++global_takes_;
     }
     // 8: the local queue, runnext first.
@@ -392,7 +394,7 @@ class GoRun {
     // 9: a batch from the global queue.
     if (gp == kNoG && !global_.empty()) {
       gp = globrunqgetbatch(global_, pp.runq, prm_.runq_size / 2, prm_.gomaxprocs);
-      cost += prm_.cost_global;
+      cost += sched_lock(mi);
       ++global_takes_;
     }
     if (gp != kNoG) {
@@ -489,10 +491,11 @@ class GoRun {
     if (!global_.empty()) {  // 14, under sched.lock
       const std::uint32_t gp = globrunqgetbatch(global_, ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
       ++global_takes_;
-      found(mi, gp, false, prm_.cost_global);
+      found(mi, gp, false, sched_lock(mi));
       return;
     }
     const std::uint32_t pp = releasep(mi);
+    sched_lock(mi);  // the M parks right after: it holds the lock but pays no further CPU
     pidleput(pp);
     if (m.spinning) {  // 15: the "delicate dance": stop spinning, then look once more
       m.spinning = false;
@@ -511,6 +514,24 @@ class GoRun {
       }
     }
     stopm(mi);  // 17
+  }
+
+  // ---- sched.lock ----
+  // A lock held for runtime.cost.global_runq per operation (global queue, idle P list). An M that finds
+  // it held waits, spinning as lock2 does first, until it is free; the wait and the hold are CPU time of
+  // the M's current operation. Operations are granted in the order the Ms reach them, so contention grows
+  // with the number of Ps that touch the global state at once.
+  // `who` is the M (kNoG outside any M): an M's back-to-back operations at one instant queue behind its
+  // own previous hold, which it has already paid for, so that part is not counted again as waiting.
+  sim::Time sched_lock(std::uint32_t who) {
+    const sim::Time now = engine_.now();
+    const sim::Time start = std::max(now, lock_free_at_);
+    const sim::Time wait = who != kNoG && who == lock_owner_ ? 0 : start - now;
+    lock_free_at_ = start + prm_.cost_global;
+    lock_owner_ = who;
+    lock_wait_ += wait;
+    ++lock_acquires_;
+    return wait + prm_.cost_global;
   }
 
   // ---- Ms and Ps ----
@@ -552,8 +573,9 @@ class GoRun {
   }
 
   // wakep: at most one spinning M is woken at a time.
-  void wakep() {
+  void wakep(std::uint32_t who) {
     if (nmspinning_ != 0 || pidle_.empty()) return;
+    sched_lock(who);  // pidlegetSpinning; its CPU is part of the calling operation's cost
     ++nmspinning_;
     peak_spinning_ = std::max(peak_spinning_, nmspinning_);
     startm(pidleget(), true);
@@ -563,7 +585,7 @@ class GoRun {
     ms_[mi].spinning = false;
     GMPSIM_CHECK(nmspinning_ > 0, "resetspinning: negative nmspinning");
     --nmspinning_;
-    wakep();
+    wakep(mi);
   }
 
   void acquirep(std::uint32_t mi, std::uint32_t p) {
@@ -620,6 +642,7 @@ class GoRun {
     GMPSIM_CHECK(nmspinning_ <= ms_.size(), "go: nmspinning exceeds the number of Ms");
     for (std::uint32_t p = 0; p < ps_.size(); ++p) {
       GMPSIM_CHECK((ps_[p].status == PStatus::kIdle) == (ps_[p].m == kNoG), "go: P status and owner disagree");
+      GMPSIM_CHECK(ps_[p].status != PStatus::kIdle || ps_[p].runq.empty(), "go: an idle P holds runnable goroutines");
     }
   }
 
@@ -715,6 +738,7 @@ class GoRun {
     c["global_runq_takes"] = global_takes_;
     c["global_runq_overflow_moves"] = global_overflow_;
     c["kernel_preemptions"] = ks_.preemptions();
+    c["sched_lock"] = {{"acquisitions", lock_acquires_}, {"wait_ns", lock_wait_}};
     const double cpu_s = sim::to_seconds(end) * static_cast<double>(ks_.cpus());
     c["cpu_fraction"] = {{"goroutine_work", cpu_s > 0 ? sim::to_seconds(ks_.busy(kWork)) / cpu_s : 0.0},
                          {"scheduler", cpu_s > 0 ? sim::to_seconds(ks_.busy(kSched)) / cpu_s : 0.0},
@@ -760,6 +784,9 @@ class GoRun {
   std::uint32_t cur_m_ = kNoG;
   std::vector<std::string> schedtrace_;
   std::uint64_t allgs_ = 0, peak_parked_ = 0;
+  sim::Time lock_free_at_ = 0, lock_wait_ = 0;
+  std::uint32_t lock_owner_ = kNoG;
+  std::uint64_t lock_acquires_ = 0;
   bool oom_ = false;
   std::string oom_detail_;
   std::size_t observers_pending_ = 0;

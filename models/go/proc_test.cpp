@@ -121,8 +121,8 @@ TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determini
   std::ostringstream fp;
   fp << std::hex << a.fingerprint;
   // Changes only when behaviour changes: update deliberately, saying why in the commit.
-  CHECK(a.events == 80031);
-  CHECK(fp.str() == "26d3e3c996f71925");
+  CHECK(a.events == 80036);
+  CHECK(fp.str() == "1e83e3e25ff7446c");
 }
 
 namespace {
@@ -254,4 +254,18 @@ run: {duration: 10s}
   const RunResult oom = run_yaml(yaml, {{"machine.memory", "100MiB"}});
   CHECK(oom.outcome.status == OutcomeStatus::kOutOfMemory);
   CHECK_THAT(oom.outcome.detail, Catch::StartsWith("runtime memory reached") && Catch::Contains("over machine.memory = 104857600 bytes"));
+}
+
+TEST_CASE("go: sched.lock is contended when many Ps work the global queue at once", "[go][lock]") {
+  auto run = [](int procs) {
+    std::ostringstream os;
+    os << "machine: {cpus: " << procs << "}\nruntime: {model: go, gomaxprocs: " << procs << "}\n"
+       << "workload: {classes: {r: {arrivals: {process: poisson, rate: " << procs * 300 << "/ms}, program: [{compute: 1us}, {gosched: true}, {compute: 1us}]}}}\n"
+       << "run: {duration: 20ms}\n";
+    return run_yaml(os.str());
+  };
+  const RunResult one = run(1), many = run(32);
+  CHECK(one.model_counters["sched_lock"]["wait_ns"] == 0);  // a single P never waits for itself
+  CHECK(many.model_counters["sched_lock"]["acquisitions"].get<std::uint64_t>() > 1000);
+  CHECK(many.model_counters["sched_lock"]["wait_ns"].get<std::uint64_t>() > 0);
 }

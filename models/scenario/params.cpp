@@ -87,7 +87,7 @@ const ParamSpec kParams[] = {
      "CPU time to look at one victim P in a stealWork round (load head/tail, CAS on success).",
      "estimate: two cache misses on another P's runq; calibration replaces it", "go", "", 0, 1e9},
     {"runtime.cost.global_runq", ParamType::kDuration, "50ns",
-     "CPU time to take from the global run queue under sched.lock (uncontended).",
+     "Hold time of sched.lock per operation (global run queue, idle P list); waiting Ms spin until it is free.",
      "estimate: lock + unlock + list ops; calibration replaces it", "go", "", 0, 1e9},
 
     // ---- kernel ----
