@@ -69,6 +69,8 @@ test-python: build python
 
 # Real Go side by side with the go model (a report, not a test; needs the installed `go`).
 validate-go: build
+	@dpkg-query -W -f='$${Status}' golang-1.19-go 2>/dev/null | grep -q 'install ok installed' || \
+	  { [ "$$(id -u)" = 0 ] && apt-get install -y -qq golang-1.19-go; } || echo "golang-1.19-go missing: the go1.19 comparison is skipped"
 	python3 validation/go/compare.py --gmpsim $(BUILD)/models/gmpsim
 
 bench: build venv

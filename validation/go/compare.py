@@ -3,7 +3,10 @@
 scenarios (validation/go/scenarios/), and prints them side by side. A report, not a test: timings on a
 shared VM are noisy, so each probe runs `--repeats` times and the median is shown.
 
-Usage: python3 validation/go/compare.py [--gmpsim build/models/gmpsim] [--repeats 3]
+Usage: python3 validation/go/compare.py [--gmpsim build/models/gmpsim] [--repeats 3] [--only spawn]
+
+Each installed toolchain is compared with the matching version profile: `go` (Go 1.26) with go1.26, and
+Debian's golang-1.19 (/usr/lib/go-1.19/bin/go, `make validate-go` installs it) with go1.19.
 """
 import argparse
 import json
@@ -26,54 +29,66 @@ def run_probe(binary, args, repeats):
     return outs
 
 
-def run_sim(gmpsim, scenario, repeats):
+def run_sim(gmpsim, scenario, repeats, version):
     results = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
-            subprocess.run([gmpsim, "run", scenario, "--quiet", "--out", d], check=True)
+            subprocess.run([gmpsim, "run", scenario, "--quiet", "--out", d, "--set", "runtime.version=" + version], check=True)
             wall = time.perf_counter() - t0
             with open(os.path.join(d, "summary.json")) as f:
                 results.append((json.load(f), wall))
     return results
 
 
+TOOLCHAINS = [("go1.26", "go"), ("go1.19", "/usr/lib/go-1.19/bin/go")]
+
+
+def compare(a, profile, go):
+    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod")
+    go_version = subprocess.run([go, "version"], capture_output=True, text=True, check=True, env=env).stdout.strip()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bins = {}
+        for probe in ("spawn", "gosched", "idle"):
+            bins[probe] = os.path.join(tmp, probe)
+            subprocess.run([go, "build", "-o", bins[probe], "./" + probe], cwd=HERE, check=True, env=env)
+        scen = lambda name: os.path.join(HERE, "scenarios", name + ".yaml")
+        if a.only in (None, "spawn"):
+            real = run_probe(bins["spawn"], ["-n", "1000000", "-procs", "4"], a.repeats)
+            sim = run_sim(a.gmpsim, scen("spawn"), a.repeats, profile)
+            rows.append(("spawn+exit, ns per goroutine (1M, GOMAXPROCS=4)", statistics.median(r[0][2] for r in real),
+                         statistics.median(s[0]["sim"]["simulated_ns"] / 1e6 for s in sim)))
+            rows.append(("  wall s: real Go running it / gmpsim simulating it", statistics.median(r[0][1] for r in real),
+                         statistics.median(s[1] for s in sim)))
+        if a.only in (None, "gosched"):
+            real = run_probe(bins["gosched"], ["-k", "1000000"], a.repeats)
+            sim = run_sim(a.gmpsim, scen("gosched"), a.repeats, profile)
+            rows.append(("runtime.Gosched, ns per yield (GOMAXPROCS=1)", statistics.median(r[0][2] for r in real),
+                         statistics.median(s[0]["sim"]["simulated_ns"] / 2e6 for s in sim)))
+        if a.only in (None, "idle"):
+            real = run_probe(bins["idle"], ["-n", "100000"], 1)
+            sim = run_sim(a.gmpsim, scen("idle"), 1, profile)
+            rows.append(("parked goroutine, bytes (stack+heap; sim: g+stack+sudog)", real[0][0][3],
+                         sim[0][0]["counters"]["memory"]["bytes_per_parked_goroutine"]))
+    print(f"real: {go_version}; simulated: gmpsim go model, profile {profile}; medians of {a.repeats}")
+    print(f"{'metric':58s} {'real Go':>12s} {'gmpsim':>12s} {'sim/real':>9s}")
+    for name, real_v, sim_v in rows:
+        print(f"{name:58s} {real_v:12.3f} {sim_v:12.3f} {sim_v / real_v:9.2f}")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gmpsim", default=os.path.join(HERE, "..", "..", "build", "models", "gmpsim"))
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", choices=["spawn", "gosched", "idle"])
     a = ap.parse_args()
-    go_version = subprocess.run(["go", "version"], capture_output=True, text=True, check=True).stdout.strip()
-    bins = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for probe in ("spawn", "gosched", "idle"):
-            bins[probe] = os.path.join(tmp, probe)
-            subprocess.run(["go", "build", "-o", bins[probe], "./" + probe], cwd=HERE, check=True)
-        scen = lambda name: os.path.join(HERE, "scenarios", name + ".yaml")
-        rows = []
-        # spawn + exit of a million goroutines, GOMAXPROCS=4
-        real = run_probe(bins["spawn"], ["-n", "1000000", "-procs", "4"], a.repeats)
-        sim = run_sim(a.gmpsim, scen("spawn"), a.repeats)
-        real_ns = statistics.median(r[0][2] for r in real)
-        sim_ns = statistics.median(s[0]["sim"]["simulated_ns"] / 1e6 for s in sim)
-        rows.append(("spawn+exit, ns per goroutine (1M, GOMAXPROCS=4)", real_ns, sim_ns))
-        real_wall = statistics.median(r[0][1] for r in real)
-        sim_wall = statistics.median(s[1] for s in sim)
-        rows.append(("  wall seconds: real Go run vs gmpsim simulating it", real_wall, sim_wall))
-        # Gosched round trip, GOMAXPROCS=1
-        real = run_probe(bins["gosched"], ["-k", "1000000"], a.repeats)
-        sim = run_sim(a.gmpsim, scen("gosched"), a.repeats)
-        rows.append(("runtime.Gosched, ns per yield (GOMAXPROCS=1)", statistics.median(r[0][2] for r in real),
-                     statistics.median(s[0]["sim"]["simulated_ns"] / 2e6 for s in sim)))
-        # memory per parked goroutine
-        real = run_probe(bins["idle"], ["-n", "100000"], 1)
-        sim = run_sim(a.gmpsim, scen("idle"), 1)
-        mem = sim[0][0]["counters"]["memory"]
-        rows.append(("parked goroutine, bytes (stack+heap; sim: g+stack+sudog)", real[0][0][3], mem["bytes_per_parked_goroutine"]))
-    print(f"real: {go_version}; simulated: gmpsim go model (go1.26 profile), {a.repeats} repeats, medians")
-    print(f"{'metric':58s} {'real Go':>12s} {'gmpsim':>12s} {'sim/real':>9s}")
-    for name, real_v, sim_v in rows:
-        print(f"{name:58s} {real_v:12.3f} {sim_v:12.3f} {sim_v / real_v:9.2f}")
+    for profile, go in TOOLCHAINS:
+        if go != "go" and not os.path.exists(go):
+            print(f"{profile}: {go} is not installed; skipped (apt-get install golang-1.19-go)\n")
+            continue
+        compare(a, profile, go)
 
 
 if __name__ == "__main__":
