@@ -71,7 +71,7 @@ void LogHistogram::record_n(std::int64_t value, std::uint64_t n) {
     max_ = std::max(max_, value);
   }
   count_ += n;
-  sum_ += static_cast<long double>(value) * static_cast<long double>(n);
+  sum_ += static_cast<Uint128>(value) * n;
 }
 
 void LogHistogram::merge(const LogHistogram& other) {
@@ -99,7 +99,10 @@ std::int64_t LogHistogram::min() const { return min_; }
 std::int64_t LogHistogram::max() const { return max_; }
 
 double LogHistogram::mean() const {
-  return count_ == 0 ? 0.0 : static_cast<double>(sum_ / static_cast<long double>(count_));
+  if (count_ == 0) return 0.0;
+  // Whole part exactly, then the remainder: the mean is correct to the last bit of a double.
+  const Uint128 q = sum_ / count_, r = sum_ % count_;
+  return static_cast<double>(q) + static_cast<double>(r) / static_cast<double>(count_);
 }
 
 std::int64_t LogHistogram::percentile(double q) const {

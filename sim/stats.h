@@ -8,6 +8,8 @@
 
 namespace gmpsim::sim {
 
+__extension__ typedef unsigned __int128 Uint128;  // GCC/Clang extension: exact sums of latencies
+
 // Log-bucketed histogram of non-negative integers (nanoseconds), HdrHistogram-style: values below
 // 2^kSubBucketBits are exact (unit buckets); above, each power-of-two range [2^k, 2^(k+1)) is split into
 // 2^(kSubBucketBits-1) linear sub-buckets of width 2^(k-kSubBucketBits+1), up to k = 62, so the whole
@@ -45,7 +47,7 @@ class LogHistogram {
   std::vector<std::uint64_t> counts_;
   std::uint64_t count_ = 0;
   std::int64_t min_ = 0, max_ = 0;
-  long double sum_ = 0;
+  Uint128 sum_ = 0;  // exact: 64-bit values times 64-bit counts fit (x87 long double was slow)
 };
 
 // Welford's streaming mean and variance.
