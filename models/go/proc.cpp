@@ -1,7 +1,6 @@
 #include "models/go/proc.h"
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <numeric>
 #include <sstream>
@@ -71,6 +70,7 @@ struct Params {
   sim::Time schedtrace;
   bool scheddetail, old_trace_format;
   std::int64_t mem_g, mem_stack, mem_sudog, mem_m, memory_limit;
+  std::uint32_t max_threads;
 
   explicit Params(const Scenario& sc) {
     auto node = [&](const char* key) -> const YAML::Node& {
@@ -104,6 +104,8 @@ struct Params {
     mem_sudog = bytes("runtime.mem.sudog");
     mem_m = bytes("runtime.mem.m");
     memory_limit = sc.machine.memory_bytes;
+    max_threads = integer("runtime.max_threads");
+    if (max_threads < 1) throw ScenarioError("runtime.max_threads", "must be at least 1");
     schedtrace = dur("runtime.schedtrace");
     scheddetail = flag("runtime.scheddetail");
     old_trace_format = sc.runtime.version == "go1.19";  // go1.19.8 proc.go: no needspinning/schedticks, -1 for nil
@@ -122,6 +124,7 @@ class GoRun {
         arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
         ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")) {
     for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
+    ms_.reserve(prm_.max_threads);
     // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
     for (std::uint32_t c = 1; c <= prm_.gomaxprocs; ++c) {
       if (std::gcd(c, prm_.gomaxprocs) == 1) coprimes_.push_back(c);
@@ -536,6 +539,11 @@ class GoRun {
 
   // ---- Ms and Ps ----
   std::uint32_t newm() {
+    if (ms_.size() == prm_.max_threads) {  // checkmcount: "thread exhaustion" (a fatal error in Go)
+      threads_exhausted_ = true;
+      engine_.stop();
+      return kNoG;
+    }
     const std::uint32_t tid = ks_.create_thread();
     GMPSIM_REQUIRE(tid == ms_.size(), "newm: thread and M ids diverged");
     ms_.emplace_back();
@@ -564,6 +572,11 @@ class GoRun {
     } else {
       mi = newm();
       extra = prm_.thread_create;
+      if (mi == kNoG) {  // thread exhaustion: the run ends after this event; leave the state consistent
+        pidleput(pp);
+        if (spinning) --nmspinning_;
+        return;
+      }
     }
     M& m = ms_[mi];
     m.nextp = pp;
@@ -752,11 +765,16 @@ class GoRun {
       check_invariants();
     };
     auto runaway = [this]() -> std::string {
-      if (oom_) return "";
+      if (oom_ || threads_exhausted_) return "";
       return "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
              " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
     };
     Outcome o = run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
+    if (threads_exhausted_) {
+      o = {OutcomeStatus::kThreadExhaustion, "runtime: program exceeds " + std::to_string(prm_.max_threads) +
+                                                 "-thread limit (runtime.max_threads, debug.SetMaxThreads) at t=" +
+                                                 std::to_string(sim::to_seconds(engine_.now())) + " s"};
+    }
     if (oom_) {
       o = {OutcomeStatus::kOutOfMemory, oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
     }
@@ -775,7 +793,7 @@ class GoRun {
   kernel::ThreadScheduler<GoRun> ks_;
   sim::Rng steal_rng_;
   std::vector<P> ps_;
-  std::deque<M> ms_;  // a deque: Ms are created while references to others are live (wakep in found)
+  std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live
   GlobalRunq global_;
   std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
   std::vector<std::uint32_t> coprimes_;
@@ -787,7 +805,7 @@ class GoRun {
   sim::Time lock_free_at_ = 0, lock_wait_ = 0;
   std::uint32_t lock_owner_ = kNoG;
   std::uint64_t lock_acquires_ = 0;
-  bool oom_ = false;
+  bool oom_ = false, threads_exhausted_ = false;
   std::string oom_detail_;
   std::size_t observers_pending_ = 0;
   std::uint32_t runaway_ = kNoG;

@@ -269,3 +269,9 @@ TEST_CASE("go: sched.lock is contended when many Ps work the global queue at onc
   CHECK(many.model_counters["sched_lock"]["acquisitions"].get<std::uint64_t>() > 1000);
   CHECK(many.model_counters["sched_lock"]["wait_ns"].get<std::uint64_t>() > 0);
 }
+
+TEST_CASE("go: more threads than runtime.max_threads end the run with thread_exhaustion", "[go]") {
+  const RunResult r = run_yaml(kSpawnStorm, {{"runtime.max_threads", "2"}});
+  CHECK(r.outcome.status == OutcomeStatus::kThreadExhaustion);
+  CHECK_THAT(r.outcome.detail, Catch::StartsWith("runtime: program exceeds 2-thread limit"));
+}
