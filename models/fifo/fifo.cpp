@@ -54,6 +54,7 @@ class FifoRun {
     const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_.cut() ? last_activity_ : sc_.run.duration;
     if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
     RunResult r = stats_.finish(end, gt_, runq_.size(), busy_);
+    r.model_counters["allocated_bytes"] = allocated_bytes_;
     r.events = engine_.events_processed();
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     r.fingerprint = engine_.fingerprint();
@@ -113,6 +114,7 @@ class FifoRun {
     for (std::uint32_t g : ready) make_runnable(g);
   }
   std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
+  void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
 
  private:
   // Observation events (samples, warm-up) must not keep a finished run alive.
@@ -249,6 +251,7 @@ class FifoRun {
   std::uint32_t runaway_ = kNone32;  // goroutine that looped without taking time
   sim::Time last_activity_ = 0;      // time of the last event that was not an observation
   std::size_t observers_pending_ = 0;
+  std::int64_t allocated_bytes_ = 0;  // alloc steps, in total
 };
 
 }  // namespace

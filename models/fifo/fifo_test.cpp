@@ -200,3 +200,15 @@ TEST_CASE("fifo and go: zero-cost yields that never let time pass end as starved
     CHECK_THAT(r.outcome.detail, Catch::Contains("without simulated time passing"));
   }
 }
+
+TEST_CASE("alloc steps are counted by both models", "[fifo][go]") {
+  for (const char* model : {"fifo", "go"}) {
+    const RunResult r = run_yaml(std::string("machine: {cpus: 2}\nruntime: {model: ") + model + "}\n" +
+                                 "workload: {classes: {a: {arrivals: {process: initial, count: 10}, program: [{alloc: 4KiB}, {compute: 1us}, {alloc: 100B}]}}}\n"
+                                 "run: {duration: 1s}\n");
+    INFO(model);
+    CHECK(r.model_counters["allocated_bytes"] == 10 * (4096 + 100));
+  }
+  CHECK_THROWS_WITH(load_scenario("workload: {classes: {a: {arrivals: {process: initial}, program: [{alloc: 4}]}}}\n", "<text>"),
+                    Catch::StartsWith("workload.classes.a.program.0.alloc: \"4\" has no unit"));
+}

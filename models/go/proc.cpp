@@ -205,6 +205,7 @@ class GoRun {
     for (std::uint32_t g : ready) goready(cur_m_, g);
   }
   std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
+  void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
 
   void dispatch(const sim::Event& ev) {
     if (ev.kind == kSample || ev.kind == kWarmupEnd || ev.kind == kSchedtrace) {
@@ -752,6 +753,7 @@ class GoRun {
     c["global_runq_overflow_moves"] = global_overflow_;
     c["kernel_preemptions"] = ks_.preemptions();
     c["sched_lock"] = {{"acquisitions", lock_acquires_}, {"wait_ns", lock_wait_}};
+    c["allocated_bytes"] = allocated_bytes_;
     const double cpu_s = sim::to_seconds(end) * static_cast<double>(ks_.cpus());
     c["cpu_fraction"] = {{"goroutine_work", cpu_s > 0 ? sim::to_seconds(ks_.busy(kWork)) / cpu_s : 0.0},
                          {"scheduler", cpu_s > 0 ? sim::to_seconds(ks_.busy(kSched)) / cpu_s : 0.0},
@@ -808,6 +810,7 @@ class GoRun {
   bool oom_ = false, threads_exhausted_ = false;
   std::string oom_detail_;
   std::size_t observers_pending_ = 0;
+  std::int64_t allocated_bytes_ = 0;  // alloc steps, in total (no GC yet: not live heap)
   std::uint32_t runaway_ = kNoG;
   sim::Time last_activity_ = 0;
   std::uint64_t steal_rounds_ = 0, steals_ = 0, stolen_gs_ = 0, runnext_steals_ = 0, runnext_hits_ = 0,

@@ -78,7 +78,7 @@ enum class StepKind : std::uint8_t {
 // kExit when the goroutine is done, or kRunaway when it executed `budget` steps without needing the
 // CPU (a `repeat: forever` loop with no compute step), which models report as a run outcome.
 // Hooks: on_spawn(class, count), on_span(span_id, begin_time), on_wg_add(wg, delta) (the model readies
-// waiters), wg_counter(wg) (waiting on a zero counter does not block).
+// waiters), wg_counter(wg) (waiting on a zero counter does not block), on_alloc(bytes).
 template <class Hooks>
 StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::Time now, sim::Rng& rng,
                  sim::Time& compute_ns, Hooks& hooks, std::uint32_t* wg = nullptr, std::uint64_t budget = 10'000'000) {
@@ -130,6 +130,10 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
       case OpCode::kWgAdd:
         ++g.pc;
         hooks.on_wg_add(op.a, op.count);
+        break;
+      case OpCode::kAlloc:
+        ++g.pc;
+        hooks.on_alloc(op.count);
         break;
       case OpCode::kWgWait:
         ++g.pc;

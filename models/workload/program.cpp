@@ -84,10 +84,10 @@ class Compiler {
 
   void step(const YAML::Node& s, const std::string& key, int loop_depth, int span_depth) {
     static const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched",
-                                                    "wg_add", "wg_done", "wg_wait"};
+                                                    "wg_add", "wg_done", "wg_wait", "alloc"};
     if (!s.IsMap() || s.size() != 1) {
       throw ScenarioError(key, "a step is a map with exactly one key, one of: compute, spawn, repeat, span, exit, "
-                               "gosched, wg_add, wg_done, wg_wait");
+                               "gosched, wg_add, wg_done, wg_wait, alloc");
     }
     const std::string kind = s.begin()->first.as<std::string>();
     const YAML::Node body = s.begin()->second;
@@ -161,6 +161,15 @@ class Compiler {
       prog_.ops.push_back({OpCode::kWgAdd, 0, waitgroup(scalar(body, k), k), -1});
     } else if (kind == "wg_wait") {
       prog_.ops.push_back({OpCode::kWgWait, 0, waitgroup(scalar(body, k), k)});
+    } else if (kind == "alloc") {
+      std::int64_t bytes = 0;
+      try {
+        bytes = parse_bytes(scalar(body, k));
+      } catch (const UnitError& e) {
+        throw ScenarioError(k, e.what());
+      }
+      if (bytes <= 0) throw ScenarioError(k, "must be a positive size, e.g. 4KiB");
+      prog_.ops.push_back({OpCode::kAlloc, 0, 0, bytes});
     } else if (kind == "exit") {
       if (!(body.IsNull() || (body.IsScalar() && body.Scalar() == "true") || (body.IsMap() && body.size() == 0))) {
         throw ScenarioError(k, "write `exit: true`");
@@ -168,7 +177,7 @@ class Compiler {
       prog_.ops.push_back({OpCode::kExit});
     } else {
       throw ScenarioError(k, "unknown step" + did_you_mean(kind, kSteps) +
-                                 "; steps are compute, spawn, repeat, span, exit, gosched, wg_add, wg_done, wg_wait");
+                                 "; steps are compute, spawn, repeat, span, exit, gosched, wg_add, wg_done, wg_wait, alloc");
     }
   }
 

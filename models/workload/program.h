@@ -12,6 +12,7 @@
 //   wg_add: {wg: W, n: N}               WaitGroup W's counter += N (W is a global, named WaitGroup)
 //   wg_done: W                          WaitGroup W's counter -= 1; at zero its waiters are readied
 //   wg_wait: W                          park until W's counter is zero (no wait if it already is)
+//   alloc: SIZE                         allocate SIZE bytes on the heap (counted; the GC model uses it)
 // DIST is a duration ("80us", a constant) or a map {dist: KIND, ...}; see parse_dist().
 // More blocking steps (channels, locks, timers, network waits) arrive with part 2 of the Go model.
 #pragma once
@@ -38,6 +39,7 @@ enum class OpCode : std::uint8_t {
   kGosched,    // runtime.Gosched
   kWgAdd,      // a = WaitGroup index (Workload::waitgroups), count = delta (wg_done: -1)
   kWgWait,     // a = WaitGroup index
+  kAlloc,      // count = bytes
 };
 
 struct Op {
