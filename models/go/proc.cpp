@@ -46,6 +46,7 @@ struct P {
   std::uint32_t m = kNoG;
   LocalRunq runq;
   std::uint32_t schedtick = 0;
+  GFreeList gfree;  // dead Gs this P can reuse (p.gFree)
   explicit P(std::uint32_t runq_size) : runq(runq_size) {}
 };
 
@@ -248,9 +249,13 @@ class GoRun {
   std::size_t work_pending() const { return engine_.pending_events() - observers_pending_; }
 
   // ---- goroutines ----
-  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
+  // newproc1: a dead G from P's free list (gfget; the global list refills it), else a new one. Without
+  // a P (arrivals from outside) only the global list is used.
+  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32, std::uint32_t p = kNoG) {
     stats_.created(cls);
-    const std::uint32_t g = gt_.create(cls, start, client);
+    GFreeList none;
+    const std::uint32_t reuse = gfget(p == kNoG ? none : ps_[p].gfree, gfree_global_);
+    const std::uint32_t g = reuse == kNoG ? gt_.create(cls, start, client) : gt_.revive(reuse, cls, start, client);
     if (gt_.capacity() > allgs_) {  // a new g (and stack): allgs only grows
       allgs_ = gt_.capacity();
       check_memory();
@@ -273,7 +278,7 @@ class GoRun {
   // newproc: the new G goes to the spawner P's runnext (its old runnext to the tail), then wakep.
   void newproc(std::uint32_t mi, std::uint16_t cls) {
     M& m = ms_[mi];
-    const std::uint32_t g = create(cls, engine_.now());
+    const std::uint32_t g = create(cls, engine_.now(), kNone32, m.p);
     const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
     m.overhead += prm_.cost_newproc + (moved > 0 ? sched_lock(mi) : 0);  // runqputslow takes sched.lock
     global_overflow_ += moved;
@@ -359,7 +364,8 @@ class GoRun {
     engine_.tracer().emit({engine_.now(), kTraceGoEnd, gp, g.cls, ks_.cpu_of(mi)});
     const std::uint32_t client = g.client;
     const std::uint16_t cls = g.cls;
-    gt_.destroy(gp);
+    gt_.retire(gp);
+    gfput(ps_[m.p].gfree, gfree_global_, gp);  // the g and its stack stay for reuse
     stats_.live_changed(engine_.now(), gt_.live());
     if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
     m.curg = kNoG;
@@ -677,7 +683,7 @@ class GoRun {
       for (std::uint32_t i = 0; i < ps_.size(); ++i) {
         const P& p = ps_[i];
         os << "  P" << i << ": status=" << static_cast<int>(p.status) << " schedtick=" << p.schedtick << " syscalltick=0 m="
-           << id_or_nil(p.m) << " runqsize=" << p.runq.size() << " gfreecnt=0 timerslen=0\n";
+           << id_or_nil(p.m) << " runqsize=" << p.runq.size() << " gfreecnt=" << p.gfree.gs.size() << " timerslen=0\n";
       }
       for (std::uint32_t i = 0; i < ms_.size(); ++i) {
         const M& m = ms_[i];
@@ -797,6 +803,7 @@ class GoRun {
   std::vector<P> ps_;
   std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live
   GlobalRunq global_;
+  GFreeList gfree_global_;  // sched.gFree
   std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
   std::vector<std::uint32_t> coprimes_;
   std::uint32_t nmspinning_ = 0, peak_spinning_ = 0;

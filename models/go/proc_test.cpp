@@ -275,3 +275,22 @@ TEST_CASE("go: more threads than runtime.max_threads end the run with thread_exh
   CHECK(r.outcome.status == OutcomeStatus::kThreadExhaustion);
   CHECK_THAT(r.outcome.detail, Catch::StartsWith("runtime: program exceeds 2-thread limit"));
 }
+
+TEST_CASE("go: dead Gs are reused through the P's free list (gfput/gfget), so allgs tracks the peak", "[go][memory]") {
+  // One P: each worker exits before main spawns the next, so one g is reused a thousand times.
+  const RunResult seq = run_yaml(R"(
+machine: {cpus: 1}
+runtime: {model: go, gomaxprocs: 1}
+workload:
+  classes:
+    main: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 1000, steps: [{spawn: worker}, {gosched: true}]}}]}
+    worker: {program: [{compute: 1us}]}
+run: {duration: 1s}
+)");
+  REQUIRE(seq.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(seq.goroutines_created == 1001);
+  CHECK(seq.model_counters["memory"]["allgs"].get<int>() <= 3);
+  // Many Ps: Gs freed on one P are not at once reusable by another, so allgs may exceed the peak live.
+  const RunResult storm = run_yaml(kSpawnStorm);
+  CHECK(storm.model_counters["memory"]["allgs"].get<std::uint64_t>() >= storm.goroutines_peak_live);
+}

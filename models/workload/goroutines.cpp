@@ -29,7 +29,13 @@ std::uint32_t GoroutineTable::create(std::uint16_t cls, sim::Time start, std::ui
     GMPSIM_REQUIRE(gs_.size() < kNone32, "GoroutineTable::create: more than 2^32-1 goroutines");
     id = static_cast<std::uint32_t>(gs_.size());
     gs_.emplace_back();
+    gs_[id].start = -1;  // a fresh record is not live until revived
   }
+  return revive(id, cls, start, client);
+}
+
+std::uint32_t GoroutineTable::revive(std::uint32_t id, std::uint16_t cls, sim::Time start, std::uint32_t client) {
+  GMPSIM_CHECK(!is_live(id), "GoroutineTable::revive: the goroutine is live");
   Goroutine& g = gs_[id];
   g = Goroutine{};
   g.start = start;
@@ -52,11 +58,15 @@ std::uint32_t GoroutineTable::create(std::uint16_t cls, sim::Time start, std::ui
 }
 
 void GoroutineTable::destroy(std::uint32_t id) {
+  retire(id);
+  free_.push_back(id);
+}
+
+void GoroutineTable::retire(std::uint32_t id) {
   Goroutine& g = gs_[id];
   if (g.frame != kNone32) arenas_[arena_of_class_[g.cls]].free.push_back(g.frame);
   g.frame = kNone32;
   g.start = -1;  // marks the record free (is_live)
-  free_.push_back(id);
   --live_;
 }
 

@@ -36,6 +36,10 @@ class GoroutineTable {
 
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32);
   void destroy(std::uint32_t id);
+  // For runtimes that keep dead goroutines on free lists of their own (Go's gFree): retire ends a
+  // goroutine without giving its id back to this table; revive starts a new goroutine in a retired id.
+  void retire(std::uint32_t id);
+  std::uint32_t revive(std::uint32_t id, std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32);
   Goroutine& operator[](std::uint32_t id) { return gs_[id]; }
   const Goroutine& operator[](std::uint32_t id) const { return gs_[id]; }
   std::int64_t* frame(std::uint32_t id) {
