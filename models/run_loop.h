@@ -8,6 +8,8 @@
 #include <string>
 
 #include "models/result.h"
+#include "models/workload/goroutines.h"
+#include "models/workload/sync.h"
 #include "sim/engine.h"
 
 namespace gmpsim::models {
@@ -54,6 +56,46 @@ Outcome run_events(sim::Engine& engine, const RunConfig& run, Dispatch&& dispatc
       return {OutcomeStatus::kTimeLimit, "run.wall_limit reached" + at()};
     }
   }
+}
+
+}  // namespace gmpsim::models
+
+namespace gmpsim::models {
+
+// The detail of a goroutine that looped without taking CPU time (advance() returned kRunaway).
+inline std::string runaway_detail(const Workload& wl, const GoroutineTable& gt, std::uint32_t g) {
+  return "goroutine " + std::to_string(g) + " of class " + wl.classes[gt[g].cls].name +
+         " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
+}
+
+// How a run ended, settled the same way for every model once its event loop returns:
+//  - checkdead: no work is pending but goroutines are parked, so nothing can ever wake them;
+//  - the end time: an abnormal end stops the clock where it stopped; a run whose arrivals continue past
+//    its duration lasts the full duration even when the queue drains a little earlier; only finite work
+//    (populations, spawn trees) ends a run early, at its last activity.
+struct RunEnd {
+  Outcome outcome;
+  sim::Time end;
+};
+inline RunEnd settle_run_end(Outcome outcome, bool work_pending, std::uint64_t live, const WaitGroups& wgs,
+                             bool arrivals_cut, sim::Time now, sim::Time last_activity, sim::Time duration) {
+  const bool drained = !work_pending && outcome.status == OutcomeStatus::kCompleted;
+  if (drained && live > 0) {
+    outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(live) +
+                                             " parked: " + wgs.describe_waiters()};
+  }
+  const sim::Time end = outcome.abnormal() ? now : drained && !arrivals_cut ? last_activity : duration;
+  if (!outcome.abnormal() && end < duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
+  return {outcome, end};
+}
+
+// The engine's share of the result: event count, wall time, fingerprint, and the outcome.
+inline void fill_run_result(RunResult& r, const sim::Engine& engine, std::chrono::steady_clock::time_point wall0,
+                            const Outcome& outcome) {
+  r.events = engine.events_processed();
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  r.fingerprint = engine.fingerprint();
+  r.outcome = outcome;
 }
 
 }  // namespace gmpsim::models

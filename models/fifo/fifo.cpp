@@ -43,22 +43,12 @@ class FifoRun {
     observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
     if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
     const auto wall0 = std::chrono::steady_clock::now();
-    Outcome outcome = loop(wall0);
-    const bool drained = work_pending() == 0 && outcome.status == OutcomeStatus::kCompleted;
-    if (drained && gt_.live() > 0) {  // checkdead: nothing can ever wake the parked goroutines
-      outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
-                                               " parked: " + wgs_.describe_waiters()};
-    }
-    // A run whose arrivals continue past its duration lasts the full duration even when the queue
-    // drains a little earlier; only finite work (populations, spawn trees) ends a run early.
-    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_.cut() ? last_activity_ : sc_.run.duration;
-    if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
-    RunResult r = stats_.finish(end, gt_, runq_.size(), busy_);
+    const Outcome outcome = loop(wall0);  // before work_pending(): argument order is unspecified
+    const RunEnd e = settle_run_end(outcome, work_pending() > 0, gt_.live(), wgs_, arrivals_.cut(), engine_.now(),
+                                    last_activity_, sc_.run.duration);
+    RunResult r = stats_.finish(e.end, gt_, runq_.size(), busy_);
     r.model_counters["allocated_bytes"] = allocated_bytes_;
-    r.events = engine_.events_processed();
-    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    r.fingerprint = engine_.fingerprint();
-    r.outcome = outcome;
+    fill_run_result(r, engine_, wall0, e.outcome);
     return r;
   }
 
@@ -228,10 +218,7 @@ class FifoRun {
       dispatch(ev);
       check_invariants();
     };
-    auto runaway = [this] {
-      return "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
-             " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
-    };
+    auto runaway = [this] { return runaway_detail(wl_, gt_, runaway_); };
     return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
   }
 

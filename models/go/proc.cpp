@@ -151,20 +151,13 @@ class GoRun {
     if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
     if (prm_.schedtrace > 0) observe_at(0, kSchedtrace);
     const auto wall0 = std::chrono::steady_clock::now();
-    Outcome outcome = loop(wall0);
-    const bool drained = work_pending() == 0 && outcome.status == OutcomeStatus::kCompleted;
-    if (drained && gt_.live() > 0) {  // checkdead: every M is idle and nothing can wake the parked Gs
-      outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(gt_.live()) +
-                                               " parked: " + wgs_.describe_waiters()};
-    }
-    const sim::Time end = outcome.abnormal() ? engine_.now() : drained && !arrivals_.cut() ? last_activity_ : sc_.run.duration;
-    if (!outcome.abnormal() && end < sc_.run.duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
-    RunResult r = stats_.finish(end, gt_, runnable(), running());
-    r.events = engine_.events_processed();
-    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    r.fingerprint = engine_.fingerprint();
-    r.outcome = outcome;
-    r.model_counters = counters(end);
+    // checkdead here means every M is idle and nothing can wake the parked Gs.
+    const Outcome outcome = loop(wall0);  // before work_pending(): argument order is unspecified
+    const RunEnd e = settle_run_end(outcome, work_pending() > 0, gt_.live(), wgs_, arrivals_.cut(), engine_.now(),
+                                    last_activity_, sc_.run.duration);
+    RunResult r = stats_.finish(e.end, gt_, runnable(), running());
+    fill_run_result(r, engine_, wall0, e.outcome);
+    r.model_counters = counters(e.end);
     r.model_counters["memory"] = memory_json();
     r.schedtrace = std::move(schedtrace_);
     return r;
@@ -774,8 +767,7 @@ class GoRun {
     };
     auto runaway = [this]() -> std::string {
       if (oom_ || threads_exhausted_) return "";
-      return "goroutine " + std::to_string(runaway_) + " of class " + wl_.classes[gt_[runaway_].cls].name +
-             " ran 10000000 steps without taking CPU time (a `repeat: forever` with no compute step?)";
+      return runaway_detail(wl_, gt_, runaway_);
     };
     Outcome o = run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
     if (threads_exhausted_) {
