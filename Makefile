@@ -10,7 +10,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
-.PHONY: python test-python validate-go
+.PHONY: python test-python validate-go calibrate calibrate-static
 
 all: build
 
@@ -73,10 +73,25 @@ validate-go: build
 	  { [ "$$(id -u)" = 0 ] && apt-get install -y -qq golang-1.19-go; } || echo "golang-1.19-go missing: the go1.19 comparison is skipped"
 	python3 validation/go/compare.py --gmpsim $(BUILD)/models/gmpsim
 
+# Host calibration (validation/calibrate/README.md): measure this machine and write its profile.
+# CALIBRATE_FLAGS=--quick for the short run.
+CALIBRATE_OUT ?= calibration/host.yaml
+CALIBRATE_FLAGS ?=
+calibrate: build
+	$(BUILD)/models/gmpsim calibrate --out $(CALIBRATE_OUT) $(CALIBRATE_FLAGS)
+
+# The harness as one static x86-64 file, to copy to another machine and run there alone:
+#   ./gmpsim-calibrate --out host.yaml
+STATIC_BUILD ?= build-static
+calibrate-static: | deps
+	cmake -S . -B $(STATIC_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DGMPSIM_STATIC=ON -DGMPSIM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(STATIC_BUILD) -j $(JOBS) --target gmpsim-calibrate
+	@echo "static harness: $(STATIC_BUILD)/validation/calibrate/gmpsim-calibrate"
+
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine
 	$(BUILD)/models/gmpsim_bench_fifo --simpy "$(VENV)/bin/python validation/bench/simpy_mmc.py"
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(STATIC_BUILD)
 	rm -rf $(PY_BUILD)

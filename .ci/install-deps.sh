@@ -2,7 +2,8 @@
 # Installs the Debian packages gmpsim needs, only those missing. As root it runs apt-get; otherwise it
 # prints the exact command to run and fails.
 set -euo pipefail
-packages=(cmake ninja-build g++ make git libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2 nlohmann-json3-dev)
+packages=(cmake ninja-build g++ make git libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2 nlohmann-json3-dev
+          libboost-fiber-dev libboost-context-dev)  # Boost.Fiber/Context: the calibration harness
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

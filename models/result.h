@@ -11,7 +11,7 @@
 
 namespace gmpsim::models {
 
-enum class OutcomeStatus : std::uint8_t { kCompleted, kDeadlock, kStarved, kThreadExhaustion, kOutOfMemory, kTimeLimit };
+enum class OutcomeStatus : std::uint8_t { kCompleted, kDeadlock, kStarved, kThreadExhaustion, kOutOfMemory, kTimeLimit, kPanic };
 const char* outcome_name(OutcomeStatus s);
 
 struct Outcome {

@@ -77,12 +77,14 @@ struct RunEnd {
   Outcome outcome;
   sim::Time end;
 };
-inline RunEnd settle_run_end(Outcome outcome, bool work_pending, std::uint64_t live, const WaitGroups& wgs,
+// `asleep` counts live goroutines that nothing can wake once work runs out (not those waiting in the
+// netpoller: like Go's checkdead, a program blocked on the network is not deadlocked).
+inline RunEnd settle_run_end(Outcome outcome, bool work_pending, std::uint64_t asleep, const std::string& parked_on,
                              bool arrivals_cut, sim::Time now, sim::Time last_activity, sim::Time duration) {
   const bool drained = !work_pending && outcome.status == OutcomeStatus::kCompleted;
-  if (drained && live > 0) {
-    outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(live) +
-                                             " parked: " + wgs.describe_waiters()};
+  if (drained && asleep > 0) {
+    outcome = {OutcomeStatus::kDeadlock, "all goroutines are asleep - deadlock! " + std::to_string(asleep) +
+                                             " parked: " + parked_on};
   }
   const sim::Time end = outcome.abnormal() ? now : drained && !arrivals_cut ? last_activity : duration;
   if (!outcome.abnormal() && end < duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";

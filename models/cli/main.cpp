@@ -9,12 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "models/cli/commands.h"
 #include "models/output/output.h"
 #include "models/registry.h"
 #include "models/result.h"
 #include "models/scenario/errors.h"
 #include "models/scenario/scenario.h"
 #include "sim/check.h"
+
+namespace gmpsim::models {
+int cmd_calibrate(const std::vector<std::string>& args);  // calibrate_cmd.cpp
+}
 
 namespace po = boost::program_options;
 using namespace gmpsim::models;
@@ -31,6 +36,9 @@ const char* kUsage =
     "  check SCENARIO   validate a scenario and print it fully resolved, without running it\n"
     "  models           list the scheduler models\n"
     "  params [MODEL]   list scenario parameters (those MODEL reads; all without MODEL)\n"
+    "  calibrate        measure this host and write a host profile (--out FILE, --quick)\n"
+    "  capacity SCENARIO --slo 'p99<50ms'   the largest load meeting an SLO and a memory limit\n"
+    "  sweep SCENARIO --grid 'key=[v1, v2]' --out DIR   run a parameter grid into one CSV\n"
     "\n"
     "`gmpsim COMMAND --help` shows a command's options.\n";
 
@@ -178,6 +186,9 @@ int main(int argc, char** argv) {
     if (cmd == "check") return cmd_run(args, true);
     if (cmd == "models") return cmd_models(args);
     if (cmd == "params") return cmd_params(args);
+    if (cmd == "calibrate") return cmd_calibrate(args);
+    if (cmd == "capacity") return cli::cmd_capacity(args);
+    if (cmd == "sweep") return cli::cmd_sweep(args);
     throw BadUsage("unknown command \"" + cmd + "\"\n" + kUsage);
   } catch (const BadUsage& e) {
     std::cerr << "gmpsim: " << e.what() << "\n";

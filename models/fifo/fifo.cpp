@@ -21,12 +21,13 @@ enum Ev : std::uint32_t {
   kComputeDone,   // arg = cpu: the running goroutine finished its compute step
   kSample,        // a timeseries row
   kWarmupEnd,     // statistics start here
+  kWake,          // arg = goroutine: its sleep or network wait is over
 };
 
 class FifoRun {
  public:
   explicit FifoRun(const Scenario& sc)
-      : sc_(sc), wl_(sc.workload), gt_(wl_), wgs_(wl_.waitgroups), streams_(sc.run.seed),
+      : sc_(sc), wl_(sc.workload), gt_(wl_), sync_(wl_), streams_(sc.run.seed),
         arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
         cpus_(sc.machine.cpus.size()) {
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
@@ -34,6 +35,7 @@ class FifoRun {
       compute_rng_.push_back(streams_.stream("compute." + name));
     }
     for (std::size_t c = cpus_.size(); c-- > 0;) idle_.push_back(static_cast<std::uint32_t>(c));
+    select_rng_ = streams_.stream("fifo.select");
   }
 
   RunResult run(const RunOptions& options) {
@@ -44,8 +46,8 @@ class FifoRun {
     if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
     const auto wall0 = std::chrono::steady_clock::now();
     const Outcome outcome = loop(wall0);  // before work_pending(): argument order is unspecified
-    const RunEnd e = settle_run_end(outcome, work_pending() > 0, gt_.live(), wgs_, arrivals_.cut(), engine_.now(),
-                                    last_activity_, sc_.run.duration);
+    const RunEnd e = settle_run_end(outcome, work_pending() > 0, gt_.live(), sync_.describe_parked(wl_), arrivals_.cut(),
+                                    engine_.now(), last_activity_, sc_.run.duration);
     RunResult r = stats_.finish(e.end, gt_, runq_.size(), busy_);
     r.model_counters["allocated_bytes"] = allocated_bytes_;
     fill_run_result(r, engine_, wall0, e.outcome);
@@ -53,7 +55,7 @@ class FifoRun {
   }
 
   void dispatch(const sim::Event& ev) {
-    if (ev.kind < kSample) {
+    if (ev.kind < kSample || ev.kind == kWake) {
       last_activity_ = ev.time;
     } else {
       --observers_pending_;
@@ -71,6 +73,10 @@ class FifoRun {
       case kComputeDone:
         run_on(ev.arg, cpus_[ev.arg].g);
         break;
+      case kWake:
+        --sleeping_;
+        make_runnable(ev.arg);
+        break;
       case kWarmupEnd:
         stats_.warmup_end(ev.time, runq_.size(), busy_, gt_.live());
         break;
@@ -87,24 +93,91 @@ class FifoRun {
   // Invariants after every event (checked builds): every live goroutine is queued or running (G
   // conservation), and no CPU idles while work is queued (work conservation).
   void check_invariants() const {
-    GMPSIM_CHECK(gt_.live() == runq_.size() + busy_ + wgs_.parked(), "fifo: a live goroutine is neither queued, running nor parked");
+    GMPSIM_CHECK(gt_.live() == runq_.size() + busy_ + sync_.parked + sleeping_,
+                 "fifo: a live goroutine is neither queued, running nor parked");
     GMPSIM_CHECK(idle_.empty() || runq_.empty(), "fifo: a CPU is idle while goroutines are queued");
     GMPSIM_CHECK(idle_.size() + busy_ == cpus_.size(), "fifo: CPU accounting is off");
   }
 
   // advance() hooks.
   void on_spawn(std::uint16_t cls, std::int64_t count) {
-    for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, engine_.now()));
+    for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, engine_.now(), kNone32, running_));
   }
   void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
-  // Released waiters join the tail of the queue, oldest waiter first.
+  // Blocking steps with ideal semantics: a woken goroutine joins the tail of the queue (oldest waiter
+  // first), a mutex is handed to its oldest waiter, sleeps and network waits take exactly their time.
   void on_wg_add(std::uint32_t wg, std::int64_t delta) {
-    const std::vector<std::uint32_t> ready = wgs_.add(wg, delta);
-    wgs_.unparked(ready.size());
-    for (std::uint32_t g : ready) make_runnable(g);
+    woken_.clear();
+    sync_.wg_add(wl_, wg, delta, woken_);
+    for (const auto& w : woken_) make_runnable(w.g);
   }
-  std::int64_t wg_counter(std::uint32_t wg) const { return wgs_.counter(wg); }
   void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
+  void on_stack(std::int64_t) {}  // stacks are a Go runtime matter
+  std::uint32_t on_make(ObjKind kind, std::int64_t capacity) {
+    switch (kind) {
+      case ObjKind::kWaitGroup: return sync_.wgs.make({});
+      case ObjKind::kChannel: return sync_.chans.make({capacity, 0, false, {}, {}});
+      case ObjKind::kMutex: return sync_.mutexes.make({});
+    }
+    return 0;
+  }
+  void on_release(ObjKind kind, std::uint32_t id) { sync_.release(kind, id); }
+  SyncStep on_sync(std::uint32_t g, OpCode code, std::uint32_t obj) {
+    woken_.clear();
+    using R = SyncObjects::Result;
+    SyncStep step{};
+    switch (code) {
+      case OpCode::kWgWait: step.kind = sync_.wg_wait(obj, g, engine_.now()) == R::kPark ? SyncStep::kPark : SyncStep::kContinue; break;
+      case OpCode::kSend: step.kind = sync_.chan_send(wl_, obj, g, engine_.now(), woken_) == R::kPark ? SyncStep::kPark : SyncStep::kContinue; break;
+      case OpCode::kRecv: step.kind = sync_.chan_recv(obj, g, engine_.now(), woken_) == R::kPark ? SyncStep::kPark : SyncStep::kContinue; break;
+      case OpCode::kClose: sync_.chan_close(wl_, obj, woken_); break;
+      case OpCode::kLock: {
+        MutexState& m = sync_.mutexes[obj];
+        if (!m.locked) {
+          m.locked = true;
+        } else {
+          sync_.park_on(m.waiters, obj, g, engine_.now());
+          step.kind = SyncStep::kPark;  // woken as the owner
+        }
+        break;
+      }
+      case OpCode::kUnlock: {
+        MutexState& m = sync_.mutexes[obj];
+        if (!m.locked) throw ProgramPanic("fatal error: sync: unlock of unlocked mutex");
+        if (m.waiters.empty()) {
+          m.locked = false;
+        } else {
+          const std::uint32_t s = sync_.sudogs.pop_front(m.waiters);
+          woken_.push_back({sync_.sudogs[s].g, 0xffff});
+          sync_.sudogs.release(s);
+          --sync_.parked;
+        }
+        break;
+      }
+      default: break;
+    }
+    wake_all(g);
+    return step;
+  }
+  SyncStep on_select(std::uint32_t g, std::uint32_t index) {
+    const Select& sel = wl_.classes[gt_[g].cls].program.selects[index];
+    const auto n = static_cast<std::uint32_t>(sel.cases.size());
+    objects_.resize(n);
+    order_.resize(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const SelectCase& c = sel.cases[i];
+      objects_[i] = c.kind == SelectCase::Kind::kDefault ? 0 : resolve(g, c.local, c.obj);
+      order_[i] = i;
+    }
+    for (std::uint32_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[select_rng_.next_u64() % i]);  // pollorder
+    woken_.clear();
+    const std::uint32_t chosen = sync_.select(wl_, sel, objects_.data(), order_.data(), g, engine_.now(), woken_);
+    wake_all(g);
+    if (chosen == SyncObjects::kParked) return {SyncStep::kPark};
+    return {SyncStep::kJump, 0, sel.cases[chosen].body};
+  }
+  void on_sleep(std::uint32_t g, sim::Time d) { wake_in(g, d); }
+  void on_net_wait(std::uint32_t g, sim::Time d) { wake_in(g, d); }
 
  private:
   // Observation events (samples, warm-up) must not keep a finished run alive.
@@ -128,9 +201,10 @@ class FifoRun {
   }
 
 
-  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
+  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32, std::uint32_t parent = kNone32) {
     stats_.created(cls);
     const std::uint32_t g = gt_.create(cls, start, client);
+    init_locals(wl_, gt_, g, parent, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
     engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
     return g;
   }
@@ -162,15 +236,16 @@ class FifoRun {
   void run_on(std::size_t c, std::uint32_t g) {
     sim::Time compute = 0;
     const std::uint16_t cls = gt_[g].cls;
-    std::uint32_t wg = 0;
-    switch (advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this, &wg)) {
+    running_ = g;
+    switch (advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this)) {
       case StepKind::kCompute:
         engine_.schedule_in(compute, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
         return;
       case StepKind::kExit:
         exit_goroutine(g);
         break;
-      case StepKind::kGosched: {
+      case StepKind::kGosched:
+      case StepKind::kYield: {
         // Back to the tail; the CPU takes the head (maybe the same goroutine) and resumes it through an
         // event, so a chain of yields never recurses.
         runq_.push_back(g);
@@ -182,8 +257,7 @@ class FifoRun {
         engine_.schedule_in(0, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
         return;
       }
-      case StepKind::kWgWait:
-        wgs_.park(wg, g);
+      case StepKind::kPark:
         break;
       case StepKind::kRunaway:
         runaway_ = g;
@@ -202,7 +276,34 @@ class FifoRun {
     start(c, next);
   }
 
+  std::uint32_t resolve(std::uint32_t g, bool local, std::uint32_t ref) {
+    if (!local) return ref;
+    const std::int64_t v = gt_.frame(g)[wl_.classes[gt_[g].cls].program.local_base() + ref];
+    if (v == kNoObject) throw ProgramPanic("a select case uses a channel that no make step created (a nil channel)");
+    return static_cast<std::uint32_t>(v);
+  }
+
+  // Readies the goroutines an operation by g woke; a woken select continues in the case that fired.
+  void wake_all(std::uint32_t g) {
+    (void)g;
+    for (const auto& w : woken_) {
+      if (w.select_case != 0xffff) {
+        const Program& p = wl_.classes[gt_[w.g].cls].program;
+        const Select& sel = p.selects[p.ops[gt_[w.g].pc - 1].a];
+        gt_[w.g].pc = sel.cases[w.select_case].body;
+      }
+      make_runnable(w.g);
+    }
+    woken_.clear();
+  }
+
+  void wake_in(std::uint32_t g, sim::Time d) {
+    ++sleeping_;
+    engine_.schedule_in(d, sim::kBandDefault, kWake, g);
+  }
+
   void exit_goroutine(std::uint32_t g) {
+    release_locals(wl_, gt_, g, [this](ObjKind k, std::uint32_t id) { sync_.release(k, id); });
     const Goroutine& gr = gt_[g];
     stats_.exited(gr.cls, gr.start, engine_.now());
     const std::uint32_t client = gr.client;
@@ -219,14 +320,18 @@ class FifoRun {
       check_invariants();
     };
     auto runaway = [this] { return runaway_detail(wl_, gt_, runaway_); };
-    return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
+    try {
+      return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
+    } catch (const ProgramPanic& e) {
+      return {OutcomeStatus::kPanic, std::string(e.what()) + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
+    }
   }
 
   const Scenario& sc_;
   const Workload& wl_;
   sim::Engine engine_;
   GoroutineTable gt_;
-  WaitGroups wgs_;
+  SyncObjects sync_;
   sim::RngStreams streams_;
   ArrivalDriver arrivals_;
   RunStats stats_;
@@ -239,6 +344,11 @@ class FifoRun {
   sim::Time last_activity_ = 0;      // time of the last event that was not an observation
   std::size_t observers_pending_ = 0;
   std::int64_t allocated_bytes_ = 0;  // alloc steps, in total
+  std::uint32_t running_ = kNone32;   // the goroutine advance() is running (the parent of spawns)
+  std::uint64_t sleeping_ = 0;        // goroutines in sleep or net_wait
+  sim::Rng select_rng_;
+  std::vector<SyncObjects::Wake> woken_;
+  std::vector<std::uint32_t> objects_, order_;
 };
 
 }  // namespace

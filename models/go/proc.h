@@ -2,22 +2,18 @@
 // the go1.19 profile switches off what 1.19 lacks). Names follow the runtime so a reader can hold this
 // next to proc.go: schedule, findRunnable, stealWork, runqput, wakep, startm, stopm, resetspinning.
 //
-// What is modelled (part 1 of the Go model, in progress):
+// What is modelled (see models/go/README.md for the full list and what is not yet):
 //   - Ms are OS threads on the machine's CPUs through the kernel thread layer (models/kernel/threads.h):
 //     scheduler work and goroutine compute are CPU bursts that only progress while the M's thread holds a
-//     CPU; futex wake latency, thread creation cost and usleep timer slack come from the kernel profile.
-//   - Per-P local run queues with runnext, the global run queue with the schedtick%61 check and the
-//     globrunqgetbatch formula, overflow to the global queue, stealWork's rounds over a random coprime
-//     order with runnext stolen only in the last round after the usleep(3) back-off, spinning Ms with the
-//     2*nmspinning < GOMAXPROCS-npidle limit, one wakep in flight, resetspinning's chain, idle P and M
-//     lists (LIFO), new threads only when no idle M exists.
-//   - `go` (spawn) puts the new G in the spawner P's runnext and calls wakep; arrivals from outside go to
-//     the global queue and start idle Ps as injectglist does.
-//   - Costs: each scheduler decision is taken atomically when the M reaches it and its CPU cost is paid as
-//     a burst before the G runs (so a G picked by one M is never also picked by another).
-// Not yet (see the issue): sched.lock hold times and contention, Gosched/WaitGroup/alloc steps, dead-G
-// free lists and memory accounting, checkdead, schedtrace output, sysmon and preemption (part 5),
-// blocking and the netpoller (part 2).
+//     CPU; futex wake latency, thread creation cost, usleep timer slack and syscall cost come from the
+//     kernel profile.
+//   - Per-P local run queues with runnext, the global run queue (schedtick%61, globrunqgetbatch), overflow,
+//     stealWork's rounds, spinning Ms, idle P and M lists, sched.lock with hold times, dead-G free lists.
+//   - Blocking and waking: WaitGroups, channels and select, sync.Mutex (spinning, starvation, hand-off),
+//     time.Sleep on per-P timer heaps, network waits through the netpoller (non-blocking polls and the one
+//     blocking poller with epoll_wait's millisecond timeout), accept arrivals through a listener goroutine.
+//   - Memory: g structs, stacks (grown by doubling for declared depths), sudogs, Ms; checkdead; schedtrace.
+// Not yet: sysmon, preemption, syscalls (issue 5); GC.
 #pragma once
 #include "models/registry.h"
 #include "models/result.h"

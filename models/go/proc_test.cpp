@@ -31,7 +31,7 @@ std::string mm1(const std::string& model, double rate_per_s, double seconds) {
   std::ostringstream os;
   os << "machine: {cpus: 1}\n"
      << "runtime: {model: " << model
-     << ", gomaxprocs: 1, runnext: false, cost: {schedule: 0ns, newproc: 0ns, goexit: 0ns, steal: 0ns, global_runq: 0ns}}\n"
+     << ", gomaxprocs: 1, runnext: false, " << (model == "go" ? "arrivals: global, " : "") << "cost: {schedule: 0ns, newproc: 0ns, goexit: 0ns, steal: 0ns, global_runq: 0ns}}\n"
      << "kernel: {futex_wake: 0ns, thread_create: 0ns}\n"
      << "workload: {classes: {job: {arrivals: {process: poisson, rate: " << rate_per_s
      << "/s}, program: [{compute: {dist: exponential, mean: 1ms}}]}}}\n"

@@ -79,7 +79,17 @@ class ThreadScheduler {
   // usual wake latency.
   void sleep(std::uint32_t tid, sim::Time d) {
     block(tid);
-    engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
+    threads_[tid].sleep_timer = engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
+  }
+
+  // Ends a sleep early (a signal or an fd becoming ready interrupts epoll_wait/nanosleep): the thread is
+  // woken now, with the usual wake latency. No-op when the thread is not sleeping.
+  void interrupt_sleep(std::uint32_t tid) {
+    Thread& t = threads_[tid];
+    if (!t.sleep_timer.valid()) return;
+    engine_.cancel(t.sleep_timer);
+    t.sleep_timer = {};
+    wake(tid);
   }
 
   // The running thread blocks (futex wait, sleep): it leaves its CPU now. Any unfinished burst is dropped.
@@ -127,7 +137,10 @@ class ThreadScheduler {
       }
       case kWakeDone: make_runnable(ev.arg); break;
       case kSliceEnd: slice_end(ev.arg); break;
-      case kSleepDone: wake(ev.arg); break;
+      case kSleepDone:
+        threads_[ev.arg].sleep_timer = {};
+        wake(ev.arg);
+        break;
     }
   }
 
@@ -161,6 +174,7 @@ class ThreadScheduler {
     sim::Time remaining = 0;     // work left in the current burst
     sim::Time burst_since = 0;   // when the running burst last started progressing
     sim::EventId burst;          // completion event while running
+    sim::EventId sleep_timer;    // pending end of a sleep
   };
   struct Cpu {
     std::uint32_t thread = kNone;

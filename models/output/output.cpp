@@ -64,6 +64,7 @@ const char* outcome_name(OutcomeStatus s) {
   switch (s) {
     case OutcomeStatus::kCompleted: return "completed";
     case OutcomeStatus::kDeadlock: return "deadlock";
+    case OutcomeStatus::kPanic: return "panic";
     case OutcomeStatus::kStarved: return "starved";
     case OutcomeStatus::kThreadExhaustion: return "thread_exhaustion";
     case OutcomeStatus::kOutOfMemory: return "out_of_memory";

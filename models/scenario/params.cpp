@@ -37,9 +37,12 @@ const ParamSpec kParams[] = {
     {"runtime.gomaxprocs", ParamType::kInt, "0",
      "Number of Ps; 0 means the number of machine CPUs (the default of Go 1.5-1.24; the 1.25 cgroup rule comes "
      "with the kernel issue).", "go-scheduler-spec.md §14", "go", "", 0, 65536},
-    {"runtime.arrivals", ParamType::kEnum, "global",
-     "How open-loop and initial goroutines enter the runtime: global = onto the global run queue, then wakep "
-     "(as injectglist does).", "proc.go injectglist", "go", "global"},
+    {"runtime.arrivals", ParamType::kEnum, "accept",
+     "How open-loop and closed-loop requests enter the runtime. accept = net/http's shape: a listener goroutine "
+     "parked in the netpoller is readied, accepts and starts the handler with `go`, so the handler lands in the "
+     "listener P's runnext; global = straight onto the global run queue, then wakep (as injectglist does "
+     "without a P; for comparison with fifo). Initial populations always enter through the global queue.",
+     "net/http Server.Serve; proc.go injectglist", "go", "accept|global"},
     {"runtime.runq_size", ParamType::kInt, "256", "Slots of each P's local run queue.",
      "runtime2.go: runq [256]guintptr", "go", "", 2, 1 << 20},
     {"runtime.global_runq_check_period", ParamType::kInt, "61",
@@ -89,6 +92,31 @@ const ParamSpec kParams[] = {
     {"runtime.cost.steal", ParamType::kDuration, "40ns",
      "CPU time to look at one victim P in a stealWork round (load head/tail, CAS on success).",
      "estimate: two cache misses on another P's runq; calibration replaces it", "go", "", 0, 1e9},
+    {"runtime.cost.chan", ParamType::kDuration, "25ns",
+     "CPU time of one channel operation (lock, queue check, copy, unlock), beside gopark/goready.",
+     "kernel-and-calibration.md §2.2: BenchmarkChanSync 224-309 ns per round trip of two ops + two switches", "go", "", 0, 1e9},
+    {"runtime.cost.mutex", ParamType::kDuration, "20ns", "CPU time of an uncontended sync.Mutex Lock or Unlock (a CAS).",
+     "estimate: one atomic on a cache-resident line; calibration replaces it", "go", "", 0, 1e9},
+    {"runtime.mutex_spin", ParamType::kDuration, "100ns",
+     "One active spin of a contended sync.Mutex Lock: procyield(active_spin_cnt = 30) PAUSE instructions.",
+     "sync/mutex.go runtime_doSpin; proc.go active_spin_cnt = 30 (PAUSE ~3-140 cycles by CPU)", "go", "", 0, 1e9},
+    {"runtime.mutex_active_spin", ParamType::kInt, "4", "Most active spins of a contended Lock before it parks.",
+     "proc.go sync_runtime_canSpin: active_spin = 4", "go", "", 0, 1000},
+    {"runtime.mutex_starvation", ParamType::kDuration, "1ms",
+     "A sync.Mutex waiter that waited longer switches the mutex to starvation mode (direct hand-off).",
+     "sync/mutex.go starvationThresholdNs = 1e6", "go", "", 0, 1e12},
+    {"runtime.cost.timer", ParamType::kDuration, "50ns", "CPU time to run one expired timer (siftdown, goroutineReady).",
+     "estimate; calibration replaces it", "go", "", 0, 1e9},
+    {"runtime.netpoll_max_events", ParamType::kInt, "128", "Events one netpoll call returns at most.",
+     "netpoll_epoll.go: var events [128]syscall.EpollEvent", "go", "", 1, 1e6},
+    {"runtime.stack_guard", ParamType::kBytes, "928B",
+     "Stack kept free below the frame (stackGuard); a stack grows when depth + this no longer fits.",
+     "stack.go stackGuard = 928 on linux/amd64 (go-scheduler-spec.md §2)", "go", "", 0, 1e9},
+    {"runtime.cost.newstack", ParamType::kDuration, "500ns",
+     "Fixed CPU time of one stack growth (morestack, newstack, stackalloc, frame adjustment).",
+     "kernel-and-calibration.md §2.2: BenchmarkStackGrowth ~0.95 us per growth incl. copy", "go", "", 0, 1e9},
+    {"runtime.stack_copy_rate", ParamType::kFloat, "0.05",
+     "CPU ns per byte of used stack copied on growth (copystack memmove).", "estimate: ~20 GB/s memmove", "go", "", 0, 1e6},
     {"runtime.cost.global_runq", ParamType::kDuration, "50ns",
      "Hold time of sched.lock per operation (global run queue, idle P list); waiting Ms spin until it is free.",
      "estimate: lock + unlock + list ops; calibration replaces it", "go", "", 0, 1e9},
@@ -107,9 +135,26 @@ const ParamSpec kParams[] = {
      "kernel-and-calibration.md §3.4: host futex ping-pong RTT p50 5.2us", "go", "", 0, 1e9},
     {"kernel.thread_create", ParamType::kDuration, "23600ns", "Cost of creating an OS thread (clone).",
      "kernel-and-calibration.md §0: host pthread_create+join p50 23.6us", "go", "", 0, 1e9},
+    {"kernel.syscall", ParamType::kDuration, "1400ns",
+     "CPU time of a cheap system call (entry + exit): epoll_wait(0), accept4, a write to the netpoll wake-up fd.",
+     "kernel-and-calibration.md §0: host getppid 1.2-1.6 us", "go", "", 0, 1e9},
+    {"kernel.epoll_timeout_unit", ParamType::kDuration, "1ms",
+     "Resolution of epoll_wait's timeout: Go rounds a shorter wait up to one unit and truncates longer ones.",
+     "epoll_wait(2) takes milliseconds; netpoll_epoll.go netpoll(delay)", "go", "", 1, 1e9},
     {"kernel.base_slice", ParamType::kDuration, "700us",
      "Base slice of the fair scheduler class before scaling by 1 + log2(min(CPUs, 8)); slices end at a tick.",
      "kernel-and-calibration.md §3.5: sysctl_sched_base_slice 0.70 ms (Linux 6.15+, this host)", "go", "", 1000, 1e9},
+    // Measured by `gmpsim calibrate` (validation/calibrate/README.md); no model reads them yet.
+    {"kernel.page_fault", ParamType::kDuration, "13us", "First-touch fault of a 4 KiB anonymous page (trap, zeroing, PTE).",
+     "kernel-and-calibration.md §0, §4.5: host 11-16us per page", "-", "", 0, 1e9},
+    {"kernel.page_fault_huge", ParamType::kDuration, "121us", "First-touch fault of a 2 MiB transparent huge page.",
+     "kernel-and-calibration.md §0: host MADV_HUGEPAGE populate ~121us per 2 MiB", "-", "", 0, 1e9},
+    {"kernel.signal_ipi", ParamType::kDuration, "49us",
+     "Signal to a thread running on another CPU, send to handler (the IPI path of Go's async preemption).",
+     "kernel-and-calibration.md §0, §3.4: host tgkill to a spinning thread p50 49us", "-", "", 0, 1e9},
+    {"kernel.timer_latency", ParamType::kDuration, "41us",
+     "Timer expiry to the sleeping thread running, beyond the timer slack (hrtimer + idle exit).",
+     "kernel-and-calibration.md §0, §3.3: host nanosleep 10-100us overshoot with 1 ns slack +41us", "-", "", 0, 1e9},
 
     // ---- run ----
     {"run.duration", ParamType::kDuration, "10s",
@@ -129,7 +174,10 @@ const ParamSpec kParams[] = {
     {"run.confidence", ParamType::kFloat, "0.99", "Level of the batch-means confidence intervals.", "-", "",
      "", 0.5, 0.9999},
 
-    // ---- workload: goroutine classes ----
+    // ---- workload: global objects, goroutine classes ----
+    {"workload.channels", ParamType::kChannels, "{}",
+     "Global channels and their capacities (0 = unbuffered), e.g. {jobs: 0, results: 16}. Channels made by a "
+     "goroutine (step make) are local to it and its spawned goroutines.", "-"},
     {"workload.classes.*.arrivals.process", ParamType::kEnum, "none",
      "How goroutines of this class arrive: none (only spawned), initial (a population at t=0), poisson, "
      "constant, onoff (bursty Poisson), closed (clients with think time).",
@@ -157,12 +205,12 @@ const std::vector<Profile>& kernel_profile_list() {
        "Measured on the project's 2-vCPU Firecracker VMs (kernel-and-calibration.md §0); syscalls and faults "
        "cost 10-20x bare metal there.",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "2600ns"},
-        {"kernel.thread_create", "23600ns"}}},
+        {"kernel.thread_create", "23600ns"}, {"kernel.syscall", "1400ns"}}},
       {"bare-metal",
        "Literature values for a bare-metal x86-64 server (kernel-and-calibration.md §3.4, §3.7: futex "
        "context switch ~1.2-1.5us pinned, thread creation ~10-20us; marked UNVERIFIED there).",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
-        {"kernel.thread_create", "15us"}}},
+        {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}}},
   };
   return profiles;
 }
@@ -211,6 +259,7 @@ const char* param_type_name(ParamType t) {
     case ParamType::kNumaNodes: return "numa nodes";
     case ParamType::kDist: return "distribution";
     case ParamType::kProgram: return "program";
+    case ParamType::kChannels: return "channels";
   }
   return "?";
 }

@@ -30,6 +30,7 @@ enum class ParamType : std::uint8_t {
   kNumaNodes,  // list of CPU-id lists, one per node; [] = one node holding all CPUs
   kDist,       // a distribution of durations: "80us" or {dist: exponential, mean: 1ms}
   kProgram,    // a workload program: a list of steps (see models/workload/program.h)
+  kChannels,   // a map of channel names to capacities: {jobs: 0, results: 16}
 };
 
 const char* param_type_name(ParamType t);

@@ -218,6 +218,15 @@ void validate_value(const ParamSpec& p, const YAML::Node& n, const std::string& 
       case ParamType::kProgram:
         if (!n.IsSequence() && !n.IsNull()) throw ScenarioError(key, "expected a list of steps, e.g. [{compute: 50us}]");
         break;
+      case ParamType::kChannels:
+        if (!n.IsMap()) throw ScenarioError(key, "expected a map of channel names to capacities, e.g. {jobs: 0, results: 16}");
+        for (const auto& kv : n) {
+          const std::string ck = key + "." + kv.first.as<std::string>();
+          if (!kv.second.IsScalar()) throw ScenarioError(ck, "expected a capacity (0 = unbuffered)");
+          const double c = parse_number(kv.second, ck, true);
+          if (c < 0 || c > 1e12) throw ScenarioError(ck, "capacity must be between 0 and 1e12");
+        }
+        break;
     }
   } catch (const UnitError& e) {
     throw ScenarioError(key, e.what());
@@ -310,8 +319,12 @@ Layer profile_layer(const std::string& origin, const Profile& p) {
   return l;
 }
 
-// Loads a kernel profile file: {kernel: {key: value, ...}, host: {...free-form fingerprint...}}.
-Layer kernel_file_layer(const std::string& path, const std::string& scenario_source) {
+// Loads a kernel profile file, which `gmpsim calibrate` writes (validation/calibrate/README.md):
+//   kernel: {key: value, ...}                   kernel keys (without `kernel.`)
+//   runtime: {MODEL: {full.key: value, ...}}    cost parameters per model; only the scenario's model is read
+//   host, measurements, notes, fit: ...         the record of the calibration; not read
+// Every value read becomes part of one layer whose origin names the file.
+Layer kernel_file_layer(const std::string& path, const std::string& scenario_source, const std::string& model) {
   namespace fs = std::filesystem;
   fs::path p(path);
   if (!fs::exists(p) && p.is_relative() && scenario_source != "<text>") p = fs::path(scenario_source).parent_path() / path;
@@ -329,22 +342,44 @@ Layer kernel_file_layer(const std::string& path, const std::string& scenario_sou
   }
   for (const auto& kv : doc) {
     const std::string top = kv.first.as<std::string>();
-    if (top != "kernel" && top != "host") {
-      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown top-level key `" + top + "` (expected kernel, host)");
+    if (top != "kernel" && top != "host" && top != "runtime" && top != "measurements" && top != "notes" && top != "fit") {
+      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown top-level key `" + top +
+                                                "` (expected kernel, runtime, host, measurements, notes, fit)");
     }
   }
-  for (const auto& kv : doc["kernel"]) {
-    const std::string key = "kernel." + kv.first.as<std::string>();
+  // Checks one key of the file against the table and adds it to the layer; `allowed` says which keys the
+  // section may hold, `family` names them in the message.
+  auto add = [&](const std::string& key, const YAML::Node& value, auto allowed, const std::string& family) {
     const ParamSpec* spec = find_param(key);
-    if (spec == nullptr || key == "kernel.profile") {
-      std::vector<std::string> kernel_keys;
+    if (spec == nullptr || !allowed(key)) {
+      std::vector<std::string> keys;
       for (const ParamSpec& q : param_table()) {
-        if (q.key.rfind("kernel.", 0) == 0 && q.key != "kernel.profile") kernel_keys.emplace_back(q.key);
+        if (allowed(std::string(q.key))) keys.emplace_back(q.key);
       }
-      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown key `" + key + "`" + did_you_mean(key, kernel_keys));
+      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown key `" + key + "`" + did_you_mean(key, keys) +
+                                                (spec != nullptr ? " (" + family + ")" : ""));
     }
-    validate_value(*spec, kv.second, key + " (in " + p.string() + ")");
-    l.values.emplace_back(key, kv.second);
+    validate_value(*spec, value, key + " (in " + p.string() + ")");
+    l.values.emplace_back(key, value);
+  };
+  const auto kernel_key = [](const std::string& k) { return k.rfind("kernel.", 0) == 0 && k != "kernel.profile"; };
+  for (const auto& kv : doc["kernel"]) add("kernel." + kv.first.as<std::string>(), kv.second, kernel_key, "kernel keys");
+  if (const YAML::Node runtime = doc["runtime"]; runtime) {
+    if (!runtime.IsMap()) {
+      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": `runtime:` must map model names to maps of cost keys");
+    }
+    // A model's costs: its runtime.* keys except the model choice itself, and fiber.* for boost-fiber-ws.
+    const auto cost_key = [](const std::string& k) {
+      return (k.rfind("runtime.", 0) == 0 && k != "runtime.model" && k != "runtime.version") || k.rfind("fiber.", 0) == 0;
+    };
+    for (const auto& section : runtime) {
+      const std::string name = section.first.as<std::string>();
+      if (!section.second.IsMap()) {
+        throw ScenarioError("kernel.profile", "profile file " + p.string() + ": runtime." + name + " must be a map of cost keys");
+      }
+      if (name != model) continue;  // other models' costs (possibly of models this build does not have)
+      for (const auto& kv : section.second) add(kv.first.as<std::string>(), kv.second, cost_key, "runtime." + name + " holds runtime.* and fiber.* keys");
+    }
   }
   return l;
 }
@@ -551,7 +586,7 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
   resolve(*find_param("kernel.profile"), "kernel.profile");
   sc.kernel.profile = out.back().node.Scalar();
   const Profile* kprof = find_kernel_profile(sc.kernel.profile);
-  const Layer kernel_layer = kprof ? profile_layer("kernel:" + sc.kernel.profile, *kprof) : kernel_file_layer(sc.kernel.profile, source);
+  const Layer kernel_layer = kprof ? profile_layer("kernel:" + sc.kernel.profile, *kprof) : kernel_file_layer(sc.kernel.profile, source, sc.runtime.model);
   layers = {&kernel_layer, &version_layer};
 
   // Every other fixed key, in table order.
@@ -644,6 +679,12 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
     throw ScenarioError("run.warmup", "must be shorter than run.duration (" + format_duration(sc.run.duration) + ")");
   }
 
+  for (const auto& kv : val("workload.channels")) {
+    sc.workload.channels.push_back({kv.first.as<std::string>(), static_cast<std::int64_t>(as_int(kv.second))});
+  }
+  std::vector<YAML::Node> programs;
+  for (const std::string& cls : class_names) programs.push_back(val(std::string(kClassesPrefix) + cls + ".program"));
+  const MadeNames made = collect_made_names(programs);
   bool any_arrivals = false;
   for (std::uint32_t ci = 0; ci < class_names.size(); ++ci) {
     const std::string base = std::string(kClassesPrefix) + class_names[ci];
@@ -668,10 +709,10 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
       a.think = parse_dist(val(base + ".arrivals.think"), base + ".arrivals.think");
     }
     any_arrivals = any_arrivals || a.process != P::kNone;
-    gc.program = compile_program(val(base + ".program"), base + ".program", ci, class_names, sc.workload.spans,
-                                 sc.workload.waitgroups);
+    gc.program = compile_program(val(base + ".program"), base + ".program", ci, class_names, sc.workload, made);
     sc.workload.classes.push_back(std::move(gc));
   }
+  link_locals(sc.workload);
   if (!any_arrivals) {
     throw ScenarioError("workload.classes", "no class has arrivals, so nothing would run; set "
                                             "workload.classes." + class_names.front() + ".arrivals.process");

@@ -113,6 +113,44 @@ TEST_CASE("a kernel profile file is a layer between the model and the scenario",
   std::filesystem::remove(path);
 }
 
+TEST_CASE("a profile file's runtime section for the scenario's model is part of its layer", "[scenario][calibrate]") {
+  const auto path = std::filesystem::temp_directory_path() / "gmpsim_host_profile_test.yaml";
+  std::ofstream(path) << "host: {cpu_model: test}\n"
+                         "kernel: {futex_wake: 9us, syscall: 300ns}\n"
+                         "runtime:\n"
+                         "  go: {runtime.cost.schedule: 70ns, runtime.cost.gopark: 41ns}\n"
+                         "  boost-fiber-ws: {fiber.cost.switch: 70ns, fiber.cost.no_such_key: 1ns}\n"
+                         "measurements: {fiber.yield2: {median: 70, p10: 60, p90: 80}}\n"
+                         "fit: {relative_residual_rms: 0.1}\n";
+  const std::string origin = "kernel:" + path.string();
+  const std::string go = with("runtime: {model: fifo}", "runtime: {model: go}");
+  const Scenario sc = load_scenario(go, "<text>", {{"kernel.profile", path.string()}, {"runtime.cost.gopark", "50ns"}});
+  const Json o = sc.origin_json();
+  const Json r = sc.resolved_json();
+  CHECK(o["kernel.futex_wake"] == origin);
+  CHECK(o["kernel.syscall"] == origin);
+  CHECK(r["kernel"]["syscall"] == "300ns");
+  CHECK(o["runtime.cost.schedule"] == origin);
+  CHECK(r["runtime"]["cost"]["schedule"] == "70ns");
+  CHECK(o["runtime.cost.gopark"] == "set");           // the scenario layer still wins
+  CHECK(o["runtime.cost.newproc"] == "default");      // not in the file
+  // Sections of other models are not read, so keys of models this build lacks do no harm.
+  CHECK(load_scenario(kBase, "<text>", {{"kernel.profile", path.string()}}).origin_json()["runtime.cost.schedule"] == "default");
+
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nruntime: {go: {runtime.cost.shedule: 70ns}}\n";
+  CHECK_THAT(error_of(go, {{"kernel.profile", path.string()}}),
+             Catch::Contains("unknown key `runtime.cost.shedule`") && Catch::Contains("did you mean `runtime.cost.schedule`"));
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nruntime: {go: {runtime.model: fifo}}\n";
+  CHECK_THAT(error_of(go, {{"kernel.profile", path.string()}}), Catch::Contains("unknown key `runtime.model`"));
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nruntime: {go: {runtime.cost.schedule: 70}}\n";
+  CHECK_THAT(error_of(go, {{"kernel.profile", path.string()}}), Catch::Contains("runtime.cost.schedule (in ") && Catch::Contains("has no unit"));
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nruntime: [go]\n";
+  CHECK_THAT(error_of(go, {{"kernel.profile", path.string()}}), Catch::Contains("`runtime:` must map model names"));
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nruntimes: {}\n";
+  CHECK_THAT(error_of(go, {{"kernel.profile", path.string()}}), Catch::Contains("unknown top-level key `runtimes`"));
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("bad input: unknown keys name the closest valid key", "[scenario][errors]") {
   CHECK(error_of(with("run: {duration: 2s", "run: {duraton: 2s")) ==
         "run.duraton: unknown key (did you mean `run.duration`?); `gmpsim params` lists every valid key");

@@ -8,6 +8,8 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "models/workload/program.h"
@@ -71,32 +73,107 @@ class GoroutineTable {
 
 // What the interpreter stopped at.
 enum class StepKind : std::uint8_t {
-  kCompute,  // compute_ns is set
+  kCompute,  // compute_ns is set (work, or a mutex spin before the lock is retried)
   kExit,
   kGosched,  // runtime.Gosched: the model requeues the goroutine
-  kWgWait,   // the goroutine waits on WaitGroup `*wg` (set by advance), whose counter is not zero
+  kPark,     // the goroutine parked (a hook recorded what it waits for)
+  kYield,    // goyield: stays runnable, behind the current P's queue (a starving mutex's hand-off)
   kRunaway,
 };
 
+// What a hook decided for a step on a synchronisation object.
+struct SyncStep {
+  enum Kind : std::uint8_t {
+    kContinue,    // done without blocking: go on with the next step
+    kPark,        // parked; when readied it continues after the step
+    kParkRetry,   // parked; when readied it executes the step again (a woken mutex waiter)
+    kSpin,        // spin for spin_ns on the CPU, then execute the step again (sync.Mutex active spinning)
+    kYield,       // done; the goroutine yields (goyield)
+    kJump,        // continue at pc (the chosen select case)
+  };
+  Kind kind = kContinue;
+  sim::Time spin_ns = 0;
+  std::uint32_t pc = 0;
+};
+
+// A local object slot that no make step has filled yet.
+inline constexpr std::int64_t kNoObject = -1;
+
+// Fills the local-object slots of goroutine `child` (class `child_cls`), copying those its spawner
+// `parent` holds (kNone32: spawned from outside, nothing to inherit). Calls retain(kind, id) for each.
+template <class Retain>
+void init_locals(const Workload& wl, GoroutineTable& gt, std::uint32_t child, std::uint32_t parent, Retain&& retain) {
+  const Goroutine& c = gt[child];
+  const Program& cp = wl.classes[c.cls].program;
+  if (cp.locals.empty()) return;
+  std::int64_t* cf = gt.frame(child) + cp.local_base();
+  const std::vector<std::int32_t>* map = nullptr;
+  std::int64_t* pf = nullptr;
+  if (parent != kNone32) {
+    const std::uint16_t pcls = gt[parent].cls;
+    map = &wl.inherit[pcls * wl.classes.size() + c.cls];
+    pf = gt.frame(parent) + wl.classes[pcls].program.local_base();
+  }
+  for (std::size_t i = 0; i < cp.locals.size(); ++i) {
+    cf[i] = kNoObject;
+    if (map != nullptr && (*map)[i] >= 0 && pf[(*map)[i]] != kNoObject) {
+      cf[i] = pf[(*map)[i]];
+      retain(cp.locals[i].kind, static_cast<std::uint32_t>(cf[i]));
+    }
+  }
+}
+
+// Calls release(kind, id) for every local object goroutine `id` holds (at exit).
+template <class Release>
+void release_locals(const Workload& wl, GoroutineTable& gt, std::uint32_t id, Release&& release) {
+  const Program& p = wl.classes[gt[id].cls].program;
+  if (p.locals.empty()) return;
+  std::int64_t* f = gt.frame(id) + p.local_base();
+  for (std::size_t i = 0; i < p.locals.size(); ++i) {
+    if (f[i] != kNoObject) release(p.locals[i].kind, static_cast<std::uint32_t>(f[i]));
+    f[i] = kNoObject;
+  }
+}
+
+
 // Runs goroutine `id` from its pc through zero-time steps. Returns kCompute with `compute_ns` set,
-// kExit when the goroutine is done, or kRunaway when it executed `budget` steps without needing the
-// CPU (a `repeat: forever` loop with no compute step), which models report as a run outcome.
-// Hooks: on_spawn(class, count), on_span(span_id, begin_time), on_wg_add(wg, delta) (the model readies
-// waiters), wg_counter(wg) (waiting on a zero counter does not block), on_alloc(bytes).
+// kExit when the goroutine is done, kGosched/kPark/kYield when it leaves the CPU, or kRunaway when it
+// executed `budget` steps without needing the CPU (a `repeat: forever` loop with no compute step),
+// which models report as a run outcome.
+// Hooks (the model's semantics of each step):
+//   on_spawn(class, count)  on_span(span_id, begin_time)  on_alloc(bytes)  on_stack(depth_bytes)
+//   on_make(kind, capacity) -> object id          on_release(kind, id)   (a make replacing an object)
+//   on_wg_add(wg, delta)                          (the model readies waiters at zero)
+//   on_sync(goroutine, code, object) -> SyncStep  (wg_wait, send, recv, close, lock, unlock)
+//   on_select(goroutine, select_index) -> SyncStep
+//   on_sleep(goroutine, ns), on_net_wait(goroutine, ns)   (the goroutine parks)
 template <class Hooks>
 StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::Time now, sim::Rng& rng,
-                 sim::Time& compute_ns, Hooks& hooks, std::uint32_t* wg = nullptr, std::uint64_t budget = 10'000'000) {
+                 sim::Time& compute_ns, Hooks& hooks, std::uint64_t budget = 10'000'000) {
   const Program& prog = wl.classes[gt[id].cls].program;
+  auto object = [&](const Op& op) -> std::uint32_t {
+    if (op.slot == 0) return op.a;
+    const std::int64_t v = gt.frame(id)[prog.local_base() + op.a];
+    if (v == kNoObject) {
+      const LocalVar& lv = prog.locals[op.a];
+      throw ProgramPanic(std::string("a goroutine of class `") + wl.classes[gt[id].cls].name + "` used " +
+                           obj_kind_name(lv.kind) + " `" + lv.name + "` before any make step created it (a nil " +
+                           obj_kind_name(lv.kind) + " in Go)");
+    }
+    return static_cast<std::uint32_t>(v);
+  };
+  auto sample = [&](std::uint32_t dist) {
+    const double d = prog.dists[dist].sample(rng);
+    return d > 0 ? static_cast<sim::Time>(std::llround(d)) : sim::Time{0};
+  };
   for (std::uint64_t n = 0; n < budget; ++n) {
     Goroutine& g = gt[id];  // re-read every step: on_spawn may grow the table and move records
     const Op& op = prog.ops[g.pc];
     switch (op.code) {
-      case OpCode::kCompute: {
+      case OpCode::kCompute:
         ++g.pc;
-        const double d = prog.dists[op.a].sample(rng);
-        compute_ns = d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0;
+        compute_ns = sample(op.a);
         return StepKind::kCompute;
-      }
       case OpCode::kSpawn:
         ++g.pc;
         hooks.on_spawn(static_cast<std::uint16_t>(op.a), op.count);
@@ -133,17 +210,58 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         return StepKind::kGosched;
       case OpCode::kWgAdd:
         ++g.pc;
-        hooks.on_wg_add(op.a, op.count);
+        hooks.on_wg_add(object(op), op.count);
         break;
       case OpCode::kAlloc:
         ++g.pc;
         hooks.on_alloc(op.count);
         break;
-      case OpCode::kWgWait:
+      case OpCode::kStack:
         ++g.pc;
-        if (hooks.wg_counter(op.a) == 0) break;
-        if (wg) *wg = op.a;
-        return StepKind::kWgWait;
+        hooks.on_stack(op.count);
+        break;
+      case OpCode::kMake: {
+        ++g.pc;
+        const auto kind = static_cast<ObjKind>(op.slot);
+        const std::uint32_t obj = hooks.on_make(kind, op.count);
+        std::int64_t& slot = gt.frame(id)[prog.local_base() + op.a];
+        if (slot != kNoObject) hooks.on_release(kind, static_cast<std::uint32_t>(slot));
+        slot = obj;
+        break;
+      }
+      case OpCode::kJump:
+        g.pc = op.a;
+        break;
+      case OpCode::kSleep:
+      case OpCode::kNetWait: {
+        ++g.pc;
+        const sim::Time d = sample(op.a);
+        if (op.code == OpCode::kSleep) hooks.on_sleep(id, d); else hooks.on_net_wait(id, d);
+        return StepKind::kPark;
+      }
+      case OpCode::kWgWait:
+      case OpCode::kSend:
+      case OpCode::kRecv:
+      case OpCode::kClose:
+      case OpCode::kLock:
+      case OpCode::kUnlock:
+      case OpCode::kSelect: {
+        const std::uint32_t at = g.pc;
+        const SyncStep r = op.code == OpCode::kSelect ? hooks.on_select(id, op.a) : hooks.on_sync(id, op.code, object(op));
+        Goroutine& g2 = gt[id];
+        switch (r.kind) {
+          case SyncStep::kContinue: g2.pc = at + 1; break;
+          case SyncStep::kJump: g2.pc = r.pc; break;
+          case SyncStep::kPark: g2.pc = at + 1; return StepKind::kPark;
+          case SyncStep::kParkRetry: g2.pc = at; return StepKind::kPark;
+          case SyncStep::kSpin:
+            g2.pc = at;
+            compute_ns = r.spin_ns;
+            return StepKind::kCompute;
+          case SyncStep::kYield: g2.pc = at + 1; return StepKind::kYield;
+        }
+        break;
+      }
     }
   }
   return StepKind::kRunaway;

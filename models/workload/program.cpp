@@ -63,15 +63,30 @@ std::int64_t integer(const YAML::Node& n, const std::string& key) {
   return static_cast<std::int64_t>(v);
 }
 
+const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched", "wg_add",
+                                         "wg_done", "wg_wait", "alloc", "stack", "make", "send", "recv",
+                                         "close", "select", "lock", "unlock", "sleep", "net_wait"};
+
+std::string step_list() {
+  std::string list;
+  for (const auto& s : kSteps) list += (list.empty() ? "" : ", ") + s;
+  return list;
+}
+
+bool is_true_flag(const YAML::Node& body) {
+  return body.IsNull() || (body.IsScalar() && body.Scalar() == "true") || (body.IsMap() && body.size() == 0);
+}
+
 class Compiler {
  public:
-  Compiler(std::uint32_t class_index, const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans,
-           std::vector<std::string>& waitgroups)
-      : class_index_(class_index), class_names_(class_names), spans_(spans), waitgroups_(waitgroups) {}
+  Compiler(std::uint32_t class_index, const std::vector<std::string>& class_names, Workload& wl, const MadeNames& made)
+      : class_index_(class_index), class_names_(class_names), wl_(wl), made_(made) {}
 
   Program compile(const YAML::Node& steps, const std::string& key) {
     block(steps, key, 0, 0);
     prog_.ops.push_back({OpCode::kExit});
+    // Local objects live after the loop and span slots, which are known only now: nothing to patch,
+    // ops refer to locals by index.
     return std::move(prog_);
   }
 
@@ -83,18 +98,12 @@ class Compiler {
   }
 
   void step(const YAML::Node& s, const std::string& key, int loop_depth, int span_depth) {
-    static const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched",
-                                                    "wg_add", "wg_done", "wg_wait", "alloc"};
-    if (!s.IsMap() || s.size() != 1) {
-      throw ScenarioError(key, "a step is a map with exactly one key, one of: compute, spawn, repeat, span, exit, "
-                               "gosched, wg_add, wg_done, wg_wait, alloc");
-    }
+    if (!s.IsMap() || s.size() != 1) throw ScenarioError(key, "a step is a map with exactly one key, one of: " + step_list());
     const std::string kind = s.begin()->first.as<std::string>();
     const YAML::Node body = s.begin()->second;
     const std::string k = key + "." + kind;
     if (kind == "compute") {
-      prog_.dists.push_back(parse_dist(body, k));
-      prog_.ops.push_back({OpCode::kCompute, 0, static_cast<std::uint32_t>(prog_.dists.size() - 1)});
+      prog_.ops.push_back({OpCode::kCompute, 0, dist(body, k)});
     } else if (kind == "spawn") {
       std::string cls;
       std::int64_t count = 1;
@@ -137,31 +146,31 @@ class Compiler {
       if (!body.IsMap()) throw ScenarioError(k, "expected {name: NAME, steps: [...]}");
       check_keys(body, k, {"name", "steps"});
       const std::string name = scalar(required(body, k, "name"), k + ".name");
-      for (const SpanInfo& sp : spans_) {
+      for (const SpanInfo& sp : wl_.spans) {
         if (sp.name == name) throw ScenarioError(k + ".name", "span `" + name + "` is defined twice; span names must be unique");
       }
       if (span_depth >= 255) throw ScenarioError(k, "span nested too deeply (limit 255)");
       const auto slot = static_cast<std::uint8_t>(span_depth);
       prog_.span_slots = std::max<std::uint8_t>(prog_.span_slots, static_cast<std::uint8_t>(slot + 1));
-      spans_.push_back({name, class_index_});
-      const auto id = static_cast<std::uint32_t>(spans_.size() - 1);
+      wl_.spans.push_back({name, class_index_});
+      const auto id = static_cast<std::uint32_t>(wl_.spans.size() - 1);
       prog_.ops.push_back({OpCode::kSpanBegin, slot, id});
       block(required(body, k, "steps"), k + ".steps", loop_depth, span_depth + 1);
       prog_.ops.push_back({OpCode::kSpanEnd, slot, id});
     } else if (kind == "gosched") {
-      if (!(body.IsNull() || (body.IsScalar() && body.Scalar() == "true"))) throw ScenarioError(k, "write `gosched: true`");
+      if (!is_true_flag(body)) throw ScenarioError(k, "write `gosched: true`");
       prog_.ops.push_back({OpCode::kGosched});
     } else if (kind == "wg_add") {
       if (!body.IsMap()) throw ScenarioError(k, "expected {wg: NAME, n: N}");
       check_keys(body, k, {"wg", "n"});
       const std::int64_t n = integer(required(body, k, "n"), k + ".n");
       if (n == 0) throw ScenarioError(k + ".n", "must not be 0");
-      prog_.ops.push_back({OpCode::kWgAdd, 0, waitgroup(scalar(required(body, k, "wg"), k + ".wg"), k + ".wg"), n});
+      object_op(OpCode::kWgAdd, ObjKind::kWaitGroup, scalar(required(body, k, "wg"), k + ".wg"), k + ".wg", n);
     } else if (kind == "wg_done") {
-      prog_.ops.push_back({OpCode::kWgAdd, 0, waitgroup(scalar(body, k), k), -1});
+      object_op(OpCode::kWgAdd, ObjKind::kWaitGroup, scalar(body, k), k, -1);
     } else if (kind == "wg_wait") {
-      prog_.ops.push_back({OpCode::kWgWait, 0, waitgroup(scalar(body, k), k)});
-    } else if (kind == "alloc") {
+      object_op(OpCode::kWgWait, ObjKind::kWaitGroup, scalar(body, k), k);
+    } else if (kind == "alloc" || kind == "stack") {
       std::int64_t bytes = 0;
       try {
         bytes = parse_bytes(scalar(body, k));
@@ -169,32 +178,185 @@ class Compiler {
         throw ScenarioError(k, e.what());
       }
       if (bytes <= 0) throw ScenarioError(k, "must be a positive size, e.g. 4KiB");
-      prog_.ops.push_back({OpCode::kAlloc, 0, 0, bytes});
+      // runtime/proc.go: maxstacksize = 1e9 on 64-bit; deeper stacks are a fatal "stack overflow".
+      if (kind == "stack" && bytes > 1'000'000'000) throw ScenarioError(k, "exceeds Go's 1 GB maximum stack (maxstacksize)");
+      prog_.ops.push_back({kind == "alloc" ? OpCode::kAlloc : OpCode::kStack, 0, 0, bytes});
+      if (kind == "stack") prog_.declares_stack = true;
+    } else if (kind == "make") {
+      make(body, k);
+    } else if (kind == "send" || kind == "recv" || kind == "close") {
+      const OpCode code = kind == "send" ? OpCode::kSend : kind == "recv" ? OpCode::kRecv : OpCode::kClose;
+      object_op(code, ObjKind::kChannel, scalar(body, k), k);
+    } else if (kind == "lock" || kind == "unlock") {
+      object_op(kind == "lock" ? OpCode::kLock : OpCode::kUnlock, ObjKind::kMutex, scalar(body, k), k);
+    } else if (kind == "sleep" || kind == "net_wait") {
+      prog_.ops.push_back({kind == "sleep" ? OpCode::kSleep : OpCode::kNetWait, 0, dist(body, k)});
+    } else if (kind == "select") {
+      select(body, k, loop_depth, span_depth);
     } else if (kind == "exit") {
-      if (!(body.IsNull() || (body.IsScalar() && body.Scalar() == "true") || (body.IsMap() && body.size() == 0))) {
-        throw ScenarioError(k, "write `exit: true`");
-      }
+      if (!is_true_flag(body)) throw ScenarioError(k, "write `exit: true`");
       prog_.ops.push_back({OpCode::kExit});
     } else {
-      throw ScenarioError(k, "unknown step" + did_you_mean(kind, kSteps) +
-                                 "; steps are compute, spawn, repeat, span, exit, gosched, wg_add, wg_done, wg_wait, alloc");
+      throw ScenarioError(k, "unknown step" + did_you_mean(kind, kSteps) + "; steps are " + step_list());
     }
   }
 
-  std::uint32_t waitgroup(const std::string& name, const std::string& key) {
-    if (name.empty()) throw ScenarioError(key, "a WaitGroup needs a name");
-    const auto it = std::find(waitgroups_.begin(), waitgroups_.end(), name);
-    if (it != waitgroups_.end()) return static_cast<std::uint32_t>(it - waitgroups_.begin());
-    waitgroups_.push_back(name);
-    return static_cast<std::uint32_t>(waitgroups_.size() - 1);
+  std::uint32_t dist(const YAML::Node& body, const std::string& k) {
+    prog_.dists.push_back(parse_dist(body, k));
+    return static_cast<std::uint32_t>(prog_.dists.size() - 1);
+  }
+
+  // make: {chan: C, capacity: N} | {mutex: M} | {wg: W}
+  void make(const YAML::Node& body, const std::string& k) {
+    if (!body.IsMap()) throw ScenarioError(k, "expected {chan: NAME, capacity: N}, {mutex: NAME} or {wg: NAME}");
+    ObjKind kind;
+    std::string field;
+    if (body["chan"]) {
+      check_keys(body, k, {"chan", "capacity"});
+      kind = ObjKind::kChannel, field = "chan";
+    } else if (body["mutex"]) {
+      check_keys(body, k, {"mutex"});
+      kind = ObjKind::kMutex, field = "mutex";
+    } else if (body["wg"]) {
+      check_keys(body, k, {"wg"});
+      kind = ObjKind::kWaitGroup, field = "wg";
+    } else {
+      throw ScenarioError(k, "name what to make: {chan: NAME, capacity: N}, {mutex: NAME} or {wg: NAME}");
+    }
+    const std::string name = scalar(body[field], k + "." + field);
+    std::int64_t capacity = 0;
+    if (body["capacity"]) {
+      capacity = integer(body["capacity"], k + ".capacity");
+      if (capacity < 0) throw ScenarioError(k + ".capacity", "must be >= 0 (0 is an unbuffered channel)");
+    }
+    if (kind == ObjKind::kChannel) {
+      for (const GlobalChannel& c : wl_.channels) {
+        if (c.name == name) throw ScenarioError(k + ".chan", "`" + name + "` is a global channel (workload.channels); give the local one another name");
+      }
+    }
+    prog_.ops.push_back({OpCode::kMake, static_cast<std::uint8_t>(kind), local(kind, name), capacity});
+  }
+
+  // select: a list of cases {recv: C, steps: [...]}, {send: C, steps: [...]}, {default: [...]}. Compiled as
+  // kSelect, then each case body followed by a jump to the end.
+  void select(const YAML::Node& body, const std::string& k, int loop_depth, int span_depth) {
+    if (!body.IsSequence() || body.size() == 0) {
+      throw ScenarioError(k, "expected a list of cases, e.g. [{recv: jobs, steps: [...]}, {send: out}, {default: []}]");
+    }
+    const auto index = static_cast<std::uint32_t>(prog_.selects.size());
+    prog_.selects.emplace_back();
+    prog_.ops.push_back({OpCode::kSelect, 0, index});
+    std::vector<SelectCase> cases;
+    std::vector<std::size_t> jumps;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const std::string ck = k + "." + std::to_string(i);
+      const YAML::Node c = body[i];
+      if (!c.IsMap()) throw ScenarioError(ck, "a case is a map: {recv: C, steps: [...]}, {send: C} or {default: [...]}");
+      SelectCase sc{};
+      YAML::Node steps;
+      if (c["default"]) {
+        check_keys(c, ck, {"default"});
+        for (const SelectCase& other : cases) {
+          if (other.kind == SelectCase::Kind::kDefault) throw ScenarioError(ck, "a select has at most one default case");
+        }
+        sc.kind = SelectCase::Kind::kDefault;
+        steps = c["default"];
+        if (is_true_flag(steps)) steps = YAML::Node();
+      } else {
+        check_keys(c, ck, {"recv", "send", "steps"});
+        const bool recv = static_cast<bool>(c["recv"]);
+        if (recv == static_cast<bool>(c["send"])) throw ScenarioError(ck, "a case has exactly one of recv: C or send: C");
+        const char* field = recv ? "recv" : "send";
+        sc.kind = recv ? SelectCase::Kind::kRecv : SelectCase::Kind::kSend;
+        const Ref r = ref(ObjKind::kChannel, scalar(c[field], ck + "." + field), ck + "." + field);
+        sc.local = r.local;
+        sc.obj = r.index;
+        steps = c["steps"];
+      }
+      sc.body = static_cast<std::uint32_t>(prog_.ops.size());
+      block(steps, ck + ".steps", loop_depth, span_depth);
+      jumps.push_back(prog_.ops.size());
+      prog_.ops.push_back({OpCode::kJump});
+      cases.push_back(sc);
+    }
+    for (std::size_t j : jumps) prog_.ops[j].a = static_cast<std::uint32_t>(prog_.ops.size());
+    prog_.selects[index].cases = std::move(cases);
+  }
+
+  struct Ref {
+    bool local;
+    std::uint32_t index;
+  };
+
+  Ref ref(ObjKind kind, const std::string& name, const std::string& key) {
+    if (name.empty()) throw ScenarioError(key, std::string("a ") + obj_kind_name(kind) + " needs a name");
+    const auto& made = made_.of[static_cast<int>(kind)];
+    if (std::find(made.begin(), made.end(), name) != made.end()) return {true, local(kind, name)};
+    switch (kind) {
+      case ObjKind::kChannel:
+        for (std::size_t i = 0; i < wl_.channels.size(); ++i) {
+          if (wl_.channels[i].name == name) return {false, static_cast<std::uint32_t>(i)};
+        }
+        {
+          std::vector<std::string> known = made;
+          for (const GlobalChannel& c : wl_.channels) known.push_back(c.name);
+          throw ScenarioError(key, "no channel named `" + name + "`" + did_you_mean(name, known) +
+                                       "; declare it under workload.channels ({" + name +
+                                       ": CAPACITY}) or create it with a step {make: {chan: " + name + "}}");
+        }
+      case ObjKind::kWaitGroup: return {false, global(wl_.waitgroups, name)};
+      case ObjKind::kMutex: return {false, global(wl_.mutexes, name)};
+    }
+    return {false, 0};
+  }
+
+  void object_op(OpCode code, ObjKind kind, const std::string& name, const std::string& key, std::int64_t count = 0) {
+    const Ref r = ref(kind, name, key);
+    prog_.ops.push_back({code, static_cast<std::uint8_t>(r.local ? 1 : 0), r.index, count});
+  }
+
+  std::uint32_t local(ObjKind kind, const std::string& name) {
+    for (std::size_t i = 0; i < prog_.locals.size(); ++i) {
+      if (prog_.locals[i].kind == kind && prog_.locals[i].name == name) return static_cast<std::uint32_t>(i);
+    }
+    prog_.locals.push_back({kind, name});
+    return static_cast<std::uint32_t>(prog_.locals.size() - 1);
+  }
+
+  static std::uint32_t global(std::vector<std::string>& names, const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) return static_cast<std::uint32_t>(it - names.begin());
+    names.push_back(name);
+    return static_cast<std::uint32_t>(names.size() - 1);
   }
 
   std::uint32_t class_index_;
   const std::vector<std::string>& class_names_;
-  std::vector<SpanInfo>& spans_;
-  std::vector<std::string>& waitgroups_;
+  Workload& wl_;
+  const MadeNames& made_;
   Program prog_;
 };
+
+void collect_made(const YAML::Node& n, MadeNames& out) {
+  if (n.IsSequence()) {
+    for (const auto& item : n) collect_made(item, out);
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "make" && kv.second.IsMap()) {
+        const char* fields[3] = {"wg", "chan", "mutex"};
+        for (int kind = 0; kind < 3; ++kind) {
+          const YAML::Node v = kv.second[fields[kind]];
+          if (v && v.IsScalar()) {
+            auto& list = out.of[kind];
+            if (std::find(list.begin(), list.end(), v.Scalar()) == list.end()) list.push_back(v.Scalar());
+          }
+        }
+      } else {
+        collect_made(kv.second, out);
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -292,10 +454,100 @@ sim::Dist parse_dist(const YAML::Node& node, const std::string& key) {
                                          "; one of constant, exponential, uniform, normal, lognormal, gamma, erlang, pareto, mixture, empirical");
 }
 
+const char* obj_kind_name(ObjKind k) {
+  switch (k) {
+    case ObjKind::kWaitGroup: return "WaitGroup";
+    case ObjKind::kChannel: return "channel";
+    case ObjKind::kMutex: return "mutex";
+  }
+  return "?";
+}
+
+bool Program::has(OpCode code) const {
+  return std::any_of(ops.begin(), ops.end(), [&](const Op& op) { return op.code == code; });
+}
+
+std::string Workload::first_unsupported(bool (*supported)(OpCode)) const {
+  static const char* kNames[] = {"compute", "spawn", "repeat", "repeat", "span", "span", "exit", "gosched",
+                                 "wg_add", "wg_wait", "alloc", "stack", "make", "send", "recv", "close",
+                                 "select", "select", "lock", "unlock", "sleep", "net_wait"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kNetWait) + 1);
+  for (const GoroutineClass& c : classes) {
+    for (const Op& op : c.program.ops) {
+      if (!supported(op.code)) return std::string(kNames[static_cast<int>(op.code)]) + "` (class `" + c.name;
+    }
+  }
+  return "";
+}
+
+MadeNames collect_made_names(const std::vector<YAML::Node>& programs) {
+  MadeNames out;
+  for (const YAML::Node& p : programs) collect_made(p, out);
+  return out;
+}
+
 Program compile_program(const YAML::Node& steps, const std::string& key, std::uint32_t class_index,
-                        const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans,
-                        std::vector<std::string>& waitgroups) {
-  return Compiler(class_index, class_names, spans, waitgroups).compile(steps, key);
+                        const std::vector<std::string>& class_names, Workload& wl, const MadeNames& made) {
+  return Compiler(class_index, class_names, wl, made).compile(steps, key);
+}
+
+void link_locals(Workload& wl) {
+  const std::size_t n = wl.classes.size();
+  // available[c]: names (kind, name) a goroutine of class c may hold: those it makes, and those every
+  // ancestor along some spawn chain made. Grown to a fixed point over the spawn graph.
+  auto makes = [](const Program& p, const LocalVar& v) {
+    for (const Op& op : p.ops) {
+      if (op.code == OpCode::kMake && p.locals[op.a].kind == v.kind && p.locals[op.a].name == v.name) return true;
+    }
+    return false;
+  };
+  std::vector<std::vector<LocalVar>> available(n);
+  for (std::size_t c = 0; c < n; ++c) {
+    for (const LocalVar& v : wl.classes[c].program.locals) {
+      if (makes(wl.classes[c].program, v)) available[c].push_back(v);
+    }
+  }
+  auto holds = [](const std::vector<LocalVar>& vs, const LocalVar& v) {
+    return std::any_of(vs.begin(), vs.end(), [&](const LocalVar& w) { return w.kind == v.kind && w.name == v.name; });
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t parent = 0; parent < n; ++parent) {
+      for (const Op& op : wl.classes[parent].program.ops) {
+        if (op.code != OpCode::kSpawn) continue;
+        for (const LocalVar& v : available[parent]) {
+          if (holds(wl.classes[op.a].program.locals, v) && !holds(available[op.a], v)) {
+            available[op.a].push_back(v);
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+  for (std::size_t c = 0; c < n; ++c) {
+    for (const LocalVar& v : wl.classes[c].program.locals) {
+      if (!holds(available[c], v)) {
+        throw ScenarioError("workload.classes." + wl.classes[c].name + ".program",
+                            std::string("uses ") + obj_kind_name(v.kind) + " `" + v.name + "`, which another class makes, but neither this class nor any class that spawns it makes it; add {make: {" +
+                                (v.kind == ObjKind::kChannel ? "chan" : v.kind == ObjKind::kMutex ? "mutex" : "wg") + ": " + v.name + "}} to a spawning class");
+      }
+    }
+  }
+  wl.inherit.assign(n * n, {});
+  for (std::size_t parent = 0; parent < n; ++parent) {
+    const Program& pp = wl.classes[parent].program;
+    for (std::size_t child = 0; child < n; ++child) {
+      const Program& cp = wl.classes[child].program;
+      std::vector<std::int32_t>& map = wl.inherit[parent * n + child];
+      for (const LocalVar& v : cp.locals) {
+        std::int32_t from = -1;
+        for (std::size_t i = 0; i < pp.locals.size(); ++i) {
+          if (pp.locals[i].kind == v.kind && pp.locals[i].name == v.name) from = static_cast<std::int32_t>(i);
+        }
+        map.push_back(from);
+      }
+    }
+  }
 }
 
 }  // namespace gmpsim::models

@@ -13,10 +13,25 @@
 //   wg_done: W                          WaitGroup W's counter -= 1; at zero its waiters are readied
 //   wg_wait: W                          park until W's counter is zero (no wait if it already is)
 //   alloc: SIZE                         allocate SIZE bytes on the heap (counted; the GC model uses it)
+//   stack: SIZE                         the goroutine's stack depth from here on (Go grows its stack by
+//                                       doubling to fit it; memory and copy cost follow)
+//   make: {chan: C, capacity: N} | {mutex: M} | {wg: W}
+//                                       a new channel/mutex/WaitGroup owned by this goroutine and shared by
+//                                       name with the goroutines it spawns (per-request fan-out/fan-in)
+//   send: C | recv: C | close: C        channel operations (buffered or unbuffered, Go semantics)
+//   select: [{recv: C, steps: [...]}, {send: D, steps: [...]}, {default: [...]}]
+//                                       wait for the first ready case (random among ready ones), run its steps
+//   lock: M | unlock: M                 sync.Mutex
+//   sleep: DIST                         time.Sleep
+//   net_wait: DIST                      wait for network I/O that becomes ready after DIST (netpoller)
 // DIST is a duration ("80us", a constant) or a map {dist: KIND, ...}; see parse_dist().
-// More blocking steps (channels, locks, timers, network waits) arrive with part 2 of the Go model.
+// Names of channels, mutexes and WaitGroups are global unless a `make` step of some class creates them:
+// global channels are declared in workload.channels {name: capacity}; global mutexes and WaitGroups
+// exist by being used. A name made by a class is local to each goroutine of that class and is passed
+// by name to the goroutines it spawns (and they to theirs).
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +42,13 @@
 #include "sim/time.h"
 
 namespace gmpsim::models {
+
+// A goroutine did what panics or hangs in Go: used a local object before any make step created it (a
+// nil channel), closed a closed channel, sent on a closed channel, unlocked an unlocked mutex. The
+// model ends the run with this as its outcome.
+struct ProgramPanic : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 enum class OpCode : std::uint8_t {
   kCompute,    // a = index into Program::dists
@@ -40,8 +62,25 @@ enum class OpCode : std::uint8_t {
   kWgAdd,      // a = WaitGroup index (Workload::waitgroups), count = delta (wg_done: -1)
   kWgWait,     // a = WaitGroup index
   kAlloc,      // count = bytes
+  kStack,      // count = stack depth in bytes
+  kMake,       // slot = ObjKind, a = local slot, count = channel capacity
+  kSend,       // a = object reference (see Op::local), channel
+  kRecv,       // channel
+  kClose,      // channel
+  kSelect,     // a = index into Program::selects
+  kJump,       // a = target pc (end of a select case)
+  kLock,       // mutex
+  kUnlock,     // mutex
+  kSleep,      // a = index into Program::dists
+  kNetWait,    // a = index into Program::dists
 };
 
+// Objects goroutines synchronise on.
+enum class ObjKind : std::uint8_t { kWaitGroup = 0, kChannel = 1, kMutex = 2 };
+const char* obj_kind_name(ObjKind k);
+
+// For ops on objects (kWgAdd, kWgWait, kSend..kClose, kLock, kUnlock) `slot` is 1 when `a` is a local
+// slot of the goroutine's frame (an object made by it or an ancestor) and 0 when `a` is a global object.
 struct Op {
   OpCode code;
   std::uint8_t slot = 0;
@@ -49,13 +88,34 @@ struct Op {
   std::int64_t count = 0;
 };
 
+struct SelectCase {
+  enum class Kind : std::uint8_t { kRecv, kSend, kDefault };
+  Kind kind;
+  bool local = false;
+  std::uint32_t obj = 0;  // object reference as in Op
+  std::uint32_t body = 0; // pc of the case's first step
+};
+struct Select {
+  std::vector<SelectCase> cases;  // in source order; at most one kDefault
+};
+
+struct LocalVar {
+  ObjKind kind;
+  std::string name;
+};
+
 struct Program {
   std::vector<Op> ops;           // always ends with kExit
   std::vector<sim::Dist> dists;  // durations in ns
+  std::vector<Select> selects;
+  std::vector<LocalVar> locals;  // objects this class's goroutines make or inherit, by frame slot
   std::uint8_t loop_slots = 0;   // deepest nesting of repeat
   std::uint8_t span_slots = 0;   // spans open at once, at most
-  // Frame words a goroutine of this program needs: loop counters then span start times.
-  std::uint32_t frame_words() const { return loop_slots + span_slots; }
+  bool declares_stack = false;   // has a stack step
+  // Frame words a goroutine of this program needs: loop counters, span start times, local objects.
+  std::uint32_t local_base() const { return loop_slots + span_slots; }
+  std::uint32_t frame_words() const { return local_base() + static_cast<std::uint32_t>(locals.size()); }
+  bool has(OpCode code) const;
 };
 
 struct Arrivals {
@@ -79,12 +139,32 @@ struct SpanInfo {
   std::uint32_t class_index;
 };
 
+struct GlobalChannel {
+  std::string name;
+  std::int64_t capacity = 0;
+};
+
 struct Workload {
   std::vector<GoroutineClass> classes;  // in scenario order
   std::vector<SpanInfo> spans;          // every span of every class, in order of appearance
   std::vector<std::string> waitgroups;  // global WaitGroups, by name, in order of first use
+  std::vector<std::string> mutexes;     // global mutexes, by name, in order of first use
+  std::vector<GlobalChannel> channels;  // global channels (workload.channels)
+  // inherit[parent * classes + child][i]: the parent's local slot that the child's local i copies at
+  // spawn, or -1 (the child makes it itself).
+  std::vector<std::vector<std::int32_t>> inherit;
   int find_class(std::string_view name) const;
+  // The first step kind in any program that `supported` rejects, or "" (models that lack blocking steps
+  // name what they cannot run).
+  std::string first_unsupported(bool (*supported)(OpCode)) const;
 };
+
+// Names of objects that any class makes, per kind, collected before compiling (a reference to one of
+// them is local). Scans the raw programs.
+struct MadeNames {
+  std::vector<std::string> of[3];
+};
+MadeNames collect_made_names(const std::vector<YAML::Node>& programs);
 
 // Parses a distribution of durations at `key` (for error messages). Forms:
 //   "80us"                                           constant
@@ -101,8 +181,13 @@ sim::Dist parse_dist(const YAML::Node& node, const std::string& key);
 
 // Compiles the program at `key` for class `class_index`. Class names for spawn are looked up in
 // `class_names`; span names are appended to `spans`.
+// Global objects are appended to `wl` (waitgroups, mutexes; channels must already be declared there).
 Program compile_program(const YAML::Node& steps, const std::string& key, std::uint32_t class_index,
-                        const std::vector<std::string>& class_names, std::vector<SpanInfo>& spans,
-                        std::vector<std::string>& waitgroups);
+                        const std::vector<std::string>& class_names, Workload& wl, const MadeNames& made);
+
+// After every class is compiled: checks that each local object a class uses is made by it or by every
+// class that spawns it (transitively), and fills Workload::inherit. `key_of(class)` names the class's
+// program key for messages.
+void link_locals(Workload& wl);
 
 }  // namespace gmpsim::models

@@ -11,16 +11,20 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "models/capacity/capacity.h"
 #include "models/output/output.h"
 #include "models/registry.h"
 #include "models/result.h"
 #include "models/scenario/errors.h"
 #include "models/scenario/params.h"
 #include "models/scenario/scenario.h"
+#include "models/scenario/units.h"
+#include "models/sweep/sweep.h"
 
 namespace py = pybind11;
 namespace gm = gmpsim::models;
@@ -40,6 +44,18 @@ std::vector<gm::Override> to_overrides(const std::vector<std::pair<std::string, 
   out.reserve(sets.size());
   for (const auto& [k, v] : sets) out.push_back({k, v});
   return out;
+}
+
+// Where a run loads its scenario from: the Python Scenario's inputs (a path, or text named `source`),
+// so every run, on any thread or process, loads its own copy.
+gm::ScenarioSource scenario_source(const std::optional<std::string>& text, const std::optional<std::string>& path,
+                                   const std::string& source, const std::vector<std::pair<std::string, std::string>>& sets) {
+  gm::ScenarioSource src;
+  if (path) src.path = *path;
+  if (text) src.text = *text;
+  src.source = source;
+  src.sets = to_overrides(sets);
+  return src;
 }
 
 // nlohmann JSON -> Python object through Python's json module: exact for every value the outputs hold.
@@ -190,6 +206,82 @@ PYBIND11_MODULE(_core, m) {
         return std::make_shared<gm::RunResult>(info->create()->run(s->sc));
       },
       py::arg("scenario"), "Run a loaded scenario on its model (the GIL is released during the run)");
+
+  m.def(
+      "canonical_point",
+      [](const std::vector<std::pair<std::string, std::string>>& params) { return gm::canonical_point(to_overrides(params)); },
+      py::arg("params"), "A sweep point as canonical text (keys sorted, values as compact JSON)");
+  m.def(
+      "point_seed",
+      [](std::uint64_t master, const std::vector<std::pair<std::string, std::string>>& params, std::uint64_t repeat) {
+        return gm::point_seed(master, to_overrides(params), repeat);
+      },
+      py::arg("master"), py::arg("params"), py::arg("repeat"),
+      "The seed of one run of a sweep point: from the master seed, the point's (key, YAML text) pairs and the repeat");
+  m.def(
+      "run_point",
+      [](const std::optional<std::string>& text, const std::optional<std::string>& path, const std::string& source,
+         const std::vector<std::pair<std::string, std::string>>& sets, const std::vector<std::pair<std::string, std::string>>& params,
+         std::uint64_t point, std::uint64_t master, std::uint64_t repeat) {
+        const gm::ScenarioSource src = scenario_source(text, path, source, sets);
+        const auto overrides = to_overrides(params);
+        gm::Json row;
+        {
+          py::gil_scoped_release release;
+          row = gm::run_point(src, overrides, point, master, repeat);
+        }
+        return json_to_py(row);
+      },
+      py::arg("text"), py::arg("path"), py::arg("source"), py::arg("sets"), py::arg("params"), py::arg("point"),
+      py::arg("master"), py::arg("repeat"),
+      "One run of a sweep point as a row dict (the CLI's sweep.csv row); a point that does not load is a row "
+      "with outcome \"error\"");
+  m.def(
+      "capacity",
+      [](const std::optional<std::string>& text, const std::optional<std::string>& path, const std::string& source,
+         const std::vector<std::pair<std::string, std::string>>& sets, const std::string& mode, const std::optional<std::string>& slo,
+         const std::string& class_name, const std::optional<std::string>& memory_limit, const std::string& vary, double precision,
+         double confidence, int replications, int max_replications, int max_probes, unsigned jobs,
+         const std::optional<std::uint64_t>& seed) {
+        const gm::ScenarioSource src = scenario_source(text, path, source, sets);
+        gm::CapacityOptions o;
+        if (mode == "goroutines") {
+          o.mode = gm::CapacityMode::kGoroutines;
+        } else if (mode != "load") {
+          throw gm::ScenarioError("--mode", "\"" + mode + "\" is not a mode; use load or goroutines");
+        }
+        if (slo) o.slo = gm::parse_slo(*slo);
+        o.class_name = class_name;
+        if (memory_limit) {
+          try {
+            o.memory_limit = gm::parse_bytes(*memory_limit);
+          } catch (const gm::UnitError& e) {
+            throw gm::ScenarioError("--memory-limit", e.what());
+          }
+          if (o.memory_limit <= 0) throw gm::ScenarioError("--memory-limit", "must be positive");
+        }
+        o.vary = vary;
+        o.precision = precision;
+        o.confidence = confidence;
+        o.min_replications = replications;
+        o.max_replications = max_replications;
+        o.max_probes = max_probes;
+        o.jobs = jobs;
+        o.seed = seed;
+        gm::Json report;
+        std::string text_report;
+        {
+          py::gil_scoped_release release;
+          report = gm::capacity_search(src, o);
+          text_report = gm::capacity_report_text(report);
+        }
+        return py::make_tuple(json_to_py(report), text_report);
+      },
+      py::arg("text"), py::arg("path"), py::arg("source"), py::arg("sets"), py::arg("mode") = "load", py::arg("slo") = py::none(),
+      py::arg("class_name") = "", py::arg("memory_limit") = py::none(), py::arg("vary") = "", py::arg("precision") = 0.02,
+      py::arg("confidence") = 0.95, py::arg("replications") = 3, py::arg("max_replications") = 12, py::arg("max_probes") = 60,
+      py::arg("jobs") = 1, py::arg("seed") = py::none(),
+      "The capacity planner (`gmpsim capacity`): returns (report dict, the CLI's printed report); the GIL is released");
 
   m.def(
       "models",

@@ -6,6 +6,8 @@
     r.summary["latency_us"]["request"]["p99"]     # summary.json as a dict
     r.latency                                     # histogram buckets (pandas DataFrame)
     r.timeseries                                  # sampled time series (pandas DataFrame)
+    gmpsim.capacity(sc, slo="p99<5ms")            # the largest load meeting an SLO and a memory limit
+    gmpsim.sweep(sc, grid={"machine.cpus": [2, 4]}, repeats=3)   # a tidy DataFrame, on any executor
 
 A Scenario is loaded and validated by the same C++ code as the CLI (`gmpsim run`), with the same layers
 and the same `--set` keys; bad input raises ScenarioError (a ValueError) with the CLI's message. A run
@@ -27,7 +29,8 @@ import pandas as pd
 from . import _core
 from ._core import ScenarioError
 
-__all__ = ["Outcome", "Result", "Scenario", "ScenarioError", "models", "params", "run"]
+__all__ = ["CapacityResult", "Outcome", "Result", "Scenario", "ScenarioError", "capacity", "models", "params",
+           "point_seed", "run", "sweep"]
 
 __version__: str = _core.version()  # "0.1.0+<git rev>", as in summary.json's gmpsim_version
 
@@ -291,3 +294,13 @@ def models() -> list[dict[str, Any]]:
 def params(model: str | None = None) -> str:
     """`gmpsim params [MODEL]`: every parameter (those MODEL reads), with defaults and sources, as text."""
     return _core.params_text(model or "")
+
+
+def point_seed(master: int, params: Mapping[str, Any], repeat: int) -> int:
+    """The seed of repeat `repeat` of a sweep point (dotted key -> value), derived from the master seed by
+    the core function that `gmpsim sweep` and `gmpsim.sweep` use."""
+    return _core.point_seed(int(master), [(str(k), _yaml_value(v)) for k, v in params.items()], int(repeat))
+
+
+from ._capacity import CapacityResult, capacity  # noqa: E402  (they use Scenario)
+from ._sweep import sweep  # noqa: E402

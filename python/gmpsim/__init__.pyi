@@ -1,16 +1,18 @@
 # Type stubs for the gmpsim package (python/gmpsim/__init__.py).
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import pandas as pd
 
 from . import _core
 from ._core import ScenarioError as ScenarioError
 
-__all__ = ["Outcome", "Result", "Scenario", "ScenarioError", "models", "params", "run"]
+__all__ = ["CapacityResult", "Outcome", "Result", "Scenario", "ScenarioError", "capacity", "models", "params",
+           "point_seed", "run", "sweep"]
 __version__: str
 
 class Scenario:
@@ -77,3 +79,49 @@ class Result:
 def run(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], seed: int | None = None) -> Result: ...
 def models() -> list[dict[str, Any]]: ...
 def params(model: str | None = None) -> str: ...
+def point_seed(master: int, params: Mapping[str, Any], repeat: int) -> int: ...
+
+class CapacityResult:
+    report: dict[str, Any]
+    text: str
+    def __init__(self, report: dict[str, Any], text: str) -> None: ...
+    @property
+    def found(self) -> bool: ...
+    @property
+    def max_value(self) -> float | None: ...
+    @property
+    def max_value_text(self) -> str | None: ...
+    @property
+    def limited_by(self) -> str: ...
+    @property
+    def at_max(self) -> dict[str, Any]: ...
+    @property
+    def memory_breakdown(self) -> dict[str, Any] | None: ...
+    @property
+    def trace(self) -> pd.DataFrame: ...
+
+def capacity(
+    scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any],
+    slo: str | None = None,
+    *,
+    class_name: str | None = None,
+    memory_limit: str | int | None = None,
+    vary: str | None = None,
+    mode: Literal["load", "goroutines"] = "load",
+    precision: float = 0.02,
+    confidence: float = 0.95,
+    replications: int = 3,
+    max_replications: int = 12,
+    max_probes: int = 60,
+    jobs: int | None = None,
+    seed: int | None = None,
+) -> CapacityResult: ...
+def sweep(
+    scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any],
+    grid: Mapping[str, Iterable[Any]] | None = None,
+    repeats: int = 1,
+    executor: Executor | Any | None = None,
+    out: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    seed: int | None = None,
+) -> pd.DataFrame: ...

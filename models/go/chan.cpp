@@ -1,0 +1,116 @@
+// Channels, select and WaitGroups in the `go` model (chan.go, select.go; sync.WaitGroup over sema.go).
+// The object state and Go's channel semantics are shared with other models (models/workload/sync.h);
+// what is Go's own is where woken goroutines go: goready into the waker's runnext, the waker keeps
+// running, and closechan's stack order.
+#include "models/go/gorun.h"
+
+namespace gmpsim::models::go {
+
+std::uint32_t GoRun::on_make(ObjKind kind, std::int64_t capacity) {
+  ms_[cur_m_].overhead += prm_.cost_newproc / 4;  // makechan/new: a small allocation
+  switch (kind) {
+    case ObjKind::kWaitGroup: return sync_.wgs.make({});
+    case ObjKind::kChannel: return sync_.chans.make({capacity, 0, false, {}, {}});
+    case ObjKind::kMutex: return sync_.mutexes.make({});
+  }
+  return 0;
+}
+
+// Readies what an operation woke, from the running G on M mi. A woken select continues in the case that
+// fired. closechan pushes its waiters on a gList (a stack) and pops them, so they are readied newest
+// first: each displaces the previous from runnext, which leaves the oldest in runnext and the others on
+// the local queue newest first (go-scheduler-spec.md §11.3).
+void GoRun::ready_woken(std::uint32_t mi, bool closing) {
+  auto ready = [&](const SyncObjects::Wake& w) {
+    if (w.select_case != 0xffff) {
+      const Program& p = wl_.classes[gt_[w.g].cls].program;
+      const Select& sel = p.selects[p.ops[gt_[w.g].pc - 1].a];
+      gt_[w.g].pc = sel.cases[w.select_case].body;
+    }
+    goready(mi, w.g);
+  };
+  if (closing) {
+    for (auto it = woken_.rbegin(); it != woken_.rend(); ++it) ready(*it);
+  } else {
+    for (const auto& w : woken_) ready(w);
+  }
+  woken_.clear();
+}
+
+// WaitGroup.Add at zero: runtime_Semrelease once per waiter, each readying the oldest waiter into runnext.
+void GoRun::on_wg_add(std::uint32_t wg, std::int64_t delta) {
+  woken_.clear();
+  sync_.wg_add(wl_, wg, delta, woken_);
+  ready_woken(cur_m_, false);
+}
+
+SyncStep GoRun::on_sync(std::uint32_t g, OpCode code, std::uint32_t obj) {
+  using R = SyncObjects::Result;
+  const sim::Time now = engine_.now();
+  woken_.clear();
+  SyncStep step{};
+  switch (code) {
+    case OpCode::kWgWait:
+      if (sync_.wg_wait(obj, g, now) == R::kPark) {
+        step.kind = SyncStep::kPark;
+        park_reason_ = WaitReason::kWaitGroup;
+      }
+      break;
+    case OpCode::kSend:
+      ms_[cur_m_].overhead += prm_.cost_chan;
+      if (sync_.chan_send(wl_, obj, g, now, woken_) == R::kPark) {
+        step.kind = SyncStep::kPark;
+        park_reason_ = WaitReason::kChanSend;
+      }
+      break;
+    case OpCode::kRecv:
+      ms_[cur_m_].overhead += prm_.cost_chan;
+      if (sync_.chan_recv(obj, g, now, woken_) == R::kPark) {
+        step.kind = SyncStep::kPark;
+        park_reason_ = WaitReason::kChanReceive;
+      }
+      break;
+    case OpCode::kClose:
+      ms_[cur_m_].overhead += prm_.cost_chan;
+      sync_.chan_close(wl_, obj, woken_);
+      ready_woken(cur_m_, true);
+      return step;
+    case OpCode::kLock: return mutex_lock(g, obj);
+    case OpCode::kUnlock: return mutex_unlock(g, obj);
+    default: break;
+  }
+  ready_woken(cur_m_, false);
+  return step;
+}
+
+std::uint32_t GoRun::resolve(std::uint32_t g, bool local, std::uint32_t ref) {
+  if (!local) return ref;
+  const std::int64_t v = gt_.frame(g)[wl_.classes[gt_[g].cls].program.local_base() + ref];
+  if (v == kNoObject) throw ProgramPanic("a select case uses a channel that no make step created (a nil channel)");
+  return static_cast<std::uint32_t>(v);
+}
+
+// selectgo: cases are polled in a random order (cheaprandn, pollorder); the first ready one runs.
+SyncStep GoRun::on_select(std::uint32_t g, std::uint32_t index) {
+  const Select& sel = wl_.classes[gt_[g].cls].program.selects[index];
+  const auto n = static_cast<std::uint32_t>(sel.cases.size());
+  objects_.resize(n);
+  order_.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const SelectCase& c = sel.cases[i];
+    objects_[i] = c.kind == SelectCase::Kind::kDefault ? 0 : resolve(g, c.local, c.obj);
+    order_[i] = i;
+  }
+  for (std::uint32_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[select_rng_.next_u64() % i]);
+  ms_[cur_m_].overhead += prm_.cost_chan * n;
+  woken_.clear();
+  const std::uint32_t chosen = sync_.select(wl_, sel, objects_.data(), order_.data(), g, engine_.now(), woken_);
+  ready_woken(cur_m_, false);
+  if (chosen == SyncObjects::kParked) {
+    park_reason_ = WaitReason::kSelect;
+    return {SyncStep::kPark};
+  }
+  return {SyncStep::kJump, 0, sel.cases[chosen].body};
+}
+
+}  // namespace gmpsim::models::go

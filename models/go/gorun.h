@@ -1,0 +1,295 @@
+// GoRun: one run of the `go` model. The class is declared here and defined across files named after the
+// runtime's own, so a reader can hold each next to its counterpart:
+//   proc.cpp     schedule, findRunnable, stealWork, wakep/startm/stopm, newproc, gopark/goready, injectglist
+//   chan.cpp     channel send/receive/close, select, WaitGroup (chan.go, select.go, sema.go via sync)
+//   sema.cpp     sync.Mutex: spinning, starvation mode, hand-off (sync/mutex.go, sema.go)
+//   time.cpp     per-P timer heaps, time.Sleep (time.go)
+//   netpoll.cpp  the netpoller: network waits, the blocking poller, netpollBreak, accept arrivals (netpoll.go)
+//   trace.cpp    schedtrace, counters, memory, invariants (proc.go schedtrace, checkdead)
+// Internal to models/go; the public entry point is proc.h.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/go/runq.h"
+#include "models/kernel/threads.h"
+#include "models/registry.h"
+#include "models/result.h"
+#include "models/run_stats.h"
+#include "models/scenario/scenario.h"
+#include "models/workload/arrivals.h"
+#include "models/workload/goroutines.h"
+#include "models/workload/sync.h"
+#include "sim/engine.h"
+#include "sim/ring.h"
+#include "sim/stats.h"
+
+namespace gmpsim::models::go {
+
+// runtime2.go: _Gidle .. _Gdead (the subset modelled).
+enum class GStatus : std::uint8_t { kIdle = 0, kRunnable = 1, kRunning = 2, kSyscall = 3, kWaiting = 4, kDead = 6 };
+// runtime2.go: _Pidle, _Prunning, ...
+enum class PStatus : std::uint8_t { kIdle = 0, kRunning = 1 };
+
+// runtime2.go waitReason, the subset the workload steps produce; also the keys of parked-time reports.
+enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, kMutex, kSleep, kIOWait, kWaitGroup, kCount };
+const char* wait_reason_name(WaitReason r, bool old_names);
+
+// Goroutine::flags layout: status (bits 0-3), wait reason (4-7), stack size as log2(size / stack_min)
+// (8-12), listener goroutine (bit 13).
+inline GStatus g_status(const Goroutine& g) { return static_cast<GStatus>(g.flags & 0xf); }
+inline WaitReason g_reason(const Goroutine& g) { return static_cast<WaitReason>((g.flags >> 4) & 0xf); }
+inline std::uint32_t g_stack_order(const Goroutine& g) { return (g.flags >> 8) & 0x1f; }
+inline bool g_listener(const Goroutine& g) { return (g.flags & (1u << 13)) != 0; }
+
+// What an M does when its current CPU burst ends (or its thread wakes).
+enum class Phase : std::uint8_t {
+  kStart,       // its thread was woken (startm) or created (newm): acquirep(nextp), then schedule
+  kSchedule,    // paid an overhead (goexit0, a recheck): call schedule
+  kExecute,     // paid the cost of picking m.curg: execute it
+  kOverhead,    // paid runtime work inside the G (newproc, ...): run the pending compute
+  kRunning,     // m.curg's compute step finished: continue its program
+  kSteal,       // paid for a stealWork round: do it
+  kBackoff,     // woke from usleep(3) before stealing a victim's runnext
+  kPollReturn,  // woke from the blocking netpoll (epoll_wait returned)
+};
+
+// CPU time categories (kernel::BurstKind).
+constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
+
+// Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
+enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kThreadBase = 8 };
+
+// A runtime timer of time.Sleep: when it fires, goroutine g is readied (goroutineReady).
+struct Timer {
+  sim::Time when;
+  std::uint32_t g;
+  bool operator>(const Timer& o) const { return when != o.when ? when > o.when : g > o.g; }
+};
+
+struct P {
+  PStatus status = PStatus::kIdle;
+  std::uint32_t m = kNoG;
+  LocalRunq runq;
+  std::uint32_t schedtick = 0;
+  GFreeList gfree;            // dead Gs this P can reuse (p.gFree)
+  std::vector<Timer> timers;  // min-heap on `when` (p.timers)
+  explicit P(std::uint32_t runq_size) : runq(runq_size) {}
+  sim::Time next_timer() const { return timers.empty() ? 0 : timers.front().when; }
+};
+
+struct M {
+  std::uint32_t p = kNoG, nextp = kNoG, curg = kNoG;
+  bool spinning = false;
+  bool was_spinning = false;  // the blocking poller: it was spinning before it dropped its P
+  Phase phase = Phase::kStart;
+  // stealWork position: round, the random coprime walk, and how many Ps this round has visited.
+  std::uint32_t steal_round = 0, steal_pos = 0, steal_inc = 1, steal_seen = 0;
+  std::uint32_t backoff_victim = kNoG;
+  std::uint8_t mutex_spins = 0;   // active spins of the Lock the current G is in
+  sim::Time overhead = 0;         // runtime CPU work accumulated inside the running G (newproc, ...)
+  sim::Time pending_compute = 0;  // compute to run after that overhead
+};
+
+struct Params {
+  std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
+  sim::Time runnext_backoff, timer_slack;
+  bool recheck_after_spinning, runnext, gosched_wakep, accept_arrivals;
+  sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
+  sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
+  std::uint32_t mutex_active_spin, netpoll_max_events;
+  double stack_copy_rate;
+  kernel::ThreadParams threads;
+  sim::Time thread_create;
+  sim::Time schedtrace;
+  bool scheddetail, old_trace_format;
+  std::int64_t mem_g, mem_stack, mem_sudog, mem_m, memory_limit, stack_guard;
+  std::uint32_t max_threads;
+  explicit Params(const Scenario& sc);
+};
+
+class GoRun {
+ public:
+  explicit GoRun(const Scenario& sc);
+  RunResult run(const RunOptions& options);
+
+  // ---- kernel thread layer callback: the M's burst ended (or its thread just got a CPU) ----
+  void on_burst_done(std::uint32_t tid);
+
+  // ---- advance() hooks, called while cur_m_ runs its G (chan.cpp, sema.cpp, time.cpp, netpoll.cpp) ----
+  void on_spawn(std::uint16_t cls, std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, engine_.now(), kNone32);
+  }
+  void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
+  void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
+  void on_stack(std::int64_t depth);
+  std::uint32_t on_make(ObjKind kind, std::int64_t capacity);
+  void on_release(ObjKind kind, std::uint32_t id) { sync_.release(kind, id); }
+  void on_wg_add(std::uint32_t wg, std::int64_t delta);
+  SyncStep on_sync(std::uint32_t g, OpCode code, std::uint32_t obj);
+  SyncStep on_select(std::uint32_t g, std::uint32_t index);
+  void on_sleep(std::uint32_t g, sim::Time d);
+  void on_net_wait(std::uint32_t g, sim::Time d);
+
+  void dispatch(const sim::Event& ev);
+
+ private:
+  // ---- proc.cpp ----
+  void observe_at(sim::Time t, std::uint32_t kind) {
+    engine_.schedule_at(t, sim::kBandObserve, kind);
+    ++observers_pending_;
+  }
+  std::size_t work_pending() const { return engine_.pending_events() - observers_pending_; }
+  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t p, std::uint32_t parent);
+  void inject(std::uint32_t g) { globrunqput(global_, g); }
+  void startIdle(std::size_t n) {
+    for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
+  }
+  void newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client);
+  void goready(std::uint32_t mi, std::uint32_t g);
+  void gopark(std::uint32_t mi, WaitReason reason);
+  void execute(std::uint32_t mi);
+  void continue_g(std::uint32_t mi);
+  void goexit0(std::uint32_t mi);
+  sim::Time take_overhead(std::uint32_t mi) {
+    const sim::Time o = ms_[mi].overhead;
+    ms_[mi].overhead = 0;
+    return o;
+  }
+  void schedule(std::uint32_t mi, sim::Time prior = 0);
+  void found(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost);
+  void begin_steal_round(std::uint32_t mi, sim::Time extra);
+  void steal_scan(std::uint32_t mi);
+  void backoff_done(std::uint32_t mi);
+  void idle(std::uint32_t mi);
+  sim::Time sched_lock(std::uint32_t who);
+  std::uint32_t newm();
+  void stopm(std::uint32_t mi);
+  void startm(std::uint32_t pp, bool spinning);
+  void wakep(std::uint32_t who);
+  void resetspinning(std::uint32_t mi);
+  void acquirep(std::uint32_t mi, std::uint32_t p);
+  std::uint32_t releasep(std::uint32_t mi);
+  void pidleput(std::uint32_t p);
+  std::uint32_t pidleget();
+  void injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs);
+  void start_arrivals();
+  void set_status(std::uint32_t g, GStatus s);
+  void record_unpark(std::uint32_t g);  // time parked, by wait reason
+  void set_reason(std::uint32_t g, WaitReason r);
+
+  // ---- chan.cpp ----
+  void ready_woken(std::uint32_t mi, bool closing);
+  std::uint32_t resolve(std::uint32_t g, bool local, std::uint32_t ref);
+
+  // ---- sema.cpp ----
+  SyncStep mutex_lock(std::uint32_t g, std::uint32_t obj);
+  SyncStep mutex_unlock(std::uint32_t g, std::uint32_t obj);
+
+  // ---- time.cpp ----
+  // timers.check: runs P p's expired timers on M mi (their Gs go to mi's P); returns how many ran.
+  std::uint32_t check_timers(std::uint32_t mi, std::uint32_t p);
+  sim::Time earliest_timer() const;  // over every P; 0 = none
+  void wakeNetPoller(std::uint32_t who, sim::Time when);
+
+  // ---- netpoll.cpp ----
+  bool netpoll_any_waiters() const { return netpoll_waiters_ > 0; }
+  // netpoll(0): the Gs whose I/O is ready, at most netpoll_max_events.
+  void netpoll_collect(std::vector<std::uint32_t>& out);
+  bool netpoll_nonblocking(std::uint32_t mi, sim::Time& cost);  // findRunnable step 10
+  bool netpoll_block(std::uint32_t mi, sim::Time poll_until);   // step 16: become the blocking poller
+  void netpoll_return(std::uint32_t mi);
+  void netpollBreak();
+  void net_ready(std::uint32_t g);
+  void listener_step(std::uint32_t mi);
+  void accept_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client);
+
+  // ---- trace.cpp ----
+  std::size_t runnable() const;
+  std::size_t running() const;
+  void check_invariants() const;
+  void schedtrace();
+  std::int64_t memory_bytes() const;
+  void check_memory();
+  Json memory_json() const;
+  Json counters(sim::Time end) const;
+  Outcome loop(std::chrono::steady_clock::time_point wall0);
+  std::uint64_t asleep() const;  // live Gs that only another goroutine could wake (checkdead)
+
+  const Scenario& sc_;
+  const Workload& wl_;
+  const Params prm_;
+  sim::Engine engine_;
+  GoroutineTable gt_;
+  SyncObjects sync_;
+  sim::RngStreams streams_;
+  ArrivalDriver arrivals_;
+  RunStats stats_;
+  kernel::ThreadScheduler<GoRun> ks_;
+  sim::Rng steal_rng_, select_rng_;
+  std::vector<P> ps_;
+  std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live
+  GlobalRunq global_;
+  GFreeList gfree_global_;  // sched.gFree
+  std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
+  std::vector<std::uint32_t> coprimes_;
+  std::uint32_t nmspinning_ = 0, peak_spinning_ = 0;
+  std::vector<sim::Rng> compute_rng_;
+  std::uint32_t cur_m_ = kNoG;
+  WaitReason park_reason_ = WaitReason::kNone;  // set by the hook that parks the running G
+  std::vector<SyncObjects::Wake> woken_;
+  std::vector<std::uint32_t> objects_, order_, glist_;
+  std::vector<std::string> schedtrace_;
+  std::uint64_t allgs_ = 0, peak_parked_ = 0;
+  std::int64_t extra_stack_bytes_ = 0, peak_memory_ = 0;  // stack beyond stack_min held by live Gs
+  sim::Time lock_free_at_ = 0, lock_wait_ = 0;
+  std::uint32_t lock_owner_ = kNoG;
+  std::uint64_t lock_acquires_ = 0;
+  bool oom_ = false, threads_exhausted_ = false;
+  std::string oom_detail_;
+  std::size_t observers_pending_ = 0;
+  std::int64_t allocated_bytes_ = 0;  // alloc steps, in total (no GC yet: not live heap)
+  std::uint32_t runaway_ = kNoG;
+  sim::Time last_activity_ = 0;
+  std::uint64_t steal_rounds_ = 0, steals_ = 0, stolen_gs_ = 0, runnext_steals_ = 0, runnext_hits_ = 0,
+                global_takes_ = 0, global_overflow_ = 0, stack_growths_ = 0;
+
+  // Blocking and waking.
+  std::uint64_t sleeping_ = 0;              // Gs parked in time.Sleep (their timers are on some P)
+  std::uint64_t timers_run_ = 0, timers_stolen_ = 0;
+  sim::LogHistogram sleep_lateness_;        // actual minus requested sleep, measured window
+  struct ParkedTime {
+    std::uint64_t count = 0;
+    sim::Time total = 0;
+  };
+  std::vector<ParkedTime> parked_time_;  // [class * kCount + reason]
+  std::vector<sim::Time> sleep_requested_;  // per G id: requested wake time (time.Sleep)
+  std::vector<sim::Time> mutex_wait_start_; // per G id: when its current Lock first parked (-1: none)
+  std::uint64_t mutex_starvations_ = 0, mutex_handoffs_ = 0, mutex_spins_ = 0;
+
+  // The netpoller.
+  bool netpoll_inited_ = false;
+  std::uint64_t netpoll_waiters_ = 0;        // Gs parked in the netpoller (netpollWaiters)
+  sim::Ring<std::uint32_t> net_ready_;       // Gs whose I/O is ready, not yet returned by netpoll
+  sim::Time lastpoll_ = 1;                   // sched.lastpoll; 0 while an M blocks in netpoll
+  sim::Time poll_until_ = 0;                 // sched.pollUntil of the blocking poller
+  std::uint32_t poller_ = kNoG;              // the M blocked in netpoll
+  bool poller_broken_ = false;               // netpollBreak already sent (netpollWakeSig)
+  std::uint64_t netpolls_ = 0, netpoll_blocking_ = 0, netpoll_breaks_ = 0, netpoll_ready_gs_ = 0;
+  // accept arrivals: per class, the listener G and the backlog of connections (arrival time, client).
+  struct Listener {
+    std::uint32_t g = kNoG;
+    bool in_netpoll = false;  // parked waiting for a connection
+    bool accepting = false;   // its accept4 syscall is under way (a burst)
+    struct Conn {
+      sim::Time at;
+      std::uint32_t client;
+    };
+    sim::Ring<Conn> backlog;
+  };
+  std::vector<Listener> listeners_;  // by class; g == kNoG for classes without open or closed arrivals
+};
+
+}  // namespace gmpsim::models::go

@@ -1,0 +1,167 @@
+// The netpoller in the `go` model (netpoll.go, netpoll_epoll.go; findRunnable steps 10 and 16):
+//   - a network wait parks its G in the netpoller; the kernel makes its fd ready after the sampled delay,
+//     but the runtime only learns of it when some M polls: a non-blocking netpoll(0) by an M that ran out
+//     of local and global work, or the single M blocked in epoll_wait when everything is idle (sysmon's
+//     10 ms poll comes with the sysmon issue);
+//   - the blocking poller sleeps until the earliest timer, in epoll_wait's millisecond units (shorter
+//     waits round up to one unit) plus the kernel's timer slack; an fd becoming ready or netpollBreak
+//     (a new earlier timer) wakes it early;
+//   - Gs a poll returns are readied together (injectglist): one runs on the polling M, the rest go to
+//     the global queue for idle Ps and to the local queue.
+// Accept arrivals: per class, a listener goroutine loops accept4 -> `go handler` -> accept4, parking in
+// the netpoller when the backlog is empty, as net/http's Server.Serve does.
+#include "models/go/gorun.h"
+
+namespace gmpsim::models::go {
+
+void GoRun::on_net_wait(std::uint32_t g, sim::Time d) {
+  park_reason_ = WaitReason::kIOWait;
+  ++netpoll_waiters_;
+  netpoll_inited_ = true;
+  engine_.schedule_in(d, sim::kBandDefault, kNetReady, g);
+}
+
+// The kernel: g's fd is ready. A blocked epoll_wait returns (its thread wakes).
+void GoRun::net_ready(std::uint32_t g) {
+  net_ready_.push_back(g);
+  if (poller_ != kNoG) {
+    ks_.interrupt_sleep(poller_);
+    ks_.wake(poller_);
+  }
+}
+
+void GoRun::netpoll_collect(std::vector<std::uint32_t>& out) {
+  ++netpolls_;
+  for (std::uint32_t n = 0; n < prm_.netpoll_max_events && !net_ready_.empty(); ++n) {
+    const std::uint32_t g = net_ready_.pop_front();
+    --netpoll_waiters_;
+    ++netpoll_ready_gs_;
+    out.push_back(g);
+  }
+}
+
+// Step 10: netpoll(0) when goroutines wait on the network and no M is blocked polling.
+bool GoRun::netpoll_nonblocking(std::uint32_t mi, sim::Time& cost) {
+  if (!netpoll_inited_ || !netpoll_any_waiters() || lastpoll_ == 0) return false;
+  cost += prm_.syscall;
+  glist_.clear();
+  netpoll_collect(glist_);
+  if (glist_.empty()) return false;
+  const std::uint32_t gp = glist_.front();
+  glist_.erase(glist_.begin());
+  record_unpark(gp);
+  set_status(gp, GStatus::kRunnable);
+  gt_[gp].ready_at = engine_.now();
+  injectglist(mi, glist_);
+  cost += take_overhead(mi);
+  found(mi, gp, false, cost);
+  return true;
+}
+
+// Step 16: with goroutines on the network or a timer pending, the M (which has dropped its P) becomes
+// the one blocking poller. Returns false when the M should stopm instead.
+bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
+  if (netpoll_inited_ && (netpoll_any_waiters() || poll_until != 0) && lastpoll_ != 0) {
+    lastpoll_ = 0;
+    poll_until_ = poll_until;
+    poller_ = mi;
+    poller_broken_ = false;
+    ++netpoll_blocking_;
+    ms_[mi].phase = Phase::kPollReturn;
+    sim::Time delay = -1;
+    if (poll_until != 0) delay = std::max<sim::Time>(0, poll_until - engine_.now());
+    if (!net_ready_.empty() || delay == 0) {  // ready at once: epoll_wait returns without sleeping
+      ks_.run_for(mi, prm_.syscall, kSched);
+    } else if (delay < 0) {
+      ks_.block(mi);  // epoll_wait(-1)
+    } else {
+      // netpoll(delay): < 1 ms waits 1 ms, longer ones are truncated to whole ms; the kernel adds slack.
+      const sim::Time units = delay < prm_.epoll_unit ? 1 : delay / prm_.epoll_unit;
+      ks_.sleep(mi, units * prm_.epoll_unit + prm_.timer_slack);
+    }
+    return true;
+  }
+  if (poll_until != 0 && netpoll_inited_ && lastpoll_ == 0 && (poll_until_ == 0 || poll_until_ > poll_until)) netpollBreak();
+  return false;
+}
+
+// epoll_wait returned (timeout, an fd, or netpollBreak): lastpoll = now; take an idle P if there is one.
+void GoRun::netpoll_return(std::uint32_t mi) {
+  M& m = ms_[mi];
+  glist_.clear();
+  netpoll_collect(glist_);
+  lastpoll_ = engine_.now();
+  poll_until_ = 0;
+  poller_ = kNoG;
+  poller_broken_ = false;
+  if (pidle_.empty()) {
+    injectglist(kNoG, glist_);
+    stopm(mi);
+    return;
+  }
+  acquirep(mi, pidleget());
+  if (!glist_.empty()) {
+    const std::uint32_t gp = glist_.front();
+    glist_.erase(glist_.begin());
+    record_unpark(gp);
+    set_status(gp, GStatus::kRunnable);
+    gt_[gp].ready_at = engine_.now();
+    injectglist(mi, glist_);
+    found(mi, gp, false, prm_.cost_schedule + prm_.syscall + take_overhead(mi));
+    return;
+  }
+  if (m.was_spinning) {
+    m.spinning = true;
+    ++nmspinning_;
+    peak_spinning_ = std::max(peak_spinning_, nmspinning_);
+  }
+  m.was_spinning = false;
+  schedule(mi, prm_.syscall);  // goto top: timers first
+}
+
+// netpollBreak: a write to the wake-up fd makes the blocking epoll_wait return (deduplicated).
+void GoRun::netpollBreak() {
+  if (poller_ == kNoG || poller_broken_) return;
+  poller_broken_ = true;
+  ++netpoll_breaks_;
+  ks_.interrupt_sleep(poller_);
+  ks_.wake(poller_);
+}
+
+// A connection arrives for class cls: it joins the listener's backlog; a listener parked in the
+// netpoller becomes ready.
+void GoRun::accept_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client) {
+  Listener& l = listeners_[cls];
+  l.backlog.push_back({at, client});
+  if (l.in_netpoll) {
+    l.in_netpoll = false;
+    net_ready(l.g);
+  }
+}
+
+// The listener goroutine's loop: accept4 (a syscall, CPU time of the goroutine), then `go handler(conn)`
+// into this P's runnext, again; EAGAIN parks it in the netpoller.
+void GoRun::listener_step(std::uint32_t mi) {
+  M& m = ms_[mi];
+  const std::uint16_t cls = gt_[m.curg].cls;
+  Listener& l = listeners_[cls];
+  if (!l.accepting) {
+    l.accepting = true;
+    m.phase = Phase::kRunning;
+    ks_.run_for(mi, prm_.syscall + take_overhead(mi), kWork);
+    return;
+  }
+  l.accepting = false;
+  if (!l.backlog.empty()) {
+    const Listener::Conn c = l.backlog.pop_front();
+    newproc(mi, cls, c.at, c.client);
+    listener_step(mi);
+    return;
+  }
+  l.in_netpoll = true;
+  ++netpoll_waiters_;
+  netpoll_inited_ = true;
+  gopark(mi, WaitReason::kIOWait);
+}
+
+}  // namespace gmpsim::models::go

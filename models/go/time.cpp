@@ -1,0 +1,69 @@
+// Timers and time.Sleep in the `go` model (time.go, go1.23+ shape; go1.14+ per-P heaps):
+//   - time.Sleep parks the G and adds its timer to the current P's heap (resetForSleep -> maybeAdd);
+//     when it is the P's new earliest timer, wakeNetPoller breaks a blocking poller that would sleep past
+//     it, or wakes a P when nobody polls.
+//   - Timers run only where the scheduler checks them: at every findRunnable of the P that holds them
+//     (step 3), by thieves in stealWork's last round, and through the blocking netpoll's timeout. So a
+//     sleep on a busy runtime fires at the next scheduling point, and on an idle one after epoll_wait's
+//     millisecond timeout plus timer slack (netpoll.cpp).
+#include <algorithm>
+#include <functional>
+
+#include "models/go/gorun.h"
+
+namespace gmpsim::models::go {
+
+void GoRun::on_sleep(std::uint32_t g, sim::Time d) {
+  M& m = ms_[cur_m_];
+  P& pp = ps_[m.p];
+  const sim::Time when = engine_.now() + d;
+  if (sleep_requested_.size() <= g) sleep_requested_.resize(gt_.capacity(), 0);
+  sleep_requested_[g] = when;
+  park_reason_ = WaitReason::kSleep;
+  ++sleeping_;
+  netpoll_inited_ = true;  // timers initialise the netpoller (netpollGenericInit)
+  const bool earliest = pp.timers.empty() || when < pp.timers.front().when;
+  pp.timers.push_back({when, g});
+  std::push_heap(pp.timers.begin(), pp.timers.end(), std::greater<Timer>());
+  m.overhead += prm_.cost_timer;
+  if (earliest) wakeNetPoller(cur_m_, when);
+}
+
+// timers.check on P p, run by M mi: every expired timer readies its G (goroutineReady -> goready into
+// mi's P runnext).
+std::uint32_t GoRun::check_timers(std::uint32_t mi, std::uint32_t p) {
+  std::uint32_t ran = 0;
+  std::vector<Timer>& heap = ps_[p].timers;
+  while (!heap.empty() && heap.front().when <= engine_.now()) {
+    const std::uint32_t g = heap.front().g;
+    std::pop_heap(heap.begin(), heap.end(), std::greater<Timer>());
+    heap.pop_back();
+    --sleeping_;
+    ++timers_run_;
+    ++ran;
+    const sim::Time overhead = ms_[mi].overhead;
+    goready(mi, g);
+    ms_[mi].overhead = overhead;  // charged by the caller as cost_timer per timer
+  }
+  return ran;
+}
+
+sim::Time GoRun::earliest_timer() const {
+  sim::Time t = 0;
+  for (const P& p : ps_) {
+    if (!p.timers.empty() && (t == 0 || p.timers.front().when < t)) t = p.timers.front().when;
+  }
+  return t;
+}
+
+// wakeNetPoller: a blocking poller that would sleep past `when` is broken out of epoll_wait; with nobody
+// in netpoll, wakep brings a P up to handle the timer.
+void GoRun::wakeNetPoller(std::uint32_t who, sim::Time when) {
+  if (lastpoll_ == 0) {
+    if (poll_until_ == 0 || poll_until_ > when) netpollBreak();
+  } else {
+    wakep(who);
+  }
+}
+
+}  // namespace gmpsim::models::go

@@ -1,0 +1,110 @@
+"""gmpsim.sweep: identical tables on 1 and 2 worker processes and on a Dask LocalCluster, resume after an
+interruption, failing points kept as rows, and parity with the CLI's `gmpsim sweep` for the same seed."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+
+import pandas as pd
+import pytest
+
+import gmpsim
+from support import run_cli
+
+GRID = {"machine.cpus": [1, 2], "workload.classes.request.arrivals.rate": ["500/s", "900/s"]}
+
+
+@pytest.fixture(scope="module")
+def small(mm4_path):
+    return gmpsim.Scenario(mm4_path).set({"run.duration": "1s", "run.warmup": "0s", "run.sample_interval": "100ms"})
+
+
+@pytest.fixture(scope="module")
+def serial(small):
+    return gmpsim.sweep(small, grid=GRID, repeats=2, executor=cf.ThreadPoolExecutor(1), progress=False)
+
+
+def _pool(n):
+    return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+
+
+def test_table_shape_and_seeds(small, serial):
+    assert len(serial) == 8
+    assert list(serial.columns[:7]) == ["point", "repeat", "machine.cpus", "workload.classes.request.arrivals.rate", "seed", "outcome", "detail"]
+    assert (serial["outcome"] == "completed").all()
+    row = serial.iloc[3]
+    params = {"machine.cpus": 1, "workload.classes.request.arrivals.rate": "900/s"}
+    assert row["seed"] == gmpsim.point_seed(small.seed, params, 1)
+    assert serial["fingerprint"].nunique() == 8
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_process_pools_give_the_same_table(small, serial, workers):
+    with _pool(workers) as pool:
+        df = gmpsim.sweep(small, grid=GRID, repeats=2, executor=pool, progress=False)
+    pd.testing.assert_frame_equal(df, serial)
+
+
+def test_dask_local_cluster_gives_the_same_table(small, serial):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            df = gmpsim.sweep(small, grid=GRID, repeats=2, executor=client, progress=False)
+    pd.testing.assert_frame_equal(df, serial)
+
+
+class CountingExecutor(cf.ThreadPoolExecutor):
+    def __init__(self):
+        super().__init__(max_workers=2)
+        self.submitted = 0
+
+    def submit(self, *args, **kwargs):
+        self.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+def test_resume_after_an_interrupted_sweep(small, serial, tmp_path):
+    out = tmp_path / "sweep.jsonl"
+    gmpsim.sweep(small, grid=GRID, repeats=2, executor=cf.ThreadPoolExecutor(2), out=out, progress=False)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 8
+    # Interrupted: three rows finished, a fourth was cut mid-line.
+    out.write_text("\n".join(lines[:3]) + "\n" + lines[3][: len(lines[3]) // 2])
+    ex = CountingExecutor()
+    df = gmpsim.sweep(small, grid=GRID, repeats=2, executor=ex, out=out, progress=False)
+    assert ex.submitted == 5
+    pd.testing.assert_frame_equal(df, serial)
+    ex = CountingExecutor()
+    gmpsim.sweep(small, grid=GRID, repeats=2, executor=ex, out=out, progress=False)
+    assert ex.submitted == 0  # all done: nothing runs again
+
+
+def test_a_failing_point_is_a_row_with_its_error(small):
+    df = gmpsim.sweep(small, grid={"machine.cpus": [2, 0]}, executor=cf.ThreadPoolExecutor(1), progress=False)
+    assert list(df["outcome"]) == ["completed", "error"]
+    assert df["detail"][1].startswith("machine.cpus: ")
+    with pytest.raises(gmpsim.ScenarioError, match="run.duration"):
+        gmpsim.Scenario(small).set("run.duration", "2")  # the same message as the CLI (test_scenario.py)
+
+
+def test_cli_sweep_matches_python_for_the_same_seed(cli, mm4_path, small, serial, tmp_path):
+    sets = [a for k, v in small.sets for a in ("--set", f"{k}={v}")]
+    proc = run_cli(cli, "sweep", str(mm4_path), *sets, "--grid", "machine.cpus=[1, 2]",
+                   "--grid", "workload.classes.request.arrivals.rate=[500/s, 900/s]", "--repeats", "2",
+                   "--jobs", "2", "--out", str(tmp_path), "-q")
+    assert proc.returncode == 0, proc.stderr
+    csv = pd.read_csv(tmp_path / "sweep.csv", keep_default_na=False, na_values=[""])
+    assert list(csv.columns) == list(serial.columns)
+    metrics = [c for c in serial.columns if c not in ("machine.cpus", "workload.classes.request.arrivals.rate", "detail",
+                                                      "memory_peak_bytes", "threads")]
+    pd.testing.assert_frame_equal(csv[metrics], serial[metrics], check_dtype=False)
+    assert list(csv["machine.cpus"]) == list(serial["machine.cpus"])
+
+
+def test_cli_sweep_bad_grid_exits_2(cli, mm4_path, tmp_path):
+    proc = run_cli(cli, "sweep", str(mm4_path), "--grid", "machine.cpus=[2, 0]", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("gmpsim: error: machine.cpus: ")
+    assert not (tmp_path / "sweep.csv").exists()

@@ -1,0 +1,99 @@
+// `gmpsim calibrate --quick` end to end: the profile's structure, every parameter present and within broad
+// physical bounds, and a scenario that selects the file resolves with the file as the origin of its values.
+// No wall-clock thresholds: the host's speed is what is being measured.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
+
+#include "models/scenario/scenario.h"
+#include "models/scenario/units.h"
+
+using namespace gmpsim::models;
+
+#ifdef GMPSIM_CALIBRATE_HARNESS
+
+TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gmpsim_calibrate_test_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path profile = dir / "host.yaml", log = dir / "log.txt";
+  setenv("GMPSIM_CALIBRATE_HARNESS", GMPSIM_CALIBRATE_HARNESS, 1);
+  const std::string cmd = std::string(GMPSIM_CLI_PATH) + " calibrate --quick --out " + profile.string() + " > " +
+                          log.string() + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::stringstream output;
+  output << std::ifstream(log).rdbuf();
+  INFO(output.str());
+  REQUIRE(rc == 0);
+  REQUIRE(fs::exists(profile));
+
+  const YAML::Node doc = YAML::LoadFile(profile.string());
+  for (const char* section : {"host", "kernel", "runtime", "measurements", "fit"}) {
+    INFO(section);
+    CHECK(doc[section].IsMap());
+  }
+  for (const char* key : {"kernel_release", "cpu_model", "cores_online", "thp", "timer_slack_ns", "cgroup_cpu_limit", "date"}) {
+    INFO(key);
+    CHECK(!doc["host"][key].as<std::string>().empty());
+  }
+
+  // Every value must be a duration with a unit, positive and physically plausible: 1 ns to 1 s.
+  auto check_duration = [](const std::string& key, const YAML::Node& n) {
+    INFO(key << ": " << n.as<std::string>());
+    const auto ns = parse_duration(n.as<std::string>());
+    CHECK(ns >= 1);
+    CHECK(ns <= 1'000'000'000);
+  };
+  const std::vector<std::string> kernel_required = {"timer_slack", "futex_wake", "thread_create", "syscall", "page_fault"};
+  for (const std::string& k : kernel_required) {
+    INFO("kernel." << k);
+    REQUIRE(doc["kernel"][k]);
+  }
+  for (const auto& kv : doc["kernel"]) {
+    if (kv.first.as<std::string>() != "hz") check_duration("kernel." + kv.first.as<std::string>(), kv.second);
+  }
+  const std::vector<std::string> go_costs = {"runtime.cost.schedule", "runtime.cost.newproc", "runtime.cost.goexit",
+                                             "runtime.cost.gopark", "runtime.cost.goready", "runtime.cost.steal",
+                                             "runtime.cost.global_runq"};
+  const std::vector<std::string> fiber_costs = {"fiber.cost.switch", "fiber.cost.spawn", "fiber.cost.exit",
+                                                "fiber.cost.park", "fiber.cost.ready", "fiber.cost.remote_wake",
+                                                "fiber.cost.steal"};
+  for (const auto& [model, keys] : {std::pair{"go", go_costs}, std::pair{"boost-fiber-ws", fiber_costs}}) {
+    for (const std::string& k : keys) {
+      INFO(model << ": " << k);
+      REQUIRE(doc["runtime"][model][k]);
+      check_duration(k, doc["runtime"][model][k]);
+    }
+  }
+  for (const auto& kv : doc["measurements"]) {
+    INFO(kv.first.as<std::string>());
+    const double median = kv.second["median"].as<double>();
+    CHECK(std::isfinite(median));
+    CHECK(median >= 0);
+    CHECK(kv.second["n"].as<int>() >= 1);
+  }
+  CHECK(doc["fit"]["rows"].size() >= 10);
+
+  // A scenario selecting the file by path takes its kernel values and the go model's costs from it.
+  const std::string scenario = "runtime: {model: go}\nkernel: {profile: \"" + profile.string() +
+                               "\"}\nworkload: {classes: {a: {arrivals: {process: initial, count: 1}, program: [{compute: 1us}]}}}\n";
+  const Scenario sc = load_scenario(scenario, "<text>");
+  const Json origin = sc.origin_json();
+  const std::string from_file = "kernel:" + profile.string();
+  for (const std::string& k : kernel_required) CHECK(origin["kernel." + k] == from_file);
+  for (const std::string& k : go_costs) CHECK(origin[k] == from_file);
+  CHECK(sc.kernel.futex_wake == parse_duration(doc["kernel"]["futex_wake"].as<std::string>()));
+  fs::remove_all(dir);
+}
+
+#endif
+
+TEST_CASE("gmpsim calibrate rejects bad options with exit code 2", "[calibrate][cli]") {
+  const std::string cmd = std::string(GMPSIM_CLI_PATH) + " calibrate --qiuck > /dev/null 2>&1";
+  const int rc = std::system(cmd.c_str());
+  CHECK(WIFEXITED(rc));
+  CHECK(WEXITSTATUS(rc) == 2);
+}
