@@ -41,11 +41,16 @@ class FifoRun {
   RunResult run(const RunOptions& options) {
     for (sim::TraceObserver* o : options.observers) engine_.tracer().attach(o);
     engine_.enable_fingerprint(true);
-    start_arrivals();
+    Outcome early;  // goroutines of an initial population run at once, before the loop
+    try {
+      start_arrivals();
+    } catch (const ProgramPanic& e) {
+      early = {OutcomeStatus::kPanic, std::string(e.what()) + ", at t=0 s"};
+    }
     observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
     if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
     const auto wall0 = std::chrono::steady_clock::now();
-    const Outcome outcome = loop(wall0);  // before work_pending(): argument order is unspecified
+    const Outcome outcome = early.abnormal() ? early : loop(wall0);  // before work_pending(): argument order is unspecified
     const RunEnd e = settle_run_end(outcome, work_pending() > 0, gt_.live(), sync_.describe_parked(wl_), arrivals_.cut(),
                                     engine_.now(), last_activity_, sc_.run.duration);
     RunResult r = stats_.finish(e.end, gt_, runq_.size(), busy_);

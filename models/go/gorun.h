@@ -120,7 +120,7 @@ class GoRun {
 
   // ---- advance() hooks, called while cur_m_ runs its G (chan.cpp, sema.cpp, time.cpp, netpoll.cpp) ----
   void on_spawn(std::uint16_t cls, std::int64_t count) {
-    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, engine_.now(), kNone32);
+    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, engine_.now(), kNone32, ms_[cur_m_].curg);
   }
   void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
   void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
@@ -147,7 +147,8 @@ class GoRun {
   void startIdle(std::size_t n) {
     for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
   }
-  void newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client);
+  // parent: the G whose local objects the new one inherits (kNone32: none, e.g. the listener's handlers).
+  void newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent);
   void goready(std::uint32_t mi, std::uint32_t g);
   void gopark(std::uint32_t mi, WaitReason reason);
   void execute(std::uint32_t mi);

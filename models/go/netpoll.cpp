@@ -154,7 +154,7 @@ void GoRun::listener_step(std::uint32_t mi) {
   l.accepting = false;
   if (!l.backlog.empty()) {
     const Listener::Conn c = l.backlog.pop_front();
-    newproc(mi, cls, c.at, c.client);
+    newproc(mi, cls, c.at, c.client, kNone32);
     listener_step(mi);
     return;
   }

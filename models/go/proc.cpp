@@ -211,9 +211,9 @@ std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t cl
 }
 
 // newproc: the new G goes to the spawner P's runnext (its old runnext to the tail), then wakep.
-void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client) {
+void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent) {
   M& m = ms_[mi];
-  const std::uint32_t g = create(cls, start, client, m.p, m.curg);
+  const std::uint32_t g = create(cls, start, client, m.p, parent);
   const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
   m.overhead += prm_.cost_newproc + (moved > 0 ? sched_lock(mi) : 0);  // runqputslow takes sched.lock
   global_overflow_ += moved;

@@ -253,15 +253,19 @@ class Compiler {
       const YAML::Node c = body[i];
       if (!c.IsMap()) throw ScenarioError(ck, "a case is a map: {recv: C, steps: [...]}, {send: C} or {default: [...]}");
       SelectCase sc{};
-      YAML::Node steps;
+      // Never assign one YAML::Node to another here: assignment rewrites the node referred to.
+      const YAML::Node none;
+      auto body_of = [&](const char* field) -> const YAML::Node {
+        const YAML::Node b = c[field];
+        return b && !is_true_flag(b) ? b : none;
+      };
+      const YAML::Node steps = c["default"] ? body_of("default") : body_of("steps");
       if (c["default"]) {
         check_keys(c, ck, {"default"});
         for (const SelectCase& other : cases) {
           if (other.kind == SelectCase::Kind::kDefault) throw ScenarioError(ck, "a select has at most one default case");
         }
         sc.kind = SelectCase::Kind::kDefault;
-        steps = c["default"];
-        if (is_true_flag(steps)) steps = YAML::Node();
       } else {
         check_keys(c, ck, {"recv", "send", "steps"});
         const bool recv = static_cast<bool>(c["recv"]);
@@ -271,7 +275,6 @@ class Compiler {
         const Ref r = ref(ObjKind::kChannel, scalar(c[field], ck + "." + field), ck + "." + field);
         sc.local = r.local;
         sc.obj = r.index;
-        steps = c["steps"];
       }
       sc.body = static_cast<std::uint32_t>(prog_.ops.size());
       block(steps, ck + ".steps", loop_depth, span_depth);

@@ -224,10 +224,10 @@ std::vector<std::string> check_fit(const FitReport& report, const std::vector<Co
   for (const FitRow& r : report.rows) {
     if (!std::isfinite(r.measured) || r.measured <= 0) {
       problems.push_back(r.name + ": measured median " + fmt(r.measured) + " ns is not a positive number");
-    } else if (std::abs(r.rel_residual) > max_rel_residual) {
+    } else if (!(r.predicted > 0) || std::abs(std::log(r.predicted / r.measured)) > std::log1p(max_rel_residual)) {
       problems.push_back(r.name + ": the fitted costs predict " + fmt(r.predicted) + " ns but " + fmt(r.measured) +
-                         " ns was measured (" + fmt(100 * r.rel_residual) + " %, limit " + fmt(100 * max_rel_residual) +
-                         " %): the measurement contradicts the others");
+                         " ns was measured (" + fmt(100 * r.rel_residual) + " %; the limit is a factor " +
+                         fmt(1 + max_rel_residual) + " either way): the measurement contradicts the others");
     }
   }
   return problems;

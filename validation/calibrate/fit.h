@@ -71,8 +71,9 @@ FitReport fit_costs(const std::vector<Column>& columns, const std::vector<Row>& 
                     std::uint64_t seed = 1);
 
 // Problems that make the fit unusable, one message each naming the parameter or row: a non-finite value,
-// a value outside its column's range (a cost pinned at 0 by the constraint is outside every range), a row
-// predicted more than `max_rel_residual` off its measurement. Empty when the fit can be written.
+// a value outside its column's range (a cost pinned at 0 by the constraint is outside a range whose minimum
+// is positive), a row whose prediction is off its measurement by more than a factor 1 + max_rel_residual
+// either way. Empty when the fit can be written.
 std::vector<std::string> check_fit(const FitReport& report, const std::vector<Column>& columns,
                                    const std::vector<Row>& rows, double max_rel_residual);
 
