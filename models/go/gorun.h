@@ -38,11 +38,14 @@ enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, 
 const char* wait_reason_name(WaitReason r, bool old_names);
 
 // Goroutine::flags layout: status (bits 0-3), wait reason (4-7), stack size as log2(size / stack_min)
-// (8-12), listener goroutine (bit 13).
+// (8-12), listener goroutine (bit 13), generator goroutine (bit 14).
 inline GStatus g_status(const Goroutine& g) { return static_cast<GStatus>(g.flags & 0xf); }
 inline WaitReason g_reason(const Goroutine& g) { return static_cast<WaitReason>((g.flags >> 4) & 0xf); }
 inline std::uint32_t g_stack_order(const Goroutine& g) { return (g.flags >> 8) & 0x1f; }
 inline bool g_listener(const Goroutine& g) { return (g.flags & (1u << 13)) != 0; }
+inline bool g_generator(const Goroutine& g) { return (g.flags & (1u << 14)) != 0; }
+// Goroutines the runtime model adds (a listener, a generator), not the workload's.
+inline bool g_internal(const Goroutine& g) { return (g.flags & (3u << 13)) != 0; }
 
 // What an M does when its current CPU burst ends (or its thread wakes).
 enum class Phase : std::uint8_t {
@@ -96,7 +99,8 @@ struct M {
 struct Params {
   std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
   sim::Time runnext_backoff, timer_slack;
-  bool recheck_after_spinning, runnext, gosched_wakep, accept_arrivals;
+  bool recheck_after_spinning, runnext, gosched_wakep;
+  enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator } arrivals;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
   std::uint32_t mutex_active_spin, netpoll_max_events;
@@ -206,6 +210,8 @@ class GoRun {
   void net_ready(std::uint32_t g);
   void listener_step(std::uint32_t mi);
   void accept_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client);
+  void generator_step(std::uint32_t mi);
+  void sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when);
 
   // ---- trace.cpp ----
   std::size_t runnable() const;
@@ -291,6 +297,7 @@ class GoRun {
     sim::Ring<Conn> backlog;
   };
   std::vector<Listener> listeners_;  // by class; g == kNoG for classes without open or closed arrivals
+  std::vector<sim::Time> generator_due_;  // generator mode, by class: its next arrival (-1: none left)
 };
 
 }  // namespace gmpsim::models::go

@@ -33,7 +33,8 @@ Params::Params(const Scenario& sc) {
   recheck_after_spinning = flag("runtime.recheck_after_spinning");
   runnext = flag("runtime.runnext");
   gosched_wakep = flag("runtime.gosched_wakep");
-  accept_arrivals = node("runtime.arrivals").Scalar() == "accept";
+  const std::string entry = node("runtime.arrivals").Scalar();
+  arrivals = entry == "accept" ? Entry::kAccept : entry == "generator" ? Entry::kGenerator : Entry::kGlobal;
   cost_gopark = dur("runtime.cost.gopark");
   cost_goready = dur("runtime.cost.goready");
   cost_schedule = dur("runtime.cost.schedule");
@@ -85,6 +86,7 @@ GoRun::GoRun(const Scenario& sc)
   stats_.set_busy_source([this](std::size_t cpu, sim::Time now) { return ks_.busy_on(static_cast<std::uint32_t>(cpu), kWork, now); });
   parked_time_.resize(wl_.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
   listeners_.resize(wl_.classes.size());
+  generator_due_.assign(wl_.classes.size(), 0);
 }
 
 RunResult GoRun::run(const RunOptions& options) {
@@ -144,7 +146,7 @@ void GoRun::dispatch(const sim::Event& ev) {
   switch (ev.kind) {
     case kArrival: {
       const auto cls = static_cast<std::uint16_t>(ev.arg);
-      if (prm_.accept_arrivals) {
+      if (prm_.arrivals == Params::Entry::kAccept) {
         accept_arrival(cls, ev.time, kNone32);
       } else {
         inject(create(cls, ev.time, kNone32, kNoG, kNone32));
@@ -154,7 +156,7 @@ void GoRun::dispatch(const sim::Event& ev) {
       break;
     }
     case kClientSubmit:
-      if (prm_.accept_arrivals) {
+      if (prm_.arrivals == Params::Entry::kAccept) {
         accept_arrival(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2);
       } else {
         inject(create(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2, kNoG, kNone32));
@@ -224,7 +226,7 @@ void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::u
 // the reason it waited for.
 void GoRun::record_unpark(std::uint32_t g) {
   const Goroutine& gr = gt_[g];
-  if (gr.ready_at < sc_.run.warmup || g_listener(gr)) return;
+  if (gr.ready_at < sc_.run.warmup || g_internal(gr)) return;
   ParkedTime& t = parked_time_[gr.cls * static_cast<std::size_t>(WaitReason::kCount) + static_cast<std::size_t>(g_reason(gr))];
   ++t.count;
   t.total += engine_.now() - gr.ready_at;
@@ -264,8 +266,8 @@ void GoRun::execute(std::uint32_t mi) {
   M& m = ms_[mi];
   Goroutine& g = gt_[m.curg];
   set_status(m.curg, GStatus::kRunning);
-  stats_.waited(g.cls, g.ready_at, engine_.now());
-  if (g_reason(g) == WaitReason::kSleep) {  // back from time.Sleep: lateness = now - requested wake time
+  if (!g_internal(g)) stats_.waited(g.cls, g.ready_at, engine_.now());
+  if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = now - requested wake time
     const sim::Time want = sleep_requested_[m.curg];
     if (want >= sc_.run.warmup) sleep_lateness_.record(engine_.now() - want);
     set_reason(m.curg, WaitReason::kNone);
@@ -277,8 +279,8 @@ void GoRun::execute(std::uint32_t mi) {
 // Runs m.curg's program up to its next compute step, a park, or its exit.
 void GoRun::continue_g(std::uint32_t mi) {
   const std::uint32_t gp = ms_[mi].curg;
-  if (g_listener(gt_[gp])) {
-    listener_step(mi);
+  if (g_internal(gt_[gp])) {
+    if (g_listener(gt_[gp])) listener_step(mi); else generator_step(mi);
     return;
   }
   const std::uint16_t cls = gt_[gp].cls;
@@ -693,16 +695,30 @@ void GoRun::start_arrivals() {
     if (a.process == Arrivals::Process::kInitial) {
       for (std::int64_t i = 0; i < a.count; ++i) inject(create(static_cast<std::uint16_t>(c), 0, kNone32, kNoG, kNone32));
       startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
-    } else if (prm_.accept_arrivals && a.process != Arrivals::Process::kNone) {
-      // net/http: the listener goroutine starts runnable, runs, finds no connection and parks in netpoll.
+    } else if (a.process == Arrivals::Process::kNone) {
+      continue;
+    } else if (prm_.arrivals == Params::Entry::kAccept ||
+               (prm_.arrivals == Params::Entry::kGenerator && a.process != Arrivals::Process::kClosed)) {
+      // accept: net/http's listener starts runnable, runs, finds no connection and parks in netpoll.
+      // generator: a goroutine that sleeps until each arrival and starts its handler.
+      const bool accept = prm_.arrivals == Params::Entry::kAccept;
       const std::uint32_t g = gt_.create(static_cast<std::uint16_t>(c), 0);
-      gt_[g].flags = static_cast<std::uint16_t>(GStatus::kRunnable) | (1u << 13);
+      gt_[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kRunnable) | (accept ? 1u << 13 : 1u << 14));
       allgs_ = std::max<std::uint64_t>(allgs_, gt_.capacity());
-      listeners_[c].g = g;
+      if (accept) listeners_[c].g = g;
       inject(g);
     }
   }
-  arrivals_.start();
+  // Generator mode draws open-loop arrival times in its goroutines; the driver handles the rest.
+  if (prm_.arrivals != Params::Entry::kGenerator) {
+    arrivals_.start();
+  } else {
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      if (wl_.classes[c].arrivals.process == Arrivals::Process::kClosed) {
+        for (std::int64_t i = 0; i < wl_.classes[c].arrivals.clients; ++i) arrivals_.next_submit(static_cast<std::uint16_t>(c), static_cast<std::uint32_t>(i), 0);
+      }
+    }
+  }
 }
 
 RunResult GoModel::run(const Scenario& scenario, const RunOptions& options) {

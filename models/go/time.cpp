@@ -13,10 +13,11 @@
 
 namespace gmpsim::models::go {
 
-void GoRun::on_sleep(std::uint32_t g, sim::Time d) {
-  M& m = ms_[cur_m_];
+void GoRun::on_sleep(std::uint32_t g, sim::Time d) { sleep_until(cur_m_, g, engine_.now() + d); }
+
+void GoRun::sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when) {
+  M& m = ms_[mi];
   P& pp = ps_[m.p];
-  const sim::Time when = engine_.now() + d;
   if (sleep_requested_.size() <= g) sleep_requested_.resize(gt_.capacity(), 0);
   sleep_requested_[g] = when;
   park_reason_ = WaitReason::kSleep;
@@ -26,7 +27,30 @@ void GoRun::on_sleep(std::uint32_t g, sim::Time d) {
   pp.timers.push_back({when, g});
   std::push_heap(pp.timers.begin(), pp.timers.end(), std::greater<Timer>());
   m.overhead += prm_.cost_timer;
-  if (earliest) wakeNetPoller(cur_m_, when);
+  if (earliest) wakeNetPoller(mi, when);
+}
+
+// Generator mode: the goroutine starts every handler whose arrival time has come, then sleeps until the
+// next (time.Sleep: a late wake-up delays the handlers, whose latency still counts from their arrival).
+void GoRun::generator_step(std::uint32_t mi) {
+  const std::uint32_t gp = ms_[mi].curg;
+  const std::uint16_t cls = gt_[gp].cls;
+  sim::Time& due = generator_due_[cls];
+  if (due == 0) due = arrivals_.next_time(cls, 0);
+  while (due >= 0 && due <= engine_.now()) {
+    newproc(mi, cls, due, kNone32, kNone32);
+    due = arrivals_.next_time(cls, due);
+  }
+  if (due < 0) {  // no arrivals left in the run: the generator returns
+    M& m = ms_[mi];
+    gt_.retire(gp);
+    gfput(ps_[m.p].gfree, gfree_global_, gp);
+    m.curg = kNoG;
+    schedule(mi, take_overhead(mi) + prm_.cost_goexit);
+    return;
+  }
+  sleep_until(mi, gp, due);
+  gopark(mi, WaitReason::kSleep);
 }
 
 // timers.check on P p, run by M mi: every expired timer readies its G (goroutineReady -> goready into

@@ -41,8 +41,10 @@ const ParamSpec kParams[] = {
      "How open-loop and closed-loop requests enter the runtime. accept = net/http's shape: a listener goroutine "
      "parked in the netpoller is readied, accepts and starts the handler with `go`, so the handler lands in the "
      "listener P's runnext; global = straight onto the global run queue, then wakep (as injectglist does "
-     "without a P; for comparison with fifo). Initial populations always enter through the global queue.",
-     "net/http Server.Serve; proc.go injectglist", "go", "accept|global"},
+     "without a P; for comparison with fifo); generator = a goroutine per open-loop class sleeps until each "
+     "arrival (time.Sleep, with its timer granularity) and starts the handler with `go` (closed-loop clients "
+     "then enter as with global). Initial populations always enter through the global queue.",
+     "net/http Server.Serve; proc.go injectglist; time.go", "go", "accept|global|generator"},
     {"runtime.runq_size", ParamType::kInt, "256", "Slots of each P's local run queue.",
      "runtime2.go: runq [256]guintptr", "go", "", 2, 1 << 20},
     {"runtime.global_runq_check_period", ParamType::kInt, "61",

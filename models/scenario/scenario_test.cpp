@@ -223,6 +223,33 @@ TEST_CASE("bad input: program steps", "[scenario][errors]") {
              Catch::Contains("span `tail` is defined twice"));
 }
 
+TEST_CASE("bad input: channels, selects and objects", "[scenario][errors]") {
+  const std::string prog = "workload.classes.worker.program";
+  CHECK_THAT(error_of(kBase, {{prog, "[{send: jobs}]"}}),
+             Catch::StartsWith(prog + ".0.send: no channel named `jobs`; declare it under workload.channels"));
+  CHECK_THAT(error_of(kBase, {{"workload.channels", "{jobz: 1}"}, {prog, "[{recv: jobs}]"}}),
+             Catch::Contains("no channel named `jobs` (did you mean `jobz`?)"));
+  CHECK_THAT(error_of(kBase, {{"workload.channels", "{jobs: -1}"}}), Catch::StartsWith("workload.channels.jobs: capacity must be"));
+  CHECK_THAT(error_of(kBase, {{"workload.channels", "[jobs]"}}), Catch::StartsWith("workload.channels: expected a map of channel names"));
+  CHECK_THAT(error_of(kBase, {{"workload.channels", "{c: 0}"}, {prog, "[{select: [{recv: c, send: c}]}]"}}),
+             Catch::StartsWith(prog + ".0.select.0: a case has exactly one of recv: C or send: C"));
+  CHECK_THAT(error_of(kBase, {{prog, "[{select: [{default: []}, {default: []}]}]"}}),
+             Catch::StartsWith(prog + ".0.select.1: a select has at most one default case"));
+  CHECK_THAT(error_of(kBase, {{prog, "[{make: {chan: r, capacity: -1}}]"}}),
+             Catch::StartsWith(prog + ".0.make.capacity: must be >= 0"));
+  CHECK_THAT(error_of(kBase, {{prog, "[{make: {pipe: r}}]"}}), Catch::StartsWith(prog + ".0.make: name what to make"));
+  CHECK_THAT(error_of(kBase, {{"workload.channels", "{r: 0}"}, {prog, "[{make: {chan: r}}]"}}),
+             Catch::Contains("`r` is a global channel"));
+  // A class that uses a made channel must be spawned by a class that makes it.
+  CHECK_THAT(error_of(kBase, {{prog, "[{make: {chan: r}}, {send: r}]"},
+                              {"workload.classes.request.program", "[{recv: r}]"}}),
+             Catch::StartsWith("workload.classes.request.program: uses channel `r`, which another class makes"));
+  CHECK(error_of(kBase, {{prog, "[{make: {chan: r}}, {send: r}]"},
+                         {"workload.classes.request.program", "[{make: {chan: r}}, {spawn: worker}, {recv: r}]"}}) == "(no error)");
+  CHECK_THAT(error_of(kBase, {{prog, "[{stack: 2GB}]"}}), Catch::Contains("1 GB maximum stack"));
+  CHECK_THAT(error_of(kBase, {{prog, "[{sleep: 5}]"}}), Catch::StartsWith(prog + ".0.sleep: \"5\" has no unit"));
+}
+
 TEST_CASE("bad input: malformed YAML and --set", "[scenario][errors]") {
   CHECK_THAT(error_of("run: {duration: 1s\nmachine: [\n"), Catch::StartsWith("<text>:") && Catch::Contains("YAML syntax error"));
   CHECK_THAT(error_of(kBase, {{"workload.classes.request.program.5.compute", "1ms"}}),

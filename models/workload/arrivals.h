@@ -93,6 +93,14 @@ class ArrivalDriver {
     if (t <= end_) engine_.schedule_at(t, sim::kBandDefault, submit_kind_, cls, client);
     else cut_ = true;
   }
+  // For models whose own goroutine generates the arrivals (Go's generator mode): the class's next
+  // arrival time after `prev`, or -1 past the run's end (no event is scheduled).
+  sim::Time next_time(std::uint16_t cls, sim::Time prev) {
+    const sim::Time t = open_[cls].next(prev);
+    if (t <= end_) return t;
+    cut_ = true;
+    return -1;
+  }
   bool cut() const { return cut_; }
 
  private:

@@ -5,6 +5,9 @@ shared VM are noisy, so each probe runs `--repeats` times and the median is show
 
 Usage: python3 validation/go/compare.py [--gmpsim build/models/gmpsim] [--repeats 3] [--only spawn]
 
+Probes (`--only` takes one name): spawn, gosched, idle, pingpong, sleep, pipeline, fanout; what each
+measures and how to read the table: validation/README.md.
+
 Each installed toolchain is compared with the matching version profile: `go` (Go 1.26) with go1.26, and
 Debian's golang-1.19 (/usr/lib/go-1.19/bin/go, `make validate-go` installs it) with go1.19.
 """
@@ -29,17 +32,24 @@ def run_probe(binary, args, repeats):
     return outs
 
 
-def run_sim(gmpsim, scenario, repeats, version):
+def run_sim(gmpsim, scenario, repeats, version, sets=()):
     results = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
-            subprocess.run([gmpsim, "run", scenario, "--quiet", "--out", d, "--set", "runtime.version=" + version], check=True)
+            cmd = [gmpsim, "run", scenario, "--quiet", "--out", d, "--set", "runtime.version=" + version]
+            for kv in sets:
+                cmd += ["--set", kv]
+            subprocess.run(cmd, check=True)
             wall = time.perf_counter() - t0
             with open(os.path.join(d, "summary.json")) as f:
                 results.append((json.load(f), wall))
     return results
 
+
+PROBES = ["spawn", "gosched", "idle", "pingpong", "sleep", "pipeline", "fanout"]
+SLEEPS_US = [1, 10, 50, 100, 500, 1000, 2000]  # requested durations of the sleep probe
+PINGPONG_N, PIPELINE_N, FANOUT_M = 1_000_000, 20_000, 5_000  # as in the scenarios
 
 TOOLCHAINS = [("go1.26", "go"), ("go1.19", "/usr/lib/go-1.19/bin/go")]
 
@@ -50,7 +60,7 @@ def compare(a, profile, go):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         bins = {}
-        for probe in ("spawn", "gosched", "idle"):
+        for probe in PROBES:
             bins[probe] = os.path.join(tmp, probe)
             subprocess.run([go, "build", "-o", bins[probe], "./" + probe], cwd=HERE, check=True, env=env)
         scen = lambda name: os.path.join(HERE, "scenarios", name + ".yaml")
@@ -71,6 +81,35 @@ def compare(a, profile, go):
             sim = run_sim(a.gmpsim, scen("idle"), 1, profile)
             rows.append(("parked goroutine, bytes (stack+heap; sim: g+stack+sudog)", real[0][0][3],
                          sim[0][0]["counters"]["memory"]["bytes_per_parked_goroutine"]))
+        # The new probes' simulated figures are pure functions of scenario and seed: one simulation each.
+        med = lambda real, i: statistics.median(r[0][i] for r in real)
+        if a.only in (None, "pingpong"):
+            for procs in (1, 4):
+                real = run_probe(bins["pingpong"], ["-n", str(PINGPONG_N), "-procs", str(procs)], a.repeats)
+                sim = run_sim(a.gmpsim, scen("pingpong"), 1, profile, [f"runtime.gomaxprocs={procs}"])
+                rows.append((f"chan ping-pong, ns per round trip (GOMAXPROCS={procs})", med(real, 2),
+                             sim[0][0]["sim"]["simulated_ns"] / PINGPONG_N))
+        if a.only in (None, "sleep"):
+            real = run_probe(bins["sleep"], ["-n", "200", "-d", ",".join(f"{d}us" for d in SLEEPS_US)], a.repeats)
+            for i, d in enumerate(SLEEPS_US):
+                sim = run_sim(a.gmpsim, scen("sleep"), 1, profile,
+                              [f"workload.classes.sleeper.program.0.repeat.steps.0.sleep={d}us"])
+                late = sim[0][0]["counters"]["sleep_lateness_s"]
+                for j, q in ((1, "p50"), (2, "p90")):
+                    rows.append((f"time.Sleep({d}us) idle, actual {q} us" if j == 1 else f"  {q} us",
+                                 med(real, 3 * i + j) / 1e3, d + late[q] * 1e6))
+        if a.only in (None, "pipeline"):
+            for procs in (2, 4):
+                real = run_probe(bins["pipeline"], ["-n", str(PIPELINE_N), "-work", "10us", "-procs", str(procs)], a.repeats)
+                sim = run_sim(a.gmpsim, scen("pipeline"), 1, profile, [f"runtime.gomaxprocs={procs}"])
+                ns = sim[0][0]["sim"]["simulated_ns"] / PIPELINE_N
+                rows.append((f"pipeline 16|10us|16, items/s (GOMAXPROCS={procs})", med(real, 2), 1e9 / ns))
+                rows.append(("  ns per item", med(real, 3), ns))
+        if a.only in (None, "fanout"):
+            real = run_probe(bins["fanout"], ["-m", str(FANOUT_M), "-k", "8", "-work", "20us", "-procs", "4"], a.repeats)
+            sim = run_sim(a.gmpsim, scen("fanout"), 1, profile)
+            rows.append(("fan-out 8 x 20us + fan-in, us per request (GOMAXPROCS=4)", med(real, 2),
+                         sim[0][0]["sim"]["simulated_ns"] / FANOUT_M / 1e3))
     print(f"real: {go_version}; simulated: gmpsim go model, profile {profile}; medians of {a.repeats}")
     print(f"{'metric':58s} {'real Go':>12s} {'gmpsim':>12s} {'sim/real':>9s}")
     for name, real_v, sim_v in rows:
@@ -82,7 +121,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gmpsim", default=os.path.join(HERE, "..", "..", "build", "models", "gmpsim"))
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--only", choices=["spawn", "gosched", "idle"])
+    ap.add_argument("--only", choices=PROBES)
     a = ap.parse_args()
     for profile, go in TOOLCHAINS:
         if go != "go" and not os.path.exists(go):

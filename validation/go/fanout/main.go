@@ -1,0 +1,65 @@
+// fanout: m requests one after another; each makes a results channel (cap k), starts k workers that each
+// spin `work` of CPU and send a result, and receives the k results. The spin is calibrated as in
+// pipeline/. Prints "<m> <wall seconds> <us per request>".
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+var sink uint64
+
+func spin(iters int) uint64 {
+	x := uint64(iters) | 1
+	for i := 0; i < iters; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+func itersPerNs() float64 {
+	best := 0.0
+	for r := 0; r < 200; r++ {
+		const iters = 20_000
+		t0 := time.Now()
+		sink += spin(iters)
+		if v := float64(iters) / float64(time.Since(t0).Nanoseconds()); v > best {
+			best = v
+		}
+	}
+	return best
+}
+
+func main() {
+	m := flag.Int("m", 5_000, "requests")
+	k := flag.Int("k", 8, "workers per request")
+	work := flag.Duration("work", 20*time.Microsecond, "CPU work per worker")
+	procs := flag.Int("procs", 4, "GOMAXPROCS")
+	flag.Parse()
+	runtime.GOMAXPROCS(*procs)
+	iters := int(itersPerNs() * float64(work.Nanoseconds()))
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { // the request goroutine
+		var total uint64
+		for r := 0; r < *m; r++ {
+			results := make(chan uint64, *k)
+			for w := 0; w < *k; w++ {
+				go func() { results <- spin(iters) }()
+			}
+			for w := 0; w < *k; w++ {
+				total += <-results
+			}
+		}
+		sink += total
+		close(done)
+	}()
+	<-done
+	wall := time.Since(start).Seconds()
+	fmt.Printf("%d %.6f %.2f\n", *m, wall, wall*1e6/float64(*m))
+}
