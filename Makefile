@@ -29,8 +29,10 @@ $(SAN_BUILD)/build.ninja: | deps
 build-san: $(SAN_BUILD)/build.ninja
 	cmake --build $(SAN_BUILD) -j $(JOBS) --target gmpsim_tests gmpsim
 
+# The default example's capacity question: the highest request rate with p99 under 100 ms.
+SLO ?= p99<100ms
 run: build
-	$(BUILD)/models/gmpsim run $(EXAMPLE)
+	$(BUILD)/models/gmpsim capacity $(EXAMPLE) --slo "$(SLO)"
 
 # Quick tier: Release tests, then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: test-quick test-san test-python
@@ -91,6 +93,7 @@ calibrate-static: | deps
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine
 	$(BUILD)/models/gmpsim_bench_fifo --simpy "$(VENV)/bin/python validation/bench/simpy_mmc.py"
+	python3 validation/bench/million.py --gmpsim $(BUILD)/models/gmpsim
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(STATIC_BUILD)
