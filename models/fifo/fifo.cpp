@@ -182,6 +182,8 @@ class FifoRun {
     return {SyncStep::kJump, 0, sel.cases[chosen].body};
   }
   void on_sleep(std::uint32_t g, sim::Time d) { wake_in(g, d); }
+  // fifo has no threads: a syscall waits off the CPU, a cgo call computes.
+  void on_syscall(SyscallKind kind) { syscall_on_cpu_ = kind == SyscallKind::kCgo; }
   void on_net_wait(std::uint32_t g, sim::Time d) { wake_in(g, d); }
 
  private:
@@ -244,8 +246,16 @@ class FifoRun {
     running_ = g;
     switch (advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this)) {
       case StepKind::kCompute:
+      case StepKind::kTightCompute:
         engine_.schedule_in(compute, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
         return;
+      case StepKind::kSyscall:
+        if (syscall_on_cpu_) {
+          engine_.schedule_in(compute, sim::kBandDefault, kComputeDone, static_cast<std::uint32_t>(c));
+          return;
+        }
+        wake_in(g, compute);
+        break;
       case StepKind::kExit:
         exit_goroutine(g);
         break;
@@ -352,6 +362,7 @@ class FifoRun {
   std::uint32_t running_ = kNone32;   // the goroutine advance() is running (the parent of spawns)
   std::uint64_t sleeping_ = 0;        // goroutines in sleep or net_wait
   sim::Rng select_rng_;
+  bool syscall_on_cpu_ = false;
   std::vector<SyncObjects::Wake> woken_;
   std::vector<std::uint32_t> objects_, order_;
 };

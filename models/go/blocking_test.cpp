@@ -127,7 +127,7 @@ run: {duration: 10s}
   // epoll_wait waits one whole millisecond, plus the timer slack: 50 us becomes ~1.05 ms.
   CHECK(late > 0.9e-3);
   CHECK(late < 1.2e-3);
-  CHECK(counter(r, "netpoll", "blocking_polls").get<std::uint64_t>() >= 100);
+  CHECK(counter(r, "netpoll", "blocking_polls").get<std::uint64_t>() >= 90);
   // On a busy P, the timer is checked at every schedule: a goroutine yielding every 20 us is enough.
   const std::string busy = R"(
 machine: {cpus: 1}
@@ -286,7 +286,11 @@ run: {duration: 5s}
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
   // 16 KiB + stackGuard needs 32 KiB: four doublings from 2 KiB for each of 100 goroutines.
   CHECK(counter(r, "stack_growths").get<std::uint64_t>() == 400);
-  const std::int64_t peak = counter(r, "memory", "peak_bytes").get<std::int64_t>();
-  const std::int64_t flat = run_yaml(yaml, {{"workload.classes.deep.program.0.stack", "1KiB"}}).model_counters.at("memory").at("peak_bytes").get<std::int64_t>();
-  CHECK(peak - flat == 100 * (32 * 1024 - 2 * 1024));
+  // Peak runtime memory without the threads (their number may differ between the runs).
+  auto peak = [](const RunResult& x) {
+    const Json& m = x.model_counters.at("memory");
+    return m.at("peak_bytes").get<std::int64_t>() - m.at("threads_bytes").get<std::int64_t>();
+  };
+  const RunResult flat = run_yaml(yaml, {{"workload.classes.deep.program.0.stack", "1KiB"}});
+  CHECK(peak(r) - peak(flat) == 100 * (32 * 1024 - 2 * 1024));
 }

@@ -5,6 +5,8 @@
 //   sema.cpp     sync.Mutex: spinning, starvation mode, hand-off (sync/mutex.go, sema.go)
 //   time.cpp     per-P timer heaps, time.Sleep (time.go)
 //   netpoll.cpp  the netpoller: network waits, the blocking poller, netpollBreak, accept arrivals (netpoll.go)
+//   sysmon.cpp   sysmon, retake, preemptone, asynchronous preemption by signal (proc.go, preempt.go, signal_unix.go)
+//   syscall.cpp  entersyscall/exitsyscall, entersyscallblock, handoffp (proc.go)
 //   trace.cpp    schedtrace, counters, memory, invariants (proc.go schedtrace, checkdead)
 // Internal to models/go; the public entry point is proc.h.
 #pragma once
@@ -38,12 +40,16 @@ enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, 
 const char* wait_reason_name(WaitReason r, bool old_names);
 
 // Goroutine::flags layout: status (bits 0-3), wait reason (4-7), stack size as log2(size / stack_min)
-// (8-12), listener goroutine (bit 13), generator goroutine (bit 14).
+// (8-12), listener goroutine (bit 13), generator goroutine (bit 14), preemption requested (bit 15, gp.preempt).
 inline GStatus g_status(const Goroutine& g) { return static_cast<GStatus>(g.flags & 0xf); }
 inline WaitReason g_reason(const Goroutine& g) { return static_cast<WaitReason>((g.flags >> 4) & 0xf); }
 inline std::uint32_t g_stack_order(const Goroutine& g) { return (g.flags >> 8) & 0x1f; }
 inline bool g_listener(const Goroutine& g) { return (g.flags & (1u << 13)) != 0; }
 inline bool g_generator(const Goroutine& g) { return (g.flags & (1u << 14)) != 0; }
+inline bool g_preempt(const Goroutine& g) { return (g.flags & (1u << 15)) != 0; }
+inline void set_g_preempt(Goroutine& g, bool on) {
+  g.flags = static_cast<std::uint16_t>(on ? g.flags | (1u << 15) : g.flags & ~(1u << 15));
+}
 // Goroutines the runtime model adds (a listener, a generator), not the workload's.
 inline bool g_internal(const Goroutine& g) { return (g.flags & (3u << 13)) != 0; }
 
@@ -57,13 +63,19 @@ enum class Phase : std::uint8_t {
   kSteal,       // paid for a stealWork round: do it
   kBackoff,     // woke from usleep(3) before stealing a victim's runnext
   kPollReturn,  // woke from the blocking netpoll (epoll_wait returned)
+  kPreemptPoint,  // m.curg reached the preemption point after a cooperative request: gopreempt_m
+  kSyscallEnter,  // paid the syscall's entry: enter the kernel
+  kSyscallReturn, // the call returned (thread woke, or the cgo call's C code finished): exitsyscall
+  kRawReturn,     // a raw syscall returned: the G goes on (its P was held throughout)
+  kSysmon,        // sysmon woke from usleep (or deep sleep): one cycle
+  kSysmonSleep,   // sysmon paid for its cycle: usleep
 };
 
 // CPU time categories (kernel::BurstKind).
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
 
 // Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
-enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kThreadBase = 8 };
+enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kThreadBase = 8 };
 
 // A runtime timer of time.Sleep: when it fires, goroutine g is readied (goroutineReady).
 struct Timer {
@@ -79,6 +91,11 @@ struct P {
   std::uint32_t schedtick = 0;
   GFreeList gfree;            // dead Gs this P can reuse (p.gFree)
   std::vector<Timer> timers;  // min-heap on `when` (p.timers)
+  bool in_syscall = false;    // its M is in a syscall (go1.19: _Psyscall; go1.26: _Prunning, G in _Gsyscall)
+  std::uint32_t syscalltick = 0;
+  // sysmontick: what retake saw last.
+  std::uint32_t sm_schedtick = 0, sm_syscalltick = 0;
+  sim::Time sm_schedwhen = 0, sm_syscallwhen = 0;
   explicit P(std::uint32_t runq_size) : runq(runq_size) {}
   sim::Time next_timer() const { return timers.empty() ? 0 : timers.front().when; }
 };
@@ -92,6 +109,13 @@ struct M {
   std::uint32_t steal_round = 0, steal_pos = 0, steal_inc = 1, steal_seen = 0;
   std::uint32_t backoff_victim = kNoG;
   std::uint8_t mutex_spins = 0;   // active spins of the Lock the current G is in
+  bool tight = false;             // the running compute is a tight loop (no preemption points)
+  bool signal_pending = false;    // a SIGURG is on its way (signalPending)
+  bool in_syscall = false;
+  SyscallKind syscall_kind = SyscallKind::kBlocking;
+  sim::Time syscall_time = 0;     // the current call's duration
+  sim::Time burst_work = 0;       // work of the compute burst in progress
+  sim::Time preempt_left = 0;     // work left after the cooperative preemption point
   sim::Time overhead = 0;         // runtime CPU work accumulated inside the running G (newproc, ...)
   sim::Time pending_compute = 0;  // compute to run after that overhead
 };
@@ -103,7 +127,11 @@ struct Params {
   enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator } arrivals;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
-  std::uint32_t mutex_active_spin, netpoll_max_events;
+  std::uint32_t mutex_active_spin, netpoll_max_events, sysmon_idle_cycles;
+  bool sysmon, asyncpreemptoff;
+  sim::Time sysmon_min_delay, sysmon_max_delay, cost_sysmon, force_preempt, syscall_grace, sysmon_netpoll, forcegc_period;
+  sim::Time preempt_spacing, starvation_limit, signal_ipi, signal_self, signal_blocked;
+  double async_unsafe_fraction;
   double stack_copy_rate;
   kernel::ThreadParams threads;
   sim::Time thread_create;
@@ -136,6 +164,7 @@ class GoRun {
   SyncStep on_select(std::uint32_t g, std::uint32_t index);
   void on_sleep(std::uint32_t g, sim::Time d);
   void on_net_wait(std::uint32_t g, sim::Time d);
+  void on_syscall(SyscallKind kind) { ms_[cur_m_].syscall_kind = kind; }
 
   void dispatch(const sim::Event& ev);
 
@@ -145,7 +174,10 @@ class GoRun {
     engine_.schedule_at(t, sim::kBandObserve, kind);
     ++observers_pending_;
   }
-  std::size_t work_pending() const { return engine_.pending_events() - observers_pending_; }
+  // Events that are the program's, not observation nor a sleeping sysmon (which never ends on its own).
+  std::size_t work_pending() const {
+    return engine_.pending_events() - observers_pending_ - (sysmon_ != kNoG && ks_.sleeping(sysmon_) ? 1 : 0);
+  }
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t p, std::uint32_t parent);
   void inject(std::uint32_t g) { globrunqput(global_, g); }
   void startIdle(std::size_t n) {
@@ -213,6 +245,23 @@ class GoRun {
   void generator_step(std::uint32_t mi);
   void sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when);
 
+  // ---- sysmon.cpp ----
+  void sysmon_start();
+  void sysmon_cycle(std::uint32_t mi);
+  void sysmon_sleep(std::uint32_t mi);
+  void sysmon_wake();  // notewakeup(&sched.sysmonnote) from entersyscall/exitsyscall
+  std::uint32_t retake(sim::Time now);
+  void preemptone(std::uint32_t p);
+  void preemptM(std::uint32_t mi);
+  void signal_delivered(std::uint32_t mi);
+  void gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool async);
+  void start_compute(std::uint32_t mi, sim::Time work, bool tight);
+
+  // ---- syscall.cpp ----
+  void syscall_enter(std::uint32_t mi);
+  void exitsyscall(std::uint32_t mi);
+  void handoffp(std::uint32_t p);
+
   // ---- trace.cpp ----
   std::size_t runnable() const;
   std::size_t running() const;
@@ -275,6 +324,24 @@ class GoRun {
   std::vector<sim::Time> sleep_requested_;  // per G id: requested wake time (time.Sleep)
   std::vector<sim::Time> mutex_wait_start_; // per G id: when its current Lock first parked (-1: none)
   std::uint64_t mutex_starvations_ = 0, mutex_handoffs_ = 0, mutex_spins_ = 0;
+
+  // sysmon and preemption.
+  std::uint32_t sysmon_ = kNoG;             // sysmon's M
+  std::uint64_t sysmon_idle_ = 0;           // uneventful cycles (idle)
+  sim::Time sysmon_delay_ = 0;              // its current usleep, in ns
+  bool sysmon_wait_ = false;                // in deep sleep (sched.sysmonwait)
+  bool sysmon_syscall_wake_ = false;        // the deep sleep was ended by a syscall
+  sim::Time last_gomaxprocs_check_ = 0, last_forcegc_ = 0;
+  sim::LogHistogram sysmon_sleeps_;         // each usleep's requested delay
+  std::vector<sim::Time> sysmon_first_sleeps_;  // the first 64 delays, to show the back-off
+  sim::Rng preempt_rng_;
+  std::vector<sim::Time> resume_;           // per G: compute left when preempted (negative: a tight loop)
+  std::uint64_t sysmon_cycles_ = 0, sysmon_deep_sleeps_ = 0, sysmon_netpolls_ = 0, gomaxprocs_checks_ = 0,
+                forcegc_checks_ = 0, preempt_requests_ = 0, preempt_coop_ = 0, preempt_async_ = 0,
+                preempt_unsafe_ = 0, signals_sent_ = 0, retakes_ = 0, handoffs_ = 0, syscalls_ = 0,
+                syscall_fast_exits_ = 0, syscall_slow_exits_ = 0;
+  bool starved_ = false;
+  std::string starved_detail_;
 
   // The netpoller.
   bool netpoll_inited_ = false;

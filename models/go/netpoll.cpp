@@ -68,8 +68,10 @@ bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
     poller_broken_ = false;
     ++netpoll_blocking_;
     ms_[mi].phase = Phase::kPollReturn;
+    // The delay is computed where the runtime computes it: after this M's scheduling pass and the
+    // syscall entry, which the model charges after its decisions.
     sim::Time delay = -1;
-    if (poll_until != 0) delay = std::max<sim::Time>(0, poll_until - engine_.now());
+    if (poll_until != 0) delay = std::max<sim::Time>(0, poll_until - engine_.now() - prm_.cost_schedule - prm_.syscall);
     if (!net_ready_.empty() || delay == 0) {  // ready at once: epoll_wait returns without sleeping
       ks_.run_for(mi, prm_.syscall, kSched);
     } else if (delay < 0) {
@@ -77,6 +79,8 @@ bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
     } else {
       // netpoll(delay): < 1 ms waits 1 ms, longer ones are truncated to whole ms; the kernel adds slack.
       const sim::Time units = delay < prm_.epoll_unit ? 1 : delay / prm_.epoll_unit;
+      // The timeout fires up to the slack late; waking the thread (on an idle CPU) adds the thread layer's
+      // wake latency and idle exit.
       ks_.sleep(mi, units * prm_.epoll_unit + prm_.timer_slack);
     }
     return true;

@@ -53,6 +53,23 @@ Params::Params(const Scenario& sc) {
   cost_newstack = dur("runtime.cost.newstack");
   stack_copy_rate = std::stod(node("runtime.stack_copy_rate").Scalar());
   syscall = dur("kernel.syscall");
+  sysmon = flag("runtime.sysmon");
+  asyncpreemptoff = flag("runtime.asyncpreemptoff");
+  sysmon_min_delay = dur("runtime.sysmon_min_delay");
+  sysmon_max_delay = dur("runtime.sysmon_max_delay");
+  sysmon_idle_cycles = integer("runtime.sysmon_idle_cycles");
+  cost_sysmon = dur("runtime.cost.sysmon");
+  force_preempt = dur("runtime.force_preempt");
+  syscall_grace = dur("runtime.syscall_grace");
+  sysmon_netpoll = dur("runtime.sysmon_netpoll");
+  forcegc_period = dur("runtime.forcegc_period");
+  preempt_spacing = dur("runtime.preempt_point_spacing");
+  starvation_limit = dur("runtime.starvation_limit");
+  async_unsafe_fraction = std::stod(node("runtime.async_unsafe_fraction").Scalar());
+  signal_ipi = dur("kernel.signal_ipi");
+  signal_self = dur("kernel.signal_self");
+  signal_blocked = dur("kernel.signal_blocked");
+  threads.idle_exit = dur("kernel.idle_exit");
   epoll_unit = dur("kernel.epoll_timeout_unit");
   mem_g = bytes("runtime.mem.g_struct");
   mem_stack = bytes("runtime.mem.stack_min");
@@ -75,7 +92,7 @@ GoRun::GoRun(const Scenario& sc)
     : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), sync_(wl_), streams_(sc.run.seed),
       arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
       ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")),
-      select_rng_(streams_.stream("go.select")) {
+      select_rng_(streams_.stream("go.select")), preempt_rng_(streams_.stream("go.preempt")) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
   ms_.reserve(prm_.max_threads);
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
@@ -97,8 +114,9 @@ RunResult GoRun::run(const RunOptions& options) {
   const std::uint32_t m0 = newm();
   acquirep(m0, 0);
   ms_[m0].phase = Phase::kSchedule;
-  ks_.wake(m0);
+  if (prm_.sysmon) sysmon_start();
   start_arrivals();
+  ks_.start_now(m0);  // the process's main thread is running at t = 0
   observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
   if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
   if (prm_.schedtrace > 0) observe_at(0, kSchedtrace);
@@ -126,22 +144,25 @@ void GoRun::on_burst_done(std::uint32_t tid) {
       break;
     case Phase::kSchedule: schedule(tid); break;
     case Phase::kExecute: execute(tid); break;
-    case Phase::kOverhead:
-      m.phase = Phase::kRunning;
-      ks_.run_for(tid, m.pending_compute, kWork);
-      break;
+    case Phase::kOverhead: start_compute(tid, m.pending_compute, m.tight); break;
     case Phase::kRunning: continue_g(tid); break;
     case Phase::kSteal: steal_scan(tid); break;
     case Phase::kBackoff: backoff_done(tid); break;
     case Phase::kPollReturn: netpoll_return(tid); break;
+    case Phase::kPreemptPoint: gopreempt_m(tid, m.preempt_left, 0, false); break;
+    case Phase::kSyscallEnter: syscall_enter(tid); break;
+    case Phase::kSyscallReturn: exitsyscall(tid); break;
+    case Phase::kRawReturn: continue_g(tid); break;
+    case Phase::kSysmon: sysmon_cycle(tid); break;
+    case Phase::kSysmonSleep: sysmon_sleep(tid); break;
   }
 }
 
 void GoRun::dispatch(const sim::Event& ev) {
   if (ev.kind == kSample || ev.kind == kWarmupEnd || ev.kind == kSchedtrace) {
     --observers_pending_;
-  } else {
-    last_activity_ = ev.time;
+  } else if (!(ev.kind >= kThreadBase && ev.arg == sysmon_ && ev.kind != kThreadBase + kernel::ThreadScheduler<GoRun>::kSliceEnd)) {
+    last_activity_ = ev.time;  // sysmon's own cycles are not the program's activity
   }
   switch (ev.kind) {
     case kArrival: {
@@ -164,6 +185,7 @@ void GoRun::dispatch(const sim::Event& ev) {
       }
       break;
     case kNetReady: net_ready(ev.arg); break;
+    case kSignal: signal_delivered(ev.arg); break;
     case kWarmupEnd:
       stats_.warmup_end(ev.time, runnable(), running(), gt_.live());
       sleep_lateness_ = sim::LogHistogram();
@@ -266,6 +288,7 @@ void GoRun::execute(std::uint32_t mi) {
   M& m = ms_[mi];
   Goroutine& g = gt_[m.curg];
   set_status(m.curg, GStatus::kRunning);
+  set_g_preempt(g, false);  // execute: gp.preempt = false
   if (!g_internal(g)) stats_.waited(g.cls, g.ready_at, engine_.now());
   if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = now - requested wake time
     const sim::Time want = sleep_requested_[m.curg];
@@ -281,6 +304,16 @@ void GoRun::continue_g(std::uint32_t mi) {
   const std::uint32_t gp = ms_[mi].curg;
   if (g_internal(gt_[gp])) {
     if (g_listener(gt_[gp])) listener_step(mi); else generator_step(mi);
+    return;
+  }
+  if (!resume_.empty() && gp < resume_.size() && resume_[gp] != 0) {  // preempted inside a compute step
+    const sim::Time left = resume_[gp];
+    resume_[gp] = 0;
+    start_compute(mi, left < 0 ? -left : left, left < 0);
+    return;
+  }
+  if (g_preempt(gt_[gp])) {  // a step boundary is a function call: a pending request is honoured here
+    gopreempt_m(mi, 0, 0, false);
     return;
   }
   const std::uint16_t cls = gt_[gp].cls;
@@ -310,15 +343,22 @@ void GoRun::continue_g(std::uint32_t mi) {
     }
     case StepKind::kPark: gopark(mi, park_reason_); return;
     case StepKind::kCompute:
+    case StepKind::kTightCompute:
+      m.tight = step == StepKind::kTightCompute;
       if (m.overhead > 0) {
         m.pending_compute = compute;
         m.phase = Phase::kOverhead;
         ks_.run_for(mi, m.overhead, kSched);
         m.overhead = 0;
       } else {
-        m.phase = Phase::kRunning;
-        ks_.run_for(mi, compute, kWork);
+        start_compute(mi, compute, m.tight);
       }
+      return;
+    case StepKind::kSyscall:
+      ++syscalls_;
+      m.syscall_time = compute;
+      m.phase = Phase::kSyscallEnter;
+      ks_.run_for(mi, take_overhead(mi) + prm_.syscall, kSched);
       return;
     case StepKind::kExit: goexit0(mi); return;
     case StepKind::kRunaway:
@@ -613,10 +653,11 @@ void GoRun::startm(std::uint32_t pp, bool spinning) {
   ks_.wake(mi, extra);
 }
 
-// wakep: at most one spinning M is woken at a time.
+// wakep: at most one spinning M is woken at a time. Waking a parked M is a futex syscall of the waker.
 void GoRun::wakep(std::uint32_t who) {
   if (nmspinning_ != 0 || pidle_.empty()) return;
   sched_lock(who);  // pidlegetSpinning; its CPU is part of the calling operation's cost
+  if (who != kNoG && !midle_.empty()) ms_[who].overhead += prm_.syscall;
   ++nmspinning_;
   peak_spinning_ = std::max(peak_spinning_, nmspinning_);
   startm(pidleget(), true);

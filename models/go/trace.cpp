@@ -69,7 +69,8 @@ void GoRun::schedtrace() {
     os << " gcwaiting=" << (old ? "0" : "false") << " nmidlelocked=0 stopwait=0 sysmonwait=" << (old ? "0" : "false") << "\n";
     for (std::uint32_t i = 0; i < ps_.size(); ++i) {
       const P& p = ps_[i];
-      os << "  P" << i << ": status=" << static_cast<int>(p.status) << " schedtick=" << p.schedtick << " syscalltick=0 m="
+      const int status = old && p.in_syscall ? 2 : static_cast<int>(p.status);  // go1.19: _Psyscall
+      os << "  P" << i << ": status=" << status << " schedtick=" << p.schedtick << " syscalltick=" << p.syscalltick << " m="
          << id_or_nil(p.m) << " runqsize=" << p.runq.size() << " gfreecnt=" << p.gfree.gs.size() << " timerslen=" << p.timers.size() << "\n";
     }
     for (std::uint32_t i = 0; i < ms_.size(); ++i) {
@@ -156,6 +157,18 @@ Json GoRun::counters(sim::Time end) const {
   c["timers"] = {{"run", timers_run_}, {"run_by_thieves", timers_stolen_}};
   c["netpoll"] = {{"polls", netpolls_}, {"blocking_polls", netpoll_blocking_}, {"breaks", netpoll_breaks_},
                   {"goroutines_readied", netpoll_ready_gs_}};
+  c["sysmon"] = {{"cycles", sysmon_cycles_}, {"deep_sleeps", sysmon_deep_sleeps_}, {"netpolls", sysmon_netpolls_},
+                 {"gomaxprocs_checks", gomaxprocs_checks_}, {"forcegc_checks", forcegc_checks_},
+                 {"sleep_us", {{"count", sysmon_sleeps_.count()}, {"p50", sysmon_sleeps_.percentile(0.5) / 1e3},
+                               {"p90", sysmon_sleeps_.percentile(0.9) / 1e3}, {"max", sysmon_sleeps_.max() / 1e3}}}};
+  Json first = Json::array();
+  for (sim::Time d : sysmon_first_sleeps_) first.push_back(d / 1000);
+  c["sysmon"]["first_sleeps_us"] = first;
+  c["preemption"] = {{"requests", preempt_requests_}, {"cooperative", preempt_coop_}, {"async", preempt_async_},
+                     {"failed_unsafe_point", preempt_unsafe_}, {"signals_sent", signals_sent_}};
+  c["syscalls"] = {{"calls", syscalls_}, {"retakes", retakes_}, {"handoffs", handoffs_},
+                   {"fast_exits", syscall_fast_exits_}, {"slow_exits", syscall_slow_exits_}};
+  c["threads_peak"] = ms_.size();
   c["mutex"] = {{"spins", mutex_spins_}, {"starvation_entries", mutex_starvations_}, {"handoffs", mutex_handoffs_}};
   // Time parked by class and reason (measured window), and time.Sleep lateness.
   Json parked = Json::object();
@@ -191,7 +204,7 @@ Outcome GoRun::loop(std::chrono::steady_clock::time_point wall0) {
     check_invariants();
   };
   auto runaway = [this]() -> std::string {
-    if (oom_ || threads_exhausted_) return "";
+    if (oom_ || threads_exhausted_ || starved_) return "";
     return runaway_detail(wl_, gt_, runaway_);
   };
   Outcome o;
@@ -205,6 +218,7 @@ Outcome GoRun::loop(std::chrono::steady_clock::time_point wall0) {
                                                "-thread limit (runtime.max_threads, debug.SetMaxThreads) at t=" +
                                                std::to_string(sim::to_seconds(engine_.now())) + " s"};
   }
+  if (starved_) o = {OutcomeStatus::kStarved, starved_detail_};
   if (oom_) o = {OutcomeStatus::kOutOfMemory, oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
   return o;
 }

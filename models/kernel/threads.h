@@ -31,6 +31,7 @@ struct ThreadParams {
   sim::Time wake_latency = 2600;  // futex wake -> thread running (kernel.futex_wake)
   sim::Time slice = 1'400'000;    // EEVDF base slice: 0.70 ms x (1 + ilog2(min(ncpu, 8))) (kernel §3.5)
   sim::Time tick = 4'000'000;     // 1/HZ (kernel.hz = 250)
+  sim::Time idle_exit = 0;        // extra wake latency when the woken thread lands on an idle CPU (kernel.idle_exit)
 };
 
 // Effective base slice of the kernel's fair class for `ncpu` CPUs (SCHED_TUNABLESCALING_LOG).
@@ -65,14 +66,24 @@ class ThreadScheduler {
     return static_cast<std::uint32_t>(threads_.size() - 1);
   }
 
-  // futex wake: a Blocked thread becomes Runnable after wake_latency. Waking a thread that is not
-  // blocked is a no-op (the runtime's notewakeup on an already-woken note).
+  // futex wake: a Blocked thread becomes Runnable after wake_latency, plus idle_exit when a CPU is idle
+  // (the IPI that takes a halted CPU out of idle; slow inside VMs). Waking a thread that is not blocked
+  // is a no-op (the runtime's notewakeup on an already-woken note).
   // `extra` adds to the latency, e.g. the cost of creating the thread.
   void wake(std::uint32_t tid, sim::Time extra = 0) {
     Thread& t = threads_[tid];
     if (t.state != State::kBlocked) return;
     t.state = State::kWaking;
-    engine_.schedule_in(params_.wake_latency + extra, sim::kBandDefault, kind_base_ + kWakeDone, tid);
+    const sim::Time idle = idle_.empty() ? 0 : params_.idle_exit;
+    engine_.schedule_in(params_.wake_latency + idle + extra, sim::kBandDefault, kind_base_ + kWakeDone, tid);
+  }
+
+  // A thread that is already running when the simulation starts (a process's main thread): runnable now.
+  void start_now(std::uint32_t tid) {
+    Thread& t = threads_[tid];
+    GMPSIM_CHECK(t.state == State::kBlocked, "ThreadScheduler::start_now: thread already started");
+    t.state = State::kWaking;
+    make_runnable(tid);
   }
 
   // nanosleep: the running thread blocks and is woken after `d` (the caller adds timer slack), then the
@@ -145,6 +156,7 @@ class ThreadScheduler {
   }
 
   State state(std::uint32_t tid) const { return threads_[tid].state; }
+  bool sleeping(std::uint32_t tid) const { return threads_[tid].sleep_timer.valid(); }
   std::uint32_t cpu_of(std::uint32_t tid) const { return threads_[tid].cpu; }
   std::uint32_t running_on(std::uint32_t cpu) const { return cpus_[cpu].thread; }
   std::size_t threads() const { return threads_.size(); }

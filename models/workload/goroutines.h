@@ -74,6 +74,8 @@ class GoroutineTable {
 // What the interpreter stopped at.
 enum class StepKind : std::uint8_t {
   kCompute,  // compute_ns is set (work, or a mutex spin before the lock is retried)
+  kTightCompute,  // compute_ns is set: work without preemption points (tight_loop)
+  kSyscall,  // compute_ns is the call's duration; on_syscall(kind) said which kind
   kExit,
   kGosched,  // runtime.Gosched: the model requeues the goroutine
   kPark,     // the goroutine parked (a hook recorded what it waits for)
@@ -147,6 +149,7 @@ void release_locals(const Workload& wl, GoroutineTable& gt, std::uint32_t id, Re
 //   on_sync(goroutine, code, object) -> SyncStep  (wg_wait, send, recv, close, lock, unlock)
 //   on_select(goroutine, select_index) -> SyncStep
 //   on_sleep(goroutine, ns), on_net_wait(goroutine, ns)   (the goroutine parks)
+//   on_syscall(kind)
 template <class Hooks>
 StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::Time now, sim::Rng& rng,
                  sim::Time& compute_ns, Hooks& hooks, std::uint64_t budget = 10'000'000) {
@@ -232,6 +235,15 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
       case OpCode::kJump:
         g.pc = op.a;
         break;
+      case OpCode::kTightLoop:
+        ++g.pc;
+        compute_ns = sample(op.a);
+        return StepKind::kTightCompute;
+      case OpCode::kSyscall:
+        ++g.pc;
+        compute_ns = sample(op.a);
+        hooks.on_syscall(static_cast<SyscallKind>(op.slot));
+        return StepKind::kSyscall;
       case OpCode::kSleep:
       case OpCode::kNetWait: {
         ++g.pc;

@@ -65,7 +65,8 @@ std::int64_t integer(const YAML::Node& n, const std::string& key) {
 
 const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched", "wg_add",
                                          "wg_done", "wg_wait", "alloc", "stack", "make", "send", "recv",
-                                         "close", "select", "lock", "unlock", "sleep", "net_wait"};
+                                         "close", "select", "lock", "unlock", "sleep", "net_wait",
+                                         "tight_loop", "syscall", "cgo"};
 
 std::string step_list() {
   std::string list;
@@ -193,6 +194,32 @@ class Compiler {
       prog_.ops.push_back({kind == "sleep" ? OpCode::kSleep : OpCode::kNetWait, 0, dist(body, k)});
     } else if (kind == "select") {
       select(body, k, loop_depth, span_depth);
+    } else if (kind == "tight_loop") {
+      prog_.ops.push_back({OpCode::kTightLoop, 0, dist(body, k)});
+    } else if (kind == "cgo") {
+      prog_.ops.push_back({OpCode::kSyscall, static_cast<std::uint8_t>(SyscallKind::kCgo), dist(body, k)});
+    } else if (kind == "syscall") {
+      SyscallKind sk = SyscallKind::kBlocking;
+      if (body.IsMap() && body["kind"]) {
+        const std::string how = scalar(body["kind"], k + ".kind");
+        if (how == "blocking") sk = SyscallKind::kBlocking;
+        else if (how == "known_blocking") sk = SyscallKind::kKnownBlocking;
+        else if (how == "raw") sk = SyscallKind::kRaw;
+        else throw ScenarioError(k + ".kind", "unknown syscall kind `" + how + "`" + did_you_mean(how, {"blocking", "known_blocking", "raw"}) +
+                                               "; one of blocking (entersyscall), known_blocking (entersyscallblock), raw (RawSyscall)");
+        // The rest of the map is the duration's distribution; a constant is written {value: D}.
+        YAML::Node d = YAML::Clone(body);
+        d.remove("kind");
+        if (d.size() == 1 && d["value"]) {
+          prog_.dists.push_back(parse_dist(d["value"], k + ".value"));
+        } else {
+          prog_.dists.push_back(parse_dist(d, k));
+        }
+        prog_.ops.push_back({OpCode::kSyscall, static_cast<std::uint8_t>(sk), static_cast<std::uint32_t>(prog_.dists.size() - 1)});
+      } else {
+        prog_.ops.push_back({OpCode::kSyscall, static_cast<std::uint8_t>(sk), dist(body, k)});
+      }
+
     } else if (kind == "exit") {
       if (!is_true_flag(body)) throw ScenarioError(k, "write `exit: true`");
       prog_.ops.push_back({OpCode::kExit});
@@ -473,8 +500,9 @@ bool Program::has(OpCode code) const {
 std::string Workload::first_unsupported(bool (*supported)(OpCode)) const {
   static const char* kNames[] = {"compute", "spawn", "repeat", "repeat", "span", "span", "exit", "gosched",
                                  "wg_add", "wg_wait", "alloc", "stack", "make", "send", "recv", "close",
-                                 "select", "select", "lock", "unlock", "sleep", "net_wait"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kNetWait) + 1);
+                                 "select", "select", "lock", "unlock", "sleep", "net_wait", "tight_loop",
+                                 "syscall"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kSyscall) + 1);
   for (const GoroutineClass& c : classes) {
     for (const Op& op : c.program.ops) {
       if (!supported(op.code)) return std::string(kNames[static_cast<int>(op.code)]) + "` (class `" + c.name;

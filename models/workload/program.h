@@ -24,6 +24,10 @@
 //   lock: M | unlock: M                 sync.Mutex
 //   sleep: DIST                         time.Sleep
 //   net_wait: DIST                      wait for network I/O that becomes ready after DIST (netpoller)
+//   tight_loop: DIST                    CPU work in a loop without calls: only asynchronous preemption stops it
+//   syscall: DIST | {dist: ..., kind: blocking | known_blocking | raw}
+//                                       a system call that blocks the thread for DIST
+//   cgo: DIST                           a C call running on the CPU for DIST (treated as a syscall)
 // DIST is a duration ("80us", a constant) or a map {dist: KIND, ...}; see parse_dist().
 // Names of channels, mutexes and WaitGroups are global unless a `make` step of some class creates them:
 // global channels are declared in workload.channels {name: capacity}; global mutexes and WaitGroups
@@ -73,7 +77,14 @@ enum class OpCode : std::uint8_t {
   kUnlock,     // mutex
   kSleep,      // a = index into Program::dists
   kNetWait,    // a = index into Program::dists
+  kTightLoop,  // a = dist: CPU work without preemption points (only asynchronous preemption stops it)
+  kSyscall,    // a = dist, slot = SyscallKind: a system call or cgo call lasting the sampled time
 };
+
+// How a syscall step enters the kernel (proc.go): entersyscall (P kept for sysmon to retake),
+// entersyscallblock (P handed off at once), RawSyscall (no runtime involvement: P held), or a cgo call
+// (entersyscall, and the thread runs C code on a CPU meanwhile).
+enum class SyscallKind : std::uint8_t { kBlocking = 0, kKnownBlocking = 1, kRaw = 2, kCgo = 3 };
 
 // Objects goroutines synchronise on.
 enum class ObjKind : std::uint8_t { kWaitGroup = 0, kChannel = 1, kMutex = 2 };

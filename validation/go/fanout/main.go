@@ -1,12 +1,13 @@
 // fanout: m requests one after another; each makes a results channel (cap k), starts k workers that each
 // spin `work` of CPU and send a result, and receives the k results. The spin is calibrated as in
-// pipeline/. Prints "<m> <wall seconds> <us per request>".
+// pipeline/. Prints "<m> <wall seconds> <us per request> <wall us per spin>" (the last as in pipeline/).
 package main
 
 import (
 	"flag"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,7 @@ func main() {
 	flag.Parse()
 	runtime.GOMAXPROCS(*procs)
 	iters := int(itersPerNs() * float64(work.Nanoseconds()))
+	var spinWall int64 // ns, all workers
 	done := make(chan struct{})
 	start := time.Now()
 	go func() { // the request goroutine
@@ -50,7 +52,12 @@ func main() {
 		for r := 0; r < *m; r++ {
 			results := make(chan uint64, *k)
 			for w := 0; w < *k; w++ {
-				go func() { results <- spin(iters) }()
+				go func() {
+					t0 := time.Now()
+					v := spin(iters)
+					atomic.AddInt64(&spinWall, int64(time.Since(t0)))
+					results <- v
+				}()
 			}
 			for w := 0; w < *k; w++ {
 				total += <-results
@@ -61,5 +68,5 @@ func main() {
 	}()
 	<-done
 	wall := time.Since(start).Seconds()
-	fmt.Printf("%d %.6f %.2f\n", *m, wall, wall*1e6/float64(*m))
+	fmt.Printf("%d %.6f %.2f %.2f\n", *m, wall, wall*1e6/float64(*m), float64(spinWall)/1e3/float64(*m**k))
 }

@@ -1,7 +1,9 @@
 // pipeline: producer -> chan (cap 16) -> stage (spins `work` of CPU per item) -> chan (cap 16) -> consumer,
 // n items. The work is a spin loop of a fixed iteration count, calibrated at start as the fastest of 200
 // runs of about 40 us each (short enough that most see no preemption by the VM's other load): CPU work, as
-// the simulator's `compute` is, not a timer. Prints "<n> <wall seconds> <items per second> <ns per item>".
+// the simulator's `compute` is, not a timer. Prints "<n> <wall seconds> <items per second> <ns per item>
+// <wall ns per spin>": the last is the spin's own wall time, above `work` when the threads lose their CPUs
+// (to each other at GOMAXPROCS > CPUs, or to the VM's other load).
 package main
 
 import (
@@ -53,9 +55,12 @@ func main() {
 		}
 		close(in)
 	}()
+	var spinWall time.Duration
 	go func() { // stage
 		for v := range in {
+			t0 := time.Now()
 			spin(iters)
+			spinWall += time.Since(t0)
 			out <- v
 		}
 		close(out)
@@ -67,5 +72,5 @@ func main() {
 	}()
 	<-done
 	wall := time.Since(start).Seconds()
-	fmt.Printf("%d %.6f %.1f %.1f\n", *n, wall, float64(*n)/wall, wall*1e9/float64(*n))
+	fmt.Printf("%d %.6f %.1f %.1f %.1f\n", *n, wall, float64(*n)/wall, wall*1e9/float64(*n), float64(spinWall.Nanoseconds())/float64(*n))
 }

@@ -1,0 +1,106 @@
+// System calls in the `go` model (proc.go entersyscall/exitsyscall/entersyscallblock/handoffp), pinned
+// to go1.26, where the P stays _Prunning with its M during a syscall and sysmon takes it with takeP;
+// go1.19's _Psyscall state behaves the same for scheduling and only prints differently in schedtrace.
+//   - blocking (entersyscall): the thread blocks in the kernel; the P waits for it until sysmon's retake
+//     takes it (two observations, the 10 ms grace rule) and hands it off.
+//   - known_blocking (entersyscallblock): the P is handed off at once.
+//   - raw (RawSyscall): the runtime is not told; the P stays held and nobody can take it.
+//   - cgo: entersyscall, while the thread runs C code on a CPU.
+// exitsyscall takes the old P back if it is still there, else an idle P, else queues the G globally and
+// parks the M (stopm). Threads grow when Ms block and handed-off Ps need Ms.
+#include "models/go/gorun.h"
+
+namespace gmpsim::models::go {
+
+// The entry cost is paid; now the call itself.
+void GoRun::syscall_enter(std::uint32_t mi) {
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  switch (m.syscall_kind) {
+    case SyscallKind::kRaw:
+      m.phase = Phase::kRawReturn;
+      ks_.sleep(mi, m.syscall_time);
+      return;
+    case SyscallKind::kKnownBlocking: {
+      set_status(gp, GStatus::kSyscall);
+      m.in_syscall = true;
+      sysmon_wake();
+      handoffp(releasep(mi));
+      m.phase = Phase::kSyscallReturn;
+      ks_.sleep(mi, m.syscall_time);
+      return;
+    }
+    case SyscallKind::kBlocking:
+    case SyscallKind::kCgo:
+      set_status(gp, GStatus::kSyscall);
+      m.in_syscall = true;
+      ps_[m.p].in_syscall = true;
+      sysmon_wake();  // entersyscall_sysmon
+      m.phase = Phase::kSyscallReturn;
+      if (m.syscall_kind == SyscallKind::kCgo) {
+        ks_.run_for(mi, m.syscall_time, kWork);  // C code runs on the CPU
+      } else {
+        ks_.sleep(mi, m.syscall_time);
+      }
+      return;
+  }
+}
+
+void GoRun::exitsyscall(std::uint32_t mi) {
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  m.in_syscall = false;
+  sysmon_wake();
+  if (m.p != kNoG) {  // fast path: our P was not taken
+    P& pp = ps_[m.p];
+    pp.in_syscall = false;
+    ++pp.syscalltick;
+    ++syscall_fast_exits_;
+    set_status(gp, GStatus::kRunning);
+    continue_g(mi);
+    return;
+  }
+  if (!pidle_.empty()) {  // exitsyscallfast_pidle
+    acquirep(mi, pidleget());
+    ++ps_[m.p].syscalltick;
+    ++syscall_fast_exits_;
+    set_status(gp, GStatus::kRunning);
+    continue_g(mi);
+    return;
+  }
+  // exitsyscall0: no P: the G waits on the global queue and the M parks.
+  ++syscall_slow_exits_;
+  set_status(gp, GStatus::kRunnable);
+  gt_[gp].ready_at = engine_.now();
+  globrunqput(global_, gp);
+  sched_lock(mi);
+  m.curg = kNoG;
+  stopm(mi);
+}
+
+// handoffp: a P released by a syscall (or a retake) gets an M if there is work for it or nobody is
+// looking for work; otherwise it goes idle.
+void GoRun::handoffp(std::uint32_t p) {
+  ++handoffs_;
+  P& pp = ps_[p];
+  if (!pp.runq.empty() || !global_.empty()) {
+    startm(p, false);
+    return;
+  }
+  if (nmspinning_ + pidle_.size() == 0) {  // no one spins and no P is idle: start a spinning M
+    ++nmspinning_;
+    peak_spinning_ = std::max(peak_spinning_, nmspinning_);
+    startm(p, true);
+    return;
+  }
+  sched_lock(kNoG);
+  // The last running P, and nobody polls the network: someone must.
+  if (pidle_.size() == prm_.gomaxprocs - 1 && lastpoll_ != 0 && netpoll_inited_) {
+    startm(p, false);
+    return;
+  }
+  pidleput(p);
+  if (!pp.timers.empty()) wakeNetPoller(kNoG, pp.next_timer());
+}
+
+}  // namespace gmpsim::models::go

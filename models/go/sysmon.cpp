@@ -1,0 +1,243 @@
+// sysmon and preemption in the `go` model (proc.go sysmon/retake/preemptone, preempt.go, signal_unix.go),
+// pinned to go1.26 (same loop in go1.19):
+//   - sysmon is an M without a P. It sleeps 20 us (usleep, so plus timer slack), doubling after 50
+//     uneventful cycles up to 10 ms; only Ps retaken from syscalls count as events, so a CPU-bound
+//     program lets it back off to 10 ms and the effective time slice becomes ~20 ms, not 10 ms.
+//   - With every P idle it sleeps deeply (until the next timer, or forcegcperiod/2) and entersyscall /
+//     exitsyscall wake it.
+//   - Each cycle: netpoll(0) if nobody polled for 10 ms; the once-a-second GOMAXPROCS re-read (go1.25+);
+//     retake; the forced-GC check (a hook until GC exists).
+//   - retake preempts a P whose schedtick has not moved for 10 ms (preemptone: the cooperative request
+//     and, unless asyncpreemptoff, a SIGURG), and takes Ps from syscalls seen on two consecutive cycles.
+//   - A compute step has function-call preemption points every runtime.preempt_point_spacing of work; a
+//     tight_loop has none. The signal lands after the kernel's signal latency, at an async safe point
+//     except with probability runtime.async_unsafe_fraction. A preempted G goes to the global queue tail
+//     and later continues its compute where it stopped.
+#include <sstream>
+
+#include "models/go/gorun.h"
+
+namespace gmpsim::models::go {
+
+void GoRun::sysmon_start() {
+  sysmon_ = newm();
+  if (sysmon_ == kNoG) return;
+  sysmon_delay_ = prm_.sysmon_min_delay;
+  ms_[sysmon_].phase = Phase::kSysmonSleep;
+  // newm(sysmon, nil) in main: the thread starts and sleeps before its first cycle.
+  ks_.wake(sysmon_, prm_.thread_create);
+}
+
+// A compute burst of `work` on M mi; `tight` loops have no cooperative preemption points.
+void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight) {
+  M& m = ms_[mi];
+  m.tight = tight;
+  m.burst_work = work;
+  m.phase = Phase::kRunning;
+  ks_.run_for(mi, work, kWork);
+}
+
+// One cycle, after the usleep (or deep sleep) returned.
+void GoRun::sysmon_cycle(std::uint32_t mi) {
+  const sim::Time now = engine_.now();
+  if (sysmon_wait_) {  // woken from deep sleep (timeout, or a syscall's notewakeup)
+    sysmon_wait_ = false;
+    if (sysmon_syscall_wake_) {
+      sysmon_idle_ = 0;
+      sysmon_delay_ = prm_.sysmon_min_delay;
+    }
+    sysmon_syscall_wake_ = false;
+  } else if (pidle_.size() == prm_.gomaxprocs) {
+    // Deep sleep: every P is idle. Until the next timer or forcegcperiod/2; a syscall wakes it.
+    sysmon_wait_ = true;
+    ++sysmon_deep_sleeps_;
+    sim::Time sleep = prm_.forcegc_period / 2;
+    if (const sim::Time next = earliest_timer(); next != 0 && next - now < sleep) sleep = std::max<sim::Time>(0, next - now);
+    ks_.sleep(mi, sleep);
+    return;
+  }
+  ++sysmon_cycles_;
+  // Poll the network if nobody has for 10 ms.
+  if (netpoll_inited_ && lastpoll_ != 0 && lastpoll_ + prm_.sysmon_netpoll < now) {
+    lastpoll_ = now;
+    glist_.clear();
+    netpoll_collect(glist_);
+    ++sysmon_netpolls_;
+    injectglist(kNoG, glist_);
+  }
+  // go1.25+: re-read the default GOMAXPROCS once a second (sysmonUpdateGOMAXPROCS). The machine's CPUs
+  // are fixed during a run and cgroup quotas are not modelled yet, so the value never changes here.
+  if (sc_.runtime.version != "go1.19" && now - last_gomaxprocs_check_ >= 1'000'000'000) {
+    last_gomaxprocs_check_ = now;
+    ++gomaxprocs_checks_;
+  }
+  if (retake(now) != 0) {
+    sysmon_idle_ = 0;
+  } else {
+    ++sysmon_idle_;
+  }
+  if (now - last_forcegc_ >= prm_.forcegc_period) {  // forcegc: a hook until the GC model exists
+    last_forcegc_ = now;
+    ++forcegc_checks_;
+  }
+  ms_[mi].phase = Phase::kSysmonSleep;
+  ks_.run_for(mi, prm_.cost_sysmon, kSched);
+}
+
+// usleep(delay): 20 us while there is work, doubling after 50 idle cycles, capped at 10 ms.
+void GoRun::sysmon_sleep(std::uint32_t mi) {
+  if (sysmon_idle_ == 0) {
+    sysmon_delay_ = prm_.sysmon_min_delay;
+  } else if (sysmon_idle_ > prm_.sysmon_idle_cycles) {
+    sysmon_delay_ *= 2;
+  }
+  sysmon_delay_ = std::min(sysmon_delay_, prm_.sysmon_max_delay);
+  sysmon_sleeps_.record(sysmon_delay_);
+  if (sysmon_first_sleeps_.size() < 64) sysmon_first_sleeps_.push_back(sysmon_delay_);
+  ms_[mi].phase = Phase::kSysmon;
+  ks_.sleep(mi, sysmon_delay_ + prm_.timer_slack);
+}
+
+void GoRun::sysmon_wake() {
+  if (!sysmon_wait_ || sysmon_ == kNoG) return;
+  sysmon_syscall_wake_ = true;
+  ks_.interrupt_sleep(sysmon_);
+  ks_.wake(sysmon_);
+}
+
+// retake: preempt long-running Ps and take Ps from long syscalls. Returns the Ps taken from syscalls.
+std::uint32_t GoRun::retake(sim::Time now) {
+  std::uint32_t n = 0;
+  for (std::uint32_t p = 0; p < ps_.size(); ++p) {
+    P& pp = ps_[p];
+    if (pp.status != PStatus::kRunning) continue;
+    bool sysretake = false;
+    if (pp.sm_schedtick != pp.schedtick) {
+      pp.sm_schedtick = pp.schedtick;
+      pp.sm_schedwhen = now;
+    } else if (pp.sm_schedwhen + prm_.force_preempt <= now) {
+      preemptone(p);
+      sysretake = true;
+      // No preemption can help a P stuck this long while others wait: the program would hang.
+      if (pp.sm_schedwhen + prm_.starvation_limit <= now && runnable() > 0 && !starved_ && !pp.in_syscall) {
+        starved_ = true;
+        const std::uint32_t g = pp.m != kNoG ? ms_[pp.m].curg : kNoG;
+        // The goroutine that has waited longest: a queue head, local or global.
+        std::uint32_t waiting = global_.empty() ? kNoG : global_.at(0);
+        for (const P& q : ps_) {
+          for (std::uint32_t c : {q.runq.runnext, q.runq.size() > 0 ? q.runq.at(0) : kNoG}) {
+            if (c != kNoG && (waiting == kNoG || gt_[c].ready_at < gt_[waiting].ready_at)) waiting = c;
+          }
+        }
+        std::ostringstream os;
+        if (waiting != kNoG) {
+          os << "goroutine " << waiting << " (class " << wl_.classes[gt_[waiting].cls].name << ") never ran after t="
+             << sim::to_seconds(gt_[waiting].ready_at) << " s: ";
+        }
+        os << "P" << p << " ran goroutine "
+           << (g == kNoG ? std::string("?") : std::to_string(g) + " (class " + wl_.classes[gt_[g].cls].name + ")")
+           << " for " << sim::to_seconds(now - pp.sm_schedwhen) << " s without a scheduling point"
+           << (prm_.asyncpreemptoff ? " (asyncpreemptoff: a tight loop never yields)" : "")
+           << ", at t=" << sim::to_seconds(now) << " s";
+        starved_detail_ = os.str();
+        engine_.stop();
+        return n;
+      }
+    }
+    if (!pp.in_syscall) continue;
+    // A syscall must be seen on two consecutive cycles before its P is taken.
+    if (!sysretake && pp.sm_syscalltick != pp.syscalltick) {
+      pp.sm_syscalltick = pp.syscalltick;
+      pp.sm_syscallwhen = now;
+      continue;
+    }
+    // Nothing queued here and someone else can take global work: leave it for up to 10 ms.
+    if (pp.runq.empty() && nmspinning_ + pidle_.size() > 0 && pp.sm_syscallwhen + prm_.syscall_grace > now) continue;
+    // takeP: the M stays in its syscall without a P.
+    const std::uint32_t m = pp.m;
+    ms_[m].p = kNoG;
+    pp.m = kNoG;
+    pp.status = PStatus::kIdle;
+    pp.in_syscall = false;
+    ++pp.syscalltick;
+    ++retakes_;
+    ++n;
+    handoffp(p);
+  }
+  return n;
+}
+
+// preemptone: ask the G running on P p to stop: the cooperative flag and, unless asyncpreemptoff, a signal.
+void GoRun::preemptone(std::uint32_t p) {
+  const std::uint32_t mi = ps_[p].m;
+  if (mi == kNoG) return;
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  if (gp == kNoG || m.in_syscall) return;  // g0 or a syscall: nothing to preempt
+  ++preempt_requests_;
+  set_g_preempt(gt_[gp], true);
+  // Cooperative: a compute step with calls stops at its next preemption point.
+  if (m.phase == Phase::kRunning && !m.tight) {
+    const sim::Time left = ks_.interrupt(mi);
+    const sim::Time done = m.burst_work - left;
+    const sim::Time spacing = prm_.preempt_spacing;
+    const sim::Time to_point = spacing == 0 ? 0 : spacing - done % spacing;
+    if (to_point >= left) {
+      ks_.run_for(mi, left, kWork);  // the step ends first; the next step boundary honours the request
+    } else {
+      m.preempt_left = left - to_point;
+      m.phase = Phase::kPreemptPoint;
+      ks_.run_for(mi, to_point, kWork);
+    }
+  }
+  if (!prm_.asyncpreemptoff) preemptM(mi);
+}
+
+// preemptM: tgkill(SIGURG), at most one pending per M. The kernel delivers it after an IPI to a running
+// thread, or when a blocked one is interrupted.
+void GoRun::preemptM(std::uint32_t mi) {
+  M& m = ms_[mi];
+  if (m.signal_pending) return;
+  m.signal_pending = true;
+  ++signals_sent_;
+  using State = kernel::ThreadScheduler<GoRun>::State;
+  const sim::Time latency = ks_.state(mi) == State::kBlocked ? prm_.signal_blocked : prm_.signal_ipi;
+  engine_.schedule_in(latency, sim::kBandDefault, kSignal, mi);
+}
+
+// doSigPreempt: if the G still wants preemption and the signal landed at an async safe point, the G is
+// preempted where it is (asyncPreempt -> gopreempt_m); the handler's CPU time is the M's.
+void GoRun::signal_delivered(std::uint32_t mi) {
+  M& m = ms_[mi];
+  m.signal_pending = false;
+  const std::uint32_t gp = m.curg;
+  if (gp == kNoG || !g_preempt(gt_[gp]) || m.in_syscall) return;
+  if (m.phase != Phase::kRunning && m.phase != Phase::kPreemptPoint) return;  // not in the G's own code
+  if (preempt_rng_.uniform01() < prm_.async_unsafe_fraction) {
+    ++preempt_unsafe_;
+    return;
+  }
+  sim::Time left = ks_.interrupt(mi);
+  if (m.phase == Phase::kPreemptPoint) left += m.preempt_left;
+  gopreempt_m(mi, left, prm_.signal_self, true);
+}
+
+// gopreempt_m -> goschedImpl(preempted): the G goes to the global queue's tail with its unfinished
+// compute kept for when it runs again.
+void GoRun::gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool async) {
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  if (async) ++preempt_async_; else ++preempt_coop_;
+  if (left > 0) {
+    if (resume_.size() <= gp) resume_.resize(gt_.capacity(), 0);
+    resume_[gp] = m.tight ? -left : left;
+  }
+  set_g_preempt(gt_[gp], false);
+  set_status(gp, GStatus::kRunnable);
+  gt_[gp].ready_at = engine_.now();
+  globrunqput(global_, gp);
+  m.curg = kNoG;
+  schedule(mi, prior + take_overhead(mi) + sched_lock(mi));
+}
+
+}  // namespace gmpsim::models::go
