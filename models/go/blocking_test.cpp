@@ -294,3 +294,27 @@ run: {duration: 5s}
   const RunResult flat = run_yaml(yaml, {{"workload.classes.deep.program.0.stack", "1KiB"}});
   CHECK(peak(r) - peak(flat) == 100 * (32 * 1024 - 2 * 1024));
 }
+
+TEST_CASE("go: netpoll arrivals: keep-alive connections serve their requests one after another", "[go][netpoll]") {
+  const std::string yaml = R"(
+machine: {cpus: 4}
+runtime: {model: go, arrivals: netpoll, connections: 1}
+workload:
+  classes:
+    request:
+      arrivals: {process: constant, rate: 1500/s}
+      program: [{compute: 1ms}]
+run: {duration: 2s, warmup: 200ms}
+)";
+  // One connection cannot serve 1.5 requests per ms with 1 ms each, although three CPUs idle: its queue
+  // grows. Eight connections share the load over the CPUs.
+  const RunResult one = run_yaml(yaml);
+  REQUIRE(one.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(one.goroutines_peak_live == 1);
+  CHECK(one.classes[0].latency.latency.mean() > 100e6);
+  const RunResult eight = run_yaml(yaml, {{"runtime.connections", "8"}});
+  CHECK(eight.goroutines_peak_live == 8);
+  CHECK(eight.classes[0].latency.latency.mean() < 3e6);
+  CHECK(eight.classes[0].completed > 2500);
+  CHECK(counter(eight, "netpoll", "goroutines_readied").get<std::uint64_t>() > 0);
+}

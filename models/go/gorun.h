@@ -44,14 +44,17 @@ const char* wait_reason_name(WaitReason r, bool old_names);
 inline GStatus g_status(const Goroutine& g) { return static_cast<GStatus>(g.flags & 0xf); }
 inline WaitReason g_reason(const Goroutine& g) { return static_cast<WaitReason>((g.flags >> 4) & 0xf); }
 inline std::uint32_t g_stack_order(const Goroutine& g) { return (g.flags >> 8) & 0x1f; }
-inline bool g_listener(const Goroutine& g) { return (g.flags & (1u << 13)) != 0; }
-inline bool g_generator(const Goroutine& g) { return (g.flags & (1u << 14)) != 0; }
+// Bits 13-14: 0 a workload goroutine, 1 a listener, 2 a generator, 3 a keep-alive connection.
+enum class GRole : std::uint16_t { kWorkload = 0, kListener = 1, kGenerator = 2, kConnection = 3 };
+inline GRole g_role(const Goroutine& g) { return static_cast<GRole>((g.flags >> 13) & 3); }
+inline bool g_listener(const Goroutine& g) { return g_role(g) == GRole::kListener; }
+inline bool g_generator(const Goroutine& g) { return g_role(g) == GRole::kGenerator; }
 inline bool g_preempt(const Goroutine& g) { return (g.flags & (1u << 15)) != 0; }
 inline void set_g_preempt(Goroutine& g, bool on) {
   g.flags = static_cast<std::uint16_t>(on ? g.flags | (1u << 15) : g.flags & ~(1u << 15));
 }
 // Goroutines the runtime model adds (a listener, a generator), not the workload's.
-inline bool g_internal(const Goroutine& g) { return (g.flags & (3u << 13)) != 0; }
+inline bool g_internal(const Goroutine& g) { return g_listener(g) || g_generator(g); }
 
 // What an M does when its current CPU burst ends (or its thread wakes).
 enum class Phase : std::uint8_t {
@@ -124,7 +127,8 @@ struct Params {
   std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
   sim::Time runnext_backoff, timer_slack;
   bool recheck_after_spinning, runnext, gosched_wakep;
-  enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator } arrivals;
+  enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator, kNetpoll } arrivals;
+  std::uint32_t connections;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
   std::uint32_t mutex_active_spin, netpoll_max_events, sysmon_idle_cycles;
@@ -243,6 +247,8 @@ class GoRun {
   void listener_step(std::uint32_t mi);
   void accept_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client);
   void generator_step(std::uint32_t mi);
+  void connection_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client);
+  bool connection_next(std::uint32_t mi);  // a connection finished a request: the next one, or park
   void sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when);
 
   // ---- sysmon.cpp ----
@@ -365,6 +371,17 @@ class GoRun {
   };
   std::vector<Listener> listeners_;  // by class; g == kNoG for classes without open or closed arrivals
   std::vector<sim::Time> generator_due_;  // generator mode, by class: its next arrival (-1: none left)
+  // netpoll mode: keep-alive connections, each a goroutine serving its requests one after another.
+  struct Connection {
+    std::uint32_t g = kNoG;
+    bool in_netpoll = false;
+    bool serving = false;  // running the program for a request
+    sim::Ring<Listener::Conn> requests;
+  };
+  std::vector<Connection> conns_;
+  std::vector<std::uint32_t> conn_first_;  // by class: index of its first connection in conns_
+  std::vector<std::uint32_t> conn_of_g_;   // G id -> index in conns_
+  sim::Rng conn_rng_;
 };
 
 }  // namespace gmpsim::models::go

@@ -168,4 +168,48 @@ void GoRun::listener_step(std::uint32_t mi) {
   gopark(mi, WaitReason::kIOWait);
 }
 
+// netpoll mode: a request arrives on a random keep-alive connection of its class; a connection goroutine
+// parked in the netpoller becomes ready.
+void GoRun::connection_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client) {
+  const std::uint32_t n = prm_.connections;
+  const std::uint32_t pick = client != kNone32 ? client % n : static_cast<std::uint32_t>(conn_rng_.next_u64() % n);
+  Connection& c = conns_[conn_first_[cls] + pick];
+  c.requests.push_back({at, client});
+  if (c.in_netpoll) {
+    c.in_netpoll = false;
+    net_ready(c.g);
+  }
+}
+
+// A connection goroutine reached the end of its program: the request is done (its latency counts from
+// the arrival); it starts the next queued request at once, or parks in the netpoller. Returns false only
+// if the goroutine should really exit (never, for now).
+bool GoRun::connection_next(std::uint32_t mi) {
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  Goroutine& g = gt_[gp];
+  Connection& c = conns_[conn_of_g_[gp]];
+  if (c.serving) {  // the request is done
+    c.serving = false;
+    stats_.exited(g.cls, g.start, engine_.now());
+    if (g.client != kNone32) arrivals_.next_submit(g.cls, g.client, engine_.now());
+  }
+  release_locals(wl_, gt_, gp, [this](ObjKind k, std::uint32_t id) { sync_.release(k, id); });
+  gt_[gp].pc = 0;
+  if (!c.requests.empty()) {
+    const Listener::Conn r = c.requests.pop_front();
+    gt_[gp].start = r.at;
+    gt_[gp].client = r.client;
+    c.serving = true;
+    stats_.created(gt_[gp].cls);
+    init_locals(wl_, gt_, gp, kNone32, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
+    continue_g(mi);
+    return true;
+  }
+  c.in_netpoll = true;
+  ++netpoll_waiters_;
+  gopark(mi, WaitReason::kIOWait);
+  return true;
+}
+
 }  // namespace gmpsim::models::go

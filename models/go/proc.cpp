@@ -34,7 +34,9 @@ Params::Params(const Scenario& sc) {
   runnext = flag("runtime.runnext");
   gosched_wakep = flag("runtime.gosched_wakep");
   const std::string entry = node("runtime.arrivals").Scalar();
-  arrivals = entry == "accept" ? Entry::kAccept : entry == "generator" ? Entry::kGenerator : Entry::kGlobal;
+  arrivals = entry == "accept" ? Entry::kAccept : entry == "generator" ? Entry::kGenerator
+           : entry == "netpoll" ? Entry::kNetpoll : Entry::kGlobal;
+  connections = integer("runtime.connections");
   cost_gopark = dur("runtime.cost.gopark");
   cost_goready = dur("runtime.cost.goready");
   cost_schedule = dur("runtime.cost.schedule");
@@ -92,7 +94,8 @@ GoRun::GoRun(const Scenario& sc)
     : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), sync_(wl_), streams_(sc.run.seed),
       arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
       ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")),
-      select_rng_(streams_.stream("go.select")), preempt_rng_(streams_.stream("go.preempt")) {
+      select_rng_(streams_.stream("go.select")), preempt_rng_(streams_.stream("go.preempt")),
+      conn_rng_(streams_.stream("go.connections")) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
   ms_.reserve(prm_.max_threads);
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
@@ -167,7 +170,9 @@ void GoRun::dispatch(const sim::Event& ev) {
   switch (ev.kind) {
     case kArrival: {
       const auto cls = static_cast<std::uint16_t>(ev.arg);
-      if (prm_.arrivals == Params::Entry::kAccept) {
+      if (prm_.arrivals == Params::Entry::kNetpoll) {
+        connection_arrival(cls, ev.time, kNone32);
+      } else if (prm_.arrivals == Params::Entry::kAccept) {
         accept_arrival(cls, ev.time, kNone32);
       } else {
         inject(create(cls, ev.time, kNone32, kNoG, kNone32));
@@ -177,7 +182,9 @@ void GoRun::dispatch(const sim::Event& ev) {
       break;
     }
     case kClientSubmit:
-      if (prm_.arrivals == Params::Entry::kAccept) {
+      if (prm_.arrivals == Params::Entry::kNetpoll) {
+        connection_arrival(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2);
+      } else if (prm_.arrivals == Params::Entry::kAccept) {
         accept_arrival(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2);
       } else {
         inject(create(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2, kNoG, kNone32));
@@ -306,6 +313,10 @@ void GoRun::continue_g(std::uint32_t mi) {
     if (g_listener(gt_[gp])) listener_step(mi); else generator_step(mi);
     return;
   }
+  if (g_role(gt_[gp]) == GRole::kConnection && !conns_[conn_of_g_[gp]].serving) {  // woken for a request
+    connection_next(mi);
+    return;
+  }
   if (!resume_.empty() && gp < resume_.size() && resume_[gp] != 0) {  // preempted inside a compute step
     const sim::Time left = resume_[gp];
     resume_[gp] = 0;
@@ -360,7 +371,10 @@ void GoRun::continue_g(std::uint32_t mi) {
       m.phase = Phase::kSyscallEnter;
       ks_.run_for(mi, take_overhead(mi) + prm_.syscall, kSched);
       return;
-    case StepKind::kExit: goexit0(mi); return;
+    case StepKind::kExit:
+      if (g_role(gt_[gp]) == GRole::kConnection && connection_next(mi)) return;
+      goexit0(mi);
+      return;
     case StepKind::kRunaway:
       runaway_ = gp;
       engine_.stop();
@@ -738,6 +752,23 @@ void GoRun::start_arrivals() {
       startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
     } else if (a.process == Arrivals::Process::kNone) {
       continue;
+    } else if (prm_.arrivals == Params::Entry::kNetpoll) {
+      // Keep-alive connections: each goroutine starts parked in the netpoller, waiting for a request.
+      if (conn_first_.empty()) conn_first_.assign(wl_.classes.size(), 0);
+      conn_first_[c] = static_cast<std::uint32_t>(conns_.size());
+      for (std::uint32_t i = 0; i < prm_.connections; ++i) {
+        const std::uint32_t g = gt_.create(static_cast<std::uint16_t>(c), 0);
+        gt_[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kWaiting) |
+                                                  (static_cast<std::uint16_t>(WaitReason::kIOWait) << 4) |
+                                                  (static_cast<std::uint16_t>(GRole::kConnection) << 13));
+        init_locals(wl_, gt_, g, kNone32, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
+        if (conn_of_g_.size() <= g) conn_of_g_.resize(g + 1, kNoG);
+        conn_of_g_[g] = static_cast<std::uint32_t>(conns_.size());
+        conns_.push_back(Connection{g, true, false, {}});
+        ++netpoll_waiters_;
+        netpoll_inited_ = true;
+      }
+      allgs_ = std::max<std::uint64_t>(allgs_, gt_.capacity());
     } else if (prm_.arrivals == Params::Entry::kAccept ||
                (prm_.arrivals == Params::Entry::kGenerator && a.process != Arrivals::Process::kClosed)) {
       // accept: net/http's listener starts runnable, runs, finds no connection and parks in netpoll.

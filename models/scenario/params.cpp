@@ -43,8 +43,14 @@ const ParamSpec kParams[] = {
      "listener P's runnext; global = straight onto the global run queue, then wakep (as injectglist does "
      "without a P; for comparison with fifo); generator = a goroutine per open-loop class sleeps until each "
      "arrival (time.Sleep, with its timer granularity) and starts the handler with `go` (closed-loop clients "
-     "then enter as with global). Initial populations always enter through the global queue.",
-     "net/http Server.Serve; proc.go injectglist; time.go", "go", "accept|global|generator"},
+     "then enter as with global); netpoll = keep-alive connections: runtime.connections goroutines per class, "
+     "each parked in the netpoller and readied when a request arrives on it, serving its requests one after "
+     "another (the class's program once per request; closed-loop client i uses connection i mod N). Initial "
+     "populations always enter through the global queue.",
+     "net/http Server.Serve and conn.serve; proc.go injectglist; time.go", "go", "accept|global|generator|netpoll"},
+    {"runtime.connections", ParamType::kInt, "64",
+     "Keep-alive connections per class when runtime.arrivals is netpoll; a request goes to one at random.",
+     "chosen default: a connection pool of a load balancer in front", "go", "", 1, 1e7},
     {"runtime.runq_size", ParamType::kInt, "256", "Slots of each P's local run queue.",
      "runtime2.go: runq [256]guintptr", "go", "", 2, 1 << 20},
     {"runtime.global_runq_check_period", ParamType::kInt, "61",

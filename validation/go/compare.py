@@ -5,8 +5,8 @@ shared VM are noisy, so each probe runs `--repeats` times and the median is show
 
 Usage: python3 validation/go/compare.py [--gmpsim build/models/gmpsim] [--repeats 3] [--only spawn]
 
-Probes (`--only` takes one name): spawn, gosched, idle, pingpong, sleep, pipeline, fanout; what each
-measures and how to read the table: validation/README.md.
+Probes (`--only` takes one name): spawn, gosched, idle, pingpong, sleep, pipeline, fanout, sleepspin,
+syscalldelay, syscallthreads; what each measures and how to read the table: validation/README.md.
 
 Each installed toolchain is compared with the matching version profile: `go` (Go 1.26) with go1.26, and
 Debian's golang-1.19 (/usr/lib/go-1.19/bin/go, `make validate-go` installs it) with go1.19.
@@ -47,9 +47,11 @@ def run_sim(gmpsim, scenario, repeats, version, sets=()):
     return results
 
 
-PROBES = ["spawn", "gosched", "idle", "pingpong", "sleep", "pipeline", "fanout"]
+PROBES = ["spawn", "gosched", "idle", "pingpong", "sleep", "pipeline", "fanout", "sleepspin", "syscalldelay",
+          "syscallthreads"]
 SLEEPS_US = [1, 10, 50, 100, 500, 1000, 2000]  # requested durations of the sleep probe
 PINGPONG_N, PIPELINE_N, FANOUT_M = 1_000_000, 20_000, 5_000  # as in the scenarios
+SLEEPSPIN_N, SYSCALL_ROUNDS, SYSCALL_THREADS_N = 100, 5, 200  # as in the scenarios
 
 TOOLCHAINS = [("go1.26", "go"), ("go1.19", "/usr/lib/go-1.19/bin/go")]
 
@@ -114,6 +116,32 @@ def compare(a, profile, go):
             rows.append(("fan-out 8 x 20us + fan-in, us per request (GOMAXPROCS=4)", med(real, 2),
                          sim[0][0]["sim"]["simulated_ns"] / FANOUT_M / 1e3))
             rows.append(("  us of wall per 20us spin (sim: the compute step)", med(real, 3), 20))
+        if a.only in (None, "sleepspin"):
+            for procs in (1, 2, 4):
+                real = run_probe(bins["sleepspin"], ["-n", str(SLEEPSPIN_N), "-d", "1ms", "-procs", str(procs)], a.repeats)
+                sim = run_sim(a.gmpsim, scen("sleepspin"), 1, profile, [
+                    f"runtime.gomaxprocs={procs}", f"workload.classes.sleeper.program.0.spawn.count={procs}"])
+                late = sim[0][0]["counters"]["sleep_lateness_s"]
+                if late["count"] != SLEEPSPIN_N:
+                    print(f"warning: sleepspin GOMAXPROCS={procs}: {late['count']} simulated sleeps", file=sys.stderr)
+                for j, q in ((1, "p50"), (2, "p90"), (3, "p99")):
+                    rows.append((f"time.Sleep(1ms) vs {procs} tight loop(s), GOMAXPROCS={procs}: late {q} ms" if j == 1
+                                 else f"  {q} ms", med(real, j) / 1e6, late[q] * 1e3))
+        if a.only in (None, "syscalldelay"):
+            real = run_probe(bins["syscalldelay"], ["-n", str(SYSCALL_ROUNDS), "-block", "100ms", "-cpu", "200ms"], a.repeats)
+            lat = run_sim(a.gmpsim, scen("syscalldelay"), 1, profile)[0][0]["latency_us"]
+            rows.append(("100ms syscall, runnable G waits (P=1): fresh p50 us", med(real, 0) / 1e3, lat["fresh"]["p50"]))
+            rows.append(("  fresh max us", med(real, 1) / 1e3, lat["fresh"]["max"]))
+            rows.append(("  after 200ms CPU-bound: p50 ms", med(real, 2) / 1e6, lat["late"]["p50"] / 1e3))
+            rows.append(("  after 200ms CPU-bound: max ms", med(real, 3) / 1e6, lat["late"]["max"] / 1e3))
+        if a.only in (None, "syscallthreads"):
+            real = run_probe(bins["syscallthreads"], ["-n", str(SYSCALL_THREADS_N), "-block", "100ms", "-procs", "2"],
+                             a.repeats)
+            sim = run_sim(a.gmpsim, scen("syscallthreads"), 1, profile)
+            rows.append((f"threads, peak, {SYSCALL_THREADS_N} Gs in 100ms syscalls (P=2)", med(real, 0),
+                         sim[0][0]["counters"]["threads_peak"]))
+            rows.append(("  threads created (threadcreate profile; sim: Ms)", med(real, 1),
+                         sim[0][0]["counters"]["threads_peak"]))
     print(f"real: {go_version}; simulated: gmpsim go model, profile {profile}; medians of {a.repeats}")
     print(f"host: {os.cpu_count()} CPUs, 1-min load average {a.load:.2f} before the run (real Go shares the CPUs with "
           "that load; the simulated machine has them to itself)")

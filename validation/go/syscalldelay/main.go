@@ -1,0 +1,64 @@
+// syscalldelay: the delay a blocking syscall imposes on a runnable goroutine at GOMAXPROCS=1. main starts
+// `other` (it lands in the P's runnext) and enters a 100 ms nanosleep through syscall.Nanosleep (so
+// entersyscall/exitsyscall: the P stays with the blocked M until sysmon retakes it); the delay runs from
+// the `go` statement to `other` running. Each of n rounds measures twice: "fresh", right after the previous
+// round's syscall (whose exit woke sysmon and reset its back-off; the first round at program start), and
+// "late", after `cpu` of CPU-bound spinning without syscalls (sysmon backed off to 10 ms sleeps).
+// Prints "<fresh p50 ns> <fresh max ns> <late p50 ns> <late max ns>".
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"sort"
+	"syscall"
+	"time"
+)
+
+var sink uint64
+
+func spinFor(d time.Duration) {
+	end := time.Now().Add(d) // time.Now is a vDSO call, not a syscall
+	x := sink | 1
+	for time.Now().Before(end) {
+		for i := 0; i < 10000; i++ {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+		}
+	}
+	sink = x
+}
+
+// delay: start a goroutine, block this one in a syscall for block, and return how long the other took to run.
+func delay(block time.Duration) time.Duration {
+	ran := make(chan time.Time, 1)
+	t0 := time.Now()
+	go func() { ran <- time.Now() }()
+	ts := syscall.NsecToTimespec(block.Nanoseconds())
+	for syscall.Nanosleep(&ts, &ts) == syscall.EINTR { // SIGURG may interrupt it; sleep the remainder
+	}
+	return (<-ran).Sub(t0)
+}
+
+func main() {
+	n := flag.Int("n", 5, "rounds")
+	block := flag.Duration("block", 100*time.Millisecond, "syscall duration")
+	cpu := flag.Duration("cpu", 200*time.Millisecond, "CPU-bound phase before a late measurement")
+	flag.Parse()
+	runtime.GOMAXPROCS(1)
+	var fresh, late []time.Duration
+	for i := 0; i < *n; i++ {
+		fresh = append(fresh, delay(*block))
+		spinFor(*cpu)
+		late = append(late, delay(*block))
+	}
+	p := func(v []time.Duration) (int64, int64) {
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		return v[len(v)/2].Nanoseconds(), v[len(v)-1].Nanoseconds()
+	}
+	f50, fmax := p(fresh)
+	l50, lmax := p(late)
+	fmt.Printf("%d %d %d %d\n", f50, fmax, l50, lmax)
+}
