@@ -164,7 +164,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
 void GoRun::dispatch(const sim::Event& ev) {
   if (ev.kind == kSample || ev.kind == kWarmupEnd || ev.kind == kSchedtrace) {
     --observers_pending_;
-  } else if (!(ev.kind >= kThreadBase && ev.arg == sysmon_ && ev.kind != kThreadBase + kernel::ThreadScheduler<GoRun>::kSliceEnd)) {
+  } else if (!(ev.kind >= kThreadBase && ev.arg == sysmon_ && ev.kind != static_cast<std::uint32_t>(kThreadBase) + kernel::ThreadScheduler<GoRun>::kSliceEnd)) {
     last_activity_ = ev.time;  // sysmon's own cycles are not the program's activity
   }
   switch (ev.kind) {
