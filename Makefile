@@ -43,9 +43,10 @@ test-quick: build
 test-san: build-san
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Long tier: larger samples and the checks too slow for every change.
+# Long tier: larger samples and the checks too slow for every change, then the real-Go comparison.
 test-long: build
 	$(BUILD)/gmpsim_tests "[long]"
+	$(MAKE) validate-go
 
 $(VENV)/.installed: python/requirements-bench.txt | deps
 	python3 -m venv $(VENV)
