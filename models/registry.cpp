@@ -1,5 +1,6 @@
 #include "models/registry.h"
 
+#include "models/fiber/fiber.h"
 #include "models/fifo/fifo.h"
 #include "models/go/proc.h"
 
@@ -23,6 +24,16 @@ const std::vector<ModelInfo>& model_registry() {
           {"runtime.mem.sudog", "96B"}, {"runtime.mem.m", "42KiB"}}},
         {"go1.26", "go1.26.8, the installed toolchain.", {}}},
        [] { return std::make_unique<go::GoModel>(); }},
+      {"boost-fiber-ws",
+       "Boost.Fiber's work_stealing scheduler: N worker threads on the CPUs, a FIFO ready queue each, an idle "
+       "thread steals one fiber from a random victim's queue head (never the pinned dispatcher), idle threads spin "
+       "or suspend, no preemption; channels with Boost's capacity rule, fibers::mutex, sleep_for; no select.",
+       "boostorg/fiber boost-1.74.0 src/algo/work_stealing.cpp, src/scheduler.cpp; kernel-and-calibration.md §1; "
+       "models/fiber/README.md",
+       {{"1.74", "Boost 1.74.0 (Debian bookworm's libboost-fiber1.74-dev): suspended idle threads are not woken by "
+                 "work queued on other threads (boostorg/fiber#327).",
+         {}}},
+       [] { return std::make_unique<fiber::FiberModel>(); }},
   };
   return models;
 }

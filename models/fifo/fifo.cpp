@@ -166,15 +166,7 @@ class FifoRun {
   }
   SyncStep on_select(std::uint32_t g, std::uint32_t index) {
     const Select& sel = wl_.classes[gt_[g].cls].program.selects[index];
-    const auto n = static_cast<std::uint32_t>(sel.cases.size());
-    objects_.resize(n);
-    order_.resize(n);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const SelectCase& c = sel.cases[i];
-      objects_[i] = c.kind == SelectCase::Kind::kDefault ? 0 : resolve(g, c.local, c.obj);
-      order_[i] = i;
-    }
-    for (std::uint32_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[select_rng_.next_u64() % i]);  // pollorder
+    select_setup(wl_, gt_, g, sel, select_rng_, objects_, order_);
     woken_.clear();
     const std::uint32_t chosen = sync_.select(wl_, sel, objects_.data(), order_.data(), g, engine_.now(), woken_);
     wake_all(g);
@@ -291,22 +283,11 @@ class FifoRun {
     start(c, next);
   }
 
-  std::uint32_t resolve(std::uint32_t g, bool local, std::uint32_t ref) {
-    if (!local) return ref;
-    const std::int64_t v = gt_.frame(g)[wl_.classes[gt_[g].cls].program.local_base() + ref];
-    if (v == kNoObject) throw ProgramPanic("a select case uses a channel that no make step created (a nil channel)");
-    return static_cast<std::uint32_t>(v);
-  }
-
   // Readies the goroutines an operation by g woke; a woken select continues in the case that fired.
   void wake_all(std::uint32_t g) {
     (void)g;
     for (const auto& w : woken_) {
-      if (w.select_case != 0xffff) {
-        const Program& p = wl_.classes[gt_[w.g].cls].program;
-        const Select& sel = p.selects[p.ops[gt_[w.g].pc - 1].a];
-        gt_[w.g].pc = sel.cases[w.select_case].body;
-      }
+      if (w.select_case != 0xffff) resume_select_case(wl_, gt_, w.g, w.select_case);
       make_runnable(w.g);
     }
     woken_.clear();

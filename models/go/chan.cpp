@@ -22,11 +22,7 @@ std::uint32_t GoRun::on_make(ObjKind kind, std::int64_t capacity) {
 // the local queue newest first (go-scheduler-spec.md §11.3).
 void GoRun::ready_woken(std::uint32_t mi, bool closing) {
   auto ready = [&](const SyncObjects::Wake& w) {
-    if (w.select_case != 0xffff) {
-      const Program& p = wl_.classes[gt_[w.g].cls].program;
-      const Select& sel = p.selects[p.ops[gt_[w.g].pc - 1].a];
-      gt_[w.g].pc = sel.cases[w.select_case].body;
-    }
+    if (w.select_case != 0xffff) resume_select_case(wl_, gt_, w.g, w.select_case);
     goready(mi, w.g);
   };
   if (closing) {
@@ -83,26 +79,11 @@ SyncStep GoRun::on_sync(std::uint32_t g, OpCode code, std::uint32_t obj) {
   return step;
 }
 
-std::uint32_t GoRun::resolve(std::uint32_t g, bool local, std::uint32_t ref) {
-  if (!local) return ref;
-  const std::int64_t v = gt_.frame(g)[wl_.classes[gt_[g].cls].program.local_base() + ref];
-  if (v == kNoObject) throw ProgramPanic("a select case uses a channel that no make step created (a nil channel)");
-  return static_cast<std::uint32_t>(v);
-}
-
 // selectgo: cases are polled in a random order (cheaprandn, pollorder); the first ready one runs.
 SyncStep GoRun::on_select(std::uint32_t g, std::uint32_t index) {
   const Select& sel = wl_.classes[gt_[g].cls].program.selects[index];
-  const auto n = static_cast<std::uint32_t>(sel.cases.size());
-  objects_.resize(n);
-  order_.resize(n);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const SelectCase& c = sel.cases[i];
-    objects_[i] = c.kind == SelectCase::Kind::kDefault ? 0 : resolve(g, c.local, c.obj);
-    order_[i] = i;
-  }
-  for (std::uint32_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[select_rng_.next_u64() % i]);
-  ms_[cur_m_].overhead += prm_.cost_chan * n;
+  select_setup(wl_, gt_, g, sel, select_rng_, objects_, order_);
+  ms_[cur_m_].overhead += prm_.cost_chan * static_cast<sim::Time>(sel.cases.size());
   woken_.clear();
   const std::uint32_t chosen = sync_.select(wl_, sel, objects_.data(), order_.data(), g, engine_.now(), woken_);
   ready_woken(cur_m_, false);

@@ -223,7 +223,6 @@ class GoRun {
 
   // ---- chan.cpp ----
   void ready_woken(std::uint32_t mi, bool closing);
-  std::uint32_t resolve(std::uint32_t g, bool local, std::uint32_t ref);
 
   // ---- sema.cpp ----
   SyncStep mutex_lock(std::uint32_t g, std::uint32_t obj);

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,34 @@ void release_locals(const Workload& wl, GoroutineTable& gt, std::uint32_t id, Re
   }
 }
 
+
+// The object a select case names, for goroutine g (a local slot, or a global object).
+inline std::uint32_t case_object(const Workload& wl, GoroutineTable& gt, std::uint32_t g, const SelectCase& c) {
+  if (c.kind == SelectCase::Kind::kDefault || !c.local) return c.obj;
+  const std::int64_t v = gt.frame(g)[wl.classes[gt[g].cls].program.local_base() + c.obj];
+  if (v == kNoObject) throw ProgramPanic("a select case uses a channel that no make step created (a nil channel)");
+  return static_cast<std::uint32_t>(v);
+}
+
+// selectgo's set-up: each case's channel, and a random order to poll the cases in (pollorder).
+inline void select_setup(const Workload& wl, GoroutineTable& gt, std::uint32_t g, const Select& sel, sim::Rng& rng,
+                         std::vector<std::uint32_t>& objects, std::vector<std::uint32_t>& order) {
+  const auto n = static_cast<std::uint32_t>(sel.cases.size());
+  objects.resize(n);
+  order.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    objects[i] = case_object(wl, gt, g, sel.cases[i]);
+    order[i] = i;
+  }
+  for (std::uint32_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.next_u64() % i]);
+}
+
+// A goroutine parked in a select (its pc just past the kSelect op) continues in the case that fired.
+inline void resume_select_case(const Workload& wl, GoroutineTable& gt, std::uint32_t g, std::uint16_t select_case) {
+  const Program& p = wl.classes[gt[g].cls].program;
+  const Select& sel = p.selects[p.ops[gt[g].pc - 1].a];
+  gt[g].pc = sel.cases[select_case].body;
+}
 
 // Runs goroutine `id` from its pc through zero-time steps. Returns kCompute with `compute_ns` set,
 // kExit when the goroutine is done, kGosched/kPark/kYield when it leaves the CPU, or kRunaway when it

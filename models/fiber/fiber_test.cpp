@@ -1,0 +1,273 @@
+// Behaviour of the boost-fiber-ws model that must follow from Boost.Fiber 1.74's mechanisms.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "models/fiber/fiber.h"
+#include "models/output/output.h"
+#include "models/testing/run_helpers.h"
+
+using namespace gmpsim;
+using namespace gmpsim::models;
+using testing::run_yaml;
+
+namespace {
+
+// main starts 5000 fibers in a loop without blocking, then ends; each child computes 20 us.
+const char* kSpawnStorm = R"(
+machine: {cpus: 4}
+runtime: {model: boost-fiber-ws}
+workload:
+  classes:
+    main:
+      arrivals: {process: initial, count: 1}
+      program:
+        - repeat: {count: 5000, steps: [{spawn: worker}, {compute: 50ns}]}
+    worker:
+      program: [{compute: 20us}]
+run: {duration: 10s}
+)";
+
+std::string mm1(const std::string& model, double rate_per_s, double seconds) {
+  std::ostringstream os;
+  os << "machine: {cpus: 1}\n"
+     << "runtime: {model: " << model << "}\n";
+  if (model == "boost-fiber-ws") {
+    os << "fiber: {threads: 1, cost: {switch: 0ns, spawn: 0ns, exit: 0ns, park: 0ns, ready: 0ns, chan_op: 0ns, "
+          "remote_wake: 0ns, steal: 0ns, lock: 0ns, storm_working_set: 0ns}}\n";
+  }
+  os << "kernel: {futex_wake: 0ns, thread_create: 0ns, idle_exit: 0ns}\n"
+     << "workload: {classes: {job: {arrivals: {process: poisson, rate: " << rate_per_s
+     << "/s}, program: [{compute: {dist: exponential, mean: 1ms}}]}}}\n"
+     << "run: {duration: " << seconds << "s, warmup: " << seconds / 100 << "s, sample_interval: 100s, seed: 3}\n";
+  return os.str();
+}
+
+std::uint64_t counter(const RunResult& r, const char* key) { return r.model_counters.at(key).get<std::uint64_t>(); }
+
+std::string error_of(const std::string& yaml) {
+  try {
+    run_yaml(yaml);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("fiber: one thread with zero costs is fifo's M/M/1 queue", "[fiber]") {
+  const double seconds = testing::kSanitized ? 100 : 1000;
+  const RunResult fib = run_yaml(mm1("boost-fiber-ws", 800, seconds));
+  const RunResult fifo = run_yaml(mm1("fifo", 800, seconds));
+  REQUIRE(fib.outcome.status == OutcomeStatus::kCompleted);
+  const auto& ci = fib.classes[0].latency.mean_ci;
+  const double analytic_ns = 1e6 / (1 - 0.8);  // W = 1 / (mu - lambda) = 5 ms
+  INFO("fiber mean " << ci.mean << " +- " << ci.half_width << " ns, fifo mean " << fifo.classes[0].latency.latency.mean());
+  CHECK(ci.low() <= analytic_ns);
+  CHECK(analytic_ns <= ci.high());
+  // The same arrivals and service times served in the same (FCFS) order: the same latencies.
+  CHECK(fib.classes[0].latency.latency.mean() == Approx(fifo.classes[0].latency.latency.mean()).epsilon(1e-9));
+  CHECK(fib.classes[0].latency.latency.percentile(0.99) == Approx(fifo.classes[0].latency.latency.percentile(0.99)).epsilon(1e-9));
+  CHECK(fib.goroutines_completed == fifo.goroutines_completed);
+}
+
+TEST_CASE("fiber: a spawn storm from one fiber is spread over the threads by stealing", "[fiber]") {
+  const RunResult r = run_yaml(kSpawnStorm);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(r.goroutines_completed == 5001);
+  CHECK(counter(r, "threads") == 4);
+  CHECK(counter(r, "steals") > 0);
+  CHECK(counter(r, "steal_attempts") >= counter(r, "steals"));
+  for (const auto& n : r.model_counters.at("fibers_run_per_thread")) CHECK(n.get<std::uint64_t>() > 100);
+  // 100 ms of child compute on 4 CPUs: about 25 ms when all take part, plus main's loop (which keeps its
+  // children unstealable behind the pinned dispatcher until it ends).
+  CHECK(sim::to_seconds(r.simulated_ns) < 0.05);
+  CHECK(counter(r, "idle_spins") > 0);
+  CHECK(r.model_counters.at("cpu_spin_ns").get<std::int64_t>() > 0);
+}
+
+TEST_CASE("fiber: children of a fiber that never blocks are not stolen while it runs (pinned dispatcher)", "[fiber]") {
+  // main spawns 50 children, then computes 2 ms without yielding: the dispatcher sits at the head of its
+  // thread's queue, so the idle thread steals nothing until main ends (kernel-and-calibration.md §1.3).
+  const std::string yaml = R"(
+machine: {cpus: 2}
+runtime: {model: boost-fiber-ws}
+workload:
+  classes:
+    main:
+      arrivals: {process: initial, count: 1}
+      program: [{spawn: {class: child, count: 50}}, {compute: 2ms}]
+    child: {program: [{span: {name: started, steps: []}}, {compute: 10us}]}
+run: {duration: 1s}
+)";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(r.goroutines_completed == 51);
+  // Every child finished after main's 2 ms; stealing then spread them over both threads.
+  CHECK(r.classes[1].latency.latency.min() >= 2e6);
+  CHECK(counter(r, "steals") > 0);
+}
+
+TEST_CASE("fiber: suspended idle threads are not woken by work queued on other threads (#327)", "[fiber]") {
+  const RunResult spin = run_yaml(kSpawnStorm);
+  const RunResult suspend = run_yaml(kSpawnStorm, {{"fiber.idle", "suspend"}});
+  REQUIRE(suspend.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(suspend.goroutines_completed == 5001);
+  // Threads 1-3 went to sleep at t = 0 with nothing to do; the storm on thread 0 never notifies them.
+  CHECK(counter(suspend, "steals") == 0);
+  CHECK(counter(suspend, "idle_suspends") >= 3);
+  CHECK(counter(suspend, "idle_wakeups") == 0);
+  const Json& per_thread = suspend.model_counters.at("fibers_run_per_thread");
+  CHECK(per_thread[0].get<std::uint64_t>() == 5001);
+  for (std::size_t t = 1; t < per_thread.size(); ++t) CHECK(per_thread[t].get<std::uint64_t>() == 0);
+  CHECK(suspend.model_counters.at("cpu_spin_ns").get<std::int64_t>() == 0);
+  // So the storm takes about four times as long as with spinning threads.
+  CHECK(suspend.simulated_ns > 3 * spin.simulated_ns);
+
+  // Work readied for a suspended thread from another thread (schedule_from_remote) does notify it: open-loop
+  // arrivals enter round robin through the remote ready lists.
+  const std::string open = R"(
+machine: {cpus: 4}
+runtime: {model: boost-fiber-ws}
+fiber: {idle: suspend}
+workload:
+  classes:
+    job: {arrivals: {process: poisson, rate: 2000/s}, program: [{compute: 100us}]}
+run: {duration: 1s}
+)";
+  const RunResult r = run_yaml(open);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(counter(r, "idle_wakeups") > 100);
+  for (const auto& n : r.model_counters.at("fibers_run_per_thread")) CHECK(n.get<std::uint64_t>() > 100);
+}
+
+TEST_CASE("fiber: buffered channels round the capacity up as Boost requires", "[fiber]") {
+  using fiber::boost_channel_capacity;
+  using fiber::boost_channel_slots;
+  CHECK(boost_channel_capacity(0) == 0);  // unbuffered_channel
+  CHECK(boost_channel_capacity(1) == 2);
+  CHECK(boost_channel_slots(1) == 1);
+  CHECK(boost_channel_capacity(2) == 4);
+  CHECK(boost_channel_slots(2) == 3);
+  CHECK(boost_channel_slots(3) == 3);
+  CHECK(boost_channel_capacity(4) == 8);
+  CHECK(boost_channel_slots(7) == 7);
+  CHECK(boost_channel_slots(8) == 15);
+
+  // A Go capacity of 2 becomes buffered_channel(4), which holds 3: three pushes do not block, the fourth
+  // waits for the consumer (which starts receiving after 1 ms).
+  auto producer_span = [](int sends) {
+    std::ostringstream os;
+    os << "machine: {cpus: 1}\nruntime: {model: boost-fiber-ws}\nworkload:\n  channels: {c: 2}\n  classes:\n"
+       << "    producer:\n      arrivals: {process: initial, count: 1}\n"
+       << "      program: [{span: {name: sends, steps: [";
+    for (int i = 0; i < sends; ++i) os << (i ? ", " : "") << "{send: c}";
+    os << "]}}]\n    consumer:\n      arrivals: {process: initial, count: 1}\n"
+       << "      program: [{sleep: 1ms}, {repeat: {count: " << sends << ", steps: [{recv: c}]}}]\n"
+       << "run: {duration: 1s}\n";
+    const RunResult r = run_yaml(os.str());
+    REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+    return r.spans.at(0).latency.max();
+  };
+  CHECK(producer_span(3) < 10'000);
+  CHECK(producer_span(4) >= 1'000'000);
+}
+
+TEST_CASE("fiber: unbuffered channels are a rendezvous; mutexes and WaitGroups work", "[fiber]") {
+  const std::string yaml = R"(
+machine: {cpus: 2}
+runtime: {model: boost-fiber-ws}
+workload:
+  channels: {ping: 0, pong: 0}
+  classes:
+    main:
+      arrivals: {process: initial, count: 1}
+      program:
+        - wg_add: {wg: done, n: 4}
+        - spawn: echo
+        - spawn: {class: adder, count: 4}
+        - repeat: {count: 1000, steps: [{send: ping}, {recv: pong}]}
+        - close: ping
+        - wg_wait: done
+    echo: {program: [{repeat: {count: 1000, steps: [{recv: ping}, {send: pong}]}}]}
+    adder:
+      program:
+        - repeat: {count: 100, steps: [{lock: m}, {compute: 1us}, {unlock: m}, {sleep: 10us}]}
+        - wg_done: done
+run: {duration: 10s}
+)";
+  const RunResult r = run_yaml(yaml);
+  INFO(r.outcome.detail);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(r.goroutines_completed == 6);
+  CHECK(counter(r, "parks") >= 2000);
+}
+
+TEST_CASE("fiber: select and net_wait are rejected before the run, naming the class", "[fiber][errors]") {
+  const std::string with_select = R"(
+runtime: {model: boost-fiber-ws}
+workload:
+  channels: {a: 0, b: 0}
+  classes:
+    waiter:
+      arrivals: {process: initial, count: 1}
+      program: [{select: [{recv: a, steps: []}, {recv: b, steps: []}]}]
+)";
+  const std::string msg = error_of(with_select);
+  CHECK_THAT(msg, Catch::StartsWith("workload.classes.waiter.program: step `select` is not available in the boost-fiber-ws model"));
+  CHECK_THAT(msg, Catch::Contains("no select"));
+  const std::string with_net = R"(
+runtime: {model: boost-fiber-ws}
+workload:
+  classes:
+    handler:
+      arrivals: {process: initial, count: 1}
+      program: [{net_wait: 1ms}]
+)";
+  CHECK_THAT(error_of(with_net), Catch::StartsWith("workload.classes.handler.program: step `net_wait` is not available"));
+}
+
+TEST_CASE("fiber: a blocking syscall blocks the worker thread, not only the fiber", "[fiber]") {
+  // One thread: the second fiber cannot run while the first is in its 1 ms system call.
+  const std::string yaml = R"(
+machine: {cpus: 2}
+runtime: {model: boost-fiber-ws}
+fiber: {threads: 1}
+workload:
+  classes:
+    a: {arrivals: {process: initial, count: 1}, program: [{syscall: 1ms}]}
+    b: {arrivals: {process: initial, count: 1}, program: [{compute: 10us}]}
+run: {duration: 1s}
+)";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(counter(r, "syscalls") == 1);
+  CHECK(r.classes[1].latency.latency.max() >= 1e6);
+}
+
+TEST_CASE("fiber: same seed, same run", "[fiber][determinism]") {
+  const RunResult a = run_yaml(kSpawnStorm), b = run_yaml(kSpawnStorm);
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.events == b.events);
+  CHECK(latency_csv(a) == latency_csv(b));
+  const RunResult c = run_yaml(kSpawnStorm, {{"run.seed", "2"}});
+  CHECK(c.fingerprint != a.fingerprint);  // the steal victims differ
+}
+
+TEST_CASE("fiber: a calibrated profile's boost-fiber-ws costs apply", "[fiber][calibrate]") {
+  const auto path = std::filesystem::temp_directory_path() / "gmpsim_fiber_profile_test.yaml";
+  std::ofstream(path) << "kernel: {futex_wake: 3us}\n"
+                         "runtime:\n"
+                         "  boost-fiber-ws: {fiber.cost.switch: 70ns, fiber.cost.spawn: 1us, fiber.cost.exit: 40ns, "
+                         "fiber.cost.park: 0ns, fiber.cost.ready: 20ns, fiber.cost.chan_op: 25ns, fiber.cost.remote_wake: 2us, "
+                         "fiber.cost.steal: 90ns, fiber.cost.storm_working_set: 5ns}\n";
+  const Scenario sc = load_scenario(kSpawnStorm, "<text>", {{"kernel.profile", path.string()}});
+  CHECK(sc.origin_json()["fiber.cost.spawn"] == "kernel:" + path.string());
+  CHECK(sc.origin_json()["fiber.cost.lock"] == "default");
+  CHECK(sc.runtime.version == "1.74");
+  const RunResult r = find_model("boost-fiber-ws")->create()->run(sc);
+  CHECK(r.outcome.status == OutcomeStatus::kCompleted);
+  std::filesystem::remove(path);
+}
