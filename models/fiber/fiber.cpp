@@ -280,6 +280,7 @@ class FiberRun {
   }
   void on_net_wait(std::uint32_t g, sim::Time d) { on_sleep(g, d); }  // rejected before the run
   void on_syscall(SyscallKind kind) { syscall_cgo_ = kind == SyscallKind::kCgo; }
+  void on_lock_thread(bool) {}  // fibers are not bound to threads this way
 
  private:
   // ---- the scheduler ----

@@ -176,6 +176,7 @@ class FifoRun {
   void on_sleep(std::uint32_t g, sim::Time d) { wake_in(g, d); }
   // fifo has no threads: a syscall waits off the CPU, a cgo call computes.
   void on_syscall(SyscallKind kind) { syscall_on_cpu_ = kind == SyscallKind::kCgo; }
+  void on_lock_thread(bool) {}  // no threads to lock to
   void on_net_wait(std::uint32_t g, sim::Time d) { wake_in(g, d); }
 
  private:

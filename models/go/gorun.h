@@ -72,6 +72,7 @@ enum class Phase : std::uint8_t {
   kRawReturn,     // a raw syscall returned: the G goes on (its P was held throughout)
   kSysmon,        // sysmon woke from usleep (or deep sleep): one cycle
   kSysmonSleep,   // sysmon paid for its cycle: usleep
+  kLockedWake,    // a locked M woken by startlockedm: acquire nextp and run its locked G
 };
 
 // CPU time categories (kernel::BurstKind).
@@ -115,6 +116,8 @@ struct M {
   bool tight = false;             // the running compute is a tight loop (no preemption points)
   bool signal_pending = false;    // a SIGURG is on its way (signalPending)
   bool in_syscall = false;
+  bool dead = false;              // its locked G exited: the thread is gone (mexit)
+  std::uint32_t lockedg = kNoG;   // LockOSThread: the only G this M runs
   SyscallKind syscall_kind = SyscallKind::kBlocking;
   sim::Time syscall_time = 0;     // the current call's duration
   sim::Time burst_work = 0;       // work of the compute burst in progress
@@ -169,6 +172,7 @@ class GoRun {
   void on_sleep(std::uint32_t g, sim::Time d);
   void on_net_wait(std::uint32_t g, sim::Time d);
   void on_syscall(SyscallKind kind) { ms_[cur_m_].syscall_kind = kind; }
+  void on_lock_thread(bool lock);
 
   void dispatch(const sim::Event& ev);
 
@@ -262,7 +266,11 @@ class GoRun {
   void gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool async);
   void start_compute(std::uint32_t mi, sim::Time work, bool tight);
 
-  // ---- syscall.cpp ----
+  // ---- syscall.cpp (and LockOSThread) ----
+  void stoplockedm(std::uint32_t mi);
+  void startlockedm(std::uint32_t mi, std::uint32_t gp, sim::Time cost);
+  void locked_wake(std::uint32_t mi);
+  void mexit(std::uint32_t mi);
   void syscall_enter(std::uint32_t mi);
   void exitsyscall(std::uint32_t mi);
   void handoffp(std::uint32_t p);
@@ -345,6 +353,8 @@ class GoRun {
                 forcegc_checks_ = 0, preempt_requests_ = 0, preempt_coop_ = 0, preempt_async_ = 0,
                 preempt_unsafe_ = 0, signals_sent_ = 0, retakes_ = 0, handoffs_ = 0, syscalls_ = 0,
                 syscall_fast_exits_ = 0, syscall_slow_exits_ = 0;
+  std::vector<std::uint32_t> lockedm_;     // per G: the M it is locked to (kNoG: none)
+  std::uint64_t locked_handoffs_ = 0, threads_exited_ = 0, nmidlelocked_ = 0;
   bool starved_ = false;
   std::string starved_detail_;
 

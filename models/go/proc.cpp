@@ -158,6 +158,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kRawReturn: continue_g(tid); break;
     case Phase::kSysmon: sysmon_cycle(tid); break;
     case Phase::kSysmonSleep: sysmon_sleep(tid); break;
+    case Phase::kLockedWake: locked_wake(tid); break;
   }
 }
 
@@ -401,6 +402,12 @@ void GoRun::goexit0(std::uint32_t mi) {
   stats_.live_changed(engine_.now(), gt_.live());
   if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
   m.curg = kNoG;
+  if (m.lockedg == gp) {  // Go 1.10+: exiting while locked terminates the thread
+    lockedm_[gp] = kNoG;
+    m.lockedg = kNoG;
+    mexit(mi);
+    return;
+  }
   schedule(mi, take_overhead(mi) + prm_.cost_goexit);
 }
 
@@ -432,6 +439,10 @@ void GoRun::on_stack(std::int64_t depth) {
 // once and does not pay it.)
 void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
   M& m = ms_[mi];
+  if (m.lockedg != kNoG) {  // a locked M runs only its G: wait until somebody schedules it (stoplockedm)
+    stoplockedm(mi);
+    return;
+  }
   P& pp = ps_[m.p];
   sim::Time cost = prm_.cost_schedule + prior;
   std::uint32_t gp = kNoG;
@@ -481,6 +492,10 @@ void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
 void GoRun::found(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost) {
   M& m = ms_[mi];
   if (m.spinning) resetspinning(mi);
+  if (!lockedm_.empty() && gp < lockedm_.size() && lockedm_[gp] != kNoG && lockedm_[gp] != mi) {
+    startlockedm(mi, gp, cost);
+    return;
+  }
   m.curg = gp;
   if (!inherit) ++ps_[m.p].schedtick;
   m.phase = Phase::kExecute;

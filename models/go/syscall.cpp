@@ -75,6 +75,10 @@ void GoRun::exitsyscall(std::uint32_t mi) {
   globrunqput(global_, gp);
   sched_lock(mi);
   m.curg = kNoG;
+  if (m.lockedg != kNoG) {  // a locked M waits for its G to be scheduled (stoplockedm), not on the idle list
+    stoplockedm(mi);
+    return;
+  }
   stopm(mi);
 }
 
@@ -101,6 +105,58 @@ void GoRun::handoffp(std::uint32_t p) {
   }
   pidleput(p);
   if (!pp.timers.empty()) wakeNetPoller(kNoG, pp.next_timer());
+}
+
+// ---- LockOSThread (proc.go lockOSThread, stoplockedm, startlockedm, mexit) ----
+// A locked G runs only on its M, and its M runs only it: when the G blocks, the M gives its P away and
+// sleeps (stoplockedm); when another M's schedule picks the G, that M hands its P to the locked M and
+// stops (startlockedm), two futex hand-offs. A G that exits while locked takes its thread with it.
+
+void GoRun::on_lock_thread(bool lock) {
+  M& m = ms_[cur_m_];
+  const std::uint32_t gp = m.curg;
+  if (lockedm_.size() <= gp) lockedm_.resize(gt_.capacity(), kNoG);
+  m.lockedg = lock ? gp : kNoG;
+  lockedm_[gp] = lock ? cur_m_ : kNoG;
+}
+
+void GoRun::stoplockedm(std::uint32_t mi) {
+  M& m = ms_[mi];
+  if (m.p != kNoG) handoffp(releasep(mi));
+  ++nmidlelocked_;
+  m.phase = Phase::kLockedWake;
+  ks_.block(mi);
+}
+
+// M mi picked gp, which is locked to another M: give that M our P and park.
+void GoRun::startlockedm(std::uint32_t mi, std::uint32_t gp, sim::Time cost) {
+  const std::uint32_t locked = lockedm_[gp];
+  M& lm = ms_[locked];
+  ++locked_handoffs_;
+  lm.nextp = releasep(mi);
+  lm.curg = gp;
+  --nmidlelocked_;
+  ks_.wake(locked);
+  (void)cost;  // the decision's cost is dropped with the hand-off: this M parks at once
+  stopm(mi);
+}
+
+void GoRun::locked_wake(std::uint32_t mi) {
+  M& m = ms_[mi];
+  acquirep(mi, m.nextp);
+  m.nextp = kNoG;
+  ++ps_[m.p].schedtick;
+  m.phase = Phase::kExecute;
+  ks_.run_for(mi, prm_.cost_schedule, kSched);
+}
+
+// mexit: the thread ends; its P goes to another M.
+void GoRun::mexit(std::uint32_t mi) {
+  M& m = ms_[mi];
+  m.dead = true;
+  ++threads_exited_;
+  handoffp(releasep(mi));
+  ks_.block(mi);
 }
 
 }  // namespace gmpsim::models::go

@@ -119,3 +119,29 @@ run: {duration: 10s}
   const RunResult capped = run_yaml(yaml, {{"runtime.max_threads", "50"}});
   CHECK(capped.outcome.status == OutcomeStatus::kThreadExhaustion);
 }
+
+TEST_CASE("LockOSThread: the locked M runs only its G, hand-offs wake it, and exiting locked ends the thread", "[go][syscall]") {
+  const std::string yaml = R"(
+machine: {cpus: 2}
+runtime: {model: go}
+workload:
+  classes:
+    main:
+      arrivals: {process: initial, count: 1}
+      program: [{lock_thread: true}, {repeat: {count: 100, steps: [{compute: 50us}, {sleep: 200us}]}}, {unlock_thread: true}, {spawn: worker}]
+    busy:
+      arrivals: {process: initial, count: 4}
+      program: [{repeat: {count: 200, steps: [{compute: 100us}, {gosched: true}]}}]
+    worker: {program: [{lock_thread: true}, {compute: 10us}]}
+run: {duration: 5s}
+)";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(r.goroutines_completed == 6);
+  // Every wake-up of the sleeping locked goroutine is picked by some M and handed to its locked M.
+  CHECK(r.model_counters.at("locked_handoffs").get<std::uint64_t>() >= 90);
+  // main unlocked before exiting; the worker exits locked and takes its thread with it.
+  CHECK(r.model_counters.at("threads_exited").get<std::uint64_t>() == 1);
+  const RunResult never = run_yaml(yaml, {{"workload.classes.main.program.0", "{compute: 1us}"}});
+  CHECK(never.model_counters.at("locked_handoffs").get<std::uint64_t>() == 0);
+}

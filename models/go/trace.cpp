@@ -62,11 +62,11 @@ void GoRun::schedtrace() {
   auto id_or_nil = [&](std::uint32_t id) { return id == kNoG ? nil : std::to_string(id); };
   std::ostringstream os;
   os << "SCHED " << engine_.now() / 1'000'000 << "ms: gomaxprocs=" << prm_.gomaxprocs << " idleprocs=" << pidle_.size()
-     << " threads=" << ms_.size() << " spinningthreads=" << nmspinning_;
+     << " threads=" << ms_.size() - threads_exited_ << " spinningthreads=" << nmspinning_;
   if (!old) os << " needspinning=0";
   os << " idlethreads=" << midle_.size() << " runqueue=" << global_.size();
   if (detailed) {
-    os << " gcwaiting=" << (old ? "0" : "false") << " nmidlelocked=0 stopwait=0 sysmonwait=" << (old ? "0" : "false") << "\n";
+    os << " gcwaiting=" << (old ? "0" : "false") << " nmidlelocked=" << nmidlelocked_ << " stopwait=0 sysmonwait=" << (old ? "0" : "false") << "\n";
     for (std::uint32_t i = 0; i < ps_.size(); ++i) {
       const P& p = ps_[i];
       const int status = old && p.in_syscall ? 2 : static_cast<int>(p.status);  // go1.19: _Psyscall
@@ -77,7 +77,7 @@ void GoRun::schedtrace() {
       const M& m = ms_[i];
       const bool blocked = ks_.state(i) == kernel::ThreadScheduler<GoRun>::State::kBlocked;
       os << "  M" << i << ": p=" << id_or_nil(m.p) << " curg=" << id_or_nil(m.curg) << " mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning="
-         << (m.spinning ? "true" : "false") << " blocked=" << (blocked ? "true" : "false") << " lockedg=" << nil << "\n";
+         << (m.spinning ? "true" : "false") << " blocked=" << (blocked ? "true" : "false") << " lockedg=" << id_or_nil(m.lockedg) << "\n";
     }
     for (std::uint32_t g = 0; g < gt_.capacity(); ++g) {
       if (!gt_.is_live(g)) continue;
@@ -87,7 +87,8 @@ void GoRun::schedtrace() {
         if (ms_[i].curg == g) on_m = i;
       }
       const char* reason = status == GStatus::kWaiting ? wait_reason_name(g_reason(gt_[g]), old) : "";
-      os << "  G" << g << ": status=" << static_cast<int>(status) << "(" << reason << ") m=" << id_or_nil(on_m) << " lockedm=" << nil << "\n";
+      const std::uint32_t locked = g < lockedm_.size() ? lockedm_[g] : kNoG;
+      os << "  G" << g << ": status=" << static_cast<int>(status) << "(" << reason << ") m=" << id_or_nil(on_m) << " lockedm=" << id_or_nil(locked) << "\n";
     }
   } else {
     for (std::uint32_t i = 0; i < ps_.size(); ++i) {
@@ -169,6 +170,8 @@ Json GoRun::counters(sim::Time end) const {
   c["syscalls"] = {{"calls", syscalls_}, {"retakes", retakes_}, {"handoffs", handoffs_},
                    {"fast_exits", syscall_fast_exits_}, {"slow_exits", syscall_slow_exits_}};
   c["threads_peak"] = ms_.size();
+  c["threads_exited"] = threads_exited_;
+  c["locked_handoffs"] = locked_handoffs_;
   c["mutex"] = {{"spins", mutex_spins_}, {"starvation_entries", mutex_starvations_}, {"handoffs", mutex_handoffs_}};
   // Time parked by class and reason (measured window), and time.Sleep lateness.
   Json parked = Json::object();

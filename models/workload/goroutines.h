@@ -178,7 +178,7 @@ inline void resume_select_case(const Workload& wl, GoroutineTable& gt, std::uint
 //   on_sync(goroutine, code, object) -> SyncStep  (wg_wait, send, recv, close, lock, unlock)
 //   on_select(goroutine, select_index) -> SyncStep
 //   on_sleep(goroutine, ns), on_net_wait(goroutine, ns)   (the goroutine parks)
-//   on_syscall(kind)
+//   on_syscall(kind)  on_lock_thread(lock)
 template <class Hooks>
 StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::Time now, sim::Rng& rng,
                  sim::Time& compute_ns, Hooks& hooks, std::uint64_t budget = 10'000'000) {
@@ -273,6 +273,11 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         compute_ns = sample(op.a);
         hooks.on_syscall(static_cast<SyscallKind>(op.slot));
         return StepKind::kSyscall;
+      case OpCode::kLockThread:
+      case OpCode::kUnlockThread:
+        ++g.pc;
+        hooks.on_lock_thread(op.code == OpCode::kLockThread);
+        break;
       case OpCode::kSleep:
       case OpCode::kNetWait: {
         ++g.pc;

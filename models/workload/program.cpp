@@ -66,7 +66,7 @@ std::int64_t integer(const YAML::Node& n, const std::string& key) {
 const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched", "wg_add",
                                          "wg_done", "wg_wait", "alloc", "stack", "make", "send", "recv",
                                          "close", "select", "lock", "unlock", "sleep", "net_wait",
-                                         "tight_loop", "syscall", "cgo"};
+                                         "tight_loop", "syscall", "cgo", "lock_thread", "unlock_thread"};
 
 std::string step_list() {
   std::string list;
@@ -220,6 +220,9 @@ class Compiler {
         prog_.ops.push_back({OpCode::kSyscall, static_cast<std::uint8_t>(sk), dist(body, k)});
       }
 
+    } else if (kind == "lock_thread" || kind == "unlock_thread") {
+      if (!is_true_flag(body)) throw ScenarioError(k, "write `" + kind + ": true`");
+      prog_.ops.push_back({kind == "lock_thread" ? OpCode::kLockThread : OpCode::kUnlockThread});
     } else if (kind == "exit") {
       if (!is_true_flag(body)) throw ScenarioError(k, "write `exit: true`");
       prog_.ops.push_back({OpCode::kExit});
@@ -501,8 +504,8 @@ std::string Workload::first_unsupported(bool (*supported)(OpCode)) const {
   static const char* kNames[] = {"compute", "spawn", "repeat", "repeat", "span", "span", "exit", "gosched",
                                  "wg_add", "wg_wait", "alloc", "stack", "make", "send", "recv", "close",
                                  "select", "select", "lock", "unlock", "sleep", "net_wait", "tight_loop",
-                                 "syscall"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kSyscall) + 1);
+                                 "syscall", "lock_thread", "unlock_thread"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kUnlockThread) + 1);
   for (const GoroutineClass& c : classes) {
     for (const Op& op : c.program.ops) {
       if (!supported(op.code)) return std::string(kNames[static_cast<int>(op.code)]) + "` (class `" + c.name;

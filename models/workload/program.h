@@ -28,6 +28,7 @@
 //   syscall: DIST | {dist: ..., kind: blocking | known_blocking | raw}
 //                                       a system call that blocks the thread for DIST
 //   cgo: DIST                           a C call running on the CPU for DIST (treated as a syscall)
+//   lock_thread: true | unlock_thread: true   runtime.LockOSThread / UnlockOSThread
 // DIST is a duration ("80us", a constant) or a map {dist: KIND, ...}; see parse_dist().
 // Names of channels, mutexes and WaitGroups are global unless a `make` step of some class creates them:
 // global channels are declared in workload.channels {name: capacity}; global mutexes and WaitGroups
@@ -79,6 +80,8 @@ enum class OpCode : std::uint8_t {
   kNetWait,    // a = index into Program::dists
   kTightLoop,  // a = dist: CPU work without preemption points (only asynchronous preemption stops it)
   kSyscall,    // a = dist, slot = SyscallKind: a system call or cgo call lasting the sampled time
+  kLockThread,    // runtime.LockOSThread
+  kUnlockThread,  // runtime.UnlockOSThread
 };
 
 // How a syscall step enters the kernel (proc.go): entersyscall (P kept for sysmon to retake),
