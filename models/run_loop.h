@@ -8,6 +8,8 @@
 #include <string>
 
 #include "models/result.h"
+#include "models/run_stats.h"
+#include "models/trace_events.h"
 #include "models/workload/goroutines.h"
 #include "models/workload/sync.h"
 #include "sim/engine.h"
@@ -89,6 +91,18 @@ inline RunEnd settle_run_end(Outcome outcome, bool work_pending, std::uint64_t a
   const sim::Time end = outcome.abnormal() ? now : drained && !arrivals_cut ? last_activity : duration;
   if (!outcome.abnormal() && end < duration) outcome.detail = "all work finished at " + std::to_string(sim::to_seconds(end)) + " s";
   return {outcome, end};
+}
+
+// What every model does when a goroutine exits, except freeing its record (fifo and boost-fiber-ws
+// destroy it, go keeps it on a free list) and notifying its closed-loop client (after the free): its
+// local objects are released, its latency recorded, the GoEnd trace record emitted. Returns the client.
+inline std::uint32_t goroutine_exited(const Workload& wl, GoroutineTable& gt, SyncObjects& sync, RunStats& stats,
+                                      sim::Engine& engine, std::uint32_t g, std::uint32_t cpu) {
+  release_locals(wl, gt, g, [&](ObjKind k, std::uint32_t id) { sync.release(k, id); });
+  const Goroutine& gr = gt[g];
+  stats.exited(gr.cls, gr.start, engine.now());
+  engine.tracer().emit({engine.now(), kTraceGoEnd, g, gr.cls, cpu});
+  return gr.client;
 }
 
 // The engine's share of the result: event count, wall time, fingerprint, and the outcome.

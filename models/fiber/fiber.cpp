@@ -677,12 +677,8 @@ class FiberRun {
   }
 
   void exit_fiber(std::uint32_t g) {
-    release_locals(wl_, gt_, g, [this](ObjKind k, std::uint32_t id) { sync_.release(k, id); });
-    const Goroutine& gr = gt_[g];
-    stats_.exited(gr.cls, gr.start, engine_.now());
-    const std::uint32_t client = gr.client;
-    const std::uint16_t cls = gr.cls;
-    engine_.tracer().emit({engine_.now(), kTraceGoEnd, g, cls, 0});
+    const std::uint16_t cls = gt_[g].cls;
+    const std::uint32_t client = goroutine_exited(wl_, gt_, sync_, stats_, engine_, g, 0);
     gt_.destroy(g);
     stats_.live_changed(engine_.now(), gt_.live());
     if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
