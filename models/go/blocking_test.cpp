@@ -128,6 +128,12 @@ run: {duration: 10s}
   CHECK(late > 0.9e-3);
   CHECK(late < 1.2e-3);
   CHECK(counter(r, "netpoll", "blocking_polls").get<std::uint64_t>() >= 90);
+  // The same per class, with the histogram's buckets.
+  const Json& mine = r.model_counters.at("sleep_lateness_by_class").at("sleeper");
+  CHECK(mine.at("count").get<std::uint64_t>() == 100);
+  std::uint64_t in_buckets = 0;
+  for (const Json& b : mine.at("buckets_ns")) in_buckets += b[2].get<std::uint64_t>();
+  CHECK(in_buckets == 100);
   // On a busy P, the timer is checked at every schedule: a goroutine yielding every 20 us is enough.
   const std::string busy = R"(
 machine: {cpus: 1}

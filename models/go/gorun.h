@@ -329,6 +329,7 @@ class GoRun {
   std::uint64_t sleeping_ = 0;              // Gs parked in time.Sleep (their timers are on some P)
   std::uint64_t timers_run_ = 0, timers_stolen_ = 0;
   sim::LogHistogram sleep_lateness_;        // actual minus requested sleep, measured window
+  std::vector<sim::LogHistogram> sleep_lateness_class_;  // the same by class (empty until a class sleeps)
   struct ParkedTime {
     std::uint64_t count = 0;
     sim::Time total = 0;
@@ -349,7 +350,7 @@ class GoRun {
   std::vector<sim::Time> sysmon_first_sleeps_;  // the first 64 delays, to show the back-off
   sim::Rng preempt_rng_;
   std::vector<sim::Time> resume_;           // per G: compute left when preempted (negative: a tight loop)
-  std::uint64_t sysmon_cycles_ = 0, sysmon_deep_sleeps_ = 0, sysmon_netpolls_ = 0, gomaxprocs_checks_ = 0,
+  std::uint64_t sysmon_cycles_ = 0, sysmon_deep_sleeps_ = 0, sysmon_netpolls_ = 0, gomaxprocs_checks_ = 0, gomaxprocs_changes_ = 0,
                 forcegc_checks_ = 0, preempt_requests_ = 0, preempt_coop_ = 0, preempt_async_ = 0,
                 preempt_unsafe_ = 0, signals_sent_ = 0, retakes_ = 0, handoffs_ = 0, syscalls_ = 0,
                 syscall_fast_exits_ = 0, syscall_slow_exits_ = 0;

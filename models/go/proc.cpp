@@ -196,7 +196,8 @@ void GoRun::dispatch(const sim::Event& ev) {
     case kSignal: signal_delivered(ev.arg); break;
     case kWarmupEnd:
       stats_.warmup_end(ev.time, runnable(), running(), gt_.live());
-      sleep_lateness_ = sim::LogHistogram();
+      sleep_lateness_.clear();
+      for (sim::LogHistogram& h : sleep_lateness_class_) h.clear();
       for (ParkedTime& t : parked_time_) t = {};
       break;
     case kSchedtrace:
@@ -300,7 +301,11 @@ void GoRun::execute(std::uint32_t mi) {
   if (!g_internal(g)) stats_.waited(g.cls, g.ready_at, engine_.now());
   if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = now - requested wake time
     const sim::Time want = sleep_requested_[m.curg];
-    if (want >= sc_.run.warmup) sleep_lateness_.record(engine_.now() - want);
+    if (want >= sc_.run.warmup) {
+      sleep_lateness_.record(engine_.now() - want);
+      if (sleep_lateness_class_.empty()) sleep_lateness_class_.resize(wl_.classes.size());
+      sleep_lateness_class_[g.cls].record(engine_.now() - want);
+    }
     set_reason(m.curg, WaitReason::kNone);
   }
   engine_.tracer().emit({engine_.now(), kTraceGoStart, m.curg, g.cls, ks_.cpu_of(mi)});

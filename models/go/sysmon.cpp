@@ -65,11 +65,14 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
     ++sysmon_netpolls_;
     injectglist(kNoG, glist_);
   }
-  // go1.25+: re-read the default GOMAXPROCS once a second (sysmonUpdateGOMAXPROCS). The machine's CPUs
-  // are fixed during a run and cgroup quotas are not modelled yet, so the value never changes here.
+  // go1.25+: re-read the default GOMAXPROCS once a second (sysmonUpdateGOMAXPROCS): the CPUs the process
+  // may use (machine.cpus; cgroup quotas come with the kernel issue), only when GOMAXPROCS was not set.
+  // The machine does not change during a run, so a change (a procresize with its STW) is only counted.
   if (sc_.runtime.version != "go1.19" && now - last_gomaxprocs_check_ >= 1'000'000'000) {
     last_gomaxprocs_check_ = now;
     ++gomaxprocs_checks_;
+    const bool custom = sc_.find("runtime.gomaxprocs")->node.Scalar() != "0";
+    if (!custom && sc_.machine.cpus.size() != prm_.gomaxprocs) ++gomaxprocs_changes_;
   }
   if (retake(now) != 0) {
     sysmon_idle_ = 0;

@@ -159,7 +159,7 @@ Json GoRun::counters(sim::Time end) const {
   c["netpoll"] = {{"polls", netpolls_}, {"blocking_polls", netpoll_blocking_}, {"breaks", netpoll_breaks_},
                   {"goroutines_readied", netpoll_ready_gs_}};
   c["sysmon"] = {{"cycles", sysmon_cycles_}, {"deep_sleeps", sysmon_deep_sleeps_}, {"netpolls", sysmon_netpolls_},
-                 {"gomaxprocs_checks", gomaxprocs_checks_}, {"forcegc_checks", forcegc_checks_},
+                 {"gomaxprocs_checks", gomaxprocs_checks_}, {"gomaxprocs_changes", gomaxprocs_changes_}, {"forcegc_checks", forcegc_checks_},
                  {"sleep_us", {{"count", sysmon_sleeps_.count()}, {"p50", sysmon_sleeps_.percentile(0.5) / 1e3},
                                {"p90", sysmon_sleeps_.percentile(0.9) / 1e3}, {"max", sysmon_sleeps_.max() / 1e3}}}};
   Json first = Json::array();
@@ -186,6 +186,19 @@ Json GoRun::counters(sim::Time end) const {
     if (!by_reason.empty()) parked[wl_.classes[cls].name] = by_reason;
   }
   c["parked_by_reason"] = parked;
+  // Per class, with the histogram's buckets ([low ns, high ns, count], the layout of latency.csv).
+  Json by_class = Json::object();
+  for (std::size_t cls = 0; cls < sleep_lateness_class_.size(); ++cls) {
+    const sim::LogHistogram& h = sleep_lateness_class_[cls];
+    if (h.count() == 0) continue;
+    Json buckets = Json::array();
+    for (const auto& b : h.buckets()) buckets.push_back({b.low, b.high, b.count});
+    by_class[wl_.classes[cls].name] = {{"count", h.count()}, {"mean_s", h.mean() * 1e-9},
+                                       {"p50_s", static_cast<double>(h.percentile(0.5)) * 1e-9},
+                                       {"p99_s", static_cast<double>(h.percentile(0.99)) * 1e-9},
+                                       {"buckets_ns", buckets}};
+  }
+  if (!by_class.empty()) c["sleep_lateness_by_class"] = by_class;
   if (sleep_lateness_.count() > 0) {
     c["sleep_lateness_s"] = {{"count", sleep_lateness_.count()},
                              {"mean", sleep_lateness_.mean() * 1e-9},

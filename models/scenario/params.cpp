@@ -315,7 +315,11 @@ const std::vector<Profile>& kernel_profile_list() {
        "Literature values for a bare-metal x86-64 server (kernel-and-calibration.md §3.4, §3.7: futex "
        "context switch ~1.2-1.5us pinned, thread creation ~10-20us; marked UNVERIFIED there).",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
-        {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}, {"kernel.idle_exit", "2us"}}},
+        {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}, {"kernel.idle_exit", "2us"},
+        // kernel-and-calibration.md §0 literature column (marked UNVERIFIED there): faults ~0.5-1 us,
+        // signals and IPIs a few us, hrtimer wake-ups a few us.
+        {"kernel.page_fault", "1us"}, {"kernel.page_fault_huge", "60us"}, {"kernel.signal_ipi", "5us"},
+        {"kernel.signal_self", "1500ns"}, {"kernel.signal_blocked", "2us"}, {"kernel.timer_latency", "5us"}}},
   };
   return profiles;
 }
