@@ -674,8 +674,7 @@ void GoRun::startm(std::uint32_t pp, bool spinning) {
   } else {
     mi = newm();
     extra = prm_.thread_create;
-    if (mi == kNoG) {  // thread exhaustion: the run ends after this event; leave the state consistent
-      pidleput(pp);
+    if (mi == kNoG) {  // thread exhaustion: the run ends after this event (the P, perhaps with work, is left aside)
       if (spinning) --nmspinning_;
       return;
     }

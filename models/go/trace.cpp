@@ -46,10 +46,12 @@ void GoRun::check_invariants() const {
   std::uint64_t timers = 0;
   for (std::uint32_t p = 0; p < ps_.size(); ++p) {
     GMPSIM_CHECK((ps_[p].status == PStatus::kIdle) == (ps_[p].m == kNoG), "go: P status and owner disagree");
-    GMPSIM_CHECK(ps_[p].status != PStatus::kIdle || ps_[p].runq.empty(), "go: an idle P holds runnable goroutines");
+
     timers += ps_[p].timers.size();
   }
   GMPSIM_CHECK(timers == sleeping_, "go: a sleeping goroutine has no timer");
+  // A P handed off (handoffp -> startm) is idle but not on the idle list while its new M wakes.
+  for (std::uint32_t p : pidle_) GMPSIM_CHECK(ps_[p].runq.empty(), "go: a P on the idle list holds runnable goroutines");
   GMPSIM_CHECK((lastpoll_ == 0) == (poller_ != kNoG), "go: lastpoll and the blocking poller disagree");
 }
 
