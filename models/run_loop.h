@@ -19,6 +19,8 @@ namespace gmpsim::models {
 // Events allowed at one instant before the run is declared stuck.
 inline constexpr std::uint64_t kMaxEventsAtOneInstant = 50'000'000;
 
+// Runs the engine to the end of the run in chunks, checking the wall-clock and event limits between them;
+// a ProgramPanic thrown by the model ends the run with outcome panic.
 // `stopped_detail()` is called when the model stopped the engine (or had stopped it before the loop
 // began, `stopped_before`): it returns the outcome detail.
 template <class Dispatch, class StoppedDetail>
@@ -44,7 +46,12 @@ Outcome run_events(sim::Engine& engine, const RunConfig& run, Dispatch&& dispatc
   while (true) {
     std::uint64_t budget = kChunk;
     if (run.max_events != 0) budget = std::min(budget, run.max_events - engine.events_processed());
-    const sim::StopReason why = engine.run(run.duration, guarded, budget);
+    sim::StopReason why;
+    try {
+      why = engine.run(run.duration, guarded, budget);
+    } catch (const ProgramPanic& e) {  // the simulated program did what panics in Go
+      return {OutcomeStatus::kPanic, std::string(e.what()) + "," + at()};
+    }
     if (livelock) {
       return {OutcomeStatus::kStarved, std::to_string(kMaxEventsAtOneInstant) + " events happened without simulated time passing" +
                                            at() + " (goroutines yielding to each other with zero costs?)"};

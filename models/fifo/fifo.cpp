@@ -313,11 +313,7 @@ class FifoRun {
       check_invariants();
     };
     auto runaway = [this] { return runaway_detail(wl_, gt_, runaway_); };
-    try {
-      return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
-    } catch (const ProgramPanic& e) {
-      return {OutcomeStatus::kPanic, std::string(e.what()) + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
-    }
+    return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
   }
 
   const Scenario& sc_;

@@ -9,14 +9,11 @@
 
 using namespace gmpsim;
 using namespace gmpsim::models;
+using testing::Recorder;
 using testing::run_yaml;
 
 namespace {
 
-struct Recorder final : sim::TraceObserver {
-  std::vector<sim::TraceRecord> records;
-  void on_trace(const sim::TraceRecord& r) override { records.push_back(r); }
-};
 
 RunResult run_traced(const std::string& yaml, Recorder& rec, const std::vector<Override>& sets = {}) {
   const Scenario sc = load_scenario(yaml, "<text>", sets);

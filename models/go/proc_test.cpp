@@ -9,6 +9,7 @@
 
 using namespace gmpsim;
 using namespace gmpsim::models;
+using testing::Recorder;
 using testing::run_yaml;
 
 namespace {
@@ -127,10 +128,6 @@ TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determini
 }
 
 namespace {
-struct Recorder final : sim::TraceObserver {
-  std::vector<sim::TraceRecord> records;
-  void on_trace(const sim::TraceRecord& r) override { records.push_back(r); }
-};
 
 const char* kFanIn = R"(
 machine: {cpus: 4}

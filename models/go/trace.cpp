@@ -225,12 +225,7 @@ Outcome GoRun::loop(std::chrono::steady_clock::time_point wall0) {
     if (oom_ || threads_exhausted_ || starved_) return "";
     return runaway_detail(wl_, gt_, runaway_);
   };
-  Outcome o;
-  try {
-    o = run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
-  } catch (const ProgramPanic& e) {
-    return {OutcomeStatus::kPanic, std::string(e.what()) + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
-  }
+  Outcome o = run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
   if (threads_exhausted_) {
     o = {OutcomeStatus::kThreadExhaustion, "runtime: program exceeds " + std::to_string(prm_.max_threads) +
                                                "-thread limit (runtime.max_threads, debug.SetMaxThreads) at t=" +

@@ -6,6 +6,7 @@
 #include "models/registry.h"
 #include "models/result.h"
 #include "models/scenario/scenario.h"
+#include "sim/trace.h"
 
 namespace gmpsim::models::testing {
 
@@ -13,6 +14,12 @@ inline RunResult run_yaml(const std::string& yaml, const std::vector<Override>& 
   const Scenario sc = load_scenario(yaml, "<text>", sets);
   return find_model(sc.runtime.model)->create()->run(sc);
 }
+
+// Keeps every trace record of a run (GoCreate, GoStart, ...), for tests of where goroutines ran.
+struct Recorder final : sim::TraceObserver {
+  std::vector<sim::TraceRecord> records;
+  void on_trace(const sim::TraceRecord& r) override { records.push_back(r); }
+};
 
 // True in sanitizer builds, where statistical tests use smaller samples.
 inline constexpr bool kSanitized =
