@@ -1,10 +1,12 @@
 // GoRun: one run of the `go` model. The class is declared here and defined across files named after the
 // runtime's own, so a reader can hold each next to its counterpart:
+//   params.cpp   the parameters
 //   proc.cpp     schedule, findRunnable, stealWork, wakep/startm/stopm, newproc, gopark/goready, injectglist
 //   chan.cpp     channel send/receive/close, select, WaitGroup (chan.go, select.go, sema.go via sync)
 //   sema.cpp     sync.Mutex: spinning, starvation mode, hand-off (sync/mutex.go, sema.go)
 //   time.cpp     per-P timer heaps, time.Sleep (time.go)
-//   netpoll.cpp  the netpoller: network waits, the blocking poller, netpollBreak, accept arrivals (netpoll.go)
+//   netpoll.cpp  the netpoller: network waits, the blocking poller, netpollBreak; how arrivals enter
+//                (accept listeners, keep-alive connections, generators)
 //   sysmon.cpp   sysmon, retake, preemptone, asynchronous preemption by signal (proc.go, preempt.go, signal_unix.go)
 //   syscall.cpp  entersyscall/exitsyscall, entersyscallblock, handoffp (proc.go)
 //   trace.cpp    schedtrace, counters, memory, invariants (proc.go schedtrace, checkdead)

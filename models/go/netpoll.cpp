@@ -168,6 +168,57 @@ void GoRun::listener_step(std::uint32_t mi) {
   gopark(mi, WaitReason::kIOWait);
 }
 
+// How work enters (runtime.arrivals): initial populations on the global queue; open and closed loops
+// through a listener (accept), keep-alive connections (netpoll), generator goroutines, or the global queue.
+void GoRun::start_arrivals() {
+  for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+    const Arrivals& a = wl_.classes[c].arrivals;
+    if (a.process == Arrivals::Process::kInitial) {
+      for (std::int64_t i = 0; i < a.count; ++i) inject(create(static_cast<std::uint16_t>(c), 0, kNone32, kNoG, kNone32));
+      startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
+    } else if (a.process == Arrivals::Process::kNone) {
+      continue;
+    } else if (prm_.arrivals == Params::Entry::kNetpoll) {
+      // Keep-alive connections: each goroutine starts parked in the netpoller, waiting for a request.
+      if (conn_first_.empty()) conn_first_.assign(wl_.classes.size(), 0);
+      conn_first_[c] = static_cast<std::uint32_t>(conns_.size());
+      for (std::uint32_t i = 0; i < prm_.connections; ++i) {
+        const std::uint32_t g = gt_.create(static_cast<std::uint16_t>(c), 0);
+        gt_[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kWaiting) |
+                                                  (static_cast<std::uint16_t>(WaitReason::kIOWait) << 4) |
+                                                  (static_cast<std::uint16_t>(GRole::kConnection) << 13));
+        init_locals(wl_, gt_, g, kNone32, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
+        if (conn_of_g_.size() <= g) conn_of_g_.resize(g + 1, kNoG);
+        conn_of_g_[g] = static_cast<std::uint32_t>(conns_.size());
+        conns_.push_back(Connection{g, true, false, {}});
+        ++netpoll_waiters_;
+        netpoll_inited_ = true;
+      }
+      allgs_ = std::max<std::uint64_t>(allgs_, gt_.capacity());
+    } else if (prm_.arrivals == Params::Entry::kAccept ||
+               (prm_.arrivals == Params::Entry::kGenerator && a.process != Arrivals::Process::kClosed)) {
+      // accept: net/http's listener starts runnable, runs, finds no connection and parks in netpoll.
+      // generator: a goroutine that sleeps until each arrival and starts its handler.
+      const bool accept = prm_.arrivals == Params::Entry::kAccept;
+      const std::uint32_t g = gt_.create(static_cast<std::uint16_t>(c), 0);
+      gt_[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kRunnable) | (accept ? 1u << 13 : 1u << 14));
+      allgs_ = std::max<std::uint64_t>(allgs_, gt_.capacity());
+      if (accept) listeners_[c].g = g;
+      inject(g);
+    }
+  }
+  // Generator mode draws open-loop arrival times in its goroutines; the driver handles the rest.
+  if (prm_.arrivals != Params::Entry::kGenerator) {
+    arrivals_.start();
+  } else {
+    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
+      if (wl_.classes[c].arrivals.process == Arrivals::Process::kClosed) {
+        for (std::int64_t i = 0; i < wl_.classes[c].arrivals.clients; ++i) arrivals_.next_submit(static_cast<std::uint16_t>(c), static_cast<std::uint32_t>(i), 0);
+      }
+    }
+  }
+}
+
 // netpoll mode: a request arrives on a random keep-alive connection of its class; a connection goroutine
 // parked in the netpoller becomes ready.
 void GoRun::connection_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client) {

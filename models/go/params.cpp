@@ -1,0 +1,85 @@
+// The go model's parameters, read once from the resolved scenario (see models/scenario/params.cpp for
+// each key's meaning and source).
+#include "models/go/gorun.h"
+#include "models/scenario/units.h"
+
+namespace gmpsim::models::go {
+
+Params::Params(const Scenario& sc) {
+  auto node = [&](const char* key) -> const YAML::Node& {
+    const ResolvedValue* v = sc.find(key);
+    GMPSIM_REQUIRE(v != nullptr, std::string("go model: missing parameter ") + key);
+    return v->node;
+  };
+  auto dur = [&](const char* key) { return parse_duration(node(key).Scalar()); };
+  auto integer = [&](const char* key) { return static_cast<std::uint32_t>(std::stoull(node(key).Scalar())); };
+  auto flag = [&](const char* key) { return node(key).Scalar() == "true"; };
+  auto bytes = [&](const char* key) { return parse_bytes(node(key).Scalar()); };
+  gomaxprocs = integer("runtime.gomaxprocs");
+  if (gomaxprocs == 0) gomaxprocs = static_cast<std::uint32_t>(sc.machine.cpus.size());
+  runq_size = integer("runtime.runq_size");
+  if ((runq_size & (runq_size - 1)) != 0) throw ScenarioError("runtime.runq_size", "must be a power of two (the runtime indexes the ring with a mask)");
+  global_check = integer("runtime.global_runq_check_period");
+  steal_tries = integer("runtime.steal_tries");
+  runnext_backoff = dur("runtime.runnext_steal_backoff");
+  recheck_after_spinning = flag("runtime.recheck_after_spinning");
+  runnext = flag("runtime.runnext");
+  gosched_wakep = flag("runtime.gosched_wakep");
+  const std::string entry = node("runtime.arrivals").Scalar();
+  arrivals = entry == "accept" ? Entry::kAccept : entry == "generator" ? Entry::kGenerator
+           : entry == "netpoll" ? Entry::kNetpoll : Entry::kGlobal;
+  connections = integer("runtime.connections");
+  cost_gopark = dur("runtime.cost.gopark");
+  cost_goready = dur("runtime.cost.goready");
+  cost_schedule = dur("runtime.cost.schedule");
+  cost_newproc = dur("runtime.cost.newproc");
+  cost_goexit = dur("runtime.cost.goexit");
+  cost_steal = dur("runtime.cost.steal");
+  cost_global = dur("runtime.cost.global_runq");
+  cost_chan = dur("runtime.cost.chan");
+  cost_mutex = dur("runtime.cost.mutex");
+  mutex_spin = dur("runtime.mutex_spin");
+  mutex_active_spin = integer("runtime.mutex_active_spin");
+  mutex_starvation = dur("runtime.mutex_starvation");
+  cost_timer = dur("runtime.cost.timer");
+  netpoll_max_events = integer("runtime.netpoll_max_events");
+  stack_guard = bytes("runtime.stack_guard");
+  cost_newstack = dur("runtime.cost.newstack");
+  stack_copy_rate = std::stod(node("runtime.stack_copy_rate").Scalar());
+  syscall = dur("kernel.syscall");
+  sysmon = flag("runtime.sysmon");
+  asyncpreemptoff = flag("runtime.asyncpreemptoff");
+  sysmon_min_delay = dur("runtime.sysmon_min_delay");
+  sysmon_max_delay = dur("runtime.sysmon_max_delay");
+  sysmon_idle_cycles = integer("runtime.sysmon_idle_cycles");
+  cost_sysmon = dur("runtime.cost.sysmon");
+  force_preempt = dur("runtime.force_preempt");
+  syscall_grace = dur("runtime.syscall_grace");
+  sysmon_netpoll = dur("runtime.sysmon_netpoll");
+  forcegc_period = dur("runtime.forcegc_period");
+  preempt_spacing = dur("runtime.preempt_point_spacing");
+  starvation_limit = dur("runtime.starvation_limit");
+  async_unsafe_fraction = std::stod(node("runtime.async_unsafe_fraction").Scalar());
+  signal_ipi = dur("kernel.signal_ipi");
+  signal_self = dur("kernel.signal_self");
+  signal_blocked = dur("kernel.signal_blocked");
+  threads.idle_exit = dur("kernel.idle_exit");
+  epoll_unit = dur("kernel.epoll_timeout_unit");
+  mem_g = bytes("runtime.mem.g_struct");
+  mem_stack = bytes("runtime.mem.stack_min");
+  mem_sudog = bytes("runtime.mem.sudog");
+  mem_m = bytes("runtime.mem.m");
+  memory_limit = sc.machine.memory_bytes;
+  max_threads = integer("runtime.max_threads");
+  if (max_threads < 1) throw ScenarioError("runtime.max_threads", "must be at least 1");
+  schedtrace = dur("runtime.schedtrace");
+  scheddetail = flag("runtime.scheddetail");
+  old_trace_format = sc.runtime.version == "go1.19";  // go1.19.8 proc.go: no needspinning/schedticks, -1 for nil
+  timer_slack = sc.kernel.timer_slack;
+  thread_create = sc.kernel.thread_create;
+  threads.wake_latency = sc.kernel.futex_wake;
+  threads.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
+  threads.slice = kernel::scaled_base_slice(dur("kernel.base_slice"), sc.machine.cpus.size());
+}
+
+}  // namespace gmpsim::models::go
