@@ -49,10 +49,7 @@ int cmd_capacity(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return 0;
   }
-  if (!vm.count("scenario")) throw ScenarioError("SCENARIO", "missing (a YAML file); see `gmpsim capacity --help`");
-  ScenarioSource src;
-  src.path = vm["scenario"].as<std::string>();
-  src.sets = scenario_overrides(vm);
+  const ScenarioSource src = scenario_source(vm, "capacity");
   CapacityOptions o;
   const std::string mode = vm["mode"].as<std::string>();
   if (mode == "goroutines") {

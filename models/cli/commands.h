@@ -8,6 +8,7 @@
 
 #include "models/scenario/errors.h"
 #include "models/scenario/scenario.h"
+#include "models/sweep/sweep.h"
 
 namespace gmpsim::models::cli {
 
@@ -30,11 +31,11 @@ inline boost::program_options::variables_map parse_command(const std::vector<std
   return vm;
 }
 
-// --set and --seed, as `gmpsim run` takes them.
+// --set and --seed, as every command that loads a scenario takes them.
 inline void add_scenario_options(boost::program_options::options_description& opts) {
   namespace po = boost::program_options;
   opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
-                     "override a key: --set path.to.key=value (repeatable)")(
+                     "override a key: --set path.to.key=value (value parsed as YAML; repeatable; list items by index)")(
       "seed", po::value<std::uint64_t>(), "master seed (same as --set run.seed=N)");
 }
 inline std::vector<Override> scenario_overrides(const boost::program_options::variables_map& vm) {
@@ -44,6 +45,15 @@ inline std::vector<Override> scenario_overrides(const boost::program_options::va
   }
   if (vm.count("seed")) sets.push_back({"run.seed", std::to_string(vm["seed"].as<std::uint64_t>())});
   return sets;
+}
+
+// The SCENARIO argument and its --set/--seed overrides; `command` names the command for the message.
+inline ScenarioSource scenario_source(const boost::program_options::variables_map& vm, const std::string& command) {
+  if (!vm.count("scenario")) throw ScenarioError("SCENARIO", "missing (a YAML file); see `gmpsim " + command + " --help`");
+  ScenarioSource src;
+  src.path = vm["scenario"].as<std::string>();
+  src.sets = scenario_overrides(vm);
+  return src;
 }
 
 }  // namespace gmpsim::models::cli

@@ -46,14 +46,6 @@ struct BadUsage : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-po::options_description scenario_options() {
-  po::options_description d("scenario options");
-  d.add_options()("set", po::value<std::vector<std::string>>()->composing(),
-                  "override a key: --set path.to.key=value (value parsed as YAML; repeatable; list items by index)")(
-      "seed", po::value<std::uint64_t>(), "master seed (same as --set run.seed=N)");
-  return d;
-}
-
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
                         const po::positional_options_description& pos) {
   po::variables_map vm;
@@ -66,12 +58,9 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
   return vm;
 }
 
+// --set and --seed, plus run's shorthands for schedtrace.
 std::vector<Override> overrides(const po::variables_map& vm) {
-  std::vector<Override> sets;
-  if (vm.count("set")) {
-    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) sets.push_back(parse_override(s));
-  }
-  if (vm.count("seed")) sets.push_back({"run.seed", std::to_string(vm["seed"].as<std::uint64_t>())});
+  std::vector<Override> sets = cli::scenario_overrides(vm);
   if (vm.count("schedtrace")) sets.push_back({"runtime.schedtrace", vm["schedtrace"].as<std::string>()});
   if (vm.count("scheddetail")) sets.push_back({"runtime.scheddetail", "true"});
   return sets;
@@ -80,7 +69,9 @@ std::vector<Override> overrides(const po::variables_map& vm) {
 int cmd_run(const std::vector<std::string>& args, bool check_only) {
   po::options_description opts(check_only ? "gmpsim check SCENARIO [options]" : "gmpsim run SCENARIO [options]");
   opts.add_options()("help,h", "show this help")("scenario", po::value<std::string>(), "scenario YAML file");
-  opts.add(scenario_options());
+  po::options_description scenario("scenario options");
+  cli::add_scenario_options(scenario);
+  opts.add(scenario);
   if (!check_only) {
     opts.add_options()("out", po::value<std::string>(), "write summary.json, latency.csv, timeseries.csv to DIR")(
         "trace", po::value<std::string>(), "write every trace record (GoCreate, GoStart, GoEnd, ...) to FILE as CSV")(

@@ -30,11 +30,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return 0;
   }
-  if (!vm.count("scenario")) throw ScenarioError("SCENARIO", "missing (a YAML file); see `gmpsim sweep --help`");
+  const ScenarioSource src = scenario_source(vm, "sweep");
   if (!vm.count("out")) throw ScenarioError("--out", "missing: the folder for sweep.csv");
-  ScenarioSource src;
-  src.path = vm["scenario"].as<std::string>();
-  src.sets = scenario_overrides(vm);
   std::vector<GridAxis> axes;
   if (vm.count("grid")) {
     for (const std::string& g : vm["grid"].as<std::vector<std::string>>()) axes.push_back(parse_grid_axis(g));
