@@ -10,7 +10,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
-.PHONY: python test-python validate-go calibrate calibrate-static
+.PHONY: python test-python validate-go calibrate calibrate-static validate go1.19
 
 all: build
 
@@ -70,11 +70,23 @@ python: $(VENV)/.python-installed
 test-python: build python
 	$(VENV)/bin/python -m pytest python/tests -q
 
-# Real Go side by side with the go model (a report, not a test; needs the installed `go`).
-validate-go: build
+# Debian's Go 1.19 beside the preinstalled Go 1.26, for the go1.19 profile (skipped when it cannot be installed).
+go1.19:
 	@dpkg-query -W -f='$${Status}' golang-1.19-go 2>/dev/null | grep -q 'install ok installed' || \
 	  { [ "$$(id -u)" = 0 ] && apt-get install -y -qq golang-1.19-go; } || echo "golang-1.19-go missing: the go1.19 comparison is skipped"
+
+# Real Go side by side with the go model (a report, not a test; needs the installed `go`).
+validate-go: build go1.19
 	python3 validation/go/compare.py --gmpsim $(BUILD)/models/gmpsim
+
+# Calibration and validation (validation/README.md): calibrate this host for Boost.Fiber and each Go
+# toolchain, run every case real and simulated, write validation/report.md and validation/results/, then
+# draw the plots. About 10 minutes; VALIDATE_FLAGS=--quick for a short run, --only CASE for one case.
+VALIDATE_FLAGS ?=
+VALIDATE_OUT ?= validation
+validate: build python go1.19
+	$(BUILD)/models/gmpsim validate --out $(VALIDATE_OUT) $(VALIDATE_FLAGS)
+	$(VENV)/bin/python -m gmpsim.validation $(VALIDATE_OUT)
 
 # Host calibration (validation/calibrate/README.md): measure this machine and write its profile.
 # CALIBRATE_FLAGS=--quick for the short run.

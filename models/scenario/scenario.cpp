@@ -324,7 +324,8 @@ Layer profile_layer(const std::string& origin, const Profile& p) {
 //   runtime: {MODEL: {full.key: value, ...}}    cost parameters per model; only the scenario's model is read
 //   host, measurements, notes, fit: ...         the record of the calibration; not read
 // Every value read becomes part of one layer whose origin names the file.
-Layer kernel_file_layer(const std::string& path, const std::string& scenario_source, const std::string& model) {
+Layer kernel_file_layer(const std::string& path, const std::string& scenario_source, const std::string& model,
+                        const std::string& version) {
   namespace fs = std::filesystem;
   fs::path p(path);
   if (!fs::exists(p) && p.is_relative() && scenario_source != "<text>") p = fs::path(scenario_source).parent_path() / path;
@@ -362,6 +363,15 @@ Layer kernel_file_layer(const std::string& path, const std::string& scenario_sou
     validate_value(*spec, value, key + " (in " + p.string() + ")");
     l.values.emplace_back(key, value);
   };
+  // A profile calibrated against one version of a real runtime (`gmpsim calibrate --runtime go` writes
+  // host.runtime: go and host.runtime_version: go1.26) holds that version's costs: refuse it for another.
+  if (const YAML::Node host = doc["host"]; host && host.IsMap() && host["runtime"] && host["runtime_version"] &&
+                                            host["runtime"].Scalar() == model && host["runtime_version"].Scalar() != version) {
+    throw ScenarioError("kernel.profile", "profile file " + p.string() + " was calibrated for " + model + " " +
+                                              host["runtime_version"].Scalar() + " (host.runtime_version) but the scenario runs " +
+                                              model + " " + version + "; set runtime.version: " + host["runtime_version"].Scalar() +
+                                              " or use a profile calibrated with that version's toolchain");
+  }
   const auto kernel_key = [](const std::string& k) { return k.rfind("kernel.", 0) == 0 && k != "kernel.profile"; };
   for (const auto& kv : doc["kernel"]) add("kernel." + kv.first.as<std::string>(), kv.second, kernel_key, "kernel keys");
   if (const YAML::Node runtime = doc["runtime"]; runtime) {
@@ -586,7 +596,7 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
   resolve(*find_param("kernel.profile"), "kernel.profile");
   sc.kernel.profile = out.back().node.Scalar();
   const Profile* kprof = find_kernel_profile(sc.kernel.profile);
-  const Layer kernel_layer = kprof ? profile_layer("kernel:" + sc.kernel.profile, *kprof) : kernel_file_layer(sc.kernel.profile, source, sc.runtime.model);
+  const Layer kernel_layer = kprof ? profile_layer("kernel:" + sc.kernel.profile, *kprof) : kernel_file_layer(sc.kernel.profile, source, sc.runtime.model, version);
   layers = {&kernel_layer, &version_layer};
 
   // Every other fixed key, in table order.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,38 @@ BenchOutput bench_fiber_channel(const BenchScale&);
 BenchOutput bench_fiber_channel_threads(const BenchScale&);
 BenchOutput bench_fiber_steal(const BenchScale&);
 BenchOutput bench_fiber_storm(const BenchScale&);
+
+// ---- the real-Go calibration (bench_go.cpp) ----
+
+// One calibration-set probe of validation/go/: its directory, arguments (default and --quick; -json is
+// appended), the operations its measured phase counts, and the series it yields: name -> the JSON
+// counter divided by the operations ("" = makespan_ns).
+struct GoProbe {
+  const char* name;
+  const char* dir;
+  std::vector<std::string> args, quick_args;
+  double ops, quick_ops;
+  std::vector<std::pair<std::string, std::string>> series;
+};
+const std::vector<GoProbe>& go_probes();
+
+struct RunResult {
+  std::string output;   // stdout and stderr together
+  std::string failure;  // "" when it exited with status 0
+};
+// Runs argv (PATH lookup) with extra environment entries, in `cwd` when not empty, killed after timeout_s.
+RunResult run_capture(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+                      const std::string& cwd, int timeout_s);
+std::vector<std::string> go_env();  // GOTOOLCHAIN=local GOFLAGS=-mod=mod, as validation/go/compare.py
+// `go env GOVERSION` (go1.26.8) into `version`; returns "" or why not.
+std::string go_toolchain_version(const std::string& go, std::string& version);
+// The go model's version a toolchain version belongs to: go1.26.8 -> go1.26.
+std::string runtime_version_of(const std::string& go_version);
+// Builds every calibration probe into bin_dir; returns "" or why not.
+std::string go_build_probes(const std::string& go, const std::string& probes_dir, const std::string& bin_dir);
+// Runs one probe once (a fresh process) and appends one sample per series; returns "" or why not.
+std::string go_run_probe(const GoProbe& p, const std::string& bin_dir, bool quick, BenchOutput& into);
+double json_number(const std::string& text, const std::string& key);
 
 // Reads a whole small file (a /proc or /sys entry); "" when unreadable.
 std::string read_text_file(const std::string& path);

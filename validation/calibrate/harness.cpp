@@ -2,6 +2,8 @@
 // (validation/calibrate/README.md). `gmpsim calibrate` runs it; it is also usable alone, which is the point:
 //
 //   gmpsim-calibrate [--quick] [--out calibration/host.yaml]   measure, fit, check, write
+//   gmpsim-calibrate --runtime go [--go PATH] [--probes DIR] [--quick] [--out calibration/go1.26.yaml]
+//                                                              the same with real Go instead of Boost.Fiber
 //   gmpsim-calibrate bench NAME [--quick]                      one benchmark in this process (internal)
 //
 // Why a separate executable and not part of `gmpsim`: it links Boost.Fiber and Boost.Context, which the
@@ -71,7 +73,11 @@ constexpr int kExitOk = 0, kExitFailed = 1, kExitBadUsage = 2;
 
 struct Options {
   bool quick = false;
-  std::string out = "calibration/host.yaml";
+  std::string out;               // default: calibration/host.yaml, or calibration/<go version>.yaml with go
+  std::string runtime = "boost-fiber";  // or "go": the real-Go calibration (bench_go.cpp)
+  std::string go = "go";                // the toolchain, with --runtime go
+  std::string probes = GMPSIM_GO_PROBES_DIR;  // validation/go of the source tree
+  std::string go_version, runtime_version;    // filled in with --runtime go
 };
 
 struct Collected {
@@ -336,6 +342,57 @@ const std::vector<Mapping> kFiberCosts = {
     {"fiber.cost.remote_wake", "remote_wake"}, {"fiber.cost.steal", "steal"},
     {"fiber.cost.storm_working_set", "storm_working_set"}};
 
+// ---- the real-Go cost model (--runtime go) ----
+//
+// Columns are the go model's costs themselves; a row's counts are what the model charges per operation of
+// the probe, measured from the simulator (every cost 0 but one, per operation: validation/calibrate/README.md).
+// gopark and goready always come in pairs in these probes (every park is ended by one ready), so only their
+// sum is identifiable: column park_ready, split 2:1 as the defaults are (80 ns : 40 ns).
+const std::vector<Column>& go_cost_columns() {
+  static const std::vector<Column> cols = {
+      {"schedule", 1, 1e5},    // runtime.cost.schedule: one schedule()/findRunnable pick + execute
+      {"newproc", 1, 1e6},     // runtime.cost.newproc: `go f()` into runnext
+      {"goexit", 0, 1e6},      // runtime.cost.goexit: goexit0 beyond the schedule it ends in; may be ~0
+      {"park_ready", 1, 1e5},  // runtime.cost.gopark + runtime.cost.goready
+      {"chan", 1, 1e5},        // runtime.cost.chan: one channel send or receive's own work
+      {"lock", 1, 1e5},        // runtime.cost.global_runq: sched.lock hold per global-queue operation
+  };
+  return cols;
+}
+
+std::vector<Row> go_cost_rows(const Collected& c) {
+  const std::vector<RowSpec> specs = {
+      //                      sched     newproc goexit park_ready chan lock
+      // 200 goroutines per batch, then wg.Wait: main parks and is readied once per batch.
+      {"go.spawn_create",    {0,        1,      0,     0,         0,   0}},
+      {"go.spawn_total",     {1.005,    1,      1,     0.005,     0,   0}},
+      // goschedImpl: globrunqput and the global take, 1.508 sched.lock holds per yield in the model.
+      {"go.gosched",         {1,        0,      0,     0,         0,   1.508}},
+      {"go.chan_rtt",        {2,        0,      0,     2,         4,   0}},
+      // one-way stream through a buffer of C: both sides park once per C + 2 items.
+      {"go.chan_stream4",    {2.0 / 6,  0,      0,     2.0 / 6,   2,   0}},
+      {"go.chan_stream64",   {2.0 / 66, 0,      0,     2.0 / 66,  2,   0}},
+      {"runtime.lock_queue_op", {0,     0,      0,     0,         0,   1}},
+  };
+  std::vector<Row> rows;
+  for (const RowSpec& s : specs) {
+    const auto it = c.series.find(s.series);
+    rows.push_back({s.series, s.counts, it == c.series.end() ? std::vector<double>{} : it->second});
+  }
+  return rows;
+}
+
+struct GoMapping {
+  const char* key;
+  const char* column;
+  double share;  // of the column's value
+};
+const std::vector<GoMapping> kRealGoCosts = {
+    {"runtime.cost.schedule", "schedule", 1},     {"runtime.cost.newproc", "newproc", 1},
+    {"runtime.cost.goexit", "goexit", 1},         {"runtime.cost.gopark", "park_ready", 2.0 / 3},
+    {"runtime.cost.goready", "park_ready", 1.0 / 3}, {"runtime.cost.chan", "chan", 1},
+    {"runtime.cost.global_runq", "lock", 1}};
+
 // ---- kernel values ----
 
 struct KernelValue {
@@ -398,8 +455,11 @@ void write_profile(std::ostream& os, const Options& opt, const std::vector<std::
     }
     throw std::logic_error("no fitted column " + column);
   };
-  os << "# gmpsim host profile, written by `gmpsim calibrate" << (opt.quick ? " --quick" : "") << "`.\n"
-     << "# Use it in a scenario with   kernel: {profile: " << opt.out << "}\n"
+  const bool go = opt.runtime == "go";
+  os << "# gmpsim host profile, written by `gmpsim calibrate" << (go ? " --runtime go" : "") << (opt.quick ? " --quick" : "")
+     << "`.\n"
+     << "# Use it in a scenario with   kernel: {profile: " << opt.out << "}"
+     << (go ? "   and runtime: {model: go, version: " + opt.runtime_version + "}" : "") << "\n"
      << "# The loader reads `kernel:` and the `runtime:` section of the scenario's model; `host:`,\n"
      << "# `measurements:` and `fit:` are the record (validation/calibrate/README.md explains every entry).\n";
   os << "host:\n";
@@ -425,9 +485,20 @@ void write_profile(std::ostream& os, const Options& opt, const std::vector<std::
          << num(p.p90) << " + " << num(q.p90) << ")\n";
     }
   };
-  costs("go", kGoCosts,
-        "the go model's costs from the embedded fiber runtime's primitives (real-Go calibration replaces them)");
-  costs("boost-fiber-ws", kFiberCosts, "Boost.Fiber work_stealing, for the boost-fiber-ws model");
+  if (go) {
+    os << "  go:  # fitted to " << opt.go_version << " (" << opt.go << "); for runtime.version " << opt.runtime_version
+       << " (the loader checks host.runtime_version)\n";
+    for (const GoMapping& m : kRealGoCosts) {
+      const FitParam& p = param(m.column);
+      os << "    " << m.key << ": " << ns_text(p.value * m.share) << "  # fitted " << m.column;
+      if (m.share != 1) os << " x " << num(m.share, 3);
+      os << ": " << num(p.value) << " ns, bootstrap p10 " << num(p.p10) << ", p90 " << num(p.p90) << "\n";
+    }
+  } else {
+    costs("go", kGoCosts,
+          "the go model's costs from the embedded fiber runtime's primitives (gmpsim calibrate --runtime go fits real Go)");
+    costs("boost-fiber-ws", kFiberCosts, "Boost.Fiber work_stealing, for the boost-fiber-ws model");
+  }
   os << "measurements:  # ns per operation unless the name says otherwise; samples pooled over fresh processes\n";
   for (const auto& [name, samples] : c.series) {
     const Summary s = summarize(samples);
@@ -471,7 +542,15 @@ void print_summary(std::ostream& os, const std::vector<KernelValue>& kernel, con
 // measurements.
 constexpr double kMaxRelResidual = 1.0;
 
-int calibrate(const Options& opt) {
+int calibrate(Options opt) {
+  if (opt.runtime == "go") {
+    if (const std::string why = go_toolchain_version(opt.go, opt.go_version); !why.empty()) {
+      std::cerr << "gmpsim-calibrate: --go: " << why << "\n";
+      return kExitFailed;
+    }
+    opt.runtime_version = runtime_version_of(opt.go_version);
+  }
+  if (opt.out.empty()) opt.out = opt.runtime == "go" ? "calibration/" + opt.runtime_version + ".yaml" : "calibration/host.yaml";
   const auto started = std::chrono::steady_clock::now();
   utsname u{};
   uname(&u);
@@ -480,18 +559,64 @@ int calibrate(const Options& opt) {
   const std::string exe = self_exe();
   Collected c;
   const auto& list = benchmarks();
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const Benchmark& b = list[i];
+  const bool go = opt.runtime == "go";
+  std::vector<const Benchmark*> chosen;
+  for (const Benchmark& b : list) {  // with real Go, the kernel benchmarks and the lock (no Boost.Fiber)
+    if (!go || std::string(b.name).rfind("fiber_", 0) != 0) chosen.push_back(&b);
+  }
+  const std::size_t steps = chosen.size() + (go ? go_probes().size() : 0);
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const Benchmark& b = *chosen[i];
     const int procs = opt.quick ? b.quick_processes : b.processes;
     const auto t0 = std::chrono::steady_clock::now();
     std::string failure;
     for (int p = 0; p < procs && failure.empty(); ++p) failure = run_child(exe, b, opt.quick, opt.quick ? 20 : 60, c);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cerr << "calibrate: [" << std::setw(2) << i + 1 << "/" << list.size() << "] " << std::left << std::setw(22) << b.name
+    std::cerr << "calibrate: [" << std::setw(2) << i + 1 << "/" << steps << "] " << std::left << std::setw(22) << b.name
               << std::right << " " << procs << " process" << (procs > 1 ? "es" : "  ") << " " << std::fixed
               << std::setprecision(2) << secs << " s" << std::defaultfloat << (failure.empty() ? "" : "  FAILED: " + failure)
               << "\n";
     if (!failure.empty()) c.notes[std::string("bench.") + b.name] = failure;
+  }
+  if (go) {  // the Go probes, built with the toolchain into a temporary directory
+    namespace fs = std::filesystem;
+    char tmpl[] = "/tmp/gmpsim-calibrate-go-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      std::cerr << "gmpsim-calibrate: cannot make a temporary directory: " << std::strerror(errno) << "\n";
+      return kExitFailed;
+    }
+    const std::string bin_dir = tmpl;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string built = go_build_probes(opt.go, opt.probes, bin_dir);
+    std::cerr << "calibrate: built the Go probes with " << opt.go_version << " in " << std::fixed << std::setprecision(2)
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s" << std::defaultfloat
+              << "\n";
+    if (!built.empty()) {
+      std::cerr << "gmpsim-calibrate: " << built << "\n";
+      std::error_code ec;
+      fs::remove_all(bin_dir, ec);
+      return kExitFailed;
+    }
+    for (std::size_t i = 0; i < go_probes().size(); ++i) {
+      const GoProbe& p = go_probes()[i];
+      const int procs = opt.quick ? 2 : 8;
+      const auto t1 = std::chrono::steady_clock::now();
+      BenchOutput out;
+      std::string failure;
+      for (int k = 0; k < procs && failure.empty(); ++k) failure = go_run_probe(p, bin_dir, opt.quick, out);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+      std::cerr << "calibrate: [" << std::setw(2) << chosen.size() + i + 1 << "/" << steps << "] " << std::left
+                << std::setw(22) << (std::string("go ") + p.name) << std::right << " " << procs << " processes " << std::fixed
+                << std::setprecision(2) << secs << " s" << std::defaultfloat << (failure.empty() ? "" : "  FAILED: " + failure)
+                << "\n";
+      if (!failure.empty()) {
+        c.notes[std::string("bench.go_") + p.name] = failure;
+        continue;
+      }
+      for (auto& [k, v] : out.series) c.series[k].insert(c.series[k].end(), v.begin(), v.end());
+    }
+    std::error_code ec;
+    fs::remove_all(bin_dir, ec);
   }
 
   // Other work on the CPUs shows up as waiting for a CPU in every latency (a steal, a wake-up): say so.
@@ -505,15 +630,22 @@ int calibrate(const Options& opt) {
 
   std::vector<std::string> problems;
   const std::vector<KernelValue> kernel = kernel_values(c, problems);
-  const std::vector<Row> rows = cost_rows(c);
-  const FitReport fit = fit_costs(cost_columns(), rows, opt.quick ? 50 : 200, 1);
-  for (const std::string& p : check_fit(fit, cost_columns(), rows, kMaxRelResidual)) {
+  const std::vector<Column>& columns = go ? go_cost_columns() : cost_columns();
+  const std::vector<Row> rows = go ? go_cost_rows(c) : cost_rows(c);
+  const FitReport fit = fit_costs(columns, rows, opt.quick ? 50 : 200, 1);
+  for (const std::string& p : check_fit(fit, columns, rows, kMaxRelResidual)) {
     // Name the model parameters a broken column would have become.
     std::string keys;
-    for (const auto* map : {&kGoCosts, &kFiberCosts}) {
-      for (const Mapping& m : *map) {
-        const bool uses = p.rfind(std::string(m.column) + ":", 0) == 0 || (m.plus && p.rfind(std::string(m.plus) + ":", 0) == 0);
-        if (uses) keys += (keys.empty() ? "" : ", ") + std::string(m.key);
+    if (go) {
+      for (const GoMapping& m : kRealGoCosts) {
+        if (p.rfind(std::string(m.column) + ":", 0) == 0) keys += (keys.empty() ? "" : ", ") + std::string(m.key);
+      }
+    } else {
+      for (const auto* map : {&kGoCosts, &kFiberCosts}) {
+        for (const Mapping& m : *map) {
+          const bool uses = p.rfind(std::string(m.column) + ":", 0) == 0 || (m.plus && p.rfind(std::string(m.plus) + ":", 0) == 0);
+          if (uses) keys += (keys.empty() ? "" : ", ") + std::string(m.key);
+        }
       }
     }
     problems.push_back(keys.empty() ? p : keys + " (" + p + ")");
@@ -529,7 +661,7 @@ int calibrate(const Options& opt) {
   const int hz = kernel_hz(release);
   const std::string wall_s = num(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 3);
   const long slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-  const std::vector<std::pair<std::string, std::string>> host = {
+  std::vector<std::pair<std::string, std::string>> host = {
       {"kernel_release", release},
       {"machine", u.machine},
       {"cpu_model", cpu_model()},
@@ -550,6 +682,12 @@ int calibrate(const Options& opt) {
       {"harness", std::string("gmpsim-calibrate ") + GMPSIM_VERSION + (std::string(GMPSIM_GIT_REV).empty() ? "" : "+" + std::string(GMPSIM_GIT_REV)) +
                       (GMPSIM_STATIC_BUILD ? " (static)" : "")},
   };
+  host.emplace_back("runtime", opt.runtime);
+  if (go) {  // which Go this profile is for: the loader refuses it for a go scenario of another version
+    host.emplace_back("go_version", opt.go_version);
+    host.emplace_back("go", opt.go);
+    host.emplace_back("runtime_version", opt.runtime_version);
+  }
 
   namespace fs = std::filesystem;
   const fs::path out(opt.out);
@@ -594,12 +732,32 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
-      std::cout << "usage: gmpsim-calibrate [--quick] [--out FILE]\n"
+      std::cout << "usage: gmpsim-calibrate [--runtime boost-fiber|go] [--go PATH] [--probes DIR] [--quick] [--out FILE]\n"
                    "  measure this host (Boost.Fiber and kernel primitives), fit the models' cost parameters\n"
-                   "  and write a host profile (default calibration/host.yaml); --quick: fewer repeats (CI)\n";
+                   "  and write a host profile (default calibration/host.yaml); --quick: fewer repeats (CI)\n"
+                   "  --runtime go: real Go instead of Boost.Fiber: builds validation/go's calibration probes with\n"
+                   "  the toolchain --go (default `go` on PATH) and fits the go model's costs to them (default\n"
+                   "  output calibration/<go1.NN>.yaml); --probes DIR: validation/go elsewhere\n";
       return kExitOk;
     } else if (a == "--quick") {
       opt.quick = true;
+    } else if (a == "--runtime" || a == "--go" || a == "--probes") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        std::cerr << "gmpsim-calibrate: " << a << ": missing value\n";
+        return kExitBadUsage;
+      }
+      const std::string v = args[++i];
+      if (a == "--runtime") {
+        if (v != "go" && v != "boost-fiber") {
+          std::cerr << "gmpsim-calibrate: --runtime: unknown runtime \"" << v << "\"; runtimes: boost-fiber (default), go\n";
+          return kExitBadUsage;
+        }
+        opt.runtime = v;
+      } else if (a == "--go") {
+        opt.go = v;
+      } else {
+        opt.probes = v;
+      }
     } else if (a == "--out" || a.rfind("--out=", 0) == 0) {
       if (a == "--out" && i + 1 >= args.size()) {
         std::cerr << "gmpsim-calibrate: --out: missing FILE\n";
@@ -611,7 +769,8 @@ int main(int argc, char** argv) {
         return kExitBadUsage;
       }
     } else {
-      std::cerr << "gmpsim-calibrate: unknown option \"" << a << "\"; options: --quick, --out FILE\n";
+      std::cerr << "gmpsim-calibrate: unknown option \"" << a
+                << "\"; options: --quick, --out FILE, --runtime boost-fiber|go, --go PATH, --probes DIR\n";
       return kExitBadUsage;
     }
   }

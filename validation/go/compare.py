@@ -95,7 +95,7 @@ def compare(a, profile, go):
             real = run_probe(bins["sleep"], ["-n", "200", "-d", ",".join(f"{d}us" for d in SLEEPS_US)], a.repeats)
             for i, d in enumerate(SLEEPS_US):
                 sim = run_sim(a.gmpsim, scen("sleep"), 1, profile,
-                              [f"workload.classes.sleeper.program.0.repeat.steps.0.sleep={d}us"])
+                              [f"workload.classes.sleeper.program.0.repeat.steps.0.span.steps.0.sleep={d}us"])
                 late = sim[0][0]["counters"]["sleep_lateness_s"]
                 for j, q in ((1, "p50"), (2, "p90")):
                     rows.append((f"time.Sleep({d}us) idle, actual {q} us" if j == 1 else f"  {q} us",

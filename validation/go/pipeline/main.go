@@ -4,6 +4,9 @@
 // the simulator's `compute` is, not a timer. Prints "<n> <wall seconds> <items per second> <ns per item>
 // <wall ns per spin>": the last is the spin's own wall time, above `work` when the threads lose their CPUs
 // (to each other at GOMAXPROCS > CPUs, or to the VM's other load).
+//
+// -json: one gmpsim-real-run/1 object (validation/go/realrun): classes producer, stage, consumer (latency
+// = start of the run to each one's end), counters ns_per_item, spin_wall_ns_per_item.
 package main
 
 import (
@@ -11,6 +14,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"gmpsim/validation/go/realrun"
 )
 
 var sink uint64
@@ -48,11 +53,13 @@ func main() {
 	iters := int(itersPerNs() * float64(work.Nanoseconds()))
 	in, out := make(chan int, 16), make(chan int, 16)
 	done := make(chan struct{})
+	var ends [3]time.Time // producer, stage, consumer
 	start := time.Now()
 	go func() { // producer
 		for i := 0; i < *n; i++ {
 			in <- i
 		}
+		ends[0] = time.Now()
 		close(in)
 	}()
 	var spinWall time.Duration
@@ -63,14 +70,28 @@ func main() {
 			spinWall += time.Since(t0)
 			out <- v
 		}
+		ends[1] = time.Now()
 		close(out)
 	}()
 	go func() { // consumer
 		for range out {
 		}
+		ends[2] = time.Now()
 		close(done)
 	}()
 	<-done
-	wall := time.Since(start).Seconds()
+	elapsed := time.Since(start)
+	wall := elapsed.Seconds()
+	if *realrun.JSON {
+		r := realrun.New(elapsed)
+		for i, name := range []string{"producer", "stage", "consumer"} {
+			r.Class(name, 1, 1, []time.Duration{ends[i].Sub(start)})
+		}
+		r.Counters["ns_per_item"] = wall * 1e9 / float64(*n)
+		r.Counters["spin_wall_ns_per_item"] = float64(spinWall.Nanoseconds()) / float64(*n)
+		r.Counters["gomaxprocs"] = *procs
+		r.Emit()
+		return
+	}
 	fmt.Printf("%d %.6f %.1f %.1f %.1f\n", *n, wall, float64(*n)/wall, wall*1e9/float64(*n), float64(spinWall.Nanoseconds())/float64(*n))
 }

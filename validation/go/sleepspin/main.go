@@ -2,6 +2,10 @@
 // calls (no cooperative preemption points: only sysmon's SIGURG stops them); main sleeps d n times and
 // times each sleep with time.Since. Prints "<requested ns> <lateness p50 ns> <p90 ns> <p99 ns>", lateness
 // = actual - requested.
+//
+// -json: one gmpsim-real-run/1 object (validation/go/realrun): span `sleep` with every actual sleep
+// (requested + lateness; the scenario's span of the same name around its sleep step), class sleeper
+// (latency = the run), class spinner (created k, completed 0: they spin until the process ends).
 package main
 
 import (
@@ -10,6 +14,8 @@ import (
 	"runtime"
 	"sort"
 	"time"
+
+	"gmpsim/validation/go/realrun"
 )
 
 var counters [64 * 8]uint64 // one cache line per spinner
@@ -35,10 +41,25 @@ func main() {
 		go spinner(i)
 	}
 	late := make([]time.Duration, *n)
+	start := time.Now()
 	for i := range late {
 		t0 := time.Now()
 		time.Sleep(*d)
 		late[i] = time.Since(t0) - *d
+	}
+	if *realrun.JSON {
+		elapsed := time.Since(start)
+		actual := make([]time.Duration, len(late))
+		for i, l := range late {
+			actual[i] = l + *d
+		}
+		r := realrun.New(elapsed)
+		r.Class("sleeper", 1, 0, nil)
+		r.Class("spinner", int64(*k), 0, nil)
+		r.Span("sleep", actual)
+		r.Counters["gomaxprocs"] = *procs
+		r.Emit()
+		return
 	}
 	sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
 	q := func(p float64) int64 { return late[int(p*float64(len(late)-1)+0.5)].Nanoseconds() }

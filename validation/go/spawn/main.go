@@ -1,5 +1,11 @@
 // spawn: the classic million-goroutine program. main starts N goroutines in a loop; each does
 // `_ = id * 2` and wg.Done(); main waits. Prints "<N> <wall seconds> <ns per goroutine>".
+//
+// -batch B (calibration): B goroutines at a time, each batch waited for before the next, so that a batch's
+// creation loop is not interrupted by its goroutines (at GOMAXPROCS=1, with B well under sysmon's 10 ms
+// slice); the creation loops' total time is the counter create_ns (newproc alone). -json: one
+// gmpsim-real-run/1 object (validation/go/realrun): classes main (latency = the whole run) and worker
+// (counts only: timing each goroutine would double its cost), counters create_ns, ns_per_goroutine.
 package main
 
 import (
@@ -8,6 +14,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"gmpsim/validation/go/realrun"
 )
 
 var sink int
@@ -15,18 +23,45 @@ var sink int
 func main() {
 	n := flag.Int("n", 1_000_000, "goroutines")
 	procs := flag.Int("procs", 4, "GOMAXPROCS")
+	batch := flag.Int("batch", 0, "goroutines per batch (0: all at once)")
 	flag.Parse()
 	runtime.GOMAXPROCS(*procs)
-	var wg sync.WaitGroup
-	wg.Add(*n)
-	start := time.Now()
-	for i := 0; i < *n; i++ {
-		go func(id int) {
-			_ = id * 2
-			wg.Done()
-		}(i)
+	b := *batch
+	if b <= 0 || b > *n {
+		b = *n
 	}
-	wg.Wait()
-	wall := time.Since(start).Seconds()
+	var wg sync.WaitGroup
+	var create time.Duration
+	start := time.Now()
+	for done := 0; done < *n; {
+		k := b
+		if *n-done < k {
+			k = *n - done
+		}
+		wg.Add(k)
+		c0 := time.Now()
+		for i := done; i < done+k; i++ {
+			go func(id int) {
+				_ = id * 2
+				wg.Done()
+			}(i)
+		}
+		create += time.Since(c0)
+		wg.Wait()
+		done += k
+	}
+	elapsed := time.Since(start)
+	wall := elapsed.Seconds()
+	if *realrun.JSON {
+		r := realrun.New(elapsed)
+		r.Class("main", 1, 1, []time.Duration{elapsed})
+		r.Class("worker", int64(*n), int64(*n), nil)
+		r.Counters["create_ns"] = create.Nanoseconds()
+		r.Counters["ns_per_goroutine"] = wall * 1e9 / float64(*n)
+		r.Counters["gomaxprocs"] = *procs
+		r.Counters["batch"] = b
+		r.Emit()
+		return
+	}
 	fmt.Printf("%d %.6f %.1f\n", *n, wall, wall*1e9/float64(*n))
 }

@@ -7,6 +7,10 @@
 // delay depends on where the syscall starts within sysmon's 10 ms period (0-20 ms: a P whose G has run
 // 10 ms on one schedtick is retaken at the first look), a phase that the host's jitter randomises.
 // Prints "<fresh p50 ns> <late p50 ns> <late p90 ns>" (nearest rank).
+//
+// -json: one gmpsim-real-run/1 object (validation/go/realrun): classes fresh and late with every delay
+// (the scenario's classes of the same names: spawn to exit of a goroutine that runs 1 us), class main
+// (latency = the run).
 package main
 
 import (
@@ -16,6 +20,8 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"gmpsim/validation/go/realrun"
 )
 
 var sink uint64
@@ -51,10 +57,20 @@ func main() {
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
 	var fresh, late []time.Duration
+	start := time.Now()
 	for i := 0; i < *n; i++ {
 		fresh = append(fresh, delay(*block))
 		spinFor(*cpu)
 		late = append(late, delay(*block))
+	}
+	if *realrun.JSON {
+		elapsed := time.Since(start)
+		r := realrun.New(elapsed)
+		r.Class("main", 1, 1, []time.Duration{elapsed})
+		r.Class("fresh", int64(len(fresh)), int64(len(fresh)), fresh)
+		r.Class("late", int64(len(late)), int64(len(late)), late)
+		r.Emit()
+		return
 	}
 	q := func(v []time.Duration, p float64) int64 {
 		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })

@@ -1,0 +1,156 @@
+// Manifests of validation cases (validation/scenarios/*-cases.yaml).
+#include <filesystem>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "models/scenario/errors.h"
+#include "validation/validate/validate.h"
+
+namespace gmpsim::validation {
+namespace {
+
+using models::ScenarioError;
+
+std::string str(const YAML::Node& n, const std::string& field, const std::string& where, bool required = true) {
+  if (!n[field]) {
+    if (required) throw ScenarioError(where + "." + field, "missing");
+    return "";
+  }
+  if (!n[field].IsScalar()) throw ScenarioError(where + "." + field, "must be a string");
+  return n[field].as<std::string>();
+}
+
+std::vector<std::string> str_list(const YAML::Node& n, const std::string& field, const std::string& where) {
+  std::vector<std::string> out;
+  if (!n[field]) return out;
+  if (!n[field].IsSequence()) throw ScenarioError(where + "." + field, "must be a list of strings");
+  for (const YAML::Node& item : n[field]) {
+    if (!item.IsScalar()) throw ScenarioError(where + "." + field, "must be a list of strings");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+std::int64_t positive_int(const YAML::Node& n, const std::string& field, const std::string& where) {
+  try {
+    const auto v = n[field].as<std::int64_t>();
+    if (v <= 0) throw ScenarioError(where + "." + field, "must be a positive integer");
+    return v;
+  } catch (const YAML::Exception&) {
+    throw ScenarioError(where + "." + field, "must be a positive integer");
+  }
+}
+
+void check_keys(const YAML::Node& n, const std::set<std::string>& known, const std::string& where) {
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    if (!known.count(key)) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw ScenarioError(where + "." + key, "unknown key; known: " + list);
+    }
+  }
+}
+
+MetricSpec parse_metric(const YAML::Node& m, const std::string& where) {
+  if (!m.IsMap()) throw ScenarioError(where, "a metric is a map with a `kind`");
+  const std::string kind = str(m, "kind", where);
+  MetricSpec spec;
+  if (kind == "per_op") {
+    check_keys(m, {"kind", "name", "ops", "quick_ops"}, where);
+    spec.kind = MetricSpec::Kind::kPerOp;
+    spec.ops = positive_int(m, "ops", where);
+    if (m["quick_ops"]) spec.quick_ops = positive_int(m, "quick_ops", where);
+    spec.name = m["name"] ? str(m, "name", where) : "ns_per_op";
+  } else if (kind == "latency") {
+    check_keys(m, {"kind", "name", "class", "span"}, where);
+    spec.kind = MetricSpec::Kind::kLatency;
+    spec.class_name = str(m, "class", where, false);
+    spec.span = str(m, "span", where, false);
+    if (spec.class_name.empty() == spec.span.empty()) {
+      throw ScenarioError(where, "a latency metric names exactly one of `class` and `span`");
+    }
+    spec.name = m["name"] ? str(m, "name", where) : (spec.span.empty() ? spec.class_name : spec.span) + "_latency";
+  } else if (kind == "throughput") {
+    check_keys(m, {"kind", "name", "class"}, where);
+    spec.kind = MetricSpec::Kind::kThroughput;
+    spec.class_name = str(m, "class", where);
+    spec.name = m["name"] ? str(m, "name", where) : spec.class_name + "_throughput";
+  } else if (kind == "counter") {
+    check_keys(m, {"kind", "name", "sim"}, where);
+    spec.kind = MetricSpec::Kind::kCounter;
+    spec.counter = str(m, "name", where);
+    spec.sim_counter = str(m, "sim", where);
+    spec.name = spec.counter;
+  } else {
+    throw ScenarioError(where + ".kind", "\"" + kind + "\" is not a metric kind; use per_op, latency, throughput or counter");
+  }
+  return spec;
+}
+
+}  // namespace
+
+std::vector<Case> load_cases(const std::string& path) {
+  namespace fs = std::filesystem;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw ScenarioError("--cases", "cannot read \"" + path + "\"; run from the repository root or pass --cases FILE");
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(path, std::string("not valid YAML: ") + e.what());
+  }
+  if (!root.IsMap() || !root["cases"] || !root["cases"].IsSequence()) {
+    throw ScenarioError(path, "a manifest is a map with a list `cases`");
+  }
+  const fs::path dir = fs::absolute(fs::path(path)).parent_path();
+  std::vector<Case> cases;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < root["cases"].size(); ++i) {
+    const YAML::Node n = root["cases"][i];
+    std::string where = path + ": cases[" + std::to_string(i) + "]";
+    if (!n.IsMap()) throw ScenarioError(where, "a case is a map");
+    Case c;
+    c.name = str(n, "name", where);
+    where = path + ": case " + c.name;
+    check_keys(n, {"name", "runtime", "family", "set", "scenario", "set_values", "quick_set", "probe", "quick_args",
+                   "metrics", "note"},
+               where);
+    if (!names.insert(c.name).second) throw ScenarioError(where, "a second case with this name");
+    c.runtime = str(n, "runtime", where);
+    if (c.runtime != "boost-fiber" && c.runtime != "go") {
+      throw ScenarioError(where + ".runtime", "\"" + c.runtime + "\": use boost-fiber or go");
+    }
+    c.family = str(n, "family", where);
+    c.set = str(n, "set", where);
+    if (c.set != "calibration" && c.set != "held-out") {
+      throw ScenarioError(where + ".set", "\"" + c.set + "\": use calibration or held-out");
+    }
+    c.scenario = (dir / str(n, "scenario", where)).lexically_normal().string();
+    if (!fs::exists(c.scenario)) throw ScenarioError(where + ".scenario", "no file " + c.scenario);
+    c.sets = str_list(n, "set_values", where);
+    c.quick_sets = str_list(n, "quick_set", where);
+    if (c.runtime == "go") {
+      if (!n["probe"] || !n["probe"].IsMap()) throw ScenarioError(where + ".probe", "a go case needs probe: {dir: D, args: [...]}");
+      check_keys(n["probe"], {"dir", "args"}, where + ".probe");
+      c.probe_dir = (dir.parent_path() / "go" / str(n["probe"], "dir", where + ".probe")).lexically_normal().string();
+      if (!fs::is_directory(c.probe_dir)) throw ScenarioError(where + ".probe.dir", "no directory " + c.probe_dir);
+      c.probe_args = str_list(n["probe"], "args", where + ".probe");
+      c.quick_args = str_list(n, "quick_args", where);
+    } else if (n["probe"] || n["quick_args"]) {
+      throw ScenarioError(where + ".probe", "only go cases run probes; a boost-fiber case runs its scenario");
+    }
+    if (!n["metrics"] || !n["metrics"].IsSequence() || n["metrics"].size() == 0) {
+      throw ScenarioError(where + ".metrics", "missing: list at least one metric");
+    }
+    for (std::size_t m = 0; m < n["metrics"].size(); ++m) {
+      c.metrics.push_back(parse_metric(n["metrics"][m], where + ".metrics[" + std::to_string(m) + "]"));
+    }
+    c.manifest = path;
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+}  // namespace gmpsim::validation

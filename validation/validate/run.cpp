@@ -1,0 +1,343 @@
+#include "validation/validate/run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "models/output/output.h"
+#include "models/registry.h"
+#include "models/scenario/errors.h"
+#include "models/scenario/scenario.h"
+#include "validation/validate/process.h"
+#include "validation/validate/validate.h"
+
+namespace gmpsim::validation {
+namespace {
+
+namespace fs = std::filesystem;
+using models::ScenarioError;
+
+// A path for the report: relative to the working directory when under it, else absolute.
+std::string display_path(const std::string& p) {
+  const fs::path rel = fs::relative(fs::absolute(p));
+  return rel.empty() || *rel.begin() == ".." ? fs::absolute(p).lexically_normal().string() : rel.string();
+}
+
+std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Writes through a temporary name, so an interrupted run leaves no half-written file.
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+std::string today() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return buf;
+}
+
+// "go version go1.26.1 linux/amd64" -> "go1.26"
+std::string go_profile_version(const std::string& go) {
+  const std::string line = command_line_output({go, "version"});
+  const auto at = line.find(" go1.");
+  if (at == std::string::npos) return "";
+  std::string v = line.substr(at + 1, line.find(' ', at + 1) - at - 1);
+  const auto dot2 = v.find('.', 4);
+  return dot2 == std::string::npos ? v : v.substr(0, dot2);
+}
+
+// The profile's `host` section as JSON, and the Go version it was calibrated for ("" when none).
+Json profile_host(const std::string& path) {
+  try {
+    const YAML::Node n = YAML::LoadFile(path);
+    return n["host"] ? models::yaml_to_json(n["host"]) : Json();
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(path, std::string("not a readable profile: ") + e.what());
+  }
+}
+
+void calibrate(const std::vector<std::string>& extra, const std::string& out, bool quick) {
+  std::vector<std::string> argv = {self_exe(), "calibrate", "--out", out};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  if (quick) argv.push_back("--quick");
+  std::cerr << "validate: calibrating: gmpsim calibrate";
+  for (std::size_t i = 2; i < argv.size(); ++i) std::cerr << " " << argv[i];
+  std::cerr << "\n";
+  const ProcessResult r = run_process(argv);
+  if (r.status != 0) throw std::runtime_error("calibration failed (exit " + std::to_string(r.status) + "); see its messages above");
+}
+
+std::vector<models::Override> overrides(const Case& c, bool quick) {
+  std::vector<models::Override> sets;
+  for (const std::string& s : c.sets) sets.push_back(models::parse_override(s));
+  if (quick) {
+    for (const std::string& s : c.quick_sets) sets.push_back(models::parse_override(s));
+  }
+  return sets;
+}
+
+std::vector<models::RunResult> simulate(const Case& c, std::vector<models::Override> sets, int n, std::uint64_t seed) {
+  std::vector<models::RunResult> out;
+  const std::string expected = c.runtime == "go" ? "go" : "boost-fiber-ws";
+  for (int i = 0; i < n; ++i) {
+    std::vector<models::Override> s = sets;
+    s.push_back({"run.seed", std::to_string(seed + static_cast<std::uint64_t>(i))});
+    const models::Scenario sc = models::load_scenario_file(c.scenario, s);
+    if (sc.runtime.model != expected) {
+      throw ScenarioError(c.name + ".scenario", "runs model " + sc.runtime.model + "; a " + c.runtime + " case needs runtime.model: " + expected);
+    }
+    out.push_back(models::find_model(sc.runtime.model)->create()->run(sc));
+    if (out.back().outcome.abnormal()) {
+      throw std::runtime_error(c.name + ": the simulated run ended " + models::outcome_name(out.back().outcome.status) + ": " +
+                               out.back().outcome.detail);
+    }
+  }
+  return out;
+}
+
+struct FiberRuns {
+  std::string version;
+  std::vector<RealRun> runs;
+};
+
+FiberRuns run_fiber(const Case& c, const std::vector<models::Override>& sets, int repeats, std::uint64_t seed) {
+  const std::string runner = find_tool("gmpsim-fiberrun", "GMPSIM_FIBERRUN", "validation/fiberrun",
+                                       "build it (`make build`; it needs libboost-fiber-dev)");
+  std::vector<std::string> argv = {runner, c.scenario, "--repeats", std::to_string(repeats), "--seed", std::to_string(seed)};
+  for (const models::Override& o : sets) argv.insert(argv.end(), {"--set", o.key + "=" + o.value});
+  ProcessOptions po;
+  po.capture_stdout = true;
+  const ProcessResult r = run_process(argv, po);
+  if (r.status != 0) throw std::runtime_error(c.name + ": gmpsim-fiberrun failed (exit " + std::to_string(r.status) + ")");
+  const Json j = Json::parse(r.output);
+  FiberRuns out;
+  const std::string rt = j.value("runtime", "boost-fiber");
+  out.version = rt.rfind("boost-fiber-", 0) == 0 ? rt.substr(12) : rt;
+  for (const Json& run : j.at("repeats")) out.runs.push_back(parse_real_run(run, c.name));
+  return out;
+}
+
+struct Toolchain {
+  std::string go, version;
+  fs::path bin_dir;
+};
+
+std::vector<RealRun> run_go(const Case& c, const Toolchain& tc, bool quick, int repeats) {
+  const std::string dir_name = fs::path(c.probe_dir).filename().string();
+  const fs::path bin = tc.bin_dir / dir_name;
+  const std::vector<std::pair<std::string, std::string>> env = {{"GOTOOLCHAIN", "local"}, {"GOFLAGS", "-mod=mod"}};
+  if (!fs::exists(bin)) {
+    ProcessOptions po;
+    po.cwd = fs::path(c.probe_dir).parent_path().string();
+    po.env = env;
+    const ProcessResult b = run_process({tc.go, "build", "-o", bin.string(), "./" + dir_name}, po);
+    if (b.status != 0) throw std::runtime_error(c.name + ": `go build` of " + c.probe_dir + " with " + tc.go + " failed");
+  }
+  std::vector<std::string> argv = {bin.string()};
+  const auto& args = quick && !c.quick_args.empty() ? c.quick_args : c.probe_args;
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("-json");
+  std::vector<RealRun> runs;
+  for (int i = 0; i < repeats; ++i) {
+    ProcessOptions po;
+    po.capture_stdout = true;
+    po.env = env;
+    const ProcessResult r = run_process(argv, po);
+    if (r.status != 0) throw std::runtime_error(c.name + ": the probe " + bin.string() + " failed (exit " + std::to_string(r.status) + ")");
+    runs.push_back(parse_real_run(Json::parse(r.output), c.name));
+  }
+  return runs;
+}
+
+std::string lateness_note(const Case& c, const std::string& version, const std::vector<RealRun>& runs) {
+  std::vector<double> p50, p99, mx;
+  std::int64_t arrivals = 0;
+  for (const RealRun& r : runs) {
+    if (!r.generator.is_object() || !r.generator.contains("lateness_ns")) continue;
+    const Json& l = r.generator["lateness_ns"];
+    p50.push_back(l.value("p50", 0.0));
+    p99.push_back(l.value("p99", 0.0));
+    mx.push_back(l.value("max", 0.0));
+    arrivals += r.generator.value("arrivals", std::int64_t{0});
+  }
+  if (p50.empty() || arrivals == 0) return "";
+  std::sort(p50.begin(), p50.end());
+  std::sort(p99.begin(), p99.end());
+  std::ostringstream s;
+  s.precision(3);
+  s << c.name << " (" << version << "): the arrival generator's lateness (hand-over minus intended time), median over "
+    << p50.size() << " repeats: p50 " << p50[p50.size() / 2] / 1e3 << " µs, p99 " << p99[p99.size() / 2] / 1e3 << " µs, max "
+    << *std::max_element(mx.begin(), mx.end()) / 1e3 << " µs, " << arrivals << " arrivals";
+  return s.str();
+}
+
+}  // namespace
+
+int run_validation(const ValidateOptions& o) {
+  if (o.runtime != "all" && o.runtime != "boost-fiber" && o.runtime != "go") {
+    throw ScenarioError("--runtime", "\"" + o.runtime + "\": use boost-fiber, go or all");
+  }
+  if (o.repeats < 1) throw ScenarioError("--repeats", "must be at least 1 (the report wants 5 or more)");
+  std::vector<Case> cases;
+  for (const std::string& m : o.manifests) {
+    for (Case& c : load_cases(m)) {
+      if (o.runtime != "all" && c.runtime != o.runtime) continue;
+      if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), c.name) == o.only.end()) continue;
+      cases.push_back(std::move(c));
+    }
+  }
+  for (const std::string& name : o.only) {
+    bool found = false;
+    for (const Case& c : cases) found |= c.name == name;
+    if (!found) throw ScenarioError("--only", "no case \"" + name + "\" for runtime " + o.runtime + " in the manifests");
+  }
+  if (cases.empty()) throw ScenarioError("--only", "no cases selected");
+
+  const fs::path out_dir = o.out_dir, results = out_dir / "results";
+  fs::create_directories(results);
+  ReportInfo info;
+  info.command = o.command_line;
+  info.date = today();
+  info.gmpsim_version = models::gmpsim_version();
+
+  bool need_fiber = false, need_go = false;
+  for (const Case& c : cases) (c.runtime == "go" ? need_go : need_fiber) = true;
+
+  // Profiles: the given ones, else a fresh calibration (the calibration set's benchmarks).
+  std::string fiber_profile = o.profile;
+  if (need_fiber && fiber_profile.empty()) {
+    fiber_profile = (results / "host.yaml").string();
+    calibrate({}, fiber_profile, o.quick);
+  }
+  if (need_fiber) {
+    fiber_profile = fs::absolute(fiber_profile).string();
+    info.host = profile_host(fiber_profile);
+    info.profiles["boost-fiber"] = display_path(fiber_profile);
+  }
+  std::vector<Toolchain> toolchains;
+  fs::path tmp;
+  if (need_go) {
+    std::vector<std::string> gos = o.go_toolchains;
+    if (gos.empty()) {
+      if (!command_line_output({"go", "version"}).empty()) gos.push_back("go");
+      if (access("/usr/lib/go-1.19/bin/go", X_OK) == 0) gos.push_back("/usr/lib/go-1.19/bin/go");
+      if (gos.empty()) throw std::runtime_error("no Go toolchain found (`go` on PATH or /usr/lib/go-1.19/bin/go); pass --go PATH or --runtime boost-fiber");
+    }
+    tmp = fs::temp_directory_path() / ("gmpsim-validate-" + std::to_string(getpid()));
+    for (const std::string& go : gos) {
+      Toolchain tc{go, go_profile_version(go), {}};
+      if (tc.version.empty()) throw ScenarioError("--go", "\"" + go + "\" does not run as a Go toolchain (`" + go + " version`)");
+      tc.bin_dir = tmp / tc.version;
+      fs::create_directories(tc.bin_dir);
+      std::string profile;
+      for (const std::string& p : o.go_profiles) {
+        const Json host = profile_host(p);
+        const std::string v = host.value("go_version", "");
+        if (v == tc.version || v.rfind(tc.version + ".", 0) == 0) profile = p;
+      }
+      if (profile.empty()) {
+        profile = (results / (tc.version + ".yaml")).string();
+        calibrate({"--runtime", "go", "--go", go}, profile, o.quick);
+      }
+      info.profiles[tc.version] = display_path(profile);
+      toolchains.push_back(tc);
+    }
+  }
+
+  std::vector<Row> rows;
+  std::string cdf = "runtime,version,case,metric,side,x_ns,cdf\n";
+  auto finish_case = [&](const Case& c, CaseRuns& runs) {
+    for (const RealRun& r : runs.real) {
+      if (!r.outcome.empty() && r.outcome != "completed") info.notes.push_back(c.name + " (" + runs.version + "): a real run ended " + r.outcome);
+      for (const std::string& n : r.notes) {
+        const std::string note = c.name + " (" + runs.version + "): " + n;
+        if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end()) info.notes.push_back(note);
+      }
+    }
+    if (const std::string late = lateness_note(c, runs.version, runs.real); !late.empty()) info.notes.push_back(late);
+    std::vector<Row> case_rows = compare_case(runs);
+    for (const Row& r : case_rows) {
+      if (r.stat == "ks") continue;
+      std::cerr << "  " << r.metric << " " << r.stat << ": real " << r.real << ", predicted " << r.sim << " (";
+      if (std::isnan(r.error)) {
+        std::cerr << "no error: nothing measured";
+      } else {
+        std::cerr << std::showpos << std::lround(100 * r.error) << std::noshowpos << " %";
+      }
+      std::cerr << ") " << r.verdict << "\n";
+    }
+    rows.insert(rows.end(), case_rows.begin(), case_rows.end());
+    cdf += cdf_csv_rows(runs);
+  };
+  for (const Case& c : cases) {
+    const std::vector<models::Override> sets = overrides(c, o.quick);
+    if (c.runtime == "boost-fiber") {
+      std::cerr << "validate: " << c.name << " (" << c.set << "): " << o.repeats << " real runs of Boost.Fiber, then "
+                << o.repeats << " simulated\n";
+      CaseRuns runs;
+      runs.c = &c;
+      runs.quick = o.quick;
+      FiberRuns real = run_fiber(c, sets, o.repeats, o.seed);
+      runs.version = real.version;
+      runs.real = std::move(real.runs);
+      std::vector<models::Override> sim_sets = sets;
+      sim_sets.push_back({"kernel.profile", fiber_profile});
+      runs.sim = simulate(c, sim_sets, o.repeats, o.seed);
+      finish_case(c, runs);
+    } else {
+      for (const Toolchain& tc : toolchains) {
+        std::cerr << "validate: " << c.name << " (" << c.set << ", " << tc.version << "): " << o.repeats << " real runs, then "
+                  << o.repeats << " simulated\n";
+        CaseRuns runs;
+        runs.c = &c;
+        runs.quick = o.quick;
+        runs.version = tc.version;
+        runs.real = run_go(c, tc, o.quick, o.repeats);
+        std::vector<models::Override> sim_sets = sets;
+        sim_sets.push_back({"runtime.version", tc.version});
+        sim_sets.push_back({"kernel.profile", fs::absolute(info.profiles[tc.version]).string()});
+        runs.sim = simulate(c, sim_sets, o.repeats, o.seed);
+        finish_case(c, runs);
+      }
+    }
+  }
+  if (!tmp.empty()) fs::remove_all(tmp);
+
+  // Hand-written discussion beside the first manifest, when there is one.
+  if (!o.manifests.empty()) {
+    const fs::path notes = fs::path(o.manifests.front()).parent_path() / "NOTES.md";
+    if (fs::exists(notes)) info.discussion = read_file(notes.string());
+  }
+  write_file(results / "metrics.csv", metrics_csv(rows));
+  write_file(results / "cdf.csv", cdf);
+  write_file(out_dir / "report.md", report_markdown(rows, info));
+  std::cerr << "validate: wrote " << (out_dir / "report.md").string() << ", " << (results / "metrics.csv").string() << " and "
+            << (results / "cdf.csv").string() << "\n";
+  return 0;
+}
+
+}  // namespace gmpsim::validation

@@ -1,0 +1,239 @@
+// gmpsim validate: the statistics (KS distance, quantiles, errors and verdicts) on synthetic data with
+// known answers, the manifests' error messages, the committed manifests, and (where the Boost.Fiber
+// runner is built) a two-case validation end to end. Never wall-clock thresholds.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "models/scenario/errors.h"
+#include "validation/validate/validate.h"
+
+using namespace gmpsim;
+using namespace gmpsim::validation;
+
+namespace {
+
+std::vector<std::int64_t> exponential_samples(double mean_ns, int n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::exponential_distribution<double> d(1.0 / mean_ns);
+  std::vector<std::int64_t> v;
+  for (int i = 0; i < n; ++i) v.push_back(static_cast<std::int64_t>(d(rng)));
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+sim::LogHistogram histogram_of(const std::vector<std::int64_t>& v) {
+  sim::LogHistogram h;
+  for (std::int64_t x : v) h.record(x);
+  return h;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("KS distance: same distribution near 0, exp(1) vs exp(2) near 1/4", "[validate]") {
+  const auto a = exponential_samples(100'000, 20'000, 1);
+  const auto b = exponential_samples(100'000, 20'000, 2);
+  const auto c = exponential_samples(200'000, 20'000, 3);
+  // Two samples of 20 000: the 99.9 % KS critical value is about 1.95 * sqrt(2 / 20000) = 0.0195.
+  CHECK(ks_distance(a, histogram_of(b)) < 0.02);
+  // sup |exp(-x/2) - exp(-x)| is at x = 2 ln 2 (means 1 and 2): 1/2 - 1/4 = 1/4.
+  CHECK(ks_distance(a, histogram_of(c)) == Approx(0.25).margin(0.02));
+  // Disjoint supports: distance 1.
+  std::vector<std::int64_t> low(1000, 1000), high(1000, 5000);
+  CHECK(ks_distance(low, histogram_of(high)) == Approx(1.0).margin(1e-9));
+  CHECK(std::isnan(ks_distance({}, histogram_of(high))));
+}
+
+TEST_CASE("sample quantiles use the nearest rank, as the simulator's histograms do", "[validate]") {
+  std::vector<std::int64_t> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  CHECK(sample_quantile(v, 0.5) == 50);
+  CHECK(sample_quantile(v, 0.99) == 99);
+  CHECK(sample_quantile(v, 1.0) == 100);
+  CHECK(sample_quantile(v, 0.0) == 1);
+  const sim::LogHistogram h = histogram_of(v);
+  CHECK(static_cast<double>(h.percentile(0.5)) == sample_quantile(v, 0.5));
+}
+
+TEST_CASE("compare_case: per-op errors, quantiles, verdicts against targets and spread", "[validate]") {
+  Case c;
+  c.name = "synthetic";
+  c.runtime = "boost-fiber";
+  c.family = "test";
+  c.set = "held-out";
+  MetricSpec per_op;
+  per_op.kind = MetricSpec::Kind::kPerOp;
+  per_op.name = "per_item";
+  per_op.ops = 1000;
+  per_op.quick_ops = 100;
+  MetricSpec lat;
+  lat.kind = MetricSpec::Kind::kLatency;
+  lat.name = "work_latency";
+  lat.class_name = "work";
+  MetricSpec thr;
+  thr.kind = MetricSpec::Kind::kThroughput;
+  thr.name = "work_throughput";
+  thr.class_name = "work";
+  c.metrics = {per_op, lat, thr};
+
+  CaseRuns runs;
+  runs.c = &c;
+  runs.version = "1.74";
+  // Real: makespans 1.0, 1.1, 1.3 ms for 1000 ops (median 1.1 us per op); latency samples exp(100 us).
+  for (int i = 0; i < 3; ++i) {
+    RealRun r;
+    r.makespan_ns = std::vector<std::int64_t>{1'000'000, 1'100'000, 1'300'000}[i];
+    r.window_ns = 1'000'000'000;
+    r.classes["work"].latency_ns = exponential_samples(100'000, 5000, 10 + i);
+    r.classes["work"].completed = 900;
+    runs.real.push_back(r);
+  }
+  // Simulated: 1.25 us per op (+13.6 %: outside 10 % but inside the real spread 1.0-1.3); the same latency
+  // distribution; throughput 1000/s against 900/s (+11 %, a miss).
+  for (int i = 0; i < 2; ++i) {
+    models::RunResult s;
+    s.simulated_ns = 1'250'000;
+    s.window_ns = 1'000'000'000;
+    models::ClassResult cl;
+    cl.latency.name = "work";
+    cl.latency.latency = histogram_of(exponential_samples(100'000, 5000, 20 + i));
+    cl.completed = 1000;
+    s.classes.push_back(cl);
+    runs.sim.push_back(s);
+  }
+  const std::vector<Row> rows = compare_case(runs);
+  REQUIRE(rows.size() == 5);  // per_op, p50, p99, ks, throughput
+  CHECK(rows[0].stat == "per_op");
+  CHECK(rows[0].real == Approx(1100));
+  CHECK(rows[0].real_lo == Approx(1000));
+  CHECK(rows[0].real_hi == Approx(1300));
+  CHECK(rows[0].sim == Approx(1250));
+  CHECK(rows[0].error == Approx(150.0 / 1100));
+  CHECK(rows[0].verdict == "within spread");
+  CHECK(rows[1].stat == "p50");
+  CHECK(rows[1].real == Approx(100'000 * std::log(2.0)).epsilon(0.05));
+  CHECK(std::fabs(rows[1].error) < 0.05);
+  CHECK(rows[1].verdict == "ok");
+  CHECK(rows[2].stat == "p99");
+  CHECK(rows[2].real == Approx(100'000 * std::log(100.0)).epsilon(0.1));
+  CHECK(rows[3].stat == "ks");
+  CHECK(rows[3].error < 0.05);
+  CHECK(rows[4].stat == "throughput");
+  CHECK(rows[4].real == Approx(900));
+  CHECK(rows[4].error == Approx(1000.0 / 900 - 1));
+  CHECK(rows[4].verdict == "miss");
+
+  runs.quick = true;  // quick_ops divides the same makespans
+  CHECK(compare_case(runs)[0].real == Approx(11'000));
+
+  // The outputs: one CSV line per row, and a report with the summary and the case's table.
+  const std::string csv = metrics_csv(rows);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 6);
+  ReportInfo info;
+  info.command = "test";
+  const std::string md = report_markdown(rows, info);
+  CHECK(md.find("## Summary") != std::string::npos);
+  CHECK(md.find("| synthetic | test | per_item |") != std::string::npos);
+  CHECK(md.find("within spread") != std::string::npos);
+  CHECK(md.find("3 / 4") != std::string::npos);  // per_op, p50, p99 on target (or spread); throughput missed
+  // A class missing on one side is an error naming it, not a silent zero.
+  runs.real[0].classes.clear();
+  CHECK_THROWS_WITH(compare_case(runs), Catch::Contains("synthetic: the real run has no class work"));
+}
+
+TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
+  const std::string scen = std::string(GMPSIM_SOURCE_DIR) + "/validation/scenarios/fiber/pingpong.yaml";
+  auto expect = [&](const std::string& body, const std::string& message) {
+    const std::string path = write_temp("manifest", "cases:\n  - " + body + "\n");
+    INFO(body);
+    CHECK_THROWS_WITH(load_cases(path), Catch::Contains(message));
+  };
+  const std::string ok = "{name: a, runtime: boost-fiber, family: f, set: held-out, scenario: " + scen;
+  expect(ok + ", metrics: [{kind: per_op, ops: 10}], colour: red}", "case a.colour: unknown key");
+  expect("{name: a, runtime: java, family: f, set: held-out, scenario: " + scen + ", metrics: []}", "case a.runtime");
+  expect("{name: a, runtime: go, family: f, set: training, scenario: " + scen + ", metrics: []}", "case a.set");
+  expect(ok + ", metrics: []}", "case a.metrics: missing");
+  expect(ok + ", metrics: [{kind: per_op, ops: 0}]}", "metrics[0].ops: must be a positive integer");
+  expect(ok + ", metrics: [{kind: latency, class: x, span: y}]}", "exactly one of `class` and `span`");
+  expect(ok + ", metrics: [{kind: p99}]}", "metrics[0].kind");
+  expect("{name: a, runtime: boost-fiber, family: f, set: held-out, scenario: nowhere.yaml, metrics: [{kind: per_op, ops: 1}]}",
+         "case a.scenario: no file");
+  CHECK_THROWS_AS(load_cases("/nonexistent/cases.yaml"), models::ScenarioError);
+}
+
+TEST_CASE("the committed manifests load, and every case's scenario runs in the simulator", "[validate]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(GMPSIM_SOURCE_DIR) / "validation" / "scenarios";
+  std::size_t held_out = 0, calibration = 0;
+  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml"}) {
+    if (!fs::exists(dir / file)) continue;
+    for (const Case& c : load_cases((dir / file).string())) {
+      INFO(c.name);
+      (c.set == "held-out" ? held_out : calibration)++;
+      CHECK(!c.metrics.empty());
+      if (c.runtime == "go") CHECK(fs::is_directory(c.probe_dir));
+    }
+  }
+  CHECK(held_out >= 8);
+  CHECK(calibration >= 2);
+}
+
+#if defined(GMPSIM_FIBERRUN_PATH) && defined(GMPSIM_CALIBRATE_HARNESS)
+TEST_CASE("gmpsim validate --quick on two Boost.Fiber cases writes a complete report", "[validate][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path out = fs::temp_directory_path() / ("gmpsim_validate_test_" + std::to_string(getpid()));
+  fs::remove_all(out);
+  setenv("GMPSIM_CALIBRATE_HARNESS", GMPSIM_CALIBRATE_HARNESS, 1);
+  setenv("GMPSIM_FIBERRUN", GMPSIM_FIBERRUN_PATH, 1);
+  const std::string cases = std::string(GMPSIM_SOURCE_DIR) + "/validation/scenarios/fiber-cases.yaml";
+  const std::string log = (fs::temp_directory_path() / ("gmpsim_validate_log_" + std::to_string(getpid()))).string();
+  // The quick calibration may refuse on a loaded host (calibrate_test.cpp); retry as it does.
+  int rc = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    rc = std::system((std::string(GMPSIM_CLI_PATH) + " validate --quick --repeats 2 --cases " + cases +
+                      " --only fiber-pingpong,fiber-open-0.6-t1 --out " + out.string() + " > " + log + " 2>&1")
+                         .c_str());
+    if (rc == 0) break;
+  }
+  std::stringstream output;
+  output << std::ifstream(log).rdbuf();
+  INFO(output.str());
+  REQUIRE(rc == 0);
+  std::stringstream report, csv;
+  report << std::ifstream(out / "report.md").rdbuf();
+  csv << std::ifstream(out / "results" / "metrics.csv").rdbuf();
+  CHECK(report.str().find("fiber-pingpong") != std::string::npos);
+  CHECK(report.str().find("fiber-open-0.6-t1") != std::string::npos);
+  CHECK(report.str().find("arrival generator's lateness") != std::string::npos);
+  // Rows: pingpong round_trip; open loop p50, p99, ks, throughput. Each real and simulated value is
+  // positive and finite, and every error finite.
+  std::string line;
+  std::getline(csv, line);
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    REQUIRE(f.size() >= 15);
+    INFO(line);
+    CHECK(std::stod(f[8]) > 0);   // real
+    CHECK(std::stod(f[12]) > 0);  // sim
+    CHECK(std::isfinite(std::stod(f[14])));
+  }
+  CHECK(rows == 5);
+  CHECK(fs::exists(out / "results" / "cdf.csv"));
+  CHECK(fs::exists(out / "results" / "host.yaml"));
+  fs::remove_all(out);
+}
+#endif
