@@ -275,6 +275,8 @@ class Search {
       case Arrivals::Process::kOnOff: return key + "rate";
       case Arrivals::Process::kClosed: return key + "clients";
       case Arrivals::Process::kInitial: return key + "count";
+      case Arrivals::Process::kTrace:
+        throw ScenarioError("--class", "class \"" + pick->name + "\" replays a recorded trace, which has no rate to vary; name the parameter to vary with --vary KEY");
       default: break;
     }
     throw ScenarioError("--class", "class \"" + pick->name + "\" has no arrivals of its own (only spawned); name the parameter to vary with --vary KEY");

@@ -62,6 +62,7 @@ enum Burst : kernel::BurstKind { kWork = 0, kSched = 1, kSpin = 2 };
 
 constexpr std::uint32_t kDispatcher = 0xfffffffeu;  // the pinned dispatcher context in a ready queue
 constexpr std::uint16_t kStarted = 1;               // Goroutine::flags: the fiber has run once
+constexpr std::uint16_t kFreshStack = 2;            // Goroutine::flags: its stack is new memory (not reused)
 
 struct Params {
   std::uint32_t threads = 0;
@@ -69,6 +70,7 @@ struct Params {
   sim::Time c_switch = 0, c_spawn = 0, c_exit = 0, c_park = 0, c_ready = 0, c_chan = 0, c_remote = 0, c_steal = 0,
             c_lock = 0, c_storm = 0;
   sim::Time timer_slack = 0;
+  sim::Time fresh_stack_faults = 0;  // first-run cost of a new stack: fiber.stack_fault_pages x kernel.page_fault
   kernel::ThreadParams kp;
 
   explicit Params(const Scenario& sc) {
@@ -91,6 +93,8 @@ struct Params {
     c_steal = dur("fiber.cost.steal");
     c_lock = dur("fiber.cost.lock");
     c_storm = dur("fiber.cost.storm_working_set");
+    fresh_stack_faults = static_cast<sim::Time>(std::llround(std::stod(node("fiber.stack_fault_pages").Scalar()) *
+                                                             static_cast<double>(dur("kernel.page_fault"))));
     timer_slack = sc.kernel.timer_slack;
     kp.wake_latency = sc.kernel.futex_wake;
     kp.idle_exit = dur("kernel.idle_exit");
@@ -474,7 +478,8 @@ class FiberRun {
     stats_.waited(gr.cls, gr.ready_at, now);
     if ((gr.flags & kStarted) == 0) {
       gr.flags |= kStarted;
-      cost += prm_.c_storm;  // first run on a fresh stack
+      cost += prm_.c_storm;  // first run: cache and TLB misses of a large storm
+      if (gr.flags & kFreshStack) cost += prm_.fresh_stack_faults;  // and first touches of new stack memory
     }
     engine_.tracer().emit({now, kTraceGoStart, g, gr.cls, t});
     rq_changed(t);
@@ -668,6 +673,12 @@ class FiberRun {
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32, std::uint32_t parent = kNone32) {
     stats_.created(cls);
     const std::uint32_t g = gt_.create(cls, start, client);
+    // pooled_fixedsize_stack hands out released stacks first and allocates only beyond the most fibers
+    // ever alive at once: only those stacks are new memory, whose first use faults their pages in.
+    if (gt_.live() > stacks_allocated_) {
+      stacks_allocated_ = gt_.live();
+      gt_[g].flags |= kFreshStack;
+    }
     init_locals(wl_, gt_, g, parent, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
     if (owner_.size() < gt_.capacity()) owner_.resize(gt_.capacity(), 0);
     gt_[g].ready_at = engine_.now();
@@ -788,6 +799,7 @@ class FiberRun {
     c["idle_suspends"] = idle_suspends_;
     c["idle_wakeups"] = idle_wakeups_;
     c["switches"] = switches_;
+    c["stacks_allocated"] = stacks_allocated_;
     c["parks"] = parks_;
     c["yields"] = yields_;
     c["syscalls"] = syscalls_;
@@ -830,6 +842,7 @@ class FiberRun {
   sim::Time pending_ = 0;                   // scheduling CPU time the running fiber's steps have incurred
   std::uint32_t rr_ = 0;
   std::uint64_t runnable_ = 0, running_ = 0, sleeping_ = 0, sleep_seq_ = 0;
+  std::uint64_t stacks_allocated_ = 0;  // the stack pool's size: the most fibers alive at once so far
   std::uint32_t long_spinners_ = 0;
   std::uint64_t steals_ = 0, steal_attempts_ = 0, remote_wakes_ = 0, idle_spins_ = 0, spin_passes_ = 0, idle_suspends_ = 0,
                 idle_wakeups_ = 0, switches_ = 0, parks_ = 0, yields_ = 0, syscalls_ = 0;

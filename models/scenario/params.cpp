@@ -257,6 +257,11 @@ const ParamSpec kParams[] = {
      "CPU time of an uncontended fibers::mutex lock or unlock (spinlock-protected owner and wait queue); a "
      "WaitGroup step (mutex + condition_variable) pays two.",
      "estimate: one atomic on a cache-resident line; `gmpsim calibrate` does not measure it yet", "boost-fiber-ws", "", 0, 1e9},
+    {"fiber.stack_fault_pages", ParamType::kFloat, "3.6",
+     "Pages a fiber's first run touches on a new stack (pooled_fixedsize_stack, 128 KiB): each a first-touch "
+     "fault of kernel.page_fault. Only stacks beyond the most fibers alive so far are new; released ones are reused.",
+     "gmpsim calibrate: fiber.storm_cold_faults_per_fiber (getrusage over a 10 000-fiber cold storm), 3.6 on the "
+     "project's VMs", "boost-fiber-ws", "", 0, 64},
     {"fiber.cost.storm_working_set", ParamType::kDuration, "0ns",
      "Extra CPU time of a fiber's first run on a fresh stack (cache and TLB misses of a large spawn storm).",
      "validation/calibrate/README.md: fitted from fiber.storm_warm; 0 while a storm fits in cache", "boost-fiber-ws", "", 0, 1e9},
@@ -285,8 +290,8 @@ const ParamSpec kParams[] = {
      "goroutine (step make) are local to it and its spawned goroutines.", "-"},
     {"workload.classes.*.arrivals.process", ParamType::kEnum, "none",
      "How goroutines of this class arrive: none (only spawned), initial (a population at t=0), poisson, "
-     "constant, onoff (bursty Poisson), closed (clients with think time).",
-     "-", "", "none|initial|poisson|constant|onoff|closed"},
+     "constant, onoff (bursty Poisson), closed (clients with think time), trace (recorded arrival times).",
+     "-", "", "none|initial|poisson|constant|onoff|closed|trace"},
     {"workload.classes.*.arrivals.count", ParamType::kInt, "1", "Goroutines started at t=0.", "-", "", "", 0,
      1e9, "process=initial"},
     {"workload.classes.*.arrivals.rate", ParamType::kRate, "", "Arrival rate (during on periods for onoff).",
@@ -295,6 +300,10 @@ const ParamSpec kParams[] = {
      1e300, "process=onoff", true},
     {"workload.classes.*.arrivals.off", ParamType::kDist, "", "Length of off periods (onoff).", "-", "", "",
      0, 1e300, "process=onoff", true},
+    {"workload.classes.*.arrivals.file", ParamType::kString, "",
+     "Recorded arrival times (trace): a text file, one time from t = 0 per line, ascending, as a duration "
+     "(1500us) or integer nanoseconds; # starts a comment. A relative path is looked up beside the scenario.",
+     "-", "", "", 0, 0, "process=trace", true},
     {"workload.classes.*.arrivals.clients", ParamType::kInt, "", "Number of closed-loop clients.", "-", "",
      "", 1, 1e9, "process=closed", true},
     {"workload.classes.*.arrivals.think", ParamType::kDist, "0s",

@@ -319,6 +319,39 @@ Layer profile_layer(const std::string& origin, const Profile& p) {
   return l;
 }
 
+// Reads a trace of arrival times (workload.classes.*.arrivals.file): one time from t = 0 per line, a duration
+// with a unit or integer nanoseconds, ascending; blank lines and # comments are skipped. A relative path
+// that does not exist from the working directory is looked up beside the scenario file, as profiles are.
+std::shared_ptr<const std::vector<sim::Time>> load_arrival_trace(const std::string& path, const std::string& scenario_source,
+                                                                 const std::string& key) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (!fs::exists(p) && p.is_relative() && scenario_source != "<text>") p = fs::path(scenario_source).parent_path() / path;
+  std::ifstream in(p);
+  if (!in) throw ScenarioError(key, "cannot read \"" + path + "\"; give the path of a file of arrival times, one per line");
+  auto times = std::make_shared<std::vector<sim::Time>>();
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
+    if (b == std::string::npos) continue;
+    const std::string text = line.substr(b, e - b + 1);
+    sim::Time t = 0;
+    try {
+      t = std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }) ? std::stoll(text) : parse_duration(text);
+    } catch (const std::exception&) {
+      throw ScenarioError(key, p.string() + ":" + std::to_string(n) + ": \"" + text + "\" is not a time (1500us, or integer ns)");
+    }
+    if (!times->empty() && t < times->back()) {
+      throw ScenarioError(key, p.string() + ":" + std::to_string(n) + ": times must be ascending (" + text + " after " +
+                                   std::to_string(times->back()) + " ns)");
+    }
+    times->push_back(t);
+  }
+  if (times->empty()) throw ScenarioError(key, p.string() + " holds no arrival times");
+  return times;
+}
+
 // Loads a kernel profile file, which `gmpsim calibrate` writes (validation/calibrate/README.md):
 //   kernel: {key: value, ...}                   kernel keys (without `kernel.`)
 //   runtime: {MODEL: {full.key: value, ...}}    cost parameters per model; only the scenario's model is read
@@ -704,7 +737,7 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
     const std::string process = val(base + ".arrivals.process").Scalar();
     using P = Arrivals::Process;
     a.process = process == "none" ? P::kNone : process == "initial" ? P::kInitial : process == "poisson" ? P::kPoisson
-              : process == "constant" ? P::kConstant : process == "onoff" ? P::kOnOff : P::kClosed;
+              : process == "constant" ? P::kConstant : process == "onoff" ? P::kOnOff : process == "trace" ? P::kTrace : P::kClosed;
     if (a.process == P::kInitial) a.count = as_int(val(base + ".arrivals.count"));
     if (a.process == P::kPoisson || a.process == P::kConstant || a.process == P::kOnOff) {
       a.rate_per_s = parse_rate(val(base + ".arrivals.rate").Scalar());
@@ -714,6 +747,7 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
       a.on = parse_dist(val(base + ".arrivals.on"), base + ".arrivals.on");
       a.off = parse_dist(val(base + ".arrivals.off"), base + ".arrivals.off");
     }
+    if (a.process == P::kTrace) a.trace = load_arrival_trace(val(base + ".arrivals.file").Scalar(), source, base + ".arrivals.file");
     if (a.process == P::kClosed) {
       a.clients = as_int(val(base + ".arrivals.clients"));
       a.think = parse_dist(val(base + ".arrivals.think"), base + ".arrivals.think");

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "models/registry.h"
+#include "models/result.h"
 #include "models/scenario/scenario.h"
 
 using namespace gmpsim::models;
@@ -275,4 +277,41 @@ TEST_CASE("distribution forms in scenarios", "[scenario]") {
   CHECK(dist_of("{dist: mixture, of: [{weight: 3, dist: 10us}, {weight: 1, dist: exponential, mean: 50us}]}").mean() ==
         Approx(0.75 * 10'000 + 0.25 * 50'000));
   CHECK(dist_of("{dist: empirical, points: [[0us, 0], [10us, 0.5], [30us, 1]]}").mean() == Approx(0.5 * 5000 + 0.5 * 20'000));
+}
+
+TEST_CASE("a trace of arrival times is replayed as recorded; bad traces name the line", "[scenario]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gmpsim_trace_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  const std::string good = write("good.txt", "# recorded hand-over times\n1000000\n2ms\n\n2000000  # two at once\n5ms\n");
+  const std::string yaml = "runtime: {model: fifo}\nworkload: {classes: {req: {arrivals: {process: trace, file: \"" + good +
+                           "\"}, program: [{compute: 100us}]}}}\nrun: {duration: 10ms}\n";
+  const Scenario sc = load_scenario(yaml, "<text>");
+  const Arrivals& a = sc.workload.classes[0].arrivals;
+  REQUIRE(a.process == Arrivals::Process::kTrace);
+  CHECK(a.open_loop());
+  CHECK(*a.trace == std::vector<gmpsim::sim::Time>{1'000'000, 2'000'000, 2'000'000, 5'000'000});
+  // A model replays it: four arrivals; the two at 2 ms each get one of the 4 CPUs, so every one takes 100 us.
+  const RunResult r = find_model("fifo")->create()->run(sc);
+  CHECK(r.goroutines_created == 4);
+  CHECK(r.classes[0].latency.latency.max() == 100'000);
+
+  auto error = [&](const std::string& text) {
+    const std::string path = write("bad.txt", text);
+    return error_of("runtime: {model: fifo}\nworkload: {classes: {req: {arrivals: {process: trace, file: \"" + path +
+                    "\"}, program: [{compute: 1us}]}}}\n");
+  };
+  CHECK_THAT(error("1ms\n3ms\n2ms\n"), Catch::StartsWith("workload.classes.req.arrivals.file:") && Catch::Contains("bad.txt:3") &&
+                                          Catch::Contains("ascending"));
+  CHECK_THAT(error("1ms\nsoon\n"), Catch::Contains("bad.txt:2: \"soon\" is not a time"));
+  CHECK_THAT(error("# nothing\n"), Catch::Contains("holds no arrival times"));
+  CHECK_THAT(error_of("runtime: {model: fifo}\nworkload: {classes: {req: {arrivals: {process: trace, file: /no/such}, program: [{compute: 1us}]}}}\n"),
+             Catch::StartsWith("workload.classes.req.arrivals.file: cannot read \"/no/such\""));
+  CHECK_THAT(error_of("runtime: {model: fifo}\nworkload: {classes: {req: {arrivals: {process: trace}, program: [{compute: 1us}]}}}\n"),
+             Catch::StartsWith("workload.classes.req.arrivals.file: missing"));
+  fs::remove_all(dir);
 }

@@ -1,8 +1,9 @@
-// Open-loop arrival times for one goroutine class: Poisson, constant-rate, or bursty on/off (Poisson
-// while on, nothing while off). Arrivals are scheduled at their nominal times; a model that delivers
+// Open-loop arrival times for one goroutine class: Poisson, constant-rate, bursty on/off (Poisson
+// while on, nothing while off), or a recorded trace replayed as it is. Arrivals are scheduled at their nominal times; a model that delivers
 // them late still measures latency from these times, as load generators that avoid coordinated omission do.
 #pragma once
 #include <cmath>
+#include <limits>
 
 #include "models/workload/program.h"
 #include "sim/rng.h"
@@ -19,6 +20,10 @@ class OpenLoopArrivals {
   // Time of the arrival after `prev` (use 0 for the first).
   sim::Time next(sim::Time prev) {
     using P = Arrivals::Process;
+    if (a_->process == P::kTrace) {
+      // The recorded times in order; past the last one, never (callers compare with the run's end).
+      return trace_next_ < a_->trace->size() ? (*a_->trace)[trace_next_++] : std::numeric_limits<sim::Time>::max();
+    }
     const double mean_gap_ns = 1e9 / a_->rate_per_s;
     if (a_->process == P::kConstant) return prev + std::max<sim::Time>(1, std::llround(mean_gap_ns));
     sim::Time t = prev + exp_gap(mean_gap_ns);
@@ -42,6 +47,7 @@ class OpenLoopArrivals {
   const Arrivals* a_;
   sim::Rng rng_;
   sim::Time on_until_ = 0;
+  std::size_t trace_next_ = 0;
 };
 
 }  // namespace gmpsim::models
@@ -73,7 +79,7 @@ class ArrivalDriver {
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const Arrivals& a = wl_.classes[c].arrivals;
       const auto cls = static_cast<std::uint16_t>(c);
-      if (a.process == P::kPoisson || a.process == P::kConstant || a.process == P::kOnOff) next_arrival(cls, 0);
+      if (a.open_loop()) next_arrival(cls, 0);
       if (a.process == P::kClosed) {
         for (std::int64_t i = 0; i < a.clients; ++i) next_submit(cls, static_cast<std::uint32_t>(i), 0);
       }

@@ -36,6 +36,7 @@
 // by name to the goroutines it spawns (and they to theirs).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -133,13 +134,18 @@ struct Program {
 };
 
 struct Arrivals {
-  enum class Process : std::uint8_t { kNone, kInitial, kPoisson, kConstant, kOnOff, kClosed };
+  enum class Process : std::uint8_t { kNone, kInitial, kPoisson, kConstant, kOnOff, kClosed, kTrace };
   Process process = Process::kNone;
   std::int64_t count = 0;     // kInitial
   double rate_per_s = 0;      // kPoisson, kConstant, kOnOff (rate while on)
   sim::Dist on, off;          // kOnOff period lengths (ns)
   std::int64_t clients = 0;   // kClosed
   sim::Dist think;            // kClosed think time (ns)
+  std::shared_ptr<const std::vector<sim::Time>> trace;  // kTrace: arrival times (ns), ascending
+  // Arrivals at times of their own, independent of the system: what a load generator sends.
+  bool open_loop() const {
+    return process == Process::kPoisson || process == Process::kConstant || process == Process::kOnOff || process == Process::kTrace;
+  }
 };
 
 struct GoroutineClass {

@@ -10,9 +10,13 @@
 //    the cold spawn storm shows the faults separately (counted with getrusage);
 //  - teardown races (#260): steal ends its process with _exit after the results are printed (harness.cpp).
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/fiber/all.hpp>
+#include <cstdio>
+#include <string>
 #include <thread>
 
 #include "validation/calibrate/benchmarks.h"
@@ -186,20 +190,48 @@ BenchOutput bench_fiber_channel(const BenchScale& s) {
   return out;
 }
 
+namespace {
+// round_robin whose idle dispatcher never sleeps: suspend_until returns at once, so the dispatcher loops
+// and sees remote-ready fibers without a futex wake (what work_stealing's suspend=false does).
+class SpinningRoundRobin final : public fibers::algo::round_robin {
+ public:
+  void suspend_until(std::chrono::steady_clock::time_point const&) noexcept override {}
+  void notify() noexcept override {}
+};
+}  // namespace
+
 BenchOutput bench_fiber_channel_threads(const BenchScale& s) {
-  // The echo fiber lives on a second thread (round_robin there too), so every message is a remote wake:
-  // schedule_from_remote, then the idle thread's condition variable (a futex) wakes it (§1.4).
+  // The echo fiber lives on a second thread, so every message is a remote wake (schedule_from_remote).
+  // Twice: with both threads' dispatchers spinning when idle (the remote wake alone: the model's
+  // fiber.cost.remote_wake), and with round_robin's sleeping idle thread, whose condition variable (a
+  // futex) must wake it each time (§1.4: the wake-up latency, which the model takes from the kernel layer).
   BenchOutput out;
-  fibers::unbuffered_channel<int> ping, pong;
-  std::thread peer([&] {
-    fibers::fiber([&] {
-      int v;
-      while (ping.pop(v) == fibers::channel_op_status::success) pong.push(v);
-    }).join();
-  });
-  out.series["fiber.chan_rtt_threads"] = channel_round_trips(ping, pong, s.quick ? 5 : 20, s.quick ? 100 : 300);
-  ping.close();
-  peer.join();
+  for (const bool spin : {true, false}) {
+    fibers::unbuffered_channel<int> ping, pong;
+    std::thread peer([&] {
+      if (spin) fibers::use_scheduling_algorithm<SpinningRoundRobin>();
+      fibers::fiber([&] {
+        int v;
+        while (ping.pop(v) == fibers::channel_op_status::success) pong.push(v);
+      }).join();
+    });
+    // The main thread spins too in the first round; a scheduler is installed once per thread, so the
+    // sleeping round runs on a fresh thread of its own.
+    std::vector<double> rtt;
+    if (spin) {
+      std::thread main_side([&] {
+        fibers::use_scheduling_algorithm<SpinningRoundRobin>();
+        rtt = channel_round_trips(ping, pong, s.quick ? 5 : 20, s.quick ? 100 : 300);
+        ping.close();
+      });
+      main_side.join();
+    } else {
+      rtt = channel_round_trips(ping, pong, s.quick ? 5 : 20, s.quick ? 100 : 300);
+      ping.close();
+    }
+    peer.join();
+    out.series[spin ? "fiber.chan_rtt_threads_spin" : "fiber.chan_rtt_threads"] = std::move(rtt);
+  }
   return out;
 }
 
@@ -214,7 +246,9 @@ BenchOutput bench_fiber_steal(const BenchScale& s) {
   // steals; a yielding main fiber would keep the queue non-empty and never steal.
   static fibers::mutex park_mutex;
   static fibers::condition_variable park_forever;
+  static std::atomic<long> thief_tid{0};
   std::thread thief([] {
+    thief_tid.store(static_cast<long>(syscall(SYS_gettid)));
     fibers::use_scheduling_algorithm<fibers::algo::work_stealing>(threads, false);
     std::unique_lock<fibers::mutex> lk(park_mutex);
     park_forever.wait(lk, [] { return false; });
@@ -225,8 +259,21 @@ BenchOutput bench_fiber_steal(const BenchScale& s) {
   // host a thief that lost its CPU gets it back within the trial (the latency then includes that wait).
   const std::int64_t hold = 20'000'000;
   auto& latency = out.series["fiber.steal_latency"];
-  int not_stolen = 0, trials = s.quick ? 50 : 200;
+  int not_stolen = 0, disturbed = 0, trials = s.quick ? 50 : 200;
+  while (thief_tid.load() == 0) std::this_thread::yield();
+  // The thief's time waiting for a CPU (schedstat's second field, ns): a trial in which it grew measured the
+  // kernel's scheduling of a busy host, not a steal, and is counted, not timed.
+  const std::string schedstat = "/proc/self/task/" + std::to_string(thief_tid.load()) + "/schedstat";
+  auto thief_waited_ns = [&schedstat]() -> long long {
+    long long run = 0, wait = -1;
+    if (FILE* f = std::fopen(schedstat.c_str(), "r")) {
+      if (std::fscanf(f, "%lld %lld", &run, &wait) != 2) wait = -1;
+      std::fclose(f);
+    }
+    return wait;
+  };
   for (int t = 0; t < trials; ++t) {
+    const long long waited0 = thief_waited_ns();
     std::int64_t a_start = 0, b_start = 0;
     std::atomic<bool> b_started{false};
     std::thread::id a_thread, b_thread;
@@ -243,10 +290,17 @@ BenchOutput bench_fiber_steal(const BenchScale& s) {
     });
     a.join();
     b.join();
-    if (a_thread == main_thread && b_thread != main_thread) latency.push_back(static_cast<double>(b_start - a_start));
-    else ++not_stolen;
+    const long long waited1 = thief_waited_ns();
+    if (a_thread != main_thread || b_thread == main_thread) {
+      ++not_stolen;
+    } else if (waited0 < 0 || waited1 != waited0) {
+      ++disturbed;
+    } else {
+      latency.push_back(static_cast<double>(b_start - a_start));
+    }
   }
   out.series["fiber.steal_missed_fraction"] = {static_cast<double>(not_stolen) / trials};
+  out.series["fiber.steal_disturbed_fraction"] = {static_cast<double>(disturbed) / trials};
   thief.detach();  // the process ends with _exit: no pool teardown (#260)
   return out;
 }

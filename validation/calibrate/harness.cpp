@@ -278,17 +278,20 @@ const std::vector<Column>& cost_columns() {
       {"ready", 1, 1e5},        // make a parked fiber ready again (same thread)
       {"chan_op", 1, 1e5},      // one channel push or pop beyond park/ready: spinlock, slot, waker lists
       {"storm_working_set", 0, 1e6},  // per fiber in a 10 000-fiber storm: cache and TLB misses on its stack
-      {"remote_wake", 10, 1e7}, // ready a fiber owned by an idle thread: remote list + cv/futex + wake-up
+      {"remote_wake", 0, 1e5},  // ready a fiber owned by another (spinning) thread: its remote list, the waker's
+                                // CPU; an increment over a local ready that may fit to ~0
       {"steal", 1, 1e7},        // an idle spinning thread takes a fiber from another thread's queue head
       {"fault_4k", 10, 1e7},    // first-touch page fault, 4 KiB
       {"lock", 1, 1e5},         // uncontended lock + queue op + unlock
+      {"thread_wake", 10, 1e7}, // a sleeping idle thread woken by a remote ready: notify, futex, wake-up latency
   };
+  // Column order is the order of RowSpec::counts below.
   return cols;
 }
 
 struct RowSpec {
   const char* series;
-  std::vector<double> counts;  // switch spawn exit park ready chan_op storm_working_set remote_wake steal fault_4k lock
+  std::vector<double> counts;  // switch spawn exit park ready chan_op storm_working_set remote_wake steal fault_4k lock thread_wake
 };
 
 std::vector<Row> cost_rows(const Collected& c) {
@@ -298,22 +301,23 @@ std::vector<Row> cost_rows(const Collected& c) {
                                   .median;
   const double f = std::isfinite(storm_faults) ? storm_faults : 0;
   const std::vector<RowSpec> specs = {
-      //                          sw sp ex pk rd ch ws rw st ft lk
-      {"fiber.yield2",           {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-      {"fiber.yield16",          {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-      {"fiber.spawn",            {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-      {"fiber.run_exit",         {1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
-      {"fiber.create_join",      {2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0}},
-      {"fiber.chan_rtt",         {2, 0, 0, 2, 2, 4, 0, 0, 0, 0, 0}},
-      {"fiber.chan_rtt_buffered", {2, 0, 0, 2, 2, 4, 0, 0, 0, 0, 0}},
-      {"fiber.notify",           {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}},
-      {"fiber.wait_round",       {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}},
-      {"fiber.chan_rtt_threads", {2, 0, 0, 2, 2, 4, 0, 2, 0, 0, 0}},
-      {"fiber.steal_latency",    {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0}},
-      {"fiber.storm_warm",       {1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0}},
-      {"fiber.storm_cold",       {1, 1, 1, 0, 0, 0, 1, 0, 0, f, 0}},
-      {"kernel.page_fault_4k",   {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}},
-      {"runtime.lock_queue_op",  {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}},
+      //                          sw sp ex pk rd ch ws rw st ft lk tw
+      {"fiber.yield2",           {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.yield16",          {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.spawn",            {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.run_exit",         {1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.create_join",      {2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.chan_rtt",         {2, 0, 0, 2, 2, 4, 0, 0, 0, 0, 0, 0}},
+      {"fiber.chan_rtt_buffered", {2, 0, 0, 2, 2, 4, 0, 0, 0, 0, 0, 0}},
+      {"fiber.notify",           {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.wait_round",       {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
+      {"fiber.chan_rtt_threads_spin", {2, 0, 0, 2, 2, 4, 0, 2, 0, 0, 0, 0}},
+      {"fiber.chan_rtt_threads", {2, 0, 0, 2, 2, 4, 0, 2, 0, 0, 0, 2}},
+      {"fiber.steal_latency",    {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}},
+      {"fiber.storm_warm",       {1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0}},
+      {"fiber.storm_cold",       {1, 1, 1, 0, 0, 0, 1, 0, 0, f, 0, 0}},
+      {"kernel.page_fault_4k",   {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0}},
+      {"runtime.lock_queue_op",  {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}},
   };
   std::vector<Row> rows;
   for (const RowSpec& s : specs) {
@@ -372,7 +376,7 @@ std::vector<Row> go_cost_rows(const Collected& c) {
       // one-way stream through a buffer of C: both sides park once per C + 2 items.
       {"go.chan_stream4",    {2.0 / 6,  0,      0,     2.0 / 6,   2,   0}},
       {"go.chan_stream64",   {2.0 / 66, 0,      0,     2.0 / 66,  2,   0}},
-      {"runtime.lock_queue_op", {0,     0,      0,     0,         0,   1}},
+      {"runtime.lock_queue_op", {0,     0,      0,     0,         0,   1, 0}},
   };
   std::vector<Row> rows;
   for (const RowSpec& s : specs) {
@@ -498,6 +502,12 @@ void write_profile(std::ostream& os, const Options& opt, const std::vector<std::
     costs("go", kGoCosts,
           "the go model's costs from the embedded fiber runtime's primitives (gmpsim calibrate --runtime go fits real Go)");
     costs("boost-fiber-ws", kFiberCosts, "Boost.Fiber work_stealing, for the boost-fiber-ws model");
+    // Not a cost: how many pages a new fiber stack's first run faults in (measured, not fitted).
+    if (const auto it = c.series.find("fiber.storm_cold_faults_per_fiber"); it != c.series.end() && !it->second.empty()) {
+      const Summary s = summarize(it->second);
+      os << "    fiber.stack_fault_pages: " << num(s.median, 3) << "  # measured fiber.storm_cold_faults_per_fiber, p10 "
+         << num(s.p10, 3) << ", p90 " << num(s.p90, 3) << ", n " << s.n << "\n";
+    }
   }
   os << "measurements:  # ns per operation unless the name says otherwise; samples pooled over fresh processes\n";
   for (const auto& [name, samples] : c.series) {

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -283,7 +284,7 @@ class Run {
     }
     for (const models::GoroutineClass& c : wl_.classes) {
       using P = models::Arrivals::Process;
-      if (c.arrivals.process == P::kPoisson || c.arrivals.process == P::kConstant || c.arrivals.process == P::kOnOff) open_loop_ = true;
+      if (c.arrivals.open_loop()) open_loop_ = true;
       for (const Op& op : c.program.ops) {
         if (op.code == OpCode::kAlloc || op.code == OpCode::kStack) notes_.push_back("class " + c.name + ": alloc and stack steps are no-ops here");
         if (op.code == OpCode::kSyscall && static_cast<models::SyscallKind>(op.slot) != models::SyscallKind::kCgo) has_syscall_ = true;
@@ -296,8 +297,8 @@ class Run {
     if (has_syscall_) notes_.push_back("syscall steps block the worker thread in clock_nanosleep (timer slack 1 ns during the call)");
     if (open_loop_) {
       for (unsigned t = 0; t < threads_; ++t) accept_.push_back(std::make_unique<AcceptQueue>(kAcceptQueueCapacity));
-      notes_.push_back("arrivals are handed to an acceptor fiber per worker thread (round robin), which spawns the handler: "
-                       "one spawn and one remote wake per arrival beyond the model's");
+      notes_.push_back("arrivals are handed round robin to the worker threads' main fibers (pinned, never stolen), which spawn "
+                       "the handlers: one spawn and one remote wake per arrival beyond the model's");
     }
     std::sort(notes_.begin(), notes_.end());
     notes_.erase(std::unique(notes_.begin(), notes_.end()), notes_.end());
@@ -322,9 +323,6 @@ class Run {
     if (threads_ == 1) bf::use_scheduling_algorithm<WorkStealingOneThread>(suspend_);
     else bf::use_scheduling_algorithm<bf::algo::work_stealing>(threads_, suspend_);
     tls_state = states_[index].get();
-    if (open_loop_) {
-      bf::fiber(bf::launch::post, std::allocator_arg, SharedPooledStack{}, [this, index] { acceptor_main(index); }).detach();
-    }
     // The initial population, round robin over the threads in scenario order: this thread's share.
     std::uint64_t k = 0;
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
@@ -338,6 +336,11 @@ class Run {
       }
     }
     start_->arrive_and_wait();
+    // With open-loop arrivals the thread's main fiber is its acceptor: a main context is pinned (Boost's
+    // steal() skips it), so arrivals handed to this thread stay here, as the model's round robin has them.
+    // A worker fiber as acceptor would be stolen by the other thread early on and then take every
+    // arrival of both queues there.
+    if (open_loop_) acceptor_main(index);
     // The main fiber waits until the process ends (the control thread prints and calls _exit); meanwhile
     // this thread's dispatcher runs the workload.
     bf::mutex mu;
@@ -354,12 +357,13 @@ class Run {
 
   std::int64_t now() const { return mono_ns() - t0_; }
 
-  // An acceptor: takes the arrivals the generator hands to this thread and spawns each handler here.
+  // An acceptor (a worker thread's main fiber): takes the arrivals the generator hands to this thread and
+  // spawns each handler here.
   void acceptor_main(unsigned home) {
     Arrival a;
     while (accept_[home]->pop(a) == bf::channel_op_status::success) {
       ThreadState* ts = current();
-      if (ts->index != home) ts->acceptor_off_home.fetch_add(1, std::memory_order_relaxed);  // it was stolen
+      if (ts->index != home) ts->acceptor_off_home.fetch_add(1, std::memory_order_relaxed);  // never: it is pinned
       ts->created[a.cls].fetch_add(1, std::memory_order_relaxed);
       launch(FiberArgs{a.cls, a.handover, std::vector<ObjectPtr>(wl_.classes[a.cls].program.locals.size())});
     }
@@ -612,8 +616,16 @@ class Run {
 
   // Open-loop arrivals: the same arrival-time streams as the simulator for this seed (OpenLoopArrivals,
   // stream "arrivals.<class>"), slept to with an absolute timer, handed to the workers round robin.
+  //
+  // Where the workers leave no CPU free (threads >= CPUs), each wake of the generator (a timer, a
+  // context switch and the futex wakes of the hand-over: ~40 us of CPU per arrival on the project's VMs)
+  // takes CPU from a worker; so it then wakes at most once per kBatchWindow and hands over every
+  // arrival due by then. The arrivals are later than drawn, by up to the window: the hand-over times
+  // are reported (and `gmpsim validate` replays them in the simulator), as is the generator's CPU time.
+  static constexpr std::int64_t kBatchWindow = 200'000;
   void generate() {
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    window_ = threads_ >= std::thread::hardware_concurrency() ? kBatchWindow : 0;
     const sim::RngStreams streams(seed_);
     struct Source {
       std::uint16_t cls;
@@ -624,26 +636,34 @@ class Run {
     using P = models::Arrivals::Process;
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const models::Arrivals& a = wl_.classes[c].arrivals;
-      if (a.process != P::kPoisson && a.process != P::kConstant && a.process != P::kOnOff) continue;
+      if (!a.open_loop()) continue;
       Source s{static_cast<std::uint16_t>(c), models::OpenLoopArrivals(a, streams.stream("arrivals." + wl_.classes[c].name)), 0};
       s.next = s.gen.next(0);
       sources.push_back(std::move(s));
     }
     unsigned rr = 0;
+    std::int64_t woke = -kBatchWindow;
     while (!panicked_.load(std::memory_order_relaxed)) {
       Source* s = nullptr;
       for (Source& x : sources) {
         if (x.next <= duration_ && (s == nullptr || x.next < s->next)) s = &x;
       }
       if (s == nullptr) break;  // every class's next arrival falls after run.duration
-      sleep_until_ns(t0_ + s->next);
+      if (s->next > now()) {
+        sleep_until_ns(t0_ + std::max(s->next, woke + window_));
+        woke = now();
+      }
       const std::int64_t handover = now();
       lateness_.push_back(handover - s->next);
+      handovers_[s->cls].push_back(handover);
       live_.fetch_add(1, std::memory_order_relaxed);
       accept_[rr]->push(Arrival{s->cls, handover});
       rr = (rr + 1) % threads_;
       s->next = s->gen.next(s->next);
     }
+    timespec cpu{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    generator_cpu_ns_ = static_cast<std::int64_t>(cpu.tv_sec) * 1'000'000'000 + cpu.tv_nsec;
   }
 
   // ---- the report ----
@@ -708,6 +728,14 @@ class Run {
       run["generator"] = {{"arrivals", late.size()},
                           {"lateness_ns", {{"p50", quantile(late, 0.5)}, {"p99", quantile(late, 0.99)},
                                            {"max", late.empty() ? 0 : *std::max_element(late.begin(), late.end())}}}};
+      // The actual hand-over times per class, so that a simulation can replay the arrivals this run really
+      // had (arrivals: {process: trace}); `gmpsim validate` does, since the generator is late in bursts
+      // when it waits for a CPU.
+      Json times = Json::object();
+      for (const auto& [cls, v] : handovers_) times[wl_.classes[cls].name] = v;
+      run["generator"]["handover_ns"] = std::move(times);
+      run["generator"]["batch_window_ns"] = window_;
+      run["generator"]["cpu_ns"] = generator_cpu_ns_;
     } else {
       run["generator"] = {{"arrivals", 0}, {"lateness_ns", {{"p50", 0}, {"p99", 0}, {"max", 0}}}};
     }
@@ -753,6 +781,8 @@ class Run {
   std::vector<std::unique_ptr<ThreadState>> states_;
   std::vector<std::unique_ptr<AcceptQueue>> accept_;
   std::vector<std::int64_t> lateness_;  // the control thread's
+  std::int64_t window_ = 0, generator_cpu_ns_ = 0;
+  std::map<std::uint16_t, std::vector<std::int64_t>> handovers_;  // per class: the actual arrival times
   std::vector<std::string> notes_;
 
   std::atomic<std::int64_t> live_{0};  // workload fibers created and not yet ended

@@ -96,7 +96,13 @@ RealRun parse_real_run(const Json& j, const std::string& what) {
       }
     }
     if (j.contains("counters")) r.counters = j["counters"];
-    if (j.contains("generator")) r.generator = j["generator"];
+    if (j.contains("generator")) {
+      r.generator = j["generator"];
+      if (r.generator.contains("handover_ns")) {
+        for (const auto& [name, times] : r.generator["handover_ns"].items()) r.handover_ns[name] = int_list(times, what + " hand-over times");
+        r.generator.erase("handover_ns");
+      }
+    }
     if (j.contains("outcome") && j["outcome"].is_string()) r.outcome = j["outcome"].get<std::string>();
     if (j.contains("notes")) {
       for (const Json& n : j["notes"]) r.notes.push_back(n.get<std::string>());

@@ -60,6 +60,7 @@ struct RealRun {
   std::map<std::string, std::vector<std::int64_t>> spans;
   Json counters = Json::object();
   Json generator;          // lateness of the open-loop generator, when there is one
+  std::map<std::string, std::vector<std::int64_t>> handover_ns;  // per class: the arrival times it really had
   std::string outcome;     // "" when the run completed
   std::vector<std::string> notes;
 };
