@@ -79,6 +79,8 @@ TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][
   for (const auto& [model, keys] : {std::pair{"go", go_costs}, std::pair{"boost-fiber-ws", fiber_costs}}) {
     for (const std::string& k : keys) {
       INFO(model << ": " << k);
+      // On a busy host the steal latency cannot be measured; the profile then says so and leaves it out.
+      if (k.ends_with(".steal") && !doc["runtime"][model][k] && doc["notes"] && doc["notes"]["fit.steal"]) continue;
       REQUIRE(doc["runtime"][model][k]);
       check_duration(k, doc["runtime"][model][k]);
     }
@@ -99,7 +101,10 @@ TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][
   const Json origin = sc.origin_json();
   const std::string from_file = "kernel:" + profile.string();
   for (const std::string& k : kernel_required) CHECK(origin["kernel." + k] == from_file);
-  for (const std::string& k : go_costs) CHECK(origin[k] == from_file);
+  for (const std::string& k : go_costs) {
+    INFO(k);
+    CHECK(origin[k] == (doc["runtime"]["go"][k] ? from_file : "default"));  // steal may be unmeasured (above)
+  }
   CHECK(sc.kernel.futex_wake == parse_duration(doc["kernel"]["futex_wake"].as<std::string>()));
   fs::remove_all(dir);
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <boost/version.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -459,6 +460,9 @@ void write_profile(std::ostream& os, const Options& opt, const std::vector<std::
     }
     throw std::logic_error("no fitted column " + column);
   };
+  auto fitted = [&](const std::string& column) {
+    return std::any_of(fit.params.begin(), fit.params.end(), [&](const FitParam& p) { return p.name == column; });
+  };
   const bool go = opt.runtime == "go";
   os << "# gmpsim host profile, written by `gmpsim calibrate" << (go ? " --runtime go" : "") << (opt.quick ? " --quick" : "")
      << "`.\n"
@@ -477,6 +481,7 @@ void write_profile(std::ostream& os, const Options& opt, const std::vector<std::
   auto costs = [&](const char* model, const std::vector<Mapping>& map, const char* doc) {
     os << "  " << model << ":  # " << doc << "\n";
     for (const Mapping& m : map) {
+      if (!fitted(m.column)) continue;  // not measured (notes: fit.*): the default applies
       const FitParam& p = param(m.column);
       if (m.plus == nullptr) {
         os << "    " << m.key << ": " << ns_text(p.value) << "  # fitted " << m.column << ": " << num(p.value)
@@ -511,6 +516,7 @@ void write_profile(std::ostream& os, const Options& opt, const std::vector<std::
   }
   os << "measurements:  # ns per operation unless the name says otherwise; samples pooled over fresh processes\n";
   for (const auto& [name, samples] : c.series) {
+    if (samples.empty()) continue;  // nothing measured (notes: say why)
     const Summary s = summarize(samples);
     os << "  " << name << ": {median: " << num(s.median, 6) << ", p10: " << num(s.p10, 6) << ", p90: " << num(s.p90, 6)
        << ", mad: " << num(s.mad, 6) << ", min: " << num(s.min, 6) << ", max: " << num(s.max, 6) << ", n: " << s.n << "}\n";
@@ -640,8 +646,23 @@ int calibrate(Options opt) {
 
   std::vector<std::string> problems;
   const std::vector<KernelValue> kernel = kernel_values(c, problems);
-  const std::vector<Column>& columns = go ? go_cost_columns() : cost_columns();
-  const std::vector<Row> rows = go ? go_cost_rows(c) : cost_rows(c);
+  std::vector<Column> columns = go ? go_cost_columns() : cost_columns();
+  std::vector<Row> rows = go ? go_cost_rows(c) : cost_rows(c);
+  // The steal latency needs a thief that never waited for a CPU: on a busy host every trial may have, and
+  // then the row has no samples. Its column is then left out of the fit (the models keep their default
+  // steal cost), rather than refusing the whole profile.
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].name != "fiber.steal_latency" || !rows[r].samples.empty()) continue;
+    std::size_t col = 0;
+    while (columns[col].name != "steal") ++col;
+    rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(r));
+    columns.erase(columns.begin() + static_cast<std::ptrdiff_t>(col));
+    for (Row& row : rows) row.counts.erase(row.counts.begin() + static_cast<std::ptrdiff_t>(col));
+    c.notes["fit.steal"] = "not fitted: every steal trial's thief waited for a CPU (a busy host); the models keep "
+                           "their default steal cost";
+    std::cerr << "gmpsim-calibrate: warning: " << c.notes["fit.steal"] << "\n";
+    break;
+  }
   const FitReport fit = fit_costs(columns, rows, opt.quick ? 50 : 200, 1);
   for (const std::string& p : check_fit(fit, columns, rows, kMaxRelResidual)) {
     // Name the model parameters a broken column would have become.
