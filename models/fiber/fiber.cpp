@@ -58,7 +58,7 @@ enum Ev : std::uint32_t {
 };
 
 // What a thread's CPU time is counted as.
-enum Burst : kernel::BurstKind { kWork = 0, kSched = 1, kSpin = 2 };
+enum Burst : kernel::BurstKind { kWork = 0, kSched = 1, kSpin = 2, kListener = 3 };
 
 constexpr std::uint32_t kDispatcher = 0xfffffffeu;  // the pinned dispatcher context in a ready queue
 constexpr std::uint16_t kStarted = 1;               // Goroutine::flags: the fiber has run once
@@ -71,6 +71,7 @@ struct Params {
             c_lock = 0, c_storm = 0;
   sim::Time timer_slack = 0;
   sim::Time fresh_stack_faults = 0;  // first-run cost of a new stack: fiber.stack_fault_pages x kernel.page_fault
+  sim::Time listener_cost = 0;       // fiber.listener_cost: CPU of the outside thread per arrival handed over
   kernel::ThreadParams kp;
 
   explicit Params(const Scenario& sc) {
@@ -95,9 +96,11 @@ struct Params {
     c_storm = dur("fiber.cost.storm_working_set");
     fresh_stack_faults = static_cast<sim::Time>(std::llround(std::stod(node("fiber.stack_fault_pages").Scalar()) *
                                                              static_cast<double>(dur("kernel.page_fault"))));
+    listener_cost = dur("fiber.listener_cost");
     timer_slack = sc.kernel.timer_slack;
     kp.wake_latency = sc.kernel.futex_wake;
     kp.idle_exit = dur("kernel.idle_exit");
+    kp.idle_poll = dur("kernel.idle_poll");
     kp.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
     kp.slice = kernel::scaled_base_slice(dur("kernel.base_slice"), sc.machine.cpus.size());
   }
@@ -165,6 +168,7 @@ class FiberRun {
     mutex_owner_.assign(sync_.mutexes.capacity(), kNone32);
     workers_.resize(prm_.threads);
     for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.create_thread();
+    if (prm_.listener_cost > 0) listener_ = ks_.create_thread();  // the thread outside the pool, after the workers
     stats_.set_busy_source([this](std::size_t cpu, sim::Time now) { return ks_.busy_on(static_cast<std::uint32_t>(cpu), kWork, now); });
   }
 
@@ -193,6 +197,16 @@ class FiberRun {
 
   // The kernel thread layer: thread tid is on a CPU and has no burst.
   void on_burst_done(std::uint32_t tid) {
+    if (tid == listener_) {
+      // The listener handed one arrival over; it goes on while more came meanwhile, else waits for the next.
+      if (listener_backlog_ > 0) {
+        --listener_backlog_;
+        ks_.run_for(tid, prm_.listener_cost, kListener);
+      } else {
+        ks_.block(tid);
+      }
+      return;
+    }
     Worker& w = workers_[tid];
     switch (w.next) {
       case Next::kDispatch: dispatch_pass(tid); break;
@@ -703,6 +717,18 @@ class FiberRun {
     rr_ = (rr_ + 1) % prm_.threads;
     return t;
   }
+  // The outside thread's CPU for one hand-over: it shares the machine's CPUs with the workers. The
+  // hand-over itself is not delayed by it (arrival times are hand-over times: a replayed trace has them).
+  void listener_work() {
+    using State = kernel::ThreadScheduler<FiberRun>::State;
+    if (ks_.state(listener_) != State::kBlocked) {
+      ++listener_backlog_;
+      return;
+    }
+    ks_.run_for(listener_, prm_.listener_cost, kListener);
+    ks_.wake(listener_);
+  }
+
   void start_arrivals() {
     for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
       const Arrivals& a = wl_.classes[c].arrivals;
@@ -719,6 +745,7 @@ class FiberRun {
     arrivals_.start();
   }
   void arrive(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32) {
+    if (listener_ != kNone32) listener_work();
     const std::uint32_t g = create(cls, start, client);
     const std::uint32_t t = next_thread();
     owner_[g] = t;
@@ -800,6 +827,7 @@ class FiberRun {
     c["idle_wakeups"] = idle_wakeups_;
     c["switches"] = switches_;
     c["stacks_allocated"] = stacks_allocated_;
+    if (listener_ != kNone32) c["cpu_listener_ns"] = ks_.busy(kListener);
     c["parks"] = parks_;
     c["yields"] = yields_;
     c["syscalls"] = syscalls_;
@@ -843,6 +871,8 @@ class FiberRun {
   std::uint32_t rr_ = 0;
   std::uint64_t runnable_ = 0, running_ = 0, sleeping_ = 0, sleep_seq_ = 0;
   std::uint64_t stacks_allocated_ = 0;  // the stack pool's size: the most fibers alive at once so far
+  std::uint32_t listener_ = kNone32;     // the outside thread handing arrivals over (fiber.listener_cost > 0)
+  std::uint64_t listener_backlog_ = 0;   // hand-overs waiting for its CPU
   std::uint32_t long_spinners_ = 0;
   std::uint64_t steals_ = 0, steal_attempts_ = 0, remote_wakes_ = 0, idle_spins_ = 0, spin_passes_ = 0, idle_suspends_ = 0,
                 idle_wakeups_ = 0, switches_ = 0, parks_ = 0, yields_ = 0, syscalls_ = 0;

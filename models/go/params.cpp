@@ -64,6 +64,7 @@ Params::Params(const Scenario& sc) {
   signal_self = dur("kernel.signal_self");
   signal_blocked = dur("kernel.signal_blocked");
   threads.idle_exit = dur("kernel.idle_exit");
+  threads.idle_poll = dur("kernel.idle_poll");
   epoll_unit = dur("kernel.epoll_timeout_unit");
   mem_g = bytes("runtime.mem.g_struct");
   mem_stack = bytes("runtime.mem.stack_min");

@@ -31,7 +31,8 @@ struct ThreadParams {
   sim::Time wake_latency = 2600;  // futex wake -> thread running (kernel.futex_wake)
   sim::Time slice = 1'400'000;    // EEVDF base slice: 0.70 ms x (1 + ilog2(min(ncpu, 8))) (kernel §3.5)
   sim::Time tick = 4'000'000;     // 1/HZ (kernel.hz = 250)
-  sim::Time idle_exit = 0;        // extra wake latency when the woken thread lands on an idle CPU (kernel.idle_exit)
+  sim::Time idle_exit = 0;        // extra wake latency when the woken thread lands on a halted CPU (kernel.idle_exit)
+  sim::Time idle_poll = 0;        // an idle CPU polls this long before it halts (kernel.idle_poll)
 };
 
 // Effective base slice of the kernel's fair class for `ncpu` CPUs (SCHED_TUNABLESCALING_LOG).
@@ -66,15 +67,18 @@ class ThreadScheduler {
     return static_cast<std::uint32_t>(threads_.size() - 1);
   }
 
-  // futex wake: a Blocked thread becomes Runnable after wake_latency, plus idle_exit when a CPU is idle
-  // (the IPI that takes a halted CPU out of idle; slow inside VMs). Waking a thread that is not blocked
+  // futex wake: a Blocked thread becomes Runnable after wake_latency, plus idle_exit when it lands on an
+  // idle CPU that has halted (the IPI that takes a halted CPU out of idle; slow inside VMs). An idle CPU
+  // polls for idle_poll first (a guest's cpuidle-haltpoll), and a wake landing then is a fast one. The
+  // woken thread lands on the CPU that went idle last. Waking a thread that is not blocked
   // is a no-op (the runtime's notewakeup on an already-woken note).
   // `extra` adds to the latency, e.g. the cost of creating the thread.
   void wake(std::uint32_t tid, sim::Time extra = 0) {
     Thread& t = threads_[tid];
     if (t.state != State::kBlocked) return;
     t.state = State::kWaking;
-    const sim::Time idle = idle_.empty() ? 0 : params_.idle_exit;
+    const bool halted = !idle_.empty() && engine_.now() - cpus_[idle_.back()].idle_since >= params_.idle_poll;
+    const sim::Time idle = halted ? params_.idle_exit : 0;
     engine_.schedule_in(params_.wake_latency + idle + extra, sim::kBandDefault, kind_base_ + kWakeDone, tid);
   }
 
@@ -191,6 +195,7 @@ class ThreadScheduler {
   struct Cpu {
     std::uint32_t thread = kNone;
     sim::Time slice_start = 0;
+    sim::Time idle_since = 0;    // when it last went idle (valid while on idle_)
     bool slice_armed = false;
   };
 
@@ -249,6 +254,7 @@ class ThreadScheduler {
   void release_cpu(std::uint32_t c) {
     cpus_[c].thread = kNone;
     if (runq_.empty()) {
+      cpus_[c].idle_since = engine_.now();
       idle_.push_back(c);
       return;
     }

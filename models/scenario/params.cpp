@@ -179,9 +179,15 @@ const ParamSpec kParams[] = {
     {"kernel.thread_create", ParamType::kDuration, "23600ns", "Cost of creating an OS thread (clone).",
      "kernel-and-calibration.md §0: host pthread_create+join p50 23.6us", "go", "", 0, 1e9},
     {"kernel.idle_exit", ParamType::kDuration, "40us",
-     "Extra latency of waking a thread onto an idle CPU: the IPI and the CPU's exit from idle (halt).",
-     "kernel-and-calibration.md §0: host ~40us idle-exit path (nanosleep with 1 ns slack), tgkill into another vCPU 49us",
+     "Extra latency of waking a thread onto an idle CPU that has halted: the IPI and the CPU's exit from idle.",
+     "kernel-and-calibration.md §0: host ~40us idle-exit path (nanosleep with 1 ns slack), tgkill into another vCPU 49us; "
+     "`gmpsim calibrate` measures it (futex wake after 1 ms idle, 67 us here, minus kernel.futex_wake)",
      "go,boost-fiber-ws", "", 0, 1e9},
+    {"kernel.idle_poll", ParamType::kDuration, "200us",
+     "How long an idle CPU polls before it halts: a wake landing sooner costs no kernel.idle_exit.",
+     "KVM halt polling (kvm.halt_poll_ns, 200000 by default on x86) and a guest's cpuidle-haltpoll "
+     "(Documentation/virt/guest-halt-polling.rst): on this host a futex wake takes 3 us (p10) in a ping-pong "
+     "but 67 us after 1 ms idle", "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.syscall", ParamType::kDuration, "1400ns",
      "CPU time of a cheap system call (entry + exit): epoll_wait(0), accept4, a write to the netpoll wake-up fd.",
      "kernel-and-calibration.md §0: host getppid 1.2-1.6 us", "go", "", 0, 1e9},
@@ -257,6 +263,11 @@ const ParamSpec kParams[] = {
      "CPU time of an uncontended fibers::mutex lock or unlock (spinlock-protected owner and wait queue); a "
      "WaitGroup step (mutex + condition_variable) pays two.",
      "estimate: one atomic on a cache-resident line; `gmpsim calibrate` does not measure it yet", "boost-fiber-ws", "", 0, 1e9},
+    {"fiber.listener_cost", ParamType::kDuration, "0ns",
+     "CPU time a thread outside the pool (a listener or load generator) spends per open-loop arrival it hands "
+     "over; it runs on the machine's CPUs beside the workers. 0: hand-overs are free.",
+     "gmpsim-fiberrun reports its generator's CPU per arrival (generator.cpu_ns / arrivals): 7-10 us on the "
+     "project's VMs; `gmpsim validate` sets it per real run", "boost-fiber-ws", "", 0, 1e9},
     {"fiber.stack_fault_pages", ParamType::kFloat, "3.6",
      "Pages a fiber's first run touches on a new stack (pooled_fixedsize_stack, 128 KiB): each a first-touch "
      "fault of kernel.page_fault. Only stacks beyond the most fibers alive so far are new; released ones are reused.",
@@ -325,6 +336,7 @@ const std::vector<Profile>& kernel_profile_list() {
        "context switch ~1.2-1.5us pinned, thread creation ~10-20us; marked UNVERIFIED there).",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
         {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}, {"kernel.idle_exit", "2us"},
+        {"kernel.idle_poll", "0ns"},  // no hypervisor: every idle CPU is in some C-state; idle_exit is its exit
         // kernel-and-calibration.md §0 literature column (marked UNVERIFIED there): faults ~0.5-1 us,
         // signals and IPIs a few us, hrtimer wake-ups a few us.
         {"kernel.page_fault", "1us"}, {"kernel.page_fault_huge", "60us"}, {"kernel.signal_ipi", "5us"},

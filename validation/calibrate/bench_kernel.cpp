@@ -153,7 +153,38 @@ BenchOutput bench_futex(const BenchScale& s) {
     ba.store(0);
   }
   peer.join();
+  // Then one-way wakes of a thread that has waited 1 ms on a CPU of its own, long enough for that CPU to
+  // halt (a VM's haltpoll stops polling after a few hundred µs): the wake then includes the idle exit (an
+  // IPI into a halted vCPU). The two threads are pinned to different CPUs: unpinned, the kernel puts the
+  // sleeper on the waker's CPU, and the wake is a local one.
+  const std::vector<int> cpus = allowed_cpus();
+  const int m = cpus.size() < 2 ? 0 : s.quick ? 30 : 200;
+  std::vector<std::int64_t> sent_idle(m), recv_idle(m);
+  std::vector<char> woke_idle(m);
+  std::atomic<std::uint32_t> word{0};
+  std::thread sleeper([&] {
+    if (m > 0) pin_self(cpus[1]);
+    for (int i = 0; i < m; ++i) {
+      while (word.load() == 0) futex(&word, FUTEX_WAIT_PRIVATE, 0);
+      recv_idle[i] = now_ns();
+      word.store(0);
+    }
+  });
+  if (m > 0) pin_self(cpus[0]);
+  for (int i = 0; i < m; ++i) {
+    sleep_ns(1'000'000);
+    while (word.load() != 0) sleep_ns(100'000);  // the previous wake has been consumed
+    sent_idle[i] = now_ns();
+    word.store(1);
+    woke_idle[i] = futex(&word, FUTEX_WAKE_PRIVATE, 1) == 1;
+  }
+  sleeper.join();
   BenchOutput out;
+  if (m == 0) out.notes["kernel.futex_wake_idle"] = "unavailable: the process may run on only one CPU";
+  auto& idle = out.series["kernel.futex_wake_idle"];
+  for (int i = 0; i < m; ++i) {
+    if (woke_idle[i]) idle.push_back(static_cast<double>(recv_idle[i] - sent_idle[i]));
+  }
   auto& one_way = out.series["kernel.futex_wake"];
   auto& rtt = out.series["kernel.futex_rtt"];
   for (int i = 1; i < n; ++i) {  // round 0 starts the peer thread

@@ -330,6 +330,12 @@ int run_validation(const ValidateOptions& o) {
             write_file(trace, text);
             s.push_back({"workload.classes." + cls + ".arrivals", "{process: trace, file: \"" + fs::absolute(trace).string() + "\"}"});
           }
+          // The generator's CPU per hand-over in that run: the model's listener thread spends as much.
+          const Json& g = runs.real[i].generator;
+          const double arrivals = g.value("arrivals", 0.0);
+          if (g.contains("cpu_ns") && arrivals > 0) {
+            s.push_back({"fiber.listener_cost", std::to_string(std::llround(g["cpu_ns"].get<double>() / arrivals)) + "ns"});
+          }
           std::vector<models::RunResult> one = simulate(c, s, 1, o.seed + i);
           runs.sim.push_back(std::move(one.front()));
           for (const auto& [cls, times] : runs.real[i].handover_ns) {
@@ -337,7 +343,8 @@ int run_validation(const ValidateOptions& o) {
           }
         }
         const std::string note = "open-loop cases: each simulated replication replays the arrival times of one real repeat "
-                                 "(the generator's hand-over times), so both sides see the same arrivals";
+                                 "(the generator's hand-over times), so both sides see the same arrivals, and its "
+                                 "listener thread (fiber.listener_cost) spends the CPU per hand-over the real generator did";
         if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end()) info.notes.insert(info.notes.begin(), note);
       }
       finish_case(c, runs);
