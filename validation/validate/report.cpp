@@ -86,8 +86,9 @@ std::string report_markdown(const std::vector<Row>& rows, const ReportInfo& info
       << "). Real runs and simulated runs of the same scenario files; what each case is: "
          "`validation/scenarios/`, how to read this: `validation/README.md`.\n\n";
   out << "Time per operation is the makespan of a closed workload divided by its operations (the inverse of "
-         "its throughput). An open loop's throughput is its arrival rate whenever the system keeps up, so its "
-         "MAPE shows only that both sides did; the latency rows are the test there.\n\n";
+         "its throughput). Throughput rows are a class's completions per second of the window; for an open "
+         "loop that is the arrival rate whenever the system keeps up, so there it shows only that both sides "
+         "did, and the latency rows are the test.\n\n";
   if (!info.host.is_null()) {
     out << "**Host:** ";
     bool first = true;
@@ -116,7 +117,7 @@ std::string report_markdown(const std::vector<Row>& rows, const ReportInfo& info
   }
 
   out << "## Summary\n\n";
-  out << "| runtime | set | time per operation MAPE | open-loop throughput MAPE | mean abs p50 error | mean abs p99 error "
+  out << "| runtime | set | time per operation MAPE | throughput MAPE | mean abs p50 error | mean abs p99 error "
          "| median KS | rows on target |\n";
   out << "|---|---|---|---|---|---|---|---|\n";
   for (const auto& [runtime, version] : groups) {
