@@ -95,13 +95,14 @@ CALIBRATE_FLAGS ?=
 calibrate: build
 	$(BUILD)/models/gmpsim calibrate --out $(CALIBRATE_OUT) $(CALIBRATE_FLAGS)
 
-# The harness as one static x86-64 file, to copy to another machine and run there alone:
-#   ./gmpsim-calibrate --out host.yaml
+# The harness and the Boost.Fiber runner as static x86-64 files, to copy to another machine and run there
+# alone:   ./gmpsim-calibrate --out host.yaml   ./gmpsim-fiberrun SCENARIO --out real.json
 STATIC_BUILD ?= build-static
 calibrate-static: | deps
 	cmake -S . -B $(STATIC_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DGMPSIM_STATIC=ON -DGMPSIM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
-	cmake --build $(STATIC_BUILD) -j $(JOBS) --target gmpsim-calibrate
+	cmake --build $(STATIC_BUILD) -j $(JOBS) --target gmpsim-calibrate gmpsim-fiberrun
 	@echo "static harness: $(STATIC_BUILD)/validation/calibrate/gmpsim-calibrate"
+	@echo "static runner:  $(STATIC_BUILD)/validation/fiberrun/gmpsim-fiberrun"
 
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine

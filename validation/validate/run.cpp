@@ -87,8 +87,18 @@ void calibrate(const std::vector<std::string>& extra, const std::string& out, bo
   std::cerr << "validate: calibrating: gmpsim calibrate";
   for (std::size_t i = 2; i < argv.size(); ++i) std::cerr << " " << argv[i];
   std::cerr << "\n";
-  const ProcessResult r = run_process(argv);
-  if (r.status != 0) throw std::runtime_error("calibration failed (exit " + std::to_string(r.status) + "); see its messages above");
+  // A calibration refuses to write a profile its measurements cannot support; on a busy host that can be
+  // one disturbed run, so try three times before giving up.
+  for (int attempt = 1;; ++attempt) {
+    const ProcessResult r = run_process(argv);
+    if (r.status == 0) return;
+    if (attempt == 3) {
+      throw std::runtime_error("the calibration refused three times (exit " + std::to_string(r.status) +
+                               "; its messages are above): calibrate on a quieter machine, or pass profiles with "
+                               "--profile / --go-profile");
+    }
+    std::cerr << "validate: the calibration refused (attempt " << attempt << " of 3); measuring again\n";
+  }
 }
 
 std::vector<models::Override> overrides(const Case& c, bool quick) {
