@@ -153,12 +153,20 @@ BenchOutput bench_futex(const BenchScale& s) {
     ba.store(0);
   }
   peer.join();
-  // Then one-way wakes of a thread that has waited 1 ms on a CPU of its own, long enough for that CPU to
-  // halt (a VM's haltpoll stops polling after a few hundred µs): the wake then includes the idle exit (an
-  // IPI into a halted vCPU). The two threads are pinned to different CPUs: unpinned, the kernel puts the
-  // sleeper on the waker's CPU, and the wake is a local one.
+  // Then one-way wakes of a thread that has waited a given time on a CPU of its own: after a short wait
+  // its idle CPU still polls (a VM's halt polling) and the wake is fast; after a long one the CPU has
+  // halted and the wake includes the idle exit (an IPI into a halted vCPU). The waits run from 25 µs to
+  // 1 ms, timed by the waker spinning on its own CPU (a sleep would overshoot by the timer slack). The
+  // two threads are pinned to different CPUs: unpinned, the kernel puts the sleeper on the waker's CPU.
+  struct Idle {
+    const char* label;
+    std::int64_t ns;
+  };
+  const Idle idles[] = {{"25us", 25'000}, {"50us", 50'000}, {"100us", 100'000}, {"200us", 200'000}, {"400us", 400'000},
+                        {"1ms", 1'000'000}};
   const std::vector<int> cpus = allowed_cpus();
-  const int m = cpus.size() < 2 ? 0 : s.quick ? 30 : 200;
+  const int per = cpus.size() < 2 ? 0 : s.quick ? 15 : 100;
+  const int m = per * static_cast<int>(std::size(idles));
   std::vector<std::int64_t> sent_idle(m), recv_idle(m);
   std::vector<char> woke_idle(m);
   std::atomic<std::uint32_t> word{0};
@@ -172,8 +180,9 @@ BenchOutput bench_futex(const BenchScale& s) {
   });
   if (m > 0) pin_self(cpus[0]);
   for (int i = 0; i < m; ++i) {
-    sleep_ns(1'000'000);
-    while (word.load() != 0) sleep_ns(100'000);  // the previous wake has been consumed
+    while (word.load() != 0) cpu_relax();  // the previous wake has been consumed: the sleeper blocks next
+    const std::int64_t until = now_ns() + idles[i % std::size(idles)].ns;
+    while (now_ns() < until) cpu_relax();
     sent_idle[i] = now_ns();
     word.store(1);
     woke_idle[i] = futex(&word, FUTEX_WAKE_PRIVATE, 1) == 1;
@@ -181,9 +190,12 @@ BenchOutput bench_futex(const BenchScale& s) {
   sleeper.join();
   BenchOutput out;
   if (m == 0) out.notes["kernel.futex_wake_idle"] = "unavailable: the process may run on only one CPU";
-  auto& idle = out.series["kernel.futex_wake_idle"];
   for (int i = 0; i < m; ++i) {
-    if (woke_idle[i]) idle.push_back(static_cast<double>(recv_idle[i] - sent_idle[i]));
+    if (!woke_idle[i]) continue;
+    const Idle& d = idles[i % std::size(idles)];
+    const double t = static_cast<double>(recv_idle[i] - sent_idle[i]);
+    out.series[std::string("kernel.futex_wake_idle.") + d.label].push_back(t);
+    if (d.ns == 1'000'000) out.series["kernel.futex_wake_idle"].push_back(t);
   }
   auto& one_way = out.series["kernel.futex_wake"];
   auto& rtt = out.series["kernel.futex_rtt"];

@@ -444,19 +444,39 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
     out.push_back({key, sum, how, lo, hi, sum.median});
   };
   add("timer_slack", {"kernel.timer_slack"}, "prctl(PR_GET_TIMERSLACK) of the harness process", 0, 1e9, false);
-  // A futex wake on a VM is bimodal: ~3 us while the woken thread's CPU still polls (haltpoll), ~30-50 us
-  // once it has halted. The models take the two apart: kernel.futex_wake is the fast mode (p10 of the
-  // ping-pong), kernel.idle_exit what a halted CPU adds (the median wake after 1 ms idle, minus that).
-  add("futex_wake", {"kernel.futex_wake"}, "p10 of a futex ping-pong, FUTEX_WAKE to the woken thread running, one way: "
-      "the wake of a thread whose CPU is not halted", 50, 1e7, false);
-  if (!out.empty() && out.back().key == "futex_wake") {
-    KernelValue& fw = out.back();
-    fw.value = fw.summary.p10;
-    const std::vector<double> idle = pooled(c, {"kernel.futex_wake_idle"});
-    if (!idle.empty()) {
-      const Summary si = summarize(idle);
-      out.push_back({"idle_exit", si, "median wake of a thread idle for 1 ms (its CPU halted) minus kernel.futex_wake",
-                     0, 1e7, std::max(0.0, si.median - fw.value)});
+  // A futex wake across CPUs costs more the longer the woken thread's CPU has idled: once it halts, the
+  // wake includes the idle exit (an IPI into a halted vCPU). The models split it so:
+  //   kernel.futex_wake  the wake of a thread on another CPU that idled 25 µs (the shortest wait measured)
+  //   kernel.idle_exit   what a CPU idle for 1 ms adds to that
+  //   kernel.idle_poll   the idle time past which a wake is slow: the knee of the wake against the idle
+  //                      time (halt polling), between the two idle times where the median passes halfway
+  // (the unpinned ping-pong's fast mode, ~3 µs, is a wake onto the waker's own CPU, which the models do
+  // not distinguish). With one allowed CPU, the ping-pong's median stands for futex_wake.
+  const std::vector<double> short_idle = pooled(c, {"kernel.futex_wake_idle.25us"});
+  const std::vector<double> long_idle = pooled(c, {"kernel.futex_wake_idle.1ms"});
+  if (short_idle.empty() || long_idle.empty()) {
+    add("futex_wake", {"kernel.futex_wake"}, "futex ping-pong, FUTEX_WAKE to the woken thread running, one way", 50, 1e7, false);
+  } else {
+    const Summary fast = summarize(short_idle), slow = summarize(long_idle);
+    out.push_back({"futex_wake", fast, "FUTEX_WAKE to a thread on another CPU that idled 25 us, one way (pinned)", 50, 1e7,
+                   fast.median});
+    out.push_back({"idle_exit", slow, "the same wake after 1 ms idle (its CPU halted) minus kernel.futex_wake", 0, 1e7,
+                   std::max(0.0, slow.median - fast.median)});
+    const double halfway = fast.median + 0.5 * (slow.median - fast.median);
+    const std::pair<const char*, double> steps[] = {{"50us", 50e3}, {"100us", 100e3}, {"200us", 200e3},
+                                                    {"400us", 400e3}, {"1ms", 1e6}};
+    double prev = 25e3;
+    for (const auto& [label, ns] : steps) {
+      const std::vector<double> at = pooled(c, {std::string("kernel.futex_wake_idle.") + label});
+      if (at.empty()) break;
+      const Summary sa = summarize(at);
+      if (sa.median > halfway) {
+        out.push_back({"idle_poll", sa, "idle time past which a wake turns slow (halt polling ends): between " +
+                                            num(prev / 1e3) + " and " + num(ns / 1e3) + " us of idle (geometric mean)",
+                       0, 1e8, std::sqrt(prev * ns)});
+        break;
+      }
+      prev = ns;
     }
   }
   add("thread_create", {"kernel.thread_create_join"}, "pthread_create + pthread_join of an empty thread", 500, 1e8, false);
