@@ -181,13 +181,13 @@ const ParamSpec kParams[] = {
     {"kernel.idle_exit", ParamType::kDuration, "40us",
      "Extra latency of waking a thread onto an idle CPU that has halted: the IPI and the CPU's exit from idle.",
      "kernel-and-calibration.md §0: host ~40us idle-exit path (nanosleep with 1 ns slack), tgkill into another vCPU 49us; "
-     "`gmpsim calibrate` measures it (futex wake after 1 ms idle, 67 us here, minus kernel.futex_wake)",
+     "`gmpsim calibrate` measures it (a futex wake after 1 ms idle minus one after 25 us: 21 us here)",
      "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.idle_poll", ParamType::kDuration, "200us",
      "How long an idle CPU polls before it halts: a wake landing sooner costs no kernel.idle_exit.",
      "KVM halt polling (kvm.halt_poll_ns, 200000 by default on x86) and a guest's cpuidle-haltpoll "
-     "(Documentation/virt/guest-halt-polling.rst): on this host a futex wake takes 3 us (p10) in a ping-pong "
-     "but 67 us after 1 ms idle", "go,boost-fiber-ws", "", 0, 1e9},
+     "(Documentation/virt/guest-halt-polling.rst); `gmpsim calibrate` finds the knee: on this host a wake "
+     "across CPUs takes 40 us after 25-200 us idle, 61 us after 1 ms (knee 400 us-1 ms)", "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.syscall", ParamType::kDuration, "1400ns",
      "CPU time of a cheap system call (entry + exit): epoll_wait(0), accept4, a write to the netpoll wake-up fd.",
      "kernel-and-calibration.md §0: host getppid 1.2-1.6 us", "go", "", 0, 1e9},
