@@ -5,12 +5,7 @@
 // measurements require, and can be built static to run alone on another machine. This command finds it,
 // runs it, and then loads the written profile the way a scenario will (kernel: {profile: FILE}), so a
 // profile the simulator cannot read is reported here and not at the first run that uses it.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -20,8 +15,8 @@
 
 #include "models/scenario/errors.h"
 #include "models/scenario/scenario.h"
-
-extern char** environ;
+#include "validation/common/process.h"
+#include "validation/validate/tools.h"
 
 namespace gmpsim::models {
 namespace {
@@ -40,45 +35,6 @@ const char* kCalibrateUsage =
     "               runtime.version refuses it (default --out calibration/<go1.NN>.yaml)\n"
     "  The harness is found from $GMPSIM_CALIBRATE_HARNESS, next to gmpsim, or in the build tree\n"
     "  (validation/calibrate/gmpsim-calibrate); see validation/calibrate/README.md.\n";
-
-// The harness: $GMPSIM_CALIBRATE_HARNESS, else beside this executable (an install or a copied static
-// pair), else where the build tree puts it relative to models/gmpsim.
-std::string find_harness() {
-  namespace fs = std::filesystem;
-  if (const char* env = std::getenv("GMPSIM_CALIBRATE_HARNESS"); env != nullptr && *env != '\0') {
-    if (access(env, X_OK) != 0) {
-      throw ScenarioError("GMPSIM_CALIBRATE_HARNESS", std::string("\"") + env + "\" is not an executable file");
-    }
-    return env;
-  }
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& candidate : {self.parent_path() / kHarnessName,
-                                      self.parent_path().parent_path() / "validation" / "calibrate" / kHarnessName}) {
-      if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-  }
-  throw std::runtime_error(std::string(kHarnessName) +
-                           " not found next to gmpsim or in the build tree; build it (it needs libboost-fiber-dev "
-                           "and libboost-context-dev: `make build`) or set GMPSIM_CALIBRATE_HARNESS");
-}
-
-int run_and_wait(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid;
-  if (const int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ); rc != 0) {
-    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-  }
-  if (WIFSIGNALED(status)) throw std::runtime_error(args[0] + " was killed by signal " + std::to_string(WTERMSIG(status)));
-  return WEXITSTATUS(status);
-}
 
 // The Go version a profile was calibrated for (host.runtime_version), "" when none.
 std::string profile_runtime_version(const std::string& path) {
@@ -144,11 +100,15 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   if (out.empty()) {  // the harness names it after the toolchain's version: ask it the same way
     throw ScenarioError("--out", "give the profile to write with --runtime go, e.g. --out calibration/go1.26.yaml");
   }
-  std::vector<std::string> harness_args = {find_harness(), "--out", out};
+  const std::string harness = validation::find_tool(
+      kHarnessName, "GMPSIM_CALIBRATE_HARNESS", "validation/calibrate",
+      "build it (it needs libboost-fiber-dev and libboost-context-dev: `make build`)");
+  std::vector<std::string> harness_args = {harness, "--out", out};
   if (quick) harness_args.emplace_back("--quick");
   harness_args.insert(harness_args.end(), pass.begin(), pass.end());
-  const int rc = run_and_wait(harness_args);
-  if (rc != 0) return rc;  // the harness printed why; its codes are gmpsim's (1 unusable, 2 bad usage)
+  const process::Result r = process::run(harness_args);
+  if (r.signal != 0) throw std::runtime_error(harness + " " + r.failure());
+  if (r.exit_status != 0) return r.exit_status;  // the harness printed why; its codes are gmpsim's (1 unusable, 2 bad usage)
   const std::size_t values = check_profile_loads(out);
   std::cout << "wrote " << out << " (" << values << " values for a go scenario); use it with: kernel: {profile: " << out
             << "}\n";

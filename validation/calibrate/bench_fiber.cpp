@@ -293,7 +293,9 @@ BenchOutput bench_fiber_steal(const BenchScale& s) {
     a.join();
     b.join();
     const long long waited1 = thief_waited_ns();
-    if (a_thread != main_thread || b_thread == main_thread) {
+    // B starting before A means the thief took B before the main thread dispatched A: not the steal of a
+    // fiber queued behind a running one.
+    if (a_thread != main_thread || b_thread == main_thread || b_start < a_start) {
       ++not_stolen;
     } else if (waited0 < 0 || waited1 != waited0) {
       ++disturbed;

@@ -2,11 +2,6 @@
 // calibration"): builds the calibration-set probes of validation/go/ with the given toolchain into a
 // temporary directory and runs each in fresh processes with -json (one gmpsim-real-run/1 object each), one
 // sample per process and series (ns per operation of the measured phase).
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -18,8 +13,8 @@
 #include <sstream>
 
 #include "validation/calibrate/benchmarks.h"
+#include "validation/common/process.h"
 
-extern char** environ;
 
 namespace gmpsim::calibrate {
 
@@ -45,73 +40,26 @@ const std::vector<GoProbe>& go_probes() {
 
 RunResult run_capture(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
                       const std::string& cwd, int timeout_s) {
+  process::Options po;
+  po.capture_stdout = true;
+  po.merge_stderr = true;  // go build's errors go into the failure text
+  po.cwd = cwd;
+  po.env = extra_env;
+  po.timeout_s = timeout_s;
   RunResult r;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    r.failure = std::string("pipe: ") + std::strerror(errno);
+  process::Result p;
+  try {
+    p = process::run(args, po);
+  } catch (const std::exception& e) {
+    r.failure = e.what();
     return r;
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);  // go build's errors go into the failure text
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
-  for (const std::string& kv : extra_env) env_store.push_back(kv);
-  std::vector<char*> envp;
-  for (auto& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> store = args;
-  std::vector<char*> argv;
-  for (auto& a : store) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // posix_spawn has no portable chdir action: run through `cd DIR && exec` only when a directory is given.
-  std::vector<std::string> shell;
-  if (!cwd.empty()) {
-    std::string cmd = "cd \"$0\" && exec \"$@\"";
-    shell = {"/bin/sh", "-c", cmd, cwd};
-    for (const std::string& a : args) shell.push_back(a);
-    argv.clear();
-    for (auto& a : shell) argv.push_back(a.data());
-    argv.push_back(nullptr);
-  }
-  pid_t pid;
-  const int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    r.failure = "cannot start " + args[0] + ": " + std::strerror(rc);
-    return r;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  bool timed_out = false;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd pfd{fds[0], POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
-    char buf[65536];
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    r.output.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    r.failure = "timed out after " + std::to_string(timeout_s) + " s";
-  } else if (WIFSIGNALED(status)) {
-    r.failure = std::string("crashed: ") + strsignal(WTERMSIG(status));
-  } else if (WEXITSTATUS(status) != 0) {
+  r.output = std::move(p.output);
+  r.failure = p.failure();
+  if (p.exit_status != 0 && !p.timed_out && p.signal == 0) {
     std::string tail = r.output.size() > 600 ? r.output.substr(r.output.size() - 600) : r.output;
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
-    r.failure = "exited with status " + std::to_string(WEXITSTATUS(status)) + (tail.empty() ? "" : ": " + tail);
+    if (!tail.empty()) r.failure += ": " + tail;
   }
   return r;
 }

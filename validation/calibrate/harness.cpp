@@ -14,14 +14,10 @@
 //
 // Exit codes as gmpsim's: 0 written; 1 the measurements or the fit are unusable (nothing written, one line
 // per problem naming the parameter); 2 bad usage.
-#include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/version.hpp>
@@ -39,8 +35,8 @@
 
 #include "validation/calibrate/benchmarks.h"
 #include "validation/calibrate/fit.h"
+#include "validation/common/process.h"
 
-extern char** environ;
 
 namespace gmpsim::calibrate {
 
@@ -96,47 +92,19 @@ std::string self_exe() {
 
 // Runs `self bench NAME` and merges its output into `into`. Returns "" or why it failed.
 std::string run_child(const std::string& exe, const Benchmark& b, bool quick, int timeout_s, Collected& into) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
   std::vector<std::string> args = {exe, "bench", b.name};
   if (quick) args.emplace_back("--quick");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return std::string("cannot start ") + exe + ": " + std::strerror(rc);
+  process::Options po;
+  po.capture_stdout = true;
+  po.timeout_s = timeout_s;
+  process::Result r;
+  try {
+    r = process::run(args, po);
+  } catch (const std::exception& e) {
+    return e.what();
   }
-  std::string text;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  bool timed_out = false;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd pfd{fds[0], POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
-    char buf[65536];
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (timed_out) return "timed out after " + std::to_string(timeout_s) + " s";
-  if (WIFSIGNALED(status)) return std::string("crashed: ") + strsignal(WTERMSIG(status));
-  if (WEXITSTATUS(status) != 0) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (!r.ok()) return r.failure();
+  const std::string& text = r.output;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     std::istringstream ls(line);
@@ -327,11 +295,11 @@ std::vector<Row> cost_rows(const Collected& c) {
   }
   // A steal's latency is bimodal: a few hundred ns when the thief's vCPU runs, tens of µs when the
   // hypervisor has it descheduled (steal time the guest's schedstat does not show). The model's steal is
-  // the first: the row keeps the lower half of the positive samples (its median is their p25).
+  // the first: the row keeps the lower half of the samples (its median is their p25).
   for (Row& r : rows) {
     if (r.name != "fiber.steal_latency" || r.samples.empty()) continue;
     std::vector<double> v;
-    for (double x : r.samples) if (x > 0) v.push_back(x);
+    for (double x : r.samples) v.push_back(x);
     std::sort(v.begin(), v.end());
     v.resize((v.size() + 1) / 2);
     r.samples = std::move(v);

@@ -8,11 +8,6 @@
 // keeps one work_stealing pool per process (boostorg/fiber#217) and its teardown races (#260), so a child
 // prints its run as one JSON line on stdout and ends with _exit. Exit codes: 0 done, 2 bad input (one
 // message naming the key and the fix), 1 a run failed.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,9 +21,9 @@
 #include <vector>
 
 #include "models/scenario/scenario.h"
+#include "validation/common/process.h"
 #include "validation/fiberrun/runner.h"
 
-extern char** environ;
 
 namespace {
 
@@ -142,55 +137,21 @@ std::string read_text_file(const std::string& path) {
 
 // Runs one repeat in a child process and returns its JSON; throws std::runtime_error saying why it failed.
 Json run_repeat(const std::string& exe, const Options& o, std::uint64_t seed, int timeout_s) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
   std::vector<std::string> args = {exe, "--child", o.scenario, "--seed", std::to_string(seed), "--warm-stacks",
                                    std::to_string(o.warm_stacks)};
   for (const std::string& s : o.sets) {
     args.emplace_back("--set");
     args.push_back(s);
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
-  }
-  std::string text;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  bool timed_out = false;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd pfd{fds[0], POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1'000'000))) <= 0) continue;
-    char buf[65536];
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  gmpsim::process::Options po;
+  po.capture_stdout = true;
+  po.timeout_s = timeout_s;
+  const gmpsim::process::Result r = gmpsim::process::run(args, po);
   const std::string which = "repeat with seed " + std::to_string(seed);
-  if (timed_out) throw std::runtime_error(which + " timed out after " + std::to_string(timeout_s) + " s");
-  if (WIFSIGNALED(status)) throw std::runtime_error(which + " crashed: " + strsignal(WTERMSIG(status)));
-  if (WEXITSTATUS(status) != 0) throw std::runtime_error(which + " exited with status " + std::to_string(WEXITSTATUS(status)));
+  if (!r.ok()) throw std::runtime_error(which + " " + r.failure());
   try {
-    Json j = Json::parse(text);
-    j["pid"] = pid;  // each repeat is a process of its own
+    Json j = Json::parse(r.output);
+    j["pid"] = r.pid;  // each repeat is a process of its own
     return j;
   } catch (const std::exception& e) {
     throw std::runtime_error(which + " printed no valid JSON (" + e.what() + ")");

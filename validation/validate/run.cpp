@@ -17,7 +17,8 @@
 #include "models/registry.h"
 #include "models/scenario/errors.h"
 #include "models/scenario/scenario.h"
-#include "validation/validate/process.h"
+#include "validation/common/process.h"
+#include "validation/validate/tools.h"
 #include "validation/validate/validate.h"
 
 namespace gmpsim::validation {
@@ -90,10 +91,10 @@ void calibrate(const std::vector<std::string>& extra, const std::string& out, bo
   // A calibration refuses to write a profile its measurements cannot support; on a busy host that can be
   // one disturbed run, so try three times before giving up.
   for (int attempt = 1;; ++attempt) {
-    const ProcessResult r = run_process(argv);
-    if (r.status == 0) return;
+    const process::Result r = process::run(argv);
+    if (r.ok()) return;
     if (attempt == 3) {
-      throw std::runtime_error("the calibration refused three times (exit " + std::to_string(r.status) +
+      throw std::runtime_error("the calibration refused three times (" + r.failure() +
                                "; its messages are above): calibrate on a quieter machine, or pass profiles with "
                                "--profile / --go-profile");
     }
@@ -139,10 +140,10 @@ FiberRuns run_fiber(const Case& c, const std::vector<models::Override>& sets, in
                                        "build it (`make build`; it needs libboost-fiber-dev)");
   std::vector<std::string> argv = {runner, c.scenario, "--repeats", std::to_string(repeats), "--seed", std::to_string(seed)};
   for (const models::Override& o : sets) argv.insert(argv.end(), {"--set", o.key + "=" + o.value});
-  ProcessOptions po;
+  process::Options po;
   po.capture_stdout = true;
-  const ProcessResult r = run_process(argv, po);
-  if (r.status != 0) throw std::runtime_error(c.name + ": gmpsim-fiberrun failed (exit " + std::to_string(r.status) + ")");
+  const process::Result r = process::run(argv, po);
+  if (!r.ok()) throw std::runtime_error(c.name + ": gmpsim-fiberrun " + r.failure());
   const Json j = Json::parse(r.output);
   FiberRuns out;
   const std::string rt = j.value("runtime", "boost-fiber");
@@ -159,13 +160,13 @@ struct Toolchain {
 std::vector<RealRun> run_go(const Case& c, const Toolchain& tc, bool quick, int repeats) {
   const std::string dir_name = fs::path(c.probe_dir).filename().string();
   const fs::path bin = tc.bin_dir / dir_name;
-  const std::vector<std::pair<std::string, std::string>> env = {{"GOTOOLCHAIN", "local"}, {"GOFLAGS", "-mod=mod"}};
+  const std::vector<std::string> env = {"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod"};
   if (!fs::exists(bin)) {
-    ProcessOptions po;
+    process::Options po;
     po.cwd = fs::path(c.probe_dir).parent_path().string();
     po.env = env;
-    const ProcessResult b = run_process({tc.go, "build", "-o", bin.string(), "./" + dir_name}, po);
-    if (b.status != 0) throw std::runtime_error(c.name + ": `go build` of " + c.probe_dir + " with " + tc.go + " failed");
+    const process::Result b = process::run({tc.go, "build", "-o", bin.string(), "./" + dir_name}, po);
+    if (!b.ok()) throw std::runtime_error(c.name + ": `go build` of " + c.probe_dir + " with " + tc.go + " " + b.failure());
   }
   std::vector<std::string> argv = {bin.string()};
   const auto& args = quick && !c.quick_args.empty() ? c.quick_args : c.probe_args;
@@ -173,11 +174,11 @@ std::vector<RealRun> run_go(const Case& c, const Toolchain& tc, bool quick, int 
   argv.push_back("-json");
   std::vector<RealRun> runs;
   for (int i = 0; i < repeats; ++i) {
-    ProcessOptions po;
+    process::Options po;
     po.capture_stdout = true;
     po.env = env;
-    const ProcessResult r = run_process(argv, po);
-    if (r.status != 0) throw std::runtime_error(c.name + ": the probe " + bin.string() + " failed (exit " + std::to_string(r.status) + ")");
+    const process::Result r = process::run(argv, po);
+    if (!r.ok()) throw std::runtime_error(c.name + ": the probe " + bin.string() + " " + r.failure());
     runs.push_back(parse_real_run(Json::parse(r.output), c.name));
   }
   return runs;
