@@ -71,7 +71,7 @@ std::string go_profile_version(const std::string& go) {
   return dot2 == std::string::npos ? v : v.substr(0, dot2);
 }
 
-// The profile's `host` section as JSON, and the Go version it was calibrated for ("" when none).
+// The profile's `host` section as JSON (its fingerprint; a Go profile's go_version is in it).
 Json profile_host(const std::string& path) {
   try {
     const YAML::Node n = YAML::LoadFile(path);
