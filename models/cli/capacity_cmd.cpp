@@ -1,11 +1,11 @@
 // gmpsim capacity SCENARIO --slo "p99<50ms" [...]: the capacity planner (models/capacity/).
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "models/capacity/capacity.h"
 #include "models/cli/commands.h"
+#include "models/output/output.h"
 #include "models/scenario/units.h"
 
 namespace gmpsim::models::cli {
@@ -14,13 +14,13 @@ namespace po = boost::program_options;
 
 namespace {
 
+// An --out file that cannot be written is bad input (exit 2), naming the option.
 void write_file(const std::filesystem::path& path, const std::string& content) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << content).flush()) throw ScenarioError("--out", "cannot write \"" + tmp.string() + "\"");
+  try {
+    write_file_atomically(path, content);
+  } catch (const std::runtime_error& e) {
+    throw ScenarioError("--out", e.what());
   }
-  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace

@@ -40,6 +40,8 @@ Json latency_json(const LatencyResult& l) {
   return j;
 }
 
+}  // namespace
+
 void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
@@ -50,8 +52,6 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   }
   std::filesystem::rename(tmp, path);
 }
-
-}  // namespace
 
 std::string gmpsim_version() {
   std::string v = GMPSIM_VERSION;

@@ -2,6 +2,7 @@
 // human-readable summary on stdout. Files are written to temporary names and renamed into place, so a
 // failed run never leaves a half-written file behind.
 #pragma once
+#include <filesystem>
 #include <iosfwd>
 #include <string>
 
@@ -10,6 +11,10 @@
 namespace gmpsim::models {
 
 std::string gmpsim_version();  // "0.1.0+<git rev>"
+
+// Writes `content` to `path` through `path`.tmp and a rename, so a reader never sees half a file. Throws
+// std::runtime_error when it cannot write.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
 
 Json summary_json(const RunResult& r);
 std::string latency_csv(const RunResult& r);

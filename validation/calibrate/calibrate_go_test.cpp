@@ -12,6 +12,7 @@
 
 #include "models/scenario/errors.h"
 #include "models/scenario/scenario.h"
+#include "validation/common/cli_testing.h"
 #include "models/scenario/units.h"
 
 using namespace gmpsim::models;
@@ -62,24 +63,16 @@ TEST_CASE("gmpsim calibrate --runtime go --quick writes a usable go profile", "[
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("gmpsim_calibrate_go_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  const fs::path profile = dir / "go.yaml", log = dir / "log.txt";
+  const fs::path profile = dir / "go.yaml";
   setenv("GMPSIM_CALIBRATE_HARNESS", GMPSIM_CALIBRATE_HARNESS, 1);
-  const std::string cmd = std::string(GMPSIM_CLI_PATH) + " calibrate --runtime go --quick --out " + profile.string() +
-                          " > " + log.string() + " 2>&1";
-  int rc = 0;
-  std::stringstream output;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // a loaded host may be refused, as calibrate_test.cpp says
-    rc = std::system(cmd.c_str());
-    output.str("");
-    output << std::ifstream(log).rdbuf();
-    if (rc == 0) break;
-  }
-  INFO(output.str());
-  if (rc != 0 && output.str().find("refusing to write") != std::string::npos && output.str().find("load average") != std::string::npos) {
+  const gmpsim::testing::CliRun run = gmpsim::testing::run_cli_retrying(
+      GMPSIM_CLI_PATH, {"calibrate", "--runtime", "go", "--quick", "--out", profile.string()});  // cli_testing.h
+  INFO(run.output);
+  if (run.refused() && run.under_load()) {
     WARN("calibrate --runtime go refused three times on a loaded host; the profile is not checked this run");
     return;
   }
-  REQUIRE(rc == 0);
+  REQUIRE(run.status == 0);
   const YAML::Node doc = YAML::LoadFile(profile.string());
   for (const char* section : {"host", "kernel", "runtime", "measurements", "fit"}) {
     INFO(section);

@@ -10,6 +10,7 @@
 
 #include "models/scenario/scenario.h"
 #include "models/scenario/units.h"
+#include "validation/common/cli_testing.h"
 
 using namespace gmpsim::models;
 
@@ -19,28 +20,18 @@ TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("gmpsim_calibrate_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  const fs::path profile = dir / "host.yaml", log = dir / "log.txt";
+  const fs::path profile = dir / "host.yaml";
   setenv("GMPSIM_CALIBRATE_HARNESS", GMPSIM_CALIBRATE_HARNESS, 1);
-  const std::string cmd = std::string(GMPSIM_CLI_PATH) + " calibrate --quick --out " + profile.string() + " > " +
-                          log.string() + " 2>&1";
-  // On a loaded machine (CI runs tests in parallel on 2 cores) the measurements can be too disturbed to
-  // fit, and calibrate then refuses to write, as it must. That is not this test's subject (the refusal
-  // rules have unit tests in fit_test.cpp): retry a few times, and give up with a warning only when every
-  // attempt was refused under a load warning.
-  int rc = 0;
-  std::stringstream output;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    rc = std::system(cmd.c_str());
-    output.str("");
-    output << std::ifstream(log).rdbuf();
-    if (rc == 0) break;
-  }
-  INFO(output.str());
-  if (rc != 0 && output.str().find("refusing to write") != std::string::npos && output.str().find("load average") != std::string::npos) {
+  // A loaded host may make the calibration refuse (cli_testing.h): retried, and given up with a warning
+  // only when every attempt was refused under a load warning.
+  const gmpsim::testing::CliRun run =
+      gmpsim::testing::run_cli_retrying(GMPSIM_CLI_PATH, {"calibrate", "--quick", "--out", profile.string()});
+  INFO(run.output);
+  if (run.refused() && run.under_load()) {
     WARN("calibrate refused three times on a loaded host; the profile's structure is not checked this run");
     return;
   }
-  REQUIRE(rc == 0);
+  REQUIRE(run.status == 0);
   REQUIRE(fs::exists(profile));
 
   const YAML::Node doc = YAML::LoadFile(profile.string());

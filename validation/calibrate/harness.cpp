@@ -84,12 +84,6 @@ struct Collected {
 
 // ---- running one benchmark in a fresh process ----
 
-std::string self_exe() {
-  std::error_code ec;
-  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/proc/self/exe") : p.string();
-}
-
 // Runs `self bench NAME` and merges its output into `into`. Returns "" or why it failed.
 std::string run_child(const std::string& exe, const Benchmark& b, bool quick, int timeout_s, Collected& into) {
   std::vector<std::string> args = {exe, "bench", b.name};
@@ -587,7 +581,7 @@ int calibrate(Options opt) {
   uname(&u);
   const std::string release = u.release;
   const std::string load_before = trim(read_text_file("/proc/loadavg"));
-  const std::string exe = self_exe();
+  const std::string exe = process::self_executable();
   Collected c;
   const auto& list = benchmarks();
   const bool go = opt.runtime == "go";

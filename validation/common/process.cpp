@@ -10,12 +10,19 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
 extern char** environ;
 
 namespace gmpsim::process {
+
+std::string self_executable() {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/proc/self/exe") : p.string();
+}
 
 std::string Result::failure() const {
   if (timed_out) return "timed out after " + std::to_string(timeout_s) + " s";

@@ -30,6 +30,10 @@ struct Result {
   std::string failure() const;
 };
 
+// The path of the running executable (/proc/self/exe resolved), for a tool that restarts itself in a
+// fresh process; "/proc/self/exe" itself when it cannot be resolved.
+std::string self_executable();
+
 // Runs argv[0] (a path, or a name looked up on PATH) and waits for it. Throws std::runtime_error when it
 // cannot be started; how it ended is in the result.
 Result run(const std::vector<std::string>& argv, const Options& options = {});

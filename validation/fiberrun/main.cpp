@@ -122,12 +122,6 @@ gmpsim::models::Scenario load(const Options& o) {
   }
 }
 
-std::string self_exe() {
-  std::error_code ec;
-  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/proc/self/exe") : p.string();
-}
-
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream ss;
@@ -185,7 +179,7 @@ int main(int argc, char** argv) {
   // A child ends by itself at 11 x run.duration at the latest (arrivals, then 10 x for in-flight work).
   const double duration_s = static_cast<double>(sc.run.duration) / 1e9;
   const int timeout_s = static_cast<int>(std::min(11.0 * duration_s + 60.0, 86400.0));
-  const std::string exe = self_exe();
+  const std::string exe = gmpsim::process::self_executable();
   Json repeats = Json::array();
   for (int i = 0; i < o.repeats; ++i) {
     try {

@@ -17,12 +17,6 @@ std::vector<std::int64_t> int_list(const Json& j, const std::string& what) {
   return v;
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // The simulated latency histogram of a class or span, merged over replications.
 sim::LogHistogram sim_latency(const std::vector<models::RunResult>& sims, const MetricSpec& m, const std::string& where) {
@@ -113,6 +107,14 @@ RealRun parse_real_run(const Json& j, const std::string& what) {
   }
 }
 
+double median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 double sample_quantile(const std::vector<std::int64_t>& sorted, double q) {
   if (sorted.empty()) return std::nan("");
   const double rank = std::ceil(q * static_cast<double>(sorted.size()) - 1e-9);
@@ -181,10 +183,10 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
     std::vector<double> real, sim;
     for (const RealRun& x : runs.real) real.push_back(real_of(x));
     for (const models::RunResult& x : runs.sim) sim.push_back(sim_of(x));
-    r.real = median_of(real);
+    r.real = median(real);
     r.real_lo = real.empty() ? 0 : *std::min_element(real.begin(), real.end());
     r.real_hi = real.empty() ? 0 : *std::max_element(real.begin(), real.end());
-    r.sim = median_of(sim);
+    r.sim = median(sim);
     set_error(r, target);
     rows.push_back(r);
   };

@@ -56,12 +56,6 @@ double mean_abs(const std::vector<double>& v) {
   }
   return n == 0 ? std::nan("") : s / n;
 }
-double median(std::vector<double> v) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
 
 std::string pct_abs(double e) { return std::isnan(e) ? "–" : num(100 * e, 3) + " %"; }
 

@@ -33,25 +33,11 @@ std::string display_path(const std::string& p) {
   return rel.empty() || *rel.begin() == ".." ? fs::absolute(p).lexically_normal().string() : rel.string();
 }
 
-std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Writes through a temporary name, so an interrupted run leaves no half-written file.
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
 }
 
 std::string today() {
@@ -82,7 +68,7 @@ Json profile_host(const std::string& path) {
 }
 
 void calibrate(const std::vector<std::string>& extra, const std::string& out, bool quick) {
-  std::vector<std::string> argv = {self_exe(), "calibrate", "--out", out};
+  std::vector<std::string> argv = {process::self_executable(), "calibrate", "--out", out};
   argv.insert(argv.end(), extra.begin(), extra.end());
   if (quick) argv.push_back("--quick");
   std::cerr << "validate: calibrating: gmpsim calibrate";
@@ -338,7 +324,7 @@ int run_validation(const ValidateOptions& o) {
             std::string text;
             text.reserve(times.size() * 12);
             for (const std::int64_t t : times) text += std::to_string(t) + "\n";
-            write_file(trace, text);
+            models::write_file_atomically(trace, text);
             s.push_back({"workload.classes." + cls + ".arrivals", "{process: trace, file: \"" + fs::absolute(trace).string() + "\"}"});
           }
           // The generator's CPU per hand-over in that run: the model's listener thread spends as much.
@@ -383,9 +369,9 @@ int run_validation(const ValidateOptions& o) {
     const fs::path notes = fs::path(o.manifests.front()).parent_path() / "NOTES.md";
     if (fs::exists(notes)) info.discussion = read_file(notes.string());
   }
-  write_file(results / "metrics.csv", metrics_csv(rows));
-  write_file(results / "cdf.csv", cdf);
-  write_file(out_dir / "report.md", report_markdown(rows, info));
+  models::write_file_atomically(results / "metrics.csv", metrics_csv(rows));
+  models::write_file_atomically(results / "cdf.csv", cdf);
+  models::write_file_atomically(out_dir / "report.md", report_markdown(rows, info));
   std::cerr << "validate: wrote " << (out_dir / "report.md").string() << ", " << (results / "metrics.csv").string() << " and "
             << (results / "cdf.csv").string() << "\n";
   return 0;

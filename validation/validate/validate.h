@@ -87,6 +87,9 @@ struct Row {
 // histogram (piecewise linear inside each bucket).
 double ks_distance(const std::vector<std::int64_t>& real_sorted, const sim::LogHistogram& sim);
 
+// The median of the values that are numbers (NaN ones left out); NaN when none is.
+double median(std::vector<double> v);
+
 // Value at quantile q of sorted samples (nearest rank, as LogHistogram::percentile).
 double sample_quantile(const std::vector<std::int64_t>& sorted, double q);
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "models/scenario/errors.h"
+#include "validation/common/cli_testing.h"
 #include "validation/validate/validate.h"
 
 using namespace gmpsim;
@@ -196,23 +197,16 @@ TEST_CASE("gmpsim validate --quick on two Boost.Fiber cases writes a complete re
   setenv("GMPSIM_CALIBRATE_HARNESS", GMPSIM_CALIBRATE_HARNESS, 1);
   setenv("GMPSIM_FIBERRUN", GMPSIM_FIBERRUN_PATH, 1);
   const std::string cases = std::string(GMPSIM_SOURCE_DIR) + "/validation/scenarios/fiber-cases.yaml";
-  const std::string log = (fs::temp_directory_path() / ("gmpsim_validate_log_" + std::to_string(getpid()))).string();
-  // The quick calibration may refuse on a loaded host (calibrate_test.cpp); retry as it does.
-  int rc = 0;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    rc = std::system((std::string(GMPSIM_CLI_PATH) + " validate --quick --repeats 2 --cases " + cases +
-                      " --only fiber-pingpong,fiber-open-0.6-t1 --out " + out.string() + " > " + log + " 2>&1")
-                         .c_str());
-    if (rc == 0) break;
-  }
-  std::stringstream output;
-  output << std::ifstream(log).rdbuf();
-  INFO(output.str());
-  if (rc != 0 && output.str().find("refusing to write") != std::string::npos) {
-    WARN("the quick calibration refused three times (a loaded host: calibrate_test.cpp); the report is not checked this run");
+  // The quick calibration may refuse on a loaded host (cli_testing.h).
+  const gmpsim::testing::CliRun run = gmpsim::testing::run_cli_retrying(
+      GMPSIM_CLI_PATH, {"validate", "--quick", "--repeats", "2", "--cases", cases, "--only",
+                        "fiber-pingpong,fiber-open-0.6-t1", "--out", out.string()});
+  INFO(run.output);
+  if (run.refused()) {
+    WARN("the quick calibration refused three times (a loaded host); the report is not checked this run");
     return;
   }
-  REQUIRE(rc == 0);
+  REQUIRE(run.status == 0);
   std::stringstream report, csv;
   report << std::ifstream(out / "report.md").rdbuf();
   csv << std::ifstream(out / "results" / "metrics.csv").rdbuf();
