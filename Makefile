@@ -67,8 +67,13 @@ $(VENV)/.python-installed: $(VENV)/.python-deps $(PY_SOURCES)
 	$(VENV)/bin/pip install -q --no-build-isolation --no-deps -C build-dir=$(abspath $(PY_BUILD)) ./python
 	touch $@
 python: $(VENV)/.python-installed
+# mypy on the package's annotations, the extension's stub (python/gmpsim/_core.pyi) against the compiled
+# module (mypy's stubtest), then the tests, with warnings as errors and the CLI of $(BUILD) for parity.
 test-python: build python
-	$(VENV)/bin/python -m pytest python/tests -q
+	$(VENV)/bin/python -m mypy --config-file python/pyproject.toml python/gmpsim
+	$(VENV)/bin/python -m mypy.stubtest gmpsim._core --mypy-config-file python/pyproject.toml \
+	  --allowlist python/stubtest-allowlist.txt
+	GMPSIM_CLI="$${GMPSIM_CLI:-$(abspath $(BUILD))/models/gmpsim}" $(VENV)/bin/python -m pytest python/tests -q
 
 # Debian's Go 1.19 beside the preinstalled Go 1.26, for the go1.19 profile (skipped when it cannot be installed).
 go1.19:

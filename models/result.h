@@ -57,8 +57,14 @@ struct RunResult {
   double throughput_per_s = 0;        // completions in the window per second of window
   double mean_live = 0;               // time-weighted over the window
   double mean_runnable = 0;
-  double cpu_utilization = 0;         // CPU time running goroutine work / (CPUs x window)
-  std::vector<double> cpu_busy;       // per CPU, same definition
+  // CPU time over the window, as fractions of CPUs x window: the goroutines' own work, the runtime's
+  // (scheduling, syscall and timer paths, the netpoller), and threads spinning for work. fifo has no
+  // runtime: only the first is non-zero there.
+  double cpu_utilization = 0;         // goroutine work
+  double cpu_runtime = 0;
+  double cpu_spinning = 0;
+  double cpu_busy_total() const { return cpu_utilization + cpu_runtime + cpu_spinning; }
+  std::vector<double> cpu_busy;       // per CPU, goroutine work
   std::uint64_t sim_memory_bytes = 0; // simulator memory held for goroutine state at the peak
 
   std::vector<ClassResult> classes;

@@ -14,8 +14,8 @@
 
 #include "models/output/output.h"
 #include "models/registry.h"
-#include "models/scenario/errors.h"
-#include "models/scenario/units.h"
+#include "models/input/errors.h"
+#include "models/input/units.h"
 #include "sim/stats.h"
 
 namespace gmpsim::models {
@@ -285,7 +285,7 @@ class Search {
   Rep run_rep(const std::string& text, int r) const {
     const std::uint64_t seed = point_seed(master_, {}, static_cast<std::uint64_t>(r));
     const Scenario sc = src_.load({{vary_, text}, {"run.seed", std::to_string(seed)}});
-    const RunResult res = find_model(sc.runtime.model)->create()->run(sc);
+    const RunResult res = run_scenario(sc);
     Rep rep;
     rep.status = res.outcome.status;
     rep.detail = res.outcome.detail;

@@ -1,27 +1,14 @@
-// `gmpsim calibrate [--quick] [--out FILE]`: measure this host and write a host profile.
-//
-// The measuring is done by the separate executable gmpsim-calibrate (validation/calibrate/harness.cpp): it
-// links Boost.Fiber, which the simulator does not need, restarts itself for the fresh processes several
-// measurements require, and can be built static to run alone on another machine. This command finds it,
-// runs it, and then loads the written profile the way a scenario will (kernel: {profile: FILE}), so a
-// profile the simulator cannot read is reported here and not at the first run that uses it.
-#include <cstdlib>
-#include <filesystem>
+// `gmpsim calibrate [--quick] [--out FILE]`: measure this host and write a host profile. The options are
+// read here; the harness is run and its profile checked by validation/calibrate (command.h).
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
-#include "models/scenario/errors.h"
-#include "models/scenario/scenario.h"
-#include "validation/common/process.h"
-#include "validation/validate/tools.h"
+#include "models/input/errors.h"
+#include "validation/calibrate/command.h"
 
 namespace gmpsim::models {
 namespace {
-
-constexpr const char* kHarnessName = "gmpsim-calibrate";
 
 const char* kCalibrateUsage =
     "gmpsim calibrate [--runtime boost-fiber|go] [--go PATH] [--quick] [--out FILE]\n"
@@ -35,34 +22,6 @@ const char* kCalibrateUsage =
     "               runtime.version refuses it (default --out calibration/<go1.NN>.yaml)\n"
     "  The harness is found from $GMPSIM_CALIBRATE_HARNESS, next to gmpsim, or in the build tree\n"
     "  (validation/calibrate/gmpsim-calibrate); see validation/calibrate/README.md.\n";
-
-// The Go version a profile was calibrated for (host.runtime_version), "" when none.
-std::string profile_runtime_version(const std::string& path) {
-  try {
-    const YAML::Node doc = YAML::LoadFile(path);
-    if (doc["host"] && doc["host"]["runtime_version"]) return doc["host"]["runtime_version"].as<std::string>();
-  } catch (const YAML::Exception&) {
-  }
-  return "";
-}
-
-// Loads the written profile through a minimal go scenario: the loader must accept every value.
-std::size_t check_profile_loads(const std::string& path) {
-  const std::string abs = std::filesystem::absolute(path).string();
-  const std::string version = profile_runtime_version(path);
-  const std::string scenario =
-      "runtime: {model: go" + (version.empty() ? std::string() : ", version: " + version) + "}\n"
-      "kernel: {profile: \"" + abs + "\"}\n"
-      "workload: {classes: {probe: {arrivals: {process: initial, count: 1}, program: [{compute: 1us}]}}}\n";
-  try {
-    const Scenario sc = load_scenario(scenario, "<calibrate>");
-    std::size_t from_file = 0;
-    for (const ResolvedValue& v : sc.values) from_file += v.origin == "kernel:" + abs;
-    return from_file;
-  } catch (const ScenarioError& e) {
-    throw std::runtime_error("the written profile does not load as a kernel profile: " + std::string(e.what()));
-  }
-}
 
 }  // namespace
 
@@ -100,19 +59,11 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   if (out.empty()) {  // the harness names it after the toolchain's version: ask it the same way
     throw ScenarioError("--out", "give the profile to write with --runtime go, e.g. --out calibration/go1.26.yaml");
   }
-  const std::string harness = validation::find_tool(
-      kHarnessName, "GMPSIM_CALIBRATE_HARNESS", "validation/calibrate",
-      "build it (it needs libboost-fiber-dev and libboost-context-dev: `make build`)");
-  std::vector<std::string> harness_args = {harness, "--out", out};
-  if (quick) harness_args.emplace_back("--quick");
-  harness_args.insert(harness_args.end(), pass.begin(), pass.end());
-  const process::Result r = process::run(harness_args);
-  if (r.signal != 0) throw std::runtime_error(harness + " " + r.failure());
-  if (r.exit_status != 0) return r.exit_status;  // the harness printed why; its codes are gmpsim's (1 unusable, 2 bad usage)
-  const std::size_t values = check_profile_loads(out);
-  std::cout << "wrote " << out << " (" << values << " values for a go scenario); use it with: kernel: {profile: " << out
-            << "}\n";
-  return 0;
+  validation::CalibrateOptions o;
+  o.out = out;
+  o.quick = quick;
+  o.harness_args = pass;
+  return validation::run_calibration(o);
 }
 
 }  // namespace gmpsim::models

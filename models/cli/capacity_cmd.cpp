@@ -6,7 +6,7 @@
 #include "models/capacity/capacity.h"
 #include "models/cli/commands.h"
 #include "models/output/output.h"
-#include "models/scenario/units.h"
+#include "models/input/units.h"
 
 namespace gmpsim::models::cli {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/scenario/scenario.h"
 #include "models/sweep/sweep.h"
 

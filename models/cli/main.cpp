@@ -12,8 +12,9 @@
 #include "models/cli/commands.h"
 #include "models/output/output.h"
 #include "models/registry.h"
+#include "models/scenario/catalog.h"
 #include "models/result.h"
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/scenario/scenario.h"
 #include "sim/check.h"
 
@@ -108,7 +109,7 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
     trace = std::make_unique<CsvTraceWriter>(trace_file, sc);
     options.observers.push_back(trace.get());
   }
-  const RunResult r = find_model(sc.runtime.model)->create()->run(sc, options);
+  const RunResult r = run_scenario(sc, options);
   for (const std::string& line : r.schedtrace) std::cerr << line;  // where GODEBUG=schedtrace writes
   if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());
   if (!vm.count("quiet")) print_report(r, std::cout);
@@ -127,7 +128,7 @@ int cmd_models(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
-  for (const ModelInfo& m : model_registry()) {
+  for (const ModelInfo& m : model_catalog()) {
     std::cout << m.name << "  " << m.description << "\n    source: " << m.source << "\n    versions:";
     for (const Profile& v : m.versions) std::cout << " " << v.name;
     std::cout << " (default " << m.versions.back().name << ")\n    parameters: gmpsim params " << m.name << "\n";
@@ -138,7 +139,7 @@ int cmd_models(const std::vector<std::string>& args) {
 int cmd_params(const std::vector<std::string>& args) {
   po::options_description opts("gmpsim params [MODEL] [options]");
   opts.add_options()("help,h", "show this help")("model", po::value<std::string>(), "model name")(
-      "markdown", "print the README's reference table instead");
+      "markdown", "print the reference table (models/scenario/parameters.md) instead");
   po::positional_options_description pos;
   pos.add("model", 1);
   const po::variables_map vm = parse(args, opts, pos);

@@ -92,7 +92,8 @@ TEST_CASE("fiber: a spawn storm from one fiber is spread over the threads by ste
 
 TEST_CASE("fiber: children of a fiber that never blocks are not stolen while it runs (pinned dispatcher)", "[fiber]") {
   // main spawns 50 children, then computes 2 ms without yielding: the dispatcher sits at the head of its
-  // thread's queue, so the idle thread steals nothing until main ends (kernel-and-calibration.md §1.3).
+  // thread's queue, so the idle thread steals nothing until main ends (steal() refuses a pinned context at
+  // the head: boost/fiber/detail/context_spinlock_queue.hpp at boost-1.74.0).
   const std::string yaml = R"(
 machine: {cpus: 2}
 runtime: {model: boost-fiber-ws}
@@ -269,7 +270,7 @@ TEST_CASE("fiber: a calibrated profile's boost-fiber-ws costs apply", "[fiber][c
   CHECK(sc.origin_json()["fiber.cost.spawn"] == "kernel:" + path.string());
   CHECK(sc.origin_json()["fiber.cost.lock"] == "default");
   CHECK(sc.runtime.version == "1.74");
-  const RunResult r = find_model("boost-fiber-ws")->create()->run(sc);
+  const RunResult r = run_scenario(sc);
   CHECK(r.outcome.status == OutcomeStatus::kCompleted);
   std::filesystem::remove(path);
 }

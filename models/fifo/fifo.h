@@ -6,7 +6,7 @@
 // this is exactly the M/G/c FCFS queue, which is why the tests hold it to queueing theory and later
 // models are compared against it.
 #pragma once
-#include "models/registry.h"
+#include "models/model.h"
 #include "models/result.h"
 
 namespace gmpsim::models {

@@ -27,7 +27,7 @@ constexpr int kServers = 16;
 
 RunResult run(const std::string& yaml) {
   const Scenario sc = load_scenario(yaml, "<bench>");
-  return find_model(sc.runtime.model)->create()->run(sc);
+  return run_scenario(sc);
 }
 
 std::string mm16(long customers, int seed) {

@@ -7,7 +7,7 @@
 #include "models/output/output.h"
 #include "models/fifo/fifo.h"
 #include "models/testing/run_helpers.h"
-#include "models/trace_events.h"
+#include "models/run/trace_events.h"
 
 using namespace gmpsim;
 using namespace gmpsim::models;

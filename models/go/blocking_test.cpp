@@ -4,7 +4,7 @@
 #include <set>
 
 #include "models/go/proc.h"
-#include "models/trace_events.h"
+#include "models/run/trace_events.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;

@@ -19,7 +19,7 @@ std::uint32_t GoRun::on_make(ObjKind kind, std::int64_t capacity) {
 // Readies what an operation woke, from the running G on M mi. A woken select continues in the case that
 // fired. closechan pushes its waiters on a gList (a stack) and pops them, so they are readied newest
 // first: each displaces the previous from runnext, which leaves the oldest in runnext and the others on
-// the local queue newest first (go-scheduler-spec.md §11.3).
+// the local queue newest first (chan.go closechan, go1.26).
 void GoRun::ready_woken(std::uint32_t mi, bool closing) {
   auto ready = [&](const SyncObjects::Wake& w) {
     if (w.select_case != 0xffff) resume_select_case(wl_, gt_, w.g, w.select_case);

@@ -1,7 +1,8 @@
 // GoRun: one run of the `go` model. The class is declared here and defined across files named after the
 // runtime's own, so a reader can hold each next to its counterpart:
 //   params.cpp   the parameters
-//   proc.cpp     schedule, findRunnable, stealWork, wakep/startm/stopm, newproc, gopark/goready, injectglist
+//   proc.cpp     schedule, findRunnable, stealWork, wakep/startm/stopm, newproc, gopark/goready, injectglist;
+//                its opening comment explains why an M's scheduling is a chain of CPU bursts
 //   chan.cpp     channel send/receive/close, select, WaitGroup (chan.go, select.go, sema.go via sync)
 //   sema.cpp     sync.Mutex: spinning, starvation mode, hand-off (sync/mutex.go, sema.go)
 //   time.cpp     per-P timer heaps, time.Sleep (time.go)
@@ -9,7 +10,9 @@
 //                (accept listeners, keep-alive connections, generators)
 //   sysmon.cpp   sysmon, retake, preemptone, asynchronous preemption by signal (proc.go, preempt.go, signal_unix.go)
 //   syscall.cpp  entersyscall/exitsyscall, entersyscallblock, handoffp (proc.go)
-//   trace.cpp    schedtrace, counters, memory, invariants (proc.go schedtrace, checkdead)
+//   schedtrace.cpp  schedtrace and scheddetail lines, the summary's counters (proc.go schedtrace)
+//   checkdead.cpp   how a run ends and what holds during it: invariants, checkdead, memory accounting
+//                   and out_of_memory, thread exhaustion (checkmcount), starvation, the event loop
 // Internal to models/go; the public entry point is proc.h.
 #pragma once
 #include <chrono>
@@ -19,9 +22,9 @@
 
 #include "models/go/runq.h"
 #include "models/kernel/threads.h"
-#include "models/registry.h"
+#include "models/model.h"
 #include "models/result.h"
-#include "models/run_stats.h"
+#include "models/run/run_stats.h"
 #include "models/scenario/scenario.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
@@ -32,10 +35,32 @@
 
 namespace gmpsim::models::go {
 
-// runtime2.go: _Gidle .. _Gdead (the subset modelled).
-enum class GStatus : std::uint8_t { kIdle = 0, kRunnable = 1, kRunning = 2, kSyscall = 3, kWaiting = 4, kDead = 6 };
-// runtime2.go: _Pidle, _Prunning, ...
-enum class PStatus : std::uint8_t { kIdle = 0, kRunning = 1 };
+// runtime2.go (go1.26) G status, the subset modelled, with the runtime's values (scheddetail prints them).
+// As in the runtime the status says who owns the goroutine's stack; changes go through casgstatus, which
+// checks the old status in checked builds.
+enum class GStatus : std::uint8_t {
+  kIdle = 0,      // _Gidle: a record just (re)initialised by the goroutine table; newproc makes it runnable
+  kRunnable = 1,  // _Grunnable: on a run queue (a P's runq or runnext, the global queue, a Gs list being
+                  // injected) or just taken off one by an M that is about to execute it; runs no code,
+                  // and nobody owns its stack
+  kRunning = 2,   // _Grunning: m.curg of an M that holds a P; owns its stack; on no run queue
+  kSyscall = 3,   // _Gsyscall: in a system call on its M; owns its stack; on no run queue. Its M may still
+                  // have the P (go1.26 keeps it _Prunning), but the G does not own it: retake may take it
+  kWaiting = 4,   // _Gwaiting: parked in the runtime (gopark); on no run queue, but recorded where its
+                  // waker finds it (a channel's or Mutex's sudog queue, a WaitGroup, a P's timer heap, the
+                  // netpoller) so it can be readied; its stack is not owned
+  kDead = 6,      // _Gdead: exited; on a free list (p.gFree, sched.gFree) or being reused; the g and any
+                  // stack belong to the M that freed or took it
+};
+// runtime2.go (go1.26) P status, the subset modelled.
+enum class PStatus : std::uint8_t {
+  kIdle = 0,     // _Pidle: runs neither user code nor the scheduler; owned by the idle list (pidle_) or by
+                 // whoever moves it (handoffp -> startm keeps it off the list until its new M acquires it);
+                 // its run queue is empty
+  kRunning = 1,  // _Prunning: owned by the M in p.m, which runs user code or the scheduler with it; only
+                 // that M changes it (releasep to idle, or a hand-off to another M: startlockedm), except
+                 // while its M is in a syscall (P::in_syscall, go1.19's _Psyscall), when retake may take it
+};
 
 // runtime2.go waitReason, the subset the workload steps produce; also the keys of parked-time reports.
 enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, kMutex, kSleep, kIOWait, kWaitGroup, kCount };
@@ -61,16 +86,17 @@ inline bool g_internal(const Goroutine& g) { return g_listener(g) || g_generator
 // What an M does when its current CPU burst ends (or its thread wakes).
 enum class Phase : std::uint8_t {
   kStart,       // its thread was woken (startm) or created (newm): acquirep(nextp), then schedule
-  kSchedule,    // paid an overhead (goexit0, a recheck): call schedule
+  kSchedule,    // M0 at start: schedule
+  kFindRunnable,  // paid for a recheck that found new work: findRunnable's `goto top`
   kExecute,     // paid the cost of picking m.curg: execute it
   kOverhead,    // paid runtime work inside the G (newproc, ...): run the pending compute
   kRunning,     // m.curg's compute step finished: continue its program
-  kSteal,       // paid for a stealWork round: do it
-  kBackoff,     // woke from usleep(3) before stealing a victim's runnext
-  kPollReturn,  // woke from the blocking netpoll (epoll_wait returned)
+  kStealWork,   // paid for a stealWork round: stealWork_scan does it
+  kStealWorkBackoff,  // woke from runqgrab's usleep(3): stealWork_backoff tries the victim's runnext
+  kNetpollReturn,  // woke from the blocking netpoll (epoll_wait returned): netpoll_return
   kPreemptPoint,  // m.curg reached the preemption point after a cooperative request: gopreempt_m
-  kSyscallEnter,  // paid the syscall's entry: enter the kernel
-  kSyscallReturn, // the call returned (thread woke, or the cgo call's C code finished): exitsyscall
+  kEntersyscall,  // paid the syscall's entry: entersyscall enters the kernel
+  kExitsyscall,   // the call returned (thread woke, or the cgo call's C code finished): exitsyscall
   kRawReturn,     // a raw syscall returned: the G goes on (its P was held throughout)
   kSysmon,        // sysmon woke from usleep (or deep sleep): one cycle
   kSysmonSleep,   // sysmon paid for its cycle: usleep
@@ -130,6 +156,7 @@ struct M {
 
 struct Params {
   std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
+  bool gomaxprocs_set, updatemaxprocs;  // GOMAXPROCS given explicitly; sysmon re-reads the default
   sim::Time runnext_backoff, timer_slack;
   bool recheck_after_spinning, runnext, gosched_wakep;
   enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator, kNetpoll } arrivals;
@@ -205,12 +232,14 @@ class GoRun {
     ms_[mi].overhead = 0;
     return o;
   }
+  // An M's scheduling, as continuations (the table at the top of proc.cpp gives the order).
   void schedule(std::uint32_t mi, sim::Time prior = 0);
-  void found(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost);
-  void begin_steal_round(std::uint32_t mi, sim::Time extra);
-  void steal_scan(std::uint32_t mi);
-  void backoff_done(std::uint32_t mi);
-  void idle(std::uint32_t mi);
+  void findRunnable(std::uint32_t mi, sim::Time prior = 0);
+  void schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost);
+  void stealWork(std::uint32_t mi, sim::Time extra);
+  void stealWork_scan(std::uint32_t mi);
+  void stealWork_backoff(std::uint32_t mi);
+  void findRunnable_idle(std::uint32_t mi);
   sim::Time sched_lock(std::uint32_t who);
   std::uint32_t newm();
   void stopm(std::uint32_t mi);
@@ -223,7 +252,7 @@ class GoRun {
   std::uint32_t pidleget();
   void injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs);
   void start_arrivals();
-  void set_status(std::uint32_t g, GStatus s);
+  void casgstatus(std::uint32_t g, GStatus oldval, GStatus newval);
   void record_unpark(std::uint32_t g);  // time parked, by wait reason
   void set_reason(std::uint32_t g, WaitReason r);
 
@@ -244,8 +273,8 @@ class GoRun {
   bool netpoll_any_waiters() const { return netpoll_waiters_ > 0; }
   // netpoll(0): the Gs whose I/O is ready, at most netpoll_max_events.
   void netpoll_collect(std::vector<std::uint32_t>& out);
-  bool netpoll_nonblocking(std::uint32_t mi, sim::Time& cost);  // findRunnable step 10
-  bool netpoll_block(std::uint32_t mi, sim::Time poll_until);   // step 16: become the blocking poller
+  bool netpoll_nonblocking(std::uint32_t mi, sim::Time& cost);  // findRunnable step 5
+  bool netpoll_block(std::uint32_t mi, sim::Time poll_until);   // step 14: become the blocking poller
   void netpoll_return(std::uint32_t mi);
   void netpollBreak();
   void net_ready(std::uint32_t g);
@@ -273,19 +302,21 @@ class GoRun {
   void startlockedm(std::uint32_t mi, std::uint32_t gp, sim::Time cost);
   void locked_wake(std::uint32_t mi);
   void mexit(std::uint32_t mi);
-  void syscall_enter(std::uint32_t mi);
+  void entersyscall(std::uint32_t mi);
   void exitsyscall(std::uint32_t mi);
   void handoffp(std::uint32_t p);
 
-  // ---- trace.cpp ----
+  // ---- schedtrace.cpp ----
   std::size_t runnable() const;
   std::size_t running() const;
-  void check_invariants() const;
   void schedtrace();
+  Json counters(sim::Time end) const;
+
+  // ---- checkdead.cpp ----
+  void check_invariants() const;
   std::int64_t memory_bytes() const;
   void check_memory();
   Json memory_json() const;
-  Json counters(sim::Time end) const;
   Outcome loop(std::chrono::steady_clock::time_point wall0);
   std::uint64_t asleep() const;  // live Gs that only another goroutine could wake (checkdead)
 
@@ -321,7 +352,7 @@ class GoRun {
   bool oom_ = false, threads_exhausted_ = false;
   std::string oom_detail_;
   std::size_t observers_pending_ = 0;
-  std::int64_t allocated_bytes_ = 0;  // alloc steps, in total (no GC yet: not live heap)
+  std::int64_t allocated_bytes_ = 0;  // alloc steps, in total (GC is not modelled: not the live heap)
   std::uint32_t runaway_ = kNoG;
   sim::Time last_activity_ = 0;
   std::uint64_t steal_rounds_ = 0, steals_ = 0, stolen_gs_ = 0, runnext_steals_ = 0, runnext_hits_ = 0,
@@ -364,7 +395,7 @@ class GoRun {
   // The netpoller.
   bool netpoll_inited_ = false;
   std::uint64_t netpoll_waiters_ = 0;        // Gs parked in the netpoller (netpollWaiters)
-  sim::Ring<std::uint32_t> net_ready_;       // Gs whose I/O is ready, not yet returned by netpoll
+  sim::Ring<std::uint32_t> net_ready_;       // Gs whose I/O is ready and that no netpoll has returned
   sim::Time lastpoll_ = 1;                   // sched.lastpoll; 0 while an M blocks in netpoll
   sim::Time poll_until_ = 0;                 // sched.pollUntil of the blocking poller
   std::uint32_t poller_ = kNoG;              // the M blocked in netpoll

@@ -1,8 +1,9 @@
-// The netpoller in the `go` model (netpoll.go, netpoll_epoll.go; findRunnable steps 10 and 16):
+// The netpoller in the `go` model (netpoll.go, netpoll_epoll.go, go1.26; findRunnable steps 5 and 14 of
+// the table in proc.cpp):
 //   - a network wait parks its G in the netpoller; the kernel makes its fd ready after the sampled delay,
 //     but the runtime only learns of it when some M polls: a non-blocking netpoll(0) by an M that ran out
-//     of local and global work, or the single M blocked in epoll_wait when everything is idle (sysmon's
-//     10 ms poll comes with the sysmon issue);
+//     of local and global work, the single M blocked in epoll_wait when everything is idle, or sysmon when
+//     nobody has polled for 10 ms (sysmon.cpp);
 //   - the blocking poller sleeps until the earliest timer, in epoll_wait's millisecond units (shorter
 //     waits round up to one unit) plus the kernel's timer slack; an fd becoming ready or netpollBreak
 //     (a new earlier timer) wakes it early;
@@ -40,7 +41,7 @@ void GoRun::netpoll_collect(std::vector<std::uint32_t>& out) {
   }
 }
 
-// Step 10: netpoll(0) when goroutines wait on the network and no M is blocked polling.
+// Step 5: netpoll(0) when goroutines wait on the network and no M is blocked polling.
 bool GoRun::netpoll_nonblocking(std::uint32_t mi, sim::Time& cost) {
   if (!netpoll_inited_ || !netpoll_any_waiters() || lastpoll_ == 0) return false;
   cost += prm_.syscall;
@@ -50,15 +51,15 @@ bool GoRun::netpoll_nonblocking(std::uint32_t mi, sim::Time& cost) {
   const std::uint32_t gp = glist_.front();
   glist_.erase(glist_.begin());
   record_unpark(gp);
-  set_status(gp, GStatus::kRunnable);
+  casgstatus(gp, GStatus::kWaiting, GStatus::kRunnable);
   gt_[gp].ready_at = engine_.now();
   injectglist(mi, glist_);
   cost += take_overhead(mi);
-  found(mi, gp, false, cost);
+  schedule_execute(mi, gp, false, cost);
   return true;
 }
 
-// Step 16: with goroutines on the network or a timer pending, the M (which has dropped its P) becomes
+// Step 14: with goroutines on the network or a timer pending, the M (which has dropped its P) becomes
 // the one blocking poller. Returns false when the M should stopm instead.
 bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
   if (netpoll_inited_ && (netpoll_any_waiters() || poll_until != 0) && lastpoll_ != 0) {
@@ -67,7 +68,7 @@ bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
     poller_ = mi;
     poller_broken_ = false;
     ++netpoll_blocking_;
-    ms_[mi].phase = Phase::kPollReturn;
+    ms_[mi].phase = Phase::kNetpollReturn;
     // The delay is computed where the runtime computes it: after this M's scheduling pass and the
     // syscall entry, which the model charges after its decisions.
     sim::Time delay = -1;
@@ -108,10 +109,10 @@ void GoRun::netpoll_return(std::uint32_t mi) {
     const std::uint32_t gp = glist_.front();
     glist_.erase(glist_.begin());
     record_unpark(gp);
-    set_status(gp, GStatus::kRunnable);
+    casgstatus(gp, GStatus::kWaiting, GStatus::kRunnable);
     gt_[gp].ready_at = engine_.now();
     injectglist(mi, glist_);
-    found(mi, gp, false, prm_.cost_schedule + prm_.syscall + take_overhead(mi));
+    schedule_execute(mi, gp, false, prm_.cost_schedule + prm_.syscall + take_overhead(mi));
     return;
   }
   if (m.was_spinning) {
@@ -120,7 +121,7 @@ void GoRun::netpoll_return(std::uint32_t mi) {
     peak_spinning_ = std::max(peak_spinning_, nmspinning_);
   }
   m.was_spinning = false;
-  schedule(mi, prm_.syscall);  // goto top: timers first
+  findRunnable(mi, prm_.syscall);  // goto top: timers first
 }
 
 // netpollBreak: a write to the wake-up fd makes the blocking epoll_wait return (deduplicated).

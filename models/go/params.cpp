@@ -1,22 +1,18 @@
-// The go model's parameters, read once from the resolved scenario (see models/scenario/params.cpp for
-// each key's meaning and source).
+// The go model's parameters, read once from the resolved scenario's typed values (see
+// models/scenario/params.cpp for each key's meaning and source).
 #include "models/go/gorun.h"
-#include "models/scenario/units.h"
 
 namespace gmpsim::models::go {
 
 Params::Params(const Scenario& sc) {
-  auto node = [&](const char* key) -> const YAML::Node& {
-    const ResolvedValue* v = sc.find(key);
-    GMPSIM_REQUIRE(v != nullptr, std::string("go model: missing parameter ") + key);
-    return v->node;
-  };
-  auto dur = [&](const char* key) { return parse_duration(node(key).Scalar()); };
-  auto integer = [&](const char* key) { return static_cast<std::uint32_t>(std::stoull(node(key).Scalar())); };
-  auto flag = [&](const char* key) { return node(key).Scalar() == "true"; };
-  auto bytes = [&](const char* key) { return parse_bytes(node(key).Scalar()); };
+  auto dur = [&](const char* key) { return sc.duration(key); };
+  auto integer = [&](const char* key) { return static_cast<std::uint32_t>(sc.integer(key)); };
+  auto flag = [&](const char* key) { return sc.flag(key); };
+  auto bytes = [&](const char* key) { return sc.bytes(key); };
   gomaxprocs = integer("runtime.gomaxprocs");
+  gomaxprocs_set = gomaxprocs != 0;
   if (gomaxprocs == 0) gomaxprocs = static_cast<std::uint32_t>(sc.machine.cpus.size());
+  updatemaxprocs = flag("runtime.updatemaxprocs");
   runq_size = integer("runtime.runq_size");
   if ((runq_size & (runq_size - 1)) != 0) throw ScenarioError("runtime.runq_size", "must be a power of two (the runtime indexes the ring with a mask)");
   global_check = integer("runtime.global_runq_check_period");
@@ -25,7 +21,7 @@ Params::Params(const Scenario& sc) {
   recheck_after_spinning = flag("runtime.recheck_after_spinning");
   runnext = flag("runtime.runnext");
   gosched_wakep = flag("runtime.gosched_wakep");
-  const std::string entry = node("runtime.arrivals").Scalar();
+  const std::string& entry = sc.text("runtime.arrivals");
   arrivals = entry == "accept" ? Entry::kAccept : entry == "generator" ? Entry::kGenerator
            : entry == "netpoll" ? Entry::kNetpoll : Entry::kGlobal;
   connections = integer("runtime.connections");
@@ -45,7 +41,7 @@ Params::Params(const Scenario& sc) {
   netpoll_max_events = integer("runtime.netpoll_max_events");
   stack_guard = bytes("runtime.stack_guard");
   cost_newstack = dur("runtime.cost.newstack");
-  stack_copy_rate = std::stod(node("runtime.stack_copy_rate").Scalar());
+  stack_copy_rate = sc.number("runtime.stack_copy_rate");
   syscall = dur("kernel.syscall");
   sysmon = flag("runtime.sysmon");
   asyncpreemptoff = flag("runtime.asyncpreemptoff");
@@ -59,7 +55,7 @@ Params::Params(const Scenario& sc) {
   forcegc_period = dur("runtime.forcegc_period");
   preempt_spacing = dur("runtime.preempt_point_spacing");
   starvation_limit = dur("runtime.starvation_limit");
-  async_unsafe_fraction = std::stod(node("runtime.async_unsafe_fraction").Scalar());
+  async_unsafe_fraction = sc.number("runtime.async_unsafe_fraction");
   signal_ipi = dur("kernel.signal_ipi");
   signal_self = dur("kernel.signal_self");
   signal_blocked = dur("kernel.signal_blocked");
@@ -75,7 +71,7 @@ Params::Params(const Scenario& sc) {
   if (max_threads < 1) throw ScenarioError("runtime.max_threads", "must be at least 1");
   schedtrace = dur("runtime.schedtrace");
   scheddetail = flag("runtime.scheddetail");
-  old_trace_format = sc.runtime.version == "go1.19";  // go1.19.8 proc.go: no needspinning/schedticks, -1 for nil
+  old_trace_format = sc.text("runtime.schedtrace_format") == "go1.19";
   timer_slack = sc.kernel.timer_slack;
   thread_create = sc.kernel.thread_create;
   threads.wake_latency = sc.kernel.futex_wake;

@@ -1,15 +1,80 @@
 // The `go` model's scheduler core: proc.go's schedule, findRunnable, stealWork, the spinning-M protocol,
 // newproc/goexit, gopark/goready and injectglist. Blocking objects, timers and the netpoller live in the
 // files named after their runtime counterparts (see gorun.h).
+//
+// An M's scheduling as a chain of CPU bursts.
+// In the runtime, schedule and findRunnable are one loop on the M's g0 stack: look at the P's timers and
+// queues, the global queue and the netpoller, steal, and at last park the thread. That loop takes time,
+// and the time is what this model is about: a searching M holds a CPU that goroutines cannot use (Ms can
+// outnumber CPUs, and other threads share them), the G it finds starts only when the search is over, and
+// while it searches the other Ms keep filling and draining the queues it is about to look at. So here an
+// M's scheduling is a chain of continuations (schedule, findRunnable, stealWork, stealWork_scan, ...).
+// Each stage takes its decisions at one instant, from the state at that instant, and then pays their CPU
+// cost as a burst on the M's thread through the kernel thread layer (models/kernel/threads.h); when the
+// burst ends, on_burst_done runs the stage the M's Phase names. A burst progresses only while the thread
+// holds a CPU, so the kernel can slice a searching M away like any thread, and the stages that really
+// sleep (runqgrab's usleep(3), the blocking netpoll, stopm's futex wait) block the thread and are woken
+// with the kernel's latencies.
+//
+// What is abstracted. Scheduler state changes only at stage boundaries, one M at a time, so no M ever sees
+// a half-done update: the CAS on a run queue's head and its retry loops (runqget, runqgrab), casgstatus's
+// loop, the atomic counters (nmspinning, npidle) and the #StoreLoad ordering the spinning protocol relies
+// on all become plain updates. Their CPU is inside runtime.cost.*, fitted to whole operations
+// (validation/calibrate/README.md), and the races they guard show only at the grain of a stage: two Ms
+// can pick the same victim a burst apart and the second find it empty. The race detector's scheduler
+// randomisation (runqput skipping runnext under -race) is not modelled: this is a release build. sched.lock
+// is a hold time with spinning waiters, not lock2's spin, osyield and futex sleep. GC and its workers, the
+// trace reader, the finalizer and cleanup goroutines and safe-point functions are not modelled, so
+// findRunnable's checks for them are absent.
+//
+// Rejected designs.
+//   - One instantaneous findRunnable with a fixed cost. An M would become spinning and give it up at the
+//     same instant, so wakep, which starts an M only while none spins, would never see a spinner and would
+//     start an M for every readied G: the thread churn that spinning exists to avoid. All steal rounds
+//     would see one instant's queues, work readied during a search could not be found by it, and the
+//     runnext back-off, a real sleep, would have no place.
+//   - A thread (or a stackful coroutine) per M running proc.go's loop, with real context switches. It would
+//     read most like the runtime, but every burst would cost the host a switch, and the run would depend
+//     on host scheduling unless every switch were serialised; golden fingerprints need determinism.
+//   - Each atomic operation as a step of its own. Events per scheduling would grow by an order of
+//     magnitude, and outcomes would hinge on nanosecond orderings (cache-line transfers) that no
+//     measurement here can calibrate: precision the model could not back.
+//
+// findRunnable's order (proc.go, go1.26). Step numbers in this directory's comments refer to this table.
+//   step  proc.go landmark                                                 here
+//    0    schedule: mp.lockedg != 0 -> stoplockedm                         schedule -> stoplockedm (syscall.cpp)
+//    1    findRunnable, top: pp.timers.check                               findRunnable -> check_timers (time.cpp)
+//    2    "Check the global runnable queue once in a while": schedtick%61  findRunnable (globrunqget)
+//    3    "local runq": runqget, runnext first                             findRunnable (runq.cpp)
+//    4    "global runq": globrunqgetbatch                                  findRunnable
+//    5    "Poll network.": netpoll(0) with waiters and lastpoll != 0       netpoll_nonblocking (netpoll.cpp)
+//    6    "Spinning Ms": 2*nmspinning < gomaxprocs-npidle, becomeSpinning  findRunnable -> stealWork
+//    7    stealWork: stealTries rounds over stealOrder, runqsteal from     stealWork, stealWork_scan
+//         Ps not in idlepMask
+//    8    stealWork, last round (stealTimersOrRunNextG): p2.timers.check,  stealWork_scan
+//         then runqget on our P
+//    9    runqgrab: a running victim's runnext, after usleep(3)            stealWork_scan -> stealWork_backoff
+//   10    stealWork's newWork (a timer ran): goto top                      stealWork_scan -> findRunnable
+//   11    "return P and block": under sched.lock, globrunqgetbatch         findRunnable_idle
+//   12    releasep, pidleput                                               findRunnable_idle
+//   13    "Delicate dance": drop nmspinning, recheck the global queue and  findRunnable_idle -> findRunnable
+//         checkRunqsNoP; with work, acquirep, becomeSpinning (here both
+//         go back to the top)
+//   14    "Poll network until next timer.": netpoll(delay) by the M that   netpoll_block, netpoll_return
+//         swapped lastpoll to 0, else netpollBreak a poller that sleeps    (netpoll.cpp)
+//         past pollUntil; on return, acquirep and goto top
+//   15    stopm; goto top                                                  stopm
+//   then  schedule, after findRunnable: resetspinning, startlockedm,       schedule_execute, then execute
+//         execute
 #include "models/go/proc.h"
 
 #include <memory>
 #include <numeric>
 
 #include "models/go/gorun.h"
-#include "models/run_loop.h"
-#include "models/scenario/units.h"
-#include "models/trace_events.h"
+#include "models/run/run_loop.h"
+#include "models/input/units.h"
+#include "models/run/trace_events.h"
 
 namespace gmpsim::models::go {
 
@@ -26,7 +91,10 @@ GoRun::GoRun(const Scenario& sc)
     if (std::gcd(c, prm_.gomaxprocs) == 1) coprimes_.push_back(c);
   }
   for (std::size_t c = 0; c < wl_.classes.size(); ++c) compute_rng_.push_back(streams_.stream("compute." + wl_.classes[c].name));
-  stats_.set_busy_source([this](std::size_t cpu, sim::Time now) { return ks_.busy_on(static_cast<std::uint32_t>(cpu), kWork, now); });
+  stats_.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
+    const auto c = static_cast<std::uint32_t>(cpu);
+    return ks_.busy_on(c, use == CpuUse::kGoroutines ? kWork : use == CpuUse::kRuntime ? kSched : kSpin, now);
+  });
   parked_time_.resize(wl_.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
   listeners_.resize(wl_.classes.size());
   generator_due_.assign(wl_.classes.size(), 0);
@@ -69,15 +137,16 @@ void GoRun::on_burst_done(std::uint32_t tid) {
       schedule(tid);
       break;
     case Phase::kSchedule: schedule(tid); break;
+    case Phase::kFindRunnable: findRunnable(tid); break;
     case Phase::kExecute: execute(tid); break;
     case Phase::kOverhead: start_compute(tid, m.pending_compute, m.tight); break;
     case Phase::kRunning: continue_g(tid); break;
-    case Phase::kSteal: steal_scan(tid); break;
-    case Phase::kBackoff: backoff_done(tid); break;
-    case Phase::kPollReturn: netpoll_return(tid); break;
+    case Phase::kStealWork: stealWork_scan(tid); break;
+    case Phase::kStealWorkBackoff: stealWork_backoff(tid); break;
+    case Phase::kNetpollReturn: netpoll_return(tid); break;
     case Phase::kPreemptPoint: gopreempt_m(tid, m.preempt_left, 0, false); break;
-    case Phase::kSyscallEnter: syscall_enter(tid); break;
-    case Phase::kSyscallReturn: exitsyscall(tid); break;
+    case Phase::kEntersyscall: entersyscall(tid); break;
+    case Phase::kExitsyscall: exitsyscall(tid); break;
     case Phase::kRawReturn: continue_g(tid); break;
     case Phase::kSysmon: sysmon_cycle(tid); break;
     case Phase::kSysmonSleep: sysmon_sleep(tid); break;
@@ -136,9 +205,15 @@ void GoRun::dispatch(const sim::Event& ev) {
   }
 }
 
-void GoRun::set_status(std::uint32_t g, GStatus s) {  // casgstatus
+// casgstatus: the runtime's CAS from oldval loops while the GC holds the G in a _Gscan state and throws
+// on a wrong old status; here nothing else can hold the G, so the CAS is a store, and the old status is
+// checked (in checked builds) as the throw would.
+void GoRun::casgstatus(std::uint32_t g, GStatus oldval, GStatus newval) {
   Goroutine& gr = gt_[g];
-  gr.flags = static_cast<std::uint16_t>((gr.flags & ~0xfu) | static_cast<std::uint16_t>(s));
+  GMPSIM_CHECK(g_status(gr) == oldval, "casgstatus: goroutine " + std::to_string(g) + " has status " +
+                                           std::to_string(static_cast<int>(g_status(gr))) + ", not " +
+                                           std::to_string(static_cast<int>(oldval)));
+  gr.flags = static_cast<std::uint16_t>((gr.flags & ~0xfu) | static_cast<std::uint16_t>(newval));
 }
 void GoRun::set_reason(std::uint32_t g, WaitReason r) {
   Goroutine& gr = gt_[g];
@@ -158,7 +233,7 @@ std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t cl
     allgs_ = gt_.capacity();
     check_memory();
   }
-  gt_[g].flags = static_cast<std::uint16_t>(GStatus::kRunnable);
+  casgstatus(g, GStatus::kIdle, GStatus::kRunnable);  // the table hands out a cleared record (_Gidle)
   gt_[g].ready_at = engine_.now();
   init_locals(wl_, gt_, g, parent, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
   engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
@@ -190,7 +265,7 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
   M& m = ms_[mi];
   Goroutine& gr = gt_[g];
   record_unpark(g);
-  set_status(g, GStatus::kRunnable);
+  casgstatus(g, GStatus::kWaiting, GStatus::kRunnable);
   gr.ready_at = engine_.now();
   engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gr.cls, 0});
   const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
@@ -203,7 +278,7 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
 void GoRun::gopark(std::uint32_t mi, WaitReason reason) {
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
-  set_status(gp, GStatus::kWaiting);
+  casgstatus(gp, GStatus::kRunning, GStatus::kWaiting);
   set_reason(gp, reason);
   gt_[gp].ready_at = engine_.now();
   if (sync_.sudogs.live() > peak_parked_) {
@@ -219,7 +294,7 @@ void GoRun::gopark(std::uint32_t mi, WaitReason reason) {
 void GoRun::execute(std::uint32_t mi) {
   M& m = ms_[mi];
   Goroutine& g = gt_[m.curg];
-  set_status(m.curg, GStatus::kRunning);
+  casgstatus(m.curg, GStatus::kRunnable, GStatus::kRunning);
   set_g_preempt(g, false);  // execute: gp.preempt = false
   if (!g_internal(g)) stats_.waited(g.cls, g.ready_at, engine_.now());
   if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = now - requested wake time
@@ -264,7 +339,7 @@ void GoRun::continue_g(std::uint32_t mi) {
   M& m = ms_[mi];
   switch (step) {
     case StepKind::kGosched:  // goschedImpl: Grunning -> Grunnable, global queue tail, (wakep), schedule
-      set_status(gp, GStatus::kRunnable);
+      casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
       gt_[gp].ready_at = engine_.now();
       globrunqput(global_, gp);
       m.curg = kNoG;
@@ -272,7 +347,7 @@ void GoRun::continue_g(std::uint32_t mi) {
       schedule(mi, take_overhead(mi) + sched_lock(mi));
       return;
     case StepKind::kYield: {  // goyield_m: Grunning -> Grunnable, this P's local tail, schedule
-      set_status(gp, GStatus::kRunnable);
+      casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
       gt_[gp].ready_at = engine_.now();
       LocalRunq& q = ps_[m.p].runq;
       const std::uint32_t moved = q.full() ? runqputslow(q, global_, gp) : (q.push_tail(gp), 0u);
@@ -297,7 +372,7 @@ void GoRun::continue_g(std::uint32_t mi) {
     case StepKind::kSyscall:
       ++syscalls_;
       m.syscall_time = compute;
-      m.phase = Phase::kSyscallEnter;
+      m.phase = Phase::kEntersyscall;
       ks_.run_for(mi, take_overhead(mi) + prm_.syscall, kSched);
       return;
     case StepKind::kExit:
@@ -325,6 +400,7 @@ void GoRun::goexit0(std::uint32_t mi) {
     extra_stack_bytes_ -= (prm_.mem_stack << order) - prm_.mem_stack;
   }
   release_locals(wl_, gt_, gp, [this](ObjKind k, std::uint32_t id) { sync_.release(k, id); });
+  casgstatus(gp, GStatus::kRunning, GStatus::kDead);
   gt_.retire(gp);
   gfput(ps_[m.p].gfree, gfree_global_, gp);
   stats_.live_changed(engine_.now(), gt_.live());
@@ -361,48 +437,56 @@ void GoRun::on_stack(std::int64_t depth) {
   check_memory();
 }
 
-// ---- schedule / findRunnable (proc.go), steps numbered as in go-scheduler-spec.md §4.2 ----
+// ---- schedule, findRunnable, stealWork (proc.go, go1.26): steps as in the table at the top ----
+
+// schedule: a locked M runs only its own G and waits for it (stoplockedm); any other M looks for work.
 // `prior` is CPU work the M did just before (goexit0, gopark, newproc inside the G): it is paid in the
 // same burst as the decision, which saves an event per scheduling. (An M that finds nothing parks at
 // once and does not pay it.)
 void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
-  M& m = ms_[mi];
-  if (m.lockedg != kNoG) {  // a locked M runs only its G: wait until somebody schedules it (stoplockedm)
+  if (ms_[mi].lockedg != kNoG) {  // step 0
     stoplockedm(mi);
     return;
   }
+  findRunnable(mi, prior);
+}
+
+// findRunnable, steps 1-6: what the M can take without stealing, then the decision to spin.
+void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
+  M& m = ms_[mi];
+  GMPSIM_CHECK(m.lockedg == kNoG, "findRunnable: a locked M looks for work");
   P& pp = ps_[m.p];
   sim::Time cost = prm_.cost_schedule + prior;
   std::uint32_t gp = kNoG;
   bool inherit = false;
-  // 3: run this P's expired timers; their Gs land in our runnext.
+  // 1: run this P's expired timers; their Gs land in our runnext.
   if (!pp.timers.empty() && pp.timers.front().when <= engine_.now()) cost += prm_.cost_timer * check_timers(mi, m.p);
-  // 6: every 61st schedtick, one G from the global queue first, for fairness.
+  // 2: every 61st schedtick, one G from the global queue first, for fairness.
   if (pp.schedtick % prm_.global_check == 0 && !global_.empty()) {
     gp = globrunqget(global_);
     cost += sched_lock(mi);
     ++global_takes_;
   }
-  // 8: the local queue, runnext first.
+  // 3: the local queue, runnext first.
   if (gp == kNoG) {
     const RunqGet r = runqget(pp.runq);
     gp = r.g;
     inherit = r.inherit_time;
     if (inherit) ++runnext_hits_;
   }
-  // 9: a batch from the global queue.
+  // 4: a batch from the global queue.
   if (gp == kNoG && !global_.empty()) {
     gp = globrunqgetbatch(global_, pp.runq, prm_.runq_size / 2, prm_.gomaxprocs);
     cost += sched_lock(mi);
     ++global_takes_;
   }
   if (gp != kNoG) {
-    found(mi, gp, inherit, cost);
+    schedule_execute(mi, gp, inherit, cost);
     return;
   }
-  // 10: a non-blocking netpoll, when goroutines wait on the network and nobody is blocked polling.
+  // 5: a non-blocking netpoll, when goroutines wait on the network and nobody is blocked polling.
   if (netpoll_nonblocking(mi, cost)) return;
-  // 11: spin and steal, within the limit on spinning Ms.
+  // 6: spin and steal, within the limit on spinning Ms.
   if (m.spinning || 2 * nmspinning_ < prm_.gomaxprocs - pidle_.size()) {
     if (!m.spinning) {
       m.spinning = true;
@@ -410,14 +494,16 @@ void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
       peak_spinning_ = std::max(peak_spinning_, nmspinning_);
     }
     m.steal_round = 0;
-    begin_steal_round(mi, cost);
+    stealWork(mi, cost);
     return;
   }
-  idle(mi);
+  findRunnable_idle(mi);
 }
 
-// The M picked gp: a spinning M stops spinning (resetspinning wakes another), then pays and executes.
-void GoRun::found(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost) {
+// The rest of proc.go schedule once findRunnable has a G: a spinning M stops spinning (resetspinning
+// wakes another), a G locked to another M goes to that M (startlockedm), else the M pays for the
+// decision and executes gp.
+void GoRun::schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time cost) {
   M& m = ms_[mi];
   if (m.spinning) resetspinning(mi);
   if (!lockedm_.empty() && gp < lockedm_.size() && lockedm_[gp] != kNoG && lockedm_[gp] != mi) {
@@ -430,67 +516,71 @@ void GoRun::found(std::uint32_t mi, std::uint32_t gp, bool inherit, sim::Time co
   ks_.run_for(mi, cost, kSched);
 }
 
-// stealWork: a round looks at every P once, from a random start along a random coprime stride; its CPU
-// cost is paid first and the round then runs at once.
-void GoRun::begin_steal_round(std::uint32_t mi, sim::Time extra) {
+// stealWork, step 7: a round looks at every P once, from a random start along a random coprime stride
+// (stealOrder.start(cheaprand())); its CPU cost is paid first and stealWork_scan then runs the round at
+// once.
+void GoRun::stealWork(std::uint32_t mi, sim::Time extra) {
   M& m = ms_[mi];
   const auto r = static_cast<std::uint32_t>(steal_rng_.next_u64() >> 32);  // cheaprand
   m.steal_pos = r % prm_.gomaxprocs;
   m.steal_inc = coprimes_[(r / prm_.gomaxprocs) % coprimes_.size()];
   m.steal_seen = 0;
-  m.phase = Phase::kSteal;
+  m.phase = Phase::kStealWork;
   ++steal_rounds_;
   ks_.run_for(mi, extra + prm_.cost_steal * (prm_.gomaxprocs - 1), kSpin);
 }
 
-void GoRun::steal_scan(std::uint32_t mi) {
+// stealWork's round after its burst: steps 7-10.
+void GoRun::stealWork_scan(std::uint32_t mi) {
   M& m = ms_[mi];
   const bool last = m.steal_round + 1 == prm_.steal_tries;
   bool ran_timer = false;
   for (; m.steal_seen < prm_.gomaxprocs; ++m.steal_seen, m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs) {
     const std::uint32_t p2 = m.steal_pos;
     if (p2 == m.p) continue;
-    // Last round: run the victim's expired timers here; the Gs they ready land in our queue.
+    // 8: last round: run the victim's expired timers here; the Gs they ready land in our queue.
     if (last && !ps_[p2].timers.empty() && ps_[p2].timers.front().when <= engine_.now()) {
       const std::uint32_t n = check_timers(mi, p2);
       timers_stolen_ += n;
       const RunqGet r = runqget(ps_[m.p].runq);
       if (r.g != kNoG) {
-        found(mi, r.g, false, prm_.cost_schedule + prm_.cost_timer * n);
+        schedule_execute(mi, r.g, false, prm_.cost_schedule + prm_.cost_timer * n);
         return;
       }
       ran_timer = true;
     }
+    // 7: half of a running victim's queue.
     if (ps_[p2].status == PStatus::kIdle) continue;
     std::uint32_t n = 0;
     const std::uint32_t gp = runqsteal(ps_[m.p].runq, ps_[p2].runq, &n);
     if (gp != kNoG) {
       ++steals_;
       stolen_gs_ += n;
-      found(mi, gp, false, prm_.cost_schedule);
+      schedule_execute(mi, gp, false, prm_.cost_schedule);
       return;
     }
-    // Last round: a running victim's runnext, after backing off so its owner can run it first.
+    // 9: last round: a running victim's runnext, after backing off so its owner can run it first.
     if (last && ps_[p2].runq.runnext != kNoG && ps_[p2].status == PStatus::kRunning) {
       m.backoff_victim = p2;
-      m.phase = Phase::kBackoff;
+      m.phase = Phase::kStealWorkBackoff;
       ks_.sleep(mi, prm_.runnext_backoff + prm_.timer_slack);
       return;
     }
   }
   if (++m.steal_round < prm_.steal_tries) {
-    begin_steal_round(mi, 0);
+    stealWork(mi, 0);
     return;
   }
-  if (ran_timer) {  // newWork: goto top
-    m.phase = Phase::kSchedule;
+  if (ran_timer) {  // 10: newWork: goto top
+    m.phase = Phase::kFindRunnable;
     ks_.run_for(mi, prm_.cost_schedule, kSpin);
     return;
   }
-  idle(mi);
+  findRunnable_idle(mi);
 }
 
-void GoRun::backoff_done(std::uint32_t mi) {
+// Step 9 after runqgrab's usleep(3): the victim's runnext if its owner has not run it.
+void GoRun::stealWork_backoff(std::uint32_t mi) {
   M& m = ms_[mi];
   P& victim = ps_[m.backoff_victim];
   if (victim.runq.runnext != kNoG) {
@@ -498,31 +588,31 @@ void GoRun::backoff_done(std::uint32_t mi) {
     ++steals_;
     ++stolen_gs_;
     ++runnext_steals_;
-    found(mi, gp, false, prm_.cost_schedule);
+    schedule_execute(mi, gp, false, prm_.cost_schedule);
     return;
   }
   // The owner ran it: go on with the rest of the round.
   ++m.steal_seen;
   m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs;
-  m.phase = Phase::kSteal;
+  m.phase = Phase::kStealWork;
   ks_.run_for(mi, prm_.cost_steal, kSpin);
 }
 
-// findRunnable steps 14-17: last look at the global queue, release the P, the spinning recheck, the
-// blocking netpoll, stopm.
-void GoRun::idle(std::uint32_t mi) {
+// findRunnable steps 11-15, with nothing found: last look at the global queue, release the P, the
+// spinning recheck, the blocking netpoll, stopm.
+void GoRun::findRunnable_idle(std::uint32_t mi) {
   M& m = ms_[mi];
-  if (!global_.empty()) {  // 14, under sched.lock
+  if (!global_.empty()) {  // 11, under sched.lock
     const std::uint32_t gp = globrunqgetbatch(global_, ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
     ++global_takes_;
-    found(mi, gp, false, sched_lock(mi));
+    schedule_execute(mi, gp, false, sched_lock(mi));
     return;
   }
-  const std::uint32_t pp = releasep(mi);
+  const std::uint32_t pp = releasep(mi);  // 12
   sched_lock(mi);  // the M parks right after: it holds the lock but pays no further CPU
   pidleput(pp);
   const bool was_spinning = m.spinning;
-  if (m.spinning) {  // 15: the "delicate dance": stop spinning, then look once more
+  if (m.spinning) {  // 13: the "delicate dance": stop spinning, then look once more
     m.spinning = false;
     --nmspinning_;
     bool work = prm_.recheck_after_spinning && !global_.empty();
@@ -533,15 +623,15 @@ void GoRun::idle(std::uint32_t mi) {
       acquirep(mi, pidleget());
       m.spinning = true;
       ++nmspinning_;
-      m.phase = Phase::kSchedule;
+      m.phase = Phase::kFindRunnable;
       ks_.run_for(mi, prm_.cost_schedule, kSpin);
       return;
     }
   }
-  // 16: with goroutines on the network or timers pending, one M blocks in netpoll until the earliest.
+  // 14: with goroutines on the network or timers pending, one M blocks in netpoll until the earliest.
   m.was_spinning = was_spinning;
   if (netpoll_block(mi, earliest_timer())) return;
-  stopm(mi);  // 17
+  stopm(mi);  // 15
 }
 
 // ---- sched.lock ----
@@ -656,7 +746,7 @@ void GoRun::injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs) {
   if (gs.empty()) return;
   for (std::uint32_t g : gs) {
     record_unpark(g);
-    set_status(g, GStatus::kRunnable);
+    casgstatus(g, GStatus::kWaiting, GStatus::kRunnable);
     gt_[g].ready_at = engine_.now();
     engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gt_[g].cls, 0});
   }

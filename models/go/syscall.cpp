@@ -12,8 +12,8 @@
 
 namespace gmpsim::models::go {
 
-// The entry cost is paid; now the call itself.
-void GoRun::syscall_enter(std::uint32_t mi) {
+// entersyscall (entersyscallblock for known_blocking): the entry's cost has been paid; now the call itself.
+void GoRun::entersyscall(std::uint32_t mi) {
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
   switch (m.syscall_kind) {
@@ -22,21 +22,21 @@ void GoRun::syscall_enter(std::uint32_t mi) {
       ks_.sleep(mi, m.syscall_time);
       return;
     case SyscallKind::kKnownBlocking: {
-      set_status(gp, GStatus::kSyscall);
+      casgstatus(gp, GStatus::kRunning, GStatus::kSyscall);
       m.in_syscall = true;
       sysmon_wake();
       handoffp(releasep(mi));
-      m.phase = Phase::kSyscallReturn;
+      m.phase = Phase::kExitsyscall;
       ks_.sleep(mi, m.syscall_time);
       return;
     }
     case SyscallKind::kBlocking:
     case SyscallKind::kCgo:
-      set_status(gp, GStatus::kSyscall);
+      casgstatus(gp, GStatus::kRunning, GStatus::kSyscall);
       m.in_syscall = true;
       ps_[m.p].in_syscall = true;
       sysmon_wake();  // entersyscall_sysmon
-      m.phase = Phase::kSyscallReturn;
+      m.phase = Phase::kExitsyscall;
       if (m.syscall_kind == SyscallKind::kCgo) {
         ks_.run_for(mi, m.syscall_time, kWork);  // C code runs on the CPU
       } else {
@@ -56,7 +56,7 @@ void GoRun::exitsyscall(std::uint32_t mi) {
     pp.in_syscall = false;
     ++pp.syscalltick;
     ++syscall_fast_exits_;
-    set_status(gp, GStatus::kRunning);
+    casgstatus(gp, GStatus::kSyscall, GStatus::kRunning);
     continue_g(mi);
     return;
   }
@@ -64,13 +64,13 @@ void GoRun::exitsyscall(std::uint32_t mi) {
     acquirep(mi, pidleget());
     ++ps_[m.p].syscalltick;
     ++syscall_fast_exits_;
-    set_status(gp, GStatus::kRunning);
+    casgstatus(gp, GStatus::kSyscall, GStatus::kRunning);
     continue_g(mi);
     return;
   }
   // exitsyscall0: no P: the G waits on the global queue and the M parks.
   ++syscall_slow_exits_;
-  set_status(gp, GStatus::kRunnable);
+  casgstatus(gp, GStatus::kSyscall, GStatus::kRunnable);
   gt_[gp].ready_at = engine_.now();
   globrunqput(global_, gp);
   sched_lock(mi);

@@ -6,7 +6,7 @@
 //   - With every P idle it sleeps deeply (until the next timer, or forcegcperiod/2) and entersyscall /
 //     exitsyscall wake it.
 //   - Each cycle: netpoll(0) if nobody polled for 10 ms; the once-a-second GOMAXPROCS re-read (go1.25+);
-//     retake; the forced-GC check (a hook until GC exists).
+//     retake; the forced-GC check (counted only: GC is not modelled).
 //   - retake preempts a P whose schedtick has not moved for 10 ms (preemptone: the cooperative request
 //     and, unless asyncpreemptoff, a SIGURG), and takes Ps from syscalls seen on two consecutive cycles.
 //   - A compute step has function-call preemption points every runtime.preempt_point_spacing of work; a
@@ -65,21 +65,20 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
     ++sysmon_netpolls_;
     injectglist(kNoG, glist_);
   }
-  // go1.25+: re-read the default GOMAXPROCS once a second (sysmonUpdateGOMAXPROCS): the CPUs the process
-  // may use (machine.cpus; cgroup quotas come with the kernel issue), only when GOMAXPROCS was not set.
-  // The machine does not change during a run, so a change (a procresize with its STW) is only counted.
-  if (sc_.runtime.version != "go1.19" && now - last_gomaxprocs_check_ >= 1'000'000'000) {
+  // runtime.updatemaxprocs (go1.25+ sysmonUpdateGOMAXPROCS): re-read the default GOMAXPROCS once a second,
+  // the CPUs the process may use (machine.cpus; cgroup quotas are not modelled), only when GOMAXPROCS was
+  // not set. The machine does not change during a run, so a change (a procresize with its STW) is only counted.
+  if (prm_.updatemaxprocs && now - last_gomaxprocs_check_ >= 1'000'000'000) {
     last_gomaxprocs_check_ = now;
     ++gomaxprocs_checks_;
-    const bool custom = sc_.find("runtime.gomaxprocs")->node.Scalar() != "0";
-    if (!custom && sc_.machine.cpus.size() != prm_.gomaxprocs) ++gomaxprocs_changes_;
+    if (!prm_.gomaxprocs_set && sc_.machine.cpus.size() != prm_.gomaxprocs) ++gomaxprocs_changes_;
   }
   if (retake(now) != 0) {
     sysmon_idle_ = 0;
   } else {
     ++sysmon_idle_;
   }
-  if (now - last_forcegc_ >= prm_.forcegc_period) {  // forcegc: a hook until the GC model exists
+  if (now - last_forcegc_ >= prm_.forcegc_period) {  // forcegc: counted only (GC is not modelled)
     last_forcegc_ = now;
     ++forcegc_checks_;
   }
@@ -236,7 +235,7 @@ void GoRun::gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool 
     resume_[gp] = m.tight ? -left : left;
   }
   set_g_preempt(gt_[gp], false);
-  set_status(gp, GStatus::kRunnable);
+  casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
   gt_[gp].ready_at = engine_.now();
   globrunqput(global_, gp);
   m.curg = kNoG;

@@ -66,7 +66,8 @@ TEST_CASE("preemption: tight loops need the signal; with asyncpreemptoff the run
 TEST_CASE("syscalls: a P in a syscall is retaken after two sysmon observations, later after a CPU-bound phase", "[go][sysmon][syscall]") {
   // GOMAXPROCS=1: main starts `other` (runnext) and enters a 100 ms syscall; `other` can only run once
   // sysmon hands the P off. Fresh, sysmon looks every 20 us (+ slack); after 200 ms of CPU-bound work it
-  // has backed off to 10 ms, so the hand-off takes 10-20 ms (go-scheduler-spec.md §19).
+  // has backed off to 10 ms, so the hand-off takes 10-20 ms (proc.go sysmon: delay 20 us, doubled once
+  // idle > 50 cycles, capped at 10 ms; retake needs two observations of the syscall; go1.26).
   const std::string yaml = R"(
 machine: {cpus: 2}
 runtime: {model: go, gomaxprocs: 1}

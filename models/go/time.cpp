@@ -1,11 +1,11 @@
-// Timers and time.Sleep in the `go` model (time.go, go1.23+ shape; go1.14+ per-P heaps):
+// Timers and time.Sleep in the `go` model (time.go, go1.26: the go1.23+ shape; per-P heaps since go1.14):
 //   - time.Sleep parks the G and adds its timer to the current P's heap (resetForSleep -> maybeAdd);
 //     when it is the P's new earliest timer, wakeNetPoller breaks a blocking poller that would sleep past
 //     it, or wakes a P when nobody polls.
 //   - Timers run only where the scheduler checks them: at every findRunnable of the P that holds them
-//     (step 3), by thieves in stealWork's last round, and through the blocking netpoll's timeout. So a
-//     sleep on a busy runtime fires at the next scheduling point, and on an idle one after epoll_wait's
-//     millisecond timeout plus timer slack (netpoll.cpp).
+//     (step 1 of the table in proc.cpp), by thieves in stealWork's last round (step 8), and through the
+//     blocking netpoll's timeout (step 14). So a sleep on a busy runtime fires at the next scheduling
+//     point, and on an idle one after epoll_wait's millisecond timeout plus timer slack (netpoll.cpp).
 #include <algorithm>
 #include <functional>
 
@@ -43,6 +43,7 @@ void GoRun::generator_step(std::uint32_t mi) {
   }
   if (due < 0) {  // no arrivals left in the run: the generator returns
     M& m = ms_[mi];
+    casgstatus(gp, GStatus::kRunning, GStatus::kDead);
     gt_.retire(gp);
     gfput(ps_[m.p].gfree, gfree_global_, gp);
     m.curg = kNoG;

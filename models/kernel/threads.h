@@ -1,6 +1,6 @@
 // ThreadScheduler: OS threads sharing the machine's CPUs. This is the interface every runtime model runs
-// its threads through (the Go model's Ms and sysmon, later Boost.Fiber's workers), and the one the kernel
-// work (EEVDF/CFS, the tick, cgroup quota) will refine behind the same calls.
+// its threads through (the Go model's Ms and sysmon, Boost.Fiber's worker threads); a finer kernel model
+// would fit behind the same calls.
 //
 // A thread is Blocked (futex wait, sleep), Waking (a wake-up is on its way: futex wake -> running takes
 // `wake_latency`), Runnable (waiting for a CPU, in FIFO order) or Running (on a CPU). A running thread
@@ -10,9 +10,10 @@
 // burst, or block().
 //
 // Time slicing is round robin: when threads wait for a CPU, a running thread is preempted once it has
-// run for `slice`, checked at the scheduler tick (HZ), as the kernel does without HRTICK
-// (kernel-and-calibration.md §3.1, §3.5). That is enough for now; EEVDF's virtual deadlines and cgroup
-// bandwidth come with the kernel issue and must slot in behind this interface.
+// run for `slice`, checked at the scheduler tick (HZ), as the fair class does when the slice runs out
+// at a tick (kernel/sched/fair.c update_curr -> update_deadline, resched_curr; kernel/sched/features.h
+// has HRTICK off, so nothing preempts between ticks). Not modelled: EEVDF's virtual deadlines and lag,
+// nice weights, wake-up preemption, cgroup CPU bandwidth.
 //
 // The owner is a template parameter (no virtual call per burst). It must provide:
 //   void on_burst_done(std::uint32_t tid);   // the thread is running and has no burst: give it one or block
@@ -29,13 +30,15 @@ namespace gmpsim::models::kernel {
 
 struct ThreadParams {
   sim::Time wake_latency = 2600;  // futex wake -> thread running (kernel.futex_wake)
-  sim::Time slice = 1'400'000;    // EEVDF base slice: 0.70 ms x (1 + ilog2(min(ncpu, 8))) (kernel §3.5)
+  sim::Time slice = 1'400'000;    // base slice for 2 CPUs: 0.70 ms x (1 + ilog2(min(ncpu, 8))) (scaled_base_slice)
   sim::Time tick = 4'000'000;     // 1/HZ (kernel.hz = 250)
   sim::Time idle_exit = 0;        // extra wake latency when the woken thread lands on a halted CPU (kernel.idle_exit)
   sim::Time idle_poll = 0;        // an idle CPU polls this long before it halts (kernel.idle_poll)
 };
 
-// Effective base slice of the kernel's fair class for `ncpu` CPUs (SCHED_TUNABLESCALING_LOG).
+// Effective base slice of the kernel's fair class for `ncpu` CPUs: kernel/sched/fair.c's
+// sysctl_sched_base_slice (0.70 ms) times get_update_sysctl_factor's 1 + ilog2(min(ncpu, 8)) under the
+// default SCHED_TUNABLESCALING_LOG.
 inline sim::Time scaled_base_slice(sim::Time base, std::size_t ncpu) {
   std::size_t n = ncpu < 8 ? ncpu : 8, log2 = 0;
   while (n > 1) n >>= 1, ++log2;

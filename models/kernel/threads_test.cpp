@@ -144,7 +144,7 @@ TEST_CASE("random workloads: all work is done and no CPU idles while a thread wa
 
 TEST_CASE("the fair-class base slice scales with log2 of the CPU count, up to 8", "[kernel][threads]") {
   CHECK(scaled_base_slice(700'000, 1) == 700'000);
-  CHECK(scaled_base_slice(700'000, 2) == 1'400'000);  // this host: 1.4 ms (kernel-and-calibration.md §3.5)
+  CHECK(scaled_base_slice(700'000, 2) == 1'400'000);  // 2 CPUs: 1.4 ms (/sys/kernel/debug/sched/base_slice_ns)
   CHECK(scaled_base_slice(700'000, 8) == 2'800'000);
   CHECK(scaled_base_slice(700'000, 64) == 2'800'000);
 }

@@ -7,9 +7,9 @@
 #include <ostream>
 #include <sstream>
 
-#include "models/scenario/errors.h"
-#include "models/scenario/units.h"
-#include "models/trace_events.h"
+#include "models/input/errors.h"
+#include "models/input/units.h"
+#include "models/run/trace_events.h"
 
 namespace gmpsim::models {
 namespace {
@@ -112,7 +112,8 @@ Json summary_json(const RunResult& r) {
   j["wait_us"] = wait;
   j["span_latency_us"] = spans;
   j["classes"] = per_class;
-  j["cpu"] = {{"utilization", r.cpu_utilization}, {"busy", r.cpu_busy}};
+  j["cpu"] = {{"utilization", r.cpu_utilization}, {"busy", r.cpu_busy}, {"busy_total", r.cpu_busy_total()},
+              {"goroutines", r.cpu_utilization}, {"runtime", r.cpu_runtime}, {"spinning", r.cpu_spinning}};
   j["counters"] = r.model_counters;
   j["outcome"] = {{"status", outcome_name(r.outcome.status)}, {"detail", r.outcome.detail}};
   return j;
@@ -171,8 +172,9 @@ void print_report(const RunResult& r, std::ostream& os) {
   os << "outcome: " << outcome_name(r.outcome.status) << (r.outcome.detail.empty() ? "" : " (" + r.outcome.detail + ")") << "\n";
   os << "goroutines: created " << r.goroutines_created << ", completed in window " << r.goroutines_completed
      << ", peak live " << r.goroutines_peak_live << ", mean live " << std::setprecision(2) << r.mean_live << "\n";
-  os << "throughput " << std::setprecision(1) << r.throughput_per_s << "/s, CPU utilization " << std::setprecision(1)
-     << 100 * r.cpu_utilization << " %\n\n";
+  os << "throughput " << std::setprecision(1) << r.throughput_per_s << "/s, CPU busy " << 100 * r.cpu_busy_total()
+     << " % (goroutines " << 100 * r.cpu_utilization << " %, runtime " << 100 * r.cpu_runtime << " %, spinning "
+     << 100 * r.cpu_spinning << " %)\n\n";
   os << std::left << std::setw(22) << "latency (us)" << std::right << std::setw(10) << "count" << std::setw(11) << "mean"
      << std::setw(11) << "p50" << std::setw(11) << "p90" << std::setw(11) << "p99" << std::setw(11) << "p99.9"
      << std::setw(11) << "max" << "\n";

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "models/registry.h"
+#include "models/scenario/catalog.h"
 
 namespace gmpsim::models {
 namespace {
@@ -10,8 +10,9 @@ namespace {
 constexpr double kNs = 1;
 constexpr double kHour = 3600e9;
 
-// The table. Kernel values come from ../shared/docs/kernel-and-calibration.md §0 and §3 (measured on these
-// VMs); the Go model issue extends this table with the runtime's own constants.
+// The table. Each source cell says where its default comes from: the Go runtime source (file, function or
+// constant, Go version), the kernel source or documentation, Boost.Fiber at boost-1.74.0, a measurement on
+// the project's 2-vCPU VM (the committed calibrations are under validation/results/), or that it is an estimate.
 const ParamSpec kParams[] = {
     // ---- scenario ----
     {"description", ParamType::kString, "\"\"", "Free text shown in reports.", "-"},
@@ -35,8 +36,12 @@ const ParamSpec kParams[] = {
 
     // ---- runtime: the go model (proc.go pinned to go1.26.8; go1.19.8 differences in its profile) ----
     {"runtime.gomaxprocs", ParamType::kInt, "0",
-     "Number of Ps; 0 means the number of machine CPUs (the default of Go 1.5-1.24; the 1.25 cgroup rule comes "
-     "with the kernel issue).", "go-scheduler-spec.md §14", "go", "", 0, 65536},
+     "Number of Ps; 0 means the default, the number of machine CPUs (cgroup CPU quotas are not modelled).",
+     "proc.go schedinit: procs = defaultGOMAXPROCS(numCPUStartup) unless GOMAXPROCS is set, go1.26 "
+     "(procs := ncpu in go1.19)", "go", "", 0, 65536},
+    {"runtime.updatemaxprocs", ParamType::kBool, "true",
+     "sysmon re-reads the default GOMAXPROCS once a second when GOMAXPROCS was not set (GODEBUG=updatemaxprocs).",
+     "proc.go sysmon -> sysmonUpdateGOMAXPROCS (go1.25+); absent in go1.19", "go"},
     {"runtime.arrivals", ParamType::kEnum, "accept",
      "How open-loop and closed-loop requests enter the runtime. accept = net/http's shape: a listener goroutine "
      "parked in the netpoller is readied, accepts and starts the handler with `go`, so the handler lands in the "
@@ -63,66 +68,88 @@ const ParamSpec kParams[] = {
      "proc.go runqgrab: usleep(3)", "go", "", 0, 1e9},
     {"runtime.recheck_after_spinning", ParamType::kBool, "true",
      "After a spinning M drops its P, recheck the global queue before parking (needspinning era).",
-     "proc.go findRunnable step 15 (go1.21+); absent in go1.19", "go"},
+     "proc.go findRunnable: \"Check global and P runqueues again\" after dropping spinning (go1.21+); absent "
+     "in go1.19", "go"},
     {"runtime.runnext", ParamType::kBool, "true",
      "Use runnext for goroutines started or readied by a running goroutine (false: local queue tail).",
      "proc.go runqput(pp, gp, next=true); an ablation switch", "go"},
     {"runtime.gosched_wakep", ParamType::kBool, "true", "runtime.Gosched calls wakep after queueing the G globally.",
-     "proc.go goschedImpl (tip); absent in go1.19 (go-scheduler-spec.md §0.1)", "go"},
+     "proc.go goschedImpl: globrunqput, then wakep() if mainStarted, go1.26; go1.19 goes to schedule() "
+     "without wakep", "go"},
     {"runtime.cost.gopark", ParamType::kDuration, "80ns", "CPU time of gopark/park_m before schedule runs.",
-     "kernel-and-calibration.md §2.2: unbuffered chan RTT 243-278 ns = 2 x (park + ready + switch)", "go", "", 0, 1e9},
+     "validation/results/go1.26.yaml: park_ready fitted 122 ns on go1.26.8 (validation/go/pingpong round trips "
+     "and streams), 2/3 of it gopark = 82 ns; go1.19.yaml: 52 ns", "go", "", 0, 1e9},
     {"runtime.cost.goready", ParamType::kDuration, "40ns", "CPU time of goready (runqput into runnext, wakep check).",
-     "kernel-and-calibration.md §2.2: unbuffered chan RTT 243-278 ns = 2 x (park + ready + switch)", "go", "", 0, 1e9},
+     "validation/results/go1.26.yaml: park_ready fitted 122 ns on go1.26.8, 1/3 of it goready = 41 ns; "
+     "go1.19.yaml: 26 ns", "go", "", 0, 1e9},
     {"runtime.schedtrace", ParamType::kDuration, "0s",
      "Print scheduler state lines in the format of GODEBUG=schedtrace at this interval (0 = off). Unlike the "
      "real setting it only observes: nothing in the run changes.", "proc.go schedtrace", "go", "", 0, 1e18},
     {"runtime.scheddetail", ParamType::kBool, "false", "With schedtrace, the GODEBUG=scheddetail=1 variant (P, M and G lines).",
      "proc.go schedtrace(detailed)", "go"},
+    {"runtime.schedtrace_format", ParamType::kEnum, "go1.26",
+     "Which runtime's schedtrace lines to print: go1.26 (with needspinning and schedticks) or go1.19 (without them, "
+     "-1 for a missing M or P).", "proc.go schedtrace at go1.19.8 and go1.26.8", "go", "go1.19|go1.26"},
     {"runtime.mem.g_struct", ParamType::kBytes, "448B",
      "Heap bytes of one runtime.g (its malloc size class); g structs are never freed.",
-     "go-scheduler-spec.md §15: sizeof(g) 440 B (tip) -> class 448; 392 B (go1.19) -> class 416", "go", "", 1, 1e9},
+     "sizeof(runtime.g) = 456 B on go1.26.8 linux/amd64 (DWARF; sizeof_test.go TestSizeof: 448 + xRegPerG) -> "
+     "size class 480 (internal/runtime/gc/sizeclasses.go), one class above this default; 392 B on go1.19.8 -> 416",
+     "go", "", 1, 1e9},
     {"runtime.mem.stack_min", ParamType::kBytes, "2KiB", "Initial goroutine stack; dead Gs keep theirs on the free lists.",
-     "stack.go fixedStack = 2048 on Linux (go-scheduler-spec.md §2)", "go", "", 1, 1e9},
+     "stack.go fixedStack = stackMin 2048 + stackSystem 0 on Linux, go1.26 (_FixedStack, go1.19)", "go", "", 1, 1e9},
     {"runtime.mem.sudog", ParamType::kBytes, "112B", "Heap bytes of the sudog a parked goroutine holds.",
-     "go-scheduler-spec.md §15: sizeof(sudog) 104 B (tip) -> class 112; 88 B (go1.19) -> class 96", "go", "", 0, 1e9},
+     "sizeof(runtime.sudog) = 104 B on go1.26.8 (sizeof_test.go TestSizeof) -> size class 112 "
+     "(internal/runtime/gc/sizeclasses.go); 88 B on go1.19.8 -> 96", "go", "", 0, 1e9},
     {"runtime.mem.m", ParamType::kBytes, "50KiB", "Bytes per M: m struct, g0 stack and the 32 KiB gsignal stack.",
-     "go-scheduler-spec.md §13, §2: m ~2 KiB + g0 16 KiB (tip; 8 KiB go1.19) + gsignal 32 KiB", "go", "", 0, 1e12},
+     "proc.go allocm: runtime.m 1824 B on go1.26.8 (DWARF; -> 2 KiB class) + g0 malg(16384) (8192 on go1.19.8); "
+     "os_linux.go mpreinit: gsignal malg(32 * 1024)", "go", "", 0, 1e12},
     {"runtime.max_threads", ParamType::kInt, "10000",
      "Most Ms (OS threads) the runtime may create; one more ends the run with thread_exhaustion.",
      "proc.go schedinit: sched.maxmcount = 10000 (debug.SetMaxThreads)", "go", "", 1, 1e7},
     {"runtime.cost.schedule", ParamType::kDuration, "60ns",
      "CPU time of one pass through schedule/findRunnable that finds local work, plus execute and gogo.",
-     "kernel-and-calibration.md §2.2: runtime.Gosched 61-67 ns/yield", "go", "", 0, 1e9},
+     "validation/results/go1.26.yaml: schedule fitted 63 ns on go1.26.8 (go.gosched, validation/go/gosched); "
+     "go1.19.yaml: 58 ns", "go", "", 0, 1e9},
     {"runtime.cost.newproc", ParamType::kDuration, "250ns", "CPU time of `go f()` (newproc, runqput, wakep check).",
-     "kernel-and-calibration.md §2.2: BenchmarkCreateGoroutines 270-325 ns", "go", "", 0, 1e9},
+     "validation/results/go1.26.yaml: newproc fitted 236 ns on go1.26.8 (go.spawn_create, validation/go/spawn); "
+     "go1.19.yaml: 203 ns; runtime/proc_test.go BenchmarkCreateGoroutines (go f() + run + exit per op): "
+     "270 ns -cpu 1, 325 ns -cpu 2 on go1.19.8, the project's 2-vCPU VM", "go", "", 0, 1e9},
     {"runtime.cost.goexit", ParamType::kDuration, "100ns", "CPU time of goexit0 (gdestroy, gfput).",
-     "kernel-and-calibration.md §2.2: go f()+run 617 ns = newproc + schedule + goexit + the body", "go", "", 0, 1e9},
+     "validation/results/go1.26.yaml: goexit fitted 103 ns on go1.26.8 (go.spawn_total = newproc + schedule + "
+     "goexit); go1.19.yaml: 79 ns", "go", "", 0, 1e9},
     {"runtime.cost.steal", ParamType::kDuration, "40ns",
      "CPU time to look at one victim P in a stealWork round (load head/tail, CAS on success).",
-     "estimate: two cache misses on another P's runq; calibration replaces it", "go", "", 0, 1e9},
+     "estimate: two cache misses on another P's runq; `gmpsim calibrate --runtime go` does not fit it "
+     "(validation/results/host.yaml sets Boost.Fiber's steal, 156 ns)", "go", "", 0, 1e9},
     {"runtime.cost.chan", ParamType::kDuration, "25ns",
      "CPU time of one channel operation (lock, queue check, copy, unlock), beside gopark/goready.",
-     "kernel-and-calibration.md §2.2: BenchmarkChanSync 224-309 ns per round trip of two ops + two switches", "go", "", 0, 1e9},
+     "validation/results/go1.26.yaml: chan fitted 33 ns on go1.26.8 (go.chan_rtt, go.chan_stream4/64, "
+     "validation/go/pingpong); go1.19.yaml: 27 ns; runtime/chan_test.go BenchmarkChanSync: 309 ns -cpu 1, "
+     "224 ns -cpu 2 on go1.19.8, the project's 2-vCPU VM", "go", "", 0, 1e9},
     {"runtime.cost.mutex", ParamType::kDuration, "20ns", "CPU time of an uncontended sync.Mutex Lock or Unlock (a CAS).",
-     "estimate: one atomic on a cache-resident line; calibration replaces it", "go", "", 0, 1e9},
+     "estimate: one atomic on a cache-resident line; `gmpsim calibrate` does not fit it", "go", "", 0, 1e9},
     {"runtime.mutex_spin", ParamType::kDuration, "100ns",
      "One active spin of a contended sync.Mutex Lock: procyield(active_spin_cnt = 30) PAUSE instructions.",
-     "sync/mutex.go runtime_doSpin; proc.go active_spin_cnt = 30 (PAUSE ~3-140 cycles by CPU)", "go", "", 0, 1e9},
+     "internal/sync/mutex.go runtime_doSpin -> proc.go internal_sync_runtime_doSpin: procyield(active_spin_cnt), "
+     "active_spin_cnt = 30 (lock_spinbit.go), go1.26 (PAUSE ~3-140 cycles by CPU)", "go", "", 0, 1e9},
     {"runtime.mutex_active_spin", ParamType::kInt, "4", "Most active spins of a contended Lock before it parks.",
-     "proc.go sync_runtime_canSpin: active_spin = 4", "go", "", 0, 1000},
+     "proc.go internal_sync_runtime_canSpin: i >= active_spin (4, lock_spinbit.go) stops, go1.26", "go", "", 0, 1000},
     {"runtime.mutex_starvation", ParamType::kDuration, "1ms",
      "A sync.Mutex waiter that waited longer switches the mutex to starvation mode (direct hand-off).",
-     "sync/mutex.go starvationThresholdNs = 1e6", "go", "", 0, 1e12},
+     "internal/sync/mutex.go starvationThresholdNs = 1e6, go1.26 (sync/mutex.go in go1.19)", "go", "", 0, 1e12},
     {"runtime.cost.timer", ParamType::kDuration, "50ns", "CPU time to run one expired timer (siftdown, goroutineReady).",
-     "estimate; calibration replaces it", "go", "", 0, 1e9},
+     "estimate; `gmpsim calibrate` does not fit it", "go", "", 0, 1e9},
     {"runtime.netpoll_max_events", ParamType::kInt, "128", "Events one netpoll call returns at most.",
-     "netpoll_epoll.go: var events [128]syscall.EpollEvent", "go", "", 1, 1e6},
+     "netpoll_epoll.go netpoll: var events [128]linux.EpollEvent, go1.26", "go", "", 1, 1e6},
     {"runtime.stack_guard", ParamType::kBytes, "928B",
      "Stack kept free below the frame (stackGuard); a stack grows when depth + this no longer fits.",
-     "stack.go stackGuard = 928 on linux/amd64 (go-scheduler-spec.md §2)", "go", "", 0, 1e9},
+     "stack.go stackGuard = stackNosplit 800 + stackSystem 0 + abi.StackSmall 128 = 928 on linux/amd64, go1.26 "
+     "(_StackGuard = 928, go1.19)", "go", "", 0, 1e9},
     {"runtime.cost.newstack", ParamType::kDuration, "500ns",
      "Fixed CPU time of one stack growth (morestack, newstack, stackalloc, frame adjustment).",
-     "kernel-and-calibration.md §2.2: BenchmarkStackGrowth ~0.95 us per growth incl. copy", "go", "", 0, 1e9},
+     "estimate, not fitted by `gmpsim calibrate`; runtime/proc_test.go BenchmarkStackGrowth: ~0.95 us/op on "
+     "go1.19.8, the project's 2-vCPU VM, mostly its 10 recursive 1 KiB frames: a goroutine's stack grows only "
+     "in its first ops", "go", "", 0, 1e9},
     {"runtime.stack_copy_rate", ParamType::kFloat, "0.05",
      "CPU ns per byte of used stack copied on growth (copystack memmove).", "estimate: ~20 GB/s memmove", "go", "", 0, 1e6},
     {"runtime.sysmon", ParamType::kBool, "true",
@@ -136,7 +163,7 @@ const ParamSpec kParams[] = {
     {"runtime.sysmon_idle_cycles", ParamType::kInt, "50", "Uneventful sysmon cycles before its sleep starts doubling.",
      "proc.go sysmon: else if idle > 50 { delay *= 2 }", "go", "", 0, 1e9},
     {"runtime.cost.sysmon", ParamType::kDuration, "1us", "CPU time of one sysmon cycle (nanotime, retake's scan of every P).",
-     "estimate; calibration replaces it", "go", "", 0, 1e9},
+     "estimate; `gmpsim calibrate` does not fit it", "go", "", 0, 1e9},
     {"runtime.force_preempt", ParamType::kDuration, "10ms",
      "A goroutine (or runnext chain) running this long on one schedtick is preempted by sysmon's retake.",
      "proc.go forcePreemptNS = 10 * 1000 * 1000", "go", "", 1, 1e15},
@@ -145,7 +172,9 @@ const ParamSpec kParams[] = {
      "proc.go retake: pd.syscallwhen+10*1000*1000 > now", "go", "", 0, 1e15},
     {"runtime.sysmon_netpoll", ParamType::kDuration, "10ms", "sysmon polls the network when nobody has for this long.",
      "proc.go sysmon: lastpoll+10*1000*1000 < now", "go", "", 0, 1e15},
-    {"runtime.forcegc_period", ParamType::kDuration, "2min", "sysmon's forced-GC check period (a hook until the GC model exists).",
+    {"runtime.forcegc_period", ParamType::kDuration, "2min",
+     "sysmon's forced-GC check period: sysmon counts the checks and sleeps at most half of it with every P idle "
+     "(the GC itself is not modelled).",
      "proc.go forcegcperiod = 2 * 60 * 1e9", "go", "", 1, 1e18},
     {"runtime.asyncpreemptoff", ParamType::kBool, "false",
      "GODEBUG=asyncpreemptoff=1: no SIGURG; tight loops (step tight_loop) then never yield.",
@@ -162,107 +191,134 @@ const ParamSpec kParams[] = {
      "gmpsim's no-progress guard (a real program would hang)", "go", "", 1, 1e18},
     {"runtime.cost.global_runq", ParamType::kDuration, "50ns",
      "Hold time of sched.lock per operation (global run queue, idle P list); waiting Ms spin until it is free.",
-     "estimate: lock + unlock + list ops; calibration replaces it", "go", "", 0, 1e9},
+     "estimate: lock + unlock + list ops; validation/results/go1.26.yaml fits 12 ns (runtime.lock_queue_op: "
+     "std::mutex + deque push/pop, validation/calibrate/README.md)", "go", "", 0, 1e9},
 
     // ---- kernel ----
     {"kernel.profile", ParamType::kString, "host-vm",
      "Kernel profile: a built-in name (host-vm, bare-metal) or the path of a profile YAML file.",
-     "kernel-and-calibration.md §0"},
+     "built-in profiles: kernel_profile_list in models/scenario/params.cpp; profile files: `gmpsim calibrate` "
+     "(validation/calibrate/README.md)"},
     {"kernel.hz", ParamType::kFrequency, "250Hz", "Scheduler tick rate (CONFIG_HZ).",
-     "kernel-and-calibration.md §3.1: Debian bookworm and the host use HZ=250", "go,boost-fiber-ws", "", 1, 10000},
+     "kernel/Kconfig.hz: default HZ_250; Debian bookworm's amd64 configs (linux-config-6.1) set CONFIG_HZ=250", "go,boost-fiber-ws", "", 1, 10000},
     {"kernel.timer_slack", ParamType::kDuration, "50us",
      "Timer slack of threads: timed sleeps may fire up to this much late.",
-     "prctl(2) PR_SET_TIMERSLACK: init's default 50000 ns; host /proc/self/timerslack_ns", "go,boost-fiber-ws", "", 0, 1e9},
+     "prctl(2) PR_SET_TIMERSLACK: init's default 50000 ns, inherited; validation/results/host.yaml: 50000 ns",
+     "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.futex_wake", ParamType::kDuration, "2600ns",
      "Latency from futex wake to the woken thread running (one way).",
-     "kernel-and-calibration.md §3.4: host futex ping-pong RTT p50 5.2us", "go,boost-fiber-ws", "", 0, 1e9},
+     "half the 5.2 us p50 round trip of a two-thread futex ping-pong (a one-off run on the project's 2-vCPU VM, "
+     "same p50 on one CPU); validation/results/host.yaml: 33 us for a wake across CPUs (kernel.futex_wake), "
+     "~3 us (p10 of the ping-pong) for one onto the waker's CPU", "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.thread_create", ParamType::kDuration, "23600ns", "Cost of creating an OS thread (clone).",
-     "kernel-and-calibration.md §0: host pthread_create+join p50 23.6us", "go", "", 0, 1e9},
+     "pthread_create + pthread_join p50 23.6 us (a one-off run on the project's 2-vCPU VM); "
+     "validation/results/host.yaml: 69 us (p10 41 us, kernel.thread_create_join)", "go", "", 0, 1e9},
     {"kernel.idle_exit", ParamType::kDuration, "40us",
      "Extra latency of waking a thread onto an idle CPU that has halted: the IPI and the CPU's exit from idle.",
-     "kernel-and-calibration.md §0: host ~40us idle-exit path (nanosleep with 1 ns slack), tgkill into another vCPU 49us; "
-     "`gmpsim calibrate` measures it (a futex wake after 1 ms idle minus one after 25 us: 21 us here)",
+     "nanosleep(10-100 us) with 1 ns timer slack overshoots by ~41 us (a one-off run on the project's 2-vCPU VM; "
+     "30-61 us in validation/results/host.yaml, kernel.nanosleep_overshoot_slack1ns.*); `gmpsim calibrate` "
+     "measures a futex wake after 1 ms idle minus one after 25 us: 12.5 us in validation/results/host.yaml",
      "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.idle_poll", ParamType::kDuration, "200us",
      "How long an idle CPU polls before it halts: a wake landing sooner costs no kernel.idle_exit.",
-     "KVM halt polling (kvm.halt_poll_ns, 200000 by default on x86) and a guest's cpuidle-haltpoll "
-     "(Documentation/virt/guest-halt-polling.rst); `gmpsim calibrate` finds the knee: on this host a wake "
-     "across CPUs takes 40 us after 25-200 us idle, 61 us after 1 ms (knee 400 us-1 ms)", "go,boost-fiber-ws", "", 0, 1e9},
+     "KVM halt polling (kvm.halt_poll_ns: KVM_HALT_POLL_NS_DEFAULT 200000 on x86, arch/x86/include/asm/kvm_host.h; "
+     "Documentation/virt/kvm/halt-polling.rst) and a guest's cpuidle-haltpoll "
+     "(Documentation/virt/guest-halt-polling.rst); `gmpsim calibrate` finds the knee: in "
+     "validation/results/host.yaml a wake across CPUs takes 33 us after 25 us idle, 38 us after 200 us, 46 us "
+     "after 1 ms (knee 200-400 us: 283 us)", "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.syscall", ParamType::kDuration, "1400ns",
      "CPU time of a cheap system call (entry + exit): epoll_wait(0), accept4, a write to the netpoll wake-up fd.",
-     "kernel-and-calibration.md §0: host getppid 1.2-1.6 us", "go", "", 0, 1e9},
+     "getppid 1.2-1.6 us (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: 253 ns "
+     "(syscall(SYS_getppid) in batches of 1000)", "go", "", 0, 1e9},
     {"kernel.epoll_timeout_unit", ParamType::kDuration, "1ms",
      "Resolution of epoll_wait's timeout: Go rounds a shorter wait up to one unit and truncates longer ones.",
      "epoll_wait(2) takes milliseconds; netpoll_epoll.go netpoll(delay)", "go", "", 1, 1e9},
     {"kernel.base_slice", ParamType::kDuration, "700us",
      "Base slice of the fair scheduler class before scaling by 1 + log2(min(CPUs, 8)); slices end at a tick.",
-     "kernel-and-calibration.md §3.5: sysctl_sched_base_slice 0.70 ms (Linux 6.15+, this host)", "go,boost-fiber-ws", "", 1000, 1e9},
-    // Measured by `gmpsim calibrate` (validation/calibrate/README.md); no model reads them yet.
+     "kernel/sched/fair.c sysctl_sched_base_slice = 700000 ns since Linux 6.15 (750000 in 6.6-6.14, EEVDF); "
+     "unreadable on the project's VMs (debugfs locked down)", "go,boost-fiber-ws", "", 1000, 1e9},
+    // Measured by `gmpsim calibrate` (validation/calibrate/README.md).
     {"kernel.page_fault", ParamType::kDuration, "13us", "First-touch fault of a 4 KiB anonymous page (trap, zeroing, PTE).",
-     "kernel-and-calibration.md §0, §4.5: host 11-16us per page", "-", "", 0, 1e9},
+     "11-16 us per page (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: 2.8 us "
+     "(kernel.page_fault_4k, MADV_NOHUGEPAGE)", "boost-fiber-ws", "", 0, 1e9},
     {"kernel.page_fault_huge", ParamType::kDuration, "121us", "First-touch fault of a 2 MiB transparent huge page.",
-     "kernel-and-calibration.md §0: host MADV_HUGEPAGE populate ~121us per 2 MiB", "-", "", 0, 1e9},
+     "MADV_HUGEPAGE populate ~121 us per 2 MiB (a one-off run on the project's 2-vCPU VM); "
+     "validation/results/host.yaml: 210 us (kernel.page_fault_2m)", "-", "", 0, 1e9},
     {"kernel.signal_ipi", ParamType::kDuration, "49us",
      "Signal to a thread running on another CPU, send to handler (the IPI path of Go's async preemption).",
-     "kernel-and-calibration.md §0, §3.4: host tgkill to a spinning thread p50 49us", "go", "", 0, 1e9},
+     "tgkill to a thread spinning on the other vCPU, p50 49 us (a one-off run on the project's 2-vCPU VM); "
+     "validation/results/host.yaml: 17 us (kernel.signal_spinning)", "go", "", 0, 1e9},
     {"kernel.signal_self", ParamType::kDuration, "3800ns",
      "Signal handler run on the receiving thread: sigframe, handler, sigreturn (CPU time of that thread).",
-     "kernel-and-calibration.md §0: host tgkill(self) -> handler p50 3.8us", "go", "", 0, 1e9},
+     "tgkill(self) -> handler p50 3.8 us (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml "
+     "measurements: 4.0 us (kernel.signal_self)", "go", "", 0, 1e9},
     {"kernel.signal_blocked", ParamType::kDuration, "4400ns",
      "Signal to a thread blocked in a system call, send to handler (the call restarts afterwards).",
-     "kernel-and-calibration.md §0: host tgkill to a thread in pause() p50 4.4us", "go", "", 0, 1e9},
+     "tgkill to a thread in pause(), p50 4.4 us (a one-off run on the project's 2-vCPU VM); "
+     "validation/results/host.yaml measurements: 10.7 us (kernel.signal_blocked)", "go", "", 0, 1e9},
     {"kernel.timer_latency", ParamType::kDuration, "41us",
      "Timer expiry to the sleeping thread running, beyond the timer slack (hrtimer + idle exit).",
-     "kernel-and-calibration.md §0, §3.3: host nanosleep 10-100us overshoot with 1 ns slack +41us", "-", "", 0, 1e9},
+     "nanosleep 10-100 us overshoot with 1 ns timer slack, +41 us (a one-off run on the project's 2-vCPU VM); "
+     "validation/results/host.yaml: 49 us (kernel.timer_latency)", "-", "", 0, 1e9},
 
     // ---- the boost-fiber-ws model (Boost.Fiber 1.74 work_stealing; models/fiber/README.md) ----
     // Cost names match what `gmpsim calibrate` writes under runtime: {boost-fiber-ws: ...}
     // (validation/calibrate/README.md), so a calibrated profile applies as it is.
     {"fiber.threads", ParamType::kInt, "0",
      "Worker threads of the work_stealing pool; 0 means one per machine CPU.",
-     "kernel-and-calibration.md §1.7: one thread per CPU (no more than the CPUs with suspend=false)",
+     "boost/fiber/algo/work_stealing.hpp work_stealing(thread_count, suspend) and libs/fiber/examples/"
+     "work_stealing.cpp, boost-1.74.0: one thread per CPU, no more with suspend=false (idle threads spin, "
+     "boostorg/fiber#203)",
      "boost-fiber-ws", "", 0, 65536},
     {"fiber.idle", ParamType::kEnum, "spin",
      "What an idle worker thread does: spin (suspend=false: loop in the dispatcher at 100 % CPU, trying to steal) or "
      "suspend (wait on its condition variable; woken only by fibers readied for it from other threads or by its "
      "own timers, never by work queued on other threads: boostorg/fiber#327).",
-     "work_stealing(thread_count, suspend = false) in algo/work_stealing.hpp @1.74; kernel-and-calibration.md §1.3",
+     "boost/fiber/algo/work_stealing.hpp work_stealing(std::uint32_t, bool suspend = false); "
+     "libs/fiber/src/algo/work_stealing.cpp suspend_until and notify, boost-1.74.0",
      "boost-fiber-ws", "spin|suspend"},
     {"fiber.cost.switch", ParamType::kDuration, "63ns",
      "CPU time of resuming a fiber (context switch and ready-queue pop); switching into the dispatcher is free.",
-     "kernel-and-calibration.md §1.4: this_fiber::yield() between 2 fibers 63.5 ns per yield", "boost-fiber-ws", "", 0, 1e9},
+     "this_fiber::yield() between 2 fibers, 63.5 ns (a one-off run on the project's 2-vCPU VM, Boost 1.74); "
+     "validation/results/host.yaml: switch fitted 60 ns (fiber.yield2, fiber.yield16)", "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.spawn", ParamType::kDuration, "150ns",
      "CPU time of fibers::fiber(fn) with launch::post: stack and context, push to the creating thread's queue.",
-     "kernel-and-calibration.md §1.4: create+join ~345 ns = spawn + exit + park + ready + 2 switches; the split is an estimate",
+     "estimate: a share of create+join, ~345 ns = spawn + exit + park + ready + 2 switches (a one-off run on the "
+     "project's 2-vCPU VM); validation/results/host.yaml: spawn fitted 49 ns (fiber.spawn)",
      "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.exit", ParamType::kDuration, "50ns", "CPU time of a fiber's termination (terminate, release).",
-     "kernel-and-calibration.md §1.4: create+join ~345 ns (split estimated)", "boost-fiber-ws", "", 0, 1e9},
+     "estimate: a share of create+join (~345 ns, a one-off run on the project's 2-vCPU VM); "
+     "validation/results/host.yaml: exit fitted 172 ns (fiber.run_exit, fiber.create_join)", "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.park", ParamType::kDuration, "10ns",
      "CPU time of suspending a fiber on a wait queue, beyond the switch to the next one.",
      "estimate: the calibration fit's increment beyond the switch, often 0 (validation/calibrate/README.md)",
      "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.ready", ParamType::kDuration, "30ns",
      "CPU time of readying a fiber on the waker's own thread (context::schedule -> awakened, push to the queue).",
-     "kernel-and-calibration.md §1.4: unbuffered_channel RTT 305 ns = 2 switches + 2 parks + 2 readies + 4 chan ops (split estimated)",
+     "estimate: a share of an unbuffered_channel round trip, 305 ns = 2 switches + 2 parks + 2 readies + 4 chan "
+     "ops (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: ready fitted 14 ns (fiber.notify)",
      "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.chan_op", ParamType::kDuration, "30ns",
      "CPU time of one channel push, pop or close (spinlock, slot or ring update), beside park and ready.",
-     "kernel-and-calibration.md §1.4: unbuffered_channel RTT 305 ns, buffered_channel(2) 409 ns, 4 ops per round trip",
+     "unbuffered_channel round trip 305 ns, buffered_channel(2) 409 ns, 4 ops each (a one-off run on the project's "
+     "2-vCPU VM); validation/results/host.yaml: chan_op fitted 34 ns (fiber.chan_rtt, fiber.chan_rtt_buffered)",
      "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.remote_wake", ParamType::kDuration, "800ns",
      "CPU time of readying a fiber attached to another thread (schedule_from_remote: spinlock, remote list, notify); "
      "a suspended target also pays the kernel wake latency.",
-     "kernel-and-calibration.md §1.4: buffered_channel RTT 7.3 us across threads vs 0.41 us on one: ~3.4 us per remote "
-     "wake, of which kernel.futex_wake (2.6 us) is the woken thread's latency",
+     "buffered_channel round trip 7.3 us across 2 threads vs 0.41 us on one (a one-off run on the project's 2-vCPU "
+     "VM): ~3.4 us per remote wake, less kernel.futex_wake (2.6 us); validation/results/host.yaml: remote_wake "
+     "fitted 179 ns with spinning dispatchers (fiber.chan_rtt_threads_spin)",
      "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.steal", ParamType::kDuration, "70ns",
      "CPU time of one steal() attempt on a random other thread (its queue spinlock, the head check, attach).",
-     "kernel-and-calibration.md §1.4: a yield costs 138-163 ns under work_stealing(2) vs 63.5 ns under round_robin",
+     "a yield costs 138-163 ns under work_stealing(2) vs 63.5 ns under round_robin (a one-off run on the project's "
+     "2-vCPU VM); validation/results/host.yaml: steal 156 ns (fiber.steal_latency)",
      "boost-fiber-ws", "", 0, 1e9},
     {"fiber.cost.lock", ParamType::kDuration, "20ns",
      "CPU time of an uncontended fibers::mutex lock or unlock (spinlock-protected owner and wait queue); a "
      "WaitGroup step (mutex + condition_variable) pays two.",
-     "estimate: one atomic on a cache-resident line; `gmpsim calibrate` does not measure it yet", "boost-fiber-ws", "", 0, 1e9},
+     "estimate: one atomic on a cache-resident line; `gmpsim calibrate` does not fit it", "boost-fiber-ws", "", 0, 1e9},
     {"fiber.listener_cost", ParamType::kDuration, "0ns",
      "CPU time a thread outside the pool (a listener or load generator) spends per open-loop arrival it hands "
      "over; it runs on the machine's CPUs beside the workers. 0: hand-overs are free.",
@@ -327,18 +383,19 @@ const ParamSpec kParams[] = {
 const std::vector<Profile>& kernel_profile_list() {
   static const std::vector<Profile> profiles = {
       {"host-vm",
-       "Measured on the project's 2-vCPU Firecracker VMs (kernel-and-calibration.md §0); syscalls and faults "
-       "cost 10-20x bare metal there.",
+       "One-off measurements on the project's 2-vCPU Firecracker VM (Linux 6.18 guest, AMD EPYC); "
+       "`gmpsim calibrate` measures them again (validation/results/host.yaml).",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "2600ns"},
         {"kernel.thread_create", "23600ns"}, {"kernel.syscall", "1400ns"}, {"kernel.idle_exit", "40us"}}},
       {"bare-metal",
-       "Literature values for a bare-metal x86-64 server (kernel-and-calibration.md §3.4, §3.7: futex "
-       "context switch ~1.2-1.5us pinned, thread creation ~10-20us; marked UNVERIFIED there).",
+       "Estimates for a bare-metal x86-64 server, not measured by the project: a futex context switch "
+       "~1.2-1.5 us between pinned threads (E. Bendersky, \"Measuring context switching and memory overheads "
+       "for Linux threads\", 2018), thread creation ~10-20 us, a syscall ~0.1 us, no halt polling.",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
         {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}, {"kernel.idle_exit", "2us"},
         {"kernel.idle_poll", "0ns"},  // no hypervisor: every idle CPU is in some C-state; idle_exit is its exit
-        // kernel-and-calibration.md §0 literature column (marked UNVERIFIED there): faults ~0.5-1 us,
-        // signals and IPIs a few us, hrtimer wake-ups a few us.
+        // Estimates, not measured: a 4 KiB fault ~0.5-1 us, a 2 MiB fault mostly zeroing, signals and IPIs
+        // a few us, hrtimer wake-ups a few us.
         {"kernel.page_fault", "1us"}, {"kernel.page_fault_huge", "60us"}, {"kernel.signal_ipi", "5us"},
         {"kernel.signal_self", "1500ns"}, {"kernel.signal_blocked", "2us"}, {"kernel.timer_latency", "5us"}}},
   };
@@ -359,14 +416,14 @@ bool used_by_model(const ParamSpec& p, std::string_view model) {
 
 std::string used_by_text(const ParamSpec& p) {
   if (p.used_by.empty()) return "all";
-  if (p.used_by == "-") return "none yet";
+  if (p.used_by == "-") return "none (recorded only)";
   return std::string(p.used_by);
 }
 
 std::string choices_text(const ParamSpec& p) {
   if (p.choices == "@models") {
     std::string out;
-    for (const ModelInfo& m : model_registry()) out += (out.empty() ? "" : "|") + m.name;
+    for (const ModelInfo& m : model_catalog()) out += std::string(out.empty() ? "" : "|") + std::string(m.name);
     return out;
   }
   return std::string(p.choices);

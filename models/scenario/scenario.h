@@ -9,12 +9,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/scenario/params.h"
 #include "models/workload/program.h"
 #include "sim/time.h"
@@ -52,15 +53,22 @@ struct RunConfig {
   double confidence = 0;
 };
 
-// One resolved key: the value as written (YAML) and the layer it came from.
+// A scalar value parsed once, when the scenario is loaded, in base units: an integer for kInt, kDuration
+// (ns), kBytes and a CPU count; a real number for kFloat, kRate (1/s) and kFrequency (Hz); true/false;
+// text for kString and kEnum. Lists and maps (CPU lists, NUMA nodes, distributions, programs, channels)
+// are monostate: the loader turns them into the typed configuration below.
+using TypedValue = std::variant<std::monostate, std::int64_t, double, bool, std::string>;
+
+// One resolved key: the value as written (YAML), the same value parsed, and the layer it came from.
 struct ResolvedValue {
   std::string key;
   ParamType type;
   YAML::Node node;
   std::string origin;  // default | version:<model>/<v> | kernel:<profile> | scenario | set
+  TypedValue value;
 
-  ResolvedValue(std::string k, ParamType t, YAML::Node n, std::string o)
-      : key(std::move(k)), type(t), node(n), origin(std::move(o)) {}
+  ResolvedValue(std::string k, ParamType t, YAML::Node n, std::string o, TypedValue v = {})
+      : key(std::move(k)), type(t), node(n), origin(std::move(o)), value(std::move(v)) {}
   ResolvedValue(const ResolvedValue&) = default;
   // Assigning a YAML::Node writes through to the node it refers to; forbid it so no one corrupts a value.
   ResolvedValue& operator=(const ResolvedValue&) = delete;
@@ -80,6 +88,16 @@ struct Scenario {
   Json resolved_json() const;
   Json origin_json() const;
   const ResolvedValue* find(std::string_view key) const;
+
+  // A resolved value by key, parsed at load time: what models read when they build their parameters.
+  // Asking for a key the scenario does not hold, or with the wrong type, is a programming error
+  // (std::logic_error), not bad input: the loader has already checked every value against the table.
+  std::int64_t integer(std::string_view key) const;  // kInt, kCpuSet given as a count
+  double number(std::string_view key) const;          // kFloat, kRate, kFrequency, and kInt
+  bool flag(std::string_view key) const;              // kBool
+  const std::string& text(std::string_view key) const;  // kString, kEnum
+  sim::Time duration(std::string_view key) const;     // kDuration, in ns
+  std::int64_t bytes(std::string_view key) const;     // kBytes
 };
 
 // One `--set key=value` override; the value is parsed as YAML, so a list is `[1, 2]`.

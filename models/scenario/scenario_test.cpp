@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "models/registry.h"
+#include "models/scenario/catalog.h"
 #include "models/result.h"
 #include "models/scenario/scenario.h"
 
@@ -296,7 +297,7 @@ TEST_CASE("a trace of arrival times is replayed as recorded; bad traces name the
   CHECK(a.open_loop());
   CHECK(*a.trace == std::vector<gmpsim::sim::Time>{1'000'000, 2'000'000, 2'000'000, 5'000'000});
   // A model replays it: four arrivals; the two at 2 ms each get one of the 4 CPUs, so every one takes 100 us.
-  const RunResult r = find_model("fifo")->create()->run(sc);
+  const RunResult r = run_scenario(sc);
   CHECK(r.goroutines_created == 4);
   CHECK(r.classes[0].latency.latency.max() == 100'000);
 
@@ -314,4 +315,12 @@ TEST_CASE("a trace of arrival times is replayed as recorded; bad traces name the
   CHECK_THAT(error_of("runtime: {model: fifo}\nworkload: {classes: {req: {arrivals: {process: trace}, program: [{compute: 1us}]}}}\n"),
              Catch::StartsWith("workload.classes.req.arrivals.file: missing"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("the model catalog and the registry name the same models", "[scenario][registry]") {
+  for (const ModelInfo& m : model_catalog()) {
+    CHECK(create_model(m.name) != nullptr);
+    CHECK_FALSE(m.versions.empty());
+  }
+  CHECK_THROWS_AS(create_model("no-such-model"), std::invalid_argument);
 }

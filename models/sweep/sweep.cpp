@@ -10,7 +10,7 @@
 
 #include "models/output/output.h"
 #include "models/registry.h"
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "sim/rng.h"
 
 namespace gmpsim::models {
@@ -119,9 +119,7 @@ Json run_point(const ScenarioSource& src, const PointParams& params, std::uint64
     PointParams sets = params;
     sets.push_back({"run.seed", std::to_string(seed)});
     const Scenario sc = src.load(sets);
-    const ModelInfo* info = find_model(sc.runtime.model);
-    if (info == nullptr) throw ScenarioError("runtime.model", "unknown model \"" + sc.runtime.model + "\"");
-    const RunResult r = info->create()->run(sc);
+    const RunResult r = run_scenario(sc);
     row["outcome"] = outcome_name(r.outcome.status);
     row["detail"] = r.outcome.detail;
     const Json metrics = run_metrics(r);

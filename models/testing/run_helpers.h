@@ -12,7 +12,7 @@ namespace gmpsim::models::testing {
 
 inline RunResult run_yaml(const std::string& yaml, const std::vector<Override>& sets = {}) {
   const Scenario sc = load_scenario(yaml, "<text>", sets);
-  return find_model(sc.runtime.model)->create()->run(sc);
+  return run_scenario(sc);
 }
 
 // Keeps every trace record of a run (GoCreate, GoStart, ...), for tests of where goroutines ran.

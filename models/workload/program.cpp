@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/scenario/errors.h"
-#include "models/scenario/suggest.h"
-#include "models/scenario/units.h"
+#include "models/input/errors.h"
+#include "models/input/suggest.h"
+#include "models/input/units.h"
 
 namespace gmpsim::models {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/workload/program.h"
 #include "sim/check.h"
 #include "sim/time.h"

@@ -19,11 +19,12 @@
 #include "models/capacity/capacity.h"
 #include "models/output/output.h"
 #include "models/registry.h"
+#include "models/scenario/catalog.h"
 #include "models/result.h"
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/scenario/params.h"
 #include "models/scenario/scenario.h"
-#include "models/scenario/units.h"
+#include "models/input/units.h"
 #include "models/sweep/sweep.h"
 
 namespace py = pybind11;
@@ -199,11 +200,9 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "run",
       [](const std::shared_ptr<PyScenario>& s) {
-        const gm::ModelInfo* info = gm::find_model(s->sc.runtime.model);
-        if (info == nullptr) throw gm::ScenarioError("runtime.model", "unknown model \"" + s->sc.runtime.model + "\"");
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(s->run_mutex);
-        return std::make_shared<gm::RunResult>(info->create()->run(s->sc));
+        return std::make_shared<gm::RunResult>(gm::run_scenario(s->sc));
       },
       py::arg("scenario"), "Run a loaded scenario on its model (the GIL is released during the run)");
 
@@ -287,7 +286,7 @@ PYBIND11_MODULE(_core, m) {
       "models",
       []() {
         py::list out;
-        for (const gm::ModelInfo& mi : gm::model_registry()) {
+        for (const gm::ModelInfo& mi : gm::model_catalog()) {
           py::list versions;
           for (const gm::Profile& v : mi.versions) {
             py::dict values;

@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -60,53 +60,66 @@ def _yaml_value(value: Any) -> str:
     return json.dumps(value, default=_json_default)
 
 
-def _looks_like_path(text: str) -> bool:
-    if "\n" in text or text.lstrip().startswith("{"):
-        return False
-    return os.path.exists(text) or text.endswith((".yaml", ".yml", ".json"))
+def _path_of(path: str | os.PathLike[str], call: str) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{call} takes a file path (str or os.PathLike), not {type(path).__name__}")
+    text = os.fsdecode(path)
+    if "\n" in text:  # no scenario file is named so; YAML text has a dedicated constructor
+        raise ValueError(f"{call} takes a file path, and a path has no line break; for YAML text use "
+                         "Scenario.from_yaml(text)")
+    return text
+
+
+def _dict_text(data: Mapping[str, Any], call: str) -> str:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{call} takes a mapping, not {type(data).__name__}; for a file use "
+                        "Scenario.from_file(path), for YAML text Scenario.from_yaml(text)")
+    return json.dumps(dict(data), default=_json_default)
 
 
 class Scenario:
     """A validated scenario: a YAML file, YAML text or a dict, plus `set` overrides.
 
-    `Scenario(x)` takes a path (str or os.PathLike) to a YAML file, a YAML string (anything with a
-    newline, or that is not the name of an existing file and does not end in .yaml/.yml/.json) or a dict
-    (dumped as JSON, which is YAML; quantities are strings with units, as in a file: "10s", "3200/s").
-    Loading validates it at once; bad input raises ScenarioError. Scenarios are immutable: `set` returns
-    a new one.
+    `Scenario(x)` goes by the type of x alone: a str or os.PathLike is the path of a YAML file, a mapping
+    is the scenario as nested dicts (the shape of the file, dumped as JSON, which is YAML; quantities are
+    strings with units, as in a file: "10s", "3200/s"), and a Scenario is taken as it is. YAML text goes
+    through `Scenario.from_yaml(text)`; `from_file` and `from_dict` name the other two. Loading validates
+    at once; bad input raises ScenarioError. Scenarios are immutable: `set` returns a new one.
     """
 
     __slots__ = ("_core", "_path", "_sets", "_source", "_text")
 
-    def __init__(self, scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario, *, source: str | None = None):
+    def __init__(self, scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario):
         if isinstance(scenario, Scenario):
             self._init(scenario._text, scenario._path, scenario._source, scenario._sets, scenario._core)
         elif isinstance(scenario, Mapping):
-            self._init(json.dumps(dict(scenario), default=_json_default), None, source or "<dict>", ())
-        elif isinstance(scenario, os.PathLike):
-            self._init(None, os.fspath(scenario), None, ())
-        elif isinstance(scenario, str):
-            if source is None and _looks_like_path(scenario):
-                self._init(None, scenario, None, ())
-            else:
-                self._init(scenario, None, source or "<text>", ())
+            self._init(_dict_text(scenario, "Scenario()"), None, "<dict>", ())
+        elif isinstance(scenario, (str, os.PathLike)):
+            self._init(None, _path_of(scenario, "Scenario()"), None, ())
         else:
-            raise TypeError(f"Scenario() takes a file path, YAML text or a dict, not {type(scenario).__name__}")
+            fix = ("decode it and use Scenario.from_yaml(text)" if isinstance(scenario, (bytes, bytearray))
+                   else "for YAML text use Scenario.from_yaml(text)")
+            raise TypeError(f"Scenario() takes a file path (str or os.PathLike), a dict or a Scenario, not "
+                            f"{type(scenario).__name__}; {fix}")
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
         """Load a scenario file (relative kernel-profile paths resolve against its folder, as in the CLI)."""
-        return cls._make(None, os.fspath(path), None, ())
+        return cls._make(None, _path_of(path, "Scenario.from_file()"), None, ())
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<text>") -> Scenario:
         """Load YAML text; `source` names it in syntax-error messages."""
+        if not isinstance(text, str):
+            fix = ("decode it first" if isinstance(text, (bytes, bytearray))
+                   else "for a file use Scenario.from_file(path), for a dict Scenario.from_dict(data)")
+            raise TypeError(f"Scenario.from_yaml() takes YAML text (str), not {type(text).__name__}; {fix}")
         return cls._make(text, None, source, ())
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Load a scenario given as nested dicts (the shape of the YAML file)."""
-        return cls._make(json.dumps(dict(data), default=_json_default), None, "<dict>", ())
+        return cls._make(_dict_text(data, "Scenario.from_dict()"), None, "<dict>", ())
 
     @classmethod
     def _make(cls, text: str | None, path: str | None, source: str | None, sets: tuple[tuple[str, str], ...]) -> Scenario:
@@ -125,6 +138,11 @@ class Scenario:
             return _core.load_scenario_file(self._path, sets)
         assert self._text is not None and self._source is not None
         return _core.load_scenario(self._text, self._source, sets)
+
+    @overload
+    def set(self, key: str, value: Any) -> Scenario: ...
+    @overload
+    def set(self, key: Mapping[str, Any]) -> Scenario: ...
 
     def set(self, key: str | Mapping[str, Any], value: Any = None) -> Scenario:
         """A new scenario with overrides added, as the CLI's `--set key=value`: `set("run.duration", "2s")`
@@ -150,7 +168,7 @@ class Scenario:
 
     @property
     def source(self) -> str:
-        """The file path, or "<text>" / "<dict>" (or the source given)."""
+        """The file path, "<dict>", or from_yaml's `source` ("<text>" unless given)."""
         return self._core.source
 
     @property

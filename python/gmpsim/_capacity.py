@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from . import _core
+
+if TYPE_CHECKING:
+    from . import Scenario
 
 
 class CapacityResult:
@@ -64,8 +67,9 @@ class CapacityResult:
                 f"limited by {self.limited_by}>")
 
 
-def capacity(scenario: Any, slo: str | None = None, *, class_name: str | None = None,
-             memory_limit: str | int | None = None, vary: str | None = None, mode: str = "load",
+def capacity(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], slo: str | None = None, *,
+             class_name: str | None = None, memory_limit: str | int | None = None, vary: str | None = None,
+             mode: Literal["load", "goroutines"] = "load",
              precision: float = 0.02, confidence: float = 0.95, replications: int = 3, max_replications: int = 12,
              max_probes: int = 60, jobs: int | None = None, seed: int | None = None) -> CapacityResult:
     """The largest load (mode="load": the varied parameter, by default the first open-loop class's arrival
@@ -75,7 +79,7 @@ def capacity(scenario: Any, slo: str | None = None, *, class_name: str | None = 
     `max_replications` runs per probe with independent seeds, a t-interval at `confidence`, until the
     answer is known within `precision`. The same C++ function as `gmpsim capacity`; the GIL is released.
     Bad input raises ScenarioError with the CLI's message."""
-    from . import Scenario
+    from . import Scenario  # the package's __init__ imports this module
 
     sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
     if isinstance(memory_limit, bool):

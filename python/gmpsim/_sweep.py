@@ -13,17 +13,20 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import _core
 
+if TYPE_CHECKING:
+    from . import Scenario
+
 _LEAD = ["point", "repeat"]
 _AFTER_PARAMS = ["seed", "outcome", "detail"]
 
 
-def _run_point(scenario: Any, params: list[tuple[str, str]], point: int, master: int, repeat: int) -> dict[str, Any]:
+def _run_point(scenario: Scenario, params: list[tuple[str, str]], point: int, master: int, repeat: int) -> dict[str, Any]:
     """One run of a point, in a worker process: the row the CLI writes for it (see _core.run_point)."""
     return _core.run_point(scenario._text, scenario._path, scenario._source or "<text>", list(scenario._sets), params, point, master, repeat)
 
@@ -56,8 +59,9 @@ def _executor_of(executor: Any) -> tuple[cf.Executor, bool]:
     return executor, False
 
 
-def sweep(scenario: Any, grid: Mapping[str, Iterable[Any]] | None = None, repeats: int = 1, executor: Any = None,
-          out: str | os.PathLike[str] | None = None, progress: bool = True, seed: int | None = None) -> pd.DataFrame:
+def sweep(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], grid: Mapping[str, Iterable[Any]] | None = None,
+          repeats: int = 1, executor: cf.Executor | Any | None = None, out: str | os.PathLike[str] | None = None,
+          progress: bool = True, seed: int | None = None) -> pd.DataFrame:
     """Run `scenario` at every point of `grid` (dotted key -> values, as Scenario.set takes them), `repeats`
     times each, and return a tidy DataFrame: one row per point and repeat with point, repeat, the
     parameters, seed, outcome, detail and the run's metrics (the columns of the CLI's sweep.csv).

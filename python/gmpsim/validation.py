@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,14 +22,14 @@ import pandas as pd
 __all__ = ["cdfs", "metrics", "plot", "summary"]
 
 
-def metrics(out_dir: str | os.PathLike = "validation") -> pd.DataFrame:
+def metrics(out_dir: str | os.PathLike[str] = "validation") -> pd.DataFrame:
     """results/metrics.csv: runtime, version, case, family, set, metric, stat, unit, real, real_min, real_max,
     real_n, sim, sim_n, error ((sim - real) / real; the KS distance for stat "ks"), target, verdict."""
     return pd.read_csv(os.path.join(out_dir, "results", "metrics.csv"), keep_default_na=False,
                        na_values={"real": [""], "sim": [""], "error": [""], "real_min": [""], "real_max": [""]})
 
 
-def cdfs(out_dir: str | os.PathLike = "validation") -> pd.DataFrame:
+def cdfs(out_dir: str | os.PathLike[str] = "validation") -> pd.DataFrame:
     """results/cdf.csv: the real empirical CDF (up to 200 points) and the simulated one (histogram buckets)."""
     return pd.read_csv(os.path.join(out_dir, "results", "cdf.csv"))
 
@@ -54,12 +55,23 @@ def summary(m: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"on_target": int, "targets": int})
 
 
-def plot(out_dir: str | os.PathLike = "validation", plots_dir: str | os.PathLike | None = None) -> list[str]:
-    """Draws one PNG per latency metric (real vs simulated CDF) and one bar chart of errors per runtime
-    version; returns the files written."""
-    import matplotlib
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the file-only Agg backend; matplotlib comes with the `plot` extra."""
+    try:
+        import matplotlib
+    except ImportError as e:
+        raise ImportError("gmpsim.validation.plot draws with matplotlib, which comes with the plot extra: "
+                          "pip install 'gmpsim[plot]'", name="matplotlib") from e
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot(out_dir: str | os.PathLike[str] = "validation", plots_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Draws one PNG per latency metric (real vs simulated CDF) and one bar chart of errors per runtime
+    version; returns the files written."""
+    plt = _pyplot()
 
     plots_dir = plots_dir or os.path.join(out_dir, "results", "plots")
     os.makedirs(plots_dir, exist_ok=True)

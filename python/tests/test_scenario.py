@@ -1,4 +1,5 @@
-"""Scenarios from a file, YAML text and a dict; `set` overrides; errors with the CLI's messages."""
+"""Scenarios from a file, YAML text and a dict (the constructor going by type, the explicit constructors);
+`set` overrides; errors with the CLI's messages."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ TYPO_MESSAGE = (
 def test_file_string_and_dict_resolve_alike(mm4_path):
     from_file = gmpsim.Scenario(mm4_path)
     from_str_path = gmpsim.Scenario(str(mm4_path))
-    from_text = gmpsim.Scenario(mm4_path.read_text())
+    from_text = gmpsim.Scenario.from_yaml(mm4_path.read_text())
     from_dict = gmpsim.Scenario(from_file.resolved)
     assert from_file.source == str(mm4_path)
     assert from_str_path.source == str(mm4_path)
@@ -35,9 +36,39 @@ def test_file_string_and_dict_resolve_alike(mm4_path):
 
 def test_explicit_constructors_and_json_text(mm4_path):
     sc = gmpsim.Scenario.from_file(mm4_path)
+    assert sc.source == str(mm4_path) and gmpsim.Scenario.from_file(str(mm4_path)).resolved == sc.resolved
     assert gmpsim.Scenario.from_yaml(mm4_path.read_text(), source="mm4").source == "mm4"
     assert gmpsim.Scenario.from_yaml(json.dumps(sc.resolved)).resolved == sc.resolved
     assert gmpsim.Scenario.from_dict(sc.resolved).resolved == sc.resolved
+    again = gmpsim.Scenario(sc.set("run.duration", "2s"))  # a Scenario is taken as it is
+    assert again.sets == (("run.duration", "2s"),) and again.resolved["run"]["duration"] == "2s"
+
+
+def test_the_constructor_goes_by_type_and_names_the_fix(mm4_path):
+    # A str is always a path, whatever it holds: these are read as file names, never as YAML.
+    for text in ("run: {duration: 1s}", "{}", "mm4"):
+        with pytest.raises(gmpsim.ScenarioError, match=r'^cannot read scenario file "'):
+            gmpsim.Scenario(text)
+    with pytest.raises(ValueError, match=r"Scenario\(\) takes a file path.*use Scenario\.from_yaml\(text\)") as info:
+        gmpsim.Scenario(mm4_path.read_text())
+    assert not isinstance(info.value, gmpsim.ScenarioError)
+    with pytest.raises(TypeError, match=r"not int; for YAML text use Scenario\.from_yaml\(text\)"):
+        gmpsim.Scenario(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not bytes; decode it and use Scenario\.from_yaml\(text\)"):
+        gmpsim.Scenario(mm4_path.read_bytes())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"from_yaml\(\) takes YAML text \(str\), not PosixPath; for a file use Scenario\.from_file"):
+        gmpsim.Scenario.from_yaml(mm4_path)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"from_yaml\(\) takes YAML text \(str\), not bytes; decode it first"):
+        gmpsim.Scenario.from_yaml(mm4_path.read_bytes())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"from_dict\(\) takes a mapping, not str; for a file use Scenario\.from_file"):
+        gmpsim.Scenario.from_dict(str(mm4_path))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"from_file\(\) takes a file path \(str or os\.PathLike\), not dict"):
+        gmpsim.Scenario.from_file({"run": {}})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"from_file\(\) takes a file path.*use Scenario\.from_yaml\(text\)"):
+        gmpsim.Scenario.from_file("run:\n  duration: 1s\n")
+    # run, capacity and sweep take what Scenario() takes.
+    with pytest.raises(ValueError, match=r"Scenario\.from_yaml\(text\)"):
+        gmpsim.run(mm4_path.read_text())
 
 
 def test_minimal_dict_gets_defaults():
@@ -89,7 +120,7 @@ def test_typo_raises_scenario_error_with_cli_message(mm4_path):
     assert gmpsim.ScenarioError.__module__ == "gmpsim"
     # The same typo in the file text, and in a dict.
     with pytest.raises(gmpsim.ScenarioError, match=r"^run\.duraton: unknown key"):
-        gmpsim.Scenario(mm4_path.read_text().replace("{duration: 60s", "{duraton: 60s"))
+        gmpsim.Scenario.from_yaml(mm4_path.read_text().replace("{duration: 60s", "{duraton: 60s"))
     with pytest.raises(gmpsim.ScenarioError) as info:
         gmpsim.Scenario({"run": {"duraton": "1s"}})
     assert str(info.value) == TYPO_MESSAGE
@@ -109,7 +140,7 @@ def test_other_bad_input():
     with pytest.raises(gmpsim.ScenarioError, match=r'^cannot read scenario file "no/such\.yaml"$'):
         gmpsim.Scenario("no/such.yaml")
     with pytest.raises(gmpsim.ScenarioError, match=r"^<text>:\d+:\d+: YAML syntax error"):
-        gmpsim.Scenario("run: {duration: [1s\n")
+        gmpsim.Scenario.from_yaml("run: {duration: [1s\n")
     with pytest.raises(gmpsim.ScenarioError, match=r'^run\.duration: "2" has no unit'):
         gmpsim.Scenario({"run": {"duration": 2}})
     with pytest.raises(TypeError):

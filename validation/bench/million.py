@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The million-goroutine benchmark of issue 3, side by side in one run:
+"""The million-goroutine benchmark, real Go and the simulator side by side in one run:
 
   1. wall time of real Go running the classic program (main starts 1,000,000 goroutines, each does
      `_ = id * 2; wg.Done()`, main waits; GOMAXPROCS=4; validation/go/spawn) against the wall time of

@@ -1,14 +1,18 @@
 // Boost.Fiber 1.74 (Debian's libboost-fiber-dev), the embedded fiber runtime the costs are fitted from.
-// Pitfalls from kernel-and-calibration.md §1 that shape this file:
+// Pitfalls of Boost.Fiber 1.74 that shape this file (sources at boost-1.74.0):
 //  - work_stealing keeps one static pool per process (boostorg/fiber#217): the steal benchmark is the only
 //    work_stealing user and runs in its own process; every other benchmark uses the default round_robin;
-//  - suspend=true idle threads are never woken by remote work (#327): work_stealing runs with suspend=false;
-//  - a thread's pinned dispatcher at its queue head makes a busy fiber's children unstealable (§1.3): the
-//    stolen fiber waits behind a fiber that has already been dispatched;
-//  - the default 128 KiB fixedsize_stack costs first-touch faults on every fresh stack (§1.4): the spawn
+//  - suspend=true idle threads are never woken by remote work (boostorg/fiber#327): work_stealing runs with
+//    suspend=false;
+//  - a thread's pinned dispatcher at its queue head makes a busy fiber's children unstealable
+//    (context_spinlock_queue::steal returns nothing when its head is a pinned context, and never looks
+//    further: boost/fiber/detail/context_spinlock_queue.hpp): the stolen fiber waits behind a fiber that
+//    has already been dispatched;
+//  - the default 128 KiB fixedsize_stack costs first-touch faults on every fresh stack: the spawn
 //    benchmarks use pooled_fixedsize_stack, whose stacks stay mapped, so that warm rounds are fault-free and
 //    the cold spawn storm shows the faults separately (counted with getrusage);
-//  - teardown races (#260): steal ends its process with _exit after the results are printed (harness.cpp).
+//  - teardown races (boostorg/fiber#260): steal ends its process with _exit after the results are printed
+//    (measure.cpp).
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -129,7 +133,8 @@ BenchOutput bench_fiber_channel(const BenchScale& s) {
     echo.join();
   }
   {
-    // buffered_channel(2) holds one item (capacity - 1, §1.6): Go's make(chan T, 1). Recorded, not fitted.
+    // buffered_channel(2) holds one item (capacity - 1: is_full_ in boost/fiber/buffered_channel.hpp): Go's
+    // make(chan T, 1). Recorded, not fitted.
     fibers::buffered_channel<int> ping(2), pong(2);
     fibers::fiber echo([&] {
       int v;
@@ -204,7 +209,7 @@ BenchOutput bench_fiber_channel_threads(const BenchScale& s) {
   // The echo fiber lives on a second thread, so every message is a remote wake (schedule_from_remote).
   // Twice: with both threads' dispatchers spinning when idle (the remote wake alone: the model's
   // fiber.cost.remote_wake), and with round_robin's sleeping idle thread, whose condition variable (a
-  // futex) must wake it each time (§1.4: the wake-up latency, which the model takes from the kernel layer).
+  // futex) must wake it each time (the wake-up latency, which the model takes from the kernel layer).
   BenchOutput out;
   for (const bool spin : {true, false}) {
     fibers::unbuffered_channel<int> ping, pong;
@@ -241,8 +246,8 @@ BenchOutput bench_fiber_steal(const BenchScale& s) {
   // head of the main thread's queue and stealable; steal latency = B's start on the thief - A's start. A
   // trial where the thief did not take B (or took A) is counted, not timed.
   BenchOutput out;
-  static constexpr int threads = 2;  // the pool size: ≤ vCPUs with suspend=false (§1.7); 2 = this host's cores
-  // The thief's main fiber blocks for good (the pattern of §1.7), so its queue is empty and its dispatcher
+  static constexpr int threads = 2;  // the pool size: ≤ CPUs, idle threads spin with suspend=false; 2 = this host's cores
+  // The thief's main fiber blocks for good (as in libs/fiber/examples/work_stealing.cpp), so its queue is empty and its dispatcher
   // steals; a yielding main fiber would keep the queue non-empty and never steal.
   static fibers::mutex park_mutex;
   static fibers::condition_variable park_forever;
@@ -305,7 +310,7 @@ BenchOutput bench_fiber_steal(const BenchScale& s) {
   }
   out.series["fiber.steal_missed_fraction"] = {static_cast<double>(not_stolen) / trials};
   out.series["fiber.steal_disturbed_fraction"] = {static_cast<double>(disturbed) / trials};
-  thief.detach();  // the process ends with _exit: no pool teardown (#260)
+  thief.detach();  // the process ends with _exit: no pool teardown (boostorg/fiber#260)
   return out;
 }
 

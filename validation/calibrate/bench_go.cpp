@@ -20,7 +20,7 @@ namespace gmpsim::calibrate {
 
 const std::vector<GoProbe>& go_probes() {
   // The calibration set: each isolates a few of the go model's costs at GOMAXPROCS=1, where the model's
-  // counts per operation are exact (harness.cpp's go_cost_rows; measured from the simulator itself).
+  // counts per operation are exact (cost_model.cpp's go_cost_rows; measured from the simulator itself).
   // Held out, never fitted: pipeline, fanout, sleep, sleepspin, syscalldelay, syscallthreads (and idle,
   // a memory figure).
   static const std::vector<GoProbe> list = {

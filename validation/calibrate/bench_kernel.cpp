@@ -1,6 +1,7 @@
-// Kernel primitives a scheduler depends on (kernel-and-calibration.md §0, §3): syscall entry, futex wake
-// to running, nanosleep overshoot against the timer slack, signal delivery, first-touch page faults,
-// mmap/munmap, thread create+join, sched_yield; and one user-space lock operation for the run-queue lock.
+// Kernel primitives a scheduler depends on: syscall entry, futex wake to running (futex(2)), nanosleep
+// overshoot against the timer slack (prctl(2) PR_SET_TIMERSLACK), signal delivery (tgkill(2)), first-touch
+// page faults, mmap/munmap, thread create+join, sched_yield; and one user-space lock operation for the
+// run-queue lock.
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>

@@ -1,5 +1,5 @@
 // The host benchmarks of `gmpsim calibrate`. Each runs inside one process (the harness starts a fresh
-// process per repeat, see harness.cpp) and returns named series of samples in ns: one sample per batch of
+// process per repeat, see measure.cpp) and returns named series of samples in ns: one sample per batch of
 // operations (the per-operation mean of the batch) or per single operation where one operation is long
 // enough to time alone (a sleep, a fault of a huge page, a signal).
 #pragma once
@@ -32,7 +32,7 @@ struct Benchmark {
 // Every benchmark, in the order a calibration runs them.
 const std::vector<Benchmark>& benchmarks();
 
-// CLOCK_MONOTONIC in ns (a vDSO call, ~30 ns on the project's VMs: kernel-and-calibration.md §0).
+// CLOCK_MONOTONIC in ns (a vDSO call without a kernel entry: vdso(7)).
 inline std::int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -10,10 +10,10 @@
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/scenario/scenario.h"
 #include "validation/common/cli_testing.h"
-#include "models/scenario/units.h"
+#include "models/input/units.h"
 
 using namespace gmpsim::models;
 

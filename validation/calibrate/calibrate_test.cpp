@@ -9,7 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "models/scenario/scenario.h"
-#include "models/scenario/units.h"
+#include "models/input/units.h"
 #include "validation/common/cli_testing.h"
 
 using namespace gmpsim::models;

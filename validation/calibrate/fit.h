@@ -1,7 +1,7 @@
 // Fitting measured costs into model cost parameters.
 //
 // A composite measurement (a channel round trip, a create+join) is linear in counted primitive
-// operations: t_row = sum_k counts[row][k] * theta[k] (kernel-and-calibration.md §6.2). The primitive costs
+// operations: t_row = sum_k counts[row][k] * theta[k] (README.md, "The fit"; cost_model.cpp). The primitive costs
 // theta are the least-squares solution with theta >= 0 (Lawson-Hanson NNLS), rows weighted by 1/measured
 // so that a 60 ns yield and a 15 us page-fault storm count alike (relative error). Spread comes from a
 // bootstrap over the samples of every row. check_fit() refuses a clearly broken result, naming the

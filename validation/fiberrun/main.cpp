@@ -5,7 +5,7 @@
 //   gmpsim-fiberrun SCENARIO [--set key=value]... [--seed N] [--repeats R] [--out FILE] [--warm-stacks N]
 //
 // Each repeat runs in a fresh process (this executable again, with the hidden --child flag): Boost 1.74
-// keeps one work_stealing pool per process (boostorg/fiber#217) and its teardown races (#260), so a child
+// keeps one work_stealing pool per process (boostorg/fiber#217) and its teardown races (boostorg/fiber#260), so a child
 // prints its run as one JSON line on stdout and ends with _exit. Exit codes: 0 done, 2 bad input (one
 // message naming the key and the fix), 1 a run failed.
 #include <unistd.h>

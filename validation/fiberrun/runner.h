@@ -20,7 +20,7 @@ void check_runnable(const models::Scenario& sc);
 
 // Runs the workload once with `seed` (after pre-faulting `warm_stacks` fiber stacks, --warm-stacks), prints the run's JSON object on one line on stdout and ends the
 // process with _exit(0): pools and parked threads are never torn down (boostorg/fiber#260), and Boost 1.74
-// allows one work_stealing pool per process (#217), which is why every run is a process of its own.
+// allows one work_stealing pool per process (boostorg/fiber#217), which is why every run is a process of its own.
 [[noreturn]] void run_child(const models::Scenario& sc, std::uint64_t seed, std::int64_t warm_stacks);
 
 // Latency samples kept per class and per span; beyond it a deterministic uniform subsample (README.md).

@@ -4,7 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "validation/validate/validate.h"
 
 namespace gmpsim::validation {

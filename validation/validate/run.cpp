@@ -15,10 +15,10 @@
 
 #include "models/output/output.h"
 #include "models/registry.h"
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "models/scenario/scenario.h"
 #include "validation/common/process.h"
-#include "validation/validate/tools.h"
+#include "validation/common/tools.h"
 #include "validation/validate/validate.h"
 
 namespace gmpsim::validation {
@@ -107,7 +107,7 @@ std::vector<models::RunResult> simulate(const Case& c, std::vector<models::Overr
     if (sc.runtime.model != expected) {
       throw ScenarioError(c.name + ".scenario", "runs model " + sc.runtime.model + "; a " + c.runtime + " case needs runtime.model: " + expected);
     }
-    out.push_back(models::find_model(sc.runtime.model)->create()->run(sc));
+    out.push_back(models::run_scenario(sc));
     if (out.back().outcome.abnormal()) {
       throw std::runtime_error(c.name + ": the simulated run ended " + models::outcome_name(out.back().outcome.status) + ": " +
                                out.back().outcome.detail);

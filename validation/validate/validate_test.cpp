@@ -9,7 +9,7 @@
 #include <random>
 #include <sstream>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "validation/common/cli_testing.h"
 #include "validation/validate/validate.h"
 

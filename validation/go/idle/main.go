@@ -1,5 +1,5 @@
 // idle: N goroutines parked on a channel. Prints "<N> <stack bytes/G> <heap bytes/G> <total bytes/G>"
-// from runtime.MemStats (StackInuse and HeapInuse growth), as go-scheduler-spec.md §19 measured.
+// from runtime.MemStats (StackInuse and HeapInuse growth: runtime/mstats.go, go1.26).
 // -json: one gmpsim-real-run/1 object (validation/go/realrun): makespan = the spawning phase; classes main
 // and parked (counts; the parked ones are released and waited for before the object is printed);
 // counters bytes_per_parked_goroutine (= the simulator's counters.memory.bytes_per_parked_goroutine),

@@ -1,4 +1,4 @@
-#include "models/scenario/suggest.h"
+#include "models/input/suggest.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "models/scenario/units.h"
+#include "models/input/units.h"
 
 using namespace gmpsim::models;
 

@@ -13,6 +13,10 @@
 
 namespace gmpsim::models {
 
+// What a CPU's busy time was spent on: the goroutines' own work, the runtime (scheduling, syscalls'
+// runtime side, timers, the netpoller, a listener thread), or threads spinning for work.
+enum class CpuUse : std::uint8_t { kGoroutines, kRuntime, kSpinning };
+
 class RunStats {
  public:
   RunStats(const Scenario& sc, std::size_t ncpu);
@@ -25,8 +29,8 @@ class RunStats {
   void live_changed(sim::Time now, std::uint64_t live) { live_.set(now, static_cast<double>(live)); }
   void runnable_changed(sim::Time now, std::size_t n) { runnable_.set(now, static_cast<double>(n)); }
   // Models that track CPU time themselves (through the kernel thread layer) give RunStats a source of
-  // each CPU's cumulative goroutine-work time instead of calling cpu_busy/cpu_idle.
-  void set_busy_source(std::function<sim::Time(std::size_t cpu, sim::Time now)> source) { busy_source_ = std::move(source); }
+  // each CPU's cumulative time by use instead of calling cpu_busy/cpu_idle (which count goroutine work).
+  void set_busy_source(std::function<sim::Time(std::size_t cpu, CpuUse use, sim::Time now)> source) { busy_source_ = std::move(source); }
   void cpu_busy(std::size_t cpu, sim::Time now) { busy_since_[cpu] = now; }
   void cpu_idle(std::size_t cpu, sim::Time now) {
     busy_acc_[cpu] += now - busy_since_[cpu];
@@ -47,11 +51,18 @@ class RunStats {
     sim::LogHistogram latency;
     sim::BatchMeans bm;
   };
-  sim::Time busy_total(std::size_t cpu, sim::Time now) const {
-    if (busy_source_) return busy_source_(cpu, now);
+  sim::Time busy_total(std::size_t cpu, sim::Time now, CpuUse use = CpuUse::kGoroutines) const {
+    if (busy_source_) return busy_source_(cpu, use, now);
+    if (use != CpuUse::kGoroutines) return 0;
     return busy_acc_[cpu] + (busy_since_[cpu] >= 0 ? now - busy_since_[cpu] : 0);
   }
-  std::function<sim::Time(std::size_t, sim::Time)> busy_source_;
+  sim::Time busy_all_cpus(CpuUse use, sim::Time now) const {
+    sim::Time sum = 0;
+    for (std::size_t c = 0; c < busy_acc_.size(); ++c) sum += busy_total(c, now, use);
+    return sum;
+  }
+  std::function<sim::Time(std::size_t, CpuUse, sim::Time)> busy_source_;
+  sim::Time runtime_at_warmup_ = 0, spinning_at_warmup_ = 0;  // all CPUs
 
   const Scenario& sc_;
   sim::Time warmup_;

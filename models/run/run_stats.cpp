@@ -1,5 +1,4 @@
-#include "models/run_stats.h"
-
+#include "models/run/run_stats.h"
 
 namespace gmpsim::models {
 
@@ -39,6 +38,8 @@ void RunStats::warmup_end(sim::Time now, std::size_t runnable, std::size_t runni
   live_.reset(now, static_cast<double>(live));
   runnable_.reset(now, static_cast<double>(runnable));
   for (std::size_t c = 0; c < busy_acc_.size(); ++c) busy_at_warmup_[c] = busy_total(c, now);
+  runtime_at_warmup_ = busy_all_cpus(CpuUse::kRuntime, now);
+  spinning_at_warmup_ = busy_all_cpus(CpuUse::kSpinning, now);
 }
 
 void RunStats::sample(sim::Time now, std::size_t runnable, std::size_t running) {
@@ -97,6 +98,11 @@ RunResult RunStats::finish(sim::Time end, const GoroutineTable& gt, std::size_t 
     busy_sum += busy;
   }
   r.cpu_utilization = busy_acc_.empty() ? 0 : busy_sum / static_cast<double>(busy_acc_.size());
+  const double cpu_window = static_cast<double>(r.window_ns) * static_cast<double>(busy_acc_.size());
+  if (cpu_window > 0) {
+    r.cpu_runtime = static_cast<double>(busy_all_cpus(CpuUse::kRuntime, end) - runtime_at_warmup_) / cpu_window;
+    r.cpu_spinning = static_cast<double>(busy_all_cpus(CpuUse::kSpinning, end) - spinning_at_warmup_) / cpu_window;
+  }
   if (end > last_sample_) sample(end, runnable, running);
   r.timeseries = ts_;
   return r;

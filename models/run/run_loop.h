@@ -8,8 +8,8 @@
 #include <string>
 
 #include "models/result.h"
-#include "models/run_stats.h"
-#include "models/trace_events.h"
+#include "models/run/run_stats.h"
+#include "models/run/trace_events.h"
 #include "models/workload/goroutines.h"
 #include "models/workload/sync.h"
 #include "sim/engine.h"

@@ -1,4 +1,4 @@
-#include "models/scenario/units.h"
+#include "models/input/units.h"
 
 #include <cerrno>
 #include <cmath>

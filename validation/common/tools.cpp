@@ -1,4 +1,4 @@
-#include "validation/validate/tools.h"
+#include "validation/common/tools.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "models/scenario/errors.h"
+#include "models/input/errors.h"
 #include "validation/common/process.h"
 
 namespace gmpsim::validation {

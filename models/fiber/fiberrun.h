@@ -1,0 +1,220 @@
+// FiberRun: one run of the `boost-fiber-ws` model. The class is declared here and defined across files
+// named after Boost.Fiber's own (boostorg/fiber at tag boost-1.74.0), so a reader can hold each next to
+// its counterpart:
+//   fiber.cpp          the run: constructor, run(), the event dispatch and loop, counters, invariants;
+//                      fiber creation and exit (src/fiber.cpp fiber::start_ with launch::post); work from
+//                      outside the pool and the listener thread
+//   params.cpp         the parameters; steps Boost.Fiber cannot run
+//   scheduler.cpp      the worker thread's step machine; scheduler::dispatch (remote_ready2ready_,
+//                      sleep2ready_), suspend, yield, schedule_from_remote, wait_until (src/scheduler.cpp)
+//   context.cpp        context::resume, the fiber running its program, context::schedule and waking the
+//                      oldest waiter of a wait queue (src/context.cpp)
+//   work_stealing.cpp  algo::work_stealing: awakened, pick_next, steal, suspend_until, notify; spinning
+//                      idle threads (src/algo/work_stealing.cpp, boost/fiber/detail/context_spinlock_queue.hpp)
+//   channel.cpp        buffered_channel, unbuffered_channel (boost/fiber/buffered_channel.hpp,
+//                      unbuffered_channel.hpp); on_make and on_sync route to the objects
+//   mutex.cpp          fibers::mutex (src/mutex.cpp); the WaitGroup built from a mutex and a
+//                      condition_variable (src/condition_variable.cpp)
+// Internal to models/fiber; the public entry point is fiber.h.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "models/kernel/threads.h"
+#include "models/model.h"
+#include "models/result.h"
+#include "models/run/run_stats.h"
+#include "models/scenario/scenario.h"
+#include "models/workload/arrivals.h"
+#include "models/workload/goroutines.h"
+#include "models/workload/sync.h"
+#include "sim/engine.h"
+#include "sim/ring.h"
+
+namespace gmpsim::models::fiber {
+
+enum Ev : std::uint32_t {
+  kArrival,       // arg = class: an open-loop arrival is due
+  kClientSubmit,  // arg = class, arg2 = client
+  kSpinTimer,     // arg = thread: the earliest sleeper of a spinning thread is due
+  kSample,        // a timeseries row (observation)
+  kWarmupEnd,     // statistics start here (observation)
+  kThreadBase = 8,
+};
+
+// What a thread's CPU time is counted as.
+enum Burst : kernel::BurstKind { kWork = 0, kSched = 1, kSpin = 2, kListener = 3 };
+
+constexpr std::uint32_t kDispatcher = 0xfffffffeu;  // the pinned dispatcher context in a ready queue
+constexpr std::uint16_t kStarted = 1;               // Goroutine::flags: the fiber has run once
+constexpr std::uint16_t kFreshStack = 2;            // Goroutine::flags: its stack is new memory (not reused)
+
+struct Params {
+  std::uint32_t threads = 0;
+  bool suspend = false;
+  sim::Time c_switch = 0, c_spawn = 0, c_exit = 0, c_park = 0, c_ready = 0, c_chan = 0, c_remote = 0, c_steal = 0,
+            c_lock = 0, c_storm = 0;
+  sim::Time timer_slack = 0;
+  sim::Time fresh_stack_faults = 0;  // first-run cost of a new stack: fiber.stack_fault_pages x kernel.page_fault
+  sim::Time listener_cost = 0;       // fiber.listener_cost: CPU of the outside thread per arrival handed over
+  kernel::ThreadParams kp;
+  explicit Params(const Scenario& sc);
+};
+
+// Steps Boost.Fiber cannot run, rejected before the run with the class and the step named.
+void reject_unsupported(const Workload& wl);
+
+// What a worker thread does when its current burst ends.
+enum class Next : std::uint8_t {
+  kDispatch,  // the dispatcher runs a pass (scheduler::dispatch loop body)
+  kRunFiber,  // the thread's fiber continues its program
+  kCompute,   // the scheduling cost is paid: start the fiber's compute burst
+  kSyscall,   // the scheduling cost is paid: the thread blocks in the fiber's system call
+  kIdle,      // the failed pick_next is paid: suspend_until (spin or suspend)
+  kWoken,     // a suspended thread runs again (notify or its timer)
+};
+enum class Idle : std::uint8_t { kNo, kSpinLong, kSuspended };
+
+// A fiber in a scheduler's sleep queue (scheduler::wait_until), ordered by deadline, then by insertion.
+struct Sleeper {
+  sim::Time at;
+  std::uint64_t seq;
+  std::uint32_t g;
+  bool operator>(const Sleeper& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+};
+
+// One worker thread: its scheduler and its work_stealing algorithm.
+struct Worker {
+  sim::Ring<std::uint32_t> rq;      // ready queue: fibers, and the dispatcher while a fiber runs
+  sim::Ring<std::uint32_t> remote;  // remote ready list: fibers of this thread readied by other threads
+  std::priority_queue<Sleeper, std::vector<Sleeper>, std::greater<>> sleepq;
+  std::uint32_t fiber = kNone32;    // the fiber running (or in a system call) on this thread
+  Next next = Next::kDispatch;
+  Idle idle = Idle::kNo;
+  bool notify_flag = false;         // work_stealing::flag_ (suspend mode)
+  sim::Time compute = 0;            // the compute or syscall waiting behind a scheduling burst
+  sim::EventId spin_timer;
+  std::uint64_t fibers_run = 0;     // dispatches of fibers on this thread
+};
+
+class FiberRun {
+ public:
+  using Threads = kernel::ThreadScheduler<FiberRun>;
+
+  explicit FiberRun(const Scenario& sc);
+  RunResult run(const RunOptions& options);
+
+  // ---- kernel thread layer callback: thread tid is on a CPU and has no burst (scheduler.cpp) ----
+  void on_burst_done(std::uint32_t tid);
+
+  // ---- advance() hooks; the running fiber is workers_[cur_].fiber ----
+  void on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
+  void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
+  void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
+  void on_stack(std::int64_t) {}  // fiber stacks are fixed-size (128 KiB by default): depth costs nothing
+  std::uint32_t on_make(ObjKind kind, std::int64_t capacity);       // channel.cpp
+  void on_release(ObjKind kind, std::uint32_t id) { sync_.release(kind, id); }
+  void on_wg_add(std::uint32_t wg, std::int64_t delta);             // mutex.cpp
+  SyncStep on_sync(std::uint32_t g, OpCode code, std::uint32_t obj);  // channel.cpp
+  SyncStep on_select(std::uint32_t g, std::uint32_t index);         // channel.cpp
+  void on_sleep(std::uint32_t g, sim::Time d);                      // scheduler.cpp
+  void on_net_wait(std::uint32_t g, sim::Time d) { on_sleep(g, d); }  // rejected before the run
+  void on_syscall(SyscallKind kind) { syscall_cgo_ = kind == SyscallKind::kCgo; }
+  void on_lock_thread(bool) {}  // fibers are not bound to threads this way
+
+  void dispatch(const sim::Event& ev);
+
+ private:
+  // ---- fiber.cpp ----
+  void observe_at(sim::Time t, std::uint32_t kind) {
+    engine_.schedule_at(t, sim::kBandObserve, kind);
+    ++observers_pending_;
+  }
+  std::size_t work_pending() const;
+  void check_invariants() const;
+  Outcome loop(std::chrono::steady_clock::time_point wall0);
+  Json counters(sim::Time end) const;
+  std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32, std::uint32_t parent = kNone32);
+  void exit_fiber(std::uint32_t g);
+  std::uint32_t next_thread();
+  void listener_work();
+  void start_arrivals();
+  void arrive(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32);
+
+  // ---- scheduler.cpp ----
+  void dispatch_pass(std::uint32_t t);
+  void remote_ready2ready(Worker& w);
+  sim::Time sleep2ready(Worker& w);
+  void suspend(std::uint32_t t, sim::Time cost);
+  void yield(std::uint32_t t, std::uint32_t g);
+  void schedule_from_remote(std::uint32_t v, std::uint32_t g);
+
+  // ---- context.cpp ----
+  void resume(std::uint32_t t, std::uint32_t g, sim::Time cost);
+  void run_fiber(std::uint32_t t);
+  void schedule(std::uint32_t g);
+  void wake_first(WaitQueue& q);
+
+  // ---- work_stealing.cpp ----
+  void awakened(std::uint32_t t, std::uint32_t g);
+  std::uint32_t pick_next(std::uint32_t t, sim::Time& cost);
+  std::uint32_t steal(std::uint32_t v);
+  bool has_ready_fibers(std::uint32_t t) const { return !workers_[t].rq.empty(); }
+  void suspend_until(std::uint32_t t);
+  void notify(std::uint32_t v);
+  void retry(std::uint32_t t, Burst kind);
+  bool stealable_except(std::uint32_t t) const;
+  void rq_changed(std::uint32_t v);
+  void poke(std::uint32_t u);
+  void spin_timer_due(std::uint32_t t);
+
+  // ---- channel.cpp ----
+  std::string chan_name(std::uint32_t ch) const;
+  SyncStep chan_send(std::uint32_t g, std::uint32_t ch);
+  SyncStep chan_recv(std::uint32_t g, std::uint32_t ch);
+  void chan_close(std::uint32_t ch);
+
+  // ---- mutex.cpp ----
+  SyncStep mutex_lock(std::uint32_t g, std::uint32_t m);
+  void mutex_unlock(std::uint32_t g, std::uint32_t m);
+  SyncStep wg_wait(std::uint32_t g, std::uint32_t wg);
+
+  const Scenario& sc_;
+  const Workload& wl_;
+  Params prm_;
+  sim::Engine engine_;
+  GoroutineTable gt_;
+  SyncObjects sync_;
+  sim::RngStreams streams_;
+  ArrivalDriver arrivals_;
+  RunStats stats_;
+  Threads ks_;
+  sim::Rng steal_rng_;
+  std::vector<sim::Rng> compute_rng_;
+  std::vector<Worker> workers_;
+  std::vector<std::uint32_t> owner_;        // per fiber id: the thread whose scheduler it is attached to
+  std::vector<std::uint32_t> holder_;       // per channel: the producer whose value is in an unbuffered slot
+  std::vector<std::uint32_t> mutex_owner_;  // per mutex: the owning fiber
+  std::vector<SyncObjects::Wake> woken_;
+  std::uint32_t cur_ = 0;                   // the thread whose fiber or dispatcher is executing
+  sim::Time pending_ = 0;                   // scheduling CPU time the running fiber's steps have incurred
+  std::uint32_t rr_ = 0;
+  std::uint64_t runnable_ = 0, running_ = 0, sleeping_ = 0, sleep_seq_ = 0;
+  std::uint64_t stacks_allocated_ = 0;  // the stack pool's size: the most fibers alive at once so far
+  std::uint32_t listener_ = kNone32;     // the outside thread handing arrivals over (fiber.listener_cost > 0)
+  std::uint64_t listener_backlog_ = 0;   // hand-overs waiting for its CPU
+  std::uint32_t long_spinners_ = 0;
+  std::uint64_t steals_ = 0, steal_attempts_ = 0, remote_wakes_ = 0, idle_spins_ = 0, spin_passes_ = 0, idle_suspends_ = 0,
+                idle_wakeups_ = 0, switches_ = 0, parks_ = 0, yields_ = 0, syscalls_ = 0;
+  std::int64_t allocated_bytes_ = 0;
+  bool syscall_cgo_ = false;
+  std::uint32_t runaway_ = kNone32;
+  sim::Time last_activity_ = 0;
+  std::size_t observers_pending_ = 0;
+};
+
+}  // namespace gmpsim::models::fiber

@@ -1,0 +1,61 @@
+// The boost-fiber-ws model's parameters, read once from the resolved scenario (see
+// models/scenario/params.cpp for each key's meaning and source), and the steps Boost.Fiber cannot run.
+#include <cmath>
+#include <string>
+
+#include "models/fiber/fiberrun.h"
+#include "models/input/units.h"
+
+namespace gmpsim::models::fiber {
+
+Params::Params(const Scenario& sc) {
+  auto node = [&](const char* key) -> const YAML::Node& {
+    const ResolvedValue* v = sc.find(key);
+    GMPSIM_REQUIRE(v != nullptr, std::string("boost-fiber-ws model: missing parameter ") + key);
+    return v->node;
+  };
+  auto dur = [&](const char* key) { return parse_duration(node(key).Scalar()); };
+  threads = static_cast<std::uint32_t>(std::stoull(node("fiber.threads").Scalar()));
+  if (threads == 0) threads = static_cast<std::uint32_t>(sc.machine.cpus.size());
+  suspend = node("fiber.idle").Scalar() == "suspend";
+  c_switch = dur("fiber.cost.switch");
+  c_spawn = dur("fiber.cost.spawn");
+  c_exit = dur("fiber.cost.exit");
+  c_park = dur("fiber.cost.park");
+  c_ready = dur("fiber.cost.ready");
+  c_chan = dur("fiber.cost.chan_op");
+  c_remote = dur("fiber.cost.remote_wake");
+  c_steal = dur("fiber.cost.steal");
+  c_lock = dur("fiber.cost.lock");
+  c_storm = dur("fiber.cost.storm_working_set");
+  fresh_stack_faults = static_cast<sim::Time>(std::llround(std::stod(node("fiber.stack_fault_pages").Scalar()) *
+                                                           static_cast<double>(dur("kernel.page_fault"))));
+  listener_cost = dur("fiber.listener_cost");
+  timer_slack = sc.kernel.timer_slack;
+  kp.wake_latency = sc.kernel.futex_wake;
+  kp.idle_exit = dur("kernel.idle_exit");
+  kp.idle_poll = dur("kernel.idle_poll");
+  kp.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
+  kp.slice = kernel::scaled_base_slice(dur("kernel.base_slice"), sc.machine.cpus.size());
+}
+
+void reject_unsupported(const Workload& wl) {
+  for (const GoroutineClass& c : wl.classes) {
+    for (const Op& op : c.program.ops) {
+      const std::string key = "workload.classes." + c.name + ".program";
+      if (op.code == OpCode::kSelect) {
+        throw ScenarioError(key, "step `select` is not available in the boost-fiber-ws model: Boost.Fiber 1.74 has no "
+                                 "select over several channels (its channels offer push and pop on one channel only: "
+                                 "boost/fiber/buffered_channel.hpp, unbuffered_channel.hpp); rewrite it with "
+                                 "send/recv, or run the scenario on the go model");
+      }
+      if (op.code == OpCode::kNetWait) {
+        throw ScenarioError(key, "step `net_wait` is not available in the boost-fiber-ws model: Boost.Fiber has no "
+                                 "network poller; write the I/O as `syscall` (blocks the worker thread and every fiber "
+                                 "queued behind it) or as `sleep` (this_fiber::sleep_for)");
+      }
+    }
+  }
+}
+
+}  // namespace gmpsim::models::fiber

@@ -1,0 +1,93 @@
+// The layers below the scenario file: a model's version profile and the kernel profile, built in or read
+// from a file that `gmpsim calibrate` wrote (validation/calibrate/README.md).
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "models/input/suggest.h"
+#include "models/scenario/resolve.h"
+
+namespace gmpsim::models::detail {
+
+Layer profile_layer(const std::string& origin, const Profile& p) {
+  Layer l{origin, {}};
+  for (const auto& [k, v] : p.values) l.values.emplace_back(std::string(k), YAML::Load(std::string(v)));
+  return l;
+}
+
+// Loads a kernel profile file, which `gmpsim calibrate` writes (validation/calibrate/README.md):
+//   kernel: {key: value, ...}                   kernel keys (without `kernel.`)
+//   runtime: {MODEL: {full.key: value, ...}}    cost parameters per model; only the scenario's model is read
+//   host, measurements, notes, fit: ...         the record of the calibration; not read
+// Every value read becomes part of one layer whose origin names the file.
+Layer kernel_file_layer(const std::string& path, const std::string& scenario_source, const std::string& model,
+                        const std::string& version) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (!fs::exists(p) && p.is_relative() && scenario_source != "<text>") p = fs::path(scenario_source).parent_path() / path;
+  std::ifstream in(p);
+  if (!in) {
+    throw ScenarioError("kernel.profile", "no built-in profile or file named \"" + path +
+                                              "\"; built-in profiles are host-vm and bare-metal, or give a profile file's path");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const YAML::Node doc = parse_yaml(ss.str(), p.string());
+  Layer l{"kernel:" + path, {}};
+  if (!doc.IsMap() || !doc["kernel"] || !doc["kernel"].IsMap()) {
+    throw ScenarioError("kernel.profile", "profile file " + p.string() + " must hold a `kernel:` map of kernel keys");
+  }
+  for (const auto& kv : doc) {
+    const std::string top = kv.first.as<std::string>();
+    if (top != "kernel" && top != "host" && top != "runtime" && top != "measurements" && top != "notes" && top != "fit") {
+      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown top-level key `" + top +
+                                                "` (expected kernel, runtime, host, measurements, notes, fit)");
+    }
+  }
+  // Checks one key of the file against the table and adds it to the layer; `allowed` says which keys the
+  // section may hold, `family` names them in the message.
+  auto add = [&](const std::string& key, const YAML::Node& value, auto allowed, const std::string& family) {
+    const ParamSpec* spec = find_param(key);
+    if (spec == nullptr || !allowed(key)) {
+      std::vector<std::string> keys;
+      for (const ParamSpec& q : param_table()) {
+        if (allowed(std::string(q.key))) keys.emplace_back(q.key);
+      }
+      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown key `" + key + "`" + did_you_mean(key, keys) +
+                                                (spec != nullptr ? " (" + family + ")" : ""));
+    }
+    parse_value(*spec, value, key + " (in " + p.string() + ")");
+    l.values.emplace_back(key, value);
+  };
+  // A profile calibrated against one version of a real runtime (`gmpsim calibrate --runtime go` writes
+  // host.runtime: go and host.runtime_version: go1.26) holds that version's costs: refuse it for another.
+  if (const YAML::Node host = doc["host"]; host && host.IsMap() && host["runtime"] && host["runtime_version"] &&
+                                            host["runtime"].Scalar() == model && host["runtime_version"].Scalar() != version) {
+    throw ScenarioError("kernel.profile", "profile file " + p.string() + " was calibrated for " + model + " " +
+                                              host["runtime_version"].Scalar() + " (host.runtime_version) but the scenario runs " +
+                                              model + " " + version + "; set runtime.version: " + host["runtime_version"].Scalar() +
+                                              " or use a profile calibrated with that version's toolchain");
+  }
+  const auto kernel_key = [](const std::string& k) { return k.rfind("kernel.", 0) == 0 && k != "kernel.profile"; };
+  for (const auto& kv : doc["kernel"]) add("kernel." + kv.first.as<std::string>(), kv.second, kernel_key, "kernel keys");
+  if (const YAML::Node runtime = doc["runtime"]; runtime) {
+    if (!runtime.IsMap()) {
+      throw ScenarioError("kernel.profile", "profile file " + p.string() + ": `runtime:` must map model names to maps of cost keys");
+    }
+    // A model's costs: its runtime.* keys except the model choice itself, and fiber.* for boost-fiber-ws.
+    const auto cost_key = [](const std::string& k) {
+      return (k.rfind("runtime.", 0) == 0 && k != "runtime.model" && k != "runtime.version") || k.rfind("fiber.", 0) == 0;
+    };
+    for (const auto& section : runtime) {
+      const std::string name = section.first.as<std::string>();
+      if (!section.second.IsMap()) {
+        throw ScenarioError("kernel.profile", "profile file " + p.string() + ": runtime." + name + " must be a map of cost keys");
+      }
+      if (name != model) continue;  // other models' costs (possibly of models this build does not have)
+      for (const auto& kv : section.second) add(kv.first.as<std::string>(), kv.second, cost_key, "runtime." + name + " holds runtime.* and fiber.* keys");
+    }
+  }
+  return l;
+}
+
+}  // namespace gmpsim::models::detail

@@ -1,0 +1,63 @@
+// Internal to models/scenario: the pieces load_scenario() is built from, one idea per file.
+//   yaml_tree.cpp  dotted keys on a YAML tree: lookup, --set assignment, parsing with line numbers
+//   keys.cpp       rejecting keys the parameter table does not describe, with suggestions
+//   values.cpp     checking one value against its table row and parsing it once into its typed value
+//   layers.cpp     the layers below the scenario file: model version profiles and kernel profiles (files too)
+//   classes.cpp    the goroutine classes: arrival processes, arrival traces and compiled programs
+//   scenario.cpp   load_scenario: overrides, resolution through the layers, the typed configuration
+#pragma once
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "models/scenario/scenario.h"
+
+namespace gmpsim::models::detail {
+
+inline constexpr std::string_view kClassesPrefix = "workload.classes.";
+
+// ---- yaml_tree.cpp ----
+std::vector<std::string> split_key(std::string_view key);
+// Looks up a dotted path without modifying the tree; an undefined node when absent.
+YAML::Node find_node(const YAML::Node& root, const std::vector<std::string>& segs);
+// Applies one --set to the tree, creating maps along the way; list items are addressed by index.
+void assign(YAML::Node node, const std::vector<std::string>& segs, std::size_t i, const YAML::Node& value,
+            const std::string& full_key);
+YAML::Node parse_yaml(const std::string& text, const std::string& source);
+
+// ---- keys.cpp ----
+// Rejects every key of the tree that the table does not describe.
+void check_known_keys(const YAML::Node& node, const std::string& path);
+
+// ---- values.cpp ----
+// Checks a value against its table row and returns it parsed; throws ScenarioError naming `key`.
+TypedValue parse_value(const ParamSpec& p, const YAML::Node& n, const std::string& key);
+std::vector<int> parse_cpu_list(const YAML::Node& n, const std::string& key);
+// Whether a key with an `only_when` condition applies, given the values resolved so far; `why` says why not.
+bool applies(const ParamSpec& p, const std::string& key, const std::vector<ResolvedValue>& resolved, std::string* why);
+
+// ---- layers.cpp ----
+// One layer of values below the scenario file, with the origin every value it supplies records.
+struct Layer {
+  std::string origin;
+  std::vector<std::pair<std::string, YAML::Node>> values;
+  const YAML::Node* get(const std::string& key) const {
+    for (const auto& [k, v] : values) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+};
+Layer profile_layer(const std::string& origin, const Profile& p);
+// A kernel profile file, as `gmpsim calibrate` writes it; only the scenario's model's costs are read.
+Layer kernel_file_layer(const std::string& path, const std::string& scenario_source, const std::string& model,
+                        const std::string& version);
+
+// ---- classes.cpp ----
+// Builds sc.workload's channels and classes (arrivals, compiled programs) from the resolved values.
+void build_workload(Scenario& sc, const std::vector<std::string>& class_names);
+
+}  // namespace gmpsim::models::detail
