@@ -1,7 +1,7 @@
 // The parameter table: one row per scenario key, with its type, unit, default, one-line doc and the
 // source of the default. It is the single description of the scenario format: YAML validation, `--set`,
-// `gmpsim params`, the README's reference section and (later) the Python bindings are all generated from
-// it, so they cannot drift apart.
+// `gmpsim params` and the reference models/scenario/parameters.md
+// come from it, so they cannot drift apart.
 //
 // Values resolve in layers, each overriding the one before:
 //   default (this table) -> model version profile -> kernel profile -> scenario file -> --set.
