@@ -1,23 +1,17 @@
-// The boost-fiber-ws model's parameters, read once from the resolved scenario (see
+// The boost-fiber-ws model's parameters, read once from the resolved scenario's typed values (see
 // models/scenario/params.cpp for each key's meaning and source), and the steps Boost.Fiber cannot run.
 #include <cmath>
 #include <string>
 
 #include "models/fiber/fiberrun.h"
-#include "models/input/units.h"
 
 namespace gmpsim::models::fiber {
 
 Params::Params(const Scenario& sc) {
-  auto node = [&](const char* key) -> const YAML::Node& {
-    const ResolvedValue* v = sc.find(key);
-    GMPSIM_REQUIRE(v != nullptr, std::string("boost-fiber-ws model: missing parameter ") + key);
-    return v->node;
-  };
-  auto dur = [&](const char* key) { return parse_duration(node(key).Scalar()); };
-  threads = static_cast<std::uint32_t>(std::stoull(node("fiber.threads").Scalar()));
+  auto dur = [&](const char* key) { return sc.duration(key); };
+  threads = static_cast<std::uint32_t>(sc.integer("fiber.threads"));
   if (threads == 0) threads = static_cast<std::uint32_t>(sc.machine.cpus.size());
-  suspend = node("fiber.idle").Scalar() == "suspend";
+  suspend = sc.text("fiber.idle") == "suspend";
   c_switch = dur("fiber.cost.switch");
   c_spawn = dur("fiber.cost.spawn");
   c_exit = dur("fiber.cost.exit");
@@ -28,7 +22,7 @@ Params::Params(const Scenario& sc) {
   c_steal = dur("fiber.cost.steal");
   c_lock = dur("fiber.cost.lock");
   c_storm = dur("fiber.cost.storm_working_set");
-  fresh_stack_faults = static_cast<sim::Time>(std::llround(std::stod(node("fiber.stack_fault_pages").Scalar()) *
+  fresh_stack_faults = static_cast<sim::Time>(std::llround(sc.number("fiber.stack_fault_pages") *
                                                            static_cast<double>(dur("kernel.page_fault"))));
   listener_cost = dur("fiber.listener_cost");
   timer_slack = sc.kernel.timer_slack;
