@@ -20,15 +20,15 @@ std::int64_t boost_channel_slots(std::int64_t go_capacity) {
 
 std::uint32_t FiberRun::on_make(ObjKind kind, std::int64_t capacity) {
   switch (kind) {
-    case ObjKind::kWaitGroup: return sync_.wgs.make({});
+    case ObjKind::kWaitGroup: return core_.sync.wgs.make({});
     case ObjKind::kChannel: {
-      const std::uint32_t id = sync_.chans.make({boost_channel_slots(capacity), 0, false, {}, {}});
+      const std::uint32_t id = core_.sync.chans.make({boost_channel_slots(capacity), 0, false, {}, {}});
       if (holder_.size() <= id) holder_.resize(id + 1, kNone32);
       holder_[id] = kNone32;
       return id;
     }
     case ObjKind::kMutex: {
-      const std::uint32_t id = sync_.mutexes.make({});
+      const std::uint32_t id = core_.sync.mutexes.make({});
       if (mutex_owner_.size() <= id) mutex_owner_.resize(id + 1, kNone32);
       mutex_owner_[id] = kNone32;
       return id;
@@ -54,12 +54,12 @@ SyncStep FiberRun::on_select(std::uint32_t, std::uint32_t) {
 }
 
 std::string FiberRun::chan_name(std::uint32_t ch) const {
-  return ch < wl_.channels.size() ? "`" + wl_.channels[ch].name + "`" : "(a made channel)";
+  return ch < core_.wl.channels.size() ? "`" + core_.wl.channels[ch].name + "`" : "(a made channel)";
 }
 
 SyncStep FiberRun::chan_send(std::uint32_t g, std::uint32_t ch) {
   pending_ += prm_.c_chan;
-  ChannelState& c = sync_.chans[ch];
+  ChannelState& c = core_.sync.chans[ch];
   if (c.closed) {
     throw ProgramPanic("push on closed channel " + chan_name(ch) +
                        " (Boost returns channel_op_status::closed; the workload treats it as Go's send on closed channel)");
@@ -67,11 +67,11 @@ SyncStep FiberRun::chan_send(std::uint32_t g, std::uint32_t ch) {
   if (c.capacity == 0) {  // unbuffered: one slot; the producer waits until a consumer has taken its value
     if (holder_[ch] == kNone32) {
       holder_[ch] = g;
-      ++sync_.parked;
+      ++core_.sync.parked;
       wake_first(c.recvq);
       return {SyncStep::kPark};
     }
-    sync_.park_on(c.sendq, ch, g, engine_.now(), true);
+    core_.sync.park_on(c.sendq, ch, g, core_.engine.now(), true);
     return {SyncStep::kParkRetry};
   }
   if (c.count < c.capacity) {
@@ -79,18 +79,18 @@ SyncStep FiberRun::chan_send(std::uint32_t g, std::uint32_t ch) {
     wake_first(c.recvq);
     return {};
   }
-  sync_.park_on(c.sendq, ch, g, engine_.now(), true);
+  core_.sync.park_on(c.sendq, ch, g, core_.engine.now(), true);
   return {SyncStep::kParkRetry};
 }
 
 SyncStep FiberRun::chan_recv(std::uint32_t g, std::uint32_t ch) {
   pending_ += prm_.c_chan;
-  ChannelState& c = sync_.chans[ch];
+  ChannelState& c = core_.sync.chans[ch];
   if (c.capacity == 0) {
     if (holder_[ch] != kNone32) {
       const std::uint32_t producer = holder_[ch];
       holder_[ch] = kNone32;
-      --sync_.parked;
+      --core_.sync.parked;
       wake_first(c.sendq);  // a waiting producer may now fill the slot
       schedule(producer);   // its value was consumed
       return {};
@@ -101,13 +101,13 @@ SyncStep FiberRun::chan_recv(std::uint32_t g, std::uint32_t ch) {
     return {};
   }
   if (c.closed) return {};  // channel_op_status::closed
-  sync_.park_on(c.recvq, ch, g, engine_.now());
+  core_.sync.park_on(c.recvq, ch, g, core_.engine.now());
   return {SyncStep::kParkRetry};
 }
 
 void FiberRun::chan_close(std::uint32_t ch) {
   pending_ += prm_.c_chan;
-  ChannelState& c = sync_.chans[ch];
+  ChannelState& c = core_.sync.chans[ch];
   if (c.closed) return;  // Boost's close() is idempotent (Go would panic)
   if (holder_[ch] != kNone32 || !c.sendq.empty()) {
     throw ProgramPanic("close of channel " + chan_name(ch) +

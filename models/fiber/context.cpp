@@ -9,21 +9,21 @@ namespace gmpsim::models::fiber {
 // Thread t switches to fiber g (dequeued and counted runnable); `cost` is paid first.
 void FiberRun::resume(std::uint32_t t, std::uint32_t g, sim::Time cost) {
   Worker& w = workers_[t];
-  const sim::Time now = engine_.now();
+  const sim::Time now = core_.engine.now();
   --runnable_;
-  stats_.runnable_changed(now, runnable_);
+  core_.stats.runnable_changed(now, runnable_);
   ++running_;
   w.fiber = g;
   ++w.fibers_run;
   ++switches_;
-  Goroutine& gr = gt_[g];
-  stats_.waited(gr.cls, gr.ready_at, now);
+  Goroutine& gr = core_.gt[g];
+  core_.stats.waited(gr.cls, gr.ready_at, now);
   if ((gr.flags & kStarted) == 0) {
     gr.flags |= kStarted;
     cost += prm_.c_storm;  // first run: cache and TLB misses of a large storm
     if (gr.flags & kFreshStack) cost += prm_.fresh_stack_faults;  // and first touches of new stack memory
   }
-  engine_.tracer().emit({now, kTraceGoStart, g, gr.cls, t});
+  core_.engine.tracer().emit({now, kTraceGoStart, g, gr.cls, t});
   rq_changed(t);
   w.next = Next::kRunFiber;
   ks_.run_for(t, cost, kSched);
@@ -35,9 +35,9 @@ void FiberRun::run_fiber(std::uint32_t t) {
   cur_ = t;
   pending_ = 0;
   const std::uint32_t g = w.fiber;
-  const std::uint16_t cls = gt_[g].cls;
+  const std::uint16_t cls = core_.gt[g].cls;
   sim::Time compute = 0;
-  const StepKind k = advance(wl_, gt_, g, engine_.now(), compute_rng_[cls], compute, *this);
+  const StepKind k = advance(core_.wl, core_.gt, g, core_.engine.now(), core_.compute_rng[cls], compute, *this);
   switch (k) {
     case StepKind::kSyscall:
       if (!syscall_cgo_) {
@@ -78,8 +78,8 @@ void FiberRun::run_fiber(std::uint32_t t) {
       yield(t, g);
       return;
     case StepKind::kRunaway:
-      runaway_ = g;
-      engine_.stop();
+      core_.runaway = g;
+      core_.engine.stop();
       return;
   }
 }
@@ -88,10 +88,10 @@ void FiberRun::run_fiber(std::uint32_t t) {
 // scheduler (where it last ran), else schedule_from_remote on that scheduler.
 void FiberRun::schedule(std::uint32_t g) {
   const std::uint32_t o = owner_[g];
-  gt_[g].ready_at = engine_.now();
+  core_.gt[g].ready_at = core_.engine.now();
   ++runnable_;
-  stats_.runnable_changed(engine_.now(), runnable_);
-  engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gt_[g].cls, o});
+  core_.stats.runnable_changed(core_.engine.now(), runnable_);
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoUnpark, g, core_.gt[g].cls, o});
   if (o == cur_) {
     pending_ += prm_.c_ready;
     awakened(o, g);
@@ -105,10 +105,10 @@ void FiberRun::schedule(std::uint32_t g) {
 // its operation (the channels' and mutex's for(;;) loops).
 void FiberRun::wake_first(WaitQueue& q) {
   if (q.empty()) return;
-  const std::uint32_t s = sync_.sudogs.pop_front(q);
-  const std::uint32_t g = sync_.sudogs[s].g;
-  sync_.sudogs.release(s);
-  --sync_.parked;
+  const std::uint32_t s = core_.sync.sudogs.pop_front(q);
+  const std::uint32_t g = core_.sync.sudogs[s].g;
+  core_.sync.sudogs.release(s);
+  --core_.sync.parked;
   schedule(g);
 }
 

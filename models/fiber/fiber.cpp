@@ -28,19 +28,17 @@
 namespace gmpsim::models::fiber {
 
 FiberRun::FiberRun(const Scenario& sc)
-    : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), sync_(wl_), streams_(sc.run.seed),
-      arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
-      ks_(engine_, *this, sc.machine.cpus.size(), prm_.kp, kThreadBase), steal_rng_(streams_.stream("fiber.steal")) {
-  reject_unsupported(wl_);
-  for (std::size_t c = 0; c < wl_.classes.size(); ++c) compute_rng_.push_back(streams_.stream("compute." + wl_.classes[c].name));
-  for (std::size_t i = 0; i < wl_.channels.size(); ++i) sync_.chans[static_cast<std::uint32_t>(i)].capacity = boost_channel_slots(wl_.channels[i].capacity);
-  holder_.assign(sync_.chans.capacity(), kNone32);
-  mutex_owner_.assign(sync_.mutexes.capacity(), kNone32);
+    : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
+      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kp, kThreadBase), steal_rng_(core_.streams.stream("fiber.steal")) {
+  reject_unsupported(core_.wl);
+  for (std::size_t i = 0; i < core_.wl.channels.size(); ++i) core_.sync.chans[static_cast<std::uint32_t>(i)].capacity = boost_channel_slots(core_.wl.channels[i].capacity);
+  holder_.assign(core_.sync.chans.capacity(), kNone32);
+  mutex_owner_.assign(core_.sync.mutexes.capacity(), kNone32);
   workers_.resize(prm_.threads);
   for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.create_thread();
   if (prm_.listener_cost > 0) listener_ = ks_.create_thread();  // the thread outside the pool, after the workers
   // The listener thread (the generator outside the pool) counts as runtime CPU time.
-  stats_.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
+  core_.stats.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
     const auto c = static_cast<std::uint32_t>(cpu);
     switch (use) {
       case CpuUse::kGoroutines: return ks_.busy_on(c, kWork, now);
@@ -51,35 +49,16 @@ FiberRun::FiberRun(const Scenario& sc)
   });
 }
 
-RunResult FiberRun::run(const RunOptions& options) {
-  for (sim::TraceObserver* o : options.observers) engine_.tracer().attach(o);
-  engine_.enable_fingerprint(true);
-  Outcome early;
-  try {
-    start_arrivals();
-    // Every worker thread is running at t = 0 (work_stealing's constructor waits at a barrier for all).
-    for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.start_now(t);
-  } catch (const ProgramPanic& e) {
-    early = {OutcomeStatus::kPanic, std::string(e.what()) + ", at t=0 s"};
-  }
-  observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
-  if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
-  const auto wall0 = std::chrono::steady_clock::now();
-  const Outcome outcome = early.abnormal() ? early : loop(wall0);
-  const RunEnd e = settle_run_end(outcome, work_pending() > 0, gt_.live(), sync_.describe_parked(wl_), arrivals_.cut(),
-                                  engine_.now(), last_activity_, sc_.run.duration);
-  RunResult r = stats_.finish(e.end, gt_, runnable_, running_);
-  r.model_counters = counters(e.end);
-  fill_run_result(r, engine_, wall0, e.outcome);
-  return r;
+RunResult FiberRun::run(const RunOptions& options) { return core_.execute(*this, options); }
+
+void FiberRun::start() {
+  start_arrivals();
+  // Every worker thread is running at t = 0 (work_stealing's constructor waits at a barrier for all).
+  for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.start_now(t);
 }
 
 void FiberRun::dispatch(const sim::Event& ev) {
-  if (ev.kind == kSample || ev.kind == kWarmupEnd) {
-    --observers_pending_;
-  } else {
-    last_activity_ = ev.time;
-  }
+  core_.last_activity = ev.time;
   if (ev.kind >= kThreadBase) {
     ks_.handle(ev);
     return;
@@ -88,22 +67,16 @@ void FiberRun::dispatch(const sim::Event& ev) {
     case kArrival: {
       const auto cls = static_cast<std::uint16_t>(ev.arg);
       arrive(cls, ev.time);
-      arrivals_.next_arrival(cls, ev.time);
+      core_.arrivals.next_arrival(cls, ev.time);
       break;
     }
     case kClientSubmit: arrive(static_cast<std::uint16_t>(ev.arg), ev.time, ev.arg2); break;
     case kSpinTimer: spin_timer_due(ev.arg); break;
-    case kWarmupEnd: stats_.warmup_end(ev.time, runnable_, running_, gt_.live()); break;
-    case kSample:
-      if (work_pending() == 0) break;
-      stats_.sample(ev.time, runnable_, running_);
-      if (ev.time < sc_.run.duration) observe_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), kSample);
-      break;
   }
 }
 
 void FiberRun::check_invariants() const {
-  GMPSIM_CHECK(gt_.live() == runnable_ + running_ + sync_.parked + sleeping_,
+  GMPSIM_CHECK(core_.gt.live() == runnable_ + running_ + core_.sync.parked + sleeping_,
                "boost-fiber-ws: a live fiber is neither ready, running, waiting nor sleeping");
 }
 
@@ -113,16 +86,7 @@ std::size_t FiberRun::work_pending() const {
   for (std::uint32_t t = 0; t < workers_.size(); ++t) {
     if (workers_[t].idle == Idle::kSpinLong && ks_.state(t) == Threads::State::kRunning) ++spinning;
   }
-  return engine_.pending_events() - observers_pending_ - spinning;
-}
-
-Outcome FiberRun::loop(std::chrono::steady_clock::time_point wall0) {
-  auto dispatcher = [this](const sim::Event& ev) {
-    dispatch(ev);
-    check_invariants();
-  };
-  auto runaway = [this] { return runaway_detail(wl_, gt_, runaway_); };
-  return run_events(engine_, sc_.run, dispatcher, runaway_ != kNone32, runaway, wall0);
+  return core_.program_events() - spinning;
 }
 
 Json FiberRun::counters(sim::Time end) const {
@@ -148,7 +112,7 @@ Json FiberRun::counters(sim::Time end) const {
   c["fibers_run_per_thread"] = per_thread;
   sim::Time work = 0, sched = 0, spin = 0;
   for (std::uint32_t cpu = 0; cpu < ks_.cpus(); ++cpu) {
-    const sim::Time at = std::max(end, engine_.now());
+    const sim::Time at = std::max(end, core_.engine.now());
     work += ks_.busy_on(cpu, kWork, at);
     sched += ks_.busy_on(cpu, kSched, at);
     spin += ks_.busy_on(cpu, kSpin, at);
@@ -156,26 +120,26 @@ Json FiberRun::counters(sim::Time end) const {
   c["cpu_work_ns"] = work;
   c["cpu_sched_ns"] = sched;
   c["cpu_spin_ns"] = spin;
-  c["allocated_bytes"] = allocated_bytes_;
+  c["allocated_bytes"] = core_.allocated_bytes;
   return c;
 }
 
 // ---- fibers (src/fiber.cpp) ----
 
 std::uint32_t FiberRun::create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent) {
-  stats_.created(cls);
-  const std::uint32_t g = gt_.create(cls, start, client);
+  core_.stats.created(cls);
+  const std::uint32_t g = core_.gt.create(cls, start, client);
   // pooled_fixedsize_stack hands out released stacks first and allocates only beyond the most fibers
   // ever alive at once: only those stacks are new memory, whose first use faults their pages in.
-  if (gt_.live() > stacks_allocated_) {
-    stacks_allocated_ = gt_.live();
-    gt_[g].flags |= kFreshStack;
+  if (core_.gt.live() > stacks_allocated_) {
+    stacks_allocated_ = core_.gt.live();
+    core_.gt[g].flags |= kFreshStack;
   }
-  init_locals(wl_, gt_, g, parent, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
-  if (owner_.size() < gt_.capacity()) owner_.resize(gt_.capacity(), 0);
-  gt_[g].ready_at = engine_.now();
-  engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
-  stats_.live_changed(engine_.now(), gt_.live());
+  init_locals(core_.wl, core_.gt, g, parent, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
+  if (owner_.size() < core_.gt.capacity()) owner_.resize(core_.gt.capacity(), 0);
+  core_.gt[g].ready_at = core_.engine.now();
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoCreate, g, cls, 0});
+  core_.stats.live_changed(core_.engine.now(), core_.gt.live());
   return g;
 }
 
@@ -184,22 +148,22 @@ std::uint32_t FiberRun::create(std::uint16_t cls, sim::Time start, std::uint32_t
 void FiberRun::on_spawn(std::uint16_t cls, std::int64_t count) {
   Worker& w = workers_[cur_];
   for (std::int64_t i = 0; i < count; ++i) {
-    const std::uint32_t g = create(cls, engine_.now(), kNone32, w.fiber);
+    const std::uint32_t g = create(cls, core_.engine.now(), kNone32, w.fiber);
     owner_[g] = cur_;
     w.rq.push_back(g);
     ++runnable_;
     pending_ += prm_.c_spawn;
   }
-  stats_.runnable_changed(engine_.now(), runnable_);
+  core_.stats.runnable_changed(core_.engine.now(), runnable_);
   rq_changed(cur_);
 }
 
 void FiberRun::exit_fiber(std::uint32_t g) {
-  const std::uint16_t cls = gt_[g].cls;
-  const std::uint32_t client = goroutine_exited(wl_, gt_, sync_, stats_, engine_, g, 0);
-  gt_.destroy(g);
-  stats_.live_changed(engine_.now(), gt_.live());
-  if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
+  const std::uint16_t cls = core_.gt[g].cls;
+  const std::uint32_t client = goroutine_exited(core_.wl, core_.gt, core_.sync, core_.stats, core_.engine, g, 0);
+  core_.gt.destroy(g);
+  core_.stats.live_changed(core_.engine.now(), core_.gt.live());
+  if (client != kNone32) core_.arrivals.next_submit(cls, client, core_.engine.now());
 }
 
 // ---- work from outside the pool ----
@@ -225,8 +189,8 @@ void FiberRun::listener_work() {
 }
 
 void FiberRun::start_arrivals() {
-  for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
-    const Arrivals& a = wl_.classes[c].arrivals;
+  for (std::size_t c = 0; c < core_.wl.classes.size(); ++c) {
+    const Arrivals& a = core_.wl.classes[c].arrivals;
     if (a.process != Arrivals::Process::kInitial) continue;
     for (std::int64_t i = 0; i < a.count; ++i) {
       const std::uint32_t g = create(static_cast<std::uint16_t>(c), 0);
@@ -236,8 +200,8 @@ void FiberRun::start_arrivals() {
       ++runnable_;
     }
   }
-  stats_.runnable_changed(0, runnable_);
-  arrivals_.start();
+  core_.stats.runnable_changed(0, runnable_);
+  core_.arrivals.start();
 }
 
 void FiberRun::arrive(std::uint16_t cls, sim::Time start, std::uint32_t client) {
@@ -246,7 +210,7 @@ void FiberRun::arrive(std::uint16_t cls, sim::Time start, std::uint32_t client) 
   const std::uint32_t t = next_thread();
   owner_[g] = t;
   ++runnable_;
-  stats_.runnable_changed(engine_.now(), runnable_);
+  core_.stats.runnable_changed(core_.engine.now(), runnable_);
   schedule_from_remote(t, g);
 }
 

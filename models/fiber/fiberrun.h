@@ -27,7 +27,7 @@
 #include "models/kernel/threads.h"
 #include "models/model.h"
 #include "models/result.h"
-#include "models/run/run_stats.h"
+#include "models/run/run_core.h"
 #include "models/scenario/scenario.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
@@ -113,11 +113,11 @@ class FiberRun {
 
   // ---- advance() hooks; the running fiber is workers_[cur_].fiber ----
   void on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
-  void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
-  void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
+  void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  void on_alloc(std::int64_t bytes) { core_.allocated_bytes += bytes; }
   void on_stack(std::int64_t) {}  // fiber stacks are fixed-size (128 KiB by default): depth costs nothing
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity);       // channel.cpp
-  void on_release(ObjKind kind, std::uint32_t id) { sync_.release(kind, id); }
+  void on_release(ObjKind kind, std::uint32_t id) { core_.sync.release(kind, id); }
   void on_wg_add(std::uint32_t wg, std::int64_t delta);             // mutex.cpp
   SyncStep on_sync(std::uint32_t g, OpCode code, std::uint32_t obj);  // channel.cpp
   SyncStep on_select(std::uint32_t g, std::uint32_t index);         // channel.cpp
@@ -129,20 +129,24 @@ class FiberRun {
   void dispatch(const sim::Event& ev);
 
  private:
-  // ---- fiber.cpp ----
-  void observe_at(sim::Time t, std::uint32_t kind) {
-    engine_.schedule_at(t, sim::kBandObserve, kind);
-    ++observers_pending_;
-  }
+  // ---- fiber.cpp: RunCore's hooks (models/run/run_core.h) ----
+  friend class models::RunCore;
+  void start();
+  std::size_t runnable() const { return runnable_; }
+  std::size_t running() const { return running_; }
   std::size_t work_pending() const;
+  std::uint64_t asleep() const { return core_.gt.live(); }
+  std::string stopped_detail() const { return runaway_detail(core_.wl, core_.gt, core_.runaway); }
+  Outcome adjust_outcome(Outcome o) const { return o; }
+  void on_warmup_end() {}
+  void finish(RunResult& r, sim::Time end) { r.model_counters = counters(end); }
   void check_invariants() const;
-  Outcome loop(std::chrono::steady_clock::time_point wall0);
   Json counters(sim::Time end) const;
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32, std::uint32_t parent = kNone32);
   void exit_fiber(std::uint32_t g);
   std::uint32_t next_thread();
-  void listener_work();
   void start_arrivals();
+  void listener_work();
   void arrive(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32);
 
   // ---- scheduler.cpp ----
@@ -183,18 +187,10 @@ class FiberRun {
   void mutex_unlock(std::uint32_t g, std::uint32_t m);
   SyncStep wg_wait(std::uint32_t g, std::uint32_t wg);
 
-  const Scenario& sc_;
-  const Workload& wl_;
   Params prm_;
-  sim::Engine engine_;
-  GoroutineTable gt_;
-  SyncObjects sync_;
-  sim::RngStreams streams_;
-  ArrivalDriver arrivals_;
-  RunStats stats_;
+  RunCore core_;
   Threads ks_;
   sim::Rng steal_rng_;
-  std::vector<sim::Rng> compute_rng_;
   std::vector<Worker> workers_;
   std::vector<std::uint32_t> owner_;        // per fiber id: the thread whose scheduler it is attached to
   std::vector<std::uint32_t> holder_;       // per channel: the producer whose value is in an unbuffered slot
@@ -210,11 +206,7 @@ class FiberRun {
   std::uint32_t long_spinners_ = 0;
   std::uint64_t steals_ = 0, steal_attempts_ = 0, remote_wakes_ = 0, idle_spins_ = 0, spin_passes_ = 0, idle_suspends_ = 0,
                 idle_wakeups_ = 0, switches_ = 0, parks_ = 0, yields_ = 0, syscalls_ = 0;
-  std::int64_t allocated_bytes_ = 0;
   bool syscall_cgo_ = false;
-  std::uint32_t runaway_ = kNone32;
-  sim::Time last_activity_ = 0;
-  std::size_t observers_pending_ = 0;
 };
 
 }  // namespace gmpsim::models::fiber

@@ -7,20 +7,20 @@ namespace gmpsim::models::fiber {
 
 SyncStep FiberRun::mutex_lock(std::uint32_t g, std::uint32_t m) {
   pending_ += prm_.c_lock;
-  MutexState& mx = sync_.mutexes[m];
+  MutexState& mx = core_.sync.mutexes[m];
   if (mx.locked && mutex_owner_[m] == g) throw ProgramPanic("fibers::mutex locked twice by the same fiber (Boost throws lock_error: resource_deadlock_would_occur)");
   if (!mx.locked) {
     mx.locked = true;
     mutex_owner_[m] = g;
     return {};
   }
-  sync_.park_on(mx.waiters, m, g, engine_.now());
+  core_.sync.park_on(mx.waiters, m, g, core_.engine.now());
   return {SyncStep::kParkRetry};
 }
 
 void FiberRun::mutex_unlock(std::uint32_t g, std::uint32_t m) {
   pending_ += prm_.c_lock;
-  MutexState& mx = sync_.mutexes[m];
+  MutexState& mx = core_.sync.mutexes[m];
   if (!mx.locked) throw ProgramPanic("unlock of an unlocked fibers::mutex (Boost throws lock_error: operation_not_permitted)");
   if (mutex_owner_[m] != g) {
     throw ProgramPanic("unlock of a fibers::mutex by a fiber that does not own it (Boost throws lock_error: "
@@ -36,14 +36,14 @@ void FiberRun::mutex_unlock(std::uint32_t g, std::uint32_t m) {
 void FiberRun::on_wg_add(std::uint32_t wg, std::int64_t delta) {
   pending_ += 2 * prm_.c_lock;
   woken_.clear();
-  sync_.wg_add(wl_, wg, delta, woken_);
+  core_.sync.wg_add(core_.wl, wg, delta, woken_);
   for (const auto& w : woken_) schedule(w.g);
   woken_.clear();
 }
 
 SyncStep FiberRun::wg_wait(std::uint32_t g, std::uint32_t wg) {
   pending_ += 2 * prm_.c_lock;
-  return {sync_.wg_wait(wg, g, engine_.now()) == SyncObjects::Result::kPark ? SyncStep::kPark : SyncStep::kContinue};
+  return {core_.sync.wg_wait(wg, g, core_.engine.now()) == SyncObjects::Result::kPark ? SyncStep::kPark : SyncStep::kContinue};
 }
 
 }  // namespace gmpsim::models::fiber

@@ -72,20 +72,20 @@ void FiberRun::remote_ready2ready(Worker& w) {
 
 // sleep2ready_: due sleepers join the queue; returns their cost.
 sim::Time FiberRun::sleep2ready(Worker& w) {
-  const sim::Time now = engine_.now();
+  const sim::Time now = core_.engine.now();
   sim::Time cost = 0;
   bool woke = false;
   while (!w.sleepq.empty() && w.sleepq.top().at <= now) {
     const std::uint32_t g = w.sleepq.top().g;
     w.sleepq.pop();
     --sleeping_;
-    gt_[g].ready_at = now;
+    core_.gt[g].ready_at = now;
     w.rq.push_back(g);
     ++runnable_;
     cost += prm_.c_ready;
     woke = true;
   }
-  if (woke) stats_.runnable_changed(now, runnable_);
+  if (woke) core_.stats.runnable_changed(now, runnable_);
   return cost;
 }
 
@@ -111,10 +111,10 @@ void FiberRun::yield(std::uint32_t t, std::uint32_t g) {
   GMPSIM_CHECK(has_ready_fibers(t), "boost-fiber-ws: a thread's ready queue lost its dispatcher");
   const std::uint32_t head = pick_next(t, pending_);
   w.rq.push_back(g);
-  gt_[g].ready_at = engine_.now();
+  core_.gt[g].ready_at = core_.engine.now();
   ++runnable_;
   if (head == kDispatcher) {
-    stats_.runnable_changed(engine_.now(), runnable_);
+    core_.stats.runnable_changed(core_.engine.now(), runnable_);
     rq_changed(t);
     w.next = Next::kDispatch;
     ks_.run_for(t, pending_, kSched);
@@ -133,7 +133,7 @@ void FiberRun::schedule_from_remote(std::uint32_t v, std::uint32_t g) {
 // this_fiber::sleep_for -> scheduler::wait_until: the fiber waits in its thread's sleep queue until the
 // dispatcher sees it due (sleep2ready_).
 void FiberRun::on_sleep(std::uint32_t g, sim::Time d) {
-  workers_[cur_].sleepq.push({engine_.now() + d, sleep_seq_++, g});
+  workers_[cur_].sleepq.push({core_.engine.now() + d, sleep_seq_++, g});
   ++sleeping_;
 }
 

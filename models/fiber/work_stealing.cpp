@@ -53,7 +53,7 @@ std::uint32_t FiberRun::steal(std::uint32_t v) {
 // work_stealing::suspend_until(earliest sleeper or max), reached when the dispatcher found nothing.
 void FiberRun::suspend_until(std::uint32_t t) {
   Worker& w = workers_[t];
-  const sim::Time now = engine_.now();
+  const sim::Time now = core_.engine.now();
   const bool due = !w.sleepq.empty() && w.sleepq.top().at <= now;
   if (!w.remote.empty() || due || has_ready_fibers(t)) {
     retry(t, kSched);
@@ -71,8 +71,8 @@ void FiberRun::suspend_until(std::uint32_t t) {
     ++long_spinners_;
     ++idle_spins_;
     w.next = Next::kDispatch;
-    ks_.run_for(t, sc_.run.duration + 1, kSpin);  // beyond the end of the run: ends only by poke()
-    if (!w.sleepq.empty()) w.spin_timer = engine_.schedule_at(w.sleepq.top().at, sim::kBandDefault, kSpinTimer, t);
+    ks_.run_for(t, core_.sc.run.duration + 1, kSpin);  // beyond the end of the run: ends only by poke()
+    if (!w.sleepq.empty()) w.spin_timer = core_.engine.schedule_at(w.sleepq.top().at, sim::kBandDefault, kSpinTimer, t);
     return;
   }
   if (w.notify_flag) {  // notified since the last wait: the condition variable's predicate holds
@@ -133,7 +133,7 @@ void FiberRun::rq_changed(std::uint32_t v) {
 void FiberRun::poke(std::uint32_t u) {
   Worker& w = workers_[u];
   if (w.spin_timer.valid()) {
-    engine_.cancel(w.spin_timer);
+    core_.engine.cancel(w.spin_timer);
     w.spin_timer = {};
   }
   w.idle = Idle::kNo;
