@@ -9,9 +9,9 @@ namespace gmpsim::models::go {
 std::uint32_t GoRun::on_make(ObjKind kind, std::int64_t capacity) {
   ms_[cur_m_].overhead += prm_.cost_newproc / 4;  // makechan/new: a small allocation
   switch (kind) {
-    case ObjKind::kWaitGroup: return sync_.wgs.make({});
-    case ObjKind::kChannel: return sync_.chans.make({capacity, 0, false, {}, {}});
-    case ObjKind::kMutex: return sync_.mutexes.make({});
+    case ObjKind::kWaitGroup: return core_.sync.wgs.make({});
+    case ObjKind::kChannel: return core_.sync.chans.make({capacity, 0, false, {}, {}});
+    case ObjKind::kMutex: return core_.sync.mutexes.make({});
   }
   return 0;
 }
@@ -22,7 +22,7 @@ std::uint32_t GoRun::on_make(ObjKind kind, std::int64_t capacity) {
 // the local queue newest first (chan.go closechan, go1.26).
 void GoRun::ready_woken(std::uint32_t mi, bool closing) {
   auto ready = [&](const SyncObjects::Wake& w) {
-    if (w.select_case != 0xffff) resume_select_case(wl_, gt_, w.g, w.select_case);
+    if (w.select_case != 0xffff) resume_select_case(core_.wl, core_.gt, w.g, w.select_case);
     goready(mi, w.g);
   };
   if (closing) {
@@ -36,39 +36,39 @@ void GoRun::ready_woken(std::uint32_t mi, bool closing) {
 // WaitGroup.Add at zero: runtime_Semrelease once per waiter, each readying the oldest waiter into runnext.
 void GoRun::on_wg_add(std::uint32_t wg, std::int64_t delta) {
   woken_.clear();
-  sync_.wg_add(wl_, wg, delta, woken_);
+  core_.sync.wg_add(core_.wl, wg, delta, woken_);
   ready_woken(cur_m_, false);
 }
 
 SyncStep GoRun::on_sync(std::uint32_t g, OpCode code, std::uint32_t obj) {
   using R = SyncObjects::Result;
-  const sim::Time now = engine_.now();
+  const sim::Time now = core_.engine.now();
   woken_.clear();
   SyncStep step{};
   switch (code) {
     case OpCode::kWgWait:
-      if (sync_.wg_wait(obj, g, now) == R::kPark) {
+      if (core_.sync.wg_wait(obj, g, now) == R::kPark) {
         step.kind = SyncStep::kPark;
         park_reason_ = WaitReason::kWaitGroup;
       }
       break;
     case OpCode::kSend:
       ms_[cur_m_].overhead += prm_.cost_chan;
-      if (sync_.chan_send(wl_, obj, g, now, woken_) == R::kPark) {
+      if (core_.sync.chan_send(core_.wl, obj, g, now, woken_) == R::kPark) {
         step.kind = SyncStep::kPark;
         park_reason_ = WaitReason::kChanSend;
       }
       break;
     case OpCode::kRecv:
       ms_[cur_m_].overhead += prm_.cost_chan;
-      if (sync_.chan_recv(obj, g, now, woken_) == R::kPark) {
+      if (core_.sync.chan_recv(obj, g, now, woken_) == R::kPark) {
         step.kind = SyncStep::kPark;
         park_reason_ = WaitReason::kChanReceive;
       }
       break;
     case OpCode::kClose:
       ms_[cur_m_].overhead += prm_.cost_chan;
-      sync_.chan_close(wl_, obj, woken_);
+      core_.sync.chan_close(core_.wl, obj, woken_);
       ready_woken(cur_m_, true);
       return step;
     case OpCode::kLock: return mutex_lock(g, obj);
@@ -81,11 +81,11 @@ SyncStep GoRun::on_sync(std::uint32_t g, OpCode code, std::uint32_t obj) {
 
 // selectgo: cases are polled in a random order (cheaprandn, pollorder); the first ready one runs.
 SyncStep GoRun::on_select(std::uint32_t g, std::uint32_t index) {
-  const Select& sel = wl_.classes[gt_[g].cls].program.selects[index];
-  select_setup(wl_, gt_, g, sel, select_rng_, objects_, order_);
+  const Select& sel = core_.wl.classes[core_.gt[g].cls].program.selects[index];
+  select_setup(core_.wl, core_.gt, g, sel, select_rng_, objects_, order_);
   ms_[cur_m_].overhead += prm_.cost_chan * static_cast<sim::Time>(sel.cases.size());
   woken_.clear();
-  const std::uint32_t chosen = sync_.select(wl_, sel, objects_.data(), order_.data(), g, engine_.now(), woken_);
+  const std::uint32_t chosen = core_.sync.select(core_.wl, sel, objects_.data(), order_.data(), g, core_.engine.now(), woken_);
   ready_woken(cur_m_, false);
   if (chosen == SyncObjects::kParked) {
     park_reason_ = WaitReason::kSelect;

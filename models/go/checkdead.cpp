@@ -7,13 +7,13 @@
 
 namespace gmpsim::models::go {
 
-std::uint64_t GoRun::asleep() const { return gt_.live() - netpoll_waiters_ - sleeping_; }
+std::uint64_t GoRun::asleep() const { return core_.gt.live() - netpoll_waiters_ - sleeping_; }
 
 // G conservation and P/M consistency, after every event in checked builds.
 void GoRun::check_invariants() const {
   std::size_t reserved = 0;
   for (const M& m : ms_) reserved += m.curg != kNoG ? 1 : 0;
-  GMPSIM_CHECK(gt_.live() == runnable() + reserved + sync_.parked + sleeping_ + netpoll_waiters_,
+  GMPSIM_CHECK(core_.gt.live() == runnable() + reserved + core_.sync.parked + sleeping_ + netpoll_waiters_,
                "go: a live goroutine is in no queue, on no M, and not parked");
   GMPSIM_CHECK(nmspinning_ <= ms_.size(), "go: nmspinning exceeds the number of Ms");
   std::uint64_t timers = 0;
@@ -44,7 +44,7 @@ void GoRun::check_memory() {
   oom_ = true;
   oom_detail_ = "runtime memory reached " + std::to_string(now) + " bytes (" + std::to_string(allgs_) + " goroutines, " +
                 std::to_string(ms_.size()) + " threads), over machine.memory = " + std::to_string(prm_.memory_limit) + " bytes";
-  engine_.stop();
+  core_.engine.stop();
 }
 
 Json GoRun::memory_json() const {
@@ -62,23 +62,21 @@ Json GoRun::memory_json() const {
           {"note", "g structs, stacks, sudogs and threads; GC and the program's heap are not modelled"}};
 }
 
-Outcome GoRun::loop(std::chrono::steady_clock::time_point wall0) {
-  auto dispatcher = [this](const sim::Event& ev) {
-    dispatch(ev);
-    check_invariants();
-  };
-  auto runaway = [this]() -> std::string {
-    if (oom_ || threads_exhausted_ || starved_) return "";
-    return runaway_detail(wl_, gt_, runaway_);
-  };
-  Outcome o = run_events(engine_, sc_.run, dispatcher, runaway_ != kNoG, runaway, wall0);
+// Why the engine was stopped when the model stopped it: a runaway goroutine. Out of memory, thread
+// exhaustion and starvation stop it too, and adjust_outcome() names them.
+std::string GoRun::stopped_detail() const {
+  if (oom_ || threads_exhausted_ || starved_) return "";
+  return runaway_detail(core_.wl, core_.gt, core_.runaway);
+}
+
+Outcome GoRun::adjust_outcome(Outcome o) const {
   if (threads_exhausted_) {
     o = {OutcomeStatus::kThreadExhaustion, "runtime: program exceeds " + std::to_string(prm_.max_threads) +
                                                "-thread limit (runtime.max_threads, debug.SetMaxThreads) at t=" +
-                                               std::to_string(sim::to_seconds(engine_.now())) + " s"};
+                                               std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
   }
   if (starved_) o = {OutcomeStatus::kStarved, starved_detail_};
-  if (oom_) o = {OutcomeStatus::kOutOfMemory, oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(engine_.now())) + " s"};
+  if (oom_) o = {OutcomeStatus::kOutOfMemory, oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
   return o;
 }
 

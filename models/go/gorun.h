@@ -24,7 +24,7 @@
 #include "models/kernel/threads.h"
 #include "models/model.h"
 #include "models/result.h"
-#include "models/run/run_stats.h"
+#include "models/run/run_core.h"
 #include "models/scenario/scenario.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
@@ -188,13 +188,13 @@ class GoRun {
 
   // ---- advance() hooks, called while cur_m_ runs its G (chan.cpp, sema.cpp, time.cpp, netpoll.cpp) ----
   void on_spawn(std::uint16_t cls, std::int64_t count) {
-    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, engine_.now(), kNone32, ms_[cur_m_].curg);
+    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, core_.engine.now(), kNone32, ms_[cur_m_].curg);
   }
-  void on_span(std::uint32_t span, sim::Time begin) { stats_.span_done(span, begin, engine_.now()); }
-  void on_alloc(std::int64_t bytes) { allocated_bytes_ += bytes; }
+  void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  void on_alloc(std::int64_t bytes) { core_.allocated_bytes += bytes; }
   void on_stack(std::int64_t depth);
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity);
-  void on_release(ObjKind kind, std::uint32_t id) { sync_.release(kind, id); }
+  void on_release(ObjKind kind, std::uint32_t id) { core_.sync.release(kind, id); }
   void on_wg_add(std::uint32_t wg, std::int64_t delta);
   SyncStep on_sync(std::uint32_t g, OpCode code, std::uint32_t obj);
   SyncStep on_select(std::uint32_t g, std::uint32_t index);
@@ -206,15 +206,17 @@ class GoRun {
   void dispatch(const sim::Event& ev);
 
  private:
-  // ---- proc.cpp ----
-  void observe_at(sim::Time t, std::uint32_t kind) {
-    engine_.schedule_at(t, sim::kBandObserve, kind);
-    ++observers_pending_;
-  }
+  // ---- RunCore's hooks (models/run/run_core.h; proc.cpp, checkdead.cpp) ----
+  friend class models::RunCore;
+  void start();
   // Events that are the program's, not observation nor a sleeping sysmon (which never ends on its own).
-  std::size_t work_pending() const {
-    return engine_.pending_events() - observers_pending_ - (sysmon_ != kNoG && ks_.sleeping(sysmon_) ? 1 : 0);
-  }
+  std::size_t work_pending() const { return core_.program_events() - (sysmon_ != kNoG && ks_.sleeping(sysmon_) ? 1 : 0); }
+  std::string stopped_detail() const;
+  Outcome adjust_outcome(Outcome o) const;
+  void on_warmup_end();
+  void finish(RunResult& r, sim::Time end);
+
+  // ---- proc.cpp ----
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t p, std::uint32_t parent);
   void inject(std::uint32_t g) { globrunqput(global_, g); }
   void startIdle(std::size_t n) {
@@ -317,18 +319,10 @@ class GoRun {
   std::int64_t memory_bytes() const;
   void check_memory();
   Json memory_json() const;
-  Outcome loop(std::chrono::steady_clock::time_point wall0);
   std::uint64_t asleep() const;  // live Gs that only another goroutine could wake (checkdead)
 
-  const Scenario& sc_;
-  const Workload& wl_;
   const Params prm_;
-  sim::Engine engine_;
-  GoroutineTable gt_;
-  SyncObjects sync_;
-  sim::RngStreams streams_;
-  ArrivalDriver arrivals_;
-  RunStats stats_;
+  RunCore core_;
   kernel::ThreadScheduler<GoRun> ks_;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;
@@ -338,7 +332,6 @@ class GoRun {
   std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
   std::vector<std::uint32_t> coprimes_;
   std::uint32_t nmspinning_ = 0, peak_spinning_ = 0;
-  std::vector<sim::Rng> compute_rng_;
   std::uint32_t cur_m_ = kNoG;
   WaitReason park_reason_ = WaitReason::kNone;  // set by the hook that parks the running G
   std::vector<SyncObjects::Wake> woken_;
@@ -351,10 +344,6 @@ class GoRun {
   std::uint64_t lock_acquires_ = 0;
   bool oom_ = false, threads_exhausted_ = false;
   std::string oom_detail_;
-  std::size_t observers_pending_ = 0;
-  std::int64_t allocated_bytes_ = 0;  // alloc steps, in total (GC is not modelled: not the live heap)
-  std::uint32_t runaway_ = kNoG;
-  sim::Time last_activity_ = 0;
   std::uint64_t steal_rounds_ = 0, steals_ = 0, stolen_gs_ = 0, runnext_steals_ = 0, runnext_hits_ = 0,
                 global_takes_ = 0, global_overflow_ = 0, stack_growths_ = 0;
 

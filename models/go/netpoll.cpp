@@ -19,7 +19,7 @@ void GoRun::on_net_wait(std::uint32_t g, sim::Time d) {
   park_reason_ = WaitReason::kIOWait;
   ++netpoll_waiters_;
   netpoll_inited_ = true;
-  engine_.schedule_in(d, sim::kBandDefault, kNetReady, g);
+  core_.engine.schedule_in(d, sim::kBandDefault, kNetReady, g);
 }
 
 // The kernel: g's fd is ready. A blocked epoll_wait returns (its thread wakes).
@@ -52,7 +52,7 @@ bool GoRun::netpoll_nonblocking(std::uint32_t mi, sim::Time& cost) {
   glist_.erase(glist_.begin());
   record_unpark(gp);
   casgstatus(gp, GStatus::kWaiting, GStatus::kRunnable);
-  gt_[gp].ready_at = engine_.now();
+  core_.gt[gp].ready_at = core_.engine.now();
   injectglist(mi, glist_);
   cost += take_overhead(mi);
   schedule_execute(mi, gp, false, cost);
@@ -72,7 +72,7 @@ bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
     // The delay is computed where the runtime computes it: after this M's scheduling pass and the
     // syscall entry, which the model charges after its decisions.
     sim::Time delay = -1;
-    if (poll_until != 0) delay = std::max<sim::Time>(0, poll_until - engine_.now() - prm_.cost_schedule - prm_.syscall);
+    if (poll_until != 0) delay = std::max<sim::Time>(0, poll_until - core_.engine.now() - prm_.cost_schedule - prm_.syscall);
     if (!net_ready_.empty() || delay == 0) {  // ready at once: epoll_wait returns without sleeping
       ks_.run_for(mi, prm_.syscall, kSched);
     } else if (delay < 0) {
@@ -95,7 +95,7 @@ void GoRun::netpoll_return(std::uint32_t mi) {
   M& m = ms_[mi];
   glist_.clear();
   netpoll_collect(glist_);
-  lastpoll_ = engine_.now();
+  lastpoll_ = core_.engine.now();
   poll_until_ = 0;
   poller_ = kNoG;
   poller_broken_ = false;
@@ -110,7 +110,7 @@ void GoRun::netpoll_return(std::uint32_t mi) {
     glist_.erase(glist_.begin());
     record_unpark(gp);
     casgstatus(gp, GStatus::kWaiting, GStatus::kRunnable);
-    gt_[gp].ready_at = engine_.now();
+    core_.gt[gp].ready_at = core_.engine.now();
     injectglist(mi, glist_);
     schedule_execute(mi, gp, false, prm_.cost_schedule + prm_.syscall + take_overhead(mi));
     return;
@@ -148,7 +148,7 @@ void GoRun::accept_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client
 // into this P's runnext, again; EAGAIN parks it in the netpoller.
 void GoRun::listener_step(std::uint32_t mi) {
   M& m = ms_[mi];
-  const std::uint16_t cls = gt_[m.curg].cls;
+  const std::uint16_t cls = core_.gt[m.curg].cls;
   Listener& l = listeners_[cls];
   if (!l.accepting) {
     l.accepting = true;
@@ -172,8 +172,8 @@ void GoRun::listener_step(std::uint32_t mi) {
 // How work enters (runtime.arrivals): initial populations on the global queue; open and closed loops
 // through a listener (accept), keep-alive connections (netpoll), generator goroutines, or the global queue.
 void GoRun::start_arrivals() {
-  for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
-    const Arrivals& a = wl_.classes[c].arrivals;
+  for (std::size_t c = 0; c < core_.wl.classes.size(); ++c) {
+    const Arrivals& a = core_.wl.classes[c].arrivals;
     if (a.process == Arrivals::Process::kInitial) {
       for (std::int64_t i = 0; i < a.count; ++i) inject(create(static_cast<std::uint16_t>(c), 0, kNone32, kNoG, kNone32));
       startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
@@ -181,40 +181,40 @@ void GoRun::start_arrivals() {
       continue;
     } else if (prm_.arrivals == Params::Entry::kNetpoll) {
       // Keep-alive connections: each goroutine starts parked in the netpoller, waiting for a request.
-      if (conn_first_.empty()) conn_first_.assign(wl_.classes.size(), 0);
+      if (conn_first_.empty()) conn_first_.assign(core_.wl.classes.size(), 0);
       conn_first_[c] = static_cast<std::uint32_t>(conns_.size());
       for (std::uint32_t i = 0; i < prm_.connections; ++i) {
-        const std::uint32_t g = gt_.create(static_cast<std::uint16_t>(c), 0);
-        gt_[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kWaiting) |
+        const std::uint32_t g = core_.gt.create(static_cast<std::uint16_t>(c), 0);
+        core_.gt[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kWaiting) |
                                                   (static_cast<std::uint16_t>(WaitReason::kIOWait) << 4) |
                                                   (static_cast<std::uint16_t>(GRole::kConnection) << 13));
-        init_locals(wl_, gt_, g, kNone32, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
+        init_locals(core_.wl, core_.gt, g, kNone32, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
         if (conn_of_g_.size() <= g) conn_of_g_.resize(g + 1, kNoG);
         conn_of_g_[g] = static_cast<std::uint32_t>(conns_.size());
         conns_.push_back(Connection{g, true, false, {}});
         ++netpoll_waiters_;
         netpoll_inited_ = true;
       }
-      allgs_ = std::max<std::uint64_t>(allgs_, gt_.capacity());
+      allgs_ = std::max<std::uint64_t>(allgs_, core_.gt.capacity());
     } else if (prm_.arrivals == Params::Entry::kAccept ||
                (prm_.arrivals == Params::Entry::kGenerator && a.process != Arrivals::Process::kClosed)) {
       // accept: net/http's listener starts runnable, runs, finds no connection and parks in netpoll.
       // generator: a goroutine that sleeps until each arrival and starts its handler.
       const bool accept = prm_.arrivals == Params::Entry::kAccept;
-      const std::uint32_t g = gt_.create(static_cast<std::uint16_t>(c), 0);
-      gt_[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kRunnable) | (accept ? 1u << 13 : 1u << 14));
-      allgs_ = std::max<std::uint64_t>(allgs_, gt_.capacity());
+      const std::uint32_t g = core_.gt.create(static_cast<std::uint16_t>(c), 0);
+      core_.gt[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kRunnable) | (accept ? 1u << 13 : 1u << 14));
+      allgs_ = std::max<std::uint64_t>(allgs_, core_.gt.capacity());
       if (accept) listeners_[c].g = g;
       inject(g);
     }
   }
   // Generator mode draws open-loop arrival times in its goroutines; the driver handles the rest.
   if (prm_.arrivals != Params::Entry::kGenerator) {
-    arrivals_.start();
+    core_.arrivals.start();
   } else {
-    for (std::size_t c = 0; c < wl_.classes.size(); ++c) {
-      if (wl_.classes[c].arrivals.process == Arrivals::Process::kClosed) {
-        for (std::int64_t i = 0; i < wl_.classes[c].arrivals.clients; ++i) arrivals_.next_submit(static_cast<std::uint16_t>(c), static_cast<std::uint32_t>(i), 0);
+    for (std::size_t c = 0; c < core_.wl.classes.size(); ++c) {
+      if (core_.wl.classes[c].arrivals.process == Arrivals::Process::kClosed) {
+        for (std::int64_t i = 0; i < core_.wl.classes[c].arrivals.clients; ++i) core_.arrivals.next_submit(static_cast<std::uint16_t>(c), static_cast<std::uint32_t>(i), 0);
       }
     }
   }
@@ -239,22 +239,22 @@ void GoRun::connection_arrival(std::uint16_t cls, sim::Time at, std::uint32_t cl
 bool GoRun::connection_next(std::uint32_t mi) {
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
-  Goroutine& g = gt_[gp];
+  Goroutine& g = core_.gt[gp];
   Connection& c = conns_[conn_of_g_[gp]];
   if (c.serving) {  // the request is done
     c.serving = false;
-    stats_.exited(g.cls, g.start, engine_.now());
-    if (g.client != kNone32) arrivals_.next_submit(g.cls, g.client, engine_.now());
+    core_.stats.exited(g.cls, g.start, core_.engine.now());
+    if (g.client != kNone32) core_.arrivals.next_submit(g.cls, g.client, core_.engine.now());
   }
-  release_locals(wl_, gt_, gp, [this](ObjKind k, std::uint32_t id) { sync_.release(k, id); });
-  gt_[gp].pc = 0;
+  release_locals(core_.wl, core_.gt, gp, [this](ObjKind k, std::uint32_t id) { core_.sync.release(k, id); });
+  core_.gt[gp].pc = 0;
   if (!c.requests.empty()) {
     const Listener::Conn r = c.requests.pop_front();
-    gt_[gp].start = r.at;
-    gt_[gp].client = r.client;
+    core_.gt[gp].start = r.at;
+    core_.gt[gp].client = r.client;
     c.serving = true;
-    stats_.created(gt_[gp].cls);
-    init_locals(wl_, gt_, gp, kNone32, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
+    core_.stats.created(core_.gt[gp].cls);
+    init_locals(core_.wl, core_.gt, gp, kNone32, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
     continue_g(mi);
     return true;
   }

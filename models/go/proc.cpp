@@ -79,30 +79,28 @@
 namespace gmpsim::models::go {
 
 GoRun::GoRun(const Scenario& sc)
-    : sc_(sc), wl_(sc.workload), prm_(sc), gt_(wl_), sync_(wl_), streams_(sc.run.seed),
-      arrivals_(wl_, streams_, engine_, sc.run.duration, kArrival, kClientSubmit), stats_(sc, sc.machine.cpus.size()),
-      ks_(engine_, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(streams_.stream("go.steal")),
-      select_rng_(streams_.stream("go.select")), preempt_rng_(streams_.stream("go.preempt")),
-      conn_rng_(streams_.stream("go.connections")) {
+    : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
+      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(core_.streams.stream("go.steal")),
+      select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
+      conn_rng_(core_.streams.stream("go.connections")) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
   ms_.reserve(prm_.max_threads);
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
   for (std::uint32_t c = 1; c <= prm_.gomaxprocs; ++c) {
     if (std::gcd(c, prm_.gomaxprocs) == 1) coprimes_.push_back(c);
   }
-  for (std::size_t c = 0; c < wl_.classes.size(); ++c) compute_rng_.push_back(streams_.stream("compute." + wl_.classes[c].name));
-  stats_.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
+  core_.stats.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
     const auto c = static_cast<std::uint32_t>(cpu);
     return ks_.busy_on(c, use == CpuUse::kGoroutines ? kWork : use == CpuUse::kRuntime ? kSched : kSpin, now);
   });
-  parked_time_.resize(wl_.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
-  listeners_.resize(wl_.classes.size());
-  generator_due_.assign(wl_.classes.size(), 0);
+  parked_time_.resize(core_.wl.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
+  listeners_.resize(core_.wl.classes.size());
+  generator_due_.assign(core_.wl.classes.size(), 0);
 }
 
-RunResult GoRun::run(const RunOptions& options) {
-  for (sim::TraceObserver* o : options.observers) engine_.tracer().attach(o);
-  engine_.enable_fingerprint(true);
+RunResult GoRun::run(const RunOptions& options) { return core_.execute(*this, options); }
+
+void GoRun::start() {
   // procresize: P0 goes to M0, which runs; the other Ps are idle, P1 on top of the idle list.
   for (std::uint32_t p = prm_.gomaxprocs; p-- > 1;) pidleput(p);
   const std::uint32_t m0 = newm();
@@ -111,19 +109,19 @@ RunResult GoRun::run(const RunOptions& options) {
   if (prm_.sysmon) sysmon_start();
   start_arrivals();
   ks_.start_now(m0);  // the process's main thread is running at t = 0
-  observe_at(std::min(sc_.run.sample_interval, sc_.run.duration), kSample);
-  if (sc_.run.warmup > 0) observe_at(sc_.run.warmup, kWarmupEnd);
-  if (prm_.schedtrace > 0) observe_at(0, kSchedtrace);
-  const auto wall0 = std::chrono::steady_clock::now();
-  const Outcome outcome = loop(wall0);  // before work_pending(): argument order is unspecified
-  const RunEnd e = settle_run_end(outcome, work_pending() > 0, asleep(), sync_.describe_parked(wl_), arrivals_.cut(),
-                                  engine_.now(), last_activity_, sc_.run.duration);
-  RunResult r = stats_.finish(e.end, gt_, runnable(), running());
-  fill_run_result(r, engine_, wall0, e.outcome);
-  r.model_counters = counters(e.end);
+  if (prm_.schedtrace > 0) core_.observe_at(0, kSchedtrace);
+}
+
+void GoRun::on_warmup_end() {
+  sleep_lateness_.clear();
+  for (sim::LogHistogram& h : sleep_lateness_class_) h.clear();
+  for (ParkedTime& t : parked_time_) t = {};
+}
+
+void GoRun::finish(RunResult& r, sim::Time end) {
+  r.model_counters = counters(end);
   r.model_counters["memory"] = memory_json();
   r.schedtrace = std::move(schedtrace_);
-  return r;
 }
 
 void GoRun::on_burst_done(std::uint32_t tid) {
@@ -155,10 +153,10 @@ void GoRun::on_burst_done(std::uint32_t tid) {
 }
 
 void GoRun::dispatch(const sim::Event& ev) {
-  if (ev.kind == kSample || ev.kind == kWarmupEnd || ev.kind == kSchedtrace) {
-    --observers_pending_;
+  if (ev.kind == kSchedtrace) {  // RunCore handles the other observations
+    --core_.observers_pending;
   } else if (!(ev.kind >= kThreadBase && ev.arg == sysmon_ && ev.kind != static_cast<std::uint32_t>(kThreadBase) + kernel::ThreadScheduler<GoRun>::kSliceEnd)) {
-    last_activity_ = ev.time;  // sysmon's own cycles are not the program's activity
+    core_.last_activity = ev.time;  // sysmon's own cycles are not the program's activity
   }
   switch (ev.kind) {
     case kArrival: {
@@ -171,7 +169,7 @@ void GoRun::dispatch(const sim::Event& ev) {
         inject(create(cls, ev.time, kNone32, kNoG, kNone32));
         startIdle(1);
       }
-      arrivals_.next_arrival(cls, ev.time);
+      core_.arrivals.next_arrival(cls, ev.time);
       break;
     }
     case kClientSubmit:
@@ -186,20 +184,9 @@ void GoRun::dispatch(const sim::Event& ev) {
       break;
     case kNetReady: net_ready(ev.arg); break;
     case kSignal: signal_delivered(ev.arg); break;
-    case kWarmupEnd:
-      stats_.warmup_end(ev.time, runnable(), running(), gt_.live());
-      sleep_lateness_.clear();
-      for (sim::LogHistogram& h : sleep_lateness_class_) h.clear();
-      for (ParkedTime& t : parked_time_) t = {};
-      break;
     case kSchedtrace:
       schedtrace();
-      if (work_pending() > 0 && ev.time + prm_.schedtrace <= sc_.run.duration) observe_at(ev.time + prm_.schedtrace, kSchedtrace);
-      break;
-    case kSample:
-      if (work_pending() == 0) break;  // nothing left to happen: finish() writes the last row
-      stats_.sample(ev.time, runnable(), running());
-      if (ev.time < sc_.run.duration) observe_at(std::min(ev.time + sc_.run.sample_interval, sc_.run.duration), kSample);
+      if (work_pending() > 0 && ev.time + prm_.schedtrace <= core_.sc.run.duration) core_.observe_at(ev.time + prm_.schedtrace, kSchedtrace);
       break;
     default: ks_.handle(ev); break;
   }
@@ -209,14 +196,14 @@ void GoRun::dispatch(const sim::Event& ev) {
 // on a wrong old status; here nothing else can hold the G, so the CAS is a store, and the old status is
 // checked (in checked builds) as the throw would.
 void GoRun::casgstatus(std::uint32_t g, GStatus oldval, GStatus newval) {
-  Goroutine& gr = gt_[g];
+  Goroutine& gr = core_.gt[g];
   GMPSIM_CHECK(g_status(gr) == oldval, "casgstatus: goroutine " + std::to_string(g) + " has status " +
                                            std::to_string(static_cast<int>(g_status(gr))) + ", not " +
                                            std::to_string(static_cast<int>(oldval)));
   gr.flags = static_cast<std::uint16_t>((gr.flags & ~0xfu) | static_cast<std::uint16_t>(newval));
 }
 void GoRun::set_reason(std::uint32_t g, WaitReason r) {
-  Goroutine& gr = gt_[g];
+  Goroutine& gr = core_.gt[g];
   gr.flags = static_cast<std::uint16_t>((gr.flags & ~0xf0u) | (static_cast<std::uint16_t>(r) << 4));
 }
 
@@ -225,19 +212,19 @@ void GoRun::set_reason(std::uint32_t g, WaitReason r) {
 // newproc1: a dead G from P's free list (gfget; the global list refills it), else a new one. Without a P
 // (arrivals from outside) only the global list is used. Local objects are inherited from `parent`.
 std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t p, std::uint32_t parent) {
-  stats_.created(cls);
+  core_.stats.created(cls);
   GFreeList none;
   const std::uint32_t reuse = gfget(p == kNoG ? none : ps_[p].gfree, gfree_global_);
-  const std::uint32_t g = reuse == kNoG ? gt_.create(cls, start, client) : gt_.revive(reuse, cls, start, client);
-  if (gt_.capacity() > allgs_) {  // a new g (and stack): allgs only grows
-    allgs_ = gt_.capacity();
+  const std::uint32_t g = reuse == kNoG ? core_.gt.create(cls, start, client) : core_.gt.revive(reuse, cls, start, client);
+  if (core_.gt.capacity() > allgs_) {  // a new g (and stack): allgs only grows
+    allgs_ = core_.gt.capacity();
     check_memory();
   }
   casgstatus(g, GStatus::kIdle, GStatus::kRunnable);  // the table hands out a cleared record (_Gidle)
-  gt_[g].ready_at = engine_.now();
-  init_locals(wl_, gt_, g, parent, [this](ObjKind k, std::uint32_t id) { sync_.retain(k, id); });
-  engine_.tracer().emit({engine_.now(), kTraceGoCreate, g, cls, 0});
-  stats_.live_changed(engine_.now(), gt_.live());
+  core_.gt[g].ready_at = core_.engine.now();
+  init_locals(core_.wl, core_.gt, g, parent, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoCreate, g, cls, 0});
+  core_.stats.live_changed(core_.engine.now(), core_.gt.live());
   return g;
 }
 
@@ -254,20 +241,20 @@ void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::u
 // goready: a parked G becomes runnable in the readier P's runnext, then wakep. Time parked is recorded by
 // the reason it waited for.
 void GoRun::record_unpark(std::uint32_t g) {
-  const Goroutine& gr = gt_[g];
-  if (gr.ready_at < sc_.run.warmup || g_internal(gr)) return;
+  const Goroutine& gr = core_.gt[g];
+  if (gr.ready_at < core_.sc.run.warmup || g_internal(gr)) return;
   ParkedTime& t = parked_time_[gr.cls * static_cast<std::size_t>(WaitReason::kCount) + static_cast<std::size_t>(g_reason(gr))];
   ++t.count;
-  t.total += engine_.now() - gr.ready_at;
+  t.total += core_.engine.now() - gr.ready_at;
 }
 
 void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
   M& m = ms_[mi];
-  Goroutine& gr = gt_[g];
+  Goroutine& gr = core_.gt[g];
   record_unpark(g);
   casgstatus(g, GStatus::kWaiting, GStatus::kRunnable);
-  gr.ready_at = engine_.now();
-  engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gr.cls, 0});
+  gr.ready_at = core_.engine.now();
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoUnpark, g, gr.cls, 0});
   const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
   m.overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
   global_overflow_ += moved;
@@ -280,12 +267,12 @@ void GoRun::gopark(std::uint32_t mi, WaitReason reason) {
   const std::uint32_t gp = m.curg;
   casgstatus(gp, GStatus::kRunning, GStatus::kWaiting);
   set_reason(gp, reason);
-  gt_[gp].ready_at = engine_.now();
-  if (sync_.sudogs.live() > peak_parked_) {
-    peak_parked_ = sync_.sudogs.live();
+  core_.gt[gp].ready_at = core_.engine.now();
+  if (core_.sync.sudogs.live() > peak_parked_) {
+    peak_parked_ = core_.sync.sudogs.live();
     check_memory();
   }
-  engine_.tracer().emit({engine_.now(), kTraceGoPark, gp, gt_[gp].cls, 0});
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoPark, gp, core_.gt[gp].cls, 0});
   m.curg = kNoG;
   schedule(mi, take_overhead(mi) + prm_.cost_gopark);
 }
@@ -293,31 +280,31 @@ void GoRun::gopark(std::uint32_t mi, WaitReason reason) {
 // execute: m.curg starts running (Grunnable -> Grunning).
 void GoRun::execute(std::uint32_t mi) {
   M& m = ms_[mi];
-  Goroutine& g = gt_[m.curg];
+  Goroutine& g = core_.gt[m.curg];
   casgstatus(m.curg, GStatus::kRunnable, GStatus::kRunning);
   set_g_preempt(g, false);  // execute: gp.preempt = false
-  if (!g_internal(g)) stats_.waited(g.cls, g.ready_at, engine_.now());
+  if (!g_internal(g)) core_.stats.waited(g.cls, g.ready_at, core_.engine.now());
   if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = now - requested wake time
     const sim::Time want = sleep_requested_[m.curg];
-    if (want >= sc_.run.warmup) {
-      sleep_lateness_.record(engine_.now() - want);
-      if (sleep_lateness_class_.empty()) sleep_lateness_class_.resize(wl_.classes.size());
-      sleep_lateness_class_[g.cls].record(engine_.now() - want);
+    if (want >= core_.sc.run.warmup) {
+      sleep_lateness_.record(core_.engine.now() - want);
+      if (sleep_lateness_class_.empty()) sleep_lateness_class_.resize(core_.wl.classes.size());
+      sleep_lateness_class_[g.cls].record(core_.engine.now() - want);
     }
     set_reason(m.curg, WaitReason::kNone);
   }
-  engine_.tracer().emit({engine_.now(), kTraceGoStart, m.curg, g.cls, ks_.cpu_of(mi)});
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoStart, m.curg, g.cls, ks_.cpu_of(mi)});
   continue_g(mi);
 }
 
 // Runs m.curg's program up to its next compute step, a park, or its exit.
 void GoRun::continue_g(std::uint32_t mi) {
   const std::uint32_t gp = ms_[mi].curg;
-  if (g_internal(gt_[gp])) {
-    if (g_listener(gt_[gp])) listener_step(mi); else generator_step(mi);
+  if (g_internal(core_.gt[gp])) {
+    if (g_listener(core_.gt[gp])) listener_step(mi); else generator_step(mi);
     return;
   }
-  if (g_role(gt_[gp]) == GRole::kConnection && !conns_[conn_of_g_[gp]].serving) {  // woken for a request
+  if (g_role(core_.gt[gp]) == GRole::kConnection && !conns_[conn_of_g_[gp]].serving) {  // woken for a request
     connection_next(mi);
     return;
   }
@@ -327,20 +314,20 @@ void GoRun::continue_g(std::uint32_t mi) {
     start_compute(mi, left < 0 ? -left : left, left < 0);
     return;
   }
-  if (g_preempt(gt_[gp])) {  // a step boundary is a function call: a pending request is honoured here
+  if (g_preempt(core_.gt[gp])) {  // a step boundary is a function call: a pending request is honoured here
     gopreempt_m(mi, 0, 0, false);
     return;
   }
-  const std::uint16_t cls = gt_[gp].cls;
+  const std::uint16_t cls = core_.gt[gp].cls;
   sim::Time compute = 0;
   cur_m_ = mi;
   park_reason_ = WaitReason::kNone;
-  const StepKind step = advance(wl_, gt_, gp, engine_.now(), compute_rng_[cls], compute, *this);
+  const StepKind step = advance(core_.wl, core_.gt, gp, core_.engine.now(), core_.compute_rng[cls], compute, *this);
   M& m = ms_[mi];
   switch (step) {
     case StepKind::kGosched:  // goschedImpl: Grunning -> Grunnable, global queue tail, (wakep), schedule
       casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
-      gt_[gp].ready_at = engine_.now();
+      core_.gt[gp].ready_at = core_.engine.now();
       globrunqput(global_, gp);
       m.curg = kNoG;
       if (prm_.gosched_wakep) wakep(mi);
@@ -348,7 +335,7 @@ void GoRun::continue_g(std::uint32_t mi) {
       return;
     case StepKind::kYield: {  // goyield_m: Grunning -> Grunnable, this P's local tail, schedule
       casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
-      gt_[gp].ready_at = engine_.now();
+      core_.gt[gp].ready_at = core_.engine.now();
       LocalRunq& q = ps_[m.p].runq;
       const std::uint32_t moved = q.full() ? runqputslow(q, global_, gp) : (q.push_tail(gp), 0u);
       global_overflow_ += moved;
@@ -376,12 +363,12 @@ void GoRun::continue_g(std::uint32_t mi) {
       ks_.run_for(mi, take_overhead(mi) + prm_.syscall, kSched);
       return;
     case StepKind::kExit:
-      if (g_role(gt_[gp]) == GRole::kConnection && connection_next(mi)) return;
+      if (g_role(core_.gt[gp]) == GRole::kConnection && connection_next(mi)) return;
       goexit0(mi);
       return;
     case StepKind::kRunaway:
-      runaway_ = gp;
-      engine_.stop();
+      core_.runaway = gp;
+      core_.engine.stop();
       return;
   }
 }
@@ -391,20 +378,20 @@ void GoRun::continue_g(std::uint32_t mi) {
 void GoRun::goexit0(std::uint32_t mi) {
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
-  Goroutine& g = gt_[gp];
-  stats_.exited(g.cls, g.start, engine_.now());
-  engine_.tracer().emit({engine_.now(), kTraceGoEnd, gp, g.cls, ks_.cpu_of(mi)});
+  Goroutine& g = core_.gt[gp];
+  core_.stats.exited(g.cls, g.start, core_.engine.now());
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoEnd, gp, g.cls, ks_.cpu_of(mi)});
   const std::uint32_t client = g.client;
   const std::uint16_t cls = g.cls;
   if (const std::uint32_t order = g_stack_order(g); order > 0) {
     extra_stack_bytes_ -= (prm_.mem_stack << order) - prm_.mem_stack;
   }
-  release_locals(wl_, gt_, gp, [this](ObjKind k, std::uint32_t id) { sync_.release(k, id); });
+  release_locals(core_.wl, core_.gt, gp, [this](ObjKind k, std::uint32_t id) { core_.sync.release(k, id); });
   casgstatus(gp, GStatus::kRunning, GStatus::kDead);
-  gt_.retire(gp);
+  core_.gt.retire(gp);
   gfput(ps_[m.p].gfree, gfree_global_, gp);
-  stats_.live_changed(engine_.now(), gt_.live());
-  if (client != kNone32) arrivals_.next_submit(cls, client, engine_.now());
+  core_.stats.live_changed(core_.engine.now(), core_.gt.live());
+  if (client != kNone32) core_.arrivals.next_submit(cls, client, core_.engine.now());
   m.curg = kNoG;
   if (m.lockedg == gp) {  // Go 1.10+: exiting while locked terminates the thread
     lockedm_[gp] = kNoG;
@@ -419,7 +406,7 @@ void GoRun::goexit0(std::uint32_t mi) {
 // plus stackGuard fits and copies the used part each time (copystack).
 void GoRun::on_stack(std::int64_t depth) {
   M& m = ms_[cur_m_];
-  Goroutine& g = gt_[m.curg];
+  Goroutine& g = core_.gt[m.curg];
   std::uint32_t order = g_stack_order(g);
   const std::uint32_t before = order;
   sim::Time cost = 0;
@@ -460,7 +447,7 @@ void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
   std::uint32_t gp = kNoG;
   bool inherit = false;
   // 1: run this P's expired timers; their Gs land in our runnext.
-  if (!pp.timers.empty() && pp.timers.front().when <= engine_.now()) cost += prm_.cost_timer * check_timers(mi, m.p);
+  if (!pp.timers.empty() && pp.timers.front().when <= core_.engine.now()) cost += prm_.cost_timer * check_timers(mi, m.p);
   // 2: every 61st schedtick, one G from the global queue first, for fairness.
   if (pp.schedtick % prm_.global_check == 0 && !global_.empty()) {
     gp = globrunqget(global_);
@@ -539,7 +526,7 @@ void GoRun::stealWork_scan(std::uint32_t mi) {
     const std::uint32_t p2 = m.steal_pos;
     if (p2 == m.p) continue;
     // 8: last round: run the victim's expired timers here; the Gs they ready land in our queue.
-    if (last && !ps_[p2].timers.empty() && ps_[p2].timers.front().when <= engine_.now()) {
+    if (last && !ps_[p2].timers.empty() && ps_[p2].timers.front().when <= core_.engine.now()) {
       const std::uint32_t n = check_timers(mi, p2);
       timers_stolen_ += n;
       const RunqGet r = runqget(ps_[m.p].runq);
@@ -642,7 +629,7 @@ void GoRun::findRunnable_idle(std::uint32_t mi) {
 // `who` is the M (kNoG outside any M): an M's back-to-back operations at one instant queue behind its
 // own previous hold, which it has already paid for, so that part is not counted again as waiting.
 sim::Time GoRun::sched_lock(std::uint32_t who) {
-  const sim::Time now = engine_.now();
+  const sim::Time now = core_.engine.now();
   const sim::Time start = std::max(now, lock_free_at_);
   const sim::Time wait = who != kNoG && who == lock_owner_ ? 0 : start - now;
   lock_free_at_ = start + prm_.cost_global;
@@ -656,7 +643,7 @@ sim::Time GoRun::sched_lock(std::uint32_t who) {
 std::uint32_t GoRun::newm() {
   if (ms_.size() == prm_.max_threads) {  // checkmcount: "thread exhaustion" (a fatal error in Go)
     threads_exhausted_ = true;
-    engine_.stop();
+    core_.engine.stop();
     return kNoG;
   }
   const std::uint32_t tid = ks_.create_thread();
@@ -747,8 +734,8 @@ void GoRun::injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs) {
   for (std::uint32_t g : gs) {
     record_unpark(g);
     casgstatus(g, GStatus::kWaiting, GStatus::kRunnable);
-    gt_[g].ready_at = engine_.now();
-    engine_.tracer().emit({engine_.now(), kTraceGoUnpark, g, gt_[g].cls, 0});
+    core_.gt[g].ready_at = core_.engine.now();
+    core_.engine.tracer().emit({core_.engine.now(), kTraceGoUnpark, g, core_.gt[g].cls, 0});
   }
   if (mi == kNoG || ms_[mi].p == kNoG) {
     for (std::uint32_t g : gs) globrunqput(global_, g);

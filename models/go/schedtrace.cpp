@@ -42,7 +42,7 @@ void GoRun::schedtrace() {
   const std::string nil = old ? "-1" : "nil";
   auto id_or_nil = [&](std::uint32_t id) { return id == kNoG ? nil : std::to_string(id); };
   std::ostringstream os;
-  os << "SCHED " << engine_.now() / 1'000'000 << "ms: gomaxprocs=" << prm_.gomaxprocs << " idleprocs=" << pidle_.size()
+  os << "SCHED " << core_.engine.now() / 1'000'000 << "ms: gomaxprocs=" << prm_.gomaxprocs << " idleprocs=" << pidle_.size()
      << " threads=" << ms_.size() - threads_exited_ << " spinningthreads=" << nmspinning_;
   if (!old) os << " needspinning=0";
   os << " idlethreads=" << midle_.size() << " runqueue=" << global_.size();
@@ -60,14 +60,14 @@ void GoRun::schedtrace() {
       os << "  M" << i << ": p=" << id_or_nil(m.p) << " curg=" << id_or_nil(m.curg) << " mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning="
          << (m.spinning ? "true" : "false") << " blocked=" << (blocked ? "true" : "false") << " lockedg=" << id_or_nil(m.lockedg) << "\n";
     }
-    for (std::uint32_t g = 0; g < gt_.capacity(); ++g) {
-      if (!gt_.is_live(g)) continue;
-      const GStatus status = g_status(gt_[g]);
+    for (std::uint32_t g = 0; g < core_.gt.capacity(); ++g) {
+      if (!core_.gt.is_live(g)) continue;
+      const GStatus status = g_status(core_.gt[g]);
       std::uint32_t on_m = kNoG;
       for (std::uint32_t i = 0; i < ms_.size() && status == GStatus::kRunning; ++i) {
         if (ms_[i].curg == g) on_m = i;
       }
-      const char* reason = status == GStatus::kWaiting ? wait_reason_name(g_reason(gt_[g]), old) : "";
+      const char* reason = status == GStatus::kWaiting ? wait_reason_name(g_reason(core_.gt[g]), old) : "";
       const std::uint32_t locked = g < lockedm_.size() ? lockedm_[g] : kNoG;
       os << "  G" << g << ": status=" << static_cast<int>(status) << "(" << reason << ") m=" << id_or_nil(on_m) << " lockedm=" << id_or_nil(locked) << "\n";
     }
@@ -101,7 +101,7 @@ Json GoRun::counters(sim::Time end) const {
   c["global_runq_overflow_moves"] = global_overflow_;
   c["kernel_preemptions"] = ks_.preemptions();
   c["sched_lock"] = {{"acquisitions", lock_acquires_}, {"wait_ns", lock_wait_}};
-  c["allocated_bytes"] = allocated_bytes_;
+  c["allocated_bytes"] = core_.allocated_bytes;
   c["stack_growths"] = stack_growths_;
   c["timers"] = {{"run", timers_run_}, {"run_by_thieves", timers_stolen_}};
   c["netpoll"] = {{"polls", netpolls_}, {"blocking_polls", netpoll_blocking_}, {"breaks", netpoll_breaks_},
@@ -123,7 +123,7 @@ Json GoRun::counters(sim::Time end) const {
   c["mutex"] = {{"spins", mutex_spins_}, {"starvation_entries", mutex_starvations_}, {"handoffs", mutex_handoffs_}};
   // Time parked by class and reason (measured window), and time.Sleep lateness.
   Json parked = Json::object();
-  for (std::size_t cls = 0; cls < wl_.classes.size(); ++cls) {
+  for (std::size_t cls = 0; cls < core_.wl.classes.size(); ++cls) {
     Json by_reason = Json::object();
     for (std::size_t r = 1; r < static_cast<std::size_t>(WaitReason::kCount); ++r) {
       const ParkedTime& t = parked_time_[cls * static_cast<std::size_t>(WaitReason::kCount) + r];
@@ -131,7 +131,7 @@ Json GoRun::counters(sim::Time end) const {
       by_reason[wait_reason_name(static_cast<WaitReason>(r), false)] = {
           {"count", t.count}, {"total_s", sim::to_seconds(t.total)}, {"mean_s", sim::to_seconds(t.total) / static_cast<double>(t.count)}};
     }
-    if (!by_reason.empty()) parked[wl_.classes[cls].name] = by_reason;
+    if (!by_reason.empty()) parked[core_.wl.classes[cls].name] = by_reason;
   }
   c["parked_by_reason"] = parked;
   // Per class, with the histogram's buckets ([low ns, high ns, count], the layout of latency.csv).
@@ -141,7 +141,7 @@ Json GoRun::counters(sim::Time end) const {
     if (h.count() == 0) continue;
     Json buckets = Json::array();
     for (const auto& b : h.buckets()) buckets.push_back({b.low, b.high, b.count});
-    by_class[wl_.classes[cls].name] = {{"count", h.count()}, {"mean_s", h.mean() * 1e-9},
+    by_class[core_.wl.classes[cls].name] = {{"count", h.count()}, {"mean_s", h.mean() * 1e-9},
                                        {"p50_s", static_cast<double>(h.percentile(0.5)) * 1e-9},
                                        {"p99_s", static_cast<double>(h.percentile(0.99)) * 1e-9},
                                        {"buckets_ns", buckets}};

@@ -11,10 +11,10 @@
 namespace gmpsim::models::go {
 
 SyncStep GoRun::mutex_lock(std::uint32_t g, std::uint32_t obj) {
-  MutexState& mu = sync_.mutexes[obj];
+  MutexState& mu = core_.sync.mutexes[obj];
   M& m = ms_[cur_m_];
-  const sim::Time now = engine_.now();
-  if (mutex_wait_start_.size() <= g) mutex_wait_start_.resize(gt_.capacity(), -1);
+  const sim::Time now = core_.engine.now();
+  if (mutex_wait_start_.size() <= g) mutex_wait_start_.resize(core_.gt.capacity(), -1);
   const sim::Time started = mutex_wait_start_[g];
   auto acquired = [&]() {
     m.mutex_spins = 0;
@@ -33,7 +33,7 @@ SyncStep GoRun::mutex_lock(std::uint32_t g, std::uint32_t obj) {
     return acquired();
   }
   // runtime_canSpin: few spins so far, a multicore machine, other Ps running, nothing queued locally.
-  const bool can_spin = !mu.starving && m.mutex_spins < prm_.mutex_active_spin && sc_.machine.cpus.size() > 1 &&
+  const bool can_spin = !mu.starving && m.mutex_spins < prm_.mutex_active_spin && core_.sc.machine.cpus.size() > 1 &&
                         prm_.gomaxprocs > pidle_.size() + nmspinning_ + 1 && ps_[m.p].runq.empty();
   if (can_spin) {
     ++m.mutex_spins;
@@ -49,9 +49,9 @@ SyncStep GoRun::mutex_lock(std::uint32_t g, std::uint32_t obj) {
     ++mutex_starvations_;
   }
   if (!requeue) mutex_wait_start_[g] = now;
-  const std::uint32_t s = sync_.sudogs.alloc(g, obj, now);
-  if (requeue) sync_.sudogs.push_front(mu.waiters, s); else sync_.sudogs.push_back(mu.waiters, s);
-  ++sync_.parked;
+  const std::uint32_t s = core_.sync.sudogs.alloc(g, obj, now);
+  if (requeue) core_.sync.sudogs.push_front(mu.waiters, s); else core_.sync.sudogs.push_back(mu.waiters, s);
+  ++core_.sync.parked;
   park_reason_ = WaitReason::kMutex;
   m.overhead += prm_.cost_mutex;
   return {SyncStep::kParkRetry};
@@ -59,16 +59,16 @@ SyncStep GoRun::mutex_lock(std::uint32_t g, std::uint32_t obj) {
 
 SyncStep GoRun::mutex_unlock(std::uint32_t g, std::uint32_t obj) {
   (void)g;
-  MutexState& mu = sync_.mutexes[obj];
+  MutexState& mu = core_.sync.mutexes[obj];
   M& m = ms_[cur_m_];
   m.overhead += prm_.cost_mutex;
   if (!mu.locked) throw ProgramPanic("fatal error: sync: unlock of unlocked mutex");
   if (mu.starving && !mu.waiters.empty()) {
     // semrelease(handoff=true): the first waiter owns the lock now and runs next; we yield to it.
-    const std::uint32_t s = sync_.sudogs.pop_front(mu.waiters);
-    const std::uint32_t w = sync_.sudogs[s].g;
-    sync_.sudogs.release(s);
-    --sync_.parked;
+    const std::uint32_t s = core_.sync.sudogs.pop_front(mu.waiters);
+    const std::uint32_t w = core_.sync.sudogs[s].g;
+    core_.sync.sudogs.release(s);
+    --core_.sync.parked;
     mu.handoff = w;
     ++mutex_handoffs_;
     goready(cur_m_, w);
@@ -76,10 +76,10 @@ SyncStep GoRun::mutex_unlock(std::uint32_t g, std::uint32_t obj) {
   }
   mu.locked = false;
   if (!mu.waiters.empty() && mu.woken == kNoG) {
-    const std::uint32_t s = sync_.sudogs.pop_front(mu.waiters);
-    const std::uint32_t w = sync_.sudogs[s].g;
-    sync_.sudogs.release(s);
-    --sync_.parked;
+    const std::uint32_t s = core_.sync.sudogs.pop_front(mu.waiters);
+    const std::uint32_t w = core_.sync.sudogs[s].g;
+    core_.sync.sudogs.release(s);
+    --core_.sync.parked;
     mu.woken = w;
     goready(cur_m_, w);
   }

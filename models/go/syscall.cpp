@@ -71,7 +71,7 @@ void GoRun::exitsyscall(std::uint32_t mi) {
   // exitsyscall0: no P: the G waits on the global queue and the M parks.
   ++syscall_slow_exits_;
   casgstatus(gp, GStatus::kSyscall, GStatus::kRunnable);
-  gt_[gp].ready_at = engine_.now();
+  core_.gt[gp].ready_at = core_.engine.now();
   globrunqput(global_, gp);
   sched_lock(mi);
   m.curg = kNoG;
@@ -115,7 +115,7 @@ void GoRun::handoffp(std::uint32_t p) {
 void GoRun::on_lock_thread(bool lock) {
   M& m = ms_[cur_m_];
   const std::uint32_t gp = m.curg;
-  if (lockedm_.size() <= gp) lockedm_.resize(gt_.capacity(), kNoG);
+  if (lockedm_.size() <= gp) lockedm_.resize(core_.gt.capacity(), kNoG);
   m.lockedg = lock ? gp : kNoG;
   lockedm_[gp] = lock ? cur_m_ : kNoG;
 }

@@ -39,7 +39,7 @@ void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight) {
 
 // One cycle, after the usleep (or deep sleep) returned.
 void GoRun::sysmon_cycle(std::uint32_t mi) {
-  const sim::Time now = engine_.now();
+  const sim::Time now = core_.engine.now();
   if (sysmon_wait_) {  // woken from deep sleep (timeout, or a syscall's notewakeup)
     sysmon_wait_ = false;
     if (sysmon_syscall_wake_) {
@@ -71,7 +71,7 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
   if (prm_.updatemaxprocs && now - last_gomaxprocs_check_ >= 1'000'000'000) {
     last_gomaxprocs_check_ = now;
     ++gomaxprocs_checks_;
-    if (!prm_.gomaxprocs_set && sc_.machine.cpus.size() != prm_.gomaxprocs) ++gomaxprocs_changes_;
+    if (!prm_.gomaxprocs_set && core_.sc.machine.cpus.size() != prm_.gomaxprocs) ++gomaxprocs_changes_;
   }
   if (retake(now) != 0) {
     sysmon_idle_ = 0;
@@ -128,21 +128,21 @@ std::uint32_t GoRun::retake(sim::Time now) {
         std::uint32_t waiting = global_.empty() ? kNoG : global_.at(0);
         for (const P& q : ps_) {
           for (std::uint32_t c : {q.runq.runnext, q.runq.size() > 0 ? q.runq.at(0) : kNoG}) {
-            if (c != kNoG && (waiting == kNoG || gt_[c].ready_at < gt_[waiting].ready_at)) waiting = c;
+            if (c != kNoG && (waiting == kNoG || core_.gt[c].ready_at < core_.gt[waiting].ready_at)) waiting = c;
           }
         }
         std::ostringstream os;
         if (waiting != kNoG) {
-          os << "goroutine " << waiting << " (class " << wl_.classes[gt_[waiting].cls].name << ") never ran after t="
-             << sim::to_seconds(gt_[waiting].ready_at) << " s: ";
+          os << "goroutine " << waiting << " (class " << core_.wl.classes[core_.gt[waiting].cls].name << ") never ran after t="
+             << sim::to_seconds(core_.gt[waiting].ready_at) << " s: ";
         }
         os << "P" << p << " ran goroutine "
-           << (g == kNoG ? std::string("?") : std::to_string(g) + " (class " + wl_.classes[gt_[g].cls].name + ")")
+           << (g == kNoG ? std::string("?") : std::to_string(g) + " (class " + core_.wl.classes[core_.gt[g].cls].name + ")")
            << " for " << sim::to_seconds(now - pp.sm_schedwhen) << " s without a scheduling point"
            << (prm_.asyncpreemptoff ? " (asyncpreemptoff: a tight loop never yields)" : "")
            << ", at t=" << sim::to_seconds(now) << " s";
         starved_detail_ = os.str();
-        engine_.stop();
+        core_.engine.stop();
         return n;
       }
     }
@@ -177,7 +177,7 @@ void GoRun::preemptone(std::uint32_t p) {
   const std::uint32_t gp = m.curg;
   if (gp == kNoG || m.in_syscall) return;  // g0 or a syscall: nothing to preempt
   ++preempt_requests_;
-  set_g_preempt(gt_[gp], true);
+  set_g_preempt(core_.gt[gp], true);
   // Cooperative: a compute step with calls stops at its next preemption point.
   if (m.phase == Phase::kRunning && !m.tight) {
     const sim::Time left = ks_.interrupt(mi);
@@ -204,7 +204,7 @@ void GoRun::preemptM(std::uint32_t mi) {
   ++signals_sent_;
   using State = kernel::ThreadScheduler<GoRun>::State;
   const sim::Time latency = ks_.state(mi) == State::kBlocked ? prm_.signal_blocked : prm_.signal_ipi;
-  engine_.schedule_in(latency, sim::kBandDefault, kSignal, mi);
+  core_.engine.schedule_in(latency, sim::kBandDefault, kSignal, mi);
 }
 
 // doSigPreempt: if the G still wants preemption and the signal landed at an async safe point, the G is
@@ -213,7 +213,7 @@ void GoRun::signal_delivered(std::uint32_t mi) {
   M& m = ms_[mi];
   m.signal_pending = false;
   const std::uint32_t gp = m.curg;
-  if (gp == kNoG || !g_preempt(gt_[gp]) || m.in_syscall) return;
+  if (gp == kNoG || !g_preempt(core_.gt[gp]) || m.in_syscall) return;
   if (m.phase != Phase::kRunning && m.phase != Phase::kPreemptPoint) return;  // not in the G's own code
   if (preempt_rng_.uniform01() < prm_.async_unsafe_fraction) {
     ++preempt_unsafe_;
@@ -231,12 +231,12 @@ void GoRun::gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool 
   const std::uint32_t gp = m.curg;
   if (async) ++preempt_async_; else ++preempt_coop_;
   if (left > 0) {
-    if (resume_.size() <= gp) resume_.resize(gt_.capacity(), 0);
+    if (resume_.size() <= gp) resume_.resize(core_.gt.capacity(), 0);
     resume_[gp] = m.tight ? -left : left;
   }
-  set_g_preempt(gt_[gp], false);
+  set_g_preempt(core_.gt[gp], false);
   casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
-  gt_[gp].ready_at = engine_.now();
+  core_.gt[gp].ready_at = core_.engine.now();
   globrunqput(global_, gp);
   m.curg = kNoG;
   schedule(mi, prior + take_overhead(mi) + sched_lock(mi));

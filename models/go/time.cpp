@@ -13,12 +13,12 @@
 
 namespace gmpsim::models::go {
 
-void GoRun::on_sleep(std::uint32_t g, sim::Time d) { sleep_until(cur_m_, g, engine_.now() + d); }
+void GoRun::on_sleep(std::uint32_t g, sim::Time d) { sleep_until(cur_m_, g, core_.engine.now() + d); }
 
 void GoRun::sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when) {
   M& m = ms_[mi];
   P& pp = ps_[m.p];
-  if (sleep_requested_.size() <= g) sleep_requested_.resize(gt_.capacity(), 0);
+  if (sleep_requested_.size() <= g) sleep_requested_.resize(core_.gt.capacity(), 0);
   sleep_requested_[g] = when;
   park_reason_ = WaitReason::kSleep;
   ++sleeping_;
@@ -34,17 +34,17 @@ void GoRun::sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when) {
 // next (time.Sleep: a late wake-up delays the handlers, whose latency still counts from their arrival).
 void GoRun::generator_step(std::uint32_t mi) {
   const std::uint32_t gp = ms_[mi].curg;
-  const std::uint16_t cls = gt_[gp].cls;
+  const std::uint16_t cls = core_.gt[gp].cls;
   sim::Time& due = generator_due_[cls];
-  if (due == 0) due = arrivals_.next_time(cls, 0);
-  while (due >= 0 && due <= engine_.now()) {
+  if (due == 0) due = core_.arrivals.next_time(cls, 0);
+  while (due >= 0 && due <= core_.engine.now()) {
     newproc(mi, cls, due, kNone32, kNone32);
-    due = arrivals_.next_time(cls, due);
+    due = core_.arrivals.next_time(cls, due);
   }
   if (due < 0) {  // no arrivals left in the run: the generator returns
     M& m = ms_[mi];
     casgstatus(gp, GStatus::kRunning, GStatus::kDead);
-    gt_.retire(gp);
+    core_.gt.retire(gp);
     gfput(ps_[m.p].gfree, gfree_global_, gp);
     m.curg = kNoG;
     schedule(mi, take_overhead(mi) + prm_.cost_goexit);
@@ -59,7 +59,7 @@ void GoRun::generator_step(std::uint32_t mi) {
 std::uint32_t GoRun::check_timers(std::uint32_t mi, std::uint32_t p) {
   std::uint32_t ran = 0;
   std::vector<Timer>& heap = ps_[p].timers;
-  while (!heap.empty() && heap.front().when <= engine_.now()) {
+  while (!heap.empty() && heap.front().when <= core_.engine.now()) {
     const std::uint32_t g = heap.front().g;
     std::pop_heap(heap.begin(), heap.end(), std::greater<Timer>());
     heap.pop_back();
