@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "models/capacity/capacity.h"
+#include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
@@ -31,11 +32,7 @@ ScenarioSource mm4(double rate) {
 constexpr int kC = 4;
 constexpr double kMu = 1000;  // per second
 
-double erlang_c(int c, double a) {
-  double b = 1.0;
-  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
-  return c * b / (c - a * (1.0 - b));
-}
+using testing::erlang_c;
 double mean_sojourn_s(double lambda) { return erlang_c(kC, lambda / kMu) / (kC * kMu - lambda) + 1 / kMu; }
 // P(T > t) for the M/M/c FCFS sojourn time: the wait is 0 with probability 1 - C, else Exp(theta) with
 // theta = c mu - lambda; the service is Exp(mu) (a hypoexponential sum when the wait is positive).

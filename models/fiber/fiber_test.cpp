@@ -6,47 +6,19 @@
 
 #include "models/fiber/fiber.h"
 #include "models/output/output.h"
+#include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
 using namespace gmpsim::models;
+using testing::counter_u64;
 using testing::run_yaml;
 
 namespace {
 
 // main starts 5000 fibers in a loop without blocking, then ends; each child computes 20 us. (Fresh stacks
 // fault nothing here: the test is about where fibers run; the faults have a test of their own.)
-const char* kSpawnStorm = R"(
-machine: {cpus: 4}
-runtime: {model: boost-fiber-ws}
-fiber: {stack_fault_pages: 0}
-workload:
-  classes:
-    main:
-      arrivals: {process: initial, count: 1}
-      program:
-        - repeat: {count: 5000, steps: [{spawn: worker}, {compute: 50ns}]}
-    worker:
-      program: [{compute: 20us}]
-run: {duration: 10s}
-)";
-
-std::string mm1(const std::string& model, double rate_per_s, double seconds) {
-  std::ostringstream os;
-  os << "machine: {cpus: 1}\n"
-     << "runtime: {model: " << model << "}\n";
-  if (model == "boost-fiber-ws") {
-    os << "fiber: {threads: 1, stack_fault_pages: 0, cost: {switch: 0ns, spawn: 0ns, exit: 0ns, park: 0ns, ready: 0ns, chan_op: 0ns, "
-          "remote_wake: 0ns, steal: 0ns, lock: 0ns, storm_working_set: 0ns}}\n";
-  }
-  os << "kernel: {futex_wake: 0ns, thread_create: 0ns, idle_exit: 0ns}\n"
-     << "workload: {classes: {job: {arrivals: {process: poisson, rate: " << rate_per_s
-     << "/s}, program: [{compute: {dist: exponential, mean: 1ms}}]}}}\n"
-     << "run: {duration: " << seconds << "s, warmup: " << seconds / 100 << "s, sample_interval: 100s, seed: 3}\n";
-  return os.str();
-}
-
-std::uint64_t counter(const RunResult& r, const char* key) { return r.model_counters.at(key).get<std::uint64_t>(); }
+const std::string kSpawnStorm = testing::spawn_storm("boost-fiber-ws", 5000, "fiber: {stack_fault_pages: 0}\n");
 
 std::string error_of(const std::string& yaml) {
   try {
@@ -61,8 +33,8 @@ std::string error_of(const std::string& yaml) {
 
 TEST_CASE("fiber: one thread with zero costs is fifo's M/M/1 queue", "[fiber]") {
   const double seconds = testing::kSanitized ? 100 : 1000;
-  const RunResult fib = run_yaml(mm1("boost-fiber-ws", 800, seconds));
-  const RunResult fifo = run_yaml(mm1("fifo", 800, seconds));
+  const RunResult fib = run_yaml(testing::mm1_zero_cost("boost-fiber-ws", 800, seconds));
+  const RunResult fifo = run_yaml(testing::mm1_zero_cost("fifo", 800, seconds));
   REQUIRE(fib.outcome.status == OutcomeStatus::kCompleted);
   const auto& ci = fib.classes[0].latency.mean_ci;
   const double analytic_ns = 1e6 / (1 - 0.8);  // W = 1 / (mu - lambda) = 5 ms
@@ -79,14 +51,14 @@ TEST_CASE("fiber: a spawn storm from one fiber is spread over the threads by ste
   const RunResult r = run_yaml(kSpawnStorm);
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
   CHECK(r.goroutines_completed == 5001);
-  CHECK(counter(r, "threads") == 4);
-  CHECK(counter(r, "steals") > 0);
-  CHECK(counter(r, "steal_attempts") >= counter(r, "steals"));
+  CHECK(counter_u64(r, "threads") == 4);
+  CHECK(counter_u64(r, "steals") > 0);
+  CHECK(counter_u64(r, "steal_attempts") >= counter_u64(r, "steals"));
   for (const auto& n : r.model_counters.at("fibers_run_per_thread")) CHECK(n.get<std::uint64_t>() > 100);
   // 100 ms of child compute on 4 CPUs: about 25 ms when all take part, plus main's loop (which keeps its
   // children unstealable behind the pinned dispatcher until it ends).
   CHECK(sim::to_seconds(r.simulated_ns) < 0.05);
-  CHECK(counter(r, "idle_spins") > 0);
+  CHECK(counter_u64(r, "idle_spins") > 0);
   CHECK(r.model_counters.at("cpu_spin_ns").get<std::int64_t>() > 0);
 }
 
@@ -110,7 +82,7 @@ run: {duration: 1s}
   CHECK(r.goroutines_completed == 51);
   // Every child finished after main's 2 ms; stealing then spread them over both threads.
   CHECK(r.classes[1].latency.latency.min() >= 2e6);
-  CHECK(counter(r, "steals") > 0);
+  CHECK(counter_u64(r, "steals") > 0);
 }
 
 TEST_CASE("fiber: suspended idle threads are not woken by work queued on other threads (#327)", "[fiber]") {
@@ -119,9 +91,9 @@ TEST_CASE("fiber: suspended idle threads are not woken by work queued on other t
   REQUIRE(suspend.outcome.status == OutcomeStatus::kCompleted);
   CHECK(suspend.goroutines_completed == 5001);
   // Threads 1-3 went to sleep at t = 0 with nothing to do; the storm on thread 0 never notifies them.
-  CHECK(counter(suspend, "steals") == 0);
-  CHECK(counter(suspend, "idle_suspends") >= 3);
-  CHECK(counter(suspend, "idle_wakeups") == 0);
+  CHECK(counter_u64(suspend, "steals") == 0);
+  CHECK(counter_u64(suspend, "idle_suspends") >= 3);
+  CHECK(counter_u64(suspend, "idle_wakeups") == 0);
   const Json& per_thread = suspend.model_counters.at("fibers_run_per_thread");
   CHECK(per_thread[0].get<std::uint64_t>() == 5001);
   for (std::size_t t = 1; t < per_thread.size(); ++t) CHECK(per_thread[t].get<std::uint64_t>() == 0);
@@ -142,7 +114,7 @@ run: {duration: 1s}
 )";
   const RunResult r = run_yaml(open);
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
-  CHECK(counter(r, "idle_wakeups") > 100);
+  CHECK(counter_u64(r, "idle_wakeups") > 100);
   for (const auto& n : r.model_counters.at("fibers_run_per_thread")) CHECK(n.get<std::uint64_t>() > 100);
 }
 
@@ -205,7 +177,7 @@ run: {duration: 10s}
   INFO(r.outcome.detail);
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
   CHECK(r.goroutines_completed == 6);
-  CHECK(counter(r, "parks") >= 2000);
+  CHECK(counter_u64(r, "parks") >= 2000);
 }
 
 TEST_CASE("fiber: select and net_wait are rejected before the run, naming the class", "[fiber][errors]") {
@@ -246,7 +218,7 @@ run: {duration: 1s}
 )";
   const RunResult r = run_yaml(yaml);
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
-  CHECK(counter(r, "syscalls") == 1);
+  CHECK(counter_u64(r, "syscalls") == 1);
   CHECK(r.classes[1].latency.latency.max() >= 1e6);
 }
 
@@ -302,8 +274,8 @@ run: {duration: 10s}
   const RunResult serial = with("[{repeat: {count: 1000, steps: [{wg_add: {wg: w, n: 1}}, {spawn: child}, {wg_wait: w}]}}]");
   REQUIRE(storm.outcome.status == OutcomeStatus::kCompleted);
   REQUIRE(serial.outcome.status == OutcomeStatus::kCompleted);
-  CHECK(counter(storm, "stacks_allocated") == 1001);
-  CHECK(counter(serial, "stacks_allocated") == 2);
+  CHECK(counter_u64(storm, "stacks_allocated") == 1001);
+  CHECK(counter_u64(serial, "stacks_allocated") == 2);
   // 1 ms of compute either way; the faults: 1001 x 40 us against 2 x 40 us.
   CHECK(storm.simulated_ns == 1001 * 40'000 + 1000 * 1'000);
   CHECK(serial.simulated_ns == 2 * 40'000 + 1000 * 1'000);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
@@ -15,12 +16,7 @@ namespace {
 
 enum class Service { kExponential, kDeterministic, kLognormalCv2 };
 
-// Erlang C probability of waiting, through the numerically stable Erlang B recursion.
-double erlang_c(int c, double a) {
-  double b = 1.0;
-  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
-  return c * b / (c - a * (1.0 - b));
-}
+using testing::erlang_c;
 
 // Analytic mean wait in queue (seconds) for mean service 1 ms.
 double analytic_wait_s(Service s, int c, double rho) {

@@ -5,11 +5,13 @@
 
 #include "models/go/proc.h"
 #include "models/run/trace_events.h"
+#include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
 using namespace gmpsim::models;
 using testing::Recorder;
+using testing::counter;
 using testing::run_yaml;
 
 namespace {
@@ -20,9 +22,6 @@ RunResult run_traced(const std::string& yaml, Recorder& rec, const std::vector<O
   return go::GoModel().run(sc, RunOptions{{&rec}});
 }
 
-const Json& counter(const RunResult& r, const char* a, const char* b = nullptr) {
-  return b == nullptr ? r.model_counters.at(a) : r.model_counters.at(a).at(b);
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "models/go/proc.h"
 #include "models/output/output.h"
 #include "models/run/trace_events.h"
+#include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
@@ -14,38 +15,14 @@ using testing::run_yaml;
 
 namespace {
 
-const char* kSpawnStorm = R"(
-machine: {cpus: 4}
-runtime: {model: go}
-workload:
-  classes:
-    main:
-      arrivals: {process: initial, count: 1}
-      program:
-        - repeat: {count: 20000, steps: [{spawn: worker}, {compute: 50ns}]}
-    worker:
-      program: [{compute: 20us}]
-run: {duration: 10s}
-)";
-
-std::string mm1(const std::string& model, double rate_per_s, double seconds) {
-  std::ostringstream os;
-  os << "machine: {cpus: 1}\n"
-     << "runtime: {model: " << model
-     << ", gomaxprocs: 1, runnext: false, " << (model == "go" ? "arrivals: global, sysmon: false, " : "") << "cost: {schedule: 0ns, newproc: 0ns, goexit: 0ns, steal: 0ns, global_runq: 0ns}}\n"
-     << "kernel: {futex_wake: 0ns, thread_create: 0ns" << (model == "go" ? ", idle_exit: 0ns" : "") << "}\n"
-     << "workload: {classes: {job: {arrivals: {process: poisson, rate: " << rate_per_s
-     << "/s}, program: [{compute: {dist: exponential, mean: 1ms}}]}}}\n"
-     << "run: {duration: " << seconds << "s, warmup: " << seconds / 100 << "s, sample_interval: 100s, seed: 3}\n";
-  return os.str();
-}
+const std::string kSpawnStorm = testing::spawn_storm("go", 20000);
 
 }  // namespace
 
 TEST_CASE("go: with GOMAXPROCS=1, global arrivals, no runnext and zero costs it is an M/M/1 queue", "[go]") {
   const double seconds = testing::kSanitized ? 200 : 2000;
-  const RunResult go = run_yaml(mm1("go", 800, seconds));
-  const RunResult fifo = run_yaml(mm1("fifo", 800, seconds));
+  const RunResult go = run_yaml(testing::mm1_zero_cost("go", 800, seconds));
+  const RunResult fifo = run_yaml(testing::mm1_zero_cost("fifo", 800, seconds));
   CHECK(go.outcome.status == OutcomeStatus::kCompleted);
   // The same arrivals and service times: the mean sojourn matches fifo; the order of service may differ
   // (schedtick % 61 takes from the global queue ahead of older local work), so the percentiles may not.

@@ -2,14 +2,16 @@
 #include <catch2/catch.hpp>
 
 #include "models/go/proc.h"
+#include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
 using namespace gmpsim;
 using namespace gmpsim::models;
 using testing::run_yaml;
 
+using testing::counter;
+
 namespace {
-const Json& counter(const RunResult& r, const char* a, const char* b) { return r.model_counters.at(a).at(b); }
 
 const char* kHogs = R"(
 machine: {cpus: 1}

@@ -15,14 +15,13 @@
 namespace gmpsim::fiberrun {
 
 unsigned worker_threads(const models::Scenario& sc) {
-  const models::ResolvedValue* v = sc.find("fiber.threads");
-  const unsigned t = v != nullptr ? static_cast<unsigned>(std::stoul(v->node.Scalar())) : 0;
+  // 0 means one worker per host CPU, as the model's FiberParams reads it.
+  const auto t = static_cast<unsigned>(sc.integer("fiber.threads"));
   return t > 0 ? t : std::max(1u, std::thread::hardware_concurrency());
 }
 
 bool idle_suspend(const models::Scenario& sc) {
-  const models::ResolvedValue* v = sc.find("fiber.idle");
-  return v != nullptr && v->node.Scalar() == "suspend";
+  return sc.text("fiber.idle") == "suspend";
 }
 
 void check_runnable(const models::Scenario& sc) {
