@@ -63,7 +63,8 @@ struct RunResult {
   double cpu_utilization = 0;         // goroutine work
   double cpu_runtime = 0;
   double cpu_spinning = 0;
-  double cpu_busy_total() const { return cpu_utilization + cpu_runtime + cpu_spinning; }
+  double cpu_busy_total() const { return cpu_utilization + cpu_runtime + cpu_spinning; }  // the program's
+  double cpu_other = 0;               // other processes on the machine (machine.processes)
   std::vector<double> cpu_busy;       // per CPU, goroutine work
   std::uint64_t sim_memory_bytes = 0; // simulator memory held for goroutine state at the peak
 

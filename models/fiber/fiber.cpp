@@ -29,7 +29,7 @@ namespace gmpsim::models::fiber {
 
 FiberRun::FiberRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
-      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kp, kThreadBase), steal_rng_(core_.streams.stream("fiber.steal")) {
+      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups), steal_rng_(core_.streams.stream("fiber.steal")) {
   reject_unsupported(core_.wl);
   for (std::size_t i = 0; i < core_.wl.channels.size(); ++i) core_.sync.chans[static_cast<std::uint32_t>(i)].capacity = boost_channel_slots(core_.wl.channels[i].capacity);
   holder_.assign(core_.sync.chans.capacity(), kNone32);
@@ -44,6 +44,7 @@ FiberRun::FiberRun(const Scenario& sc)
       case CpuUse::kGoroutines: return ks_.busy_on(c, kWork, now);
       case CpuUse::kRuntime: return ks_.busy_on(c, kSched, now) + ks_.busy_on(c, kListener, now);
       case CpuUse::kSpinning: return ks_.busy_on(c, kSpin, now);
+      case CpuUse::kOther: return ks_.busy_on(c, kernel::kOther, now);
     }
     return sim::Time{0};
   });
@@ -55,10 +56,11 @@ void FiberRun::start() {
   start_arrivals();
   // Every worker thread is running at t = 0 (work_stealing's constructor waits at a barrier for all).
   for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.start_now(t);
+  ks_.start_processes(prm_.kcfg.processes, core_.streams);
 }
 
 void FiberRun::dispatch(const sim::Event& ev) {
-  core_.last_activity = ev.time;
+  if (ev.kind < kThreadBase || !ks_.is_daemon_event(ev)) core_.last_activity = ev.time;
   if (ev.kind >= kThreadBase) {
     ks_.handle(ev);
     return;
@@ -86,7 +88,7 @@ std::size_t FiberRun::work_pending() const {
   for (std::uint32_t t = 0; t < workers_.size(); ++t) {
     if (workers_[t].idle == Idle::kSpinLong && ks_.state(t) == Threads::State::kRunning) ++spinning;
   }
-  return core_.program_events() - spinning;
+  return core_.program_events() - ks_.daemon_pending() - spinning;
 }
 
 Json FiberRun::counters(sim::Time end) const {
@@ -107,6 +109,7 @@ Json FiberRun::counters(sim::Time end) const {
   c["yields"] = yields_;
   c["syscalls"] = syscalls_;
   c["kernel_preemptions"] = ks_.preemptions();
+  kernel::add_kernel_counters(ks_, core_.engine.now(), c);
   Json per_thread = Json::array();
   for (const Worker& w : workers_) per_thread.push_back(w.fibers_run);
   c["fibers_run_per_thread"] = per_thread;

@@ -24,7 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "models/kernel/threads.h"
+#include "models/kernel/config.h"
+#include "models/kernel/sched.h"
 #include "models/model.h"
 #include "models/result.h"
 #include "models/run/run_core.h"
@@ -61,7 +62,7 @@ struct Params {
   sim::Time timer_slack = 0;
   sim::Time fresh_stack_faults = 0;  // first-run cost of a new stack: fiber.stack_fault_pages x kernel.page_fault
   sim::Time listener_cost = 0;       // fiber.listener_cost: CPU of the outside thread per arrival handed over
-  kernel::ThreadParams kp;
+  kernel::KernelConfig kcfg;
   explicit Params(const Scenario& sc);
 };
 
@@ -101,15 +102,15 @@ struct Worker {
   std::uint64_t fibers_run = 0;     // dispatches of fibers on this thread
 };
 
-class FiberRun {
+class FiberRun final : public kernel::ThreadOwner {
  public:
-  using Threads = kernel::ThreadScheduler<FiberRun>;
+  using Threads = kernel::Kernel;
 
   explicit FiberRun(const Scenario& sc);
   RunResult run(const RunOptions& options);
 
   // ---- kernel thread layer callback: thread tid is on a CPU and has no burst (scheduler.cpp) ----
-  void on_burst_done(std::uint32_t tid);
+  void on_burst_done(std::uint32_t tid) override;
 
   // ---- advance() hooks; the running fiber is workers_[cur_].fiber ----
   void on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp

@@ -26,11 +26,7 @@ Params::Params(const Scenario& sc) {
                                                            static_cast<double>(dur("kernel.page_fault"))));
   listener_cost = dur("fiber.listener_cost");
   timer_slack = sc.kernel.timer_slack;
-  kp.wake_latency = sc.kernel.futex_wake;
-  kp.idle_exit = dur("kernel.idle_exit");
-  kp.idle_poll = dur("kernel.idle_poll");
-  kp.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
-  kp.slice = kernel::scaled_base_slice(dur("kernel.base_slice"), sc.machine.cpus.size());
+  kcfg = kernel::kernel_config(sc);
 }
 
 void reject_unsupported(const Workload& wl) {

@@ -21,7 +21,8 @@
 #include <vector>
 
 #include "models/go/runq.h"
-#include "models/kernel/threads.h"
+#include "models/kernel/config.h"
+#include "models/kernel/sched.h"
 #include "models/model.h"
 #include "models/result.h"
 #include "models/run/run_core.h"
@@ -155,7 +156,7 @@ struct M {
 };
 
 struct Params {
-  std::uint32_t gomaxprocs, runq_size, global_check, steal_tries;
+  std::uint32_t gomaxprocs, default_gomaxprocs, runq_size, global_check, steal_tries;
   bool gomaxprocs_set, updatemaxprocs;  // GOMAXPROCS given explicitly; sysmon re-reads the default
   sim::Time runnext_backoff, timer_slack;
   bool recheck_after_spinning, runnext, gosched_wakep;
@@ -169,7 +170,7 @@ struct Params {
   sim::Time preempt_spacing, starvation_limit, signal_ipi, signal_self, signal_blocked;
   double async_unsafe_fraction;
   double stack_copy_rate;
-  kernel::ThreadParams threads;
+  kernel::KernelConfig kcfg;
   sim::Time thread_create;
   sim::Time schedtrace;
   bool scheddetail, old_trace_format;
@@ -178,13 +179,13 @@ struct Params {
   explicit Params(const Scenario& sc);
 };
 
-class GoRun {
+class GoRun final : public kernel::ThreadOwner {
  public:
   explicit GoRun(const Scenario& sc);
   RunResult run(const RunOptions& options);
 
   // ---- kernel thread layer callback: the M's burst ended (or its thread just got a CPU) ----
-  void on_burst_done(std::uint32_t tid);
+  void on_burst_done(std::uint32_t tid) override;
 
   // ---- advance() hooks, called while cur_m_ runs its G (chan.cpp, sema.cpp, time.cpp, netpoll.cpp) ----
   void on_spawn(std::uint16_t cls, std::int64_t count) {
@@ -210,7 +211,9 @@ class GoRun {
   friend class models::RunCore;
   void start();
   // Events that are the program's, not observation nor a sleeping sysmon (which never ends on its own).
-  std::size_t work_pending() const { return core_.program_events() - (sysmon_ != kNoG && ks_.sleeping(sysmon_) ? 1 : 0); }
+  std::size_t work_pending() const {
+    return core_.program_events() - ks_.daemon_pending() - (sysmon_ != kNoG && ks_.sleeping(sysmon_) ? 1 : 0);
+  }
   std::string stopped_detail() const;
   Outcome adjust_outcome(Outcome o) const;
   void on_warmup_end();
@@ -323,7 +326,7 @@ class GoRun {
 
   const Params prm_;
   RunCore core_;
-  kernel::ThreadScheduler<GoRun> ks_;
+  kernel::Kernel ks_;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;
   std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live

@@ -1,6 +1,10 @@
 // The go model's parameters, read once from the resolved scenario's typed values (see
 // models/scenario/params.cpp for each key's meaning and source).
+#include <algorithm>
+#include <cmath>
+
 #include "models/go/gorun.h"
+#include "models/kernel/config.h"
 
 namespace gmpsim::models::go {
 
@@ -9,9 +13,25 @@ Params::Params(const Scenario& sc) {
   auto integer = [&](const char* key) { return static_cast<std::uint32_t>(sc.integer(key)); };
   auto flag = [&](const char* key) { return sc.flag(key); };
   auto bytes = [&](const char* key) { return sc.bytes(key); };
+  kcfg = kernel::kernel_config(sc);
+  // defaultGOMAXPROCS (proc.go, go1.25+): the CPUs of the affinity mask (getproccount: the cpuset), lowered to
+  // the cgroup CPU limit rounded up, at least 2 (adjustCgroupGOMAXPROCS), unless GODEBUG=containermaxprocs=0.
+  // go1.19 takes the CPU count only. automaxprocs sets GOMAXPROCS explicitly at start-up to floor(limit), >= 1.
+  const kernel::GroupSpec& cg = kcfg.groups[0];
+  const auto ncpu = static_cast<std::uint32_t>(cg.cpus.empty() ? sc.machine.cpus.size() : cg.cpus.size());
+  const double limit = kernel::cgroup_cpu_limit(cg);
+  default_gomaxprocs = ncpu;
+  if (flag("runtime.containermaxprocs") && limit > 0) {
+    const auto lim = static_cast<std::uint32_t>(std::max(2.0, std::ceil(limit)));
+    default_gomaxprocs = std::min(default_gomaxprocs, lim);
+  }
   gomaxprocs = integer("runtime.gomaxprocs");
   gomaxprocs_set = gomaxprocs != 0;
-  if (gomaxprocs == 0) gomaxprocs = static_cast<std::uint32_t>(sc.machine.cpus.size());
+  if (!gomaxprocs_set && flag("runtime.automaxprocs") && limit > 0) {
+    gomaxprocs = static_cast<std::uint32_t>(std::max(1.0, std::floor(limit)));
+    gomaxprocs_set = true;  // runtime.GOMAXPROCS(n) disables the runtime's own updates
+  }
+  if (gomaxprocs == 0) gomaxprocs = default_gomaxprocs;
   updatemaxprocs = flag("runtime.updatemaxprocs");
   runq_size = integer("runtime.runq_size");
   if ((runq_size & (runq_size - 1)) != 0) throw ScenarioError("runtime.runq_size", "must be a power of two (the runtime indexes the ring with a mask)");
@@ -59,8 +79,6 @@ Params::Params(const Scenario& sc) {
   signal_ipi = dur("kernel.signal_ipi");
   signal_self = dur("kernel.signal_self");
   signal_blocked = dur("kernel.signal_blocked");
-  threads.idle_exit = dur("kernel.idle_exit");
-  threads.idle_poll = dur("kernel.idle_poll");
   epoll_unit = dur("kernel.epoll_timeout_unit");
   mem_g = bytes("runtime.mem.g_struct");
   mem_stack = bytes("runtime.mem.stack_min");
@@ -74,9 +92,6 @@ Params::Params(const Scenario& sc) {
   old_trace_format = sc.text("runtime.schedtrace_format") == "go1.19";
   timer_slack = sc.kernel.timer_slack;
   thread_create = sc.kernel.thread_create;
-  threads.wake_latency = sc.kernel.futex_wake;
-  threads.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
-  threads.slice = kernel::scaled_base_slice(dur("kernel.base_slice"), sc.machine.cpus.size());
 }
 
 }  // namespace gmpsim::models::go

@@ -80,7 +80,7 @@ namespace gmpsim::models::go {
 
 GoRun::GoRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
-      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.threads, kThreadBase), steal_rng_(core_.streams.stream("go.steal")),
+      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups), steal_rng_(core_.streams.stream("go.steal")),
       select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
       conn_rng_(core_.streams.stream("go.connections")) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
@@ -91,6 +91,7 @@ GoRun::GoRun(const Scenario& sc)
   }
   core_.stats.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
     const auto c = static_cast<std::uint32_t>(cpu);
+    if (use == CpuUse::kOther) return ks_.busy_on(c, kernel::kOther, now);
     return ks_.busy_on(c, use == CpuUse::kGoroutines ? kWork : use == CpuUse::kRuntime ? kSched : kSpin, now);
   });
   parked_time_.resize(core_.wl.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
@@ -109,6 +110,7 @@ void GoRun::start() {
   if (prm_.sysmon) sysmon_start();
   start_arrivals();
   ks_.start_now(m0);  // the process's main thread is running at t = 0
+  ks_.start_processes(prm_.kcfg.processes, core_.streams);
   if (prm_.schedtrace > 0) core_.observe_at(0, kSchedtrace);
 }
 
@@ -155,8 +157,8 @@ void GoRun::on_burst_done(std::uint32_t tid) {
 void GoRun::dispatch(const sim::Event& ev) {
   if (ev.kind == kSchedtrace) {  // RunCore handles the other observations
     --core_.observers_pending;
-  } else if (!(ev.kind >= kThreadBase && ev.arg == sysmon_ && ev.kind != static_cast<std::uint32_t>(kThreadBase) + kernel::ThreadScheduler<GoRun>::kSliceEnd)) {
-    core_.last_activity = ev.time;  // sysmon's own cycles are not the program's activity
+  } else if (!(ev.kind >= kThreadBase && (ks_.is_daemon_event(ev) || ev.arg == sysmon_))) {
+    core_.last_activity = ev.time;  // sysmon's own cycles, the kernel's and other processes' are not the program's activity
   }
   switch (ev.kind) {
     case kArrival: {

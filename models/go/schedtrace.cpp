@@ -56,7 +56,7 @@ void GoRun::schedtrace() {
     }
     for (std::uint32_t i = 0; i < ms_.size(); ++i) {
       const M& m = ms_[i];
-      const bool blocked = ks_.state(i) == kernel::ThreadScheduler<GoRun>::State::kBlocked;
+      const bool blocked = ks_.state(i) == kernel::Kernel::State::kBlocked;
       os << "  M" << i << ": p=" << id_or_nil(m.p) << " curg=" << id_or_nil(m.curg) << " mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning="
          << (m.spinning ? "true" : "false") << " blocked=" << (blocked ? "true" : "false") << " lockedg=" << id_or_nil(m.lockedg) << "\n";
     }
@@ -159,6 +159,8 @@ Json GoRun::counters(sim::Time end) const {
   c["cpu_fraction"] = {{"goroutine_work", cpu_s > 0 ? sim::to_seconds(ks_.busy(kWork)) / cpu_s : 0.0},
                        {"scheduler", cpu_s > 0 ? sim::to_seconds(ks_.busy(kSched)) / cpu_s : 0.0},
                        {"spinning", cpu_s > 0 ? sim::to_seconds(ks_.busy(kSpin)) / cpu_s : 0.0}};
+  c["gomaxprocs"] = prm_.gomaxprocs;
+  kernel::add_kernel_counters(ks_, end, c);
   return c;
 }
 

@@ -66,12 +66,12 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
     injectglist(kNoG, glist_);
   }
   // runtime.updatemaxprocs (go1.25+ sysmonUpdateGOMAXPROCS): re-read the default GOMAXPROCS once a second,
-  // the CPUs the process may use (machine.cpus; cgroup quotas are not modelled), only when GOMAXPROCS was
-  // not set. The machine does not change during a run, so a change (a procresize with its STW) is only counted.
+  // the CPUs the process may use and its cgroup CPU limit, only when GOMAXPROCS was not set. Neither changes
+  // during a run, so a change (a procresize with its STW) is only counted.
   if (prm_.updatemaxprocs && now - last_gomaxprocs_check_ >= 1'000'000'000) {
     last_gomaxprocs_check_ = now;
     ++gomaxprocs_checks_;
-    if (!prm_.gomaxprocs_set && core_.sc.machine.cpus.size() != prm_.gomaxprocs) ++gomaxprocs_changes_;
+    if (!prm_.gomaxprocs_set && prm_.default_gomaxprocs != prm_.gomaxprocs) ++gomaxprocs_changes_;
   }
   if (retake(now) != 0) {
     sysmon_idle_ = 0;
@@ -202,7 +202,7 @@ void GoRun::preemptM(std::uint32_t mi) {
   if (m.signal_pending) return;
   m.signal_pending = true;
   ++signals_sent_;
-  using State = kernel::ThreadScheduler<GoRun>::State;
+  using State = kernel::Kernel::State;
   const sim::Time latency = ks_.state(mi) == State::kBlocked ? prm_.signal_blocked : prm_.signal_ipi;
   core_.engine.schedule_in(latency, sim::kBandDefault, kSignal, mi);
 }

@@ -113,7 +113,8 @@ Json summary_json(const RunResult& r) {
   j["span_latency_us"] = spans;
   j["classes"] = per_class;
   j["cpu"] = {{"utilization", r.cpu_utilization}, {"busy", r.cpu_busy}, {"busy_total", r.cpu_busy_total()},
-              {"goroutines", r.cpu_utilization}, {"runtime", r.cpu_runtime}, {"spinning", r.cpu_spinning}};
+              {"goroutines", r.cpu_utilization}, {"runtime", r.cpu_runtime}, {"spinning", r.cpu_spinning},
+              {"other_processes", r.cpu_other}};
   j["counters"] = r.model_counters;
   j["outcome"] = {{"status", outcome_name(r.outcome.status)}, {"detail", r.outcome.detail}};
   return j;
@@ -174,7 +175,9 @@ void print_report(const RunResult& r, std::ostream& os) {
      << ", peak live " << r.goroutines_peak_live << ", mean live " << std::setprecision(2) << r.mean_live << "\n";
   os << "throughput " << std::setprecision(1) << r.throughput_per_s << "/s, CPU busy " << 100 * r.cpu_busy_total()
      << " % (goroutines " << 100 * r.cpu_utilization << " %, runtime " << 100 * r.cpu_runtime << " %, spinning "
-     << 100 * r.cpu_spinning << " %)\n\n";
+     << 100 * r.cpu_spinning << " %)";
+  if (r.cpu_other > 0) os << ", other processes " << 100 * r.cpu_other << " %";
+  os << "\n\n";
   os << std::left << std::setw(22) << "latency (us)" << std::right << std::setw(10) << "count" << std::setw(11) << "mean"
      << std::setw(11) << "p50" << std::setw(11) << "p90" << std::setw(11) << "p99" << std::setw(11) << "p99.9"
      << std::setw(11) << "max" << "\n";

@@ -40,6 +40,7 @@ void RunStats::warmup_end(sim::Time now, std::size_t runnable, std::size_t runni
   for (std::size_t c = 0; c < busy_acc_.size(); ++c) busy_at_warmup_[c] = busy_total(c, now);
   runtime_at_warmup_ = busy_all_cpus(CpuUse::kRuntime, now);
   spinning_at_warmup_ = busy_all_cpus(CpuUse::kSpinning, now);
+  other_at_warmup_ = busy_all_cpus(CpuUse::kOther, now);
 }
 
 void RunStats::sample(sim::Time now, std::size_t runnable, std::size_t running) {
@@ -102,6 +103,7 @@ RunResult RunStats::finish(sim::Time end, const GoroutineTable& gt, std::size_t 
   if (cpu_window > 0) {
     r.cpu_runtime = static_cast<double>(busy_all_cpus(CpuUse::kRuntime, end) - runtime_at_warmup_) / cpu_window;
     r.cpu_spinning = static_cast<double>(busy_all_cpus(CpuUse::kSpinning, end) - spinning_at_warmup_) / cpu_window;
+    r.cpu_other = static_cast<double>(busy_all_cpus(CpuUse::kOther, end) - other_at_warmup_) / cpu_window;
   }
   if (end > last_sample_) sample(end, runnable, running);
   r.timeseries = ts_;

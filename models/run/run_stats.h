@@ -15,7 +15,8 @@ namespace gmpsim::models {
 
 // What a CPU's busy time was spent on: the goroutines' own work, the runtime (scheduling, syscalls'
 // runtime side, timers, the netpoller, a listener thread), or threads spinning for work.
-enum class CpuUse : std::uint8_t { kGoroutines, kRuntime, kSpinning };
+// kOther: background processes on the machine (machine.processes), reported apart from the program's.
+enum class CpuUse : std::uint8_t { kGoroutines, kRuntime, kSpinning, kOther };
 
 class RunStats {
  public:
@@ -62,7 +63,7 @@ class RunStats {
     return sum;
   }
   std::function<sim::Time(std::size_t, CpuUse, sim::Time)> busy_source_;
-  sim::Time runtime_at_warmup_ = 0, spinning_at_warmup_ = 0;  // all CPUs
+  sim::Time runtime_at_warmup_ = 0, spinning_at_warmup_ = 0, other_at_warmup_ = 0;  // all CPUs
 
   const Scenario& sc_;
   sim::Time warmup_;

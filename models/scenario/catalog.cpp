@@ -15,9 +15,11 @@ std::span<const ModelInfo> model_catalog() {
        "the netpoller), sysmon with retake and preemption, syscalls and LockOSThread; no garbage collector.",
        "golang/go src/runtime/proc.go at go1.26.8 (installed toolchain) and go1.19.8; models/go/README.md",
        {{"go1.19", "go1.19.8: no needspinning, so no global-queue recheck after a spinning M drops its P "
-                   "(proc.go findRunnable); Gosched does not wakep; no GOMAXPROCS updates from sysmon; the older "
+                   "(proc.go findRunnable); Gosched does not wakep; no GOMAXPROCS updates from sysmon and a default GOMAXPROCS "
+                   "that ignores the cgroup CPU limit; the older "
                    "schedtrace line and runtime struct sizes.",
          {{"runtime.recheck_after_spinning", "false"}, {"runtime.gosched_wakep", "false"}, {"runtime.updatemaxprocs", "false"},
+          {"runtime.containermaxprocs", "false"},
           {"runtime.schedtrace_format", "go1.19"}, {"runtime.mem.g_struct", "416B"}, {"runtime.mem.sudog", "96B"},
           {"runtime.mem.m", "42KiB"}}},
         {"go1.26", "go1.26.8, the installed toolchain.", {}}}},

@@ -18,16 +18,21 @@ bool is_prefix_of_param(const std::string& pattern) {
 
 // Concrete keys that a user could have meant at `key`'s level, for suggestions.
 std::vector<std::string> candidate_keys(const std::string& key) {
-  std::string cls;
-  if (key.rfind(kClassesPrefix, 0) == 0) {
-    const std::string rest = key.substr(kClassesPrefix.size());
-    cls = rest.substr(0, rest.find('.'));
+  // The named level (a class, a process) the key is under, and the table's prefix for it.
+  std::string name, prefix;
+  for (std::string_view pre : {kClassesPrefix, kProcessesPrefix}) {
+    if (key.rfind(pre, 0) == 0) {
+      const std::string rest = key.substr(pre.size());
+      name = rest.substr(0, rest.find('.'));
+      prefix = pre;
+    }
   }
   std::vector<std::string> out;
   for (const ParamSpec& p : param_table()) {
     std::string k(p.key);
     if (const auto star = k.find('*'); star != std::string::npos) {
-      if (cls.empty()) continue;
+      if (name.empty() || k.rfind(prefix, 0) != 0) continue;
+      const std::string& cls = name;
       k.replace(star, 1, cls);
     }
     // Offer the full key and each of its prefixes, so a typo in a section name is caught too.
@@ -57,6 +62,9 @@ void check_known_keys(const YAML::Node& node, const std::string& path) {
     const std::string key = path.empty() ? name : path + "." + name;
     if (path == "workload.classes" && !valid_class_name(name)) {
       throw ScenarioError(key, "class names start with a letter or _ and contain letters, digits, _ and -");
+    }
+    if (path == "machine.processes" && !valid_class_name(name)) {
+      throw ScenarioError(key, "process names start with a letter or _ and contain letters, digits, _ and -");
     }
     const std::string pattern = key_pattern(key);
     if (find_param(pattern) != nullptr) continue;  // a leaf: its value is validated on resolve

@@ -15,6 +15,24 @@ Layer profile_layer(const std::string& origin, const Profile& p) {
   return l;
 }
 
+Layer kernel_version_layer(const std::string& version) {
+  int major = 0, minor = 0;
+  char dot = 0, extra = 0;
+  std::istringstream in(version);
+  if (!(in >> major >> dot >> minor) || dot != '.' || (in >> extra) || major < 3 || minor < 0) {
+    throw ScenarioError("kernel.version", "expected a Linux version as MAJOR.MINOR, e.g. 5.15, 6.1, 6.8 or 6.18, not \"" +
+                                              version + "\"");
+  }
+  const int v = major * 1000 + minor;
+  Layer l{"kernel-version:" + version, {}};
+  // kernel/sched/fair.c: EEVDF replaced CFS's pick in 6.6 (commit 147f3efaa241, "sched/fair: Implement an
+  // EEVDF-like scheduling policy"); sysctl_sched_base_slice went from 0.75 ms to 0.70 ms in 6.15
+  // (commit 2ae891b82695, "sched: Reduce the default slice to avoid tasks getting an extra tick").
+  l.values.emplace_back("kernel.sched_policy", YAML::Node(v < 6006 ? "cfs" : "eevdf"));
+  l.values.emplace_back("kernel.base_slice", YAML::Node(v < 6015 ? "750us" : "700us"));
+  return l;
+}
+
 // Loads a kernel profile file, which `gmpsim calibrate` writes (validation/calibrate/README.md):
 //   kernel: {key: value, ...}                   kernel keys (without `kernel.`)
 //   runtime: {MODEL: {full.key: value, ...}}    cost parameters per model; only the scenario's model is read

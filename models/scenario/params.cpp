@@ -26,6 +26,44 @@ const ParamSpec kParams[] = {
     {"machine.numa.nodes", ParamType::kNumaNodes, "[]",
      "NUMA nodes as lists of CPU ids, a partition of machine.cpus; [] means one node holding every CPU.",
      "Linux default for a single-socket machine"},
+    {"machine.processes.*.threads", ParamType::kInt, "1",
+     "Threads of a background process (a neighbour sharing the CPUs), each alternating a CPU burst and a sleep.",
+     "-", "", "", 1, 100000},
+    {"machine.processes.*.nice", ParamType::kInt, "0", "Nice value of the process's threads (load weight).",
+     "kernel/sched/core.c sched_prio_to_weight", "", "", -20, 19},
+    {"machine.processes.*.burst", ParamType::kDist, "",
+     "CPU time of each burst of a thread (a duration or a distribution).", "-", "", "", 0, 1e18, "", true},
+    {"machine.processes.*.sleep", ParamType::kDist, "0s",
+     "Sleep after each burst (0s: always runnable, a CPU hog).", "-", "", "", 0, 1e18},
+    {"machine.processes.*.cgroup.cpu.max", ParamType::kString, "max 100000",
+     "The background process's cgroup cpu.max (same form as cgroup.cpu.max). Setting any of its cgroup keys gives "
+     "it a cgroup of its own; without, its threads compete one for one in the root cgroup.",
+     "Documentation/admin-guide/cgroup-v2.rst, CPU"},
+    {"machine.processes.*.cgroup.cpu.max_burst", ParamType::kDuration, "0s",
+     "The process's cgroup cpu.max.burst.", "Documentation/admin-guide/cgroup-v2.rst, CPU", "", "", 0, 1e18},
+    {"machine.processes.*.cgroup.cpu.weight", ParamType::kInt, "100", "The process's cgroup cpu.weight.",
+     "Documentation/admin-guide/cgroup-v2.rst, CPU: default 100, range 1-10000", "", "", 1, 10000},
+    {"machine.processes.*.cgroup.cpuset.cpus", ParamType::kString, "\"\"",
+     "CPUs the process may run on (cpuset.cpus form, e.g. \"0-1,3\"); empty = every CPU.",
+     "Documentation/admin-guide/cgroup-v2.rst, Cpuset"},
+
+    // ---- cgroup (the simulated process's own) ----
+    {"cgroup.cpu.max", ParamType::kString, "max 100000",
+     "CPU bandwidth limit of the process's cgroup: \"$MAX $PERIOD\" in microseconds, $MAX a number or max "
+     "(\"50000 100000\" = half a CPU).",
+     "Documentation/admin-guide/cgroup-v2.rst, CPU: cpu.max default \"max 100000\"; "
+     "Documentation/scheduler/sched-bwc.rst"},
+    {"cgroup.cpu.max_burst", ParamType::kDuration, "0s",
+     "cpu.max.burst: unused quota that may carry over to the next period (Linux 5.14+).",
+     "Documentation/admin-guide/cgroup-v2.rst, CPU: cpu.max.burst default 0; sched-bwc.rst \"Burst feature\"",
+     "", "", 0, 1e18},
+    {"cgroup.cpu.weight", ParamType::kInt, "100",
+     "cpu.weight: the process's share of CPU against sibling cgroups. Setting any cgroup key puts the process in a "
+     "cgroup of its own (a container); without, it shares the root cgroup with background processes that set none.",
+     "Documentation/admin-guide/cgroup-v2.rst, CPU: default 100, range 1-10000", "", "", 1, 10000},
+    {"cgroup.cpuset.cpus", ParamType::kString, "\"\"",
+     "CPUs the process may run on (\"0-1,3\"); empty = every CPU. Go counts them as its CPUs (sched_getaffinity).",
+     "Documentation/admin-guide/cgroup-v2.rst, Cpuset"},
 
     // ---- runtime (the model) ----
     {"runtime.model", ParamType::kEnum, "fifo", "Scheduler model to simulate (see `gmpsim models`).",
@@ -36,9 +74,20 @@ const ParamSpec kParams[] = {
 
     // ---- runtime: the go model (proc.go pinned to go1.26.8; go1.19.8 differences in its profile) ----
     {"runtime.gomaxprocs", ParamType::kInt, "0",
-     "Number of Ps; 0 means the default, the number of machine CPUs (cgroup CPU quotas are not modelled).",
+     "Number of Ps; 0 means the runtime's default: the CPUs of the process's cpuset, and with "
+     "runtime.containermaxprocs the cgroup CPU limit rounded up (at least 2) when that is lower.",
      "proc.go schedinit: procs = defaultGOMAXPROCS(numCPUStartup) unless GOMAXPROCS is set, go1.26 "
-     "(procs := ncpu in go1.19)", "go", "", 0, 65536},
+     "(procs := ncpu in go1.19); ncpu is the sched_getaffinity count (os_linux.go getproccount)", "go", "", 0, 65536},
+    {"runtime.containermaxprocs", ParamType::kBool, "true",
+     "The default GOMAXPROCS follows the cgroup CPU bandwidth limit (cgroup.cpu.max): ceil(quota/period), at "
+     "least 2, never above the CPU count (GODEBUG=containermaxprocs).",
+     "runtime/cgroup_linux.go and proc.go defaultGOMAXPROCS / adjustCgroupGOMAXPROCS (go1.25+; go.dev/blog/"
+     "container-aware-gomaxprocs); absent in go1.19", "go"},
+    {"runtime.automaxprocs", ParamType::kBool, "false",
+     "Set GOMAXPROCS at start-up as go.uber.org/automaxprocs does: floor(quota/period), at least 1 (overrides "
+     "the default; an explicit runtime.gomaxprocs wins).",
+     "github.com/uber-go/automaxprocs internal/runtime/cpu_quota_linux.go CPUQuotaToGOMAXPROCS (math.Floor, "
+     "minimum 1)", "go"},
     {"runtime.updatemaxprocs", ParamType::kBool, "true",
      "sysmon re-reads the default GOMAXPROCS once a second when GOMAXPROCS was not set (GODEBUG=updatemaxprocs).",
      "proc.go sysmon -> sysmonUpdateGOMAXPROCS (go1.25+); absent in go1.19", "go"},
@@ -233,10 +282,47 @@ const ParamSpec kParams[] = {
     {"kernel.epoll_timeout_unit", ParamType::kDuration, "1ms",
      "Resolution of epoll_wait's timeout: Go rounds a shorter wait up to one unit and truncates longer ones.",
      "epoll_wait(2) takes milliseconds; netpoll_epoll.go netpoll(delay)", "go", "", 1, 1e9},
+    {"kernel.version", ParamType::kString, "6.18",
+     "Linux version (MAJOR.MINOR): selects kernel.sched_policy and kernel.base_slice (a layer under the kernel "
+     "profile; each can be set on its own).",
+     "uname -r of the project's VMs: 6.18; kernel/sched/fair.c history (EEVDF from 6.6, 0.70 ms slice from 6.15)",
+     "go,boost-fiber-ws"},
+    {"kernel.sched_policy", ParamType::kEnum, "eevdf",
+     "Pick policy of the fair class: eevdf (Linux 6.6+: eligibility and earliest virtual deadline) or cfs "
+     "(up to 6.5: smallest vruntime, sched_latency periods, wake-up preemption past wakeup_granularity).",
+     "kernel/sched/fair.c pick_eevdf (6.6+), pick_next_entity (5.15); Documentation/scheduler/sched-eevdf.rst",
+     "go,boost-fiber-ws", "eevdf|cfs"},
     {"kernel.base_slice", ParamType::kDuration, "700us",
-     "Base slice of the fair scheduler class before scaling by 1 + log2(min(CPUs, 8)); slices end at a tick.",
-     "kernel/sched/fair.c sysctl_sched_base_slice = 700000 ns since Linux 6.15 (750000 in 6.6-6.14, EEVDF); "
-     "unreadable on the project's VMs (debugfs locked down)", "go,boost-fiber-ws", "", 1000, 1e9},
+     "Base slice of the fair class (EEVDF's request size; CFS's min_granularity) before scaling by "
+     "1 + log2(min(CPUs, 8)); slices end at a tick unless kernel.hrtick.",
+     "kernel/sched/fair.c sysctl_sched_base_slice = 700000 ns since Linux 6.15 (750000 in 6.6-6.14, and "
+     "sysctl_sched_min_granularity before); unreadable on the project's VMs (debugfs locked down)",
+     "go,boost-fiber-ws", "", 1000, 1e9},
+    {"kernel.sched_latency", ParamType::kDuration, "6ms",
+     "CFS target period before scaling by 1 + log2(min(CPUs, 8)) (cfs only).",
+     "kernel/sched/fair.c (5.15) sysctl_sched_latency = 6000000ULL", "go,boost-fiber-ws", "", 1000, 1e10},
+    {"kernel.wakeup_granularity", ParamType::kDuration, "1ms",
+     "CFS: a waking thread preempts the running one only when it trails it by more than this (scaled like "
+     "sched_latency; cfs only).",
+     "kernel/sched/fair.c (5.15) sysctl_sched_wakeup_granularity = 1000000UL, wakeup_preempt_entity",
+     "go,boost-fiber-ws", "", 0, 1e10},
+    {"kernel.nr_latency", ParamType::kInt, "8",
+     "CFS: beyond this many runnable threads the period grows to threads x min_granularity (cfs only).",
+     "kernel/sched/fair.c (5.15) sched_nr_latency = 8", "go,boost-fiber-ws", "", 1, 1000},
+    {"kernel.run_to_parity", ParamType::kBool, "true",
+     "EEVDF RUN_TO_PARITY: the running thread keeps the CPU until its slice is used, even against an earlier "
+     "deadline.", "kernel/sched/features.h SCHED_FEAT(RUN_TO_PARITY, true) (6.6+)", "go,boost-fiber-ws"},
+    {"kernel.hrtick", ParamType::kBool, "false",
+     "HRTICK: a slice ends exactly when used instead of at the next tick.",
+     "kernel/sched/features.h SCHED_FEAT(HRTICK, false)", "go,boost-fiber-ws"},
+    {"kernel.bandwidth_slice", ParamType::kDuration, "5ms",
+     "Runtime a CPU's run queue takes from its cgroup's quota pool at a time.",
+     "Documentation/scheduler/sched-bwc.rst: sched_cfs_bandwidth_slice_us, default 5 ms", "go,boost-fiber-ws",
+     "", 1000, 1e10},
+    {"kernel.balance_busy_factor", ParamType::kInt, "16",
+     "Busy CPUs balance their run queues every (CPUs x 1 ms) x this factor.",
+     "kernel/sched/topology.c sd_init: min_interval = sd_weight (ms), busy_factor = 16", "go,boost-fiber-ws",
+     "", 1, 1000},
     // Measured by `gmpsim calibrate` (validation/calibrate/README.md).
     {"kernel.page_fault", ParamType::kDuration, "13us", "First-touch fault of a 4 KiB anonymous page (trap, zeroing, PTE).",
      "11-16 us per page (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: 2.8 us "
@@ -461,12 +547,14 @@ const ParamSpec* find_param(std::string_view key_pattern) {
 }
 
 std::string key_pattern(std::string_view key) {
-  constexpr std::string_view kClasses = "workload.classes.";
-  if (key.substr(0, kClasses.size()) != kClasses) return std::string(key);
-  std::string_view rest = key.substr(kClasses.size());
-  const auto dot = rest.find('.');
-  if (dot == std::string_view::npos) return std::string(kClasses) + "*";
-  return std::string(kClasses) + "*" + std::string(rest.substr(dot));
+  for (std::string_view prefix : {std::string_view("workload.classes."), std::string_view("machine.processes.")}) {
+    if (key.substr(0, prefix.size()) != prefix) continue;
+    std::string_view rest = key.substr(prefix.size());
+    const auto dot = rest.find('.');
+    if (dot == std::string_view::npos) return std::string(prefix) + "*";
+    return std::string(prefix) + "*" + std::string(rest.substr(dot));
+  }
+  return std::string(key);
 }
 
 std::span<const Profile> kernel_profiles() { return kernel_profile_list(); }

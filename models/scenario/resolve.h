@@ -18,6 +18,7 @@
 namespace gmpsim::models::detail {
 
 inline constexpr std::string_view kClassesPrefix = "workload.classes.";
+inline constexpr std::string_view kProcessesPrefix = "machine.processes.";
 
 // ---- yaml_tree.cpp ----
 std::vector<std::string> split_key(std::string_view key);
@@ -52,6 +53,9 @@ struct Layer {
   }
 };
 Layer profile_layer(const std::string& origin, const Profile& p);
+// The scheduler policy and constants of a Linux version ("6.8"): CFS before 6.6, EEVDF from 6.6, the
+// base slice 0.75 ms until 6.14 and 0.70 ms from 6.15. Throws a ScenarioError naming kernel.version.
+Layer kernel_version_layer(const std::string& version);
 // A kernel profile file, as `gmpsim calibrate` writes it; only the scenario's model's costs are read.
 Layer kernel_file_layer(const std::string& path, const std::string& scenario_source, const std::string& model,
                         const std::string& version);

@@ -260,11 +260,35 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
                                            : detail::kernel_file_layer(sc.kernel.profile, source, sc.runtime.model, version);
   resolver.set_layers({&kernel_layer, &version_layer});
 
+  // The kernel version (from the scenario or the kernel profile) selects the scheduler's policy and
+  // constants, a layer under the kernel profile.
+  resolver.resolve("kernel.version");
+  const detail::Layer kversion_layer = detail::kernel_version_layer(sc.values.back().node.Scalar());
+  resolver.set_layers({&kernel_layer, &kversion_layer, &version_layer});
+
   // Every other fixed key, in table order.
   for (const ParamSpec& p : param_table()) {
     if (p.key.find('*') != std::string_view::npos) continue;
-    if (p.key == "runtime.model" || p.key == "runtime.version" || p.key == "kernel.profile") continue;
+    if (p.key == "runtime.model" || p.key == "runtime.version" || p.key == "kernel.profile" || p.key == "kernel.version") continue;
     resolver.resolve(p, std::string(p.key));
+  }
+
+  // Background processes: every pattern key once per process.
+  if (const YAML::Node procs = detail::find_node(doc, {"machine", "processes"}); procs && !procs.IsNull()) {
+    if (!procs.IsMap()) {
+      throw ScenarioError("machine.processes", "expected a map of process names to settings, e.g. "
+                                               "{neighbour: {threads: 1, burst: 1s, sleep: 0ns}}");
+    }
+    for (const auto& kv : procs) {
+      const std::string name = kv.first.as<std::string>();
+      for (const ParamSpec& p : param_table()) {
+        std::string key(p.key);
+        if (key.rfind(detail::kProcessesPrefix, 0) != 0) continue;
+        key.replace(key.find('*'), 1, name);
+        resolver.resolve(p, key);
+      }
+      sc.machine.processes.push_back(name);
+    }
   }
 
   // Goroutine classes: every pattern key once per class.
@@ -279,7 +303,7 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
     for (const ParamSpec& p : param_table()) {
       std::string key(p.key);
       const auto star = key.find('*');
-      if (star == std::string::npos) continue;
+      if (star == std::string::npos || key.rfind(detail::kClassesPrefix, 0) != 0) continue;
       key.replace(star, 1, cls);
       resolver.resolve(p, key);
     }

@@ -27,6 +27,7 @@ using Json = nlohmann::ordered_json;
 struct MachineConfig {
   std::vector<int> cpus;                    // CPU ids
   std::vector<std::vector<int>> numa_nodes; // partition of cpus; one node holding all when not given
+  std::vector<std::string> processes;      // background processes (machine.processes.NAME), in file order
   std::int64_t memory_bytes = 0;
 };
 

@@ -115,7 +115,7 @@ std::vector<Case> load_cases(const std::string& path) {
     c.name = str(n, "name", where);
     where = path + ": case " + c.name;
     check_keys(n, {"name", "runtime", "family", "set", "scenario", "set_values", "quick_set", "probe", "quick_args",
-                   "metrics", "note"},
+                   "metrics", "note", "needs"},
                where);
     if (!names.insert(c.name).second) throw ScenarioError(where, "a second case with this name");
     c.runtime = str(n, "runtime", where);
@@ -129,6 +129,10 @@ std::vector<Case> load_cases(const std::string& path) {
     }
     c.scenario = (dir / str(n, "scenario", where)).lexically_normal().string();
     if (!fs::exists(c.scenario)) throw ScenarioError(where + ".scenario", "no file " + c.scenario);
+    c.needs = str_list(n, "needs", where);
+    for (const std::string& need : c.needs) {
+      if (need != "root") throw ScenarioError(where + ".needs", "\"" + need + "\": the known need is root");
+    }
     c.sets = str_list(n, "set_values", where);
     c.quick_sets = str_list(n, "quick_set", where);
     if (c.runtime == "go") {

@@ -298,6 +298,12 @@ int run_validation(const ValidateOptions& o) {
     cdf += cdf_csv_rows(runs);
   };
   for (const Case& c : cases) {
+    // A case whose real run needs root (it creates a cgroup) is skipped, with a note, without it.
+    if (std::find(c.needs.begin(), c.needs.end(), "root") != c.needs.end() && geteuid() != 0) {
+      std::cerr << "validate: " << c.name << ": skipped (its real run needs root)\n";
+      info.notes.push_back(c.name + ": skipped: its real run needs root");
+      continue;
+    }
     const std::vector<models::Override> sets = overrides(c, o.quick);
     if (c.runtime == "boost-fiber") {
       std::cerr << "validate: " << c.name << " (" << c.set << "): " << o.repeats << " real runs of Boost.Fiber, then "

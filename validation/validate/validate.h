@@ -41,6 +41,7 @@ struct Case {
   std::string probe_dir;                              // go: validation/go/<dir>
   std::vector<std::string> probe_args, quick_args;    // go: the probe's arguments (quick: instead)
   std::vector<MetricSpec> metrics;
+  std::vector<std::string> needs;  // what the real run needs of the host: "root" (skipped without it)
   std::string manifest;  // the file it came from
 };
 

@@ -167,6 +167,7 @@ TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   expect(ok + ", metrics: [{kind: per_op, ops: 0}]}", "metrics[0].ops: must be a positive integer");
   expect(ok + ", metrics: [{kind: latency, class: x, span: y}]}", "exactly one of `class` and `span`");
   expect(ok + ", metrics: [{kind: p99}]}", "metrics[0].kind");
+  expect(ok + ", metrics: [{kind: per_op, ops: 1}], needs: [gpu]}", "case a.needs");
   expect("{name: a, runtime: boost-fiber, family: f, set: held-out, scenario: nowhere.yaml, metrics: [{kind: per_op, ops: 1}]}",
          "case a.scenario: no file");
   CHECK_THROWS_AS(load_cases("/nonexistent/cases.yaml"), models::ScenarioError);

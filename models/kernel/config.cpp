@@ -1,0 +1,181 @@
+#include "models/kernel/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include "models/input/errors.h"
+#include "models/workload/program.h"
+
+namespace gmpsim::models::kernel {
+
+namespace {
+
+constexpr std::uint32_t kNoGroup = 0xffffffffu;
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+int version_number(const std::string& v) {
+  int major = 0, minor = 0;
+  char dot = 0;
+  std::istringstream in(v);
+  in >> major >> dot >> minor;
+  return major * 1000 + minor;
+}
+
+// A process is in a cgroup of its own when any of its cgroup keys is given (a container, a systemd unit
+// with CPU settings), else in the root cgroup with every other such process.
+bool has_own_cgroup(const Scenario& sc, const std::string& prefix) {
+  for (const char* k : {"cpu.max", "cpu.max_burst", "cpu.weight", "cpuset.cpus"}) {
+    const ResolvedValue* v = sc.find(prefix + k);
+    if (v != nullptr && v->origin != "default") return true;
+  }
+  return false;
+}
+
+GroupSpec read_group(const Scenario& sc, const std::string& prefix, const std::string& name) {
+  GroupSpec g;
+  g.name = name;
+  parse_cpu_max(sc.text(prefix + "cpu.max"), prefix + "cpu.max", g.quota, g.period);
+  g.burst = sc.duration(prefix + "cpu.max_burst");
+  g.weight = static_cast<std::uint32_t>(sc.integer(prefix + "cpu.weight"));
+  g.cpus = parse_cpuset(sc.text(prefix + "cpuset.cpus"), prefix + "cpuset.cpus", sc.machine.cpus);
+  if (g.burst > 0 && g.quota < 0) {
+    throw ScenarioError(prefix + "cpu.max_burst", "a burst needs a quota: set " + prefix + "cpu.max too");
+  }
+  if (g.burst > 0 && version_number(sc.text("kernel.version")) < 5014) {
+    throw ScenarioError(prefix + "cpu.max_burst", "cpu.max.burst exists from Linux 5.14; kernel.version is " +
+                                                      sc.text("kernel.version"));
+  }
+  return g;
+}
+
+}  // namespace
+
+void parse_cpu_max(const std::string& text, const std::string& key, sim::Time& quota, sim::Time& period) {
+  std::istringstream in(text);
+  std::string max, per, extra;
+  in >> max >> per;
+  const std::string hint = "expected \"$MAX $PERIOD\" in microseconds as the kernel's cpu.max has it, e.g. "
+                           "\"max 100000\" (no limit) or \"50000 100000\" (half a CPU), not \"" + text + "\"";
+  if (max.empty() || (in >> extra)) throw ScenarioError(key, hint);
+  if (per.empty()) per = "100000";  // writing only $MAX keeps the period (cgroup-v2.rst)
+  if (!all_digits(per)) throw ScenarioError(key, hint);
+  const long long p = std::stoll(per);
+  // cgroup-v2.rst and tg_set_cfs_bandwidth: period 1 ms .. 1 s, quota at least 1 ms.
+  if (p < 1000 || p > 1000000) throw ScenarioError(key, "the period must be 1000..1000000 us (1 ms to 1 s), not " + per);
+  period = static_cast<sim::Time>(p) * 1000;
+  if (max == "max") {
+    quota = -1;
+    return;
+  }
+  if (!all_digits(max)) throw ScenarioError(key, hint);
+  const long long q = std::stoll(max);
+  if (q < 1000) throw ScenarioError(key, "the quota must be at least 1000 us (1 ms), not " + max);
+  quota = static_cast<sim::Time>(q) * 1000;
+}
+
+std::vector<std::uint32_t> parse_cpuset(const std::string& text, const std::string& key, const std::vector<int>& machine_cpus) {
+  std::vector<std::uint32_t> out;
+  if (text.empty()) return out;
+  auto index_of = [&](const std::string& id) {
+    if (!all_digits(id)) throw ScenarioError(key, "expected CPU ids and ranges like \"0-3,6\", not \"" + text + "\"");
+    const int c = std::stoi(id);
+    const auto it = std::find(machine_cpus.begin(), machine_cpus.end(), c);
+    if (it == machine_cpus.end()) throw ScenarioError(key, "CPU " + id + " is not one of machine.cpus");
+    return static_cast<std::uint32_t>(it - machine_cpus.begin());
+  };
+  std::istringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    const auto dash = part.find('-');
+    if (dash == std::string::npos) {
+      out.push_back(index_of(part));
+      continue;
+    }
+    const std::uint32_t a = index_of(part.substr(0, dash)), b = index_of(part.substr(dash + 1));
+    if (b < a) throw ScenarioError(key, "range " + part + " runs backwards");
+    for (std::uint32_t c = a; c <= b; ++c) out.push_back(c);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void add_kernel_counters(const Kernel& ks, sim::Time end, nlohmann::ordered_json& c) {
+  nlohmann::ordered_json k = ks.report(end);
+  nlohmann::ordered_json cg = k["cgroups"].begin().value();  // the simulated process's (group 0)
+  if (!ks.periods().empty()) {
+    nlohmann::ordered_json t = nlohmann::ordered_json::array(), use = nlohmann::ordered_json::array(),
+                           thr = nlohmann::ordered_json::array(), thr_us = nlohmann::ordered_json::array();
+    for (const Kernel::PeriodRow& r : ks.periods()) {
+      t.push_back(sim::to_seconds(r.end));
+      use.push_back(r.usage / 1000);
+      thr.push_back(r.throttled);
+      thr_us.push_back(r.throttled_time / 1000);
+    }
+    cg["periods"] = {{"end_s", t}, {"usage_usec", use}, {"throttled", thr}, {"throttled_usec_total", thr_us}};
+  }
+  c["kernel"] = std::move(k);
+  c["cgroup"] = std::move(cg);
+}
+
+double cgroup_cpu_limit(const GroupSpec& g) {
+  return g.quota < 0 ? 0.0 : static_cast<double>(g.quota) / static_cast<double>(g.period);
+}
+
+KernelConfig kernel_config(const Scenario& sc) {
+  KernelConfig k;
+  const std::size_t ncpu = sc.machine.cpus.size();
+  SchedParams& p = k.params;
+  p.policy = sc.text("kernel.sched_policy") == "cfs" ? Policy::kCfs : Policy::kEevdf;
+  p.wake_latency = sc.kernel.futex_wake;
+  p.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
+  p.idle_exit = sc.duration("kernel.idle_exit");
+  p.idle_poll = sc.duration("kernel.idle_poll");
+  p.base_slice = scale_for_cpus(sc.duration("kernel.base_slice"), ncpu);
+  p.sched_latency = scale_for_cpus(sc.duration("kernel.sched_latency"), ncpu);
+  p.wakeup_granularity = scale_for_cpus(sc.duration("kernel.wakeup_granularity"), ncpu);
+  p.nr_latency = static_cast<int>(sc.integer("kernel.nr_latency"));
+  p.run_to_parity = sc.flag("kernel.run_to_parity");
+  p.hrtick = sc.flag("kernel.hrtick");
+  p.bandwidth_slice = sc.duration("kernel.bandwidth_slice");
+  p.balance_interval = static_cast<sim::Time>(ncpu) * 1'000'000 * sc.integer("kernel.balance_busy_factor");
+
+  GroupSpec root;
+  root.name = "/";
+  root.root = true;
+  std::uint32_t root_index = 0;
+  if (has_own_cgroup(sc, "cgroup.")) {
+    k.groups.push_back(read_group(sc, "cgroup.", "process"));
+    root_index = kNoGroup;
+  } else {
+    k.groups.push_back(root);
+  }
+  for (const std::string& name : sc.machine.processes) {
+    const std::string base = "machine.processes." + name + ".";
+    if (name == "process") throw ScenarioError(base, "`process` names the simulated process; choose another name");
+    ProcessSpec ps;
+    ps.name = name;
+    if (!has_own_cgroup(sc, base + "cgroup.")) {
+      if (root_index == kNoGroup) {
+        root_index = static_cast<std::uint32_t>(k.groups.size());
+        k.groups.push_back(root);
+      }
+      ps.group = root_index;
+    } else {
+      ps.group = static_cast<std::uint32_t>(k.groups.size());
+      k.groups.push_back(read_group(sc, base + "cgroup.", name));
+    }
+    ps.threads = static_cast<std::uint32_t>(sc.integer(base + "threads"));
+    ps.nice = static_cast<int>(sc.integer(base + "nice"));
+    ps.burst = parse_dist(sc.find(base + "burst")->node, base + "burst");
+    ps.sleep = parse_dist(sc.find(base + "sleep")->node, base + "sleep");
+    k.processes.push_back(std::move(ps));
+  }
+  return k;
+}
+
+}  // namespace gmpsim::models::kernel

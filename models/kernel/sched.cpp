@@ -1,0 +1,1109 @@
+// The fair scheduling class, cgroup CPU bandwidth and placement: see sched.h and README.md. Function names
+// are kernel/sched/fair.c's (Linux 6.6+ for EEVDF, 5.15 for CFS) where the code does what they do.
+#include "models/kernel/sched.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "sim/check.h"
+
+namespace gmpsim::models::kernel {
+
+namespace {
+
+// kernel/sched/core.c sched_prio_to_weight: nice -20 .. 19.
+constexpr std::uint32_t kPrioToWeight[40] = {88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
+                                             9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
+                                             1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
+                                             110,   87,    70,    56,    45,    36,    29,    23,    18,    15};
+constexpr std::uint64_t kMinShares = 2;                    // fair.c MIN_SHARES
+constexpr sim::Time kMinCfsRqRuntime = 1'000'000;          // fair.c min_cfs_rq_runtime (1 ms)
+constexpr sim::Time kCfsBandwidthSlackPeriod = 5'000'000;  // fair.c cfs_bandwidth_slack_period (5 ms)
+constexpr sim::Time kMinBandwidthExpiration = 2'000'000;   // fair.c min_bandwidth_expiration (2 ms)
+constexpr sim::Time kNever = std::numeric_limits<sim::Time>::max();
+
+}  // namespace
+
+std::uint32_t nice_to_weight(int nice) {
+  GMPSIM_REQUIRE(nice >= -20 && nice <= 19, "nice_to_weight: nice must be in -20..19");
+  return kPrioToWeight[nice + 20];
+}
+
+Kernel::Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const SchedParams& params,
+               std::uint32_t kind_base, std::vector<GroupSpec> groups)
+    : engine_(engine), owner_(owner), p_(params), kind_base_(kind_base) {
+  GMPSIM_REQUIRE(ncpu > 0, "Kernel: no CPUs");
+  GMPSIM_REQUIRE(params.tick > 0 && params.base_slice > 0, "Kernel: slice and tick must be positive");
+  GMPSIM_REQUIRE(!groups.empty(), "Kernel: at least the simulated process's group");
+  cpus_.resize(ncpu);
+  rqs_.resize(ncpu * (1 + groups.size()));
+  gse_.resize(ncpu * groups.size());
+  busy_cpu_.assign(ncpu * kMaxKinds, 0);
+  group_busy_.assign(groups.size(), 0);
+  for (GroupSpec& spec : groups) {
+    Group g;
+    GMPSIM_REQUIRE(spec.weight >= 1 && spec.weight <= 10000, "Kernel: cpu.weight must be in 1..10000");
+    GMPSIM_REQUIRE(!spec.root || spec.quota < 0, "Kernel: the root cgroup has no cpu.max");
+    // sched_weight_from_cgroup (kernel/sched/sched.h): weight * 1024 / CGROUP_WEIGHT_DFL, rounded.
+    g.shares = std::max<std::uint64_t>(kMinShares, (std::uint64_t{spec.weight} * 1024 + 50) / 100);
+    if (spec.cpus.empty()) {
+      for (std::uint32_t c = 0; c < ncpu; ++c) spec.cpus.push_back(c);
+    }
+    std::sort(spec.cpus.begin(), spec.cpus.end());
+    spec.cpus.erase(std::unique(spec.cpus.begin(), spec.cpus.end()), spec.cpus.end());
+    g.allowed.assign(ncpu, false);
+    for (std::uint32_t c : spec.cpus) {
+      GMPSIM_REQUIRE(c < ncpu, "Kernel: cpuset names a CPU the machine does not have");
+      g.allowed[c] = true;
+    }
+    g.cpus = spec.cpus;
+    if (spec.quota >= 0) {
+      GMPSIM_REQUIRE(spec.period > 0, "Kernel: cpu.max period must be positive");
+      g.runtime = g.runtime_snap = spec.quota;
+    }
+    g.spec = std::move(spec);
+    groups_.push_back(std::move(g));
+  }
+}
+
+void Kernel::start_processes(const std::vector<ProcessSpec>& procs, const sim::RngStreams& streams) {
+  for (const ProcessSpec& spec : procs) {
+    GMPSIM_REQUIRE(spec.group < groups_.size(), "Kernel: a process names a group that does not exist");
+    const std::uint32_t index = static_cast<std::uint32_t>(procs_.size());
+    procs_.push_back(Process{spec, streams.stream("kernel.process." + spec.name)});
+    for (std::uint32_t i = 0; i < spec.threads; ++i) {
+      bg_.push_back(Thread{});
+      Thread& t = bg_.back();
+      t.se.weight = nice_to_weight(spec.nice);
+      t.group = spec.group;
+      t.proc = index;
+      t.bg_sleeping = true;  // the first callback runs a burst
+      start_now(kBgBit | static_cast<std::uint32_t>(bg_.size() - 1));
+    }
+  }
+}
+
+std::uint32_t Kernel::create_thread(int nice) {
+  threads_.push_back(Thread{});
+  threads_.back().se.weight = nice_to_weight(nice);
+  return static_cast<std::uint32_t>(threads_.size() - 1);
+}
+
+// ---- one cfs_rq ----
+
+// The queue's load-weighted vruntime sum relative to min_vruntime, and its load (curr included).
+void Kernel::weighted_vruntime(const CfsRq& rq, i128& sum, std::uint64_t& load) const {
+  sum = 0;
+  load = 0;
+  auto add = [&](std::uint32_t id) {
+    const Entity& e = ent(id);
+    sum += static_cast<i128>(e.vruntime - rq.min_vruntime) * e.weight;
+    load += e.weight;
+  };
+  if (rq.curr != kNone) add(rq.curr);
+  for (std::uint32_t id : rq.queued) add(id);
+}
+
+// avg_vruntime: the load-weighted mean vruntime of the queue (curr included), the zero point of lag,
+// floored like the kernel's division.
+std::int64_t Kernel::avg_vruntime(const CfsRq& rq) const {
+  if (rq.nr == 0) return rq.min_vruntime;
+  if (rq.nr == 1) return ent(rq.curr != kNone ? rq.curr : rq.queued.front()).vruntime;
+  i128 sum;
+  std::uint64_t load;
+  weighted_vruntime(rq, sum, load);
+  if (sum < 0) sum -= static_cast<i128>(load - 1);
+  return rq.min_vruntime + static_cast<std::int64_t>(sum / static_cast<i128>(load));
+}
+
+// entity_eligible / vruntime_eligible: lag >= 0, i.e. vruntime <= avg_vruntime, without the division.
+bool Kernel::entity_eligible(const CfsRq& rq, const Entity& se) const {
+  if (rq.nr == 1) return true;  // the only entity is its own average
+  i128 sum;
+  std::uint64_t load;
+  weighted_vruntime(rq, sum, load);
+  return sum >= static_cast<i128>(se.vruntime - rq.min_vruntime) * static_cast<i128>(load);
+}
+
+void Kernel::update_min_vruntime(CfsRq& rq) {
+  bool have = false;
+  std::int64_t m = 0;
+  if (rq.curr != kNone) {
+    m = ent(rq.curr).vruntime;
+    have = true;
+  }
+  for (std::uint32_t id : rq.queued) {
+    const std::int64_t v = ent(id).vruntime;
+    if (!have || v < m) m = v;
+    have = true;
+  }
+  if (have && m > rq.min_vruntime) rq.min_vruntime = m;
+}
+
+// pick_eevdf (Linux 6.6): the eligible entity with the earliest virtual deadline; under RUN_TO_PARITY the
+// running entity keeps the CPU while its deadline is the one it was picked with (vlag == deadline).
+std::uint32_t Kernel::pick_eevdf(const CfsRq& rq) const {
+  std::uint32_t curr = rq.curr;
+  if (curr != kNone && !entity_eligible(rq, ent(curr))) curr = kNone;
+  if (p_.run_to_parity && curr != kNone && ent(curr).vlag == ent(curr).deadline) return curr;
+  std::uint32_t best = kNone;
+  for (std::uint32_t id : rq.queued) {
+    const Entity& e = ent(id);
+    if ((best == kNone || e.deadline < ent(best).deadline) && entity_eligible(rq, e)) best = id;
+  }
+  if (best == kNone || (curr != kNone && ent(curr).deadline < ent(best).deadline)) best = curr;
+  if (best != kNone) return best;
+  // Only rounding leaves nobody eligible: take the smallest vruntime.
+  return pick_cfs(rq);
+}
+
+// CFS pick_next_entity (Linux 5.15) without buddies: the smallest vruntime, curr included.
+std::uint32_t Kernel::pick_cfs(const CfsRq& rq) const {
+  std::uint32_t best = rq.curr;
+  for (std::uint32_t id : rq.queued) {
+    if (best == kNone || ent(id).vruntime < ent(best).vruntime) best = id;
+  }
+  return best;
+}
+
+std::uint32_t Kernel::pick_next_entity(const CfsRq& rq) const {
+  if (rq.nr == 1) return rq.curr != kNone ? rq.curr : rq.queued.front();
+  return p_.policy == Policy::kEevdf ? pick_eevdf(rq) : pick_cfs(rq);
+}
+
+// place_entity. EEVDF (6.6): at avg_vruntime minus the saved lag, inflated for the load it joins (PLACE_LAG),
+// deadline one slice later, half a slice for a new entity (PLACE_DEADLINE_INITIAL). CFS (5.15): at
+// min_vruntime, a new entity one vslice later (START_DEBIT), a waking one up to sched_latency/2 earlier
+// than min_vruntime but never before its own vruntime (GENTLE_FAIR_SLEEPERS).
+void Kernel::place_entity(std::uint32_t rqi, Entity& se, bool initial) {
+  CfsRq& rq = rqs_[rqi];
+  if (p_.policy == Policy::kEevdf) {
+    std::int64_t vslice = calc_delta_fair(p_.base_slice, se.weight);
+    std::int64_t lag = 0;
+    if (rq.nr > 0 && !initial) {
+      lag = se.vlag;
+      if (rq.load > 0) lag = static_cast<std::int64_t>(static_cast<i128>(lag) * (rq.load + se.weight) / rq.load);
+    }
+    se.vruntime = avg_vruntime(rq) - lag;
+    if (initial) vslice /= 2;
+    se.deadline = se.vruntime + vslice;
+    return;
+  }
+  std::int64_t v = rq.min_vruntime;
+  if (initial) {
+    const sim::Time period = rq.nr + 1 > static_cast<std::uint32_t>(p_.nr_latency) ? (rq.nr + 1) * p_.base_slice : p_.sched_latency;
+    v += calc_delta_fair(static_cast<sim::Time>(static_cast<i128>(period) * se.weight / (rq.load + se.weight)), se.weight);
+    se.vruntime = v;
+  } else {
+    std::int64_t own = se.vruntime;
+    if (se.relative) {
+      own += rq.min_vruntime;
+    } else if (se.last_rq != rqi && se.last_rq != kNone) {
+      own += rq.min_vruntime - rqs_[se.last_rq].min_vruntime;
+    }
+    se.relative = false;
+    se.vruntime = std::max(own, v - p_.sched_latency / 2);
+  }
+}
+
+// update_entity_lag: the service the entity is owed, limited to two slices or a tick of it.
+void Kernel::update_entity_lag(const CfsRq& rq, Entity& se) {
+  const std::int64_t lag = avg_vruntime(rq) - se.vruntime;
+  const std::int64_t limit = calc_delta_fair(std::max(2 * p_.base_slice, p_.tick), se.weight);
+  se.vlag = std::clamp(lag, -limit, limit);
+}
+
+void Kernel::enqueue_entity(std::uint32_t rqi, std::uint32_t id) {
+  CfsRq& rq = rqs_[rqi];
+  Entity& se = ent(id);
+  GMPSIM_CHECK(!se.on_rq, "enqueue_entity: already queued");
+  place_entity(rqi, se, se.initial);
+  se.initial = false;
+  rq.queued.push_back(id);
+  ++rq.nr;
+  rq.load += se.weight;
+  se.on_rq = true;
+  se.rq = rqi;
+}
+
+void Kernel::dequeue_entity(std::uint32_t rqi, std::uint32_t id, bool sleep) {
+  CfsRq& rq = rqs_[rqi];
+  Entity& se = ent(id);
+  GMPSIM_CHECK(se.on_rq && se.rq == rqi, "dequeue_entity: not queued here");
+  se.last_rq = rqi;
+  if (p_.policy == Policy::kEevdf) {
+    update_entity_lag(rq, se);
+  } else {
+    // CFS: a migrating entity's vruntime travels relative to min_vruntime; a sleeper keeps its absolute
+    // vruntime (made relative only if it wakes on another CPU: migrate_task_rq_fair).
+    se.relative = !sleep;
+    if (!sleep) se.vruntime -= rq.min_vruntime;
+  }
+  if (rq.curr == id) {
+    rq.curr = kNone;
+  } else {
+    auto it = std::find(rq.queued.begin(), rq.queued.end(), id);
+    GMPSIM_CHECK(it != rq.queued.end(), "dequeue_entity: lost entity");
+    rq.queued.erase(it);
+  }
+  --rq.nr;
+  rq.load -= se.weight;
+  se.on_rq = false;
+  se.rq = kNone;
+  update_min_vruntime(rq);
+}
+
+void Kernel::set_next_entity(CfsRq& rq, std::uint32_t id) {
+  auto it = std::find(rq.queued.begin(), rq.queued.end(), id);
+  GMPSIM_CHECK(it != rq.queued.end() && rq.curr == kNone, "set_next_entity: entity not waiting");
+  rq.queued.erase(it);
+  rq.curr = id;
+  Entity& se = ent(id);
+  se.prev_sum_exec = se.sum_exec;
+  if (p_.policy == Policy::kEevdf && p_.run_to_parity) se.vlag = se.deadline;  // protect the slice
+}
+
+void Kernel::put_prev_entity(CfsRq& rq) {
+  if (rq.curr == kNone) return;
+  rq.queued.push_back(rq.curr);
+  rq.curr = kNone;
+}
+
+// sched_slice (5.15, ALT_PERIOD and BASE_SLICE): the period for the CPU's runnable threads, split by weight
+// at each level down to the thread, never below min_granularity.
+sim::Time Kernel::sched_slice_cfs(std::uint32_t tid) const {
+  const Thread& t = thr(tid);
+  const std::uint32_t nr = cpus_[t.cpu].h_nr_running;
+  i128 slice = nr > static_cast<std::uint32_t>(p_.nr_latency) ? static_cast<i128>(nr) * p_.base_slice : p_.sched_latency;
+  const CfsRq& grq = rqs_[group_rq(t.group, t.cpu)];
+  if (grq.load > 0) slice = slice * t.se.weight / grq.load;
+  const Entity& gse = gse_[group_se(t.group, t.cpu) & ~kGroupBit];
+  const CfsRq& root = rqs_[root_rq(t.cpu)];
+  if (root.load > 0) slice = slice * gse.weight / root.load;
+  return std::max(static_cast<sim::Time>(slice), p_.base_slice);
+}
+
+// ---- the CPU ----
+
+// update_curr at both levels: vruntime, and for EEVDF update_deadline; charges the group's CPU bandwidth.
+// Returns whether the running thread should give up the CPU (resched_curr).
+bool Kernel::update_curr(std::uint32_t cpu) {
+  Cpu& c = cpus_[cpu];
+  if (c.curr == kNone) return false;
+  const sim::Time delta = engine_.now() - c.exec_start;
+  if (delta <= 0) return false;
+  c.exec_start = engine_.now();
+  Thread& t = thr(c.curr);
+  bool resched = false;
+  CfsRq& grq = rqs_[group_rq(t.group, cpu)];
+  CfsRq& root = rqs_[root_rq(cpu)];
+  Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
+  for (auto [rq, se] : {std::pair<CfsRq*, Entity*>{&grq, &t.se}, {&root, &gse}}) {
+    se->vruntime += calc_delta_fair(delta, se->weight);
+    se->sum_exec += delta;
+    update_min_vruntime(*rq);
+    // update_deadline: a used-up slice gets a new deadline, and the CPU is rescheduled if others wait.
+    if (p_.policy == Policy::kEevdf && se->vruntime - se->deadline >= 0) {
+      se->deadline = se->vruntime + calc_delta_fair(p_.base_slice, se->weight);
+      if (rq->nr > 1) resched = true;
+    }
+  }
+  group_busy_[t.group] += delta;
+  if (groups_[t.group].limited() && account_cfs_rq_runtime(group_rq(t.group, cpu), delta)) resched = true;
+  return resched;
+}
+
+// update_cfs_group / calc_group_shares: the group entity on this CPU weighs the group's shares times the
+// fraction of the group's runnable load that is here (kernel: PELT averages; here the instantaneous
+// runnable weight), within [MIN_SHARES, shares]. reweight_entity keeps lag and the deadline's distance
+// in proportion.
+void Kernel::update_cfs_group(std::uint32_t g, std::uint32_t cpu) {
+  if (groups_.size() == 1) return;  // alone at the root, a group entity's weight decides nothing
+  const Group& G = groups_[g];
+  const CfsRq& grq = rqs_[group_rq(g, cpu)];
+  std::uint64_t shares = G.shares;
+  if (G.spec.root) {
+    shares = std::max<std::uint64_t>(grq.load, kMinShares);
+  } else {
+    if (G.load > 0) shares = G.shares * grq.load / std::max(G.load, grq.load);
+    shares = std::clamp<std::uint64_t>(shares, kMinShares, G.shares);
+  }
+  Entity& se = gse_[group_se(g, cpu) & ~kGroupBit];
+  if (se.weight == shares) return;
+  const std::uint32_t old = se.weight, neu = static_cast<std::uint32_t>(shares);
+  if (se.on_rq) {
+    CfsRq& root = rqs_[root_rq(cpu)];
+    if (p_.policy == Policy::kEevdf) {
+      const std::int64_t avg = avg_vruntime(root);
+      const std::int64_t lag = avg - se.vruntime, rel_deadline = se.deadline - se.vruntime;
+      se.vruntime = avg - static_cast<std::int64_t>(static_cast<i128>(lag) * old / neu);
+      se.deadline = se.vruntime + static_cast<std::int64_t>(static_cast<i128>(rel_deadline) * old / neu);
+    }
+    root.load = root.load - old + neu;
+  }
+  se.weight = neu;
+}
+
+void Kernel::enqueue_task(std::uint32_t tid, std::uint32_t cpu, bool wakeup) {
+  (void)wakeup;
+  update_curr(cpu);
+  Thread& t = thr(tid);
+  t.cpu = cpu;
+  t.state = State::kRunnable;
+  const std::uint32_t grqi = group_rq(t.group, cpu);
+  CfsRq& grq = rqs_[grqi];
+  const bool was_empty = grq.nr == 0;
+  enqueue_entity(grqi, tid);
+  groups_[t.group].load += t.se.weight;
+  Group& G = groups_[t.group];
+  if (was_empty && G.limited() && !grq.throttled) {
+    // check_enqueue_throttle: a queue coming back with no runtime left asks the pool, else throttles.
+    if (grq.runtime_remaining <= 0 && !assign_cfs_rq_runtime(grqi)) {
+      grq.throttled = true;
+      grq.throttled_clock = engine_.now();
+      G.throttled_rqs.push_back(grqi);
+    }
+  }
+  if (!grq.throttled) {
+    add_nr_running(cpu, 1);
+    const std::uint32_t gse = group_se(t.group, cpu);
+    if (!ent(gse).on_rq) enqueue_entity(root_rq(cpu), gse);
+  }
+  update_cfs_group(t.group, cpu);
+  if (cpus_[cpu].h_nr_running >= 2) arm_balance();
+}
+
+void Kernel::dequeue_task(std::uint32_t tid, bool sleep) {
+  Thread& t = thr(tid);
+  const std::uint32_t cpu = t.cpu;
+  const std::uint32_t grqi = group_rq(t.group, cpu);
+  CfsRq& grq = rqs_[grqi];
+  dequeue_entity(grqi, tid, sleep);
+  groups_[t.group].load -= t.se.weight;
+  if (!grq.throttled) add_nr_running(cpu, -1);
+  const std::uint32_t gse = group_se(t.group, cpu);
+  if (grq.nr == 0) {
+    if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
+    if (groups_[t.group].limited()) return_cfs_rq_runtime(grqi);
+  } else {
+    update_cfs_group(t.group, cpu);
+  }
+}
+
+// check_preempt_wakeup_fair: compare the woken thread with the running one at the level where their
+// entities share a queue. EEVDF preempts when the pick would be the woken entity; CFS when the running
+// entity's vruntime leads the woken one's by more than wakeup_granularity (in the woken one's virtual time).
+void Kernel::check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid) {
+  Cpu& c = cpus_[cpu];
+  if (c.curr == kNone) {
+    if (rqs_[root_rq(cpu)].nr > 0) schedule(cpu, false);
+    return;
+  }
+  if (c.curr == tid) return;
+  if (update_curr(cpu)) {
+    schedule(cpu, true);
+    return;
+  }
+  const Thread& cur = thr(c.curr);
+  const Thread& wt = thr(tid);
+  if (rqs_[group_rq(wt.group, cpu)].throttled) {
+    arm_tick_check(cpu);
+    return;
+  }
+  const bool same = cur.group == wt.group;
+  const CfsRq& rq = same ? rqs_[group_rq(wt.group, cpu)] : rqs_[root_rq(cpu)];
+  const std::uint32_t se_curr = same ? c.curr : group_se(cur.group, cpu);
+  const std::uint32_t se_new = same ? tid : group_se(wt.group, cpu);
+  bool preempt;
+  if (p_.policy == Policy::kEevdf) {
+    preempt = pick_eevdf(rq) == se_new;
+  } else {
+    const std::int64_t vdiff = ent(se_curr).vruntime - ent(se_new).vruntime;
+    preempt = vdiff > calc_delta_fair(p_.wakeup_granularity, ent(se_new).weight);
+  }
+  if (preempt) {
+    ++wakeup_preemptions_;
+    schedule(cpu, true);
+  } else {
+    arm_tick_check(cpu);
+  }
+}
+
+// __schedule + pick_next_task_fair: put the running thread back (throttling its group if its runtime is
+// spent), pick at the root and in the picked group, switch. An idle CPU first tries to pull work.
+void Kernel::schedule(std::uint32_t cpu, bool preempt) {
+  Cpu& c = cpus_[cpu];
+  update_curr(cpu);
+  std::uint32_t prev = c.curr;
+  if (prev != kNone) {
+    const Thread& pt = thr(prev);
+    const std::uint32_t grqi = group_rq(pt.group, cpu);
+    if (groups_[pt.group].limited() && !rqs_[grqi].throttled && rqs_[grqi].runtime_remaining <= 0 && !assign_cfs_rq_runtime(grqi)) {
+      throttle_cfs_rq(grqi);
+    }
+  }
+  for (;;) {
+    CfsRq& root = rqs_[root_rq(cpu)];
+    std::uint32_t next = kNone;
+    if (root.nr > 0) {
+      const std::uint32_t gse = pick_next_entity(root);
+      const std::uint32_t g = static_cast<std::uint32_t>((gse & ~kGroupBit) / cpus_.size());
+      next = pick_next_entity(rqs_[group_rq(g, cpu)]);
+      GMPSIM_CHECK(next != kNone, "schedule: a queued group entity with no thread");
+    }
+    if (next != kNone && next == prev) {
+      arm_tick_check(cpu);
+      return;
+    }
+    if (prev != kNone) {  // put_prev_task_fair
+      Thread& pt = thr(prev);
+      cancel_burst(pt);
+      pt.state = State::kRunnable;
+      pt.last_ran = engine_.now();
+      pt.prev_cpu = cpu;
+      put_prev_entity(rqs_[group_rq(pt.group, cpu)]);
+      if (preempt) ++preemptions_;
+      c.curr = kNone;
+      prev = kNone;
+    }
+    if (next == kNone) {
+      put_prev_entity(root);
+      c.idle_since = engine_.now();
+      if (c.check.valid()) cancel_daemon(c.check);
+      if (sched_balance_newidle(cpu)) continue;
+      return;
+    }
+    const Thread& nt = thr(next);
+    const std::uint32_t ngse = group_se(nt.group, cpu);
+    if (root.curr != ngse) {
+      put_prev_entity(root);
+      set_next_entity(root, ngse);
+    }
+    CfsRq& ngrq = rqs_[group_rq(nt.group, cpu)];
+    if (ngrq.curr != next) {
+      put_prev_entity(ngrq);
+      set_next_entity(ngrq, next);
+    }
+    ++switches_;
+    switch_to(cpu, next);
+    return;
+  }
+}
+
+void Kernel::switch_to(std::uint32_t cpu, std::uint32_t tid) {
+  Thread& t = thr(tid);
+  Cpu& c = cpus_[cpu];
+  t.state = State::kRunning;
+  t.cpu = cpu;
+  c.curr = tid;
+  c.exec_start = engine_.now();
+  arm_tick_check(cpu);
+  if (t.remaining > 0) {
+    start_burst(tid);
+  } else if (t.proc != kNone) {
+    background_next(tid);
+  } else {
+    owner_.on_burst_done(tid);
+  }
+}
+
+sim::Time Kernel::next_tick_at(sim::Time t) const { return (t + p_.tick - 1) / p_.tick * p_.tick; }
+
+// The tick, computed instead of simulated: the first tick at which task_tick_fair would act (a slice used
+// up while others wait, the group's runtime spent). Nothing else changes the running entity's state between
+// events on this CPU, so one event at that tick stands for all the ticks before it.
+void Kernel::arm_tick_check(std::uint32_t cpu) {
+  Cpu& c = cpus_[cpu];
+  sim::Time at = kNever;
+  if (c.curr != kNone) {
+    const Thread& t = thr(c.curr);
+    const CfsRq& grq = rqs_[group_rq(t.group, cpu)];
+    const CfsRq& root = rqs_[root_rq(cpu)];
+    const Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
+    sim::Time slice_due = kNever;
+    for (auto [rq, se] : {std::pair<const CfsRq*, const Entity*>{&grq, &t.se}, {&root, &gse}}) {
+      if (rq->nr < 2) continue;
+      sim::Time dt;
+      if (p_.policy == Policy::kEevdf) {
+        dt = static_cast<sim::Time>((static_cast<i128>(se->deadline - se->vruntime) * se->weight + 1023) / 1024);
+      } else {
+        // check_preempt_tick: the slice used, or (past min_granularity) a lead over the leftmost of more
+        // than a slice.
+        const sim::Time ideal = sched_slice_cfs(c.curr);
+        const sim::Time ran = se->sum_exec - se->prev_sum_exec;
+        dt = ideal - ran + 1;
+        std::int64_t left = kNever;
+        for (std::uint32_t id : rq->queued) left = std::min(left, ent(id).vruntime);
+        if (left != kNever) {
+          const sim::Time lead = static_cast<sim::Time>((static_cast<i128>(ideal - (se->vruntime - left)) * se->weight) / 1024) + 1;
+          dt = std::min(dt, std::max(p_.base_slice - ran, lead));
+        }
+      }
+      slice_due = std::min(slice_due, std::max<sim::Time>(dt, 1));
+    }
+    if (slice_due != kNever) at = p_.hrtick ? engine_.now() + slice_due : next_tick_at(engine_.now() + slice_due);
+    if (groups_[t.group].limited()) {
+      at = std::min(at, next_tick_at(engine_.now() + std::max<sim::Time>(grq.runtime_remaining, 1)));
+    }
+  }
+  if (c.check.valid()) {
+    if (at != kNever && c.check_at == at) return;
+    cancel_daemon(c.check);
+  }
+  if (at == kNever) return;
+  c.check_at = at;
+  c.check = schedule_daemon(at, sim::kBandLate, kTickCheck, cpu);
+}
+
+void Kernel::tick_check(std::uint32_t cpu) {
+  Cpu& c = cpus_[cpu];
+  c.check = {};
+  if (c.curr == kNone) return;
+  bool resched = update_curr(cpu);
+  update_cfs_group(thr(c.curr).group, cpu);  // entity_tick reweights the running group's entity
+  if (p_.policy == Policy::kCfs && !resched) {
+    const Thread& t = thr(c.curr);
+    const CfsRq& grq = rqs_[group_rq(t.group, cpu)];
+    const CfsRq& root = rqs_[root_rq(cpu)];
+    const Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
+    const sim::Time ideal = sched_slice_cfs(c.curr);
+    for (auto [rq, se] : {std::pair<const CfsRq*, const Entity*>{&grq, &t.se}, {&root, &gse}}) {
+      if (rq->nr < 2) continue;
+      const sim::Time ran = se->sum_exec - se->prev_sum_exec;
+      if (ran > ideal) resched = true;
+      if (ran < p_.base_slice) continue;
+      std::int64_t left = kNever;
+      for (std::uint32_t id : rq->queued) left = std::min(left, ent(id).vruntime);
+      if (left != kNever && se->vruntime - left > ideal) resched = true;
+    }
+  }
+  if (resched) {
+    schedule(cpu, true);
+  } else {
+    arm_tick_check(cpu);
+  }
+}
+
+void Kernel::add_nr_running(std::uint32_t cpu, std::int64_t n) {
+  std::uint32_t& h = cpus_[cpu].h_nr_running;
+  const bool was = h >= 2;
+  h = static_cast<std::uint32_t>(static_cast<std::int64_t>(h) + n);
+  const bool is = h >= 2;
+  if (was != is) overloaded_ += is ? 1 : -1;
+}
+
+bool Kernel::available_idle_cpu(std::uint32_t cpu) const {
+  const Cpu& c = cpus_[cpu];
+  return c.curr == kNone && c.h_nr_running == 0 && c.ttwu_pending == 0;
+}
+
+// select_task_rq_fair, simplified to select_idle_sibling over one cache domain holding every CPU: the
+// previous CPU if idle, else the first idle CPU of the cpuset scanning from it (select_idle_cpu's
+// for_each_cpu_wrap), else the previous CPU, else the least loaded one. Left out: wake_affine (pulling the
+// wakee to the waker's CPU), SMT siblings, the wakee's utilization.
+std::uint32_t Kernel::select_task_rq(std::uint32_t tid) const {
+  const Thread& t = thr(tid);
+  const Group& G = groups_[t.group];
+  const std::uint32_t n = static_cast<std::uint32_t>(cpus_.size());
+  const std::uint32_t prev = t.prev_cpu;
+  if (prev != kNone && G.allowed[prev] && available_idle_cpu(prev)) return prev;
+  const std::uint32_t start = prev == kNone ? 0 : (prev + 1) % n;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t c = (start + i) % n;
+    if (G.allowed[c] && available_idle_cpu(c)) return c;
+  }
+  if (prev != kNone && G.allowed[prev]) return prev;
+  std::uint32_t best = G.cpus.front();
+  for (std::uint32_t c : G.cpus) {
+    if (cpus_[c].h_nr_running + cpus_[c].ttwu_pending < cpus_[best].h_nr_running + cpus_[best].ttwu_pending) best = c;
+  }
+  return best;
+}
+
+// A waiting thread on `from` that may run on `to`: the one that has waited longest (detach_tasks takes
+// from the cold end of the CPU's task list). Throttled groups' threads cannot move.
+static constexpr std::uint32_t kNoThread = 0xffffffffu;
+
+bool Kernel::sched_balance_newidle(std::uint32_t cpu) {
+  if (overloaded_ == 0) return false;
+  std::uint32_t busiest = kNone;
+  for (std::uint32_t c = 0; c < cpus_.size(); ++c) {
+    if (c == cpu || cpus_[c].h_nr_running < 2) continue;
+    if (busiest == kNone || cpus_[c].h_nr_running > cpus_[busiest].h_nr_running) busiest = c;
+  }
+  if (busiest == kNone) return false;
+  std::uint32_t pick = kNoThread;
+  for (std::uint32_t g = 0; g < groups_.size(); ++g) {
+    if (!groups_[g].allowed[cpu]) continue;
+    const CfsRq& grq = rqs_[group_rq(g, busiest)];
+    if (grq.throttled) continue;
+    for (std::uint32_t id : grq.queued) {
+      if (pick == kNoThread || thr(id).last_ran < thr(pick).last_ran) pick = id;
+    }
+  }
+  if (pick == kNoThread) return false;
+  migrate(pick, cpu);
+  return true;
+}
+
+void Kernel::migrate(std::uint32_t tid, std::uint32_t to) {
+  const std::uint32_t from = thr(tid).cpu;
+  update_curr(from);
+  dequeue_task(tid, false);
+  arm_tick_check(from);
+  ++migrations_;
+  enqueue_task(tid, to, false);
+}
+
+// A CPU with a waiting thread asks for a balance: at its next tick when some CPU idles (the NO_HZ idle
+// balancer kick, nohz_balancer_kick), else at the busy balance interval.
+void Kernel::arm_balance() {
+  if (cpus_.size() < 2) return;
+  bool idle = false;
+  for (std::uint32_t c = 0; c < cpus_.size() && !idle; ++c) idle = available_idle_cpu(c);
+  const sim::Time at = idle ? next_tick_at(engine_.now() + 1) : (engine_.now() / p_.balance_interval + 1) * p_.balance_interval;
+  if (balance_.valid()) {
+    if (balance_at_ <= at) return;
+    cancel_daemon(balance_);
+  }
+  balance_at_ = at;
+  balance_ = schedule_daemon(at, sim::kBandLate, kBalance, 0);
+}
+
+// The periodic balance of busy CPUs (sched_balance_rq at the tick, every balance_interval): the CPU with
+// the most load (its root cfs_rq's weight) gives waiting threads to the least loaded one while the move
+// fits in half the difference (calculate_imbalance's migrate_load), a thread's hierarchical load shifted
+// right by the number of failed attempts (detach_tasks: load >> nr_balance_failed), so that three equal
+// threads on two CPUs rotate as the kernel's do. Left out: utilization and the group types of
+// update_sd_lb_stats, the cache-hot test, more than one domain level.
+std::uint64_t Kernel::cpu_load(std::uint32_t cpu) const {
+  std::uint64_t load = 0;
+  for (std::uint32_t g = 0; g < groups_.size(); ++g) {
+    const CfsRq& grq = rqs_[group_rq(g, cpu)];
+    if (grq.nr == 0 || grq.throttled) continue;
+    load += groups_[g].spec.root ? grq.load : gse_[group_se(g, cpu) & ~kGroupBit].weight;
+  }
+  return load;
+}
+
+std::uint64_t Kernel::h_load(std::uint32_t tid) const {
+  const Thread& t = thr(tid);
+  if (groups_[t.group].spec.root) return t.se.weight;
+  const CfsRq& grq = rqs_[group_rq(t.group, t.cpu)];
+  const Entity& gse = gse_[group_se(t.group, t.cpu) & ~kGroupBit];
+  return grq.load == 0 ? t.se.weight : std::uint64_t{gse.weight} * t.se.weight / grq.load;
+}
+
+void Kernel::rebalance_domains() {
+  balance_ = {};
+  for (std::size_t moves = 0; moves < threads_.size() + bg_.size(); ++moves) {
+    std::uint32_t busiest = kNone, local = 0;
+    std::uint64_t lb = 0, ll = UINT64_MAX;
+    for (std::uint32_t c = 0; c < cpus_.size(); ++c) {
+      const std::uint64_t load = cpu_load(c);
+      if (cpus_[c].h_nr_running >= 2 && (busiest == kNone || load > lb)) busiest = c, lb = load;
+      const std::uint64_t l = load + cpus_[c].ttwu_pending * 1024u;
+      if (l < ll) local = c, ll = l;
+    }
+    if (busiest == kNone || busiest == local) break;
+    if (lb <= ll) break;
+    const std::uint64_t imbalance = (lb - ll) / 2;
+    std::uint32_t pick = kNoThread;
+    for (std::uint32_t g = 0; g < groups_.size(); ++g) {
+      if (!groups_[g].allowed[local]) continue;
+      const CfsRq& grq = rqs_[group_rq(g, busiest)];
+      if (grq.throttled) continue;
+      for (std::uint32_t id : grq.queued) {
+        if (pick == kNoThread || thr(id).last_ran < thr(pick).last_ran) pick = id;
+      }
+    }
+    if (pick == kNoThread) break;
+    if ((h_load(pick) >> std::min<std::uint32_t>(nr_balance_failed_, 31)) > imbalance) {
+      ++nr_balance_failed_;
+      break;
+    }
+    nr_balance_failed_ = 0;
+    migrate(pick, local);
+    check_preempt_wakeup(local, pick);
+  }
+  if (overloaded_ > 0) arm_balance();
+}
+
+// ---- CPU bandwidth (Documentation/scheduler/sched-bwc.rst) ----
+
+// account_cfs_rq_runtime: spend local runtime; when it is gone, ask the pool for a slice. Returns whether
+// the running thread must stop (it will be throttled when it is put back).
+bool Kernel::account_cfs_rq_runtime(std::uint32_t rqi, sim::Time delta) {
+  const std::uint32_t g = group_of_rq(rqi);
+  if (!groups_[g].limited()) return false;
+  CfsRq& rq = rqs_[rqi];
+  rq.runtime_remaining -= delta;
+  if (rq.runtime_remaining > 0) return false;
+  if (assign_cfs_rq_runtime(rqi)) return false;
+  return cpus_[cpu_of_rq(rqi)].curr != kNone;
+}
+
+// assign_cfs_rq_runtime: top the local runtime up to one bandwidth slice from the global pool.
+bool Kernel::assign_cfs_rq_runtime(std::uint32_t rqi) {
+  const std::uint32_t g = group_of_rq(rqi);
+  Group& G = groups_[g];
+  CfsRq& rq = rqs_[rqi];
+  const sim::Time min_amount = p_.bandwidth_slice - rq.runtime_remaining;
+  start_cfs_bandwidth(g);
+  if (G.runtime > 0) {
+    const sim::Time amount = std::min(G.runtime, min_amount);
+    G.runtime -= amount;
+    G.idle = false;
+    rq.runtime_remaining += amount;
+  }
+  return rq.runtime_remaining > 0;
+}
+
+// throttle_cfs_rq: the group's queue on this CPU leaves the root queue until the period timer refills it.
+void Kernel::throttle_cfs_rq(std::uint32_t rqi) {
+  CfsRq& rq = rqs_[rqi];
+  if (rq.throttled) return;
+  const std::uint32_t g = group_of_rq(rqi), cpu = cpu_of_rq(rqi);
+  rq.throttled = true;
+  rq.throttled_clock = engine_.now();
+  groups_[g].throttled_rqs.push_back(rqi);
+  add_nr_running(cpu, -static_cast<std::int64_t>(rq.nr));
+  const std::uint32_t gse = group_se(g, cpu);
+  if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
+}
+
+// unthrottle_cfs_rq: back on the root queue; an idle CPU picks it up.
+void Kernel::unthrottle_cfs_rq(std::uint32_t rqi) {
+  CfsRq& rq = rqs_[rqi];
+  const std::uint32_t g = group_of_rq(rqi), cpu = cpu_of_rq(rqi);
+  rq.throttled = false;
+  groups_[g].throttled_time += engine_.now() - rq.throttled_clock;
+  if (rq.nr == 0) return;
+  update_curr(cpu);
+  add_nr_running(cpu, rq.nr);
+  enqueue_entity(root_rq(cpu), group_se(g, cpu));
+  update_cfs_group(g, cpu);
+}
+
+// return_cfs_rq_runtime: a queue that goes idle gives back all but min_cfs_rq_runtime; the slack timer hands
+// it to throttled queues unless the period timer is about to.
+void Kernel::return_cfs_rq_runtime(std::uint32_t rqi) {
+  CfsRq& rq = rqs_[rqi];
+  const sim::Time slack = rq.runtime_remaining - kMinCfsRqRuntime;
+  if (slack <= 0) return;
+  const std::uint32_t g = group_of_rq(rqi);
+  Group& G = groups_[g];
+  G.runtime += slack;
+  rq.runtime_remaining -= slack;
+  if (G.runtime > p_.bandwidth_slice && !G.throttled_rqs.empty() && !G.slack_armed &&
+      G.next_period - engine_.now() >= kCfsBandwidthSlackPeriod + kMinBandwidthExpiration) {
+    G.slack_armed = true;
+    schedule_daemon(engine_.now() + kCfsBandwidthSlackPeriod, sim::kBandDefault, kSlackTimer, g);
+  }
+}
+
+// start_cfs_bandwidth: the period timer runs while the group uses CPU, at multiples of the period.
+void Kernel::start_cfs_bandwidth(std::uint32_t g) {
+  Group& G = groups_[g];
+  if (G.period_active) return;
+  G.period_active = true;
+  G.next_period = (engine_.now() / G.spec.period + 1) * G.spec.period;
+  schedule_daemon(G.next_period, sim::kBandFirst, kPeriodTimer, g);
+}
+
+// do_sched_cfs_period_timer with __refill_cfs_bandwidth_runtime (burst accounting from 5.14).
+void Kernel::do_sched_cfs_period_timer(std::uint32_t g) {
+  Group& G = groups_[g];
+  const bool throttled = !G.throttled_rqs.empty();
+  ++G.nr_periods;
+  G.runtime += G.spec.quota;
+  const sim::Time over = G.runtime_snap - G.runtime;
+  if (over > 0) {
+    G.burst_time += over;
+    ++G.nr_bursts;
+  }
+  G.runtime = std::min(G.runtime, G.spec.quota + G.spec.burst);
+  G.runtime_snap = G.runtime;
+  if (g == 0) {
+    PeriodRow row;
+    row.end = engine_.now();
+    row.usage = group_busy_[0] - G.usage_at_period;
+    row.throttled = throttled;
+    row.throttled_time = G.throttled_time;
+    for (std::uint32_t rqi : G.throttled_rqs) row.throttled_time += engine_.now() - rqs_[rqi].throttled_clock;
+    periods_.push_back(row);
+    G.usage_at_period = group_busy_[0];
+  }
+  if (G.idle && !throttled) {
+    G.period_active = false;
+    return;
+  }
+  if (throttled) {
+    ++G.nr_throttled;
+    distribute_cfs_runtime(g);
+    G.idle = false;
+  } else {
+    G.idle = true;
+  }
+  G.next_period = engine_.now() + G.spec.period;
+  schedule_daemon(G.next_period, sim::kBandFirst, kPeriodTimer, g);
+}
+
+// distribute_cfs_runtime: each throttled queue, in throttle order, gets what brings it to +1 ns.
+void Kernel::distribute_cfs_runtime(std::uint32_t g) {
+  Group& G = groups_[g];
+  std::vector<std::uint32_t> still, kick;
+  for (std::uint32_t rqi : G.throttled_rqs) {
+    CfsRq& rq = rqs_[rqi];
+    if (G.runtime > 0) {
+      const sim::Time amount = std::min(G.runtime, -rq.runtime_remaining + 1);
+      G.runtime -= amount;
+      rq.runtime_remaining += amount;
+    }
+    if (rq.runtime_remaining > 0) {
+      unthrottle_cfs_rq(rqi);
+      kick.push_back(cpu_of_rq(rqi));
+    } else {
+      still.push_back(rqi);
+    }
+  }
+  G.throttled_rqs = std::move(still);
+  for (std::uint32_t cpu : kick) {
+    if (cpus_[cpu].curr == kNone) {
+      if (rqs_[root_rq(cpu)].nr > 0) schedule(cpu, false);
+    } else {
+      arm_tick_check(cpu);
+    }
+  }
+}
+
+// ---- bursts ----
+
+void Kernel::start_burst(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  t.burst_since = engine_.now();
+  t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
+                         : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+}
+
+void Kernel::charge(Thread& t) {
+  const sim::Time ran = engine_.now() - t.burst_since;
+  if (ran <= 0) return;
+  busy_[t.kind] += ran;
+  busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
+  t.remaining -= ran;
+  t.burst_since = engine_.now();
+}
+
+void Kernel::cancel_burst(Thread& t) {
+  if (t.burst.valid()) {
+    charge(t);
+    if (t.proc != kNone) {
+      cancel_daemon(t.burst);
+    } else {
+      engine_.cancel(t.burst);
+      t.burst = {};
+    }
+  }
+}
+
+sim::EventId Kernel::schedule_daemon(sim::Time at, sim::Band band, std::uint32_t kind, std::uint32_t arg) {
+  ++daemon_pending_;
+  return engine_.schedule_at(at, band, kind_base_ + kind, arg);
+}
+
+void Kernel::cancel_daemon(sim::EventId& id) {
+  if (engine_.cancel(id)) --daemon_pending_;
+  id = {};
+}
+
+
+void Kernel::background_next(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  Process& pr = procs_[t.proc];
+  if (!t.bg_sleeping) {
+    const auto s = static_cast<sim::Time>(std::max(0.0, pr.spec.sleep.sample(pr.rng)));
+    if (s > 0) {
+      t.bg_sleeping = true;
+      sleep(tid, s);
+      return;
+    }
+  }
+  t.bg_sleeping = false;
+  run_for(tid, std::max<sim::Time>(1, static_cast<sim::Time>(pr.spec.burst.sample(pr.rng))), kOther);
+}
+
+// ---- the public calls ----
+
+void Kernel::wake(std::uint32_t tid, sim::Time extra) {
+  Thread& t = thr(tid);
+  if (t.state != State::kBlocked) return;
+  t.state = State::kWaking;
+  const std::uint32_t cpu = select_task_rq(tid);
+  Cpu& c = cpus_[cpu];
+  const bool halted = available_idle_cpu(cpu) && engine_.now() - c.idle_since >= p_.idle_poll;
+  ++c.ttwu_pending;
+  t.cpu = cpu;
+  const sim::Time at = engine_.now() + p_.wake_latency + (halted ? p_.idle_exit : 0) + extra;
+  if (tid & kBgBit) {
+    schedule_daemon(at, sim::kBandDefault, kWakeDone, tid);
+  } else {
+    engine_.schedule_at(at, sim::kBandDefault, kind_base_ + kWakeDone, tid);
+  }
+}
+
+void Kernel::start_now(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  GMPSIM_CHECK(t.state == State::kBlocked, "Kernel::start_now: thread already started");
+  t.state = State::kWaking;
+  const std::uint32_t cpu = select_task_rq(tid);
+  enqueue_task(tid, cpu, true);
+  check_preempt_wakeup(cpu, tid);
+}
+
+void Kernel::sleep(std::uint32_t tid, sim::Time d) {
+  block(tid);
+  thr(tid).sleep_timer = tid & kBgBit ? schedule_daemon(engine_.now() + d, sim::kBandDefault, kSleepDone, tid)
+                                      : engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
+}
+
+void Kernel::interrupt_sleep(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  if (!t.sleep_timer.valid()) return;
+  engine_.cancel(t.sleep_timer);
+  t.sleep_timer = {};
+  wake(tid);
+}
+
+void Kernel::block(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  GMPSIM_CHECK(t.state == State::kRunning, "Kernel::block: thread is not running");
+  const std::uint32_t cpu = t.cpu;
+  update_curr(cpu);
+  cancel_burst(t);
+  t.remaining = 0;
+  dequeue_task(tid, true);
+  t.state = State::kBlocked;
+  t.prev_cpu = cpu;
+  t.cpu = kNone;
+  t.last_ran = engine_.now();
+  cpus_[cpu].curr = kNone;
+  schedule(cpu, false);
+}
+
+void Kernel::run_for(std::uint32_t tid, sim::Time work, BurstKind kind) {
+  Thread& t = thr(tid);
+  GMPSIM_CHECK(t.remaining == 0 && !t.burst.valid(), "Kernel::run_for: a burst is already in progress");
+  GMPSIM_CHECK(kind < kMaxKinds, "Kernel::run_for: burst kind out of range");
+  t.remaining = work;
+  t.kind = kind;
+  if (t.state == State::kRunning) start_burst(tid);
+}
+
+sim::Time Kernel::interrupt(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  if (t.state == State::kRunning) charge(t);
+  cancel_burst(t);
+  const sim::Time left = t.remaining;
+  t.remaining = 0;
+  return left;
+}
+
+void Kernel::handle(const sim::Event& ev) {
+  if (is_daemon_event(ev)) --daemon_pending_;
+  switch (ev.kind - kind_base_) {
+    case kBurstDone: {
+      Thread& t = thr(ev.arg);
+      t.burst = {};
+      charge(t);
+      GMPSIM_CHECK(t.remaining == 0, "Kernel: burst done with work left");
+      if (t.proc != kNone) {
+        background_next(ev.arg);
+      } else {
+        owner_.on_burst_done(ev.arg);
+      }
+      break;
+    }
+    case kWakeDone: {
+      Thread& t = thr(ev.arg);
+      const std::uint32_t cpu = t.cpu;
+      --cpus_[cpu].ttwu_pending;
+      enqueue_task(ev.arg, cpu, true);
+      check_preempt_wakeup(cpu, ev.arg);
+      break;
+    }
+    case kTickCheck: tick_check(ev.arg); break;
+    case kSleepDone:
+      thr(ev.arg).sleep_timer = {};
+      wake(ev.arg);
+      break;
+    case kPeriodTimer: do_sched_cfs_period_timer(ev.arg); break;
+    case kSlackTimer: {
+      Group& G = groups_[ev.arg];
+      G.slack_armed = false;
+      if (G.runtime > p_.bandwidth_slice) distribute_cfs_runtime(ev.arg);
+      break;
+    }
+    case kBalance: rebalance_domains(); break;
+  }
+}
+
+sim::Time Kernel::busy_on(std::uint32_t c, BurstKind kind, sim::Time now) const {
+  sim::Time b = busy_cpu_[c * kMaxKinds + kind];
+  const std::uint32_t tid = cpus_[c].curr;
+  if (tid != kNone && thr(tid).burst.valid() && thr(tid).kind == kind) b += now - thr(tid).burst_since;
+  return b;
+}
+
+nlohmann::ordered_json Kernel::report(sim::Time now) const {
+  nlohmann::ordered_json j;
+  j["policy"] = p_.policy == Policy::kEevdf ? "eevdf" : "cfs";
+  j["context_switches"] = switches_;
+  j["preemptions"] = preemptions_;
+  j["wakeup_preemptions"] = wakeup_preemptions_;
+  j["migrations"] = migrations_;
+  nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const Group& G = groups_[g];
+    sim::Time throttled = G.throttled_time;
+    for (std::uint32_t rqi : G.throttled_rqs) throttled += now - rqs_[rqi].throttled_clock;
+    nlohmann::ordered_json s;
+    s["usage_usec"] = group_busy_[g] / 1000;
+    s["nr_periods"] = G.nr_periods;
+    s["nr_throttled"] = G.nr_throttled;
+    s["throttled_usec"] = throttled / 1000;
+    s["nr_bursts"] = G.nr_bursts;
+    s["burst_usec"] = G.burst_time / 1000;
+    groups[G.spec.name.empty() ? "process" : G.spec.name] = s;
+  }
+  j["cgroups"] = groups;
+  return j;
+}
+
+void Kernel::check_invariants() const {
+  std::vector<std::uint32_t> h(cpus_.size(), 0);
+  for (std::size_t i = 0; i < threads_.size() + bg_.size(); ++i) {
+    const std::uint32_t tid = i < threads_.size() ? static_cast<std::uint32_t>(i) : kBgBit | static_cast<std::uint32_t>(i - threads_.size());
+    const Thread& t = thr(tid);
+    if (t.state == State::kRunnable || t.state == State::kRunning) {
+      GMPSIM_CHECK(t.se.on_rq && t.se.rq == group_rq(t.group, t.cpu), "Kernel: a runnable thread is not queued on its CPU");
+      if (!rqs_[t.se.rq].throttled) ++h[t.cpu];
+    } else {
+      GMPSIM_CHECK(!t.se.on_rq, "Kernel: a blocked thread is queued");
+    }
+    if (t.state == State::kRunning) GMPSIM_CHECK(cpus_[t.cpu].curr == tid, "Kernel: a running thread is not its CPU's curr");
+  }
+  for (std::size_t c = 0; c < cpus_.size(); ++c) {
+    GMPSIM_CHECK(h[c] == cpus_[c].h_nr_running, "Kernel: h_nr_running out of step");
+    if (cpus_[c].curr == kNone) GMPSIM_CHECK(h[c] == 0, "Kernel: an idle CPU with runnable threads");
+  }
+  for (const CfsRq& rq : rqs_) {
+    std::uint64_t load = 0;
+    std::uint32_t nr = 0;
+    if (rq.curr != kNone) load += ent(rq.curr).weight, ++nr;
+    for (std::uint32_t id : rq.queued) load += ent(id).weight, ++nr;
+    GMPSIM_CHECK(nr == rq.nr && load == rq.load, "Kernel: a cfs_rq's load or count is out of step");
+  }
+}
+
+}  // namespace gmpsim::models::kernel

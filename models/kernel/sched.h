@@ -1,0 +1,351 @@
+// Kernel: the Linux fair scheduling class under the runtime models' threads. Every OS thread of the
+// simulated process (the Go model's Ms and sysmon, Boost.Fiber's workers) and of the background processes
+// on the machine runs through it. The names follow kernel/sched/fair.c so that the code can be read beside
+// the kernel's: enqueue_task_fair, pick_next_entity, update_curr, place_entity, check_preempt_wakeup_fair,
+// select_task_rq_fair, sched_balance_newidle, throttle_cfs_rq, do_sched_cfs_period_timer.
+//
+// Structure (models/kernel/README.md has the full design note):
+//   - A thread is a sched_entity with a weight from its nice value (sched_prio_to_weight). It belongs to a
+//     group: each process is a cgroup of its own, as systemd and container runtimes place them.
+//   - Per CPU, a root cfs_rq holds one group entity per group with runnable threads on that CPU; the group's
+//     per-CPU cfs_rq holds its threads. A group entity's weight is the group's cpu.weight shares split by
+//     where its runnable load is (calc_group_shares). One level of groups.
+//   - Pick policy: EEVDF (Linux 6.6+: lag, eligibility, earliest virtual deadline, RUN_TO_PARITY) or CFS
+//     (<= 6.5: smallest vruntime, sched_slice from sched_latency, wake-up preemption past
+//     wakeup_granularity).
+//   - Slices end at a tick (no HRTICK) unless hrtick is set; the tick is not an event per CPU per tick: the
+//     next instant a tick would act is computed (the running entity's vruntime grows linearly) and one
+//     event per CPU is armed for the first tick at or after it.
+//   - cgroup v2 CPU bandwidth (cpu.max, cpu.max.burst) as Documentation/scheduler/sched-bwc.rst has it: a
+//     global pool per period, per-CPU runtime pulled in bandwidth slices, throttling until the period timer
+//     refills the pool; cpu.stat counters.
+//   - Placement and balance: a waking thread goes to its previous CPU if idle, else the first idle CPU of its
+//     cpuset scanning from there, else its previous CPU; a CPU going idle pulls the longest-waiting thread
+//     from the busiest CPU; a periodic balance evens run-queue lengths of busy CPUs.
+//
+// A thread is Blocked, Waking (a wake-up is on its way: futex wake -> running takes `wake_latency`),
+// Runnable (queued) or Running. A running thread does bursts of CPU work (run_for); a burst's remaining work
+// only shrinks while the thread holds a CPU. When a burst completes, the owner's on_burst_done(tid) gives
+// the thread another burst or blocks it. Background processes' threads are owned by the Kernel itself.
+// Event kinds kind_base .. kind_base + kEventKinds - 1 belong to the Kernel; the owner forwards them to handle().
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/dist.h"
+#include "sim/engine.h"
+#include "sim/rng.h"
+
+namespace gmpsim::models::kernel {
+
+// 128-bit intermediates for load-weighted vruntime sums, as the kernel uses s64 with care (a GCC/Clang extension).
+__extension__ typedef __int128 i128;
+
+enum class Policy : std::uint8_t { kEevdf, kCfs };
+
+struct SchedParams {
+  Policy policy = Policy::kEevdf;
+  sim::Time wake_latency = 2600;         // futex wake -> thread running (kernel.futex_wake)
+  sim::Time tick = 4'000'000;            // 1/HZ
+  sim::Time idle_exit = 0;               // extra wake latency onto a halted CPU (kernel.idle_exit)
+  sim::Time idle_poll = 0;               // an idle CPU polls this long before it halts (kernel.idle_poll)
+  sim::Time base_slice = 1'400'000;      // EEVDF slice / CFS min_granularity, already scaled for the CPUs
+  sim::Time sched_latency = 12'000'000;  // CFS target period, scaled
+  sim::Time wakeup_granularity = 2'000'000;  // CFS, scaled
+  int nr_latency = 8;                    // CFS: the period stretches beyond this many tasks
+  bool run_to_parity = true;             // EEVDF: the running entity keeps the CPU until its slice is used
+  bool hrtick = false;                   // slices end exactly, not at the next tick
+  sim::Time bandwidth_slice = 5'000'000; // sched_cfs_bandwidth_slice_us
+  sim::Time balance_interval = 32'000'000;  // periodic balance of busy CPUs
+};
+
+// Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's
+// 1 + ilog2(min(ncpu, 8)) under the default SCHED_TUNABLESCALING_LOG.
+inline sim::Time scale_for_cpus(sim::Time base, std::size_t ncpu) {
+  std::size_t n = ncpu < 8 ? ncpu : 8, log2 = 0;
+  while (n > 1) n >>= 1, ++log2;
+  return base * static_cast<sim::Time>(1 + log2);
+}
+
+// A cgroup's CPU controller settings (Documentation/admin-guide/cgroup-v2.rst, "CPU").
+struct GroupSpec {
+  std::string name;
+  sim::Time quota = -1;          // cpu.max $MAX; -1 = "max"
+  sim::Time period = 100'000'000;  // cpu.max $PERIOD
+  sim::Time burst = 0;           // cpu.max.burst
+  std::uint32_t weight = 100;    // cpu.weight, 1..10000
+  std::vector<std::uint32_t> cpus;  // cpuset.cpus (effective); empty = every CPU
+  // The root cgroup: its threads compete one for one with other groups' entities, so its entity on a CPU
+  // weighs the sum of its threads' weights there (no shares to split). It has no limits.
+  bool root = false;
+};
+
+// A background process: `threads` threads of the given nice value in group `group`, each alternating a CPU
+// burst and a sleep drawn from the distributions (ns).
+struct ProcessSpec {
+  std::string name;
+  std::uint32_t group = 0;
+  std::uint32_t threads = 1;
+  int nice = 0;
+  sim::Dist burst, sleep;
+};
+
+// What a burst's CPU time is counted as, for utilization reports. kOther is background processes' time.
+using BurstKind = std::uint8_t;
+inline constexpr BurstKind kOther = 7;
+
+class ThreadOwner {
+ public:
+  // The thread is running and has no burst: give it one (run_for) or block it.
+  virtual void on_burst_done(std::uint32_t tid) = 0;
+
+ protected:
+  ~ThreadOwner() = default;
+};
+
+// sched_prio_to_weight (kernel/sched/core.c): the load weight of nice -20..19; nice 0 is 1024.
+std::uint32_t nice_to_weight(int nice);
+
+class Kernel {
+ public:
+  enum class State : std::uint8_t { kBlocked, kWaking, kRunnable, kRunning };
+  enum EventKind : std::uint32_t { kBurstDone = 0, kWakeDone = 1, kTickCheck = 2, kSleepDone = 3, kPeriodTimer = 4,
+                                   kSlackTimer = 5, kBalance = 6 };
+  static constexpr std::uint32_t kEventKinds = 7;
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  static constexpr std::size_t kMaxKinds = 8;
+  static constexpr std::uint32_t kBgBit = 0x40000000u;  // background processes' thread ids
+
+  // Group 0 is the simulated process; `groups` may add others for background processes.
+  Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const SchedParams& params, std::uint32_t kind_base,
+         std::vector<GroupSpec> groups = {GroupSpec{}});
+
+  // Background processes: their threads are created and start running at once (call before the run).
+  void start_processes(const std::vector<ProcessSpec>& procs, const sim::RngStreams& streams);
+
+  // A new thread of the simulated process (group 0), Blocked until wake()d.
+  std::uint32_t create_thread(int nice = 0);
+
+  // futex wake: the thread is placed on a CPU now (select_task_rq_fair) and queued there after
+  // wake_latency, plus idle_exit when that CPU is idle and has halted (idle for longer than idle_poll).
+  // Waking a thread that is not blocked is a no-op. `extra` adds to the latency (creating the thread).
+  void wake(std::uint32_t tid, sim::Time extra = 0);
+  // A thread already running when the simulation starts: queued now.
+  void start_now(std::uint32_t tid);
+  // nanosleep: the running thread blocks and is woken after `d`, then the usual wake latency.
+  void sleep(std::uint32_t tid, sim::Time d);
+  // Ends a sleep early (a signal, an fd becoming ready); no-op when the thread is not sleeping.
+  void interrupt_sleep(std::uint32_t tid);
+  // The running thread blocks: it leaves its CPU now. Any unfinished burst is dropped.
+  void block(std::uint32_t tid);
+  // Gives the thread a burst of `work` ns of CPU, started now if it is running, else when it next runs.
+  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0);
+  // Stops the thread's burst now and returns the work left; the thread keeps its CPU without a burst.
+  sim::Time interrupt(std::uint32_t tid);
+
+  void handle(const sim::Event& ev);
+  // Events that are the kernel's own (tick checks, bandwidth timers, balancing) or background processes':
+  // they do not count as the simulated program's activity or pending work.
+  bool is_daemon_event(const sim::Event& ev) const {
+    const std::uint32_t k = ev.kind - kind_base_;
+    return k == kTickCheck || k == kPeriodTimer || k == kSlackTimer || k == kBalance || (ev.arg & kBgBit) != 0;
+  }
+  std::size_t daemon_pending() const { return daemon_pending_; }
+
+  State state(std::uint32_t tid) const { return thr(tid).state; }
+  bool sleeping(std::uint32_t tid) const { return thr(tid).sleep_timer.valid(); }
+  std::uint32_t cpu_of(std::uint32_t tid) const { return thr(tid).cpu; }
+  std::uint32_t running_on(std::uint32_t cpu) const { return cpus_[cpu].curr; }
+  std::size_t threads() const { return threads_.size(); }
+  std::size_t cpus() const { return cpus_.size(); }
+  // Involuntary switches: a running thread put back on its run queue (slice end, wake-up preemption,
+  // throttling).
+  std::uint64_t preemptions() const { return preemptions_; }
+  // CPU time (ns) charged to bursts of `kind` so far, on all CPUs.
+  sim::Time busy(BurstKind kind) const { return busy_[kind]; }
+  // CPU time of `kind` on CPU c up to `now` (>= the engine's time), counting the burst in progress.
+  sim::Time busy_on(std::uint32_t c, BurstKind kind, sim::Time now) const;
+  // The CPUs the simulated process may run on (its cpuset), in increasing order.
+  const std::vector<std::uint32_t>& process_cpus() const { return groups_[0].cpus; }
+
+  // Counters for the summary: context switches, migrations, and per group cpu.stat and CPU time.
+  nlohmann::ordered_json report(sim::Time now) const;
+  // The simulated process's CPU bandwidth periods, one row per period timer (empty without a quota).
+  struct PeriodRow {
+    sim::Time end = 0, usage = 0, throttled_time = 0;  // throttled_time: cumulative, all CPUs
+    bool throttled = false;
+  };
+  const std::vector<PeriodRow>& periods() const { return periods_; }
+  // Checks the run queues' bookkeeping (GMPSIM_CHECK builds).
+  void check_invariants() const;
+
+ private:
+  struct Entity {
+    std::int64_t vruntime = 0;    // virtual runtime: ns of CPU x 1024 / weight
+    std::int64_t deadline = 0;    // EEVDF virtual deadline
+    std::int64_t vlag = 0;        // EEVDF lag saved at dequeue; RUN_TO_PARITY: == deadline while protected
+    sim::Time sum_exec = 0, prev_sum_exec = 0;  // CPU time, and its value when last picked (CFS)
+    std::uint32_t weight = 1024;
+    std::uint32_t rq = kNone;     // the cfs_rq it is queued on (while on_rq)
+    bool on_rq = false;
+    bool initial = true;          // never enqueued (PLACE_DEADLINE_INITIAL / START_DEBIT)
+    bool relative = false;        // CFS: vruntime is relative to the min_vruntime of last_rq (migrating)
+    std::uint32_t last_rq = 0xffffffffu;  // the queue it was last dequeued from
+  };
+  struct Thread {
+    Entity se;
+    State state = State::kBlocked;
+    BurstKind kind = 0;
+    std::uint32_t group = 0;
+    std::uint32_t cpu = kNone;       // CPU it runs on, or is queued on
+    std::uint32_t prev_cpu = kNone;  // where it last ran (wake placement)
+    std::uint32_t proc = kNone;      // background process index, or kNone
+    sim::Time remaining = 0, burst_since = 0;
+    sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
+    sim::EventId burst, sleep_timer;
+    bool bg_sleeping = false;        // background thread: its last phase was a sleep
+  };
+  struct CfsRq {
+    std::vector<std::uint32_t> queued;  // entity ids waiting (not curr); threads are ids < kGroupBit
+    std::uint32_t curr = kNone;         // entity running from this queue
+    std::uint32_t nr = 0;               // queued + curr
+    std::uint64_t load = 0;             // their weights
+    std::int64_t min_vruntime = 0;
+    // CPU bandwidth (group queues): local runtime, throttling
+    sim::Time runtime_remaining = 0;
+    sim::Time throttled_clock = 0;
+    bool throttled = false;
+  };
+  struct Group {
+    GroupSpec spec;
+    std::uint64_t shares = 1024;    // cpu.weight in load units
+    std::uint64_t load = 0;         // runnable weight on all CPUs (tg->load_avg, taken instantaneous)
+    // cfs_bandwidth
+    sim::Time runtime = 0, runtime_snap = 0;
+    bool period_active = false, idle = false, slack_armed = false;
+    sim::Time next_period = 0, usage_at_period = 0;
+    std::vector<std::uint32_t> throttled_rqs;  // in throttle order
+    std::uint64_t nr_periods = 0, nr_throttled = 0, nr_bursts = 0;
+    sim::Time throttled_time = 0, burst_time = 0, usage = 0;
+    std::vector<std::uint32_t> cpus;  // cpuset, sorted
+    std::vector<bool> allowed;
+    bool limited() const { return spec.quota >= 0; }
+  };
+  struct Cpu {
+    std::uint32_t curr = kNone;     // running thread
+    std::uint32_t h_nr_running = 0; // runnable threads queued here (running included, throttled excluded)
+    std::uint32_t ttwu_pending = 0; // wake-ups on their way here (the CPU is not available_idle_cpu)
+    sim::Time exec_start = 0;       // update_curr's last accounting
+    sim::Time idle_since = 0;
+    sim::EventId check;             // the armed tick check
+    sim::Time check_at = 0;
+  };
+  static constexpr std::uint32_t kGroupBit = 0x80000000u;
+
+  // entity ids: a thread id, or kGroupBit | (group * ncpu + cpu)
+  // thread ids: the owner's, in creation order, or kBgBit | i for background process threads
+  Thread& thr(std::uint32_t id) { return id & kBgBit ? bg_[id & ~kBgBit] : threads_[id]; }
+  const Thread& thr(std::uint32_t id) const { return id & kBgBit ? bg_[id & ~kBgBit] : threads_[id]; }
+  Entity& ent(std::uint32_t id) { return id & kGroupBit ? gse_[id & ~kGroupBit] : thr(id).se; }
+  const Entity& ent(std::uint32_t id) const { return id & kGroupBit ? gse_[id & ~kGroupBit] : thr(id).se; }
+  std::uint32_t root_rq(std::uint32_t cpu) const { return cpu; }
+  std::uint32_t group_rq(std::uint32_t g, std::uint32_t cpu) const { return static_cast<std::uint32_t>(cpus_.size() * (1 + g) + cpu); }
+  std::uint32_t group_se(std::uint32_t g, std::uint32_t cpu) const { return kGroupBit | static_cast<std::uint32_t>(g * cpus_.size() + cpu); }
+  std::uint32_t cpu_of_rq(std::uint32_t rq) const { return static_cast<std::uint32_t>(rq % cpus_.size()); }
+  std::uint32_t group_of_rq(std::uint32_t rq) const { return static_cast<std::uint32_t>(rq / cpus_.size() - 1); }
+
+  // fair.c, one cfs_rq
+  static std::int64_t calc_delta_fair(sim::Time delta, std::uint32_t weight) {
+    if (weight == 1024) return delta;
+    constexpr std::int64_t kSafe = std::int64_t{1} << 52;  // delta * 1024 fits in 64 bits
+    if (delta < kSafe && delta > -kSafe) return delta * 1024 / weight;
+    return static_cast<std::int64_t>(static_cast<i128>(delta) * 1024 / weight);
+  }
+  void weighted_vruntime(const CfsRq& rq, i128& sum, std::uint64_t& load) const;
+  std::int64_t avg_vruntime(const CfsRq& rq) const;
+  bool entity_eligible(const CfsRq& rq, const Entity& se) const;
+  void update_min_vruntime(CfsRq& rq);
+  std::uint32_t pick_eevdf(const CfsRq& rq) const;
+  std::uint32_t pick_cfs(const CfsRq& rq) const;
+  std::uint32_t pick_next_entity(const CfsRq& rq) const;
+  void place_entity(std::uint32_t rq, Entity& se, bool initial);
+  void update_entity_lag(const CfsRq& rq, Entity& se);
+  void enqueue_entity(std::uint32_t rq, std::uint32_t id);
+  void dequeue_entity(std::uint32_t rq, std::uint32_t id, bool sleep);
+  void set_next_entity(CfsRq& rq, std::uint32_t id);
+  void put_prev_entity(CfsRq& rq);
+  sim::Time sched_slice_cfs(std::uint32_t thread) const;
+  void update_deadline(CfsRq& rq, Entity& se);
+
+  // the CPU
+  bool update_curr(std::uint32_t cpu);
+  void update_cfs_group(std::uint32_t g, std::uint32_t cpu);
+  void enqueue_task(std::uint32_t tid, std::uint32_t cpu, bool wakeup);
+  void dequeue_task(std::uint32_t tid, bool sleep);
+  void check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid);
+  void schedule(std::uint32_t cpu, bool preempt);
+  void switch_to(std::uint32_t cpu, std::uint32_t tid);
+  void arm_tick_check(std::uint32_t cpu);
+  sim::Time next_tick_at(sim::Time t) const;
+  void tick_check(std::uint32_t cpu);
+  std::uint32_t select_task_rq(std::uint32_t tid) const;
+  bool available_idle_cpu(std::uint32_t cpu) const;
+  void add_nr_running(std::uint32_t cpu, std::int64_t n);
+  bool sched_balance_newidle(std::uint32_t cpu);
+  void rebalance_domains();
+  std::uint64_t h_load(std::uint32_t tid) const;
+  std::uint64_t cpu_load(std::uint32_t cpu) const;
+  void arm_balance();
+  void migrate(std::uint32_t tid, std::uint32_t to);
+
+  // bandwidth
+  bool account_cfs_rq_runtime(std::uint32_t rq, sim::Time delta);
+  bool assign_cfs_rq_runtime(std::uint32_t rq);
+  void throttle_cfs_rq(std::uint32_t rq);
+  void unthrottle_cfs_rq(std::uint32_t rq);
+  void return_cfs_rq_runtime(std::uint32_t rq);
+  void start_cfs_bandwidth(std::uint32_t g);
+  void do_sched_cfs_period_timer(std::uint32_t g);
+  void distribute_cfs_runtime(std::uint32_t g);
+
+  sim::EventId schedule_daemon(sim::Time at, sim::Band band, std::uint32_t kind, std::uint32_t arg);
+  void cancel_daemon(sim::EventId& id);
+
+  // bursts
+  void start_burst(std::uint32_t tid);
+  void charge(Thread& t);
+  void cancel_burst(Thread& t);
+  void burst_done(std::uint32_t tid);
+  void background_next(std::uint32_t tid);
+
+  sim::Engine& engine_;
+  ThreadOwner& owner_;
+  SchedParams p_;
+  std::uint32_t kind_base_;
+  std::vector<Thread> threads_;  // the owner's
+  std::vector<Thread> bg_;       // background processes'
+  std::vector<Cpu> cpus_;
+  std::vector<CfsRq> rqs_;     // [cpu] root queues, then [ncpu * (1 + g) + cpu] group queues
+  std::vector<Entity> gse_;    // [g * ncpu + cpu] group entities
+  std::vector<Group> groups_;
+  struct Process {
+    ProcessSpec spec;
+    sim::Rng rng;
+  };
+  std::vector<Process> procs_;
+  sim::Time busy_[kMaxKinds] = {};
+  std::vector<sim::Time> busy_cpu_;  // [cpu * kMaxKinds + kind]
+  std::vector<sim::Time> group_busy_;  // CPU time per group
+  sim::EventId balance_;
+  sim::Time balance_at_ = 0;
+  std::vector<PeriodRow> periods_;
+  std::size_t daemon_pending_ = 0;
+  std::uint32_t overloaded_ = 0;
+  std::uint32_t nr_balance_failed_ = 0;  // CPUs with two or more runnable threads (rd->overload)
+  std::uint64_t preemptions_ = 0, switches_ = 0, migrations_ = 0, wakeup_preemptions_ = 0;
+};
+
+}  // namespace gmpsim::models::kernel

@@ -1,0 +1,373 @@
+// The kernel layer's mechanisms on hand-worked cases: EEVDF picks and lag, CFS wake-up preemption, slices at
+// the tick, cgroup CPU bandwidth (throttling, burst), group fairness against a neighbour, and work
+// conservation over random workloads.
+#include <catch2/catch.hpp>
+#include <deque>
+
+#include "models/kernel/sched.h"
+#include "sim/rng.h"
+
+using namespace gmpsim;
+using namespace gmpsim::models::kernel;
+
+namespace {
+
+constexpr sim::Time kMs = sim::kMillisecond;
+constexpr sim::Time kUs = sim::kMicrosecond;
+
+// Each thread runs a list of bursts, then blocks (or sleeps `pause` and goes on with the next list entry when
+// a burst is negative: -d means sleep d). Finish times are recorded.
+struct Owner final : ThreadOwner {
+  Kernel* ks = nullptr;
+  sim::Engine* engine = nullptr;
+  std::vector<std::deque<sim::Time>> bursts;
+  std::vector<sim::Time> finished;
+  std::vector<std::vector<sim::Time>> started;  // when each burst was given
+  std::vector<std::vector<sim::Time>> slept;    // when each sleep began
+
+  void on_burst_done(std::uint32_t tid) override {
+    if (bursts[tid].empty()) {
+      finished[tid] = engine->now();
+      ks->block(tid);
+      return;
+    }
+    const sim::Time w = bursts[tid].front();
+    bursts[tid].pop_front();
+    if (w < 0) {
+      slept[tid].push_back(engine->now());
+      ks->sleep(tid, -w);
+      return;
+    }
+    started[tid].push_back(engine->now());
+    ks->run_for(tid, w, static_cast<BurstKind>(tid % 2));
+  }
+};
+
+SchedParams params(Policy policy, sim::Time slice, sim::Time tick) {
+  SchedParams p;
+  p.policy = policy;
+  p.wake_latency = 0;
+  p.base_slice = slice;
+  p.tick = tick;
+  p.sched_latency = 6 * kMs;
+  p.wakeup_granularity = 1 * kMs;
+  p.balance_interval = 16 * kMs;
+  return p;
+}
+
+struct Rig {
+  sim::Engine engine;
+  Owner owner;
+  Kernel ks;
+  Rig(std::size_t ncpu, SchedParams p, std::vector<GroupSpec> groups = {GroupSpec{}})
+      : ks(engine, owner, ncpu, p, 100, std::move(groups)) {
+    owner.ks = &ks;
+    owner.engine = &engine;
+  }
+  std::uint32_t thread(std::deque<sim::Time> bursts, int nice = 0) {
+    const std::uint32_t t = ks.create_thread(nice);
+    owner.bursts.push_back(std::move(bursts));
+    owner.finished.push_back(-1);
+    owner.started.emplace_back();
+    owner.slept.emplace_back();
+    return t;
+  }
+  void run(sim::Time until = sim::kTimeMax) {
+    engine.run(until, [this](const sim::Event& ev) {
+      ks.handle(ev);
+#ifdef GMPSIM_CHECKS
+      ks.check_invariants();
+#endif
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("kernel: a woken thread runs its bursts after the wake latency", "[kernel]") {
+  SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+  p.wake_latency = 2600;
+  Rig rig(1, p);
+  const auto t = rig.thread({10 * kMs, 5 * kMs});
+  rig.ks.wake(t);
+  rig.run();
+  CHECK(rig.owner.finished[t] == 2600 + 15 * kMs);
+  CHECK(rig.ks.busy(0) == 15 * kMs);
+  CHECK(rig.ks.state(t) == Kernel::State::kBlocked);
+  CHECK(rig.ks.preemptions() == 0);
+}
+
+TEST_CASE("kernel: two equal threads alternate at the first tick after each slice", "[kernel]") {
+  for (Policy pol : {Policy::kEevdf, Policy::kCfs}) {
+    SchedParams p = params(pol, 1400 * kUs, 4 * kMs);
+    p.sched_latency = 2800 * kUs;  // CFS: 2 tasks x 1.4 ms
+    Rig rig(1, p);
+    const auto a = rig.thread({10 * kMs}), b = rig.thread({10 * kMs});
+    rig.ks.start_now(a);
+    rig.ks.start_now(b);
+    rig.run();
+    INFO((pol == Policy::kEevdf ? "eevdf" : "cfs"));
+    if (pol == Policy::kEevdf) {
+      // a 0-4, b 4-8, a 8-12, b 12-16, a 16-18 (done), b 18-20 (done).
+      CHECK(rig.owner.finished[a] == 18 * kMs);
+      CHECK(rig.owner.finished[b] == 20 * kMs);
+      CHECK(rig.ks.preemptions() == 4);
+    } else {
+      // START_DEBIT places a new task one vslice after min_vruntime: a alone gets a whole period (2.8 ms),
+      // b one of two (1.4 ms). b trails a by 1.4 ms > wakeup_granularity (1 ms) and preempts it at once:
+      // b 0-4, a 4-8, b 8-12, a 12-16, b 16-18 (done), a 18-20 (done).
+      CHECK(rig.owner.finished[b] == 18 * kMs);
+      CHECK(rig.owner.finished[a] == 20 * kMs);
+      CHECK(rig.ks.preemptions() == 5);
+    }
+    CHECK(rig.ks.busy(0) == 10 * kMs);
+    CHECK(rig.ks.busy(1) == 10 * kMs);
+  }
+}
+
+TEST_CASE("kernel: with HRTICK a slice ends exactly when used", "[kernel]") {
+  SchedParams p = params(Policy::kEevdf, 1 * kMs, 4 * kMs);
+  p.hrtick = true;
+  Rig rig(1, p);
+  const auto a = rig.thread({3 * kMs}), b = rig.thread({3 * kMs});
+  rig.ks.start_now(a);
+  rig.ks.start_now(b);
+  rig.run();
+  // The first pick gives a half slice (PLACE_DEADLINE_INITIAL); after that whole 1 ms slices alternate.
+  CHECK(rig.owner.finished[a] + rig.owner.finished[b] < 12 * kMs);
+  CHECK(rig.ks.preemptions() >= 4);
+}
+
+TEST_CASE("kernel: EEVDF shares one CPU among three always-runnable threads in proportion to weight", "[kernel]") {
+  Rig rig(1, params(Policy::kEevdf, 750 * kUs, 1 * kMs));
+  // nice 0, 2, 5: weights 1024, 655, 335 (sched_prio_to_weight).
+  const auto a = rig.thread({10'000 * kMs}, 0), b = rig.thread({10'000 * kMs}, 2), c = rig.thread({10'000 * kMs}, 5);
+  (void)a;
+  (void)b;
+  (void)c;
+  rig.ks.start_now(a);
+  rig.ks.start_now(b);
+  rig.ks.start_now(c);
+  // Kinds are tid % 2: a and c count as kind 0, b as kind 1. Run 2 s.
+  rig.engine.schedule_at(2000 * kMs, sim::kBandDefault, 1);
+  sim::Time b_time = 0;
+  rig.engine.run(sim::kTimeMax, [&](const sim::Event& ev) {
+    if (ev.kind == 1) {
+      b_time = rig.ks.busy_on(0, 1, ev.time);
+      rig.engine.stop();
+      return;
+    }
+    rig.ks.handle(ev);
+  });
+  const double total = 1024 + 655 + 335;
+  CHECK(static_cast<double>(b_time) / (2000.0 * kMs) == Approx(655 / total).epsilon(0.02));
+  CHECK(nice_to_weight(0) == 1024);
+  CHECK(nice_to_weight(19) == 15);
+  CHECK(nice_to_weight(-20) == 88761);
+}
+
+TEST_CASE("kernel: EEVDF places a waking thread with its positive lag; RUN_TO_PARITY decides when it runs", "[kernel]") {
+  // a hogs the CPU. b waited for a's slice, ran 0.1 ms and slept 0.5 ms: it leaves owed service (positive
+  // lag) and wakes in the middle of a's next slice. Placed at avg_vruntime - lag, it is eligible with the
+  // earlier deadline: without RUN_TO_PARITY it preempts a at once; with it, a keeps the CPU until its
+  // slice is used, at a tick.
+  for (bool parity : {false, true}) {
+    SchedParams p = params(Policy::kEevdf, 3 * kMs, 1 * kMs);
+    p.run_to_parity = parity;
+    Rig rig(1, p);
+    const auto a = rig.thread({100 * kMs});
+    const auto b = rig.thread({100 * kUs, -500 * kUs, 1 * kMs});
+    rig.ks.start_now(b);
+    rig.ks.start_now(a);
+    rig.run();
+    INFO("run_to_parity " << parity);
+    REQUIRE(rig.owner.started[b].size() == 2);
+    const sim::Time woke = rig.owner.slept[b][0] + 500 * kUs;
+    if (!parity) {
+      CHECK(rig.owner.started[b][1] == woke);  // wake-up preemption
+    } else {
+      CHECK(rig.owner.started[b][1] > woke);   // waits for a's slice to end, at a tick
+      CHECK(rig.owner.started[b][1] % kMs == 0);
+      CHECK(rig.owner.started[b][1] <= woke + 3 * kMs + 1 * kMs);
+    }
+  }
+}
+
+TEST_CASE("kernel: CFS preempts on wake-up only past wakeup_granularity", "[kernel]") {
+  // b sleeps 20 ms while a runs: on waking it is placed sched_latency/2 = 3 ms behind min_vruntime, a lead
+  // of 3 ms for a. A 1 ms granularity preempts a at once; a 5 ms one does not (b waits for the tick).
+  for (sim::Time gran : {1 * kMs, 5 * kMs}) {
+    SchedParams p = params(Policy::kCfs, 750 * kUs, 4 * kMs);
+    p.wakeup_granularity = gran;
+    Rig rig(1, p);
+    const auto a = rig.thread({100 * kMs});
+    const auto b = rig.thread({10 * kUs, -20 * kMs, 1 * kMs});
+    rig.ks.start_now(b);
+    rig.ks.start_now(a);
+    rig.run();
+    INFO("granularity " << gran);
+    REQUIRE(rig.owner.started[b].size() == 2);
+    const sim::Time woke = rig.owner.slept[b][0] + 20 * kMs;
+    if (gran == 1 * kMs) {
+      CHECK(rig.owner.started[b][1] == woke);
+    } else {
+      CHECK(rig.owner.started[b][1] > woke);
+    }
+  }
+}
+
+TEST_CASE("kernel: a thread alone on a CPU is never preempted", "[kernel]") {
+  Rig rig(2, params(Policy::kEevdf, 1400 * kUs, 4 * kMs));
+  const auto a = rig.thread({100 * kMs}), b = rig.thread({50 * kMs});
+  rig.ks.wake(a);
+  rig.ks.wake(b);
+  rig.run();
+  CHECK(rig.owner.finished[a] == 100 * kMs);
+  CHECK(rig.owner.finished[b] == 50 * kMs);
+  CHECK(rig.ks.preemptions() == 0);
+}
+
+TEST_CASE("kernel: two spinning threads under a 0.5-CPU quota are throttled after 25 ms of each period", "[kernel][cgroup]") {
+  GroupSpec g;
+  g.quota = 50 * kMs;
+  g.period = 100 * kMs;
+  SchedParams p = params(Policy::kEevdf, 1400 * kUs, 4 * kMs);
+  Rig rig(2, p, {g});
+  const auto a = rig.thread({10'000 * kMs}), b = rig.thread({10'000 * kMs});
+  rig.ks.start_now(a);
+  rig.ks.start_now(b);
+  rig.run(1000 * kMs);
+  const auto& rows = rig.ks.periods();
+  REQUIRE(rows.size() >= 9);
+  for (std::size_t i = 1; i < 9; ++i) {
+    INFO("period " << i);
+    // Each period's 50 ms of quota is spent by two CPUs in ~25 ms (slices of 5 ms, throttling at the tick).
+    CHECK(rows[i].throttled);
+    CHECK(static_cast<double>(rows[i].usage) == Approx(50.0 * kMs).epsilon(0.2));
+  }
+  const auto rep = rig.ks.report(rig.engine.now());
+  const auto& st = rep["cgroups"]["process"];
+  CHECK(st["nr_throttled"].get<std::uint64_t>() >= 9);
+  CHECK(st["nr_periods"].get<std::uint64_t>() >= 9);
+  // Throttled ~75 ms of each 100 ms on each of the two CPUs.
+  CHECK(static_cast<double>(st["throttled_usec"].get<std::int64_t>()) / 1e3 == Approx(2 * 0.75 * 1000).epsilon(0.2));
+  // Over the run, the group got half a CPU.
+  CHECK(static_cast<double>(st["usage_usec"].get<std::int64_t>()) / 1e3 == Approx(500).epsilon(0.12));
+}
+
+TEST_CASE("kernel: cpu.max.burst lets an idle group run past its quota at the start of a period", "[kernel][cgroup]") {
+  // Quota 20 ms per 100 ms. The thread sleeps for 5 periods, then needs 35 ms of CPU. With a 20 ms burst the
+  // pool holds 40 ms: the work runs through; without, it is throttled until the next period.
+  for (sim::Time burst : {sim::Time{0}, 20 * kMs}) {
+    GroupSpec g;
+    g.quota = 20 * kMs;
+    g.period = 100 * kMs;
+    g.burst = burst;
+    Rig rig(1, params(Policy::kEevdf, 700 * kUs, 1 * kMs), {g});
+    const auto t = rig.thread({1 * kMs, -499 * kMs, 35 * kMs});
+    rig.ks.start_now(t);
+    rig.run(2000 * kMs);
+    INFO("burst " << burst);
+    REQUIRE(rig.owner.finished[t] > 0);
+    const sim::Time took = rig.owner.finished[t] - 500 * kMs;
+    const auto rep = rig.ks.report(rig.engine.now());
+    if (burst > 0) {
+      CHECK(took == 35 * kMs);
+      CHECK(rep["cgroups"]["process"]["nr_bursts"].get<std::uint64_t>() >= 1);
+    } else {
+      CHECK(took > 100 * kMs);
+      CHECK(rep["cgroups"]["process"]["nr_throttled"].get<std::uint64_t>() >= 1);
+    }
+  }
+}
+
+TEST_CASE("kernel: a neighbour in its own cgroup pinned to one of two CPUs: each group ends with one CPU", "[kernel][cgroup]") {
+  // Two spinning threads of the process (cgroup "process"), a spinning neighbour in its own cgroup pinned to
+  // CPU 0. Both groups weigh 100. At first CPU 0 carries the neighbour (1024) and the process's entity
+  // (calc_group_shares: 1024 x 1024 / 2048 = 512), CPU 1 the other 512: the balance moves the process's
+  // thread to CPU 1, where its group entity then weighs the full 1024, level with the neighbour's on CPU 0.
+  GroupSpec proc, neigh;
+  proc.name = "process";
+  neigh.name = "neighbour";
+  neigh.cpus = {0};
+  Rig rig(2, params(Policy::kEevdf, 1400 * kUs, 4 * kMs), {proc, neigh});
+  const auto a = rig.thread({10'000 * kMs}), b = rig.thread({10'000 * kMs});
+  ProcessSpec ps;
+  ps.name = "neighbour";
+  ps.group = 1;
+  ps.threads = 1;
+  ps.burst = sim::Dist::constant(1e9);
+  ps.sleep = sim::Dist::constant(0);
+  rig.ks.start_now(a);
+  rig.ks.start_now(b);
+  rig.ks.start_processes({ps}, sim::RngStreams(1));
+  rig.engine.schedule_at(3000 * kMs, sim::kBandDefault, 1);
+  sim::Time own0 = 0, own1 = 0, other0 = 0;
+  rig.engine.run(sim::kTimeMax, [&](const sim::Event& ev) {
+    if (ev.kind == 1) {
+      own0 = rig.ks.busy_on(0, 0, ev.time) + rig.ks.busy_on(0, 1, ev.time);
+      own1 = rig.ks.busy_on(1, 0, ev.time) + rig.ks.busy_on(1, 1, ev.time);
+      other0 = rig.ks.busy_on(0, kOther, ev.time);
+      rig.engine.stop();
+      return;
+    }
+    rig.ks.handle(ev);
+  });
+  const double t = 3000.0 * kMs;
+  CHECK(own0 / t < 0.05);
+  CHECK(other0 / t == Approx(1.0).epsilon(0.05));
+  CHECK(own1 / t == Approx(1.0).epsilon(0.01));
+}
+
+TEST_CASE("kernel: random workloads: all work is done, a CPU never idles a tick while a thread waits", "[kernel]") {
+  for (Policy pol : {Policy::kEevdf, Policy::kCfs}) {
+    for (std::size_t ncpu : {1, 2, 3, 8}) {
+      Rig rig(ncpu, params(pol, 700 * kUs, 1 * kMs));
+      sim::Rng rng(ncpu);
+      sim::Time total = 0;
+      const int n = 40;
+      for (int i = 0; i < n; ++i) {
+        std::deque<sim::Time> bursts;
+        for (int k = 0, m = 1 + static_cast<int>(rng.below(5)); k < m; ++k) {
+          bursts.push_back(static_cast<sim::Time>(rng.below(3 * kMs)) + 1);
+          total += bursts.back();
+          if (rng.below(2) == 0) bursts.push_back(-static_cast<sim::Time>(rng.below(2 * kMs) + 1));
+        }
+        const auto t = rig.thread(bursts, static_cast<int>(rng.below(10)) - 5);
+        rig.engine.schedule_at(static_cast<sim::Time>(rng.below(20 * kMs)), sim::kBandDefault, 1, t);
+      }
+      std::vector<sim::Time> idle_waiting_since(ncpu, -1);
+      sim::Time worst = 0;
+      rig.engine.run(sim::kTimeMax, [&](const sim::Event& ev) {
+        if (ev.kind == 1) {
+          rig.ks.wake(ev.arg);
+        } else {
+          rig.ks.handle(ev);
+        }
+        rig.ks.check_invariants();
+        // Work conservation up to the idle balance at the next tick.
+        bool waiting = false;
+        for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(n); ++i) waiting |= rig.ks.state(i) == Kernel::State::kRunnable;
+        for (std::uint32_t c = 0; c < ncpu; ++c) {
+          if (waiting && rig.ks.running_on(c) == Kernel::kNone) {
+            if (idle_waiting_since[c] < 0) idle_waiting_since[c] = ev.time;
+            worst = std::max(worst, ev.time - idle_waiting_since[c]);
+          } else {
+            idle_waiting_since[c] = -1;
+          }
+        }
+      });
+      INFO(ncpu << " CPUs, " << (pol == Policy::kEevdf ? "eevdf" : "cfs"));
+      CHECK(rig.ks.busy(0) + rig.ks.busy(1) == total);
+      for (int i = 0; i < n; ++i) CHECK(rig.owner.finished[i] >= 0);
+      CHECK(worst <= 1 * kMs);
+    }
+  }
+}
+
+TEST_CASE("kernel: fair-class tunables scale with log2 of the CPU count, up to 8", "[kernel]") {
+  CHECK(scale_for_cpus(700'000, 1) == 700'000);
+  CHECK(scale_for_cpus(700'000, 2) == 1'400'000);  // 2 CPUs: 1.4 ms (/sys/kernel/debug/sched/base_slice_ns)
+  CHECK(scale_for_cpus(700'000, 8) == 2'800'000);
+  CHECK(scale_for_cpus(700'000, 64) == 2'800'000);
+}
