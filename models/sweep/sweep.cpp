@@ -98,6 +98,13 @@ Json run_metrics(const RunResult& r) {
   const Json& mem = r.model_counters.contains("memory") ? r.model_counters["memory"] : Json();
   m["memory_peak_bytes"] = mem.is_object() && mem.contains("peak_bytes") ? mem["peak_bytes"] : Json(nullptr);
   m["threads"] = r.model_counters.contains("threads_created") ? r.model_counters["threads_created"] : Json(nullptr);
+  m["gomaxprocs"] = r.model_counters.contains("gomaxprocs") ? r.model_counters["gomaxprocs"] : Json(nullptr);
+  m["cpu_other"] = r.cpu_other;
+  // The simulated process's cgroup cpu.stat (models with the kernel layer).
+  const Json& cg = r.model_counters.contains("cgroup") ? r.model_counters["cgroup"] : Json();
+  for (const char* f : {"nr_periods", "nr_throttled", "throttled_usec"}) {
+    m[std::string("cgroup.") + f] = cg.is_object() && cg.contains(f) ? cg[f] : Json(nullptr);
+  }
   for (const auto& [cls, l] : s["latency_us"].items()) {
     for (const char* f : {"count", "mean", "p50", "p90", "p99", "p999", "max"}) m["latency_us." + cls + "." + f] = l[f];
   }
