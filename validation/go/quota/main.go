@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 
 	"gmpsim/validation/go/cgroupcpu"
@@ -48,12 +49,21 @@ func main() {
 	if *procs > 0 {
 		runtime.GOMAXPROCS(*procs)
 	}
+	// The process's own CPU time (user + system, every thread) over the measured run, to compare with the
+	// simulated process's usage_usec: what the quota is charged.
+	cpuTime := func() int64 {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return ru.Utime.Nano()/1000 + ru.Stime.Nano()/1000
+	}
+	u0 := cpuTime()
 	var s0 cgroupcpu.Stat
 	if g != nil {
 		s0, _ = g.Stat()
 	}
 	c := openloop.Config{Rate: *rate, Duration: *duration, Work: *work, Drain: *drain, Seed: *seed}
 	res := openloop.Run(c)
+	usage := cpuTime() - u0
 	var st cgroupcpu.Stat
 	iface, cpuMax := "none", "max "+fmt.Sprint(*period)
 	if g != nil {
@@ -72,6 +82,7 @@ func main() {
 		r.Counters["nr_periods"] = st.NrPeriods
 		r.Counters["nr_throttled"] = st.NrThrottled
 		r.Counters["throttled_usec"] = st.ThrottledUsec
+		r.Counters["usage_usec"] = usage
 		r.Emit()
 		return
 	}
