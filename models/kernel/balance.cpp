@@ -44,8 +44,19 @@ std::uint32_t Kernel::select_task_rq(std::uint32_t tid) const {
 }
 
 // A waiting thread on `from` that may run on `to`: the one that has waited longest (detach_tasks takes
-// from the cold end of the CPU's task list). Throttled groups' threads cannot move.
-static constexpr std::uint32_t kNoThread = 0xffffffffu;
+// from the cold end of the CPU's task list). Throttled groups' threads cannot move. kNone if none.
+std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to) const {
+  std::uint32_t pick = kNone;
+  for (std::uint32_t g = 0; g < groups_.size(); ++g) {
+    if (!groups_[g].allowed[to]) continue;
+    const CfsRq& grq = rqs_[group_rq(g, from)];
+    if (grq.throttled) continue;
+    for (std::uint32_t id : grq.queued) {
+      if (pick == kNone || thr(id).last_ran < thr(pick).last_ran) pick = id;
+    }
+  }
+  return pick;
+}
 
 bool Kernel::sched_balance_newidle(std::uint32_t cpu) {
   if (overloaded_ == 0) return false;
@@ -55,16 +66,8 @@ bool Kernel::sched_balance_newidle(std::uint32_t cpu) {
     if (busiest == kNone || cpus_[c].h_nr_running > cpus_[busiest].h_nr_running) busiest = c;
   }
   if (busiest == kNone) return false;
-  std::uint32_t pick = kNoThread;
-  for (std::uint32_t g = 0; g < groups_.size(); ++g) {
-    if (!groups_[g].allowed[cpu]) continue;
-    const CfsRq& grq = rqs_[group_rq(g, busiest)];
-    if (grq.throttled) continue;
-    for (std::uint32_t id : grq.queued) {
-      if (pick == kNoThread || thr(id).last_ran < thr(pick).last_ran) pick = id;
-    }
-  }
-  if (pick == kNoThread) return false;
+  const std::uint32_t pick = longest_waiting(busiest, cpu);
+  if (pick == kNone) return false;
   migrate(pick, cpu);
   return true;
 }
@@ -75,7 +78,7 @@ void Kernel::migrate(std::uint32_t tid, std::uint32_t to) {
   dequeue_task(tid, false);
   arm_tick_check(from);
   ++migrations_;
-  enqueue_task(tid, to, false);
+  enqueue_task(tid, to);
 }
 
 // A CPU with a waiting thread asks for a balance: at its next tick when some CPU idles (the NO_HZ idle
@@ -131,16 +134,8 @@ void Kernel::rebalance_domains() {
     if (busiest == kNone || busiest == local) break;
     if (lb <= ll) break;
     const std::uint64_t imbalance = (lb - ll) / 2;
-    std::uint32_t pick = kNoThread;
-    for (std::uint32_t g = 0; g < groups_.size(); ++g) {
-      if (!groups_[g].allowed[local]) continue;
-      const CfsRq& grq = rqs_[group_rq(g, busiest)];
-      if (grq.throttled) continue;
-      for (std::uint32_t id : grq.queued) {
-        if (pick == kNoThread || thr(id).last_ran < thr(pick).last_ran) pick = id;
-      }
-    }
-    if (pick == kNoThread) break;
+    const std::uint32_t pick = longest_waiting(busiest, local);
+    if (pick == kNone) break;
     if ((h_load(pick) >> std::min<std::uint32_t>(nr_balance_failed_, 31)) > imbalance) {
       ++nr_balance_failed_;
       break;

@@ -17,14 +17,6 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-int version_number(const std::string& v) {
-  int major = 0, minor = 0;
-  char dot = 0;
-  std::istringstream in(v);
-  in >> major >> dot >> minor;
-  return major * 1000 + minor;
-}
-
 // A process is in a cgroup of its own when any of its cgroup keys is given (a container, a systemd unit
 // with CPU settings), else in the root cgroup with every other such process.
 bool has_own_cgroup(const Scenario& sc, const std::string& prefix) {
@@ -45,7 +37,7 @@ GroupSpec read_group(const Scenario& sc, const std::string& prefix, const std::s
   if (g.burst > 0 && g.quota < 0) {
     throw ScenarioError(prefix + "cpu.max_burst", "a burst needs a quota: set " + prefix + "cpu.max too");
   }
-  if (g.burst > 0 && version_number(sc.text("kernel.version")) < 5014) {
+  if (g.burst > 0 && linux_version_code(sc.text("kernel.version")) < 5014) {
     throw ScenarioError(prefix + "cpu.max_burst", "cpu.max.burst exists from Linux 5.14; kernel.version is " +
                                                       sc.text("kernel.version"));
   }

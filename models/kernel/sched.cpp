@@ -163,6 +163,13 @@ std::uint32_t Kernel::pick_cfs(const CfsRq& rq) const {
   return best;
 }
 
+// The smallest vruntime among the waiting entities (not curr), or kNever when none waits.
+std::int64_t Kernel::leftmost_vruntime(const CfsRq& rq) const {
+  std::int64_t left = kNever;
+  for (std::uint32_t id : rq.queued) left = std::min(left, ent(id).vruntime);
+  return left;
+}
+
 std::uint32_t Kernel::pick_next_entity(const CfsRq& rq) const {
   if (rq.nr == 1) return rq.curr != kNone ? rq.curr : rq.queued.front();
   return p_.policy == Policy::kEevdf ? pick_eevdf(rq) : pick_cfs(rq);
@@ -341,8 +348,7 @@ void Kernel::update_cfs_group(std::uint32_t g, std::uint32_t cpu) {
   se.weight = neu;
 }
 
-void Kernel::enqueue_task(std::uint32_t tid, std::uint32_t cpu, bool wakeup) {
-  (void)wakeup;
+void Kernel::enqueue_task(std::uint32_t tid, std::uint32_t cpu) {
   update_curr(cpu);
   Thread& t = thr(tid);
   t.cpu = cpu;
@@ -529,8 +535,7 @@ void Kernel::arm_tick_check(std::uint32_t cpu) {
         const sim::Time ideal = sched_slice_cfs(c.curr);
         const sim::Time ran = se->sum_exec - se->prev_sum_exec;
         dt = ideal - ran + 1;
-        std::int64_t left = kNever;
-        for (std::uint32_t id : rq->queued) left = std::min(left, ent(id).vruntime);
+        const std::int64_t left = leftmost_vruntime(*rq);
         if (left != kNever) {
           const sim::Time lead = static_cast<sim::Time>((static_cast<i128>(ideal - (se->vruntime - left)) * se->weight) / 1024) + 1;
           dt = std::min(dt, std::max(p_.base_slice - ran, lead));
@@ -569,8 +574,7 @@ void Kernel::tick_check(std::uint32_t cpu) {
       const sim::Time ran = se->sum_exec - se->prev_sum_exec;
       if (ran > ideal) resched = true;
       if (ran < p_.base_slice) continue;
-      std::int64_t left = kNever;
-      for (std::uint32_t id : rq->queued) left = std::min(left, ent(id).vruntime);
+      const std::int64_t left = leftmost_vruntime(*rq);
       if (left != kNever && se->vruntime - left > ideal) resched = true;
     }
   }
@@ -661,7 +665,7 @@ void Kernel::start_now(std::uint32_t tid) {
   GMPSIM_CHECK(t.state == State::kBlocked, "Kernel::start_now: thread already started");
   t.state = State::kWaking;
   const std::uint32_t cpu = select_task_rq(tid);
-  enqueue_task(tid, cpu, true);
+  enqueue_task(tid, cpu);
   check_preempt_wakeup(cpu, tid);
 }
 
@@ -732,7 +736,7 @@ void Kernel::handle(const sim::Event& ev) {
       Thread& t = thr(ev.arg);
       const std::uint32_t cpu = t.cpu;
       --cpus_[cpu].ttwu_pending;
-      enqueue_task(ev.arg, cpu, true);
+      enqueue_task(ev.arg, cpu);
       check_preempt_wakeup(cpu, ev.arg);
       break;
     }

@@ -271,6 +271,7 @@ class Kernel {
   std::uint32_t pick_eevdf(const CfsRq& rq) const;
   std::uint32_t pick_cfs(const CfsRq& rq) const;
   std::uint32_t pick_next_entity(const CfsRq& rq) const;
+  std::int64_t leftmost_vruntime(const CfsRq& rq) const;
   void place_entity(std::uint32_t rq, Entity& se, bool initial);
   void update_entity_lag(const CfsRq& rq, Entity& se);
   void enqueue_entity(std::uint32_t rq, std::uint32_t id);
@@ -278,12 +279,11 @@ class Kernel {
   void set_next_entity(CfsRq& rq, std::uint32_t id);
   void put_prev_entity(CfsRq& rq);
   sim::Time sched_slice_cfs(std::uint32_t thread) const;
-  void update_deadline(CfsRq& rq, Entity& se);
 
   // the CPU
   bool update_curr(std::uint32_t cpu);
   void update_cfs_group(std::uint32_t g, std::uint32_t cpu);
-  void enqueue_task(std::uint32_t tid, std::uint32_t cpu, bool wakeup);
+  void enqueue_task(std::uint32_t tid, std::uint32_t cpu);
   void dequeue_task(std::uint32_t tid, bool sleep);
   void check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid);
   void schedule(std::uint32_t cpu, bool preempt);
@@ -295,6 +295,7 @@ class Kernel {
   bool available_idle_cpu(std::uint32_t cpu) const;
   void add_nr_running(std::uint32_t cpu, std::int64_t n);
   bool sched_balance_newidle(std::uint32_t cpu);
+  std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to) const;
   void rebalance_domains();
   std::uint64_t h_load(std::uint32_t tid) const;
   std::uint64_t cpu_load(std::uint32_t cpu) const;
@@ -318,7 +319,6 @@ class Kernel {
   void start_burst(std::uint32_t tid);
   void charge(Thread& t);
   void cancel_burst(Thread& t);
-  void burst_done(std::uint32_t tid);
   void background_next(std::uint32_t tid);
 
   sim::Engine& engine_;

@@ -7,6 +7,21 @@
 #include "models/input/suggest.h"
 #include "models/scenario/resolve.h"
 
+namespace gmpsim::models {
+
+int linux_version_code(const std::string& version) {
+  int major = 0, minor = 0;
+  char dot = 0, extra = 0;
+  std::istringstream in(version);
+  if (!(in >> major >> dot >> minor) || dot != '.' || (in >> extra) || major < 3 || minor < 0) {
+    throw ScenarioError("kernel.version", "expected a Linux version as MAJOR.MINOR, e.g. 5.15, 6.1, 6.8 or 6.18, not \"" +
+                                              version + "\"");
+  }
+  return major * 1000 + minor;
+}
+
+}  // namespace gmpsim::models
+
 namespace gmpsim::models::detail {
 
 Layer profile_layer(const std::string& origin, const Profile& p) {
@@ -16,14 +31,7 @@ Layer profile_layer(const std::string& origin, const Profile& p) {
 }
 
 Layer kernel_version_layer(const std::string& version) {
-  int major = 0, minor = 0;
-  char dot = 0, extra = 0;
-  std::istringstream in(version);
-  if (!(in >> major >> dot >> minor) || dot != '.' || (in >> extra) || major < 3 || minor < 0) {
-    throw ScenarioError("kernel.version", "expected a Linux version as MAJOR.MINOR, e.g. 5.15, 6.1, 6.8 or 6.18, not \"" +
-                                              version + "\"");
-  }
-  const int v = major * 1000 + minor;
+  const int v = linux_version_code(version);
   Layer l{"kernel-version:" + version, {}};
   // kernel/sched/fair.c: EEVDF replaced CFS's pick in 6.6 (commit 147f3efaa241, "sched/fair: Implement an
   // EEVDF-like scheduling policy"); sysctl_sched_base_slice went from 0.75 ms to 0.70 ms in 6.15

@@ -111,6 +111,10 @@ Override parse_override(std::string_view text);
 Scenario load_scenario(const std::string& yaml_text, const std::string& source, const std::vector<Override>& sets = {});
 Scenario load_scenario_file(const std::string& path, const std::vector<Override>& sets = {});
 
+// A Linux version "MAJOR.MINOR" (kernel.version) as MAJOR * 1000 + MINOR, e.g. 6015 for 6.15; throws a
+// ScenarioError naming kernel.version when it is not one.
+int linux_version_code(const std::string& version);
+
 // YAML value -> JSON, guessing scalar types the way YAML 1.2's core schema would (ints, floats, bools).
 Json yaml_to_json(const YAML::Node& node);
 

@@ -15,34 +15,9 @@ import (
 	"runtime"
 	"time"
 
+	"gmpsim/validation/go/openloop"
 	"gmpsim/validation/go/realrun"
 )
-
-var sink uint64
-
-func spin(iters int) {
-	x := sink | 1
-	for i := 0; i < iters; i++ {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-	}
-	sink = x
-}
-
-// itersPerNs: spin iterations per nanosecond, the best of 200 runs of 20k iterations (~40 us) each.
-func itersPerNs() float64 {
-	best := 0.0
-	for r := 0; r < 200; r++ {
-		const iters = 20_000
-		t0 := time.Now()
-		spin(iters)
-		if v := float64(iters) / float64(time.Since(t0).Nanoseconds()); v > best {
-			best = v
-		}
-	}
-	return best
-}
 
 func main() {
 	n := flag.Int("n", 20_000, "items")
@@ -50,7 +25,7 @@ func main() {
 	procs := flag.Int("procs", 2, "GOMAXPROCS")
 	flag.Parse()
 	runtime.GOMAXPROCS(*procs)
-	iters := int(itersPerNs() * float64(work.Nanoseconds()))
+	iters := openloop.ItersFor(*work) // the calibrated xorshift spin shared with the open-loop probes
 	in, out := make(chan int, 16), make(chan int, 16)
 	done := make(chan struct{})
 	var ends [3]time.Time // producer, stage, consumer
@@ -66,7 +41,7 @@ func main() {
 	go func() { // stage
 		for v := range in {
 			t0 := time.Now()
-			spin(iters)
+			openloop.Spin(iters)
 			spinWall += time.Since(t0)
 			out <- v
 		}
