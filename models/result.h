@@ -72,6 +72,7 @@ struct RunResult {
   std::vector<LatencyResult> spans;
   TimeSeries timeseries;
   std::vector<std::string> schedtrace;  // GODEBUG=schedtrace-format lines (go model), when asked for
+  std::vector<std::string> gctrace;     // GODEBUG=gctrace=1-format lines (go model), when asked for
   Outcome outcome;
   Json model_counters = Json::object();  // model-specific figures
 };

@@ -111,6 +111,7 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
   }
   const RunResult r = run_scenario(sc, options);
   for (const std::string& line : r.schedtrace) std::cerr << line;  // where GODEBUG=schedtrace writes
+  for (const std::string& line : r.gctrace) std::cerr << line;     // and gctrace
   if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());
   if (!vm.count("quiet")) print_report(r, std::cout);
   if (r.outcome.abnormal()) {

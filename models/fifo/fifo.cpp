@@ -95,7 +95,8 @@ class FifoRun {
     core_.sync.wg_add(core_.wl, wg, delta, woken_);
     for (const auto& w : woken_) make_runnable(w.g);
   }
-  void on_alloc(std::int64_t bytes) { core_.allocated_bytes += bytes; }
+  void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
+  bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
   void on_stack(std::int64_t) {}  // stacks are a Go runtime matter
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity) {
     switch (kind) {

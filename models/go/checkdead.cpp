@@ -7,18 +7,20 @@
 
 namespace gmpsim::models::go {
 
-std::uint64_t GoRun::asleep() const { return core_.gt.live() - netpoll_waiters_ - sleeping_; }
+std::uint64_t GoRun::asleep() const { return core_.gt.live() - netpoll_waiters_ - sleeping_ - gc_.waiters.size(); }
 
 // G conservation and P/M consistency, after every event in checked builds.
 void GoRun::check_invariants() const {
   std::size_t reserved = 0;
   for (const M& m : ms_) reserved += m.curg != kNoG ? 1 : 0;
-  GMPSIM_CHECK(core_.gt.live() == runnable() + reserved + core_.sync.parked + sleeping_ + netpoll_waiters_,
+  GMPSIM_CHECK(core_.gt.live() == runnable() + reserved + core_.sync.parked + sleeping_ + netpoll_waiters_ + gc_.waiters.size(),
                "go: a live goroutine is in no queue, on no M, and not parked");
   GMPSIM_CHECK(nmspinning_ <= ms_.size(), "go: nmspinning exceeds the number of Ms");
   std::uint64_t timers = 0;
   for (std::uint32_t p = 0; p < ps_.size(); ++p) {
-    GMPSIM_CHECK((ps_[p].status == PStatus::kIdle) == (ps_[p].m == kNoG), "go: P status and owner disagree");
+    GMPSIM_CHECK(ps_[p].status != PStatus::kRunning || ps_[p].m != kNoG, "go: a running P has no M");
+    GMPSIM_CHECK(ps_[p].status != PStatus::kIdle || ps_[p].m == kNoG, "go: an idle P has an M");
+    GMPSIM_CHECK(ps_[p].status != PStatus::kGcStop || gc_.waiting || gc_.stw_m == ps_[p].m, "go: a P stopped with no stop-the-world");
 
     timers += ps_[p].timers.size();
   }
@@ -30,11 +32,12 @@ void GoRun::check_invariants() const {
 
 // Runtime memory as the Go heap and stacks hold it: g structs and their stacks for every G ever live at
 // once (allgs never shrinks, dead Gs keep standard stacks), stack growth of live Gs, a sudog per parked
-// wait at the peak, and per-M memory. GC is not modelled, so there is no garbage and no heap of the
-// program itself.
+// wait at the peak, per-M memory, and the heap's resident pages (what the program allocated and the
+// collector has not yet freed and the scavenger not yet returned; mgc.cpp).
 std::int64_t GoRun::memory_bytes() const {
   return static_cast<std::int64_t>(allgs_) * (prm_.mem_g + prm_.mem_stack) + extra_stack_bytes_ +
-         static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog + static_cast<std::int64_t>(ms_.size()) * prm_.mem_m;
+         static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog + static_cast<std::int64_t>(ms_.size()) * prm_.mem_m +
+         gc_.heap_rss;
 }
 
 void GoRun::check_memory() {
@@ -43,7 +46,8 @@ void GoRun::check_memory() {
   if (now <= prm_.memory_limit || oom_) return;
   oom_ = true;
   oom_detail_ = "runtime memory reached " + std::to_string(now) + " bytes (" + std::to_string(allgs_) + " goroutines, " +
-                std::to_string(ms_.size()) + " threads), over machine.memory = " + std::to_string(prm_.memory_limit) + " bytes";
+                std::to_string(ms_.size()) + " threads, heap " + std::to_string(gc_.heap_rss) + " bytes), over machine.memory = " +
+                std::to_string(prm_.memory_limit) + " bytes";
   core_.engine.stop();
 }
 
@@ -56,10 +60,11 @@ Json GoRun::memory_json() const {
           {"stack_growth_at_end", extra_stack_bytes_},
           {"sudogs_bytes", static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog},
           {"threads_bytes", static_cast<std::int64_t>(ms_.size()) * prm_.mem_m},
+          {"heap_rss_bytes", gc_.heap_rss},
           {"allgs", allgs_},
           {"bytes_per_goroutine", per_g},
           {"bytes_per_parked_goroutine", per_g + static_cast<double>(prm_.mem_sudog)},
-          {"note", "g structs, stacks, sudogs and threads; GC and the program's heap are not modelled"}};
+          {"note", "g structs, stacks, sudogs, threads and the heap's resident pages (gc.heap_rss_bytes)"}};
 }
 
 // Why the engine was stopped when the model stopped it: a runaway goroutine. Out of memory, thread

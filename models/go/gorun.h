@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "models/go/pacer.h"
 #include "models/go/runq.h"
 #include "models/kernel/config.h"
 #include "models/kernel/sched.h"
@@ -61,10 +62,11 @@ enum class PStatus : std::uint8_t {
   kRunning = 1,  // _Prunning: owned by the M in p.m, which runs user code or the scheduler with it; only
                  // that M changes it (releasep to idle, or a hand-off to another M: startlockedm), except
                  // while its M is in a syscall (P::in_syscall, go1.19's _Psyscall), when retake may take it
+  kGcStop = 3,   // _Pgcstop: stopped for a stop-the-world (mgc.cpp); owned by the M that stops the world
 };
 
 // runtime2.go waitReason, the subset the workload steps produce; also the keys of parked-time reports.
-enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, kMutex, kSleep, kIOWait, kWaitGroup, kCount };
+enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, kMutex, kSleep, kIOWait, kWaitGroup, kGcCycle, kCount };
 const char* wait_reason_name(WaitReason r, bool old_names);
 
 // Goroutine::flags layout: status (bits 0-3), wait reason (4-7), stack size as log2(size / stack_min)
@@ -102,13 +104,22 @@ enum class Phase : std::uint8_t {
   kSysmon,        // sysmon woke from usleep (or deep sleep): one cycle
   kSysmonSleep,   // sysmon paid for its cycle: usleep
   kLockedWake,    // a locked M woken by startlockedm: acquire nextp and run its locked G
+  kGcWork,        // a mark worker finished a quantum of mark work (gcDrain): gc_drain_done
+  kStwWait,       // the M stopping the world woke (notetsleep's 100 us, or the last P stopped)
+  kStwWork,       // the M that stopped the world did the phase's work: gc_stw_done
 };
+
+// The mark worker an M runs instead of a goroutine (gcMarkWorkerMode).
+enum class WorkerMode : std::uint8_t { kNone, kDedicated, kFractional, kIdle };
 
 // CPU time categories (kernel::BurstKind).
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
 
 // Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
 enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kThreadBase = 8 };
+
+// The collector's phase (mgc.go gcphase, with the stop-the-world steps around the mark).
+enum class GcPhase : std::uint8_t { kOff, kSweepTerm, kMark, kMarkTerm };
 
 // A runtime timer of time.Sleep: when it fires, goroutine g is readied (goroutineReady).
 struct Timer {
@@ -129,6 +140,8 @@ struct P {
   // sysmontick: what retake saw last.
   std::uint32_t sm_schedtick = 0, sm_syscalltick = 0;
   sim::Time sm_schedwhen = 0, sm_syscallwhen = 0;
+  sim::Time idle_since = 0;          // when it last went on the idle list (the GC CPU limiter's idle time)
+  sim::Time gc_fractional_time = 0;  // this cycle's fractional mark time (gcFractionalMarkTime)
   explicit P(std::uint32_t runq_size) : runq(runq_size) {}
   sim::Time next_timer() const { return timers.empty() ? 0 : timers.front().when; }
 };
@@ -153,6 +166,9 @@ struct M {
   sim::Time preempt_left = 0;     // work left after the cooperative preemption point
   sim::Time overhead = 0;         // runtime CPU work accumulated inside the running G (newproc, ...)
   sim::Time pending_compute = 0;  // compute to run after that overhead
+  WorkerMode gc_worker = WorkerMode::kNone;  // a mark worker runs on this M's P
+  sim::Time gc_chunk = 0;         // CPU of the mark quantum in progress
+  bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
 };
 
 struct Params {
@@ -176,8 +192,22 @@ struct Params {
   bool scheddetail, old_trace_format;
   std::int64_t mem_g, mem_stack, mem_sudog, mem_m, memory_limit, stack_guard;
   std::uint32_t max_threads;
+  // The collector (mgc.cpp).
+  PacerConfig pacer;
+  bool gctrace, gc_idle_worker_cap, gc_assign_workers;
+  sim::Time gc_quantum, cost_scan_g, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc, page_fault;
+  double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
+  std::int64_t heap_live0, heap_globals;
   explicit Params(const Scenario& sc);
 };
+
+// One GODEBUG=gctrace=1 line as gcMarkTermination prints it (mgc.go, go1.19.8 and go1.26.8): cycle n
+// started `at` ns after start; clock = sweep termination, mark, mark termination; cpu = sweep termination,
+// assist, background (dedicated + fractional), idle, mark termination; heap = at start, at mark
+// termination, marked.
+std::string gctrace_format(std::uint32_t n, sim::Time at, int util, const sim::Time clock[3], const sim::Time cpu[5],
+                           const std::int64_t heap[3], std::int64_t goal, std::int64_t stacks, std::int64_t globals,
+                           std::uint32_t procs, bool forced);
 
 class GoRun final : public kernel::ThreadOwner {
  public:
@@ -192,7 +222,8 @@ class GoRun final : public kernel::ThreadOwner {
     for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, core_.engine.now(), kNone32, ms_[cur_m_].curg);
   }
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
-  void on_alloc(std::int64_t bytes) { core_.allocated_bytes += bytes; }
+  void on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime);
+  bool on_gc();
   void on_stack(std::int64_t depth);
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity);
   void on_release(ObjKind kind, std::uint32_t id) { core_.sync.release(kind, id); }
@@ -311,6 +342,33 @@ class GoRun final : public kernel::ThreadOwner {
   void exitsyscall(std::uint32_t mi);
   void handoffp(std::uint32_t p);
 
+  // ---- mgc.cpp: the garbage collector ----
+  bool gc_poll(std::uint32_t mi);  // a pending gcStart or gcMarkDone taken up by M mi; true if it took the M
+  void gcStart(std::uint32_t mi);
+  void stopTheWorld(std::uint32_t mi, GcPhase why);
+  void preemptall();
+  void stw_wait(std::uint32_t mi);
+  void stw_stopped(std::uint32_t mi);
+  void gc_stw_done(std::uint32_t mi);
+  void startTheWorld(std::uint32_t mi);
+  void gcstopm(std::uint32_t mi);
+  void gc_p_stopped(std::uint32_t p);  // a P reached _Pgcstop: stopwait--, wake the stopper at zero
+  void gcMarkStart();
+  void gcMarkTermination();
+  bool findRunnableGCWorker(std::uint32_t mi, sim::Time cost);
+  bool gc_idle_worker(std::uint32_t mi, sim::Time cost);
+  void gc_drain(std::uint32_t mi, sim::Time extra);
+  void gc_drain_done(std::uint32_t mi);
+  void gc_worker_stop(std::uint32_t mi);
+  sim::Time gcAssistAlloc(std::int64_t bytes);
+  void gc_update_trigger();
+  void gc_limiter_update();
+  void gc_collect_expired();
+  std::int64_t gc_non_heap() const;
+  std::int64_t gc_stack_scan() const;
+  void gctrace_line();
+  Json gc_json(sim::Time end) const;
+
   // ---- schedtrace.cpp ----
   std::size_t runnable() const;
   std::size_t running() const;
@@ -417,6 +475,54 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<std::uint32_t> conn_first_;  // by class: index of its first connection in conns_
   std::vector<std::uint32_t> conn_of_g_;   // G id -> index in conns_
   sim::Rng conn_rng_;
+
+  // The collector (mgc.go work and gcController; pacer.h). Heap sizes in bytes, scan work in bytes
+  // (the runtime's units), mark work in the pool as CPU ns.
+  struct Gc {
+    explicit Gc(const PacerConfig& c) : pacer(c) {}
+    GcPacer pacer;
+    GcCpuLimiter limiter;
+    GcPhase phase = GcPhase::kOff;
+    bool enabled = true;                 // GOGC != off or a memory limit: the heap triggers cycles
+    std::int64_t heap_live = 0;          // heapLive: marked at the last cycle plus allocated since
+    std::int64_t reachable = 0;          // what the program can still reach now
+    std::int64_t heap_rss = 0, heap_sys = 0, scavenged = 0, heap_peak = 0;
+    std::int64_t trigger = kNoLimit, goal = kNoLimit;
+    std::vector<std::int64_t> g_bytes;   // per G id: bytes reachable until it exits
+    std::vector<std::pair<sim::Time, std::int64_t>> timed;  // min-heap: objects with a lifetime
+    // The cycle in progress.
+    std::int64_t marked_at_start = 0, alloc_black = 0, heap_scan = 0, stack_scan = 0;
+    double pool_ns = 0, pool_total_ns = 0, ns_per_unit = 0, units_total = 0, units_done = 0, bg_credit_ns = 0;
+    std::uint32_t in_flight = 0, idle_workers = 0, max_idle_workers = 0;
+    int dedicated_needed = 0;
+    double fractional_goal = 0;
+    bool time_trigger = false, user_forced = false;
+    sim::Time mark_start = 0, assist_time = 0, dedicated_time = 0, fractional_time = 0, idle_time = 0;
+    sim::Time sweep_left = 0;             // unswept spans' CPU
+    double sweep_ns_per_byte = 0;         // proportional sweep (sweepPagesPerByte)
+    // Requests taken up by the next M at a scheduling point.
+    bool start_requested = false, mark_done_requested = false;
+    // Stop-the-world.
+    bool waiting = false;                 // sched.gcwaiting
+    std::uint32_t stopwait = 0, stw_m = kNoG;
+    bool stw_sleeping = false;
+    GcPhase stw_for = GcPhase::kOff;
+    sim::Time stw_start = 0;
+    std::vector<std::uint32_t> stopped;   // Ps in _Pgcstop
+    // gctrace's times and sizes (work.tSweepTerm ...; heap0/1/2).
+    sim::Time t_sweep_term = 0, t_mark = 0, t_mark_term = 0, t_end = 0, stw1_cpu = 0;
+    std::int64_t heap0 = 0, heap1 = 0, heap2 = 0, last_goal = 0;
+    std::uint32_t stwprocs = 0;
+    // runtime.GC callers: (G, the cycle count they wait for).
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> waiters;
+    // Totals.
+    std::uint32_t cycles = 0, forced = 0, time_cycles = 0;
+    sim::Time total_pause = 0, total_gc_cpu = 0, total_assist = 0, total_dedicated = 0, total_fractional = 0, total_idle = 0;
+    sim::Time cum_idle = 0, limiter_last = 0, limiter_idle_at = 0, limiter_assist_at = 0, last_end = 0;
+    sim::LogHistogram pause_sweep_term, pause_mark_term, ttsp, cycle_wall;
+    std::uint64_t assists = 0;
+    std::vector<std::string> trace;
+  } gc_;
 };
 
 }  // namespace gmpsim::models::go

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/go/gorun.h"
+#include "models/input/units.h"
 #include "models/kernel/config.h"
 
 namespace gmpsim::models::go {
@@ -91,6 +92,45 @@ Params::Params(const Scenario& sc) {
   scheddetail = flag("runtime.scheddetail");
   old_trace_format = sc.text("runtime.schedtrace_format") == "go1.19";
   timer_slack = sc.kernel.timer_slack;
+  // The collector.
+  const std::string& gogc = sc.text("runtime.gogc");
+  if (gogc == "off") {
+    pacer.gogc = -1;
+  } else {
+    char* end = nullptr;
+    const long v = std::strtol(gogc.c_str(), &end, 10);
+    if (gogc.empty() || *end != '\0' || v < 0 || v > 1'000'000) {
+      throw ScenarioError("runtime.gogc", "expected a percentage such as 100 (0 to 1000000) or off, got `" + gogc + "`");
+    }
+    pacer.gogc = static_cast<int>(v);
+  }
+  const std::string& memlimit = sc.text("runtime.gomemlimit");
+  if (memlimit != "off") {
+    try {
+      pacer.memory_limit = parse_bytes(memlimit);
+    } catch (const UnitError& e) {
+      throw ScenarioError("runtime.gomemlimit", std::string(e.what()) + " (a size such as 512MiB, or off)");
+    }
+    if (pacer.memory_limit <= 0) throw ScenarioError("runtime.gomemlimit", "must be a positive size such as 512MiB, or off");
+  }
+  pacer.pi_controller = sc.text("runtime.gc_cons_mark") == "pi_controller";
+  pacer.headroom_percent = static_cast<int>(sc.integer("runtime.gc_limit_headroom_percent"));
+  gctrace = flag("runtime.gctrace");
+  gc_idle_worker_cap = flag("runtime.gc_idle_worker_cap");
+  gc_assign_workers = flag("runtime.gc_assign_workers");
+  gc_quantum = dur("runtime.gc_drain_quantum");
+  cost_scan_g = dur("runtime.cost.gc_scan_g");
+  cost_sweep_term = dur("runtime.cost.gc_sweep_term");
+  cost_mark_term = dur("runtime.cost.gc_mark_term");
+  cost_sweep_span = dur("runtime.cost.gc_sweep_span");
+  cost_malloc = dur("runtime.cost.malloc");
+  page_fault = dur("kernel.page_fault");
+  scan_ns_per_byte = static_cast<double>(dur("runtime.cost.gc_scan_kib")) / 1024.0;
+  malloc_ns_per_byte = static_cast<double>(dur("runtime.cost.malloc_kib")) / 1024.0;
+  stack_in_use = sc.number("runtime.gc_stack_in_use");
+  scan_fraction = sc.number("workload.heap.scan_fraction");
+  heap_live0 = bytes("workload.heap.live");
+  heap_globals = bytes("workload.heap.globals");
   thread_create = sc.kernel.thread_create;
 }
 

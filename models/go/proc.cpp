@@ -82,7 +82,7 @@ GoRun::GoRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
       ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups), steal_rng_(core_.streams.stream("go.steal")),
       select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
-      conn_rng_(core_.streams.stream("go.connections")) {
+      conn_rng_(core_.streams.stream("go.connections")), gc_(prm_.pacer) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
   ms_.reserve(prm_.max_threads);
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
@@ -109,6 +109,11 @@ void GoRun::start() {
   ms_[m0].phase = Phase::kSchedule;
   if (prm_.sysmon) sysmon_start();
   start_arrivals();
+  gc_.enabled = prm_.pacer.gogc >= 0 || prm_.pacer.memory_limit != kNoLimit;
+  gc_.heap_live = gc_.reachable = gc_.heap_rss = gc_.heap_sys = gc_.heap_peak = prm_.heap_live0;
+  gc_.limiter.reset_capacity(static_cast<int>(prm_.gomaxprocs));
+  gc_update_trigger();
+  if (gc_.enabled && gc_.heap_live >= gc_.trigger) gc_.start_requested = true;
   ks_.start_now(m0);  // the process's main thread is running at t = 0
   ks_.start_processes(prm_.kcfg.processes, core_.streams);
   if (prm_.schedtrace > 0) core_.observe_at(0, kSchedtrace);
@@ -124,6 +129,7 @@ void GoRun::finish(RunResult& r, sim::Time end) {
   r.model_counters = counters(end);
   r.model_counters["memory"] = memory_json();
   r.schedtrace = std::move(schedtrace_);
+  r.gctrace = std::move(gc_.trace);
 }
 
 void GoRun::on_burst_done(std::uint32_t tid) {
@@ -151,6 +157,9 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kSysmon: sysmon_cycle(tid); break;
     case Phase::kSysmonSleep: sysmon_sleep(tid); break;
     case Phase::kLockedWake: locked_wake(tid); break;
+    case Phase::kGcWork: gc_drain_done(tid); break;
+    case Phase::kStwWait: stw_wait(tid); break;
+    case Phase::kStwWork: gc_stw_done(tid); break;
   }
 }
 
@@ -349,6 +358,10 @@ void GoRun::continue_g(std::uint32_t mi) {
     case StepKind::kCompute:
     case StepKind::kTightCompute:
       m.tight = step == StepKind::kTightCompute;
+      if (gc_.start_requested || gc_.mark_done_requested) {  // this G allocated past the trigger, or finished the mark
+        m.pending_compute = compute;
+        if (gc_poll(mi)) return;
+      }
       if (m.overhead > 0) {
         m.pending_compute = compute;
         m.phase = Phase::kOverhead;
@@ -387,6 +400,10 @@ void GoRun::goexit0(std::uint32_t mi) {
   const std::uint16_t cls = g.cls;
   if (const std::uint32_t order = g_stack_order(g); order > 0) {
     extra_stack_bytes_ -= (prm_.mem_stack << order) - prm_.mem_stack;
+  }
+  if (gp < gc_.g_bytes.size() && gc_.g_bytes[gp] != 0) {  // what it allocated is garbage now
+    gc_.reachable -= gc_.g_bytes[gp];
+    gc_.g_bytes[gp] = 0;
   }
   release_locals(core_.wl, core_.gt, gp, [this](ObjKind k, std::uint32_t id) { core_.sync.release(k, id); });
   casgstatus(gp, GStatus::kRunning, GStatus::kDead);
@@ -444,12 +461,24 @@ void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
 void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
   M& m = ms_[mi];
   GMPSIM_CHECK(m.lockedg == kNoG, "findRunnable: a locked M looks for work");
+  // 1a: a stop-the-world is waiting for this P (gcstopm); a cycle to start or a mark to end (mgc.cpp).
+  if (gc_.waiting) {
+    gcstopm(mi);
+    return;
+  }
+  if (gc_.start_requested || gc_.mark_done_requested) {
+    m.overhead += prior;
+    if (gc_poll(mi)) return;
+    prior = take_overhead(mi);
+  }
   P& pp = ps_[m.p];
   sim::Time cost = prm_.cost_schedule + prior;
   std::uint32_t gp = kNoG;
   bool inherit = false;
   // 1: run this P's expired timers; their Gs land in our runnext.
   if (!pp.timers.empty() && pp.timers.front().when <= core_.engine.now()) cost += prm_.cost_timer * check_timers(mi, m.p);
+  // 1b: a dedicated or fractional mark worker comes before any goroutine (findRunnableGCWorker).
+  if (gc_.phase == GcPhase::kMark && findRunnableGCWorker(mi, cost)) return;
   // 2: every 61st schedtick, one G from the global queue first, for fairness.
   if (pp.schedtick % prm_.global_check == 0 && !global_.empty()) {
     gp = globrunqget(global_);
@@ -522,6 +551,10 @@ void GoRun::stealWork(std::uint32_t mi, sim::Time extra) {
 // stealWork's round after its burst: steps 7-10.
 void GoRun::stealWork_scan(std::uint32_t mi) {
   M& m = ms_[mi];
+  if (gc_.waiting) {  // stealWork: sched.gcwaiting -> back to the top (gcstopm)
+    findRunnable(mi);
+    return;
+  }
   const bool last = m.steal_round + 1 == prm_.steal_tries;
   bool ran_timer = false;
   for (; m.steal_seen < prm_.gomaxprocs; ++m.steal_seen, m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs) {
@@ -571,6 +604,10 @@ void GoRun::stealWork_scan(std::uint32_t mi) {
 // Step 9 after runqgrab's usleep(3): the victim's runnext if its owner has not run it.
 void GoRun::stealWork_backoff(std::uint32_t mi) {
   M& m = ms_[mi];
+  if (gc_.waiting) {
+    findRunnable(mi);
+    return;
+  }
   P& victim = ps_[m.backoff_victim];
   if (victim.runq.runnext != kNoG) {
     const std::uint32_t gp = runqsteal_runnext(victim.runq);
@@ -591,6 +628,7 @@ void GoRun::stealWork_backoff(std::uint32_t mi) {
 // spinning recheck, the blocking netpoll, stopm.
 void GoRun::findRunnable_idle(std::uint32_t mi) {
   M& m = ms_[mi];
+  if (gc_idle_worker(mi, 0)) return;  // idle-time marking rather than giving up the P
   if (!global_.empty()) {  // 11, under sched.lock
     const std::uint32_t gp = globrunqgetbatch(global_, ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
     ++global_takes_;
@@ -720,11 +758,13 @@ std::uint32_t GoRun::releasep(std::uint32_t mi) {
 }
 void GoRun::pidleput(std::uint32_t p) {
   GMPSIM_CHECK(ps_[p].runq.empty(), "pidleput: P has non-empty run queue");
+  ps_[p].idle_since = core_.engine.now();
   pidle_.push_back(p);
 }
 std::uint32_t GoRun::pidleget() {
   const std::uint32_t p = pidle_.back();
   pidle_.pop_back();
+  gc_.cum_idle += core_.engine.now() - ps_[p].idle_since;
   return p;
 }
 

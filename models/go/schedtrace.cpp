@@ -17,6 +17,7 @@ const char* wait_reason_name(WaitReason r, bool old_names) {
     case WaitReason::kSleep: return "sleep";
     case WaitReason::kIOWait: return "IO wait";
     case WaitReason::kWaitGroup: return old_names ? "semacquire" : "sync.WaitGroup.Wait";
+    case WaitReason::kGcCycle: return "wait for GC cycle";
     case WaitReason::kCount: break;
   }
   return "?";
@@ -102,6 +103,7 @@ Json GoRun::counters(sim::Time end) const {
   c["kernel_preemptions"] = ks_.preemptions();
   c["sched_lock"] = {{"acquisitions", lock_acquires_}, {"wait_ns", lock_wait_}};
   c["allocated_bytes"] = core_.allocated_bytes;
+  c["gc"] = gc_json(end);
   c["stack_growths"] = stack_growths_;
   c["timers"] = {{"run", timers_run_}, {"run_by_thieves", timers_stolen_}};
   c["netpoll"] = {{"polls", netpolls_}, {"blocking_polls", netpoll_blocking_}, {"breaks", netpoll_breaks_},

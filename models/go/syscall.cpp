@@ -86,6 +86,10 @@ void GoRun::exitsyscall(std::uint32_t mi) {
 // looking for work; otherwise it goes idle.
 void GoRun::handoffp(std::uint32_t p) {
   ++handoffs_;
+  if (gc_.waiting) {  // a stop-the-world is collecting Ps
+    gc_p_stopped(p);
+    return;
+  }
   P& pp = ps_[p];
   if (!pp.runq.empty() || !global_.empty()) {
     startm(p, false);

@@ -6,7 +6,7 @@
 //   - With every P idle it sleeps deeply (until the next timer, or forcegcperiod/2) and entersyscall /
 //     exitsyscall wake it.
 //   - Each cycle: netpoll(0) if nobody polled for 10 ms; the once-a-second GOMAXPROCS re-read (go1.25+);
-//     retake; the forced-GC check (counted only: GC is not modelled).
+//     retake; the forced GC (forcegc) after forcegcperiod without a cycle; the GC CPU limiter's update.
 //   - retake preempts a P whose schedtick has not moved for 10 ms (preemptone: the cooperative request
 //     and, unless asyncpreemptoff, a SIGURG), and takes Ps from syscalls seen on two consecutive cycles.
 //   - A compute step has function-call preemption points every runtime.preempt_point_spacing of work; a
@@ -78,10 +78,19 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
   } else {
     ++sysmon_idle_;
   }
-  if (now - last_forcegc_ >= prm_.forcegc_period) {  // forcegc: counted only (GC is not modelled)
+  if (now - last_forcegc_ >= prm_.forcegc_period) {
     last_forcegc_ = now;
     ++forcegc_checks_;
   }
+  // gcTrigger{kind: gcTriggerTime}.test(): a cycle has run, none for forcegcperiod, GOGC not off: the
+  // forcegc helper goroutine is readied (injectglist) and starts one.
+  if (prm_.pacer.gogc >= 0 && gc_.cycles > 0 && gc_.phase == GcPhase::kOff && !gc_.start_requested &&
+      now - gc_.last_end > prm_.forcegc_period) {
+    gc_.start_requested = true;
+    gc_.time_trigger = true;
+    startIdle(1);
+  }
+  if (now - gc_.limiter_last >= 10'000'000) gc_limiter_update();  // gcCPULimiterUpdatePeriod
   ms_[mi].phase = Phase::kSysmonSleep;
   ks_.run_for(mi, prm_.cost_sysmon, kSched);
 }
@@ -110,6 +119,7 @@ void GoRun::sysmon_wake() {
 // retake: preempt long-running Ps and take Ps from long syscalls. Returns the Ps taken from syscalls.
 std::uint32_t GoRun::retake(sim::Time now) {
   std::uint32_t n = 0;
+  if (gc_.waiting) return 0;  // sysmon sleeps while the world stops
   for (std::uint32_t p = 0; p < ps_.size(); ++p) {
     P& pp = ps_[p];
     if (pp.status != PStatus::kRunning) continue;
@@ -119,6 +129,11 @@ std::uint32_t GoRun::retake(sim::Time now) {
       pp.sm_schedwhen = now;
     } else if (pp.sm_schedwhen + prm_.force_preempt <= now) {
       preemptone(p);
+      // gcDrainMarkWorkerDedicated: a preempted dedicated worker sends its P's queue to the global one.
+      if (pp.m != kNoG && ms_[pp.m].gc_worker == WorkerMode::kDedicated && !pp.runq.empty()) {
+        for (RunqGet r = runqget(pp.runq); r.g != kNoG; r = runqget(pp.runq)) globrunqput(global_, r.g);
+        sched_lock(kNoG);
+      }
       sysretake = true;
       // No preemption can help a P stuck this long while others wait: the program would hang.
       if (pp.sm_schedwhen + prm_.starvation_limit <= now && runnable() > 0 && !starved_ && !pp.in_syscall) {

@@ -160,6 +160,11 @@ void write_outputs(const RunResult& r, const std::string& dir) {
     for (const std::string& line : r.schedtrace) trace += line;
     write_file_atomically(fs::path(dir) / "schedtrace.txt", trace);
   }
+  if (!r.gctrace.empty()) {
+    std::string trace;
+    for (const std::string& line : r.gctrace) trace += line;
+    write_file_atomically(fs::path(dir) / "gctrace.txt", trace);
+  }
   write_file_atomically(fs::path(dir) / "summary.json", summary);  // last: its presence means complete
 }
 

@@ -222,9 +222,66 @@ const ParamSpec kParams[] = {
     {"runtime.sysmon_netpoll", ParamType::kDuration, "10ms", "sysmon polls the network when nobody has for this long.",
      "proc.go sysmon: lastpoll+10*1000*1000 < now", "go", "", 0, 1e15},
     {"runtime.forcegc_period", ParamType::kDuration, "2min",
-     "sysmon's forced-GC check period: sysmon counts the checks and sleeps at most half of it with every P idle "
-     "(the GC itself is not modelled).",
+     "sysmon starts a GC cycle when none has run for this long (forcegc), and sleeps at most half of it with "
+     "every P idle.",
      "proc.go forcegcperiod = 2 * 60 * 1e9", "go", "", 1, 1e18},
+    // ---- the garbage collector (models/go/mgc.cpp, pacer.cpp) ----
+    {"runtime.gogc", ParamType::kString, "100",
+     "GOGC: heap growth over the live heap (and stacks and globals) that triggers a cycle, in percent, or off.",
+     "mgcpacer.go readGOGC: default 100", "go"},
+    {"runtime.gomemlimit", ParamType::kString, "off",
+     "GOMEMLIMIT: the soft memory limit (a size such as 512MiB, or off); the heap goal keeps total runtime "
+     "memory under it, until the GC CPU limiter gives up at ~50 % GC CPU.",
+     "mgcpacer.go readGOMEMLIMIT: default math.MaxInt64 (off); proposal 48409", "go"},
+    {"runtime.gctrace", ParamType::kBool, "false",
+     "GODEBUG=gctrace=1: one line per cycle in the runtime's format, to stderr and gctrace.txt with --out "
+     "(observes only).", "mgc.go gcMarkTermination, debug.gctrace", "go"},
+    {"runtime.gc_cons_mark", ParamType::kEnum, "max_of_5",
+     "How endCycle smooths the measured cons/mark ratio that sets the trigger: the maximum over the last 5 "
+     "cycles (go1.21+) or go1.19's PI controller.",
+     "mgcpacer.go endCycle: lastConsMark [4] (go1.26.8); consMarkController kp 0.9, ti 4.0 (go1.19.8)", "go",
+     "max_of_5|pi_controller"},
+    {"runtime.gc_limit_headroom_percent", ParamType::kInt, "3",
+     "Headroom the memory-limit heap goal leaves below GOMEMLIMIT, in percent (at least 1 MiB); 0 = a fixed "
+     "1 MiB (go1.19).",
+     "mgcpacer.go memoryLimitHeapGoalHeadroomPercent = 3 (go1.26.8); memoryLimitHeapGoalHeadroom = 1 << 20 "
+     "(go1.19.8)", "go", "", 0, 100},
+    {"runtime.gc_idle_worker_cap", ParamType::kBool, "true",
+     "At most GOMAXPROCS minus the dedicated workers run idle-priority mark workers (false: every idle P may).",
+     "mgcpacer.go startCycle setMaxIdleMarkWorkers, go1.20+; go1.19.8 has no cap", "go"},
+    {"runtime.gc_assign_workers", ParamType::kBool, "true",
+     "Starting the world during a mark phase hands dedicated and fractional workers to idle Ps and starts Ms "
+     "for them (false: they wait for an M to find them in findRunnable).",
+     "proc.go procresize assignWaitingGCWorker (go1.26.8); absent in go1.19.8", "go"},
+    {"runtime.gc_drain_quantum", ParamType::kDuration, "50us",
+     "Mark work a worker does between its checks for preemption, a stop-the-world and (idle workers) runnable "
+     "goroutines.",
+     "modelling grain: mgcmark.go gcDrain checks between work buffers, a few us apart", "go", "", 1000, 1e12},
+    {"runtime.gc_stack_in_use", ParamType::kFloat, "0.25",
+     "Fraction of a goroutine's stack in use (hi - sp) that stack scanning reads and the pacer counts.",
+     "estimate: a goroutine parked in a call a few frames deep uses ~500 B of a 2 KiB stack", "go", "", 0, 1},
+    {"runtime.cost.gc_scan_kib", ParamType::kDuration, "1us",
+     "CPU time of marking 1 KiB of scannable heap, stack or globals (greyobject, scanobject).",
+     "estimate: ~1 GB/s per core for pointer-dense heaps; `gmpsim calibrate` does not fit it", "go", "", 0, 1e9},
+    {"runtime.cost.gc_scan_g", ParamType::kDuration, "1us",
+     "Fixed CPU time of one goroutine's stack root (markroot, suspendG, scanstack's frame walk), paid every "
+     "cycle for every goroutine ever created (allgs), live or dead.",
+     "estimate; validation/go/gcstack measures runtime.GC with parked goroutines", "go", "", 0, 1e9},
+    {"runtime.cost.gc_sweep_term", ParamType::kDuration, "10us",
+     "CPU time of sweep termination with the world stopped (finishsweep_m, clearpools, startCycle).",
+     "estimate", "go", "", 0, 1e9},
+    {"runtime.cost.gc_mark_term", ParamType::kDuration, "30us",
+     "CPU time of mark termination with the world stopped (gcMarkTermination, flushing every P's caches).",
+     "estimate", "go", "", 0, 1e9},
+    {"runtime.cost.gc_sweep_span", ParamType::kDuration, "100ns",
+     "CPU time of sweeping one 8 KiB span, paid by allocating goroutines in proportion (deductSweepCredit) and "
+     "the rest by the goroutine that starts the next cycle.",
+     "estimate; mgcsweep.go sweepone", "go", "", 0, 1e9},
+    {"runtime.cost.malloc", ParamType::kDuration, "20ns",
+     "CPU time of one small allocation on mallocgc's fast path (mcache, no refill).",
+     "estimate: runtime BenchmarkMalloc8/16 ~10-25 ns", "go", "", 0, 1e9},
+    {"runtime.cost.malloc_kib", ParamType::kDuration, "40ns", "CPU time of zeroing 1 KiB of new objects (memclrNoHeapPointers).",
+     "estimate: ~25 GB/s memclr", "go", "", 0, 1e9},
     {"runtime.asyncpreemptoff", ParamType::kBool, "false",
      "GODEBUG=asyncpreemptoff=1: no SIGURG; tight loops (step tight_loop) then never yield.",
      "runtime/preempt.go, GODEBUG asyncpreemptoff", "go"},
@@ -326,7 +383,7 @@ const ParamSpec kParams[] = {
     // Measured by `gmpsim calibrate` (validation/calibrate/README.md).
     {"kernel.page_fault", ParamType::kDuration, "13us", "First-touch fault of a 4 KiB anonymous page (trap, zeroing, PTE).",
      "11-16 us per page (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: 2.8 us "
-     "(kernel.page_fault_4k, MADV_NOHUGEPAGE)", "boost-fiber-ws", "", 0, 1e9},
+     "(kernel.page_fault_4k, MADV_NOHUGEPAGE)", "boost-fiber-ws,go", "", 0, 1e9},
     {"kernel.page_fault_huge", ParamType::kDuration, "121us", "First-touch fault of a 2 MiB transparent huge page.",
      "MADV_HUGEPAGE populate ~121 us per 2 MiB (a one-off run on the project's 2-vCPU VM); "
      "validation/results/host.yaml: 210 us (kernel.page_fault_2m)", "-", "", 0, 1e9},
@@ -438,6 +495,14 @@ const ParamSpec kParams[] = {
      "", 0.5, 0.9999},
 
     // ---- workload: global objects, goroutine classes ----
+    {"workload.heap.live", ParamType::kBytes, "0B",
+     "Long-lived heap present from the start (caches, tables): marked every GC cycle.", "-", "go", "", 0, 1e18},
+    {"workload.heap.globals", ParamType::kBytes, "0B",
+     "Scannable global variables (data and bss): scanned every cycle and counted in the heap goal.", "-", "go",
+     "", 0, 1e18},
+    {"workload.heap.scan_fraction", ParamType::kFloat, "1",
+     "Fraction of heap bytes that hold pointers and must be scanned (0 for []byte buffers, 1 for pointer-rich "
+     "structures).", "-", "go", "", 0, 1},
     {"workload.channels", ParamType::kChannels, "{}",
      "Global channels and their capacities (0 = unbuffered), e.g. {jobs: 0, results: 16}. Channels made by a "
      "goroutine (step make) are local to it and its spawned goroutines.", "-"},

@@ -172,7 +172,7 @@ inline void resume_select_case(const Workload& wl, GoroutineTable& gt, std::uint
 // executed `budget` steps without needing the CPU (a `repeat: forever` loop with no compute step),
 // which models report as a run outcome.
 // Hooks (the model's semantics of each step):
-//   on_spawn(class, count)  on_span(span_id, begin_time)  on_alloc(bytes)  on_stack(depth_bytes)
+//   on_spawn(class, count)  on_span(span_id, begin_time)  on_alloc(bytes, spec, lifetime)  on_stack(depth_bytes)  on_gc()
 //   on_make(kind, capacity) -> object id          on_release(kind, id)   (a make replacing an object)
 //   on_wg_add(wg, delta)                          (the model readies waiters at zero)
 //   on_sync(goroutine, code, object) -> SyncStep  (wg_wait, send, recv, close, lock, unlock)
@@ -246,7 +246,14 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         break;
       case OpCode::kAlloc:
         ++g.pc;
-        hooks.on_alloc(op.count);
+        {
+          const AllocSpec& spec = prog.allocs[op.a];
+          hooks.on_alloc(op.count, spec, spec.lives == AllocSpec::Lives::kFor ? sample(spec.dist) : sim::Time{0});
+        }
+        break;
+      case OpCode::kGc:
+        ++g.pc;
+        if (hooks.on_gc()) return StepKind::kPark;
         break;
       case OpCode::kStack:
         ++g.pc;

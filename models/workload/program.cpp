@@ -66,7 +66,7 @@ std::int64_t integer(const YAML::Node& n, const std::string& key) {
 const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "exit", "gosched", "wg_add",
                                          "wg_done", "wg_wait", "alloc", "stack", "make", "send", "recv",
                                          "close", "select", "lock", "unlock", "sleep", "net_wait",
-                                         "tight_loop", "syscall", "cgo", "lock_thread", "unlock_thread"};
+                                         "tight_loop", "syscall", "cgo", "lock_thread", "unlock_thread", "gc"};
 
 std::string step_list() {
   std::string list;
@@ -171,6 +171,11 @@ class Compiler {
       object_op(OpCode::kWgAdd, ObjKind::kWaitGroup, scalar(body, k), k, -1);
     } else if (kind == "wg_wait") {
       object_op(OpCode::kWgWait, ObjKind::kWaitGroup, scalar(body, k), k);
+    } else if (kind == "alloc" && body.IsMap()) {
+      alloc(body, k);
+    } else if (kind == "gc") {
+      if (!is_true_flag(body)) throw ScenarioError(k, "write `gc: true`");
+      prog_.ops.push_back({OpCode::kGc});
     } else if (kind == "alloc" || kind == "stack") {
       std::int64_t bytes = 0;
       try {
@@ -181,8 +186,13 @@ class Compiler {
       if (bytes <= 0) throw ScenarioError(k, "must be a positive size, e.g. 4KiB");
       // runtime/proc.go: maxstacksize = 1e9 on 64-bit; deeper stacks are a fatal "stack overflow".
       if (kind == "stack" && bytes > 1'000'000'000) throw ScenarioError(k, "exceeds Go's 1 GB maximum stack (maxstacksize)");
-      prog_.ops.push_back({kind == "alloc" ? OpCode::kAlloc : OpCode::kStack, 0, 0, bytes});
-      if (kind == "stack") prog_.declares_stack = true;
+      if (kind == "stack") {
+        prog_.ops.push_back({OpCode::kStack, 0, 0, bytes});
+        prog_.declares_stack = true;
+      } else {
+        prog_.allocs.push_back({bytes, 1, AllocSpec::Lives::kExit, 0});
+        prog_.ops.push_back({OpCode::kAlloc, 0, static_cast<std::uint32_t>(prog_.allocs.size() - 1), bytes});
+      }
     } else if (kind == "make") {
       make(body, k);
     } else if (kind == "send" || kind == "recv" || kind == "close") {
@@ -234,6 +244,38 @@ class Compiler {
   std::uint32_t dist(const YAML::Node& body, const std::string& k) {
     prog_.dists.push_back(parse_dist(body, k));
     return static_cast<std::uint32_t>(prog_.dists.size() - 1);
+  }
+
+  // alloc: {size: S, count: N, lives: exit | forever | DIST}
+  void alloc(const YAML::Node& body, const std::string& k) {
+    check_keys(body, k, {"size", "count", "lives"});
+    AllocSpec a;
+    std::int64_t size = 0;
+    try {
+      size = parse_bytes(scalar(required(body, k, "size"), k + ".size"));
+    } catch (const UnitError& e) {
+      throw ScenarioError(k + ".size", e.what());
+    }
+    if (size <= 0) throw ScenarioError(k + ".size", "must be a positive size, e.g. 1KiB");
+    std::int64_t count = 1;
+    if (body["count"]) count = integer(body["count"], k + ".count");
+    if (count < 1 || count > 0xffffffffLL) throw ScenarioError(k + ".count", "must be between 1 and 4294967295 objects");
+    if (size > (std::int64_t{1} << 50) / count) throw ScenarioError(k, "size x count exceeds 1 PiB");
+    a.objects = static_cast<std::uint32_t>(count);
+    a.bytes = size * count;
+    if (const YAML::Node l = body["lives"]) {
+      const std::string v = l.IsScalar() ? l.Scalar() : "";
+      if (v == "exit") {
+        a.lives = AllocSpec::Lives::kExit;
+      } else if (v == "forever") {
+        a.lives = AllocSpec::Lives::kForever;
+      } else {
+        a.lives = AllocSpec::Lives::kFor;
+        a.dist = dist(l, k + ".lives");
+      }
+    }
+    prog_.allocs.push_back(a);
+    prog_.ops.push_back({OpCode::kAlloc, 0, static_cast<std::uint32_t>(prog_.allocs.size() - 1), a.bytes});
   }
 
   // make: {chan: C, capacity: N} | {mutex: M} | {wg: W}
@@ -504,8 +546,8 @@ std::string Workload::first_unsupported(bool (*supported)(OpCode)) const {
   static const char* kNames[] = {"compute", "spawn", "repeat", "repeat", "span", "span", "exit", "gosched",
                                  "wg_add", "wg_wait", "alloc", "stack", "make", "send", "recv", "close",
                                  "select", "select", "lock", "unlock", "sleep", "net_wait", "tight_loop",
-                                 "syscall", "lock_thread", "unlock_thread"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kUnlockThread) + 1);
+                                 "syscall", "lock_thread", "unlock_thread", "gc"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kGc) + 1);
   for (const GoroutineClass& c : classes) {
     for (const Op& op : c.program.ops) {
       if (!supported(op.code)) return std::string(kNames[static_cast<int>(op.code)]) + "` (class `" + c.name;

@@ -12,7 +12,11 @@
 //   wg_add: {wg: W, n: N}               WaitGroup W's counter += N (W is a global, named WaitGroup)
 //   wg_done: W                          WaitGroup W's counter -= 1; at zero its waiters are readied
 //   wg_wait: W                          park until W's counter is zero (no wait if it already is)
-//   alloc: SIZE                         allocate SIZE bytes on the heap (counted; the GC model uses it)
+//   alloc: SIZE | {size: S, count: N, lives: exit | forever | DIST}
+//                                       allocate N objects of S bytes on the heap, reachable until the
+//                                       goroutine exits (default), for ever (a growing cache), or for a
+//                                       sampled time; the go model's collector scans and frees them
+//   gc: true                            runtime.GC(): start a cycle and wait until it has finished
 //   stack: SIZE                         the goroutine's stack depth from here on (Go grows its stack by
 //                                       doubling to fit it; memory and copy cost follow)
 //   make: {chan: C, capacity: N} | {mutex: M} | {wg: W}
@@ -67,7 +71,7 @@ enum class OpCode : std::uint8_t {
   kGosched,    // runtime.Gosched
   kWgAdd,      // a = WaitGroup index (Workload::waitgroups), count = delta (wg_done: -1)
   kWgWait,     // a = WaitGroup index
-  kAlloc,      // count = bytes
+  kAlloc,      // count = bytes in all, a = index into Program::allocs
   kStack,      // count = stack depth in bytes
   kMake,       // slot = ObjKind, a = local slot, count = channel capacity
   kSend,       // a = object reference (see Op::local), channel
@@ -83,6 +87,16 @@ enum class OpCode : std::uint8_t {
   kSyscall,    // a = dist, slot = SyscallKind: a system call or cgo call lasting the sampled time
   kLockThread,    // runtime.LockOSThread
   kUnlockThread,  // runtime.UnlockOSThread
+  kGc,            // runtime.GC
+};
+
+// An alloc step: `objects` objects of `bytes / objects` bytes each, reachable for `lives`.
+struct AllocSpec {
+  enum class Lives : std::uint8_t { kExit, kForever, kFor };
+  std::int64_t bytes = 0;       // in all
+  std::uint32_t objects = 1;
+  Lives lives = Lives::kExit;
+  std::uint32_t dist = 0;       // kFor: index into Program::dists (the lifetime)
 };
 
 // How a syscall step enters the kernel (proc.go): entersyscall (P kept for sysmon to retake),
@@ -123,6 +137,7 @@ struct Program {
   std::vector<Op> ops;           // always ends with kExit
   std::vector<sim::Dist> dists;  // durations in ns
   std::vector<Select> selects;
+  std::vector<AllocSpec> allocs;
   std::vector<LocalVar> locals;  // objects this class's goroutines make or inherit, by frame slot
   std::uint8_t loop_slots = 0;   // deepest nesting of repeat
   std::uint8_t span_slots = 0;   // spans open at once, at most

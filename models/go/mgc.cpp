@@ -1,0 +1,674 @@
+// The garbage collector in the `go` model: mgc.go (gcStart, gcMarkDone, gcMarkTermination), proc.go's
+// stopTheWorldWithSema / startTheWorldWithSema / gcstopm, mgcpacer.go's findRunnableGCWorker and
+// revise, mgcmark.go's gcDrain and gcAssistAlloc, mgcsweep.go's proportional sweep, and the scavenger's
+// retained-heap target (mgcscavenge.go), pinned to go1.26.8 with go1.19.8's differences as parameters.
+// The pacer's arithmetic is in pacer.cpp.
+//
+// What is modelled.
+//   - The heap: alloc steps add to heapLive; what the program can reach is tracked by lifetime (until the
+//     goroutine exits, for ever, for a sampled time), plus workload.heap.live from the start. A cycle marks
+//     what was reachable when it started plus everything allocated during the mark (allocate-black), so
+//     garbage made during a cycle survives to the next one, as in Go.
+//   - Triggering: heapLive reaching the pacer's trigger (tested on every allocation, as mallocgc does),
+//     runtime.GC() (a `gc` step), and sysmon's forcegc after runtime.forcegc_period without a cycle.
+//   - Stop-the-world twice per cycle, as stopTheWorldWithSema does it: the stopping M takes its own P, the
+//     Ps of Ms in syscalls and the idle Ps, and preempts the running ones (preemptall: the cooperative flag
+//     and SIGURG), re-preempting every 100 us until each running M reaches a scheduling point and stops
+//     (gcstopm). A goroutine in a tight loop with asyncpreemptoff holds the whole program. Time to safe
+//     point and the pause are outputs.
+//   - Mark work as a pool of CPU time: heap (marked bytes x workload.heap.scan_fraction), stacks (the in-use
+//     part of every live goroutine's stack), globals, and a fixed root cost for every goroutine ever created
+//     (allgs: dead ones too). Workers take it in quanta: dedicated workers (startCycle's rounding),
+//     a fractional worker within 1.2x its goal, idle-priority workers on Ps with nothing else to do (capped
+//     at GOMAXPROCS minus the dedicated ones from go1.20), all chosen in findRunnable before any goroutine.
+//     Allocating goroutines pay assists (revise's assistWorkPerByte) after stealing background credit.
+//   - Sweeping: its cost is paid by allocations in proportion to the heap they take (deductSweepCredit),
+//     and what is left by the next gcStart (finishsweep). The GC CPU limiter turns assists off past ~50 %
+//     GC CPU. The scavenger returns the heap above its retained target at each cycle's end.
+//
+// What is abstracted, and why.
+//   - No object graph: mark work is proportional to reachable bytes, which is what the pacer measures too.
+//   - Stack scanning does not suspend running goroutines (suspendG): at most GOMAXPROCS are running, so the
+//     extra preemption per cycle is small next to the mark work; its CPU is in runtime.cost.gc_scan_g.
+//   - Mark workers are not goroutines in the run queues but a state of the M that runs them (they are never
+//     queued in the runtime either: findRunnableGCWorker hands them straight to the P); a dedicated worker
+//     is not preemptible, as the runtime's is not after its first preemption.
+//   - Assists do not park on the assist queue: when the pool is empty the mark is about to end.
+//   - The background sweeper, the scavenger's CPU and its pacing, finalizers and the forEachP ragged
+//     barrier of gcMarkDone are not modelled.
+// Rejected: a fixed GC cost per allocated byte (no pauses, no worker placement, nothing for the pacer to
+// steer); mark workers as goroutines on the run queues (they would wait behind user goroutines, the
+// opposite of findRunnable's order).
+#include <algorithm>
+#include <cstdio>
+
+#include "models/go/gorun.h"
+#include "models/input/units.h"
+
+namespace gmpsim::models::go {
+
+namespace {
+constexpr sim::Time kStwRetry = 100'000;   // stopTheWorldWithSema: notetsleep(&sched.stopnote, 100*1000)
+constexpr std::int64_t kSpanBytes = 8192;  // mheap.go pageSize: a span's unit, what sweeping visits
+constexpr std::int64_t kPageBytes = 4096;  // the kernel's page (first-touch faults)
+constexpr double kRetainExtra = 1.10;      // mgcscavenge.go retainExtraPercent = 10
+constexpr double kReduceExtra = 0.95;      // mgcscavenge.go reduceExtraPercent = 5 (memory-limit goal)
+constexpr sim::Time kLimiterPeriod = 10'000'000;  // mgclimit.go gcCPULimiterUpdatePeriod
+}  // namespace
+
+// ---- allocation (malloc.go mallocgc) ----
+
+void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime) {
+  core_.allocated_bytes += bytes;
+  M& m = ms_[cur_m_];
+  const std::uint32_t g = m.curg;
+  Gc& gc = gc_;
+  sim::Time cost = prm_.cost_malloc * spec.objects + static_cast<sim::Time>(prm_.malloc_ns_per_byte * static_cast<double>(bytes));
+  // Proportional sweep: spans are swept before their memory is reused.
+  if (gc.sweep_left > 0) {
+    const sim::Time s = std::min(gc.sweep_left, static_cast<sim::Time>(gc.sweep_ns_per_byte * static_cast<double>(bytes)) + 1);
+    gc.sweep_left -= s;
+    cost += s;
+  }
+  gc.heap_live += bytes;
+  gc.reachable += bytes;
+  switch (spec.lives) {
+    case AllocSpec::Lives::kExit:
+      if (gc.g_bytes.size() <= g) gc.g_bytes.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), 0);
+      gc.g_bytes[g] += bytes;
+      break;
+    case AllocSpec::Lives::kForever: break;
+    case AllocSpec::Lives::kFor:
+      gc.timed.emplace_back(core_.engine.now() + lifetime, bytes);
+      std::push_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
+      break;
+  }
+  // New pages: first touch faults them in.
+  if (gc.heap_live > gc.heap_rss) {
+    cost += (gc.heap_live - gc.heap_rss + kPageBytes - 1) / kPageBytes * prm_.page_fault;
+    gc.heap_rss = gc.heap_live;
+    if (gc.heap_rss > gc.heap_sys) gc.heap_sys = gc.heap_rss;
+    if (gc.heap_live > gc.heap_peak) gc.heap_peak = gc.heap_live;
+    check_memory();
+  }
+  if (gc.phase == GcPhase::kMark) {
+    gc.alloc_black += bytes;
+    cost += gcAssistAlloc(bytes);
+  }
+  m.overhead += cost;
+  // gcTrigger{kind: gcTriggerHeap}.test()
+  if (gc.phase == GcPhase::kOff && gc.enabled && gc.heap_live >= gc.trigger) {
+    gc_update_trigger();
+    if (gc.heap_live >= gc.trigger) gc.start_requested = true;
+  }
+}
+
+// gcAssistAlloc: the allocating goroutine owes scan work for what it allocated during the mark; it first
+// steals background workers' credit, then scans itself (at least gcOverAssistWork), the surplus going
+// back to the credit pool. Returns the CPU it spends.
+sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
+  Gc& gc = gc_;
+  if (gc.limiter.limiting() || gc.pool_ns <= 0) return 0;
+  const double per_byte = gc.pacer.assist_work_per_byte(gc.heap_live, static_cast<std::int64_t>(gc.units_done),
+                                                        static_cast<std::int64_t>(gc.units_total), gc_non_heap());
+  double debt = per_byte * static_cast<double>(bytes) * gc.ns_per_unit;
+  const double stolen = std::min(debt, gc.bg_credit_ns);
+  gc.bg_credit_ns -= stolen;
+  debt -= stolen;
+  if (debt <= 0) return 0;
+  const double work = std::min(std::max(debt, static_cast<double>(kGcOverAssistWork) * gc.ns_per_unit), gc.pool_ns);
+  gc.pool_ns -= work;
+  gc.bg_credit_ns += std::max(0.0, work - debt);
+  if (gc.ns_per_unit > 0) gc.units_done += work / gc.ns_per_unit;
+  const auto t = static_cast<sim::Time>(work);
+  gc.assist_time += t;
+  ++gc.assists;
+  if (gc.pool_ns <= 0 && gc.in_flight == 0) gc.mark_done_requested = true;
+  return t;
+}
+
+// runtime.GC(): wait for the cycle in progress to finish, then for a whole new one (gcWaitOnMark(n+1)).
+bool GoRun::on_gc() {
+  Gc& gc = gc_;
+  const std::uint32_t target = gc.cycles + (gc.phase == GcPhase::kOff ? 1 : 2);
+  gc.waiters.emplace_back(ms_[cur_m_].curg, target);
+  if (gc.phase == GcPhase::kOff) {
+    gc.start_requested = true;
+    gc.user_forced = true;
+  }
+  park_reason_ = WaitReason::kGcCycle;
+  return true;
+}
+
+// ---- taking up a request at a scheduling point ----
+
+// The runtime starts a cycle (gcStart) and ends its mark (gcMarkDone) on the goroutine that found the
+// condition; here the M takes the request at its next scheduling point or step boundary, at once.
+bool GoRun::gc_poll(std::uint32_t mi) {
+  Gc& gc = gc_;
+  if (gc.waiting || ms_[mi].p == kNoG) return false;
+  if (gc.start_requested && gc.phase == GcPhase::kOff) {
+    gc.start_requested = false;
+    gcStart(mi);
+    return true;
+  }
+  if (gc.mark_done_requested && gc.phase == GcPhase::kMark && gc.in_flight == 0) {
+    gc.mark_done_requested = false;
+    gc.phase = GcPhase::kMarkTerm;
+    stopTheWorld(mi, GcPhase::kMarkTerm);
+    return true;
+  }
+  return false;
+}
+
+void GoRun::gcStart(std::uint32_t mi) {
+  Gc& gc = gc_;
+  gc.phase = GcPhase::kSweepTerm;
+  gc.t_sweep_term = core_.engine.now();
+  gc.heap0 = gc.heap_live;
+  gc.stwprocs = std::min<std::uint32_t>(prm_.gomaxprocs, static_cast<std::uint32_t>(core_.sc.machine.cpus.size()));
+  gc.stw1_cpu = 0;
+  // finishsweep_m: the spans the previous cycle left unswept are swept by the goroutine that starts the
+  // cycle, after the pause (paid with its other runtime work when the world restarts).
+  ms_[mi].overhead += gc.sweep_left;
+  gc.sweep_left = 0;
+  stopTheWorld(mi, GcPhase::kSweepTerm);
+}
+
+// ---- stop and start the world (proc.go stopTheWorldWithSema, startTheWorldWithSema, gcstopm) ----
+
+void GoRun::stopTheWorld(std::uint32_t mi, GcPhase why) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  gc.waiting = true;
+  gc.stw_m = mi;
+  gc.stw_for = why;
+  gc.stw_start = core_.engine.now();
+  if (why == GcPhase::kMarkTerm) gc.t_mark_term = gc.stw_start;
+  gc.stopwait = prm_.gomaxprocs;
+  m.gc_holds_g = m.curg != kNoG;
+  if (m.spinning) {
+    m.spinning = false;
+    --nmspinning_;
+  }
+  // Our own P.
+  ps_[m.p].status = PStatus::kGcStop;
+  gc.stopped.push_back(m.p);
+  --gc.stopwait;
+  // Ps of Ms in syscalls (go1.19 CAS _Psyscall -> _Pgcstop; go1.26 the same through the syscall state).
+  for (std::uint32_t p = 0; p < ps_.size(); ++p) {
+    P& pp = ps_[p];
+    if (pp.status != PStatus::kRunning || !pp.in_syscall) continue;
+    ms_[pp.m].p = kNoG;
+    pp.m = kNoG;
+    pp.in_syscall = false;
+    ++pp.syscalltick;
+    pp.status = PStatus::kGcStop;
+    gc.stopped.push_back(p);
+    --gc.stopwait;
+  }
+  // Idle Ps.
+  for (std::uint32_t p : pidle_) {
+    gc.cum_idle += core_.engine.now() - ps_[p].idle_since;
+    ps_[p].status = PStatus::kGcStop;
+    gc.stopped.push_back(p);
+    --gc.stopwait;
+  }
+  pidle_.clear();
+  preemptall();
+  stw_wait(mi);
+}
+
+// preemptall: every running P's goroutine is asked to stop (the cooperative flag and SIGURG).
+void GoRun::preemptall() {
+  for (std::uint32_t p = 0; p < ps_.size(); ++p) {
+    if (ps_[p].status == PStatus::kRunning) preemptone(p);
+  }
+}
+
+// The stopping M waits on stopnote 100 us at a time, preempting again after each timeout.
+void GoRun::stw_wait(std::uint32_t mi) {
+  Gc& gc = gc_;
+  gc.stw_sleeping = false;
+  if (gc.stopwait == 0) {
+    stw_stopped(mi);
+    return;
+  }
+  if (core_.engine.now() > gc.stw_start) preemptall();
+  gc.stw_sleeping = true;
+  ms_[mi].phase = Phase::kStwWait;
+  ks_.sleep(mi, kStwRetry);
+}
+
+void GoRun::gc_p_stopped(std::uint32_t p) {
+  Gc& gc = gc_;
+  ps_[p].status = PStatus::kGcStop;
+  gc.stopped.push_back(p);
+  GMPSIM_CHECK(gc.stopwait > 0, "gc: more Ps stopped than were running");
+  if (--gc.stopwait == 0 && gc.stw_sleeping) {  // notewakeup(&sched.stopnote)
+    gc.stw_sleeping = false;
+    ks_.interrupt_sleep(gc.stw_m);
+    ks_.wake(gc.stw_m);
+  }
+}
+
+// gcstopm: an M at a scheduling point during a stop-the-world gives its P up and parks.
+void GoRun::gcstopm(std::uint32_t mi) {
+  M& m = ms_[mi];
+  if (m.spinning) {
+    m.spinning = false;
+    --nmspinning_;
+  }
+  const std::uint32_t p = releasep(mi);
+  gc_p_stopped(p);
+  stopm(mi);
+}
+
+// The world is stopped: record the time to reach it, then do the phase's work with it stopped.
+void GoRun::stw_stopped(std::uint32_t mi) {
+  Gc& gc = gc_;
+  gc.ttsp.record(core_.engine.now() - gc.stw_start);
+  ms_[mi].phase = Phase::kStwWork;
+  const sim::Time work = gc.stw_for == GcPhase::kSweepTerm ? prm_.cost_sweep_term : prm_.cost_mark_term;
+  ks_.run_for(mi, work, kSched);
+}
+
+void GoRun::gc_stw_done(std::uint32_t mi) {
+  Gc& gc = gc_;
+  const sim::Time now = core_.engine.now();
+  const GcPhase why = gc.stw_for;
+  const sim::Time pause = now - gc.stw_start;
+  gc.total_pause += pause;
+  gc.total_gc_cpu += pause * gc.stwprocs;
+  if (why == GcPhase::kSweepTerm) {
+    gc.pause_sweep_term.record(pause);
+    gc.stw1_cpu = pause * gc.stwprocs;
+    gcMarkStart();
+  } else {
+    gc.pause_mark_term.record(pause);
+    gcMarkTermination();
+  }
+  startTheWorld(mi);
+  if (why == GcPhase::kMarkTerm) {
+    gc.t_end = core_.engine.now();
+    gc.cycle_wall.record(gc.t_end - gc.t_sweep_term);
+    gc.last_end = gc.t_end;
+    if (prm_.gctrace) gctrace_line();
+    // runtime.GC callers whose cycle is done wake up on this P; a later one asks for the next cycle.
+    bool more = false;
+    for (std::size_t i = 0; i < gc.waiters.size();) {
+      if (gc.waiters[i].second <= gc.cycles) {
+        goready(mi, gc.waiters[i].first);
+        gc.waiters[i] = gc.waiters.back();
+        gc.waiters.pop_back();
+      } else {
+        more = true;
+        ++i;
+      }
+    }
+    if (more) {
+      gc.start_requested = true;
+      gc.user_forced = true;
+    }
+  }
+  M& m = ms_[mi];
+  if (gc_poll(mi)) return;  // e.g. a mark with no work at all ends at once
+  if (m.gc_holds_g) {  // back to the goroutine that allocated past the trigger, or assisted the mark to its end
+    m.gc_holds_g = false;
+    if (m.overhead > 0) {
+      m.phase = Phase::kOverhead;
+      ks_.run_for(mi, take_overhead(mi), kSched);
+    } else {
+      start_compute(mi, m.pending_compute, m.tight);
+    }
+    return;
+  }
+  schedule(mi, take_overhead(mi));
+}
+
+// startTheWorldWithSema -> procresize: Ps with work get Ms; during a mark (go1.26) idle Ps that a
+// dedicated or fractional worker is waiting for get one too; the rest go idle; one wakep.
+void GoRun::startTheWorld(std::uint32_t mi) {
+  Gc& gc = gc_;
+  gc.waiting = false;
+  const std::uint32_t own = ms_[mi].p;
+  int workers = gc.phase == GcPhase::kMark && prm_.gc_assign_workers
+                    ? gc.dedicated_needed + (gc.fractional_goal > 0 ? 1 : 0) : 0;
+  for (std::uint32_t p : gc.stopped) {
+    if (p == own) continue;
+    P& pp = ps_[p];
+    pp.status = PStatus::kIdle;
+    if (!pp.runq.empty() || workers > 0) {
+      if (pp.runq.empty()) --workers;
+      startm(p, false);
+    } else {
+      pidleput(p);
+      if (!pp.timers.empty()) wakeNetPoller(kNoG, pp.next_timer());
+    }
+  }
+  gc.stopped.clear();
+  ps_[own].status = PStatus::kRunning;
+  wakep(mi);
+}
+
+// ---- the mark (mgc.go gcStart after the STW, gcMarkRootPrepare; mgcpacer.go startCycle) ----
+
+void GoRun::gcMarkStart() {
+  Gc& gc = gc_;
+  const sim::Time now = core_.engine.now();
+  gc_collect_expired();
+  gc.marked_at_start = gc.reachable;
+  gc.alloc_black = 0;
+  gc.heap_scan = static_cast<std::int64_t>(static_cast<double>(gc.marked_at_start) * prm_.scan_fraction);
+  gc.stack_scan = gc_stack_scan();
+  const double units = static_cast<double>(gc.heap_scan + gc.stack_scan + prm_.heap_globals);
+  gc.pool_total_ns = units * prm_.scan_ns_per_byte + static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g);
+  gc.pool_ns = gc.pool_total_ns;
+  gc.units_total = units;
+  gc.units_done = 0;
+  gc.ns_per_unit = units > 0 ? gc.pool_total_ns / units : 0;
+  gc.bg_credit_ns = 0;
+  gc.in_flight = 0;
+  gc.idle_workers = 0;
+  gc.pacer.start_cycle(gc.heap_live);
+  const MarkWorkers w = mark_workers(static_cast<int>(prm_.gomaxprocs));
+  gc.dedicated_needed = w.dedicated;
+  gc.fractional_goal = w.fractional_goal;
+  gc.max_idle_workers = prm_.gc_idle_worker_cap ? prm_.gomaxprocs - static_cast<std::uint32_t>(w.dedicated) : prm_.gomaxprocs;
+  if (gc.time_trigger) gc.max_idle_workers = w.dedicated > 0 ? 0 : 1;  // startCycle, gcTriggerTime
+  for (P& p : ps_) p.gc_fractional_time = 0;
+  gc.assist_time = gc.dedicated_time = gc.fractional_time = gc.idle_time = 0;
+  gc.mark_start = now;
+  gc.t_mark = now;
+  gc.phase = GcPhase::kMark;
+  gc_limiter_update();
+  if (gc.pool_ns <= 0) gc.mark_done_requested = true;
+}
+
+// findRunnableGCWorker (findRunnable, after the timers and before any goroutine).
+bool GoRun::findRunnableGCWorker(std::uint32_t mi, sim::Time cost) {
+  Gc& gc = gc_;
+  if (gc.phase != GcPhase::kMark || gc.pool_ns <= 0) return false;
+  M& m = ms_[mi];
+  WorkerMode mode = WorkerMode::kNone;
+  if (gc.dedicated_needed > 0) {
+    --gc.dedicated_needed;
+    mode = WorkerMode::kDedicated;
+  } else if (gc.fractional_goal > 0) {
+    const sim::Time delta = core_.engine.now() - gc.mark_start;
+    if (delta <= 0 || static_cast<double>(ps_[m.p].gc_fractional_time) / static_cast<double>(delta) <= gc.fractional_goal) {
+      mode = WorkerMode::kFractional;
+    }
+  }
+  if (mode == WorkerMode::kNone) return false;
+  if (m.spinning) resetspinning(mi);
+  m.gc_worker = mode;
+  ++ps_[m.p].schedtick;
+  gc_drain(mi, cost);
+  return true;
+}
+
+// findRunnable with nothing to run: an idle-priority worker rather than giving the P up.
+bool GoRun::gc_idle_worker(std::uint32_t mi, sim::Time cost) {
+  Gc& gc = gc_;
+  if (gc.phase != GcPhase::kMark || gc.pool_ns <= 0 || gc.idle_workers >= gc.max_idle_workers) return false;
+  M& m = ms_[mi];
+  if (m.spinning) resetspinning(mi);
+  ++gc.idle_workers;
+  m.gc_worker = WorkerMode::kIdle;
+  ++ps_[m.p].schedtick;
+  gc_drain(mi, cost);
+  return true;
+}
+
+// gcDrain: one quantum of mark work. A fractional worker stops where its share of the mark's time would
+// pass 1.2x its goal (pollFractionalWorkerExit).
+void GoRun::gc_drain(std::uint32_t mi, sim::Time extra) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  double chunk = std::min(gc.pool_ns, static_cast<double>(prm_.gc_quantum));
+  if (m.gc_worker == WorkerMode::kFractional) {
+    const double g = 1.2 * gc.fractional_goal;
+    const double elapsed = static_cast<double>(core_.engine.now() - gc.mark_start);
+    const double left = (g * elapsed - static_cast<double>(ps_[m.p].gc_fractional_time)) / (1 - g);
+    chunk = std::min(chunk, std::max(left, 1000.0));
+  }
+  const auto t = std::max<sim::Time>(1, static_cast<sim::Time>(chunk));
+  gc.pool_ns -= static_cast<double>(t);
+  ++gc.in_flight;
+  m.gc_chunk = t;
+  m.phase = Phase::kGcWork;
+  ks_.run_for(mi, t + extra, kSched);
+}
+
+void GoRun::gc_drain_done(std::uint32_t mi) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  const sim::Time t = m.gc_chunk;
+  --gc.in_flight;
+  gc.bg_credit_ns += static_cast<double>(t);
+  if (gc.ns_per_unit > 0) gc.units_done += static_cast<double>(t) / gc.ns_per_unit;
+  switch (m.gc_worker) {
+    case WorkerMode::kDedicated: gc.dedicated_time += t; break;
+    case WorkerMode::kFractional:
+      gc.fractional_time += t;
+      ps_[m.p].gc_fractional_time += t;
+      break;
+    case WorkerMode::kIdle: gc.idle_time += t; break;
+    case WorkerMode::kNone: break;
+  }
+  if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting) {  // gcMarkDone
+    gc_worker_stop(mi);
+    gc.mark_done_requested = false;
+    gc.phase = GcPhase::kMarkTerm;
+    stopTheWorld(mi, GcPhase::kMarkTerm);
+    return;
+  }
+  bool stop = gc.waiting || gc.pool_ns <= 0;
+  if (!stop && m.gc_worker == WorkerMode::kIdle) {  // pollWork: anything runnable for this P
+    stop = !ps_[m.p].runq.empty() || !global_.empty() || !net_ready_.empty();
+  }
+  if (!stop && m.gc_worker == WorkerMode::kFractional) {
+    const double elapsed = static_cast<double>(core_.engine.now() - gc.mark_start);
+    stop = static_cast<double>(ps_[m.p].gc_fractional_time) > 1.2 * gc.fractional_goal * elapsed;
+  }
+  if (!stop) {
+    gc_drain(mi, 0);
+    return;
+  }
+  gc_worker_stop(mi);
+  findRunnable(mi);
+}
+
+void GoRun::gc_worker_stop(std::uint32_t mi) {
+  M& m = ms_[mi];
+  if (m.gc_worker == WorkerMode::kIdle) --gc_.idle_workers;
+  if (m.gc_worker == WorkerMode::kDedicated) ++gc_.dedicated_needed;  // the worker goes back to the pool
+  m.gc_worker = WorkerMode::kNone;
+}
+
+// gcMarkTermination, with the world stopped: the marked heap, the pacer's end of cycle and next goal,
+// the sweep to come, the scavenger's target.
+void GoRun::gcMarkTermination() {
+  Gc& gc = gc_;
+  const sim::Time now = core_.engine.now();
+  const std::int64_t marked = gc.marked_at_start + gc.alloc_black;
+  gc.heap1 = gc.heap_live;
+  gc.heap2 = marked;
+  gc.last_goal = gc.goal;
+  const sim::Time wall = std::max<sim::Time>(1, gc.t_mark_term - gc.mark_start);
+  const double procs_wall = static_cast<double>(wall) * prm_.gomaxprocs;
+  GcPacer::CycleEnd e;
+  e.heap_live = gc.heap_live;
+  e.scan_work = static_cast<std::int64_t>(gc.units_total);
+  e.utilization = kGcBackgroundUtilization + static_cast<double>(gc.assist_time) / procs_wall;
+  e.idle_utilization = static_cast<double>(gc.idle_time) / procs_wall;
+  gc.pacer.end_cycle(e);
+  gc.pacer.set_marked(marked, gc.heap_scan, gc.stack_scan, prm_.heap_globals);
+  gc.pacer.commit();
+  gc.total_assist += gc.assist_time;
+  gc.total_dedicated += gc.dedicated_time;
+  gc.total_fractional += gc.fractional_time;
+  gc.total_idle += gc.idle_time;
+  gc.total_gc_cpu += gc.assist_time + gc.dedicated_time + gc.fractional_time;
+  // The sweep: every span in use is visited before reuse; the garbage's memory is free for allocation.
+  gc.sweep_left = gc.heap_live / kSpanBytes * prm_.cost_sweep_span;
+  gc.heap_live = marked;
+  ++gc.cycles;
+  if (gc.user_forced) ++gc.forced;
+  if (gc.time_trigger) ++gc.time_cycles;
+  gc.phase = GcPhase::kOff;
+  gc_update_trigger();
+  const std::int64_t runway = std::max<std::int64_t>(1, gc.trigger == kNoLimit ? kDefaultHeapMinimum : gc.trigger - gc.heap_live);
+  gc.sweep_ns_per_byte = static_cast<double>(gc.sweep_left) / static_cast<double>(runway);
+  // The scavenger: keep 10 % over the goal (95 % of the memory-limit goal when it binds); return the rest.
+  std::int64_t retain = gc.goal == kNoLimit ? gc.heap_live : static_cast<std::int64_t>(static_cast<double>(gc.goal) * kRetainExtra);
+  if (prm_.pacer.memory_limit != kNoLimit) {
+    retain = std::min(retain, static_cast<std::int64_t>(static_cast<double>(prm_.pacer.memory_limit) * kReduceExtra) - gc_non_heap());
+  }
+  retain = std::max(retain, gc.heap_live);
+  if (gc.heap_rss > retain) {
+    gc.scavenged += gc.heap_rss - retain;
+    gc.heap_rss = retain;
+  }
+  gc_limiter_update();
+  (void)now;
+}
+
+// ---- pacing inputs ----
+
+void GoRun::gc_update_trigger() {
+  const GcPacer::TriggerGoal tg = gc_.pacer.trigger(gc_non_heap());
+  gc_.trigger = tg.trigger;
+  gc_.goal = tg.goal;
+}
+
+// Memory the runtime maps besides the heap (stacks, g structs, sudogs, Ms): what the memory-limit goal
+// leaves out.
+std::int64_t GoRun::gc_non_heap() const { return memory_bytes() - gc_.heap_rss; }
+
+// The in-use part of every live goroutine's stack (scanstack reads hi - sp).
+std::int64_t GoRun::gc_stack_scan() const {
+  const double stacks = static_cast<double>(core_.gt.live()) * static_cast<double>(prm_.mem_stack) + static_cast<double>(extra_stack_bytes_);
+  return static_cast<std::int64_t>(stacks * prm_.stack_in_use);
+}
+
+// Objects whose lifetime ended are no longer reachable.
+void GoRun::gc_collect_expired() {
+  Gc& gc = gc_;
+  const sim::Time now = core_.engine.now();
+  while (!gc.timed.empty() && gc.timed.front().first <= now) {
+    gc.reachable -= gc.timed.front().second;
+    std::pop_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
+    gc.timed.pop_back();
+  }
+}
+
+// gcCPULimiter.update: the window since the last update, GOMAXPROCS wide.
+void GoRun::gc_limiter_update() {
+  Gc& gc = gc_;
+  const sim::Time now = core_.engine.now();
+  const sim::Time window = now - gc.limiter_last;
+  if (window <= 0) return;
+  sim::Time idle = gc.cum_idle;
+  for (std::uint32_t p : pidle_) idle += now - ps_[p].idle_since;
+  idle += gc.total_idle + gc.idle_time;  // idle mark work counts as idle time (limiterEventIdleMarkWork)
+  const sim::Time assist = gc.total_assist + gc.assist_time;
+  gc.limiter.update(window * prm_.gomaxprocs, assist - gc.limiter_assist_at, std::max<sim::Time>(0, idle - gc.limiter_idle_at),
+                    gc.phase == GcPhase::kMark);
+  gc.limiter_last = now;
+  gc.limiter_idle_at = idle;
+  gc.limiter_assist_at = assist;
+  (void)kLimiterPeriod;
+}
+
+// ---- gctrace (mgc.go gcMarkTermination, debug.gctrace > 0; the same layout in go1.19.8 and go1.26.8) ----
+
+namespace {
+// itoaDiv: val / 10^dec with dec decimals.
+std::string itoaDiv(std::uint64_t val, int dec) {
+  std::string s = std::to_string(val);
+  if (dec == 0) return s;
+  if (static_cast<int>(s.size()) <= dec) s.insert(0, static_cast<std::size_t>(dec) + 1 - s.size(), '0');
+  s.insert(s.size() - static_cast<std::size_t>(dec), ".");
+  return s;
+}
+// fmtNSAsMS: whole milliseconds from 10 ms, else two significant digits with at most three decimals.
+std::string fmtNSAsMS(std::uint64_t ns) {
+  if (ns >= 10'000'000) return itoaDiv(ns / 1'000'000, 0);
+  std::uint64_t x = ns / 1000;
+  if (x == 0) return "0";
+  int dec = 3;
+  while (x >= 100) {
+    x /= 10;
+    --dec;
+  }
+  return itoaDiv(x, dec);
+}
+}  // namespace
+
+std::string gctrace_format(std::uint32_t n, sim::Time at, int util, const sim::Time clock[3], const sim::Time cpu[5],
+                           const std::int64_t heap[3], std::int64_t goal, std::int64_t stacks, std::int64_t globals,
+                           std::uint32_t procs, bool forced) {
+  std::string s = "gc " + std::to_string(n) + " @" + itoaDiv(static_cast<std::uint64_t>(at / 1'000'000), 3) + "s " +
+                  std::to_string(util) + "%: ";
+  for (int i = 0; i < 3; ++i) s += (i ? "+" : "") + fmtNSAsMS(static_cast<std::uint64_t>(clock[i]));
+  s += " ms clock, ";
+  for (int i = 0; i < 5; ++i) s += (i == 2 || i == 3 ? "/" : i ? "+" : "") + fmtNSAsMS(static_cast<std::uint64_t>(cpu[i]));
+  s += " ms cpu, " + std::to_string(heap[0] >> 20) + "->" + std::to_string(heap[1] >> 20) + "->" + std::to_string(heap[2] >> 20) +
+       " MB, " + std::to_string(goal >> 20) + " MB goal, " + std::to_string(stacks >> 20) + " MB stacks, " +
+       std::to_string(globals >> 20) + " MB globals, " + std::to_string(procs) + " P" + (forced ? " (forced)" : "") + "\n";
+  return s;
+}
+
+void GoRun::gctrace_line() {
+  Gc& gc = gc_;
+  const sim::Time now = core_.engine.now();
+  // memstats.gc_cpu_fraction: GC CPU but idle marking, over GOMAXPROCS x the time since start.
+  const double total = static_cast<double>(now) * prm_.gomaxprocs;
+  const int util = total > 0 ? static_cast<int>(static_cast<double>(gc.total_gc_cpu) / total * 100) : 0;
+  const sim::Time clock[3] = {gc.t_mark - gc.t_sweep_term, gc.t_mark_term - gc.t_mark, gc.t_end - gc.t_mark_term};
+  const sim::Time cpu[5] = {gc.stw1_cpu, gc.assist_time, gc.dedicated_time + gc.fractional_time, gc.idle_time,
+                            (gc.t_end - gc.t_mark_term) * gc.stwprocs};
+  const std::int64_t heap[3] = {gc.heap0, gc.heap1, gc.heap2};
+  gc.trace.push_back(gctrace_format(gc.cycles, gc.t_sweep_term, util, clock, cpu, heap, gc.last_goal, gc.pacer.last_stack_scan(),
+                                    gc.pacer.globals_scan(), prm_.gomaxprocs, gc.user_forced));
+  gc.user_forced = false;
+  gc.time_trigger = false;
+}
+
+Json GoRun::gc_json(sim::Time end) const {
+  const Gc& gc = gc_;
+  auto s = [](sim::Time t) { return sim::to_seconds(t); };
+  const double total = static_cast<double>(end) * prm_.gomaxprocs;
+  const sim::Time gc_cpu = gc.total_gc_cpu;
+  return {{"cycles", gc.cycles},
+          {"forced", gc.forced},
+          {"by_time", gc.time_cycles},
+          {"gogc", prm_.pacer.gogc},
+          {"gomemlimit_bytes", prm_.pacer.memory_limit == kNoLimit ? Json(nullptr) : Json(prm_.pacer.memory_limit)},
+          {"cpu_fraction", total > 0 ? static_cast<double>(gc_cpu) / total : 0.0},
+          {"cpu_s", {{"dedicated", s(gc.total_dedicated)}, {"fractional", s(gc.total_fractional)}, {"idle", s(gc.total_idle)},
+                     {"assist", s(gc.total_assist)}, {"stw", s(gc.total_pause * gc.stwprocs)}}},
+          {"assists", gc.assists},
+          {"pause_total_s", s(gc.total_pause)},
+          {"pause_max_s", s(std::max(gc.pause_sweep_term.max(), gc.pause_mark_term.max()))},
+          {"pause_p50_s", s(gc.pause_mark_term.percentile(0.5))},
+          {"sweep_termination", {{"p50_s", s(gc.pause_sweep_term.percentile(0.5))}, {"p99_s", s(gc.pause_sweep_term.percentile(0.99))},
+                                 {"max_s", s(gc.pause_sweep_term.max())}}},
+          {"mark_termination", {{"p50_s", s(gc.pause_mark_term.percentile(0.5))}, {"p99_s", s(gc.pause_mark_term.percentile(0.99))},
+                                {"max_s", s(gc.pause_mark_term.max())}}},
+          {"time_to_safe_point", {{"p50_s", s(gc.ttsp.percentile(0.5))}, {"p99_s", s(gc.ttsp.percentile(0.99))}, {"max_s", s(gc.ttsp.max())}}},
+          {"cycle_wall_mean_s", gc.cycle_wall.mean() / 1e9},
+          {"heap_goal_bytes", gc.goal == kNoLimit ? Json(nullptr) : Json(gc.goal)},
+          {"heap_trigger_bytes", gc.trigger == kNoLimit ? Json(nullptr) : Json(gc.trigger)},
+          {"heap_live_bytes", gc.heap_live},
+          {"heap_marked_bytes", gc.pacer.heap_marked()},
+          {"heap_peak_bytes", gc.heap_peak},
+          {"heap_rss_bytes", gc.heap_rss},
+          {"scavenged_bytes", gc.scavenged},
+          {"cons_mark", gc.pacer.cons_mark()},
+          {"limiter_enabled", gc.limiter.enabled_count()}};
+}
+
+}  // namespace gmpsim::models::go
