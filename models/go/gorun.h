@@ -169,6 +169,7 @@ struct M {
   WorkerMode gc_worker = WorkerMode::kNone;  // a mark worker runs on this M's P
   sim::Time gc_chunk = 0;         // CPU of the mark quantum in progress
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
+  sim::Time assist = 0;           // mark assist owed by curg: run with its next compute, preemptible as gcDrainN is
 };
 
 struct Params {
@@ -518,7 +519,7 @@ class GoRun final : public kernel::ThreadOwner {
     // Totals.
     std::uint32_t cycles = 0, forced = 0, time_cycles = 0;
     sim::Time total_pause = 0, total_gc_cpu = 0, total_assist = 0, total_dedicated = 0, total_fractional = 0, total_idle = 0;
-    sim::Time cum_idle = 0, limiter_last = 0, limiter_idle_at = 0, limiter_assist_at = 0, last_end = 0;
+    sim::Time cum_idle = 0, cum_assist = 0, limiter_last = 0, limiter_idle_at = 0, limiter_assist_at = 0, last_end = 0;
     sim::LogHistogram pause_sweep_term, pause_mark_term, ttsp, cycle_wall;
     std::uint64_t assists = 0;
     std::vector<std::string> trace;

@@ -93,7 +93,7 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
   }
   if (gc.phase == GcPhase::kMark) {
     gc.alloc_black += bytes;
-    cost += gcAssistAlloc(bytes);
+    m.assist += gcAssistAlloc(bytes);
   }
   m.overhead += cost;
   // gcTrigger{kind: gcTriggerHeap}.test()
@@ -108,6 +108,7 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
 // back to the credit pool. Returns the CPU it spends.
 sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
   Gc& gc = gc_;
+  if (core_.engine.now() - gc.limiter_last >= kLimiterPeriod) gc_limiter_update();  // gcCPULimiter.needUpdate
   if (gc.limiter.limiting() || gc.pool_ns <= 0) return 0;
   const double per_byte = gc.pacer.assist_work_per_byte(gc.heap_live, static_cast<std::int64_t>(gc.units_done),
                                                         static_cast<std::int64_t>(gc.units_total), gc_non_heap());
@@ -116,12 +117,16 @@ sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
   gc.bg_credit_ns -= stolen;
   debt -= stolen;
   if (debt <= 0) return 0;
-  const double work = std::min(std::max(debt, static_cast<double>(kGcOverAssistWork) * gc.ns_per_unit), gc.pool_ns);
+  // gcDrainN stops when the limiter turns on, which it can only do at its next update: an assist runs at
+  // most until then (the debt beyond is not carried over: no per-goroutine gcAssistBytes).
+  const double until_update = static_cast<double>(std::max<sim::Time>(1000, kLimiterPeriod - (core_.engine.now() - gc.limiter_last)));
+  const double work = std::min({std::max(debt, static_cast<double>(kGcOverAssistWork) * gc.ns_per_unit), gc.pool_ns, until_update});
   gc.pool_ns -= work;
   gc.bg_credit_ns += std::max(0.0, work - debt);
   if (gc.ns_per_unit > 0) gc.units_done += work / gc.ns_per_unit;
   const auto t = static_cast<sim::Time>(work);
   gc.assist_time += t;
+  gc.cum_assist += t;
   ++gc.assists;
   if (gc.pool_ns <= 0 && gc.in_flight == 0) gc.mark_done_requested = true;
   return t;
@@ -356,6 +361,7 @@ void GoRun::startTheWorld(std::uint32_t mi) {
 void GoRun::gcMarkStart() {
   Gc& gc = gc_;
   const sim::Time now = core_.engine.now();
+  gc_limiter_update();  // startGCTransition: the window so far had the GC off
   gc_collect_expired();
   gc.marked_at_start = gc.reachable;
   gc.alloc_black = 0;
@@ -381,7 +387,6 @@ void GoRun::gcMarkStart() {
   gc.mark_start = now;
   gc.t_mark = now;
   gc.phase = GcPhase::kMark;
-  gc_limiter_update();
   if (gc.pool_ns <= 0) gc.mark_done_requested = true;
 }
 
@@ -389,6 +394,7 @@ void GoRun::gcMarkStart() {
 bool GoRun::findRunnableGCWorker(std::uint32_t mi, sim::Time cost) {
   Gc& gc = gc_;
   if (gc.phase != GcPhase::kMark || gc.pool_ns <= 0) return false;
+  if (core_.engine.now() - gc.limiter_last >= kLimiterPeriod) gc_limiter_update();  // gcCPULimiter.needUpdate
   M& m = ms_[mi];
   WorkerMode mode = WorkerMode::kNone;
   if (gc.dedicated_needed > 0) {
@@ -454,7 +460,10 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
       gc.fractional_time += t;
       ps_[m.p].gc_fractional_time += t;
       break;
-    case WorkerMode::kIdle: gc.idle_time += t; break;
+    case WorkerMode::kIdle:
+      gc.idle_time += t;
+      gc.cum_idle += t;  // idle mark work counts as idle time for the limiter (limiterEventIdleMarkWork)
+      break;
     case WorkerMode::kNone: break;
   }
   if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting) {  // gcMarkDone
@@ -491,6 +500,7 @@ void GoRun::gc_worker_stop(std::uint32_t mi) {
 // the sweep to come, the scavenger's target.
 void GoRun::gcMarkTermination() {
   Gc& gc = gc_;
+  gc_limiter_update();  // the window up to here had the GC on
   const sim::Time now = core_.engine.now();
   const std::int64_t marked = gc.marked_at_start + gc.alloc_black;
   gc.heap1 = gc.heap_live;
@@ -531,7 +541,6 @@ void GoRun::gcMarkTermination() {
     gc.scavenged += gc.heap_rss - retain;
     gc.heap_rss = retain;
   }
-  gc_limiter_update();
   (void)now;
 }
 
@@ -572,14 +581,12 @@ void GoRun::gc_limiter_update() {
   if (window <= 0) return;
   sim::Time idle = gc.cum_idle;
   for (std::uint32_t p : pidle_) idle += now - ps_[p].idle_since;
-  idle += gc.total_idle + gc.idle_time;  // idle mark work counts as idle time (limiterEventIdleMarkWork)
-  const sim::Time assist = gc.total_assist + gc.assist_time;
+  const sim::Time assist = gc.cum_assist;
   gc.limiter.update(window * prm_.gomaxprocs, assist - gc.limiter_assist_at, std::max<sim::Time>(0, idle - gc.limiter_idle_at),
-                    gc.phase == GcPhase::kMark);
+                    gc.phase == GcPhase::kMark || gc.phase == GcPhase::kMarkTerm);
   gc.limiter_last = now;
   gc.limiter_idle_at = idle;
   gc.limiter_assist_at = assist;
-  (void)kLimiterPeriod;
 }
 
 // ---- gctrace (mgc.go gcMarkTermination, debug.gctrace > 0; the same layout in go1.19.8 and go1.26.8) ----

@@ -335,6 +335,14 @@ void GoRun::continue_g(std::uint32_t mi) {
   park_reason_ = WaitReason::kNone;
   const StepKind step = advance(core_.wl, core_.gt, gp, core_.engine.now(), core_.compute_rng[cls], compute, *this);
   M& m = ms_[mi];
+  if (m.assist > 0) {  // a mark assist: part of the next compute burst (preemption points included), else runtime work
+    if (step == StepKind::kCompute || step == StepKind::kTightCompute) {
+      compute += m.assist;
+    } else {
+      m.overhead += m.assist;
+    }
+    m.assist = 0;
+  }
   switch (step) {
     case StepKind::kGosched:  // goschedImpl: Grunning -> Grunnable, global queue tail, (wakep), schedule
       casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);

@@ -90,7 +90,6 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
     gc_.time_trigger = true;
     startIdle(1);
   }
-  if (now - gc_.limiter_last >= 10'000'000) gc_limiter_update();  // gcCPULimiterUpdatePeriod
   ms_[mi].phase = Phase::kSysmonSleep;
   ks_.run_for(mi, prm_.cost_sysmon, kSched);
 }

@@ -1,0 +1,173 @@
+// The collector in runs of the go model: what emerges from the mechanisms of mgc.cpp (cycle counts, heap
+// goals, pauses and time to safe point, stack-scan cost, worker kinds, assists, the memory limit).
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "models/testing/builders.h"
+#include "models/testing/run_helpers.h"
+
+using namespace gmpsim;
+using namespace gmpsim::models;
+using testing::run_yaml;
+
+namespace {
+
+const Json& gc_of(const RunResult& r) { return r.model_counters.at("gc"); }
+double gc_num(const RunResult& r, const char* key) { return gc_of(r).at(key).get<double>(); }
+
+// An allocating service: Poisson requests, each allocating `per_req` as 1 KiB objects that live until it
+// exits, then computing; plus a long-lived heap.
+std::string service(int procs, double rate, const std::string& per_req_count, const std::string& live, const std::string& runtime_extra = "") {
+  std::ostringstream os;
+  os << "machine: {cpus: " << procs << "}\n"
+     << "runtime: {model: go" << runtime_extra << "}\n"
+     << "workload:\n"
+        "  heap: {live: " << live << "}\n"
+        "  classes:\n"
+        "    req:\n"
+        "      arrivals: {process: poisson, rate: " << rate << "/s}\n"
+        "      program: [{alloc: {size: 1KiB, count: " << per_req_count << "}}, {compute: 200us}]\n"
+        "run: {duration: 2s, seed: 3}\n";
+  return os.str();
+}
+
+// runtime.GC() five times with n goroutines parked on a channel.
+std::string forced(int n, const std::string& runtime_extra = "") {
+  std::ostringstream os;
+  os << "machine: {cpus: 2}\n"
+     << "runtime: {model: go" << runtime_extra << "}\n"
+     << "workload:\n"
+        "  channels: {park: 0}\n"
+        "  classes:\n"
+        "    parked: {arrivals: {process: initial, count: " << n << "}, program: [{recv: park}]}\n"
+        "    main: {arrivals: {process: initial, count: 1}, program: [{sleep: 50ms}, {repeat: {count: 5, steps: [{gc: true}]}}, {close: park}]}\n"
+        "run: {duration: 10s}\n";
+  return os.str();
+}
+
+}  // namespace
+
+TEST_CASE("gc: no allocation, no cycle; GOGC=off, no cycle however much is allocated", "[go][gc]") {
+  const RunResult none = run_yaml(service(4, 1000, "1", "0B"), {{"workload.classes.req.program", "[{compute: 200us}]"}});
+  CHECK(gc_num(none, "cycles") == 0);
+  const RunResult off = run_yaml(service(4, 1000, "64", "0B"), {{"runtime.gogc", "off"}});
+  CHECK(off.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(off, "cycles") == 0);
+  CHECK(gc_num(off, "heap_peak_bytes") >= 0.9 * 2000 * 64 * 1024);  // nothing is ever freed
+}
+
+TEST_CASE("gc: the heap goal follows GOGC over the marked heap, and cycles fall as GOGC rises", "[go][gc]") {
+  double last_cycles = 1e9;
+  for (int gogc : {50, 100, 200}) {
+    const RunResult r = run_yaml(service(4, 2000, "64", "64MiB"), {{"runtime.gogc", std::to_string(gogc)}});
+    REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+    const double marked = gc_num(r, "heap_marked_bytes");
+    INFO("GOGC " << gogc << " marked " << marked);
+    // goal = marked + (marked + stacks + globals) * GOGC/100; stacks here are a few KiB.
+    CHECK(gc_num(r, "heap_goal_bytes") == Approx(marked * (1 + gogc / 100.0)).epsilon(0.01));
+    const double cycles = gc_num(r, "cycles");
+    CHECK(cycles < last_cycles);
+    last_cycles = cycles;
+    // The heap in use never passes the goal by much (the pacer starts cycles early enough).
+    CHECK(gc_num(r, "heap_peak_bytes") < 1.1 * marked * (1 + gogc / 100.0));
+  }
+}
+
+TEST_CASE("gc: stack scanning grows linearly with parked goroutines; the pauses do not", "[go][gc]") {
+  const int small = testing::kSanitized ? 5000 : 20000;
+  const RunResult a = run_yaml(forced(small));
+  const RunResult b = run_yaml(forced(4 * small));
+  REQUIRE(a.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(b.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(a, "cycles") == 5);
+  CHECK(gc_num(a, "forced") == 5);
+  const double wa = gc_num(a, "cycle_wall_mean_s"), wb = gc_num(b, "cycle_wall_mean_s");
+  CHECK(wb / wa == Approx(4).epsilon(0.1));
+  // Stop-the-world does not scan stacks (no rescan since the hybrid write barrier).
+  CHECK(gc_of(b).at("mark_termination").at("max_s").get<double>() < 1e-3);
+  CHECK(gc_of(b).at("mark_termination").at("max_s").get<double>() < 2 * gc_of(a).at("mark_termination").at("max_s").get<double>() + 1e-4);
+}
+
+TEST_CASE("gc: a tight loop delays the stop-the-world until preemption lands; with asyncpreemptoff until it ends", "[go][gc]") {
+  const std::string yaml =
+      "machine: {cpus: 2}\n"
+      "runtime: {model: go, gomaxprocs: 2}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    spin: {program: [{tight_loop: 40ms}]}\n"
+      "    main: {arrivals: {process: initial, count: 1}, program: [{spawn: spin}, {sleep: 5ms}, {gc: true}]}\n"
+      "run: {duration: 1s}\n";
+  const RunResult with = run_yaml(yaml);
+  const RunResult without = run_yaml(yaml, {{"runtime.asyncpreemptoff", "true"}});
+  REQUIRE(with.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(without.outcome.status == OutcomeStatus::kCompleted);
+  const double ttsp_with = gc_of(with).at("time_to_safe_point").at("max_s").get<double>();
+  const double ttsp_without = gc_of(without).at("time_to_safe_point").at("max_s").get<double>();
+  CHECK(ttsp_with < 1e-3);       // SIGURG lands within the signal latency (and 100 us retries)
+  CHECK(ttsp_without > 30e-3);   // the loop's remaining ~35 ms: nothing can stop it
+  CHECK(gc_num(without, "pause_max_s") > 30e-3);
+}
+
+TEST_CASE("gc: mark workers by GOMAXPROCS: dedicated from 4 Ps, fractional below", "[go][gc]") {
+  const RunResult two = run_yaml(service(2, 1000, "64", "32MiB"));
+  const RunResult eight = run_yaml(service(8, 1000, "64", "32MiB"));
+  const Json& c2 = gc_of(two).at("cpu_s");
+  const Json& c8 = gc_of(eight).at("cpu_s");
+  CHECK(c2.at("dedicated").get<double>() == 0);
+  CHECK(c2.at("fractional").get<double>() > 0);
+  CHECK(c8.at("dedicated").get<double>() > 0);
+  CHECK(c8.at("fractional").get<double>() == 0);
+  CHECK(c8.at("idle").get<double>() > 0);  // the idle Ps mark too
+}
+
+TEST_CASE("gc: assists appear only when allocation outruns the background workers", "[go][gc]") {
+  // 64 KiB per request at 200/s: the dedicated worker keeps up.
+  const RunResult slow = run_yaml(service(4, 200, "64", "32MiB"));
+  // 4 MiB per request at 400/s on a small heap: far faster than 25 % of the CPU marks.
+  const RunResult fast = run_yaml(service(4, 400, "4096", "32MiB"));
+  CHECK(gc_of(slow).at("cpu_s").at("assist").get<double>() < 0.01 * gc_num(slow, "cycles"));
+  CHECK(gc_of(fast).at("cpu_s").at("assist").get<double>() > 0);
+  CHECK(gc_num(fast, "assists") > 0);
+  CHECK(gc_of(fast).at("cpu_s").at("assist").get<double>() > 10 * gc_of(slow).at("cpu_s").at("assist").get<double>());
+}
+
+TEST_CASE("gc: GOGC=off with GOMEMLIMIT holds the heap under the limit; a live heap over it turns the limiter on", "[go][gc]") {
+  const RunResult held = run_yaml(service(4, 2000, "64", "32MiB"), {{"runtime.gogc", "off"}, {"runtime.gomemlimit", "64MiB"}});
+  REQUIRE(held.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(held, "cycles") > 0);
+  CHECK(gc_num(held, "heap_peak_bytes") < 64.0 * (1 << 20));
+  CHECK(gc_num(held, "limiter_enabled") == 0);
+  // 96 MiB that stays live under a 64 MiB limit: the GC runs back to back until the limiter caps it.
+  // The bucket holds GOMAXPROCS x 1 s, so it takes seconds of GC-heavy running to fill.
+  const RunResult over = run_yaml(service(2, 1000, "256", "96MiB"), {{"runtime.gogc", "off"}, {"runtime.gomemlimit", "64MiB"},
+                                                                     {"run.duration", "10s"}});
+  CHECK(gc_num(over, "limiter_enabled") > 0);
+  CHECK(gc_num(over, "heap_peak_bytes") > 96.0 * (1 << 20));  // the heap overshoots rather than the GC taking every CPU
+  CHECK(gc_num(over, "cpu_fraction") < 0.9);
+}
+
+TEST_CASE("gc: gctrace observes only: same fingerprint, one line per cycle", "[go][gc][gctrace]") {
+  const RunResult quiet = run_yaml(service(4, 1000, "64", "32MiB"));
+  const RunResult traced = run_yaml(service(4, 1000, "64", "32MiB"), {{"runtime.gctrace", "true"}});
+  CHECK(quiet.fingerprint == traced.fingerprint);
+  CHECK(quiet.gctrace.empty());
+  CHECK(traced.gctrace.size() == gc_num(traced, "cycles"));
+  CHECK(traced.gctrace.front().rfind("gc 1 @", 0) == 0);
+}
+
+TEST_CASE("gc: bad GOGC and GOMEMLIMIT values name the field and the fix", "[go][gc]") {
+  auto error_of = [](const std::vector<Override>& sets) {
+    try {
+      run_yaml(service(2, 100, "1", "0B"), sets);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK_THAT(error_of({{"runtime.gogc", "fast"}}), Catch::Contains("runtime.gogc") && Catch::Contains("or off"));
+  CHECK_THAT(error_of({{"runtime.gogc", "-5"}}), Catch::Contains("runtime.gogc"));
+  CHECK_THAT(error_of({{"runtime.gomemlimit", "lots"}}), Catch::Contains("runtime.gomemlimit") && Catch::Contains("512MiB"));
+  CHECK_THAT(error_of({{"workload.classes.req.program", "[{alloc: {size: 1KiB, count: 0}}]"}}), Catch::Contains("count"));
+  CHECK_THAT(error_of({{"workload.classes.req.program", "[{alloc: {size: 1KiB, lives: sometimes}}]"}}), Catch::Contains("lives"));
+  CHECK_THAT(error_of({{"workload.classes.req.program", "[{gc: yes please}]"}}), Catch::Contains("gc: true"));
+}
