@@ -31,6 +31,8 @@ std::string trim(std::string_view s) {
 // A CPU utilization at or above this, on a probe that misses its SLO, names the CPU as the resource that
 // ran out (the queue grew because the CPUs were saturated) rather than the latency tail alone.
 constexpr double kSaturatedCpu = 0.95;
+// The collector's share of the program's busy CPU past which a failed SLO is put down to it.
+constexpr double kGcDominant = 0.5;
 
 }  // namespace
 
@@ -163,6 +165,9 @@ struct Rep {
   std::uint64_t peak_live = 0;
   std::optional<std::int64_t> memory, threads;
   Json components = Json::object();  // memory components in bytes, by name
+  // The collector (go model): its share of the program's busy CPU, and the last heap goal.
+  double cpu_total = 0, gc_share = 0;
+  std::optional<std::int64_t> heap_goal;
 };
 
 struct Probe {
@@ -290,6 +295,7 @@ class Search {
     rep.status = res.outcome.status;
     rep.detail = res.outcome.detail;
     rep.cpu = res.cpu_utilization;
+    rep.cpu_total = res.cpu_busy_total();
     rep.mean_live = res.mean_live;
     rep.peak_live = res.goroutines_peak_live;
     rep.throughput = res.throughput_per_s;
@@ -300,6 +306,14 @@ class Search {
       rep.metric_ns = o_.slo && o_.slo->quantile > 0 ? static_cast<double>(h.percentile(o_.slo->quantile)) : h.mean();
     }
     const Json& c = res.model_counters;
+    if (c.contains("gc")) {
+      const Json& gc = c["gc"];
+      double gc_s = 0;
+      for (const auto& [k, v] : gc["cpu_s"].items()) gc_s += v.get<double>();
+      const double machine_s = static_cast<double>(res.cpu_busy.size()) * sim::to_seconds(res.simulated_ns);
+      if (machine_s > 0 && rep.cpu_total > 0) rep.gc_share = gc_s / machine_s / rep.cpu_total;
+      if (gc["heap_goal_bytes"].is_number()) rep.heap_goal = gc["heap_goal_bytes"].get<std::int64_t>();
+    }
     if (c.contains("threads_created")) rep.threads = c["threads_created"].get<std::int64_t>();
     if (c.contains("memory") && c["memory"].contains("peak_bytes")) {
       std::int64_t mem = c["memory"]["peak_bytes"].get<std::int64_t>();
@@ -310,8 +324,8 @@ class Search {
         rep.components[k.substr(0, k.size() - suffix.size())] = v;
         if (k.find("heap") != std::string::npos) heap_counted = true;
       }
-      // Until a GC model exists the declared heap (alloc steps) is all live, so the population it must
-      // fit counts it; the model's own peak does not include it yet.
+      // A model without a collector (fifo, boost-fiber-ws: C++ frees explicitly) reports only the bytes its
+      // alloc steps took: count them all as live. The go model's peak already holds its heap.
       if (o_.mode == CapacityMode::kGoroutines && !heap_counted && c.contains("allocated_bytes")) {
         const std::int64_t heap = c["allocated_bytes"].get<std::int64_t>();
         rep.components["heap"] = heap;
@@ -383,6 +397,11 @@ class Search {
       p.pass = false;
       p.reason = "memory";
       p.detail = "runtime memory " + format_bytes(*mem) + " over the limit " + format_bytes(memory_limit_);
+      std::optional<std::int64_t> goal;
+      for (const Rep& r : p.reps) {
+        if (r.heap_goal) goal = std::max(goal.value_or(0), *r.heap_goal);
+      }
+      if (goal && *goal > memory_limit_) p.detail += "; heap goal " + format_bytes(*goal) + " exceeds the limit";
       return true;
     }
     if (!o_.slo) {
@@ -408,14 +427,21 @@ class Search {
     p.uncertain = !surely_below && !surely_above;
     p.pass = surely_below || (p.uncertain && p.mean < bound);
     if (!p.pass) {
-      double cpu = 0;
-      for (const Rep& r : p.reps) cpu += r.cpu / n;
+      double cpu = 0, total = 0, gc = 0;
+      for (const Rep& r : p.reps) cpu += r.cpu / n, total += r.cpu_total / n, gc += r.gc_share / n;
       p.reason = cpu >= kSaturatedCpu ? "cpu" : "latency";
+      // The collector uses more of the CPU than the program itself: GOGC, GOMEMLIMIT, the live heap or the
+      // allocation rate is the lever, not more CPUs alone.
+      if (gc >= kGcDominant) p.reason = "gc-cpu";
       std::ostringstream os;
       os << o_.slo->stat << " " << std::setprecision(4) << p.mean / 1e6;
       if (std::isfinite(p.half)) os << " ± " << std::setprecision(2) << p.half / 1e6;
       os << " ms over " << format_duration(o_.slo->bound_ns);
       if (p.reason == "cpu") os << " with the CPUs saturated (utilization " << std::setprecision(3) << cpu * 100 << " %)";
+      if (p.reason == "gc-cpu") {
+        os << " with the GC taking " << std::setprecision(3) << gc * 100 << " % of the program's CPU (utilization "
+           << std::setprecision(3) << total * 100 << " %)";
+      }
       p.detail = os.str();
     }
     return true;
@@ -526,15 +552,20 @@ class Search {
     j["limited_by"] = limit ? Json(limit->reason) : Json("none");
     j["limit_detail"] = limit ? Json(limit->detail) : Json("no probe failed up to " + q_.text(probes_.back().x) + " (--max-probes)");
     j["limit_at"] = limit ? Json(limit->text) : Json(nullptr);
-    bool reported = false;
-    for (const Probe& p : probes_) reported = reported || (!p.reps.empty() && p.reps.front().memory);
+    bool reported = false, collected = false;
+    for (const Probe& p : probes_) {
+      reported = reported || (!p.reps.empty() && p.reps.front().memory);
+      collected = collected || (!p.reps.empty() && p.reps.front().heap_goal);
+    }
     j["memory_note"] =
         !reported ? "model " + model_ + " reports no runtime memory, so the memory limit was not checked"
+        : collected ? "memory = the model's runtime memory at its peak (counters.memory: g structs, stacks, sudogs, threads, and the "
+                      "heap's resident pages: live objects, garbage not yet collected, memory not yet scavenged)"
         : o_.mode == CapacityMode::kGoroutines
             ? "memory = the model's runtime memory (counters.memory: g structs, stacks, sudogs, threads) plus the declared heap "
-              "(alloc steps, all live); no GC model yet, so no garbage or GC overhead"
-            : "memory = the model's runtime memory (counters.memory: g structs, stacks, sudogs, threads); no GC model yet, so "
-              "no program heap, garbage or GC overhead";
+              "(alloc steps, all live: this runtime has no collector)"
+            : "memory = the model's runtime memory (counters.memory: g structs, stacks, sudogs, threads); alloc steps are not "
+              "counted (this runtime has no collector)";
     j["memory_breakdown"] = at ? breakdown(*at) : Json(nullptr);
     Json trace = Json::array();
     for (std::size_t i = 0; i < probes_.size(); ++i) trace.push_back(probe_json(probes_[i], i));

@@ -150,7 +150,7 @@ run: {duration: 1s}
   const double n = r["max_value"].get<double>();
   CHECK(n * per_g <= 32.0 * 1024 * 1024);
   CHECK(n * per_g * (1 + 2 * o.precision) + b["fixed_bytes"].get<double>() >= 32.0 * 1024 * 1024 * 0.97);
-  CHECK_THAT(r["memory_note"].get<std::string>(), Catch::Contains("no GC model"));
+  CHECK_THAT(r["memory_note"].get<std::string>(), Catch::Contains("heap's resident pages"));
 }
 
 TEST_CASE("capacity: bad input names the option", "[capacity]") {
@@ -199,4 +199,49 @@ TEST_CASE("capacity: the CLI prints the report, writes its files, and exits 2 on
   out.clear();
   CHECK(cli_status("capacity " + mm4_path + " --slo 'p99<20ms' --memory-limit 16", out) == 2);
   CHECK_THAT(out, Catch::StartsWith("gmpsim: error: --memory-limit: "));
+}
+
+TEST_CASE("capacity: the collector's heap and CPU decide the answer: limited by memory with the heap goal, or by GC CPU", "[capacity][gc]") {
+  // A 200 MiB cache at GOGC=100 wants a heap goal of ~400 MiB: over a 256 MiB limit at any load.
+  ScenarioSource heavy;
+  heavy.text = R"(
+machine: {cpus: 2, memory: 16GiB}
+runtime: {model: go}
+workload:
+  heap: {live: 200MiB}
+  classes:
+    req:
+      arrivals: {process: poisson, rate: 500/s}
+      program: [{alloc: {size: 1KiB, count: 256}}, {compute: 100us}]
+run: {duration: 1s}
+)";
+  CapacityOptions o;
+  o.slo = parse_slo("p99<50ms");
+  o.memory_limit = 256LL << 20;
+  o.precision = 0.1;
+  const Json m = capacity_search(heavy, o);
+  INFO(capacity_report_text(m));
+  CHECK(m["limited_by"] == "memory");
+  CHECK_THAT(m["limit_detail"].get<std::string>(), Catch::Contains("heap goal") && Catch::Contains("exceeds the limit"));
+  // A pointer-rich 256 MiB heap at GOGC=25 on 2 CPUs and requests with little work of their own: the
+  // collector uses most of the program's CPU, and its workers and assists are what delay the requests.
+  ScenarioSource busy;
+  busy.text = R"(
+machine: {cpus: 2, memory: 16GiB}
+runtime: {model: go, gogc: 25}
+workload:
+  heap: {live: 256MiB}
+  classes:
+    req:
+      arrivals: {process: poisson, rate: 500/s}
+      program: [{alloc: {size: 1KiB, count: 256}}, {compute: 100us}]
+run: {duration: 2s}
+)";
+  CapacityOptions g;
+  g.slo = parse_slo("p99<20ms");
+  g.precision = 0.1;
+  const Json c = capacity_search(busy, g);
+  INFO(capacity_report_text(c));
+  CHECK(c["limited_by"] == "gc-cpu");
+  CHECK_THAT(c["limit_detail"].get<std::string>(), Catch::Contains("the GC taking"));
 }
