@@ -23,9 +23,9 @@
 // (validation/calibrate/README.md), and the races they guard show only at the grain of a stage: two Ms
 // can pick the same victim a burst apart and the second find it empty. The race detector's scheduler
 // randomisation (runqput skipping runnext under -race) is not modelled: this is a release build. sched.lock
-// is a hold time with spinning waiters, not lock2's spin, osyield and futex sleep. GC and its workers, the
-// trace reader, the finalizer and cleanup goroutines and safe-point functions are not modelled, so
-// findRunnable's checks for them are absent.
+// is a hold time with spinning waiters, not lock2's spin, osyield and futex sleep. The trace reader, the
+// finalizer and cleanup goroutines and safe-point functions are not modelled, so findRunnable's checks for
+// them are absent; its GC checks (gcstopm, findRunnableGCWorker, idle marking) are in mgc.cpp.
 //
 // Rejected designs.
 //   - One instantaneous findRunnable with a fixed cost. An M would become spinning and give it up at the
@@ -43,7 +43,9 @@
 // findRunnable's order (proc.go, go1.26). Step numbers in this directory's comments refer to this table.
 //   step  proc.go landmark                                                 here
 //    0    schedule: mp.lockedg != 0 -> stoplockedm                         schedule -> stoplockedm (syscall.cpp)
-//    1    findRunnable, top: pp.timers.check                               findRunnable -> check_timers (time.cpp)
+//    1a   findRunnable, top: sched.gcwaiting -> gcstopm                    findRunnable -> gcstopm (mgc.cpp)
+//    1    pp.timers.check                                                  findRunnable -> check_timers (time.cpp)
+//    1b   findRunnableGCWorker: a dedicated or fractional mark worker      findRunnableGCWorker (mgc.cpp)
 //    2    "Check the global runnable queue once in a while": schedtick%61  findRunnable (globrunqget)
 //    3    "local runq": runqget, runnext first                             findRunnable (runq.cpp)
 //    4    "global runq": globrunqgetbatch                                  findRunnable
@@ -55,6 +57,7 @@
 //         then runqget on our P
 //    9    runqgrab: a running victim's runnext, after usleep(3)            stealWork_scan -> stealWork_backoff
 //   10    stealWork's newWork (a timer ran): goto top                      stealWork_scan -> findRunnable
+//   10b   idle-time marking (gcController.addIdleMarkWorker)             findRunnable_idle -> gc_idle_worker
 //   11    "return P and block": under sched.lock, globrunqgetbatch         findRunnable_idle
 //   12    releasep, pidleput                                               findRunnable_idle
 //   13    "Delicate dance": drop nmspinning, recheck the global queue and  findRunnable_idle -> findRunnable

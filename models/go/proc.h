@@ -15,9 +15,11 @@
 //   - sysmon (back-off, deep sleep, its 10 ms netpoll), retake, cooperative and asynchronous (SIGURG)
 //     preemption; syscalls (blocking, entersyscallblock, raw, cgo) with exitsyscall's fast and slow paths
 //     and handoffp; LockOSThread.
-//   - Memory: g structs, stacks (grown by doubling for declared depths), sudogs, Ms; checkdead; schedtrace.
-// Not modelled: the garbage collector (sysmon's forcegc check is only counted) and the program's own heap,
-// the template thread, cgroup CPU quotas, channel timers (time.After in a select).
+//   - Memory: g structs, stacks (grown by doubling for declared depths), sudogs, Ms, the heap; checkdead;
+//     schedtrace.
+//   - The garbage collector (mgc.cpp, pacer.cpp): the pacer, stop-the-world, mark workers, assists,
+//     sweeping, the scavenger's target, gctrace.
+// Not modelled: the template thread, channel timers (time.After in a select).
 #pragma once
 #include "models/model.h"
 #include "models/result.h"

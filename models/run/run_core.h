@@ -61,7 +61,7 @@ class RunCore {
   std::uint32_t runaway = kNone32;    // a goroutine that looped without taking CPU time
   sim::Time last_activity = 0;        // time of the last event that was the program's
   std::size_t observers_pending = 0;  // observation events in the queue
-  std::int64_t allocated_bytes = 0;   // alloc steps, in total (no GC: not live heap)
+  std::int64_t allocated_bytes = 0;   // alloc steps, in total (not the live heap: the go model's collector tracks that)
 
   // An observation event (in the observation band: after the program's events at the same instant).
   void observe_at(sim::Time t, std::uint32_t kind) {

@@ -105,6 +105,11 @@ Json run_metrics(const RunResult& r) {
   for (const char* f : {"nr_periods", "nr_throttled", "throttled_usec"}) {
     m[std::string("cgroup.") + f] = cg.is_object() && cg.contains(f) ? cg[f] : Json(nullptr);
   }
+  // The collector (go model): what a GOGC / GOMEMLIMIT sweep plots.
+  const Json& gc = r.model_counters.contains("gc") ? r.model_counters["gc"] : Json();
+  for (const char* f : {"cycles", "cpu_fraction", "pause_max_s", "heap_goal_bytes", "heap_peak_bytes"}) {
+    m[std::string("gc.") + f] = gc.is_object() && gc.contains(f) ? gc[f] : Json(nullptr);
+  }
   for (const auto& [cls, l] : s["latency_us"].items()) {
     for (const char* f : {"count", "mean", "p50", "p90", "p99", "p999", "max"}) m["latency_us." + cls + "." + f] = l[f];
   }

@@ -100,7 +100,8 @@ def test_cli_sweep_matches_python_for_the_same_seed(cli, mm4_path, small, serial
     metrics = [c for c in serial.columns if c not in ("machine.cpus", "workload.classes.request.arrivals.rate", "detail",
                                                       "memory_peak_bytes", "threads", "gomaxprocs",
                                                       "cgroup.nr_periods", "cgroup.nr_throttled",
-                                                      "cgroup.throttled_usec")]
+                                                      "cgroup.throttled_usec", "gc.cycles", "gc.cpu_fraction",
+                                                      "gc.pause_max_s", "gc.heap_goal_bytes", "gc.heap_peak_bytes")]
     pd.testing.assert_frame_equal(csv[metrics], serial[metrics], check_dtype=False)
     assert list(csv["machine.cpus"]) == list(serial["machine.cpus"])
 
