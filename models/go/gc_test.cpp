@@ -171,3 +171,42 @@ TEST_CASE("gc: bad GOGC and GOMEMLIMIT values name the field and the fix", "[go]
   CHECK_THAT(error_of({{"workload.classes.req.program", "[{alloc: {size: 1KiB, lives: sometimes}}]"}}), Catch::Contains("lives"));
   CHECK_THAT(error_of({{"workload.classes.req.program", "[{gc: yes please}]"}}), Catch::Contains("gc: true"));
 }
+
+TEST_CASE("gc: scanning halves stacks that use under a quarter, once per cycle, down to what the frames need", "[go][gc][stack]") {
+  const std::string yaml =
+      "machine: {cpus: 2}\n"
+      "runtime: {model: go}\n"
+      "workload:\n"
+      "  channels: {park: 0}\n"
+      "  classes:\n"
+      "    deep: {program: [{stack: 64KiB}, {compute: 10us}, {stack: 1KiB}, {recv: park}]}\n"
+      "    main: {arrivals: {process: initial, count: 1}, program: [{spawn: {class: deep, count: 100}}, {sleep: 10ms},\n"
+      "                                                        {repeat: {count: 6, steps: [{gc: true}]}}, {close: park}]}\n"
+      "run: {duration: 5s}\n";
+  const RunResult on = run_yaml(yaml);
+  const RunResult off = run_yaml(yaml, {{"runtime.gcshrinkstackoff", "true"}});
+  REQUIRE(on.outcome.status == OutcomeStatus::kCompleted);
+  // 64 KiB + stackGuard grew to 128 KiB; 1 KiB + stackNosplit fits a quarter of 8 KiB but not of 4 KiB:
+  // 128 -> 64 -> 32 -> 16 -> 8 -> 4 KiB, five halvings each, one per cycle.
+  CHECK(gc_of(on).at("stack_shrinks").get<double>() == 5 * 100);
+  CHECK(gc_of(off).at("stack_shrinks").get<double>() == 0);
+}
+
+TEST_CASE("gc: recycled goroutines start with the average scanned stack (adaptivestackstart)", "[go][gc][stack]") {
+  const std::string yaml =
+      "machine: {cpus: 2}\n"
+      "runtime: {model: go}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    req: {arrivals: {process: poisson, rate: 2000/s}, program: [{stack: 6KiB}, {alloc: {size: 1KiB, count: 64}}, {compute: 100us}]}\n"
+      "run: {duration: 2s, seed: 2}\n";
+  const RunResult adaptive = run_yaml(yaml);
+  const RunResult fixed = run_yaml(yaml, {{"runtime.adaptivestackstart", "false"}});
+  REQUIRE(adaptive.outcome.status == OutcomeStatus::kCompleted);
+  // 6 KiB + stackGuard 928 B rounds up to 8 KiB: after the first cycles, recycled goroutines need no growth.
+  CHECK(gc_of(adaptive).at("starting_stack_bytes").get<double>() == 8192);
+  CHECK(gc_of(fixed).at("starting_stack_bytes").get<double>() == 2048);
+  const double grown_adaptive = testing::counter_u64(adaptive, "stack_growths");
+  const double grown_fixed = testing::counter_u64(fixed, "stack_growths");
+  CHECK(grown_adaptive < 0.2 * grown_fixed);
+}

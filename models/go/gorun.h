@@ -198,6 +198,7 @@ struct Params {
   bool gctrace, gc_idle_worker_cap, gc_assign_workers;
   sim::Time gc_quantum, cost_scan_g, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc, page_fault;
   double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
+  bool gcshrinkstackoff, adaptivestackstart;
   std::int64_t heap_live0, heap_globals;
   explicit Params(const Scenario& sc);
 };
@@ -367,6 +368,9 @@ class GoRun final : public kernel::ThreadOwner {
   void gc_collect_expired();
   std::int64_t gc_non_heap() const;
   std::int64_t gc_stack_scan() const;
+  void gc_shrink_stacks();
+  void gcComputeStartingStackSize();
+  void set_stack_order(std::uint32_t g, std::uint32_t order);
   void gctrace_line();
   Json gc_json(sim::Time end) const;
 
@@ -490,6 +494,12 @@ class GoRun final : public kernel::ThreadOwner {
     std::int64_t heap_rss = 0, heap_sys = 0, scavenged = 0, heap_peak = 0;
     std::int64_t trigger = kNoLimit, goal = kNoLimit;
     std::vector<std::int64_t> g_bytes;   // per G id: bytes reachable until it exits
+    // Stacks: per G id the depth its last `stack` step declared (0: none), their sum over live Gs, and the
+    // starting stack of recycled Gs as log2(size / stack_min) (startingStackSize).
+    std::vector<std::int32_t> stack_depth;
+    std::int64_t depth_sum = 0;
+    std::uint64_t depth_count = 0, shrinks = 0;
+    std::uint32_t starting_order = 0;
     std::vector<std::pair<sim::Time, std::int64_t>> timed;  // min-heap: objects with a lifetime
     // The cycle in progress.
     std::int64_t marked_at_start = 0, alloc_black = 0, heap_scan = 0, stack_scan = 0;

@@ -22,6 +22,9 @@
 //     a fractional worker within 1.2x its goal, idle-priority workers on Ps with nothing else to do (capped
 //     at GOMAXPROCS minus the dedicated ones from go1.20), all chosen in findRunnable before any goroutine.
 //     Allocating goroutines pay assists (revise's assistWorkPerByte) after stealing background credit.
+//   - Stacks: scanning shrinks a stack whose frames use less than a quarter of it (shrinkstack), and each
+//     cycle sets the starting stack of recycled goroutines from the average scanned stack
+//     (gcComputeStartingStackSize); a goroutine's depth is what its last `stack` step declared.
 //   - Sweeping: its cost is paid by allocations in proportion to the heap they take (deductSweepCredit),
 //     and what is left by the next gcStart (finishsweep). The GC CPU limiter turns assists off past ~50 %
 //     GC CPU. The scavenger returns the heap above its retained target at each cycle's end.
@@ -370,6 +373,8 @@ void GoRun::gcMarkStart() {
   const double units = static_cast<double>(gc.heap_scan + gc.stack_scan + prm_.heap_globals);
   gc.pool_total_ns = units * prm_.scan_ns_per_byte + static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g);
   gc.pool_ns = gc.pool_total_ns;
+  gc_shrink_stacks();
+  gc.pool_total_ns = gc.pool_ns;
   gc.units_total = units;
   gc.units_done = 0;
   gc.ns_per_unit = units > 0 ? gc.pool_total_ns / units : 0;
@@ -514,6 +519,7 @@ void GoRun::gcMarkTermination() {
   e.utilization = kGcBackgroundUtilization + static_cast<double>(gc.assist_time) / procs_wall;
   e.idle_utilization = static_cast<double>(gc.idle_time) / procs_wall;
   gc.pacer.end_cycle(e);
+  gcComputeStartingStackSize();
   gc.pacer.set_marked(marked, gc.heap_scan, gc.stack_scan, prm_.heap_globals);
   gc.pacer.commit();
   gc.total_assist += gc.assist_time;
@@ -556,10 +562,50 @@ void GoRun::gc_update_trigger() {
 // leaves out.
 std::int64_t GoRun::gc_non_heap() const { return memory_bytes() - gc_.heap_rss; }
 
-// The in-use part of every live goroutine's stack (scanstack reads hi - sp).
+// The in-use part of every live goroutine's stack (scanstack reads hi - sp): the declared depth, or
+// runtime.gc_stack_in_use of a minimum stack for goroutines that declare none.
 std::int64_t GoRun::gc_stack_scan() const {
-  const double stacks = static_cast<double>(core_.gt.live()) * static_cast<double>(prm_.mem_stack) + static_cast<double>(extra_stack_bytes_);
-  return static_cast<std::int64_t>(stacks * prm_.stack_in_use);
+  const double undeclared = static_cast<double>(core_.gt.live() - gc_.depth_count) * static_cast<double>(prm_.mem_stack) * prm_.stack_in_use;
+  return gc_.depth_sum + static_cast<std::int64_t>(undeclared);
+}
+
+void GoRun::set_stack_order(std::uint32_t g, std::uint32_t order) {
+  Goroutine& gr = core_.gt[g];
+  const std::uint32_t before = g_stack_order(gr);
+  extra_stack_bytes_ += (prm_.mem_stack << order) - (prm_.mem_stack << before);
+  gr.flags = static_cast<std::uint16_t>((gr.flags & ~(0x1fu << 8)) | (order << 8));
+}
+
+// scanstack -> shrinkstack (stack.go): a stack whose frames use less than a quarter of it halves, once per
+// cycle, never below the minimum; the copy is the scanning worker's work.
+void GoRun::gc_shrink_stacks() {
+  Gc& gc = gc_;
+  if (prm_.gcshrinkstackoff || extra_stack_bytes_ == 0) return;
+  constexpr std::int64_t kStackNosplit = 800;  // stack.go: used = hi - sp + stackNosplit
+  for (std::uint32_t g = 0; g < gc.stack_depth.size(); ++g) {
+    if (!core_.gt.is_live(g)) continue;
+    const std::uint32_t order = g_stack_order(core_.gt[g]);
+    const std::int64_t used = gc.stack_depth[g] + kStackNosplit;
+    if (order == 0 || used >= (prm_.mem_stack << order) / 4) continue;
+    set_stack_order(g, order - 1);
+    ++gc.shrinks;
+    gc.pool_ns += static_cast<double>(prm_.cost_newstack) + prm_.stack_copy_rate * static_cast<double>(gc.stack_depth[g]);
+  }
+}
+
+// gcComputeStartingStackSize: the average scanned stack plus stackGuard, rounded up to a power of two.
+void GoRun::gcComputeStartingStackSize() {
+  Gc& gc = gc_;
+  if (!prm_.adaptivestackstart) return;
+  const std::uint64_t live = core_.gt.live();
+  if (live == 0) {
+    gc.starting_order = 0;
+    return;
+  }
+  const std::int64_t avg = gc.stack_scan / static_cast<std::int64_t>(live) + prm_.stack_guard;
+  std::uint32_t order = 0;
+  while ((prm_.mem_stack << order) < avg && order < 20) ++order;
+  gc.starting_order = order;
 }
 
 // Objects whose lifetime ended are no longer reachable.
@@ -675,6 +721,8 @@ Json GoRun::gc_json(sim::Time end) const {
           {"heap_rss_bytes", gc.heap_rss},
           {"scavenged_bytes", gc.scavenged},
           {"cons_mark", gc.pacer.cons_mark()},
+          {"stack_shrinks", gc.shrinks},
+          {"starting_stack_bytes", prm_.mem_stack << gc.starting_order},
           {"limiter_enabled", gc.limiter.enabled_count()}};
 }
 

@@ -128,6 +128,8 @@ Params::Params(const Scenario& sc) {
   scan_ns_per_byte = static_cast<double>(dur("runtime.cost.gc_scan_kib")) / 1024.0;
   malloc_ns_per_byte = static_cast<double>(dur("runtime.cost.malloc_kib")) / 1024.0;
   stack_in_use = sc.number("runtime.gc_stack_in_use");
+  gcshrinkstackoff = flag("runtime.gcshrinkstackoff");
+  adaptivestackstart = flag("runtime.adaptivestackstart");
   scan_fraction = sc.number("workload.heap.scan_fraction");
   heap_live0 = bytes("workload.heap.live");
   heap_globals = bytes("workload.heap.globals");

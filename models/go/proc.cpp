@@ -230,6 +230,8 @@ std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t cl
   GFreeList none;
   const std::uint32_t reuse = gfget(p == kNoG ? none : ps_[p].gfree, gfree_global_);
   const std::uint32_t g = reuse == kNoG ? core_.gt.create(cls, start, client) : core_.gt.revive(reuse, cls, start, client);
+  // gfget: a recycled G runs on a stack of startingStackSize (malg(stackMin) for a new one).
+  if (reuse != kNoG && gc_.starting_order > 0) set_stack_order(g, gc_.starting_order);
   if (core_.gt.capacity() > allgs_) {  // a new g (and stack): allgs only grows
     allgs_ = core_.gt.capacity();
     check_memory();
@@ -416,6 +418,11 @@ void GoRun::goexit0(std::uint32_t mi) {
     gc_.reachable -= gc_.g_bytes[gp];
     gc_.g_bytes[gp] = 0;
   }
+  if (gp < gc_.stack_depth.size() && gc_.stack_depth[gp] != 0) {
+    gc_.depth_sum -= gc_.stack_depth[gp];
+    --gc_.depth_count;
+    gc_.stack_depth[gp] = 0;
+  }
   release_locals(core_.wl, core_.gt, gp, [this](ObjKind k, std::uint32_t id) { core_.sync.release(k, id); });
   casgstatus(gp, GStatus::kRunning, GStatus::kDead);
   core_.gt.retire(gp);
@@ -437,6 +444,12 @@ void GoRun::goexit0(std::uint32_t mi) {
 void GoRun::on_stack(std::int64_t depth) {
   M& m = ms_[cur_m_];
   Goroutine& g = core_.gt[m.curg];
+  // The depth stays until the next stack step: stack scanning reads it, and shrinks what it leaves unused.
+  if (gc_.stack_depth.size() <= m.curg) gc_.stack_depth.resize(std::max<std::size_t>(core_.gt.capacity(), m.curg + 1), 0);
+  std::int32_t& d = gc_.stack_depth[m.curg];
+  if (d == 0) ++gc_.depth_count;
+  gc_.depth_sum += depth - d;
+  d = static_cast<std::int32_t>(depth);
   std::uint32_t order = g_stack_order(g);
   const std::uint32_t before = order;
   sim::Time cost = 0;
@@ -448,8 +461,7 @@ void GoRun::on_stack(std::int64_t depth) {
   }
   if (order == before) return;
   GMPSIM_REQUIRE(order < 32, "stack order overflow");
-  extra_stack_bytes_ += (prm_.mem_stack << order) - (prm_.mem_stack << before);
-  g.flags = static_cast<std::uint16_t>((g.flags & ~(0x1fu << 8)) | (order << 8));
+  set_stack_order(m.curg, order);
   m.overhead += cost;
   check_memory();
 }

@@ -253,6 +253,13 @@ const ParamSpec kParams[] = {
      "Starting the world during a mark phase hands dedicated and fractional workers to idle Ps and starts Ms "
      "for them (false: they wait for an M to find them in findRunnable).",
      "proc.go procresize assignWaitingGCWorker (go1.26.8); absent in go1.19.8", "go"},
+    {"runtime.gcshrinkstackoff", ParamType::kBool, "false",
+     "GODEBUG=gcshrinkstackoff=1: stack scanning never halves a stack that uses less than a quarter of it.",
+     "mgcmark.go scanstack -> shrinkstack (stack.go), go1.19.8 and go1.26.8", "go"},
+    {"runtime.adaptivestackstart", ParamType::kBool, "true",
+     "GODEBUG=adaptivestackstart: each cycle sets the starting stack size to the average scanned stack plus "
+     "stackGuard (a power of two); recycled goroutines (gfget) get it.",
+     "stack.go gcComputeStartingStackSize; runtime1.go debug.adaptivestackstart = 1 (go1.19.8, go1.26.8)", "go"},
     {"runtime.gc_drain_quantum", ParamType::kDuration, "50us",
      "Mark work a worker does between its checks for preemption, a stop-the-world and (idle workers) runnable "
      "goroutines.",
