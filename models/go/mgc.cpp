@@ -302,6 +302,8 @@ void GoRun::gc_stw_done(std::uint32_t mi) {
     gc.cycle_wall.record(gc.t_end - gc.t_sweep_term);
     gc.last_end = gc.t_end;
     if (prm_.gctrace) gctrace_line();
+    gc.user_forced = false;
+    gc.time_trigger = false;
     // runtime.GC callers whose cycle is done wake up on this P; a later one asks for the next cycle.
     bool more = false;
     for (std::size_t i = 0; i < gc.waiters.size();) {
@@ -686,8 +688,6 @@ void GoRun::gctrace_line() {
   const std::int64_t heap[3] = {gc.heap0, gc.heap1, gc.heap2};
   gc.trace.push_back(gctrace_format(gc.cycles, gc.t_sweep_term, util, clock, cpu, heap, gc.last_goal, gc.pacer.last_stack_scan(),
                                     gc.pacer.globals_scan(), prm_.gomaxprocs, gc.user_forced));
-  gc.user_forced = false;
-  gc.time_trigger = false;
 }
 
 Json GoRun::gc_json(sim::Time end) const {
