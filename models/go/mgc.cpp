@@ -722,6 +722,17 @@ Json GoRun::gc_json(sim::Time end) const {
           {"scavenged_bytes", gc.scavenged},
           {"cons_mark", gc.pacer.cons_mark()},
           {"stack_shrinks", gc.shrinks},
+          // The same figures under their runtime/metrics names (go1.26 runtime/metrics/description.go).
+          {"runtime_metrics", {{"/gc/cycles/total:gc-cycles", gc.cycles},
+                               {"/gc/cycles/forced:gc-cycles", gc.forced},
+                               {"/gc/heap/goal:bytes", gc.goal == kNoLimit ? Json(nullptr) : Json(gc.goal)},
+                               {"/gc/heap/live:bytes", gc.pacer.heap_marked()},
+                               {"/gc/gogc:percent", prm_.pacer.gogc},
+                               {"/gc/gomemlimit:bytes", prm_.pacer.memory_limit},
+                               {"/memory/classes/heap/objects:bytes", gc.heap_live},
+                               {"/memory/classes/heap/released:bytes", gc.scavenged},
+                               {"/memory/classes/total:bytes", memory_bytes()},
+                               {"/gc/stack/starting-size:bytes", prm_.mem_stack << gc.starting_order}}},
           {"starting_stack_bytes", prm_.mem_stack << gc.starting_order},
           {"limiter_enabled", gc.limiter.enabled_count()}};
 }

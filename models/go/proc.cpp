@@ -98,6 +98,17 @@ GoRun::GoRun(const Scenario& sc)
     return ks_.busy_on(c, use == CpuUse::kGoroutines ? kWork : use == CpuUse::kRuntime ? kSched : kSpin, now);
   });
   parked_time_.resize(core_.wl.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
+  // The heap over time, when there is one (runtime/metrics names in the README).
+  bool allocates = prm_.heap_live0 > 0;
+  for (const GoroutineClass& c : core_.wl.classes) allocates = allocates || c.program.has(OpCode::kAlloc);
+  if (allocates) {
+    core_.stats.add_columns({"heap_live_bytes", "heap_goal_bytes", "heap_rss_bytes", "gc_cycles"}, [this](sim::Time, double* out) {
+      out[0] = static_cast<double>(gc_.heap_live);
+      out[1] = gc_.goal == kNoLimit ? 0.0 : static_cast<double>(gc_.goal);
+      out[2] = static_cast<double>(gc_.heap_rss);
+      out[3] = static_cast<double>(gc_.cycles);
+    });
+  }
   listeners_.resize(core_.wl.classes.size());
   generator_due_.assign(core_.wl.classes.size(), 0);
 }

@@ -55,6 +55,11 @@ void RunStats::sample(sim::Time now, std::size_t runnable, std::size_t running) 
     ts_.data[4 + c].push_back(static_cast<double>(total - busy_at_sample_[c]) / static_cast<double>(interval));
     busy_at_sample_[c] = total;
   }
+  if (extra_fill_) {
+    extra_buf_.resize(ts_.columns.size() - extra_at_);
+    extra_fill_(now, extra_buf_.data());
+    for (std::size_t i = 0; i < extra_buf_.size(); ++i) ts_.data[extra_at_ + i].push_back(extra_buf_[i]);
+  }
   last_sample_ = now;
 }
 

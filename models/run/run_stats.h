@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "models/result.h"
@@ -36,6 +37,14 @@ class RunStats {
   void cpu_idle(std::size_t cpu, sim::Time now) {
     busy_acc_[cpu] += now - busy_since_[cpu];
     busy_since_[cpu] = -1;
+  }
+
+  // Model-specific timeseries columns, appended after the CPUs: `fill` gives their values at each sample.
+  void add_columns(std::vector<std::string> names, std::function<void(sim::Time now, double* out)> fill) {
+    extra_at_ = ts_.columns.size();
+    for (std::string& n : names) ts_.columns.push_back(std::move(n));
+    ts_.data.resize(ts_.columns.size());
+    extra_fill_ = std::move(fill);
   }
 
   void warmup_end(sim::Time now, std::size_t runnable, std::size_t running, std::uint64_t live);
@@ -73,6 +82,9 @@ class RunStats {
   std::vector<sim::Time> busy_since_, busy_acc_, busy_at_warmup_, busy_at_sample_;
   sim::Time last_sample_ = 0;
   TimeSeries ts_;
+  std::size_t extra_at_ = 0;
+  std::function<void(sim::Time, double*)> extra_fill_;
+  std::vector<double> extra_buf_;
 };
 
 }  // namespace gmpsim::models
