@@ -458,11 +458,11 @@ class Search {
     j["reason"] = p.reason;
     j["detail"] = p.detail;
     const double n = static_cast<double>(p.reps.size());
-    double cpu = 0, live = 0, thr = 0;
+    double cpu = 0, live = 0, thr = 0, total = 0, gc = 0;
     std::uint64_t peak = 0;
     std::optional<std::int64_t> mem, threads;
     for (const Rep& r : p.reps) {
-      cpu += r.cpu / n, live += r.mean_live / n, thr += r.throughput / n;
+      cpu += r.cpu / n, live += r.mean_live / n, thr += r.throughput / n, total += r.cpu_total / n, gc += r.gc_share / n;
       peak = std::max(peak, r.peak_live);
       if (r.memory) mem = std::max(mem.value_or(0), *r.memory);
       if (r.threads) threads = std::max(threads.value_or(0), *r.threads);
@@ -471,6 +471,8 @@ class Search {
     j["stat_us"] = num(p.mean / 1000);
     j["stat_ci_half_us"] = num(p.half / 1000);
     j["cpu_utilization"] = cpu;
+    j["cpu_busy_total"] = total;  // goroutines, the runtime (the collector's workers included) and spinning
+    j["gc_cpu_share"] = gc;       // the collector's part of that
     j["throughput_per_s"] = thr;
     j["mean_live"] = live;
     j["peak_live"] = peak;
@@ -640,6 +642,10 @@ std::string capacity_report_text(const Json& r) {
     }
     os << "  CPU utilization  " << fmt(a["cpu_utilization"].get<double>() * 100, 3) << " %   throughput " << fmt(a["throughput_per_s"].get<double>(), 6)
        << "/s\n";
+    if (a.contains("gc_cpu_share") && a["gc_cpu_share"].get<double>() > 0) {
+      os << "  CPU busy total   " << fmt(a["cpu_busy_total"].get<double>() * 100, 3) << " %   (the GC "
+         << fmt(a["gc_cpu_share"].get<double>() * 100, 3) << " % of it)\n";
+    }
     os << "  live goroutines  mean " << fmt(a["mean_live"].get<double>(), 6) << ", peak " << a["peak_live"].get<std::uint64_t>() << "\n";
     os << "  threads          " << (a["threads"].is_null() ? "- (the model has none)" : std::to_string(a["threads"].get<std::int64_t>())) << "\n";
     os << "  memory           " << bytes_text(a["memory_bytes"]) << "\n";
