@@ -198,12 +198,14 @@ TEST_CASE("gc: recycled goroutines start with the average scanned stack (adaptiv
       "runtime: {model: go}\n"
       "workload:\n"
       "  classes:\n"
+      "    idle: {arrivals: {process: initial, count: 200}, program: [{stack: 6KiB}, {sleep: 5s}]}\n"
       "    req: {arrivals: {process: poisson, rate: 2000/s}, program: [{stack: 6KiB}, {alloc: {size: 1KiB, count: 64}}, {compute: 100us}]}\n"
       "run: {duration: 2s, seed: 2}\n";
   const RunResult adaptive = run_yaml(yaml);
   const RunResult fixed = run_yaml(yaml, {{"runtime.adaptivestackstart", "false"}});
   REQUIRE(adaptive.outcome.status == OutcomeStatus::kCompleted);
-  // 6 KiB + stackGuard 928 B rounds up to 8 KiB: after the first cycles, recycled goroutines need no growth.
+  // 200 parked goroutines 6 KiB deep set the average: 6 KiB + stackGuard 928 B rounds up to 8 KiB, so
+  // after the first cycles recycled goroutines need no growth.
   CHECK(gc_of(adaptive).at("starting_stack_bytes").get<double>() == 8192);
   CHECK(gc_of(fixed).at("starting_stack_bytes").get<double>() == 2048);
   const double grown_adaptive = testing::counter_u64(adaptive, "stack_growths");

@@ -686,7 +686,11 @@ void GoRun::gctrace_line() {
   const sim::Time cpu[5] = {gc.stw1_cpu, gc.assist_time, gc.dedicated_time + gc.fractional_time, gc.idle_time,
                             (gc.t_end - gc.t_mark_term) * gc.stwprocs};
   const std::int64_t heap[3] = {gc.heap0, gc.heap1, gc.heap2};
-  gc.trace.push_back(gctrace_format(gc.cycles, gc.t_sweep_term, util, clock, cpu, heap, gc.last_goal, gc.pacer.last_stack_scan(),
+  // go1.19 prints maxStackScan (the stacks' allocated bytes), go1.21+ lastStackScan (their scanned bytes).
+  const std::int64_t stacks = prm_.old_trace_format
+                                  ? static_cast<std::int64_t>(core_.gt.live()) * prm_.mem_stack + extra_stack_bytes_
+                                  : gc.pacer.last_stack_scan();
+  gc.trace.push_back(gctrace_format(gc.cycles, gc.t_sweep_term, util, clock, cpu, heap, gc.last_goal, stacks,
                                     gc.pacer.globals_scan(), prm_.gomaxprocs, gc.user_forced));
 }
 
