@@ -223,14 +223,14 @@ run: {duration: 1s}
   INFO(capacity_report_text(m));
   CHECK(m["limited_by"] == "memory");
   CHECK_THAT(m["limit_detail"].get<std::string>(), Catch::Contains("heap goal") && Catch::Contains("exceeds the limit"));
-  // A pointer-rich 256 MiB heap at GOGC=25 on 2 CPUs and requests with little work of their own: the
+  // A pointer-rich 64 MiB heap at GOGC=25 on 2 CPUs and requests with little work of their own: the
   // collector uses most of the program's CPU, and its workers and assists are what delay the requests.
   ScenarioSource busy;
   busy.text = R"(
 machine: {cpus: 2, memory: 16GiB}
 runtime: {model: go, gogc: 25}
 workload:
-  heap: {live: 256MiB}
+  heap: {live: 64MiB}
   classes:
     req:
       arrivals: {process: poisson, rate: 500/s}

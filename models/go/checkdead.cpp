@@ -32,12 +32,13 @@ void GoRun::check_invariants() const {
 
 // Runtime memory as the Go heap and stacks hold it: g structs and their stacks for every G ever live at
 // once (allgs never shrinks, dead Gs keep standard stacks), stack growth of live Gs, a sudog per parked
-// wait at the peak, per-M memory, and the heap's resident pages (what the program allocated and the
-// collector has not yet freed and the scavenger not yet returned; mgc.cpp).
+// wait at the peak, per-M memory, the heap's resident pages (what the program allocated and the
+// collector has not yet freed and the scavenger not yet returned; mgc.cpp), and the runtime's own metadata
+// (a base plus a share of the mapped heap).
 std::int64_t GoRun::memory_bytes() const {
   return static_cast<std::int64_t>(allgs_) * (prm_.mem_g + prm_.mem_stack) + extra_stack_bytes_ +
          static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog + static_cast<std::int64_t>(ms_.size()) * prm_.mem_m +
-         gc_.heap_rss;
+         gc_.heap_rss + runtime_metadata();
 }
 
 void GoRun::check_memory() {
@@ -61,10 +62,11 @@ Json GoRun::memory_json() const {
           {"sudogs_bytes", static_cast<std::int64_t>(peak_parked_) * prm_.mem_sudog},
           {"threads_bytes", static_cast<std::int64_t>(ms_.size()) * prm_.mem_m},
           {"heap_rss_bytes", gc_.heap_rss},
+          {"runtime_metadata_bytes", runtime_metadata()},
           {"allgs", allgs_},
           {"bytes_per_goroutine", per_g},
           {"bytes_per_parked_goroutine", per_g + static_cast<double>(prm_.mem_sudog)},
-          {"note", "g structs, stacks, sudogs, threads and the heap's resident pages (gc.heap_rss_bytes)"}};
+          {"note", "g structs, stacks, sudogs, threads, the heap's resident pages and the runtime's metadata"}};
 }
 
 // Why the engine was stopped when the model stopped it: a runaway goroutine. Out of memory, thread

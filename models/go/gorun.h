@@ -191,15 +191,16 @@ struct Params {
   sim::Time thread_create;
   sim::Time schedtrace;
   bool scheddetail, old_trace_format;
-  std::int64_t mem_g, mem_stack, mem_sudog, mem_m, memory_limit, stack_guard;
+  std::int64_t mem_g, mem_stack, mem_sudog, mem_m, mem_base, memory_limit, stack_guard;
+  double heap_metadata;
   std::uint32_t max_threads;
   // The collector (mgc.cpp).
   PacerConfig pacer;
   bool gctrace, gc_idle_worker_cap, gc_assign_workers;
-  sim::Time gc_quantum, cost_scan_g, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc, page_fault;
+  sim::Time gc_quantum, cost_scan_g, cost_mark_object, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc, page_fault;
   double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
   bool gcshrinkstackoff, adaptivestackstart;
-  std::int64_t heap_live0, heap_globals;
+  std::int64_t heap_live0, heap_globals, heap_object_size;
   explicit Params(const Scenario& sc);
 };
 
@@ -383,6 +384,9 @@ class GoRun final : public kernel::ThreadOwner {
   // ---- checkdead.cpp ----
   void check_invariants() const;
   std::int64_t memory_bytes() const;
+  std::int64_t runtime_metadata() const {
+    return prm_.mem_base + static_cast<std::int64_t>(prm_.heap_metadata * static_cast<double>(gc_.heap_sys));
+  }
   void check_memory();
   Json memory_json() const;
   std::uint64_t asleep() const;  // live Gs that only another goroutine could wake (checkdead)
@@ -490,19 +494,27 @@ class GoRun final : public kernel::ThreadOwner {
     GcPhase phase = GcPhase::kOff;
     bool enabled = true;                 // GOGC != off or a memory limit: the heap triggers cycles
     std::int64_t heap_live = 0;          // heapLive: marked at the last cycle plus allocated since
-    std::int64_t reachable = 0;          // what the program can still reach now
+    std::int64_t reachable = 0, reachable_objects = 0;  // what the program can still reach now
     std::int64_t heap_rss = 0, heap_sys = 0, scavenged = 0, heap_peak = 0;
     std::int64_t trigger = kNoLimit, goal = kNoLimit;
-    std::vector<std::int64_t> g_bytes;   // per G id: bytes reachable until it exits
+    struct Reach {
+      std::int64_t bytes = 0, objects = 0;
+    };
+    std::vector<Reach> g_bytes;          // per G id: what it allocated and keeps until it exits
     // Stacks: per G id the depth its last `stack` step declared (0: none), their sum over live Gs, and the
     // starting stack of recycled Gs as log2(size / stack_min) (startingStackSize).
     std::vector<std::int32_t> stack_depth;
     std::int64_t depth_sum = 0;
     std::uint64_t depth_count = 0, shrinks = 0;
     std::uint32_t starting_order = 0;
-    std::vector<std::pair<sim::Time, std::int64_t>> timed;  // min-heap: objects with a lifetime
+    struct Timed {
+      sim::Time until;
+      std::int64_t bytes, objects;
+      bool operator>(const Timed& o) const { return until > o.until; }
+    };
+    std::vector<Timed> timed;            // min-heap: objects with a lifetime
     // The cycle in progress.
-    std::int64_t marked_at_start = 0, alloc_black = 0, heap_scan = 0, stack_scan = 0;
+    std::int64_t marked_at_start = 0, objects_at_start = 0, alloc_black = 0, heap_scan = 0, stack_scan = 0;
     double pool_ns = 0, pool_total_ns = 0, ns_per_unit = 0, units_total = 0, units_done = 0, bg_credit_ns = 0;
     std::uint32_t in_flight = 0, idle_workers = 0, max_idle_workers = 0;
     int dedicated_needed = 0;

@@ -75,14 +75,16 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
   }
   gc.heap_live += bytes;
   gc.reachable += bytes;
+  gc.reachable_objects += spec.objects;
   switch (spec.lives) {
     case AllocSpec::Lives::kExit:
-      if (gc.g_bytes.size() <= g) gc.g_bytes.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), 0);
-      gc.g_bytes[g] += bytes;
+      if (gc.g_bytes.size() <= g) gc.g_bytes.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1));
+      gc.g_bytes[g].bytes += bytes;
+      gc.g_bytes[g].objects += spec.objects;
       break;
     case AllocSpec::Lives::kForever: break;
     case AllocSpec::Lives::kFor:
-      gc.timed.emplace_back(core_.engine.now() + lifetime, bytes);
+      gc.timed.push_back({core_.engine.now() + lifetime, bytes, spec.objects});
       std::push_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
       break;
   }
@@ -369,11 +371,13 @@ void GoRun::gcMarkStart() {
   gc_limiter_update();  // startGCTransition: the window so far had the GC off
   gc_collect_expired();
   gc.marked_at_start = gc.reachable;
+  gc.objects_at_start = gc.reachable_objects;
   gc.alloc_black = 0;
   gc.heap_scan = static_cast<std::int64_t>(static_cast<double>(gc.marked_at_start) * prm_.scan_fraction);
   gc.stack_scan = gc_stack_scan();
   const double units = static_cast<double>(gc.heap_scan + gc.stack_scan + prm_.heap_globals);
-  gc.pool_total_ns = units * prm_.scan_ns_per_byte + static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g);
+  gc.pool_total_ns = units * prm_.scan_ns_per_byte + static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g) +
+                     static_cast<double>(gc.objects_at_start) * static_cast<double>(prm_.cost_mark_object);
   gc.pool_ns = gc.pool_total_ns;
   gc_shrink_stacks();
   gc.pool_total_ns = gc.pool_ns;
@@ -562,7 +566,7 @@ void GoRun::gc_update_trigger() {
 
 // Memory the runtime maps besides the heap (stacks, g structs, sudogs, Ms): what the memory-limit goal
 // leaves out.
-std::int64_t GoRun::gc_non_heap() const { return memory_bytes() - gc_.heap_rss; }
+std::int64_t GoRun::gc_non_heap() const { return memory_bytes() - gc_.heap_rss; }  // includes runtime_metadata()
 
 // The in-use part of every live goroutine's stack (scanstack reads hi - sp): the declared depth, or
 // runtime.gc_stack_in_use of a minimum stack for goroutines that declare none.
@@ -614,8 +618,9 @@ void GoRun::gcComputeStartingStackSize() {
 void GoRun::gc_collect_expired() {
   Gc& gc = gc_;
   const sim::Time now = core_.engine.now();
-  while (!gc.timed.empty() && gc.timed.front().first <= now) {
-    gc.reachable -= gc.timed.front().second;
+  while (!gc.timed.empty() && gc.timed.front().until <= now) {
+    gc.reachable -= gc.timed.front().bytes;
+    gc.reachable_objects -= gc.timed.front().objects;
     std::pop_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
     gc.timed.pop_back();
   }

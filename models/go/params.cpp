@@ -85,6 +85,8 @@ Params::Params(const Scenario& sc) {
   mem_stack = bytes("runtime.mem.stack_min");
   mem_sudog = bytes("runtime.mem.sudog");
   mem_m = bytes("runtime.mem.m");
+  mem_base = bytes("runtime.mem.base");
+  heap_metadata = sc.number("runtime.mem.heap_metadata");
   memory_limit = sc.machine.memory_bytes;
   max_threads = integer("runtime.max_threads");
   if (max_threads < 1) throw ScenarioError("runtime.max_threads", "must be at least 1");
@@ -133,6 +135,8 @@ Params::Params(const Scenario& sc) {
   scan_fraction = sc.number("workload.heap.scan_fraction");
   heap_live0 = bytes("workload.heap.live");
   heap_globals = bytes("workload.heap.globals");
+  heap_object_size = bytes("workload.heap.object_size");
+  cost_mark_object = dur("runtime.cost.gc_mark_object");
   thread_create = sc.kernel.thread_create;
 }
 

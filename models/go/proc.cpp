@@ -125,6 +125,7 @@ void GoRun::start() {
   start_arrivals();
   gc_.enabled = prm_.pacer.gogc >= 0 || prm_.pacer.memory_limit != kNoLimit;
   gc_.heap_live = gc_.reachable = gc_.heap_rss = gc_.heap_sys = gc_.heap_peak = prm_.heap_live0;
+  gc_.reachable_objects = prm_.heap_live0 / prm_.heap_object_size;
   gc_.limiter.reset_capacity(static_cast<int>(prm_.gomaxprocs));
   gc_update_trigger();
   if (gc_.enabled && gc_.heap_live >= gc_.trigger) gc_.start_requested = true;
@@ -425,9 +426,10 @@ void GoRun::goexit0(std::uint32_t mi) {
   if (const std::uint32_t order = g_stack_order(g); order > 0) {
     extra_stack_bytes_ -= (prm_.mem_stack << order) - prm_.mem_stack;
   }
-  if (gp < gc_.g_bytes.size() && gc_.g_bytes[gp] != 0) {  // what it allocated is garbage now
-    gc_.reachable -= gc_.g_bytes[gp];
-    gc_.g_bytes[gp] = 0;
+  if (gp < gc_.g_bytes.size() && gc_.g_bytes[gp].bytes != 0) {  // what it allocated is garbage now
+    gc_.reachable -= gc_.g_bytes[gp].bytes;
+    gc_.reachable_objects -= gc_.g_bytes[gp].objects;
+    gc_.g_bytes[gp] = {};
   }
   if (gp < gc_.stack_depth.size() && gc_.stack_depth[gp] != 0) {
     gc_.depth_sum -= gc_.stack_depth[gp];

@@ -152,6 +152,15 @@ const ParamSpec kParams[] = {
     {"runtime.mem.m", ParamType::kBytes, "50KiB", "Bytes per M: m struct, g0 stack and the 32 KiB gsignal stack.",
      "proc.go allocm: runtime.m 1824 B on go1.26.8 (DWARF; -> 2 KiB class) + g0 malg(16384) (8192 on go1.19.8); "
      "os_linux.go mpreinit: gsignal malg(32 * 1024)", "go", "", 0, 1e12},
+    {"runtime.mem.base", ParamType::kBytes, "5MiB",
+     "Memory the runtime maps besides heap objects, stacks, g structs and Ms: heap arena metadata, span "
+     "structures, mcaches, GC work buffers (part of /memory/classes/total; what GOMEMLIMIT counts too).",
+     "validation/go/README.md, gcalloc and gcmemlimit on go1.26.8: /memory/classes/total minus released, less "
+     "the peak HeapAlloc, is 6.5-11.6 MB for 36-192 MB heaps: ~5.3 MB plus 3.2 % of the heap", "go", "", 0, 1e15},
+    {"runtime.mem.heap_metadata", ParamType::kFloat, "0.032",
+     "Runtime memory per byte of mapped heap (pointer bitmaps, span metadata), beside runtime.mem.base.",
+     "validation/go/README.md, gcalloc and gcmemlimit (the fit beside runtime.mem.base); mbitmap.go: one "
+     "pointer bit per 8-byte word is 1/64 of a scannable span", "go", "", 0, 1},
     {"runtime.max_threads", ParamType::kInt, "10000",
      "Most Ms (OS threads) the runtime may create; one more ends the run with thread_exhaustion.",
      "proc.go schedinit: sched.maxmcount = 10000 (debug.SetMaxThreads)", "go", "", 1, 1e7},
@@ -269,9 +278,16 @@ const ParamSpec kParams[] = {
      "goroutines without a `stack` step.",
      "validation/go/README.md, gcstack: go1.26.8's gctrace prints 2 MB stacks for 10k goroutines parked in a "
      "channel receive, ~200 B each", "go", "", 0, 1},
-    {"runtime.cost.gc_scan_kib", ParamType::kDuration, "1us",
-     "CPU time of marking 1 KiB of scannable heap, stack or globals (greyobject, scanobject).",
-     "estimate: ~1 GB/s per core for pointer-dense heaps; `gmpsim calibrate` does not fit it", "go", "", 0, 1e9},
+    {"runtime.cost.gc_scan_kib", ParamType::kDuration, "3us",
+     "CPU time of scanning 1 KiB of pointer words in the heap, stacks or globals (scanobject: findObject and "
+     "greyobject for each pointer).",
+     "validation/go/README.md, gcalloc -live-ptr (calibration case go-gc-alloc-ptr): go1.19.8 marked 64 MiB of "
+     "1 KiB objects full of random pointers in 128 ms per cycle with ~1.5 Ps: ~3 us per KiB; go1.26.8 took "
+     "four times longer on that graph", "go", "", 0, 1e9},
+    {"runtime.cost.gc_mark_object", ParamType::kDuration, "150ns",
+     "CPU time of marking one reachable object whatever its pointers (span lookup, mark bit, queueing).",
+     "validation/go/README.md, gcalloc (calibration case go-gc-alloc-gogc100): 64 Ki pointer-free 1 KiB "
+     "objects took 4-12 ms per cycle with ~1.8 Ps marking, 100-300 ns each", "go", "", 0, 1e9},
     {"runtime.cost.gc_scan_g", ParamType::kDuration, "1300ns",
      "Fixed CPU time of one goroutine's stack root (markroot, suspendG, scanstack's frame walk), paid every "
      "cycle for every goroutine ever created (allgs), live or dead.",
@@ -514,6 +530,9 @@ const ParamSpec kParams[] = {
     {"workload.heap.globals", ParamType::kBytes, "0B",
      "Scannable global variables (data and bss): scanned every cycle and counted in the heap goal.", "-", "go",
      "", 0, 1e18},
+    {"workload.heap.object_size", ParamType::kBytes, "1KiB",
+     "Mean size of the objects of workload.heap.live: each is marked every cycle (runtime.cost.gc_mark_object).",
+     "-", "go", "", 1, 1e15},
     {"workload.heap.scan_fraction", ParamType::kFloat, "1",
      "Fraction of heap bytes that hold pointers and must be scanned (0 for []byte buffers, 1 for pointer-rich "
      "structures).", "-", "go", "", 0, 1},
