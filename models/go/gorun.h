@@ -10,6 +10,7 @@
 //                (accept listeners, keep-alive connections, generators)
 //   sysmon.cpp   sysmon, retake, preemptone, asynchronous preemption by signal (proc.go, preempt.go, signal_unix.go)
 //   syscall.cpp  entersyscall/exitsyscall, entersyscallblock, handoffp (proc.go)
+//   mgc.cpp      the garbage collector (pacer.cpp: its arithmetic; gctrace.cpp: gctrace lines, counters.gc)
 //   schedtrace.cpp  schedtrace and scheddetail lines, the summary's counters (proc.go schedtrace)
 //   checkdead.cpp   how a run ends and what holds during it: invariants, checkdead, memory accounting
 //                   and out_of_memory, thread exhaustion (checkmcount), starvation, the event loop
@@ -372,7 +373,7 @@ class GoRun final : public kernel::ThreadOwner {
   void gc_shrink_stacks();
   void gcComputeStartingStackSize();
   void set_stack_order(std::uint32_t g, std::uint32_t order);
-  void gctrace_line();
+  void gctrace_line();           // gctrace.cpp
   Json gc_json(sim::Time end) const;
 
   // ---- schedtrace.cpp ----

@@ -17,23 +17,6 @@
 // gcprobe's Report, Peak.Report and PhaseCounters.
 package main
 
-import (
-	"flag"
+import "gmpsim/validation/go/gcalloc/gcprobe"
 
-	"gmpsim/validation/go/gcalloc/gcprobe"
-	"gmpsim/validation/go/realrun"
-)
-
-func main() {
-	f := gcprobe.Register("100", "off", "64MiB")
-	flag.Parse()
-	if !gcprobe.Child() {
-		gcprobe.RunTraced()
-	}
-	r, _ := gcprobe.Run(f)
-	if *realrun.JSON {
-		r.Emit()
-		return
-	}
-	gcprobe.Plain(r)
-}
+func main() { gcprobe.Main("100", "off", "64MiB") }

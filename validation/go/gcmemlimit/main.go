@@ -11,23 +11,6 @@
 // limit counts; the model's memory.peak_bytes), rss_peak_bytes (VmHWM), memory_limit_bytes.
 package main
 
-import (
-	"flag"
+import "gmpsim/validation/go/gcalloc/gcprobe"
 
-	"gmpsim/validation/go/gcalloc/gcprobe"
-	"gmpsim/validation/go/realrun"
-)
-
-func main() {
-	f := gcprobe.Register("off", "48MiB", "32MiB")
-	flag.Parse()
-	if !gcprobe.Child() {
-		gcprobe.RunTraced()
-	}
-	r, _ := gcprobe.Run(f)
-	if *realrun.JSON {
-		r.Emit()
-		return
-	}
-	gcprobe.Plain(r)
-}
+func main() { gcprobe.Main("off", "48MiB", "32MiB") }

@@ -265,3 +265,19 @@ func Plain(r *realrun.Run) {
 		c["gc_cycles"], fmt.Sprintf("%.4f", c["gc_cpu_fraction"]), c["heap_goal_bytes"], fmt.Sprintf("%.0f", c["heap_alloc_peak_bytes"]),
 		c["rss_peak_bytes"], c["gc_first"], c["gc_last"])
 }
+
+// Main is a service probe's whole main: its flags with these defaults (GOGC, GOMEMLIMIT, live heap), the
+// gctrace child unless this is it, the run, and its report.
+func Main(gogc, memlimit, live string) {
+	f := Register(gogc, memlimit, live)
+	flag.Parse()
+	if !Child() {
+		RunTraced()
+	}
+	r, _ := Run(f)
+	if *realrun.JSON {
+		r.Emit()
+		return
+	}
+	Plain(r)
+}
