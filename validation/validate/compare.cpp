@@ -49,7 +49,12 @@ const std::vector<std::int64_t>& real_samples(const RealRun& r, const MetricSpec
 }
 
 void set_error(Row& row, double target) {
-  row.error = row.real != 0 ? (row.sim - row.real) / row.real : std::nan("");
+  // Both sides zero (no throttled period on either) is an exact match, not a missing comparison.
+  if (row.real == 0 && row.sim == 0) {
+    row.error = 0;
+  } else {
+    row.error = row.real != 0 ? (row.sim - row.real) / row.real : std::nan("");
+  }
   row.target = target;
   if (target <= 0) return;
   if (std::isnan(row.error)) {

@@ -152,6 +152,43 @@ TEST_CASE("compare_case: per-op errors, quantiles, verdicts against targets and 
   CHECK_THROWS_WITH(compare_case(runs), Catch::Contains("synthetic: the real run has no class work"));
 }
 
+TEST_CASE("compare_case: a counter zero on both sides is an exact match; zero on the real side only has no error", "[validate]") {
+  Case c;
+  c.name = "zeros";
+  c.runtime = "go";
+  c.family = "test";
+  c.set = "held-out";
+  MetricSpec thr;
+  thr.kind = MetricSpec::Kind::kCounter;
+  thr.name = "nr_throttled";
+  thr.counter = "nr_throttled";
+  thr.sim_counter = "cgroup.nr_throttled";
+  c.metrics = {thr};
+  CaseRuns runs;
+  runs.c = &c;
+  runs.version = "go1.26";
+  for (int i = 0; i < 3; ++i) {
+    RealRun r;
+    r.makespan_ns = r.window_ns = 1'000'000'000;
+    r.counters = Json::object();
+    r.counters["nr_throttled"] = 0;
+    runs.real.push_back(r);
+  }
+  models::RunResult s;
+  s.simulated_ns = s.window_ns = 1'000'000'000;
+  s.model_counters = Json::object();
+  s.model_counters["cgroup"] = Json::object();
+  s.model_counters["cgroup"]["nr_throttled"] = 0;
+  runs.sim.push_back(s);
+  std::vector<Row> rows = compare_case(runs);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].error == 0);
+  runs.sim[0].model_counters["cgroup"]["nr_throttled"] = 3;
+  rows = compare_case(runs);
+  CHECK(std::isnan(rows[0].error));
+  CHECK(metrics_csv(rows).find(",3,1,,0,") != std::string::npos);  // no error written, no verdict
+}
+
 TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   const std::string scen = std::string(GMPSIM_SOURCE_DIR) + "/validation/scenarios/fiber/pingpong.yaml";
   auto expect = [&](const std::string& body, const std::string& message) {
