@@ -77,6 +77,9 @@ void FiberRun::run_fiber(std::uint32_t t) {
       ++yields_;
       yield(t, g);
       return;
+    case StepKind::kSpawn:
+      spawn_begin(t);
+      return;
     case StepKind::kRunaway:
       core_.runaway = g;
       core_.engine.stop();

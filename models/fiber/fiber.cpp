@@ -146,19 +146,42 @@ std::uint32_t FiberRun::create(std::uint16_t cls, sim::Time start, std::uint32_t
   return g;
 }
 
-// fibers::fiber(fn), launch::post (fiber::start_): attach to the creating thread's scheduler, push to its
-// queue.
-void FiberRun::on_spawn(std::uint16_t cls, std::int64_t count) {
-  Worker& w = workers_[cur_];
-  for (std::int64_t i = 0; i < count; ++i) {
-    const std::uint32_t g = create(cls, core_.engine.now(), kNone32, w.fiber);
-    owner_[g] = cur_;
-    w.rq.push_back(g);
-    ++runnable_;
-    pending_ += prm_.c_spawn;
-  }
+// fibers::fiber(fn), launch::post: the creating thread allocates the stack and builds the context on it
+// (make_worker_context: the context record placed at the stack's top, create_fiber's first jump into it),
+// then fiber::start_ attaches it to this thread's scheduler and pushes it to its queue. A spawn step's
+// fibers are created one after another on the thread (spawn_begin/spawn_done); each exists once built.
+bool FiberRun::on_spawn(std::uint16_t cls, std::int64_t count) {
+  if (count <= 0) return false;
+  workers_[cur_].spawn_cls = cls;
+  workers_[cur_].spawn_left = count;
+  return true;
+}
+
+// A new stack (beyond the most fibers alive so far: the pool reuses released ones) is first touched by
+// its creation; what the creating fiber owed before (pending_) is paid first.
+void FiberRun::spawn_begin(std::uint32_t t) {
+  Worker& w = workers_[t];
+  const bool fresh = core_.gt.live() >= stacks_allocated_;
+  const sim::Time cost = pending_ + prm_.c_spawn + (fresh ? prm_.create_stack_faults : 0);
+  pending_ = 0;
+  w.next = Next::kSpawn;
+  ks_.run_for(t, cost, kSched);
+}
+
+void FiberRun::spawn_done(std::uint32_t t) {
+  Worker& w = workers_[t];
+  cur_ = t;
+  const std::uint32_t g = create(w.spawn_cls, core_.engine.now(), kNone32, w.fiber);
+  owner_[g] = t;
+  w.rq.push_back(g);
+  ++runnable_;
   core_.stats.runnable_changed(core_.engine.now(), runnable_);
-  rq_changed(cur_);
+  rq_changed(t);
+  if (--w.spawn_left > 0) {
+    spawn_begin(t);
+  } else {
+    run_fiber(t);
+  }
 }
 
 void FiberRun::exit_fiber(std::uint32_t g) {

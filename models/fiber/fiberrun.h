@@ -61,6 +61,7 @@ struct Params {
             c_lock = 0, c_storm = 0;
   sim::Time timer_slack = 0;
   sim::Time fresh_stack_faults = 0;  // first-run cost of a new stack: fiber.stack_fault_pages x kernel.page_fault
+  sim::Time create_stack_faults = 0;  // its creation's: fiber.stack_fault_pages_create x kernel.page_fault
   sim::Time listener_cost = 0;       // fiber.listener_cost: CPU of the outside thread per arrival handed over
   kernel::KernelConfig kcfg;
   explicit Params(const Scenario& sc);
@@ -77,6 +78,7 @@ enum class Next : std::uint8_t {
   kSyscall,   // the scheduling cost is paid: the thread blocks in the fiber's system call
   kIdle,      // the failed pick_next is paid: suspend_until (spin or suspend)
   kWoken,     // a suspended thread runs again (notify or its timer)
+  kSpawn,     // the running fiber's fibers::fiber(fn) ran on this thread: the new fiber exists (spawn_done)
 };
 enum class Idle : std::uint8_t { kNo, kSpinLong, kSuspended };
 
@@ -100,6 +102,8 @@ struct Worker {
   sim::Time compute = 0;            // the compute or syscall waiting behind a scheduling burst
   sim::EventId spin_timer;
   std::uint64_t fibers_run = 0;     // dispatches of fibers on this thread
+  std::int64_t spawn_left = 0;      // fibers the running fiber's spawn step still creates
+  std::uint16_t spawn_cls = 0;
 };
 
 class FiberRun final : public kernel::ThreadOwner {
@@ -113,7 +117,7 @@ class FiberRun final : public kernel::ThreadOwner {
   void on_burst_done(std::uint32_t tid) override;
 
   // ---- advance() hooks; the running fiber is workers_[cur_].fiber ----
-  void on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
+  bool on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
   void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
   bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
@@ -145,6 +149,8 @@ class FiberRun final : public kernel::ThreadOwner {
   void check_invariants() const;
   Json counters(sim::Time end) const;
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client = kNone32, std::uint32_t parent = kNone32);
+  void spawn_begin(std::uint32_t t);  // fiber.cpp
+  void spawn_done(std::uint32_t t);
   void exit_fiber(std::uint32_t g);
   std::uint32_t next_thread();
   void start_arrivals();

@@ -24,6 +24,8 @@ Params::Params(const Scenario& sc) {
   c_storm = dur("fiber.cost.storm_working_set");
   fresh_stack_faults = static_cast<sim::Time>(std::llround(sc.number("fiber.stack_fault_pages") *
                                                            static_cast<double>(dur("kernel.page_fault"))));
+  create_stack_faults = static_cast<sim::Time>(std::llround(sc.number("fiber.stack_fault_pages_create") *
+                                                            static_cast<double>(dur("kernel.page_fault"))));
   listener_cost = dur("fiber.listener_cost");
   timer_slack = sc.kernel.timer_slack;
   kcfg = kernel::kernel_config(sc);

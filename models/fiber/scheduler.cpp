@@ -32,6 +32,7 @@ void FiberRun::on_burst_done(std::uint32_t tid) {
       ks_.sleep(tid, w.compute);
       break;
     case Next::kIdle: suspend_until(tid); break;
+    case Next::kSpawn: spawn_done(tid); break;
     case Next::kWoken:
       w.idle = Idle::kNo;
       w.notify_flag = false;  // suspend_until: flag_ = false after the wait

@@ -84,8 +84,10 @@ class FifoRun {
   }
 
   // advance() hooks.
-  void on_spawn(std::uint16_t cls, std::int64_t count) {
+  // The reference queue has no runtime costs: spawned goroutines exist at once.
+  bool on_spawn(std::uint16_t cls, std::int64_t count) {
     for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, core_.engine.now(), kNone32, running_));
+    return false;
   }
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
   // Blocking steps with ideal semantics: a woken goroutine joins the tail of the queue (oldest waiter
@@ -230,6 +232,7 @@ class FifoRun {
       }
       case StepKind::kPark:
         break;
+      case StepKind::kSpawn:  // never: on_spawn creates at once
       case StepKind::kRunaway:
         core_.runaway = g;
         core_.engine.stop();

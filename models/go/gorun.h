@@ -108,10 +108,13 @@ enum class Phase : std::uint8_t {
   kGcWork,        // a mark worker finished a quantum of mark work (gcDrain): gc_drain_done
   kStwWait,       // the M stopping the world woke (notetsleep's 100 us, or the last P stopped)
   kStwWork,       // the M that stopped the world did the phase's work: gc_stw_done
+  kNewproc,       // m.curg's `go` statement ran (newproc1, malg when no dead G is free): newproc_done
 };
 
 // The mark worker an M runs instead of a goroutine (gcMarkWorkerMode).
 enum class WorkerMode : std::uint8_t { kNone, kDedicated, kFractional, kIdle };
+
+constexpr std::int64_t kPageBytes = 4096;  // the kernel's page (first-touch faults)
 
 // CPU time categories (kernel::BurstKind).
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
@@ -171,6 +174,9 @@ struct M {
   sim::Time gc_chunk = 0;         // CPU of the mark quantum in progress
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
   sim::Time assist = 0;           // mark assist owed by curg: run with its next compute, preemptible as gcDrainN is
+  std::int64_t spawn_left = 0;    // `go` statements of curg's spawn step still to run
+  std::uint16_t spawn_cls = 0;    // their class
+  bool spawn_fresh = false;       // the one in progress found no dead G and paid malg
 };
 
 struct Params {
@@ -222,8 +228,13 @@ class GoRun final : public kernel::ThreadOwner {
   void on_burst_done(std::uint32_t tid) override;
 
   // ---- advance() hooks, called while cur_m_ runs its G (chan.cpp, sema.cpp, time.cpp, netpoll.cpp) ----
-  void on_spawn(std::uint16_t cls, std::int64_t count) {
-    for (std::int64_t i = 0; i < count; ++i) newproc(cur_m_, cls, core_.engine.now(), kNone32, ms_[cur_m_].curg);
+  // A spawn step is `count` go statements run one after another on this M (newproc_begin/newproc_done):
+  // each new G exists only once its statement has run, and the spawner's CPU pays for every one.
+  bool on_spawn(std::uint16_t cls, std::int64_t count) {
+    if (count <= 0) return false;
+    ms_[cur_m_].spawn_cls = cls;
+    ms_[cur_m_].spawn_left = count;
+    return true;
   }
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
   void on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime);
@@ -261,7 +272,11 @@ class GoRun final : public kernel::ThreadOwner {
     for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
   }
   // parent: the G whose local objects the new one inherits (kNone32: none, e.g. the listener's handlers).
-  void newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent);
+  void newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
+               bool paid = false);
+  void newproc_begin(std::uint32_t mi);
+  void newproc_done(std::uint32_t mi);
+  sim::Time malg_cost();  // a new g and its stack: two mallocs and the first touch of their memory
   void goready(std::uint32_t mi, std::uint32_t g);
   void gopark(std::uint32_t mi, WaitReason reason);
   void execute(std::uint32_t mi);
@@ -443,6 +458,8 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<sim::Time> sysmon_first_sleeps_;  // the first 64 delays, to show the back-off
   sim::Rng preempt_rng_;
   std::vector<sim::Time> resume_;           // per G: compute left when preempted (negative: a tight loop)
+  std::vector<std::int64_t> spawn_resume_;  // per G: go statements of its spawn step left when preempted
+  std::int64_t fresh_g_bytes_ = 0;          // g structs and stacks malg has allocated (first-touch faults)
   std::uint64_t sysmon_cycles_ = 0, sysmon_deep_sleeps_ = 0, sysmon_netpolls_ = 0, gomaxprocs_checks_ = 0, gomaxprocs_changes_ = 0,
                 forcegc_checks_ = 0, preempt_requests_ = 0, preempt_coop_ = 0, preempt_async_ = 0,
                 preempt_unsafe_ = 0, signals_sent_ = 0, retakes_ = 0, handoffs_ = 0, syscalls_ = 0,

@@ -52,7 +52,6 @@ namespace gmpsim::models::go {
 namespace {
 constexpr sim::Time kStwRetry = 100'000;   // stopTheWorldWithSema: notetsleep(&sched.stopnote, 100*1000)
 constexpr std::int64_t kSpanBytes = 8192;  // mheap.go pageSize: a span's unit, what sweeping visits
-constexpr std::int64_t kPageBytes = 4096;  // the kernel's page (first-touch faults)
 constexpr double kRetainExtra = 1.10;      // mgcscavenge.go retainExtraPercent = 10
 constexpr double kReduceExtra = 0.95;      // mgcscavenge.go reduceExtraPercent = 5 (memory-limit goal)
 constexpr sim::Time kLimiterPeriod = 10'000'000;  // mgclimit.go gcCPULimiterUpdatePeriod

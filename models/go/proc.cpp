@@ -175,6 +175,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kGcWork: gc_drain_done(tid); break;
     case Phase::kStwWait: stw_wait(tid); break;
     case Phase::kStwWork: gc_stw_done(tid); break;
+    case Phase::kNewproc: newproc_done(tid); break;
   }
 }
 
@@ -256,14 +257,61 @@ std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t cl
   return g;
 }
 
-// newproc: the new G goes to the spawner P's runnext (its old runnext to the tail), then wakep.
-void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent) {
+// newproc: the new G goes to the spawner P's runnext (its old runnext to the tail), then wakep. `paid`:
+// the caller already ran newproc's CPU on this M (a spawn step); otherwise it is owed as overhead.
+void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
+                    bool paid) {
   M& m = ms_[mi];
+  const std::uint64_t allgs = allgs_;
   const std::uint32_t g = create(cls, start, client, m.p, parent);
   const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
-  m.overhead += prm_.cost_newproc + (moved > 0 ? sched_lock(mi) : 0);  // runqputslow takes sched.lock
+  if (!paid) m.overhead += prm_.cost_newproc + (allgs_ > allgs ? malg_cost() : 0);
+  if (moved > 0) m.overhead += sched_lock(mi);  // runqputslow takes sched.lock
   global_overflow_ += moved;
   wakep(mi);
+}
+
+// malg(stackMin) when gfget finds no dead G: new(g) and stackalloc, and the first touch of their memory
+// (fresh g structs and stacks are laid out one after another in fresh spans: a fault per 4 KiB page).
+sim::Time GoRun::malg_cost() {
+  const std::int64_t before = fresh_g_bytes_ / kPageBytes;
+  fresh_g_bytes_ += prm_.mem_g + prm_.mem_stack;
+  return 2 * prm_.cost_malloc + (fresh_g_bytes_ / kPageBytes - before) * prm_.page_fault;
+}
+
+// A spawn step's go statements, one at a time on the spawner's M: newproc runs (the CPU, with what the G
+// owes from before: wakep's futex, an assist), then the G exists (newproc_done). Whether malg is needed is
+// decided when the statement starts, from the free lists then.
+void GoRun::newproc_begin(std::uint32_t mi) {
+  M& m = ms_[mi];
+  m.spawn_fresh = ps_[m.p].gfree.gs.empty() && gfree_global_.gs.empty();
+  sim::Time cost = take_overhead(mi) + prm_.cost_newproc + (m.spawn_fresh ? malg_cost() : 0);
+  if (m.assist > 0) {
+    cost += m.assist;
+    m.assist = 0;
+  }
+  m.phase = Phase::kNewproc;
+  ks_.run_for(mi, cost, kSched);
+}
+
+// The statement ran: the G exists and is runnable. The next statement of the step follows, unless curg was
+// asked to stop (a function call is a preemption point: it yields with the rest of its step pending).
+void GoRun::newproc_done(std::uint32_t mi) {
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  newproc(mi, m.spawn_cls, core_.engine.now(), kNone32, gp, true);
+  if (--m.spawn_left <= 0) {
+    continue_g(mi);
+    return;
+  }
+  if (g_preempt(core_.gt[gp])) {
+    if (spawn_resume_.size() <= gp) spawn_resume_.resize(core_.gt.capacity(), 0);
+    spawn_resume_[gp] = m.spawn_left;
+    m.spawn_left = 0;
+    gopreempt_m(mi, 0, 0, false);
+    return;
+  }
+  newproc_begin(mi);
 }
 
 // goready: a parked G becomes runnable in the readier P's runnext, then wakep. Time parked is recorded by
@@ -342,6 +390,14 @@ void GoRun::continue_g(std::uint32_t mi) {
     start_compute(mi, left < 0 ? -left : left, left < 0);
     return;
   }
+  if (!spawn_resume_.empty() && gp < spawn_resume_.size() && spawn_resume_[gp] != 0) {  // preempted inside a spawn step
+    const Program& prog = core_.wl.classes[core_.gt[gp].cls].program;
+    ms_[mi].spawn_cls = static_cast<std::uint16_t>(prog.ops[core_.gt[gp].pc - 1].a);
+    ms_[mi].spawn_left = spawn_resume_[gp];
+    spawn_resume_[gp] = 0;
+    newproc_begin(mi);
+    return;
+  }
   if (g_preempt(core_.gt[gp])) {  // a step boundary is a function call: a pending request is honoured here
     gopreempt_m(mi, 0, 0, false);
     return;
@@ -380,6 +436,7 @@ void GoRun::continue_g(std::uint32_t mi) {
       return;
     }
     case StepKind::kPark: gopark(mi, park_reason_); return;
+    case StepKind::kSpawn: newproc_begin(mi); return;  // m.assist went to m.overhead above
     case StepKind::kCompute:
     case StepKind::kTightCompute:
       m.tight = step == StepKind::kTightCompute;

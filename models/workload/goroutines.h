@@ -81,6 +81,8 @@ enum class StepKind : std::uint8_t {
   kGosched,  // runtime.Gosched: the model requeues the goroutine
   kPark,     // the goroutine parked (a hook recorded what it waits for)
   kYield,    // goyield: stays runnable, behind the current P's queue (a starving mutex's hand-off)
+  kSpawn,    // a spawn step whose `go` statements take CPU time: on_spawn returned true, and the model
+             // runs them one after another on the spawner's thread, then calls advance() again
   kRunaway,
 };
 
@@ -172,7 +174,8 @@ inline void resume_select_case(const Workload& wl, GoroutineTable& gt, std::uint
 // executed `budget` steps without needing the CPU (a `repeat: forever` loop with no compute step),
 // which models report as a run outcome.
 // Hooks (the model's semantics of each step):
-//   on_spawn(class, count)  on_span(span_id, begin_time)  on_alloc(bytes, spec, lifetime)  on_stack(depth_bytes)  on_gc()
+//   on_spawn(class, count) -> bool (true: the model creates them on the CPU; advance returns kSpawn)
+//   on_span(span_id, begin_time)  on_alloc(bytes, spec, lifetime)  on_stack(depth_bytes)  on_gc()
 //   on_make(kind, capacity) -> object id          on_release(kind, id)   (a make replacing an object)
 //   on_wg_add(wg, delta)                          (the model readies waiters at zero)
 //   on_sync(goroutine, code, object) -> SyncStep  (wg_wait, send, recv, close, lock, unlock)
@@ -208,7 +211,7 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         return StepKind::kCompute;
       case OpCode::kSpawn:
         ++g.pc;
-        hooks.on_spawn(static_cast<std::uint16_t>(op.a), op.count);
+        if (hooks.on_spawn(static_cast<std::uint16_t>(op.a), op.count)) return StepKind::kSpawn;
         break;
       case OpCode::kLoopBegin:
         if (op.count == 0) {
