@@ -35,6 +35,7 @@ void GoRun::ready_woken(std::uint32_t mi, bool closing) {
 
 // WaitGroup.Add at zero: runtime_Semrelease once per waiter, each readying the oldest waiter into runnext.
 void GoRun::on_wg_add(std::uint32_t wg, std::int64_t delta) {
+  ms_[cur_m_].overhead += touch_obj(ObjKind::kWaitGroup, wg, cur_m_);  // wg.state.Add
   woken_.clear();
   core_.sync.wg_add(core_.wl, wg, delta, woken_);
   ready_woken(cur_m_, false);
@@ -45,6 +46,11 @@ SyncStep GoRun::on_sync(std::uint32_t g, OpCode code, std::uint32_t obj) {
   const sim::Time now = core_.engine.now();
   woken_.clear();
   SyncStep step{};
+  // The object's state line, last written by whichever CPU operated on it.
+  const ObjKind kind = code == OpCode::kWgWait ? ObjKind::kWaitGroup
+                       : (code == OpCode::kLock || code == OpCode::kUnlock) ? ObjKind::kMutex
+                                                                            : ObjKind::kChannel;
+  ms_[cur_m_].overhead += touch_obj(kind, obj, cur_m_);
   switch (code) {
     case OpCode::kWgWait:
       if (core_.sync.wg_wait(obj, g, now) == R::kPark) {

@@ -187,6 +187,8 @@ struct Params {
   enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator, kNetpoll } arrivals;
   std::uint32_t connections;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
+  sim::Time cache_line = 0;  // kernel.cache_line_transfer
+  std::uint32_t lines_newproc = 0, lines_execute = 0, lines_sync = 0;
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
   std::uint32_t mutex_active_spin, netpoll_max_events, sysmon_idle_cycles;
   bool sysmon, asyncpreemptoff;
@@ -460,6 +462,29 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<sim::Time> resume_;           // per G: compute left when preempted (negative: a tight loop)
   std::vector<std::int64_t> spawn_resume_;  // per G: go statements of its spawn step left when preempted
   std::int64_t fresh_g_bytes_ = 0;          // g structs and stacks malg has allocated (first-touch faults)
+  // Cache lines between CPUs: the CPU that last wrote each G (its g and stack) and each object (WaitGroup,
+  // channel, mutex, by kind and id); kNoCpu before any. An M on another CPU pays for the lines it touches.
+  static constexpr std::uint16_t kNoCpu = 0xffff;
+  std::vector<std::uint16_t> g_cpu_;
+  std::vector<std::uint16_t> obj_cpu_[3];
+  std::uint64_t line_transfers_ = 0;
+  sim::Time touch(std::uint16_t& owner, std::uint32_t mi, std::uint32_t lines) {
+    const auto cpu = static_cast<std::uint16_t>(ks_.cpu_of(mi));
+    const bool moved = owner != kNoCpu && owner != cpu;
+    owner = cpu;
+    if (!moved) return 0;
+    line_transfers_ += lines;
+    return prm_.cache_line * lines;
+  }
+  sim::Time touch_g(std::uint32_t g, std::uint32_t mi, std::uint32_t lines) {
+    if (g_cpu_.size() <= g) g_cpu_.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), kNoCpu);
+    return touch(g_cpu_[g], mi, lines);
+  }
+  sim::Time touch_obj(ObjKind kind, std::uint32_t id, std::uint32_t mi) {
+    std::vector<std::uint16_t>& v = obj_cpu_[static_cast<std::size_t>(kind)];
+    if (v.size() <= id) v.resize(std::max<std::size_t>(64, 2 * (static_cast<std::size_t>(id) + 1)), kNoCpu);
+    return touch(v[id], mi, prm_.lines_sync);
+  }
   std::uint64_t sysmon_cycles_ = 0, sysmon_deep_sleeps_ = 0, sysmon_netpolls_ = 0, gomaxprocs_checks_ = 0, gomaxprocs_changes_ = 0,
                 forcegc_checks_ = 0, preempt_requests_ = 0, preempt_coop_ = 0, preempt_async_ = 0,
                 preempt_unsafe_ = 0, signals_sent_ = 0, retakes_ = 0, handoffs_ = 0, syscalls_ = 0,

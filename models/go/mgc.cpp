@@ -86,9 +86,10 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
       std::push_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
       break;
   }
-  // New pages: first touch faults them in.
+  // New pages: first touch faults them in, a page at a time (not once per allocation past the old end).
   if (gc.heap_live > gc.heap_rss) {
-    cost += (gc.heap_live - gc.heap_rss + kPageBytes - 1) / kPageBytes * prm_.page_fault;
+    const auto pages = [](std::int64_t b) { return (b + kPageBytes - 1) / kPageBytes; };
+    cost += (pages(gc.heap_live) - pages(gc.heap_rss)) * prm_.page_fault;
     gc.heap_rss = gc.heap_live;
     if (gc.heap_rss > gc.heap_sys) gc.heap_sys = gc.heap_rss;
     if (gc.heap_live > gc.heap_peak) gc.heap_peak = gc.heap_live;

@@ -54,6 +54,10 @@ Params::Params(const Scenario& sc) {
   cost_steal = dur("runtime.cost.steal");
   cost_global = dur("runtime.cost.global_runq");
   cost_chan = dur("runtime.cost.chan");
+  cache_line = dur("kernel.cache_line_transfer");
+  lines_newproc = integer("runtime.cache_lines.newproc");
+  lines_execute = integer("runtime.cache_lines.execute");
+  lines_sync = integer("runtime.cache_lines.sync");
   cost_mutex = dur("runtime.cost.mutex");
   mutex_spin = dur("runtime.mutex_spin");
   mutex_active_spin = integer("runtime.mutex_active_spin");

@@ -266,6 +266,7 @@ void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::u
   const std::uint32_t g = create(cls, start, client, m.p, parent);
   const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
   if (!paid) m.overhead += prm_.cost_newproc + (allgs_ > allgs ? malg_cost() : 0);
+  m.overhead += touch_g(g, mi, prm_.lines_newproc);  // a dead G that exited on another CPU
   if (moved > 0) m.overhead += sched_lock(mi);  // runqputslow takes sched.lock
   global_overflow_ += moved;
   wakep(mi);
@@ -624,7 +625,7 @@ void GoRun::schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, s
   m.curg = gp;
   if (!inherit) ++ps_[m.p].schedtick;
   m.phase = Phase::kExecute;
-  ks_.run_for(mi, cost, kSched);
+  ks_.run_for(mi, cost + touch_g(gp, mi, prm_.lines_execute), kSched);  // created or last run on another CPU
 }
 
 // stealWork, step 7: a round looks at every P once, from a random start along a random coprime stride

@@ -96,6 +96,7 @@ Json GoRun::counters(sim::Time end) const {
   c["steal_rounds"] = steal_rounds_;
   c["steals"] = steals_;
   c["stolen_goroutines"] = stolen_gs_;
+  c["cache_line_transfers"] = line_transfers_;
   c["runnext_steals"] = runnext_steals_;
   c["runnext_hits"] = runnext_hits_;
   c["global_runq_takes"] = global_takes_;

@@ -179,6 +179,23 @@ const ParamSpec kParams[] = {
      "CPU time to look at one victim P in a stealWork round (load head/tail, CAS on success).",
      "estimate: two cache misses on another P's runq; `gmpsim calibrate --runtime go` does not fit it "
      "(validation/results/host.yaml sets Boost.Fiber's steal, 156 ns)", "go", "", 0, 1e9},
+    {"runtime.cache_lines.newproc", ParamType::kInt, "6",
+     "Cache lines newproc1 writes in a dead G and its stack: paid as kernel.cache_line_transfer each when the G "
+     "was last written on another CPU (it exited there). The calibrated runtime.cost.newproc is the same work on "
+     "lines already in the spawner's cache.",
+     "proc.go newproc1 and gfget, go1.26.8, over runtime2.go's g (456 B, lines of 64 B): stack and sched (lines "
+     "0-1), stktopsp, atomicstatus, goid, schedlink (2), parentGoid, gopc, startpc (4), trace.reset and bubble "
+     "(6), and gostartcallfn's return PC at the stack's top: 6 lines", "go", "", 0, 64},
+    {"runtime.cache_lines.execute", ParamType::kInt, "4",
+     "Cache lines execute and gogo touch in a G and its stack when an M starts running it: paid as "
+     "kernel.cache_line_transfer each when another CPU wrote the G last (it was created or ran there).",
+     "proc.go execute and asm_amd64.s gogo, go1.26.8: gp.m and stackguard0 (line 0), sched (0-1), atomicstatus, "
+     "waitsince, preempt (2), the stack's top frame: 4 lines", "go", "", 0, 64},
+    {"runtime.cache_lines.sync", ParamType::kInt, "1",
+     "Cache lines of a WaitGroup's state, a channel's hchan (lock and counts) or a Mutex's state an operation "
+     "writes: paid as kernel.cache_line_transfer each when another CPU operated on the object last.",
+     "sync/waitgroup.go (state atomic.Uint64), chan.go hchan (qcount, sendx, recvx, lock in its first 64 B), "
+     "sync/mutex.go (state int32): one line each", "go", "", 0, 64},
     {"runtime.cost.chan", ParamType::kDuration, "25ns",
      "CPU time of one channel operation (lock, queue check, copy, unlock), beside gopark/goready.",
      "validation/results/go1.26.yaml: chan fitted 33 ns on go1.26.8 (go.chan_rtt, go.chan_stream4/64, "
@@ -414,6 +431,11 @@ const ParamSpec kParams[] = {
     {"kernel.page_fault", ParamType::kDuration, "13us", "First-touch fault of a 4 KiB anonymous page (trap, zeroing, PTE).",
      "11-16 us per page (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: 2.8 us "
      "(kernel.page_fault_4k, MADV_NOHUGEPAGE)", "boost-fiber-ws,go", "", 0, 1e9},
+    {"kernel.cache_line_transfer", ParamType::kDuration, "70ns",
+     "Time of an access to a cache line another CPU wrote last (a coherence miss: the line moves between the "
+     "CPUs' caches). A hardware cost, measured with the host's other costs.",
+     "gmpsim calibrate: kernel.cache_line_handoff, two threads pinned to two CPUs handing a line back and forth "
+     "(one way, the core-to-core latency): 70 ns on the project's 2-vCPU VM", "go", "", 0, 1e7},
     {"kernel.page_fault_huge", ParamType::kDuration, "121us", "First-touch fault of a 2 MiB transparent huge page.",
      "MADV_HUGEPAGE populate ~121 us per 2 MiB (a one-off run on the project's 2-vCPU VM); "
      "validation/results/host.yaml: 210 us (kernel.page_fault_2m)", "-", "", 0, 1e9},

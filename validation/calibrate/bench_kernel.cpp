@@ -127,6 +127,49 @@ BenchOutput bench_lock(const BenchScale& s) {
   return out;
 }
 
+BenchOutput bench_cache_line(const BenchScale& s) {
+  // Two threads pinned to two CPUs hand one cache line back and forth: each waits for the other's value,
+  // then writes its own. The time per hand-off (one way) is the core-to-core latency: one coherence miss
+  // that moves the line from the other CPU's cache. Batches of 100 000 hand-offs; the median of batches.
+  BenchOutput out;
+  const std::vector<int> cpus = allowed_cpus();
+  if (cpus.size() < 2) {
+    out.notes["kernel.cache_line_handoff"] = "unavailable: the process may run on only one CPU";
+    return out;
+  }
+  struct alignas(64) Line {
+    std::atomic<std::int64_t> v{0};
+  };
+  const int batches = s.quick ? 5 : 15;
+  const std::int64_t n = 100'000;
+  auto& series = out.series["kernel.cache_line_handoff"];
+  for (int b = 0; b < batches; ++b) {
+    Line line;
+    std::thread peer([&] {
+      pin_self(cpus[1]);
+      for (std::int64_t i = 1; i < 2 * n; i += 2) {
+        while (line.v.load(std::memory_order_acquire) != i) {
+        }
+        line.v.store(i + 1, std::memory_order_release);
+      }
+    });
+    pin_self(cpus[0]);
+    while (line.v.load(std::memory_order_acquire) != 0) {
+    }
+    const std::int64_t t0 = now_ns();
+    for (std::int64_t i = 0; i < 2 * n; i += 2) {
+      while (line.v.load(std::memory_order_acquire) != i) {
+      }
+      line.v.store(i + 1, std::memory_order_release);
+    }
+    while (line.v.load(std::memory_order_acquire) != 2 * n) {
+    }
+    series.push_back(static_cast<double>(now_ns() - t0) / static_cast<double>(2 * n));
+    peer.join();
+  }
+  return out;
+}
+
 BenchOutput bench_futex(const BenchScale& s) {
   // Ping-pong between two threads on two futex words. Each side timestamps its wake before FUTEX_WAKE and
   // the woken side timestamps when it runs: one sample per direction and round. A sample counts only when

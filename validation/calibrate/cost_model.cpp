@@ -221,6 +221,8 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
       prev = ns;
     }
   }
+  add("cache_line_transfer", {"kernel.cache_line_handoff"},
+      "a cache line handed back and forth between two threads pinned to two CPUs, one way", 1, 1e5, true);
   add("thread_create", {"kernel.thread_create_join"}, "pthread_create + pthread_join of an empty thread", 500, 1e8, false);
   add("syscall", {"kernel.syscall_getppid"}, "syscall(SYS_getppid), batches of 1000", 5, 1e6, false);
   add("page_fault", {"kernel.page_fault_4k"}, "first write to fresh anonymous 4 KiB pages (MADV_NOHUGEPAGE)", 10, 1e7, false);
