@@ -115,7 +115,7 @@ std::vector<Case> load_cases(const std::string& path) {
     c.name = str(n, "name", where);
     where = path + ": case " + c.name;
     check_keys(n, {"name", "runtime", "family", "set", "scenario", "set_values", "quick_set", "probe", "quick_args",
-                   "metrics", "note", "needs"},
+                   "metrics", "note", "needs", "supplied"},
                where);
     if (!names.insert(c.name).second) throw ScenarioError(where, "a second case with this name");
     c.runtime = str(n, "runtime", where);
@@ -124,8 +124,12 @@ std::vector<Case> load_cases(const std::string& path) {
     }
     c.family = str(n, "family", where);
     c.set = str(n, "set", where);
-    if (c.set != "calibration" && c.set != "held-out") {
-      throw ScenarioError(where + ".set", "\"" + c.set + "\": use calibration or held-out");
+    if (c.set != "calibration" && c.set != "held-out" && c.set != "supplied") {
+      throw ScenarioError(where + ".set", "\"" + c.set + "\": use calibration, held-out or supplied");
+    }
+    if ((c.set == "supplied") != static_cast<bool>(n["supplied"])) {
+      throw ScenarioError(where + ".supplied", "a case of set supplied needs supplied: {file, select, makespan, version, host}, "
+                                               "and only such a case has one");
     }
     c.scenario = (dir / str(n, "scenario", where)).lexically_normal().string();
     if (!fs::exists(c.scenario)) throw ScenarioError(where + ".scenario", "no file " + c.scenario);
@@ -135,7 +139,32 @@ std::vector<Case> load_cases(const std::string& path) {
     }
     c.sets = str_list(n, "set_values", where);
     c.quick_sets = str_list(n, "quick_set", where);
-    if (c.runtime == "go") {
+    if (c.set == "supplied") {
+      const YAML::Node s = n["supplied"];
+      const std::string sw = where + ".supplied";
+      if (!s.IsMap()) throw ScenarioError(sw, "a map {file, select, makespan, scale, version, host}");
+      check_keys(s, {"file", "select", "makespan", "scale", "version", "host"}, sw);
+      c.supplied.file = (dir / str(s, "file", sw)).lexically_normal().string();
+      if (!fs::exists(c.supplied.file)) throw ScenarioError(sw + ".file", "no file " + c.supplied.file);
+      c.supplied.makespan_field = str(s, "makespan", sw);
+      c.supplied.version = str(s, "version", sw);
+      c.supplied.host = str(s, "host", sw);
+      if (s["scale"]) {
+        try {
+          c.supplied.scale = s["scale"].as<double>();
+        } catch (const YAML::Exception&) {
+          throw ScenarioError(sw + ".scale", "must be a positive number");
+        }
+        if (!(c.supplied.scale > 0)) throw ScenarioError(sw + ".scale", "must be a positive number");
+      }
+      if (s["select"]) {
+        if (!s["select"].IsMap()) throw ScenarioError(sw + ".select", "a map of field: value");
+        for (const auto& kv : s["select"]) {
+          const std::string k = kv.first.as<std::string>(), v = kv.second.as<std::string>();
+          c.supplied.select[k] = v;  // compared as text: the lines' numbers and strings alike
+        }
+      }
+    } else if (c.runtime == "go") {
       if (!n["probe"] || !n["probe"].IsMap()) throw ScenarioError(where + ".probe", "a go case needs probe: {dir: D, args: [...]}");
       check_keys(n["probe"], {"dir", "args"}, where + ".probe");
       c.probe_dir = (dir.parent_path() / "go" / str(n["probe"], "dir", where + ".probe")).lexically_normal().string();

@@ -1,6 +1,7 @@
 // Real runs against simulated ones: per-metric statistics, errors and verdicts.
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -71,6 +72,39 @@ void set_error(Row& row, double target) {
 }
 
 }  // namespace
+
+// A supplied line's field as text, to compare with a select value (numbers as JSON prints them).
+std::string field_text(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::vector<RealRun> load_supplied(const Case& c) {
+  std::ifstream in(c.supplied.file);
+  if (!in) throw std::runtime_error(c.name + ": cannot read the supplied runs " + c.supplied.file);
+  std::vector<RealRun> runs;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Json j;
+    try {
+      j = Json::parse(line);
+    } catch (const Json::exception& e) {
+      throw std::runtime_error(c.supplied.file + ":" + std::to_string(n) + ": not a JSON object: " + e.what());
+    }
+    bool match = j.is_object();
+    for (const auto& [k, v] : c.supplied.select.items()) match = match && j.contains(k) && field_text(j[k]) == v.get<std::string>();
+    if (!match) continue;
+    if (!j.contains(c.supplied.makespan_field) || !j[c.supplied.makespan_field].is_number()) {
+      throw std::runtime_error(c.supplied.file + ":" + std::to_string(n) + ": no number " + c.supplied.makespan_field +
+                               " for case " + c.name);
+    }
+    RealRun r;
+    r.makespan_ns = std::llround(j[c.supplied.makespan_field].get<double>() * c.supplied.scale);
+    r.window_ns = r.makespan_ns;
+    r.counters = j;
+    runs.push_back(std::move(r));
+  }
+  if (runs.empty()) throw std::runtime_error(c.name + ": no line of " + c.supplied.file + " matches " + c.supplied.select.dump());
+  return runs;
+}
 
 RealRun parse_real_run(const Json& j, const std::string& what) {
   try {

@@ -115,7 +115,7 @@ std::string report_markdown(const std::vector<Row>& rows, const ReportInfo& info
          "| median KS | rows on target |\n";
   out << "|---|---|---|---|---|---|---|---|\n";
   for (const auto& [runtime, version] : groups) {
-    for (const std::string set : {"held-out", "calibration"}) {
+    for (const std::string set : {"held-out", "calibration", "supplied"}) {
       Summary s;
       for (const Row& r : rows) {
         if (r.runtime != runtime || r.version != version || r.set != set) continue;
@@ -138,11 +138,15 @@ std::string report_markdown(const std::vector<Row>& rows, const ReportInfo& info
 
   for (const auto& [runtime, version] : groups) {
     out << "## " << runtime_title(runtime, version) << "\n\n";
-    for (const std::string set : {"held-out", "calibration"}) {
+    for (const std::string set : {"held-out", "calibration", "supplied"}) {
       bool any = false;
       for (const Row& r : rows) any |= r.runtime == runtime && r.version == version && r.set == set;
       if (!any) continue;
-      out << "### " << (set == "held-out" ? "Held-out set" : "Calibration set") << "\n\n";
+      out << "### "
+          << (set == "held-out"      ? "Held-out set"
+              : set == "calibration" ? "Calibration set"
+                                     : "Supplied: real runs on another host (the run notes name it), simulated with its machine and kernel profile")
+          << "\n\n";
       out << "| case | family | metric | real (min–max over repeats) | predicted | error | verdict |\n";
       out << "|---|---|---|---|---|---|---|\n";
       for (const Row& r : rows) {

@@ -229,7 +229,9 @@ int run_validation(const ValidateOptions& o) {
   info.gmpsim_version = models::gmpsim_version();
 
   bool need_fiber = false, need_go = false;
-  for (const Case& c : cases) (c.runtime == "go" ? need_go : need_fiber) = true;
+  for (const Case& c : cases) {
+    if (c.set != "supplied") (c.runtime == "go" ? need_go : need_fiber) = true;
+  }
 
   // Profiles: the given ones, else a fresh calibration (the calibration set's benchmarks).
   std::string fiber_profile = o.profile;
@@ -305,6 +307,23 @@ int run_validation(const ValidateOptions& o) {
       continue;
     }
     const std::vector<models::Override> sets = overrides(c, o.quick);
+    if (c.set == "supplied") {
+      // Real runs from another host: read, not run; the case's set_values give the simulator that host.
+      std::cerr << "validate: " << c.name << " (supplied, " << c.supplied.version << "): runs from " << display_path(c.supplied.file)
+                << ", then " << o.repeats << " simulated\n";
+      CaseRuns runs;
+      runs.c = &c;
+      runs.quick = false;  // the supplied runs are what they are: their ops, not the quick ones
+      runs.version = c.supplied.version;
+      runs.real = load_supplied(c);
+      std::vector<models::Override> sim_sets = sets;
+      if (c.runtime == "go") sim_sets.push_back({"runtime.version", c.supplied.version});
+      runs.sim = simulate(c, sim_sets, o.repeats, o.seed);
+      const std::string note = "supplied real runs (" + display_path(c.supplied.file) + "): " + c.supplied.host;
+      if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end()) info.notes.push_back(note);
+      finish_case(c, runs);
+      continue;
+    }
     if (c.runtime == "boost-fiber") {
       std::cerr << "validate: " << c.name << " (" << c.set << "): " << o.repeats << " real runs of Boost.Fiber, then "
                 << o.repeats << " simulated\n";

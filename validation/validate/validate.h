@@ -43,6 +43,16 @@ struct Case {
   std::vector<MetricSpec> metrics;
   std::vector<std::string> needs;  // what the real run needs of the host: "root" (skipped without it)
   std::string manifest;  // the file it came from
+  // Set "supplied": real runs made elsewhere (another host), read from a JSON-lines file instead of run
+  // here; the simulator runs the scenario with the case's set_values (that host's machine and profile).
+  struct Supplied {
+    std::string file;            // absolute path; one JSON object per line, one real run each
+    Json select = Json::object();  // fields a line must have, with these values
+    std::string makespan_field;  // makespan_ns = line[field] * scale
+    double scale = 1;
+    std::string version;         // the runtime version the runs used ("go1.19", "1.74")
+    std::string host;            // what the host was, for the report
+  } supplied;
 };
 
 // Reads a manifest ({cases: [...]}); bad input throws ScenarioError naming the case and field.
@@ -66,6 +76,9 @@ struct RealRun {
   std::vector<std::string> notes;
 };
 RealRun parse_real_run(const Json& run, const std::string& what);
+// The supplied runs of a case: every line of its file that matches `select`, as a RealRun (makespan from
+// the named field; the line's fields as counters). Throws naming the case when none matches.
+std::vector<RealRun> load_supplied(const Case& c);
 
 // ---- comparison ----
 

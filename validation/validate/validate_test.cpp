@@ -210,21 +210,56 @@ TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   CHECK_THROWS_AS(load_cases("/nonexistent/cases.yaml"), models::ScenarioError);
 }
 
+TEST_CASE("supplied runs: lines matching the case's select become real runs; bad input names the field", "[validate]") {
+  const std::string data = write_temp("supplied_runs", std::string(
+      "{\"exp\":\"spawn\",\"procs\":4,\"wall_ns\":600000000}\n"
+      "{\"exp\":\"spawn\",\"procs\":8,\"wall_ns\":700000000}\n"
+      "{\"exp\":\"pingpong\",\"procs\":4,\"ns_per_handoff\":220.5}\n"));
+  const std::string scenario = std::string(GMPSIM_SOURCE_DIR) + "/validation/go/scenarios/spawn.yaml";
+  auto manifest = [&](const std::string& supplied) {
+    return write_temp("supplied_cases", "cases:\n  - name: s\n    runtime: go\n    family: spawn\n    set: supplied\n"
+                                        "    scenario: " + scenario + "\n    supplied: " + supplied +
+                                        "\n    metrics: [{kind: per_op, ops: 1000000}]\n");
+  };
+  const std::vector<Case> cs = load_cases(manifest("{file: " + data + ", select: {exp: spawn, procs: 4}, makespan: wall_ns, version: go1.19, host: test}"));
+  REQUIRE(cs.size() == 1);
+  const std::vector<RealRun> runs = load_supplied(cs[0]);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].makespan_ns == 600'000'000);
+  CHECK(runs[0].counters["procs"] == 4);
+  const std::vector<Case> pp = load_cases(manifest("{file: " + data + ", select: {exp: pingpong}, makespan: ns_per_handoff, scale: 2000000, version: go1.19, host: test}"));
+  CHECK(load_supplied(pp[0])[0].makespan_ns == 441'000'000);
+  const std::vector<Case> none = load_cases(manifest("{file: " + data + ", select: {exp: storm}, makespan: wall_ns, version: go1.19, host: test}"));
+  CHECK_THROWS_WITH(load_supplied(none[0]), Catch::Contains("no line of"));
+  CHECK_THROWS_WITH(load_cases(manifest("{file: /nonexistent.jsonl, makespan: wall_ns, version: go1.19, host: test}")),
+                    Catch::Contains("supplied.file"));
+  CHECK_THROWS_WITH(load_cases(manifest("{file: " + data + ", makespan: wall_ns, version: go1.19, host: test, scale: -1}")),
+                    Catch::Contains("supplied.scale"));
+}
+
 TEST_CASE("the committed manifests load, and every case's scenario runs in the simulator", "[validate]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(GMPSIM_SOURCE_DIR) / "validation" / "scenarios";
-  std::size_t held_out = 0, calibration = 0;
-  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml"}) {
+  std::size_t held_out = 0, calibration = 0, supplied = 0;
+  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml", "supplied-cases.yaml"}) {
     if (!fs::exists(dir / file)) continue;
     for (const Case& c : load_cases((dir / file).string())) {
       INFO(c.name);
-      (c.set == "held-out" ? held_out : calibration)++;
+      (c.set == "held-out" ? held_out : c.set == "supplied" ? supplied : calibration)++;
       CHECK(!c.metrics.empty());
-      if (c.runtime == "go") CHECK(fs::is_directory(c.probe_dir));
+      if (c.set == "supplied") {
+        // Every supplied case finds its runs, with a positive makespan.
+        const std::vector<RealRun> runs = load_supplied(c);
+        CHECK(!runs.empty());
+        for (const RealRun& r : runs) CHECK(r.makespan_ns > 0);
+      } else if (c.runtime == "go") {
+        CHECK(fs::is_directory(c.probe_dir));
+      }
     }
   }
   CHECK(held_out >= 8);
   CHECK(calibration >= 2);
+  CHECK(supplied >= 10);
 }
 
 #if defined(GMPSIM_FIBERRUN_PATH) && defined(GMPSIM_CALIBRATE_HARNESS)
