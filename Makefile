@@ -10,7 +10,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
-.PHONY: python test-python validate-go calibrate calibrate-static validate go1.19
+.PHONY: python test-python validate-go calibrate calibrate-static validate validate-bundle go1.19
 
 all: build
 
@@ -108,6 +108,20 @@ calibrate-static: | deps
 	cmake --build $(STATIC_BUILD) -j $(JOBS) --target gmpsim-calibrate gmpsim-fiberrun
 	@echo "static harness: $(STATIC_BUILD)/validation/calibrate/gmpsim-calibrate"
 	@echo "static runner:  $(STATIC_BUILD)/validation/fiberrun/gmpsim-fiberrun"
+
+# Everything `gmpsim validate --real-only` needs on another x86-64 Linux host, as one archive: static
+# gmpsim, gmpsim-calibrate and gmpsim-fiberrun, the case manifests, scenarios and the Go probes' sources
+# (that host builds them with its own Go). validation/README.md, "Validating another host".
+BUNDLE := $(STATIC_BUILD)/gmpsim-validate-bundle.tar.gz
+validate-bundle: | deps
+	cmake -S . -B $(STATIC_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DGMPSIM_STATIC=ON -DGMPSIM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(STATIC_BUILD) -j $(JOBS) --target gmpsim gmpsim-calibrate gmpsim-fiberrun
+	rm -rf $(STATIC_BUILD)/gmpsim-validate && mkdir -p $(STATIC_BUILD)/gmpsim-validate/validation
+	cp $(STATIC_BUILD)/models/gmpsim $(STATIC_BUILD)/validation/calibrate/gmpsim-calibrate \
+	  $(STATIC_BUILD)/validation/fiberrun/gmpsim-fiberrun $(STATIC_BUILD)/gmpsim-validate/
+	cp -r validation/scenarios validation/go validation/supplied $(STATIC_BUILD)/gmpsim-validate/validation/
+	tar czf $(BUNDLE) -C $(STATIC_BUILD) gmpsim-validate
+	@echo "bundle: $(BUNDLE) (on the other host: tar xzf it; cd gmpsim-validate; ./gmpsim validate --real-only --out run)"
 
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine

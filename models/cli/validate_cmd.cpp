@@ -27,7 +27,11 @@ int cmd_validate(const std::vector<std::string>& args) {
       "go-profile", po::value<std::vector<std::string>>()->composing(),
       "Go profile (from `gmpsim calibrate --runtime go`) to use instead of calibrating that version (repeatable)")(
       "go", po::value<std::vector<std::string>>()->composing(),
-      "Go toolchain binary (repeatable; default `go` on PATH and /usr/lib/go-1.19/bin/go when installed)");
+      "Go toolchain binary (repeatable; default `go` on PATH and /usr/lib/go-1.19/bin/go when installed)")(
+      "real-only", po::bool_switch(),
+      "on another host: calibrate it and run the real side only, saving the runs to OUT/real/ (no report)")(
+      "real-from", po::value<std::string>(),
+      "compare the real runs --real-only saved in DIR (and DIR/results' profiles) with the simulator here");
   const po::variables_map vm = parse_command(args, opts, po::positional_options_description());
   if (vm.count("help")) {
     std::cout << opts << "\n";
@@ -60,6 +64,8 @@ int cmd_validate(const std::vector<std::string>& args) {
   if (vm.count("profile")) o.profile = vm["profile"].as<std::string>();
   if (vm.count("go-profile")) o.go_profiles = vm["go-profile"].as<std::vector<std::string>>();
   if (vm.count("go")) o.go_toolchains = vm["go"].as<std::vector<std::string>>();
+  o.real_only = vm["real-only"].as<bool>();
+  if (vm.count("real-from")) o.real_from = vm["real-from"].as<std::string>();
   o.command_line = "gmpsim validate";
   for (const std::string& a : args) o.command_line += " " + a;
   return validation::run_validation(o);

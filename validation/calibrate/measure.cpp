@@ -131,7 +131,13 @@ int measure(const Options& opt, Collected& c) {
     }
     const std::string bin_dir = tmpl;
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string built = go_build_probes(opt.go, opt.probes, bin_dir);
+    // The source tree's validation/go when it is there; on another host (a bundle, `make validate-bundle`)
+    // the one under the working directory.
+    std::string probes = opt.probes;
+    if (!fs::exists(fs::path(probes) / "go.mod") && fs::exists(fs::path("validation/go/go.mod"))) {
+      probes = fs::absolute("validation/go").string();
+    }
+    const std::string built = go_build_probes(opt.go, probes, bin_dir);
     std::cerr << "calibrate: built the Go probes with " << opt.go_version << " in " << std::fixed << std::setprecision(2)
               << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s" << std::defaultfloat
               << "\n";

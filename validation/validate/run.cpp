@@ -1,5 +1,6 @@
 #include "validation/validate/run.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -88,13 +89,86 @@ void calibrate(const std::vector<std::string>& extra, const std::string& out, bo
   }
 }
 
-std::vector<models::Override> overrides(const Case& c, bool quick) {
+// The CPUs this process may run on (its affinity mask): `{cores}` in a case's probe arguments and values.
+int host_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  return CPU_COUNT(&set);
+}
+
+// A case's strings may say {cores} or {cores*N}: the real host's CPU count, or N times it (many-core cases
+// scale their threads and rates with the machine).
+std::string with_cores(std::string s, int cores) {
+  for (std::size_t at; (at = s.find("{cores")) != std::string::npos;) {
+    const std::size_t end = s.find('}', at);
+    if (end == std::string::npos) break;
+    const std::string inner = s.substr(at + 6, end - at - 6);  // "" or "*N"
+    long long times = 1;
+    if (!inner.empty()) {
+      char* rest = nullptr;
+      times = inner[0] == '*' ? std::strtoll(inner.c_str() + 1, &rest, 10) : 0;
+      if (inner[0] != '*' || rest == nullptr || *rest != '\0' || times <= 0) {
+        throw ScenarioError(s, "{cores" + inner + "}: write {cores} or {cores*N} with a positive integer N");
+      }
+    }
+    s.replace(at, end - at + 1, std::to_string(times * cores));
+  }
+  return s;
+}
+
+std::vector<models::Override> overrides(const Case& c, bool quick, int cores) {
   std::vector<models::Override> sets;
-  for (const std::string& s : c.sets) sets.push_back(models::parse_override(s));
+  for (const std::string& s : c.sets) sets.push_back(models::parse_override(with_cores(s, cores)));
   if (quick) {
-    for (const std::string& s : c.quick_sets) sets.push_back(models::parse_override(s));
+    for (const std::string& s : c.quick_sets) sets.push_back(models::parse_override(with_cores(s, cores)));
   }
   return sets;
+}
+
+// Raw real runs of one case and runtime version, as --real-only saves them and --real-from reads them.
+struct SavedRuns {
+  std::string version;
+  int cores = 0;
+  std::vector<Json> repeats;
+};
+
+fs::path saved_path(const fs::path& dir, const Case& c, const std::string& version) {
+  return dir / "real" / (c.name + "." + version + ".json");
+}
+
+void save_runs(const fs::path& dir, const Case& c, const SavedRuns& s) {
+  fs::create_directories(dir / "real");
+  Json j = {{"format", "gmpsim-saved-real-runs/1"}, {"case", c.name}, {"runtime", c.runtime}, {"version", s.version},
+            {"cores", s.cores}, {"repeats", s.repeats}};
+  models::write_file_atomically(saved_path(dir, c, s.version), j.dump() + "\n");
+}
+
+// Every version of a case saved under dir/real (a go case may have one per toolchain).
+std::vector<SavedRuns> load_saved(const fs::path& dir, const Case& c) {
+  std::vector<SavedRuns> out;
+  if (!fs::is_directory(dir / "real")) return out;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir / "real")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(c.name + ".", 0) == 0 && e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    Json j;
+    try {
+      j = Json::parse(read_file(f.string()));
+    } catch (const Json::exception& e) {
+      throw std::runtime_error(f.string() + ": not JSON: " + e.what());
+    }
+    if (j.value("format", "") != "gmpsim-saved-real-runs/1" || j.value("case", "") != c.name) continue;
+    SavedRuns s;
+    s.version = j.at("version").get<std::string>();
+    s.cores = j.value("cores", 0);
+    for (const Json& r : j.at("repeats")) s.repeats.push_back(r);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::vector<models::RunResult> simulate(const Case& c, std::vector<models::Override> sets, int n, std::uint64_t seed) {
@@ -118,7 +192,7 @@ std::vector<models::RunResult> simulate(const Case& c, std::vector<models::Overr
 
 struct FiberRuns {
   std::string version;
-  std::vector<RealRun> runs;
+  std::vector<Json> raw;
 };
 
 FiberRuns run_fiber(const Case& c, const std::vector<models::Override>& sets, int repeats, std::uint64_t seed) {
@@ -134,7 +208,7 @@ FiberRuns run_fiber(const Case& c, const std::vector<models::Override>& sets, in
   FiberRuns out;
   const std::string rt = j.value("runtime", "boost-fiber");
   out.version = rt.rfind("boost-fiber-", 0) == 0 ? rt.substr(12) : rt;
-  for (const Json& run : j.at("repeats")) out.runs.push_back(parse_real_run(run, c.name));
+  for (const Json& run : j.at("repeats")) out.raw.push_back(run);
   return out;
 }
 
@@ -143,7 +217,7 @@ struct Toolchain {
   fs::path bin_dir;
 };
 
-std::vector<RealRun> run_go(const Case& c, const Toolchain& tc, bool quick, int repeats) {
+std::vector<Json> run_go(const Case& c, const Toolchain& tc, bool quick, int repeats, int cores) {
   const std::string dir_name = fs::path(c.probe_dir).filename().string();
   const fs::path bin = tc.bin_dir / dir_name;
   const std::vector<std::string> env = {"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod"};
@@ -156,16 +230,16 @@ std::vector<RealRun> run_go(const Case& c, const Toolchain& tc, bool quick, int 
   }
   std::vector<std::string> argv = {bin.string()};
   const auto& args = quick && !c.quick_args.empty() ? c.quick_args : c.probe_args;
-  argv.insert(argv.end(), args.begin(), args.end());
+  for (const std::string& a : args) argv.push_back(with_cores(a, cores));
   argv.push_back("-json");
-  std::vector<RealRun> runs;
+  std::vector<Json> runs;
   for (int i = 0; i < repeats; ++i) {
     process::Options po;
     po.capture_stdout = true;
     po.env = env;
     const process::Result r = process::run(argv, po);
     if (!r.ok()) throw std::runtime_error(c.name + ": the probe " + bin.string() + " " + r.failure());
-    runs.push_back(parse_real_run(Json::parse(r.output), c.name));
+    runs.push_back(Json::parse(r.output));
   }
   return runs;
 }
@@ -232,9 +306,22 @@ int run_validation(const ValidateOptions& o) {
   for (const Case& c : cases) {
     if (c.set != "supplied") (c.runtime == "go" ? need_go : need_fiber) = true;
   }
+  if (o.real_only && !o.real_from.empty()) {
+    throw ScenarioError("--real-only", "runs the real side here and --real-from compares runs made elsewhere: use one of them");
+  }
+  const fs::path from = o.real_from.empty() ? fs::path() : fs::absolute(o.real_from);
+  if (!from.empty() && !fs::is_directory(from / "real")) {
+    throw ScenarioError("--real-from", "\"" + o.real_from + "\" has no real/ folder: run `gmpsim validate --real-only --out DIR` on "
+                                       "the other host and copy DIR here");
+  }
+  const int cores_here = host_cores();
 
-  // Profiles: the given ones, else a fresh calibration (the calibration set's benchmarks).
+  // Profiles: the given ones; with --real-from, the other host's (its results/); else a fresh calibration.
   std::string fiber_profile = o.profile;
+  if (need_fiber && fiber_profile.empty() && !from.empty()) {
+    fiber_profile = (from / "results" / "host.yaml").string();
+    if (!fs::exists(fiber_profile)) throw ScenarioError("--real-from", "no results/host.yaml in " + o.real_from + "; pass --profile");
+  }
   if (need_fiber && fiber_profile.empty()) {
     fiber_profile = (results / "host.yaml").string();
     calibrate({}, fiber_profile, o.quick);
@@ -246,7 +333,7 @@ int run_validation(const ValidateOptions& o) {
   }
   std::vector<Toolchain> toolchains;
   fs::path tmp;
-  if (need_go) {
+  if (need_go && from.empty()) {
     std::vector<std::string> gos = o.go_toolchains;
     if (gos.empty()) {
       if (!command_line_output({"go", "version"}).empty()) gos.push_back("go");
@@ -273,6 +360,22 @@ int run_validation(const ValidateOptions& o) {
       toolchains.push_back(tc);
     }
   }
+  // --real-from: a Go version's profile is a given one, else the other host's results/<version>.yaml.
+  auto go_profile_for = [&](const std::string& version) {
+    if (!info.profiles.count(version)) {
+      std::string profile;
+      for (const std::string& p : o.go_profiles) {
+        const std::string v = profile_host(p).value("go_version", "");
+        if (v == version || v.rfind(version + ".", 0) == 0) profile = p;
+      }
+      if (profile.empty() && !from.empty() && fs::exists(from / "results" / (version + ".yaml"))) {
+        profile = (from / "results" / (version + ".yaml")).string();
+      }
+      if (profile.empty()) throw ScenarioError("--go-profile", "no profile for " + version + " (the other host's results/ has none)");
+      info.profiles[version] = display_path(profile);
+    }
+    return fs::absolute(info.profiles[version]).string();
+  };
 
   std::vector<Row> rows;
   std::string cdf = "runtime,version,case,metric,side,x_ns,cdf\n";
@@ -301,13 +404,14 @@ int run_validation(const ValidateOptions& o) {
   };
   for (const Case& c : cases) {
     // A case whose real run needs root (it creates a cgroup) is skipped, with a note, without it.
-    if (std::find(c.needs.begin(), c.needs.end(), "root") != c.needs.end() && geteuid() != 0) {
+    if (std::find(c.needs.begin(), c.needs.end(), "root") != c.needs.end() && geteuid() != 0 && from.empty()) {
       std::cerr << "validate: " << c.name << ": skipped (its real run needs root)\n";
       info.notes.push_back(c.name + ": skipped: its real run needs root");
       continue;
     }
-    const std::vector<models::Override> sets = overrides(c, o.quick);
     if (c.set == "supplied") {
+      if (o.real_only) continue;  // nothing to run on the other host
+      const std::vector<models::Override> sets = overrides(c, false, cores_here);
       // Real runs from another host: read, not run; the case's set_values give the simulator that host.
       std::cerr << "validate: " << c.name << " (supplied, " << c.supplied.version << "): runs from " << display_path(c.supplied.file)
                 << ", then " << o.repeats << " simulated\n";
@@ -324,15 +428,46 @@ int run_validation(const ValidateOptions& o) {
       finish_case(c, runs);
       continue;
     }
-    if (c.runtime == "boost-fiber") {
-      std::cerr << "validate: " << c.name << " (" << c.set << "): " << o.repeats << " real runs of Boost.Fiber, then "
-                << o.repeats << " simulated\n";
+    // The real side: run here, or read what --real-only saved on the other host (one entry per version).
+    std::vector<SavedRuns> real_runs;
+    if (!from.empty()) {
+      real_runs = load_saved(from, c);
+      if (real_runs.empty()) {
+        std::cerr << "validate: " << c.name << ": skipped (no real runs of it in " << o.real_from << "/real)\n";
+        info.notes.push_back(c.name + ": skipped: no real runs of it in " + o.real_from + "/real");
+        continue;
+      }
+    } else if (c.runtime == "boost-fiber") {
+      std::cerr << "validate: " << c.name << " (" << c.set << "): " << o.repeats << " real runs of Boost.Fiber\n";
+      FiberRuns real = run_fiber(c, overrides(c, o.quick, cores_here), o.repeats, o.seed);
+      real_runs.push_back({real.version, cores_here, std::move(real.raw)});
+    } else {
+      for (const Toolchain& tc : toolchains) {
+        std::cerr << "validate: " << c.name << " (" << c.set << ", " << tc.version << "): " << o.repeats << " real runs\n";
+        real_runs.push_back({tc.version, cores_here, run_go(c, tc, o.quick, o.repeats, cores_here)});
+      }
+    }
+    for (SavedRuns& saved : real_runs) {
+      if (o.real_only) {
+        save_runs(out_dir, c, saved);
+        continue;
+      }
+      // The simulator sees the host the runs were made on: its {cores}, its profile.
+      const std::vector<models::Override> sets = overrides(c, o.quick, saved.cores > 0 ? saved.cores : cores_here);
       CaseRuns runs;
       runs.c = &c;
       runs.quick = o.quick;
-      FiberRuns real = run_fiber(c, sets, o.repeats, o.seed);
-      runs.version = real.version;
-      runs.real = std::move(real.runs);
+      runs.version = saved.version;
+      for (const Json& raw : saved.repeats) runs.real.push_back(parse_real_run(raw, c.name));
+      std::cerr << "validate: " << c.name << " (" << c.set << ", " << saved.version << "): " << o.repeats << " simulated\n";
+      if (c.runtime == "go") {
+        std::vector<models::Override> sim_sets = sets;
+        sim_sets.push_back({"runtime.version", saved.version});
+        sim_sets.push_back({"kernel.profile", go_profile_for(saved.version)});
+        runs.sim = simulate(c, sim_sets, o.repeats, o.seed);
+        finish_case(c, runs);
+        continue;
+      }
       std::vector<models::Override> sim_sets = sets;
       sim_sets.push_back({"kernel.profile", fiber_profile});
       bool replayed = false;
@@ -370,24 +505,23 @@ int run_validation(const ValidateOptions& o) {
         if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end()) info.notes.insert(info.notes.begin(), note);
       }
       finish_case(c, runs);
-    } else {
-      for (const Toolchain& tc : toolchains) {
-        std::cerr << "validate: " << c.name << " (" << c.set << ", " << tc.version << "): " << o.repeats << " real runs, then "
-                  << o.repeats << " simulated\n";
-        CaseRuns runs;
-        runs.c = &c;
-        runs.quick = o.quick;
-        runs.version = tc.version;
-        runs.real = run_go(c, tc, o.quick, o.repeats);
-        std::vector<models::Override> sim_sets = sets;
-        sim_sets.push_back({"runtime.version", tc.version});
-        sim_sets.push_back({"kernel.profile", fs::absolute(info.profiles[tc.version]).string()});
-        runs.sim = simulate(c, sim_sets, o.repeats, o.seed);
-        finish_case(c, runs);
-      }
     }
   }
   if (!tmp.empty()) fs::remove_all(tmp);
+
+  if (o.real_only) {
+    // Given profiles travel with the runs (a calibration here wrote its own into results/ already).
+    for (const auto& [key, path] : info.profiles) {
+      const fs::path dest = results / (key == "boost-fiber" ? std::string("host.yaml") : key + ".yaml");
+      if (!fs::exists(dest) || !fs::equivalent(fs::absolute(path), dest)) fs::copy_file(path, dest, fs::copy_options::overwrite_existing);
+    }
+    std::cerr << "validate: wrote the real runs to " << (out_dir / "real").string() << " and this host's profiles to "
+              << results.string() << "; copy " << out_dir.string() << " to the machine with gmpsim and run "
+              << "`gmpsim validate --real-from " << out_dir.string() << " --out REPORT_DIR`\n";
+    return 0;
+  }
+  if (!from.empty()) info.notes.insert(info.notes.begin(), "real runs read from " + display_path(from.string()) +
+                                                              " (made there by `gmpsim validate --real-only`); profiles from its results/");
 
   // Hand-written discussion beside the first manifest, when there is one.
   if (!o.manifests.empty()) {

@@ -18,6 +18,10 @@ struct ValidateOptions {
   std::vector<std::string> go_profiles;     // Go profiles (each names its version); missing ones are calibrated
   std::vector<std::string> go_toolchains;   // `go` binaries; empty = go on PATH and /usr/lib/go-1.19/bin/go
   std::string command_line;                 // for the report
+  // Validating another host: --real-only runs its calibration and the real side there and writes the raw
+  // runs to OUT/real/; --real-from DIR compares those (and DIR/results' profiles) with the simulator here.
+  bool real_only = false;
+  std::string real_from;
 };
 
 // Returns the exit status (0: report written; misses against the targets are reported, not failures).

@@ -241,7 +241,7 @@ TEST_CASE("the committed manifests load, and every case's scenario runs in the s
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(GMPSIM_SOURCE_DIR) / "validation" / "scenarios";
   std::size_t held_out = 0, calibration = 0, supplied = 0;
-  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml", "supplied-cases.yaml"}) {
+  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml", "supplied-cases.yaml", "manycore-cases.yaml"}) {
     if (!fs::exists(dir / file)) continue;
     for (const Case& c : load_cases((dir / file).string())) {
       INFO(c.name);
@@ -306,5 +306,46 @@ TEST_CASE("gmpsim validate --quick on two Boost.Fiber cases writes a complete re
   CHECK(fs::exists(out / "results" / "cdf.csv"));
   CHECK(fs::exists(out / "results" / "host.yaml"));
   fs::remove_all(out);
+}
+
+TEST_CASE("gmpsim validate --real-only saves the real side; --real-from compares it here", "[validate][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / ("gmpsim_realfrom_test_" + std::to_string(getpid()));
+  const fs::path remote = base / "remote", report = base / "report";
+  fs::remove_all(base);
+  setenv("GMPSIM_FIBERRUN", GMPSIM_FIBERRUN_PATH, 1);
+  const std::string src = GMPSIM_SOURCE_DIR;
+  const std::string cases = src + "/validation/scenarios/fiber-cases.yaml", profile = src + "/validation/results/host.yaml";
+  // "The other host": real runs and its profile (given here, so no calibration), no report.
+  const gmpsim::testing::CliRun real = gmpsim::testing::run_cli_retrying(
+      GMPSIM_CLI_PATH, {"validate", "--quick", "--repeats", "2", "--cases", cases, "--only", "fiber-pingpong", "--profile",
+                        profile, "--real-only", "--out", remote.string()});
+  INFO(real.output);
+  REQUIRE(real.status == 0);
+  CHECK(fs::exists(remote / "real" / "fiber-pingpong.1.74.json"));
+  CHECK(fs::exists(remote / "results" / "host.yaml"));
+  CHECK(!fs::exists(remote / "report.md"));
+  // Here: the saved runs against the simulator, with that host's profile.
+  const gmpsim::testing::CliRun cmp = gmpsim::testing::run_cli_retrying(
+      GMPSIM_CLI_PATH, {"validate", "--quick", "--repeats", "2", "--cases", cases, "--only", "fiber-pingpong", "--real-from",
+                        remote.string(), "--out", report.string()});
+  INFO(cmp.output);
+  REQUIRE(cmp.status == 0);
+  std::stringstream md;
+  md << std::ifstream(report / "report.md").rdbuf();
+  CHECK(md.str().find("real runs read from") != std::string::npos);
+  CHECK(md.str().find("fiber-pingpong") != std::string::npos);
+  // The saved repeats are what the report's real side is: two of them.
+  CHECK(md.str().find("n=2") != std::string::npos);
+  // Bad input: both modes at once, or a folder without real/, is one message and exit 2.
+  const gmpsim::testing::CliRun both = gmpsim::testing::run_cli_retrying(
+      GMPSIM_CLI_PATH, {"validate", "--cases", cases, "--real-only", "--real-from", remote.string(), "--out", report.string()});
+  CHECK(both.status == 2);
+  CHECK(both.output.find("--real-only") != std::string::npos);
+  const gmpsim::testing::CliRun empty = gmpsim::testing::run_cli_retrying(
+      GMPSIM_CLI_PATH, {"validate", "--cases", cases, "--real-from", base.string(), "--out", report.string()});
+  CHECK(empty.status == 2);
+  CHECK(empty.output.find("has no real/ folder") != std::string::npos);
+  fs::remove_all(base);
 }
 #endif
