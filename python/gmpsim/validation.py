@@ -101,7 +101,8 @@ def plot(out_dir: str | os.PathLike[str] = "validation", plots_dir: str | os.Pat
         labels = [f"{r.case} {r.metric} {r.stat}".replace(" per_op", "").replace(" throughput", "")
                   for r in g.itertuples()]
         err = 100 * g["error"].to_numpy(dtype=float)
-        colors = ["tab:gray" if s == "calibration" else "tab:blue" for s in g["set"]]
+        palette = {"calibration": "tab:gray", "supplied": "tab:orange"}  # supplied: runs from another host
+        colors = [palette.get(s, "tab:blue") for s in g["set"]]
         fig, ax = plt.subplots(figsize=(7, 0.28 * len(g) + 1.2))
         y = np.arange(len(g))
         ax.barh(y, np.clip(err, -200, 200), color=colors)
@@ -112,7 +113,8 @@ def plot(out_dir: str | os.PathLike[str] = "validation", plots_dir: str | os.Pat
             ax.axvline(t, color="tab:red", lw=0.6, ls=":")
             ax.axvline(-t, color="tab:red", lw=0.6, ls=":")
         ax.set_xlabel("error, % ((predicted − real) / real; clipped at ±200 %)")
-        ax.set_title(f"{runtime} {version}: blue held-out, grey calibration set", fontsize=10)
+        ax.set_title(f"{runtime} {version}: blue held-out, grey calibration set, orange supplied (another host)",
+                     fontsize=9)
         fig.tight_layout()
         path = os.path.join(plots_dir, f"errors-{runtime}-{version}.png")
         fig.savefig(path, dpi=110)
