@@ -86,7 +86,8 @@ validate-go: build go1.19
 
 # Calibration and validation (validation/README.md): calibrate this host for Boost.Fiber and each Go
 # toolchain, run every case real and simulated, write validation/report.md and validation/results/, then
-# draw the plots. About 10 minutes; VALIDATE_FLAGS=--quick for a short run, --only CASE for one case.
+# draw the plots. About 40 minutes on a 2-vCPU VM left otherwise idle (other work disturbs the real runs);
+# VALIDATE_FLAGS=--quick for a short run, --only CASE for one case.
 VALIDATE_FLAGS ?=
 VALIDATE_OUT ?= validation
 validate: build python go1.19
