@@ -131,6 +131,7 @@ struct SavedRuns {
   std::string version;
   int cores = 0;
   std::vector<Json> repeats;
+  bool quick = false;  // made with the cases' quick settings (their ops and values)
 };
 
 fs::path saved_path(const fs::path& dir, const Case& c, const std::string& version) {
@@ -140,7 +141,7 @@ fs::path saved_path(const fs::path& dir, const Case& c, const std::string& versi
 void save_runs(const fs::path& dir, const Case& c, const SavedRuns& s) {
   fs::create_directories(dir / "real");
   Json j = {{"format", "gmpsim-saved-real-runs/1"}, {"case", c.name}, {"runtime", c.runtime}, {"version", s.version},
-            {"cores", s.cores}, {"repeats", s.repeats}};
+            {"cores", s.cores}, {"quick", s.quick}, {"repeats", s.repeats}};
   models::write_file_atomically(saved_path(dir, c, s.version), j.dump() + "\n");
 }
 
@@ -165,6 +166,7 @@ std::vector<SavedRuns> load_saved(const fs::path& dir, const Case& c) {
     SavedRuns s;
     s.version = j.at("version").get<std::string>();
     s.cores = j.value("cores", 0);
+    s.quick = j.value("quick", false);
     for (const Json& r : j.at("repeats")) s.repeats.push_back(r);
     out.push_back(std::move(s));
   }
@@ -440,11 +442,11 @@ int run_validation(const ValidateOptions& o) {
     } else if (c.runtime == "boost-fiber") {
       std::cerr << "validate: " << c.name << " (" << c.set << "): " << o.repeats << " real runs of Boost.Fiber\n";
       FiberRuns real = run_fiber(c, overrides(c, o.quick, cores_here), o.repeats, o.seed);
-      real_runs.push_back({real.version, cores_here, std::move(real.raw)});
+      real_runs.push_back({real.version, cores_here, std::move(real.raw), o.quick});
     } else {
       for (const Toolchain& tc : toolchains) {
         std::cerr << "validate: " << c.name << " (" << c.set << ", " << tc.version << "): " << o.repeats << " real runs\n";
-        real_runs.push_back({tc.version, cores_here, run_go(c, tc, o.quick, o.repeats, cores_here)});
+        real_runs.push_back({tc.version, cores_here, run_go(c, tc, o.quick, o.repeats, cores_here), o.quick});
       }
     }
     for (SavedRuns& saved : real_runs) {
@@ -452,11 +454,12 @@ int run_validation(const ValidateOptions& o) {
         save_runs(out_dir, c, saved);
         continue;
       }
-      // The simulator sees the host the runs were made on: its {cores}, its profile.
-      const std::vector<models::Override> sets = overrides(c, o.quick, saved.cores > 0 ? saved.cores : cores_here);
+      // The simulator sees the host the runs were made on: its {cores}, its profile, and the settings the
+      // runs were made with (quick or not).
+      const std::vector<models::Override> sets = overrides(c, saved.quick, saved.cores > 0 ? saved.cores : cores_here);
       CaseRuns runs;
       runs.c = &c;
-      runs.quick = o.quick;
+      runs.quick = saved.quick;
       runs.version = saved.version;
       for (const Json& raw : saved.repeats) runs.real.push_back(parse_real_run(raw, c.name));
       std::cerr << "validate: " << c.name << " (" << c.set << ", " << saved.version << "): " << o.repeats << " simulated\n";

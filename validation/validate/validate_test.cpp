@@ -325,9 +325,10 @@ TEST_CASE("gmpsim validate --real-only saves the real side; --real-from compares
   CHECK(fs::exists(remote / "real" / "fiber-pingpong.1.74.json"));
   CHECK(fs::exists(remote / "results" / "host.yaml"));
   CHECK(!fs::exists(remote / "report.md"));
-  // Here: the saved runs against the simulator, with that host's profile.
+  // Here: the saved runs against the simulator, with that host's profile and the quick settings they were
+  // made with (recorded with them: no --quick needed here).
   const gmpsim::testing::CliRun cmp = gmpsim::testing::run_cli_retrying(
-      GMPSIM_CLI_PATH, {"validate", "--quick", "--repeats", "2", "--cases", cases, "--only", "fiber-pingpong", "--real-from",
+      GMPSIM_CLI_PATH, {"validate", "--repeats", "2", "--cases", cases, "--only", "fiber-pingpong", "--real-from",
                         remote.string(), "--out", report.string()});
   INFO(cmp.output);
   REQUIRE(cmp.status == 0);
@@ -335,8 +336,21 @@ TEST_CASE("gmpsim validate --real-only saves the real side; --real-from compares
   md << std::ifstream(report / "report.md").rdbuf();
   CHECK(md.str().find("real runs read from") != std::string::npos);
   CHECK(md.str().find("fiber-pingpong") != std::string::npos);
-  // The saved repeats are what the report's real side is: two of them.
+  // The saved repeats are what the report's real side is: two of them, per quick round trip (20 000 ops).
   CHECK(md.str().find("n=2") != std::string::npos);
+  std::stringstream csv;
+  csv << std::ifstream(report / "results" / "metrics.csv").rdbuf();
+  const std::string rows = csv.str();
+  const std::size_t at = rows.find("fiber-pingpong");
+  REQUIRE(at != std::string::npos);
+  std::vector<std::string> f;
+  std::stringstream ls(rows.substr(at, rows.find('\n', at) - at));
+  for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+  REQUIRE(f.size() >= 13);
+  CHECK(std::stod(f[6]) > 50);   // real ns per round trip: a makespan of 20 000, not 100 000, round trips
+  CHECK(std::stod(f[6]) < 5000);
+  CHECK(std::stod(f[10]) > 50);  // simulated, with the same quick count
+  CHECK(std::stod(f[10]) < 5000);
   // Bad input: both modes at once, or a folder without real/, is one message and exit 2.
   const gmpsim::testing::CliRun both = gmpsim::testing::run_cli_retrying(
       GMPSIM_CLI_PATH, {"validate", "--cases", cases, "--real-only", "--real-from", remote.string(), "--out", report.string()});
