@@ -176,7 +176,6 @@ struct M {
   sim::Time assist = 0;           // mark assist owed by curg: run with its next compute, preemptible as gcDrainN is
   std::int64_t spawn_left = 0;    // `go` statements of curg's spawn step still to run
   std::uint16_t spawn_cls = 0;    // their class
-  bool spawn_fresh = false;       // the one in progress found no dead G and paid malg
 };
 
 struct Params {

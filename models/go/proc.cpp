@@ -285,8 +285,8 @@ sim::Time GoRun::malg_cost() {
 // decided when the statement starts, from the free lists then.
 void GoRun::newproc_begin(std::uint32_t mi) {
   M& m = ms_[mi];
-  m.spawn_fresh = ps_[m.p].gfree.gs.empty() && gfree_global_.gs.empty();
-  sim::Time cost = take_overhead(mi) + prm_.cost_newproc + (m.spawn_fresh ? malg_cost() : 0);
+  const bool fresh = ps_[m.p].gfree.gs.empty() && gfree_global_.gs.empty();  // gfget will find no dead G
+  sim::Time cost = take_overhead(mi) + prm_.cost_newproc + (fresh ? malg_cost() : 0);
   if (m.assist > 0) {
     cost += m.assist;
     m.assist = 0;
