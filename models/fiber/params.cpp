@@ -22,10 +22,12 @@ Params::Params(const Scenario& sc) {
   c_steal = dur("fiber.cost.steal");
   c_lock = dur("fiber.cost.lock");
   c_storm = dur("fiber.cost.storm_working_set");
-  fresh_stack_faults = static_cast<sim::Time>(std::llround(sc.number("fiber.stack_fault_pages") *
-                                                           static_cast<double>(dur("kernel.page_fault"))));
-  create_stack_faults = static_cast<sim::Time>(std::llround(sc.number("fiber.stack_fault_pages_create") *
-                                                            static_cast<double>(dur("kernel.page_fault"))));
+  // Pages of a new stack (a fractional mean) times the fault of one.
+  auto faults = [&](const char* pages) {
+    return static_cast<sim::Time>(std::llround(sc.number(pages) * static_cast<double>(dur("kernel.page_fault"))));
+  };
+  fresh_stack_faults = faults("fiber.stack_fault_pages");
+  create_stack_faults = faults("fiber.stack_fault_pages_create");
   listener_cost = dur("fiber.listener_cost");
   timer_slack = sc.kernel.timer_slack;
   kcfg = kernel::kernel_config(sc);

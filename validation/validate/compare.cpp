@@ -71,10 +71,10 @@ void set_error(Row& row, double target) {
   }
 }
 
-}  // namespace
-
 // A supplied line's field as text, to compare with a select value (numbers as JSON prints them).
 std::string field_text(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+}  // namespace
 
 std::vector<RealRun> load_supplied(const Case& c) {
   std::ifstream in(c.supplied.file);

@@ -68,6 +68,16 @@ Json profile_host(const std::string& path) {
   }
 }
 
+// The last of the given Go profiles calibrated with `version` (go1.26 matches go1.26.8); "" when none.
+std::string given_go_profile(const std::vector<std::string>& profiles, const std::string& version) {
+  std::string found;
+  for (const std::string& p : profiles) {
+    const std::string v = profile_host(p).value("go_version", "");
+    if (v == version || v.rfind(version + ".", 0) == 0) found = p;
+  }
+  return found;
+}
+
 void calibrate(const std::vector<std::string>& extra, const std::string& out, bool quick) {
   std::vector<std::string> argv = {process::self_executable(), "calibrate", "--out", out};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -348,12 +358,7 @@ int run_validation(const ValidateOptions& o) {
       if (tc.version.empty()) throw ScenarioError("--go", "\"" + go + "\" does not run as a Go toolchain (`" + go + " version`)");
       tc.bin_dir = tmp / tc.version;
       fs::create_directories(tc.bin_dir);
-      std::string profile;
-      for (const std::string& p : o.go_profiles) {
-        const Json host = profile_host(p);
-        const std::string v = host.value("go_version", "");
-        if (v == tc.version || v.rfind(tc.version + ".", 0) == 0) profile = p;
-      }
+      std::string profile = given_go_profile(o.go_profiles, tc.version);
       if (profile.empty()) {
         profile = (results / (tc.version + ".yaml")).string();
         calibrate({"--runtime", "go", "--go", go}, profile, o.quick);
@@ -365,11 +370,7 @@ int run_validation(const ValidateOptions& o) {
   // --real-from: a Go version's profile is a given one, else the other host's results/<version>.yaml.
   auto go_profile_for = [&](const std::string& version) {
     if (!info.profiles.count(version)) {
-      std::string profile;
-      for (const std::string& p : o.go_profiles) {
-        const std::string v = profile_host(p).value("go_version", "");
-        if (v == version || v.rfind(version + ".", 0) == 0) profile = p;
-      }
+      std::string profile = given_go_profile(o.go_profiles, version);
       if (profile.empty() && !from.empty() && fs::exists(from / "results" / (version + ".yaml"))) {
         profile = (from / "results" / (version + ".yaml")).string();
       }
