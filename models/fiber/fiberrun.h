@@ -119,6 +119,7 @@ class FiberRun final : public kernel::ThreadOwner {
   // ---- advance() hooks; the running fiber is workers_[cur_].fiber ----
   bool on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  bool owes_cpu() const { return pending_ > 0; }
   void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
   bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
   void on_stack(std::int64_t) {}  // fiber stacks are fixed-size (128 KiB by default): depth costs nothing

@@ -90,6 +90,7 @@ class FifoRun {
     return false;
   }
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  bool owes_cpu() const { return false; }  // the queueing model charges no runtime CPU
   // Blocking steps with ideal semantics: a woken goroutine joins the tail of the queue (oldest waiter
   // first), a mutex is handed to its oldest waiter, sleeps and network waits take exactly their time.
   void on_wg_add(std::uint32_t wg, std::int64_t delta) {

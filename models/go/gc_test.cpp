@@ -232,3 +232,69 @@ TEST_CASE("gc: recycled goroutines start with the average scanned stack (adaptiv
   const double grown_fixed = testing::counter_u64(fixed, "stack_growths");
   CHECK(grown_adaptive < 0.2 * grown_fixed);
 }
+
+TEST_CASE("gc: sysmon preempts idle mark workers after 10 ms, so the fractional worker gets its share", "[go][gc]") {
+  // GOMAXPROCS 2: no dedicated worker, a fractional goal of 25 % per P (startCycle's rounding). With
+  // runtime.GC() waiting, both Ps would run idle workers for the whole ~40 ms cycle; retake's preemption
+  // makes findRunnable look again and the fractional worker runs (mgcmark.go gcDrainUntilPreempt).
+  const int n = testing::kSanitized ? 20000 : 60000;
+  const RunResult r = run_yaml(forced(n), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_scan_g", "1us"}});
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(gc_num(r, "cycle_wall_mean_s") > 20e-3);
+  const Json& cpu = gc_of(r).at("cpu_s");
+  const double fractional = cpu.at("fractional").get<double>(), idle = cpu.at("idle").get<double>();
+  CHECK(fractional > 0.15 * (fractional + idle));
+  CHECK(fractional < 0.45 * (fractional + idle));
+  // With sysmon off the idle workers are never preempted and the fractional worker gets (almost) nothing.
+  const RunResult quiet = run_yaml(forced(n), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_scan_g", "1us"}, {"runtime.sysmon", "false"}});
+  const Json& qcpu = gc_of(quiet).at("cpu_s");
+  CHECK(qcpu.at("fractional").get<double>() < 0.02 * (qcpu.at("fractional").get<double>() + qcpu.at("idle").get<double>()));
+}
+
+TEST_CASE("gc: mark termination waits for every P at a safe point (forEachP) before the world stops", "[go][gc]") {
+  // No heap, no parked goroutines: after sweep termination the other P's M is still waking (startm) when
+  // the mark is already done. forEachP waits for it; the stop-the-world that follows finds it running its
+  // scheduler and takes it at once, so the pause is mark termination's own work (runtime.cost.gc_mark_term).
+  const RunResult r = run_yaml(forced(0), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_mark_term", "4us"}});
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(r, "cycles") == 5);
+  CHECK(gc_of(r).at("mark_termination").at("max_s").get<double>() < 10e-6);
+  // Sweep termination has no such barrier before it: it waits for the waking M inside the pause.
+  CHECK(gc_of(r).at("sweep_termination").at("max_s").get<double>() >= gc_of(r).at("mark_termination").at("max_s").get<double>());
+}
+
+TEST_CASE("gc: a span around an alloc step measures the allocation's CPU (malloc, zeroing), paid inside it", "[go][gc]") {
+  const std::string yaml =
+      "machine: {cpus: 1}\n"
+      "runtime: {model: go, gomaxprocs: 1, gogc: \"off\"}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    req:\n"
+      "      arrivals: {process: poisson, rate: 100/s}\n"
+      "      program: [{span: {name: a, steps: [{alloc: {size: 1KiB, count: 64}}]}}, {compute: 100us}]\n"
+      "run: {duration: 2s, seed: 5}\n";
+  const RunResult r = run_yaml(yaml, {{"runtime.cost.malloc", "100ns"}, {"runtime.cost.malloc_kib", "200ns"}, {"kernel.page_fault", "0ns"}});
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  // 64 x (100 ns + 200 ns) = 19.2 us, all of it between the span's two marks.
+  CHECK(r.spans.at(0).latency.mean() * 1e-3 == Approx(19.2).epsilon(0.05));
+}
+
+TEST_CASE("gc: a connection's goroutine frees each request's allocations when the request is done", "[go][gc]") {
+  // arrivals: netpoll serves every request of a client on one goroutine that never exits; what a request
+  // allocates (lives: exit) is garbage when its handler returns, so the heap stays near the live heap.
+  const std::string yaml =
+      "machine: {cpus: 2}\n"
+      "runtime: {model: go, arrivals: netpoll}\n"
+      "workload:\n"
+      "  heap: {live: 8MiB}\n"
+      "  classes:\n"
+      "    request:\n"
+      "      arrivals: {process: closed, clients: 8, think: 100us}\n"
+      "      program: [{alloc: {size: 1KiB, count: 32}}, {compute: 50us}]\n"
+      "run: {duration: 2s}\n";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(r, "cycles") > 10);
+  CHECK(gc_num(r, "heap_peak_bytes") < 5 * 8 * 1048576);  // GOGC 100 plus the first cycles' overshoot
+  CHECK(gc_num(r, "heap_marked_bytes") < 2 * 8 * 1048576);
+}

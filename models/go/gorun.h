@@ -106,7 +106,9 @@ enum class Phase : std::uint8_t {
   kSysmonSleep,   // sysmon paid for its cycle: usleep
   kLockedWake,    // a locked M woken by startlockedm: acquire nextp and run its locked G
   kGcWork,        // a mark worker finished a quantum of mark work (gcDrain): gc_drain_done
+  kAssist,        // m.curg finished the mark assist it owed (gcAssistAlloc): gc_assist_done, then its compute
   kStwWait,       // the M stopping the world woke (notetsleep's 100 us, or the last P stopped)
+  kForEachPWait,  // gcMarkDone's M woke from forEachP's wait (100 us, or the last P ran the safe-point fn)
   kStwWork,       // the M that stopped the world did the phase's work: gc_stw_done
   kNewproc,       // m.curg's `go` statement ran (newproc1, malg when no dead G is free): newproc_done
 };
@@ -140,6 +142,7 @@ struct P {
   GFreeList gfree;            // dead Gs this P can reuse (p.gFree)
   std::vector<Timer> timers;  // min-heap on `when` (p.timers)
   bool in_syscall = false;    // its M is in a syscall (go1.19: _Psyscall; go1.26: _Prunning, G in _Gsyscall)
+  bool run_safe_point_fn = false;  // forEachP is waiting for this P's next scheduling point (runSafePointFn)
   std::uint32_t syscalltick = 0;
   // sysmontick: what retake saw last.
   std::uint32_t sm_schedtick = 0, sm_syscalltick = 0;
@@ -173,7 +176,8 @@ struct M {
   WorkerMode gc_worker = WorkerMode::kNone;  // a mark worker runs on this M's P
   sim::Time gc_chunk = 0;         // CPU of the mark quantum in progress
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
-  sim::Time assist = 0;           // mark assist owed by curg: run with its next compute, preemptible as gcDrainN is
+  bool gc_preempt = false;        // the worker G's preempt flag: idle and fractional workers stop at it
+  sim::Time assist = 0;           // mark assist owed by curg: a burst before its next compute (compute_after_assist)
   std::int64_t spawn_left = 0;    // `go` statements of curg's spawn step still to run
   std::uint16_t spawn_cls = 0;    // their class
 };
@@ -238,6 +242,7 @@ class GoRun final : public kernel::ThreadOwner {
     return true;
   }
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  bool owes_cpu() const { return ms_[cur_m_].overhead > 0 || ms_[cur_m_].assist > 0; }
   void on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime);
   bool on_gc();
   void on_stack(std::int64_t depth);
@@ -368,6 +373,14 @@ class GoRun final : public kernel::ThreadOwner {
   void stopTheWorld(std::uint32_t mi, GcPhase why);
   void preemptall();
   void stw_wait(std::uint32_t mi);
+  void gcMarkDone(std::uint32_t mi);     // forEachP, then the mark-termination stop-the-world
+  void forEachP_wait(std::uint32_t mi);
+  void runSafePointFn_slow(std::uint32_t p);
+  // At M mi's scheduling points (schedule, findRunnable, entersyscall), and for a P going idle (pidleput:
+  // findRunnable runs it before it drops its P).
+  void runSafePointFn(std::uint32_t mi) {
+    if (gc_.ragged) runSafePointFn_slow(ms_[mi].p);
+  }
   void stw_stopped(std::uint32_t mi);
   void gc_stw_done(std::uint32_t mi);
   void startTheWorld(std::uint32_t mi);
@@ -380,6 +393,17 @@ class GoRun final : public kernel::ThreadOwner {
   void gc_drain(std::uint32_t mi, sim::Time extra);
   void gc_drain_done(std::uint32_t mi);
   void gc_worker_stop(std::uint32_t mi);
+  void compute_after_assist(std::uint32_t mi, sim::Time compute, bool tight);
+  // What a goroutine's program allocated with `lives: exit` is garbage once the program ends: when the
+  // goroutine exits, or when a connection's goroutine finishes a request (its handler returned).
+  void gc_program_done(std::uint32_t gp) {
+    if (gp < gc_.g_bytes.size() && gc_.g_bytes[gp].bytes != 0) {
+      gc_.reachable -= gc_.g_bytes[gp].bytes;
+      gc_.reachable_objects -= gc_.g_bytes[gp].objects;
+      gc_.g_bytes[gp] = {};
+    }
+  }
+  void gc_assist_done(std::uint32_t mi);
   sim::Time gcAssistAlloc(std::int64_t bytes);
   void gc_update_trigger();
   void gc_limiter_update();
@@ -571,6 +595,10 @@ class GoRun final : public kernel::ThreadOwner {
     bool waiting = false;                 // sched.gcwaiting
     std::uint32_t stopwait = 0, stw_m = kNoG;
     bool stw_sleeping = false;
+    // gcMarkDone's forEachP ragged barrier: every P passes a scheduling point before mark termination.
+    bool ragged = false, ragged_sleeping = false;
+    std::uint32_t ragged_m = kNoG, safe_point_wait = 0;
+    sim::Time ragged_start = 0;
     GcPhase stw_for = GcPhase::kOff;
     sim::Time stw_start = 0;
     std::vector<std::uint32_t> stopped;   // Ps in _Pgcstop

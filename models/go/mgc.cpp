@@ -36,9 +36,11 @@
 //   - Mark workers are not goroutines in the run queues but a state of the M that runs them (they are never
 //     queued in the runtime either: findRunnableGCWorker hands them straight to the P); a dedicated worker
 //     is not preemptible, as the runtime's is not after its first preemption.
-//   - Assists do not park on the assist queue: when the pool is empty the mark is about to end.
-//   - The background sweeper, the scavenger's CPU and its pacing, finalizers and the forEachP ragged
-//     barrier of gcMarkDone are not modelled.
+//   - Assists do not park on the assist queue: when the pool is empty the mark is about to end. An assist
+//     is a burst before the goroutine's next compute, counted in the mark like a worker, not preemptible.
+//   - gcMarkDone's forEachP is modelled (every P not idle or in a syscall passes a scheduling point before
+//     the mark-termination stop-the-world); Ps in syscalls get the function from the caller, not a handoff.
+//   - The background sweeper, the scavenger's CPU and its pacing, and finalizers are not modelled.
 // Rejected: a fixed GC cost per allocated byte (no pauses, no worker placement, nothing for the pacer to
 // steer); mark workers as goroutines on the run queues (they would wait behind user goroutines, the
 // opposite of findRunnable's order).
@@ -132,8 +134,40 @@ sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
   gc.assist_time += t;
   gc.cum_assist += t;
   ++gc.assists;
-  if (gc.pool_ns <= 0 && gc.in_flight == 0) gc.mark_done_requested = true;
   return t;
+}
+
+// The goroutine's compute, after the mark assist it owes. An assist takes part in the mark as a worker does
+// (gcAssistAlloc1 counts itself in work.nwait): the mark cannot end while it runs, and the assist that
+// finishes the last of the work ends the mark itself (gcAssistAlloc -> gcMarkDone), its goroutine held.
+void GoRun::compute_after_assist(std::uint32_t mi, sim::Time compute, bool tight) {
+  M& m = ms_[mi];
+  if (m.assist > 0 && gc_.phase != GcPhase::kMark) {  // the mark ended before it ran: plain CPU of the G
+    compute += m.assist;
+    m.assist = 0;
+  }
+  if (m.assist > 0) {
+    m.pending_compute = compute;
+    m.tight = tight;
+    m.gc_chunk = m.assist;
+    m.assist = 0;
+    ++gc_.in_flight;
+    m.phase = Phase::kAssist;
+    ks_.run_for(mi, m.gc_chunk, kWork);
+    return;
+  }
+  start_compute(mi, compute, tight);
+}
+
+void GoRun::gc_assist_done(std::uint32_t mi) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  --gc.in_flight;
+  if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting && !gc.ragged) {
+    gcMarkDone(mi);  // stopTheWorld keeps curg on this M (gc_holds_g) and gc_stw_done resumes its compute
+    return;
+  }
+  start_compute(mi, m.pending_compute, m.tight);
 }
 
 // runtime.GC(): wait for the cycle in progress to finish, then for a whole new one (gcWaitOnMark(n+1)).
@@ -161,10 +195,8 @@ bool GoRun::gc_poll(std::uint32_t mi) {
     gcStart(mi);
     return true;
   }
-  if (gc.mark_done_requested && gc.phase == GcPhase::kMark && gc.in_flight == 0) {
-    gc.mark_done_requested = false;
-    gc.phase = GcPhase::kMarkTerm;
-    stopTheWorld(mi, GcPhase::kMarkTerm);
+  if (gc.mark_done_requested && gc.phase == GcPhase::kMark && gc.in_flight == 0 && !gc.ragged) {
+    gcMarkDone(mi);
     return true;
   }
   return false;
@@ -182,6 +214,62 @@ void GoRun::gcStart(std::uint32_t mi) {
   ms_[mi].overhead += gc.sweep_left;
   gc.sweep_left = 0;
   stopTheWorld(mi, GcPhase::kSweepTerm);
+}
+
+// ---- the end of the mark (mgc.go gcMarkDone, proc.go forEachP) ----
+
+// gcMarkDone: before stopping the world for mark termination, every P must flush its write-barrier buffer
+// and work cache, which forEachP asks of each at its next scheduling point (a ragged barrier: the Ps carry
+// on afterwards). The caller runs it for its own P and the idle Ps and Ps in syscalls; the others get a
+// preemption request (preemptall) and the caller sleeps 100 us at a time, re-preempting, until the last
+// one ran it. The world is stopped only then, so the pause does not include waiting for, say, a P whose M
+// is still waking from a futex: real mark-termination pauses are a few microseconds.
+void GoRun::gcMarkDone(std::uint32_t mi) {
+  Gc& gc = gc_;
+  gc.mark_done_requested = false;
+  gc.ragged = true;
+  gc.ragged_m = mi;
+  gc.ragged_start = core_.engine.now();
+  gc.safe_point_wait = 0;
+  const std::uint32_t own = ms_[mi].p;
+  for (std::uint32_t p = 0; p < ps_.size(); ++p) {
+    P& pp = ps_[p];
+    pp.run_safe_point_fn = false;
+    if (p == own || pp.in_syscall) continue;
+    if (pp.status == PStatus::kIdle && std::find(pidle_.begin(), pidle_.end(), p) != pidle_.end()) continue;
+    pp.run_safe_point_fn = true;  // a running P, or one on its way to a waking M
+    ++gc.safe_point_wait;
+  }
+  forEachP_wait(mi);
+}
+
+void GoRun::forEachP_wait(std::uint32_t mi) {
+  Gc& gc = gc_;
+  gc.ragged_sleeping = false;
+  if (gc.safe_point_wait == 0) {
+    gc.ragged = false;
+    gc.phase = GcPhase::kMarkTerm;
+    stopTheWorld(mi, GcPhase::kMarkTerm);
+    return;
+  }
+  for (std::uint32_t p = 0; p < ps_.size(); ++p) {  // preemptall, again after each 100 us
+    if (ps_[p].run_safe_point_fn && ps_[p].status == PStatus::kRunning) preemptone(p);
+  }
+  gc.ragged_sleeping = true;
+  ms_[mi].phase = Phase::kForEachPWait;
+  ks_.sleep(mi, kStwRetry);
+}
+
+void GoRun::runSafePointFn_slow(std::uint32_t p) {
+  Gc& gc = gc_;
+  if (p == kNoG || !ps_[p].run_safe_point_fn) return;
+  ps_[p].run_safe_point_fn = false;
+  GMPSIM_CHECK(gc.safe_point_wait > 0, "forEachP: more Ps ran the safe-point function than were asked");
+  if (--gc.safe_point_wait == 0 && gc.ragged_sleeping) {  // notewakeup(&sched.safePointNote)
+    gc.ragged_sleeping = false;
+    ks_.interrupt_sleep(gc.ragged_m);
+    ks_.wake(gc.ragged_m);
+  }
 }
 
 // ---- stop and start the world (proc.go stopTheWorldWithSema, startTheWorldWithSema, gcstopm) ----
@@ -330,7 +418,7 @@ void GoRun::gc_stw_done(std::uint32_t mi) {
       m.phase = Phase::kOverhead;
       ks_.run_for(mi, take_overhead(mi), kSched);
     } else {
-      start_compute(mi, m.pending_compute, m.tight);
+      compute_after_assist(mi, m.pending_compute, m.tight);
     }
     return;
   }
@@ -476,14 +564,16 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
       break;
     case WorkerMode::kNone: break;
   }
-  if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting) {  // gcMarkDone
+  if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting && !gc.ragged) {
     gc_worker_stop(mi);
-    gc.mark_done_requested = false;
-    gc.phase = GcPhase::kMarkTerm;
-    stopTheWorld(mi, GcPhase::kMarkTerm);
+    gcMarkDone(mi);
     return;
   }
   bool stop = gc.waiting || gc.pool_ns <= 0;
+  // gcDrainUntilPreempt: sysmon's retake preempted the worker after forcePreemptNS without a schedule, so
+  // findRunnable runs again and may pick the fractional worker (this is how a P whose idle worker would
+  // mark for the whole cycle still gives the fractional worker its share).
+  if (!stop && m.gc_preempt && m.gc_worker != WorkerMode::kDedicated) stop = true;
   if (!stop && m.gc_worker == WorkerMode::kIdle) {  // pollWork: anything runnable for this P
     stop = !ps_[m.p].runq.empty() || !global_.empty() || !net_ready_.empty();
   }
@@ -501,6 +591,7 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
 
 void GoRun::gc_worker_stop(std::uint32_t mi) {
   M& m = ms_[mi];
+  m.gc_preempt = false;
   if (m.gc_worker == WorkerMode::kIdle) --gc_.idle_workers;
   if (m.gc_worker == WorkerMode::kDedicated) ++gc_.dedicated_needed;  // the worker goes back to the pool
   m.gc_worker = WorkerMode::kNone;

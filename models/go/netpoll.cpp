@@ -243,6 +243,7 @@ bool GoRun::connection_next(std::uint32_t mi) {
   Connection& c = conns_[conn_of_g_[gp]];
   if (c.serving) {  // the request is done
     c.serving = false;
+    gc_program_done(gp);
     core_.stats.exited(g.cls, g.start, core_.engine.now());
     if (g.client != kNone32) core_.arrivals.next_submit(g.cls, g.client, core_.engine.now());
   }

@@ -160,7 +160,8 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kSchedule: schedule(tid); break;
     case Phase::kFindRunnable: findRunnable(tid); break;
     case Phase::kExecute: execute(tid); break;
-    case Phase::kOverhead: start_compute(tid, m.pending_compute, m.tight); break;
+    case Phase::kOverhead: compute_after_assist(tid, m.pending_compute, m.tight); break;
+    case Phase::kAssist: gc_assist_done(tid); break;
     case Phase::kRunning: continue_g(tid); break;
     case Phase::kStealWork: stealWork_scan(tid); break;
     case Phase::kStealWorkBackoff: stealWork_backoff(tid); break;
@@ -174,6 +175,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kLockedWake: locked_wake(tid); break;
     case Phase::kGcWork: gc_drain_done(tid); break;
     case Phase::kStwWait: stw_wait(tid); break;
+    case Phase::kForEachPWait: forEachP_wait(tid); break;
     case Phase::kStwWork: gc_stw_done(tid); break;
     case Phase::kNewproc: newproc_done(tid); break;
   }
@@ -409,13 +411,12 @@ void GoRun::continue_g(std::uint32_t mi) {
   park_reason_ = WaitReason::kNone;
   const StepKind step = advance(core_.wl, core_.gt, gp, core_.engine.now(), core_.compute_rng[cls], compute, *this);
   M& m = ms_[mi];
-  if (m.assist > 0) {  // a mark assist: part of the next compute burst (preemption points included), else runtime work
-    if (step == StepKind::kCompute || step == StepKind::kTightCompute) {
-      compute += m.assist;
-    } else {
-      m.overhead += m.assist;
-    }
+  if (m.assist > 0 && step != StepKind::kCompute && step != StepKind::kTightCompute) {
+    // A mark assist before a step that is not a compute is runtime work of that step (a compute's assist is
+    // a burst of its own first: compute_after_assist). If it took the last of the mark's work, the mark ends.
+    m.overhead += m.assist;
     m.assist = 0;
+    if (gc_.pool_ns <= 0 && gc_.in_flight == 0 && gc_.phase == GcPhase::kMark) gc_.mark_done_requested = true;
   }
   switch (step) {
     case StepKind::kGosched:  // goschedImpl: Grunning -> Grunnable, global queue tail, (wakep), schedule
@@ -451,7 +452,7 @@ void GoRun::continue_g(std::uint32_t mi) {
         ks_.run_for(mi, m.overhead, kSched);
         m.overhead = 0;
       } else {
-        start_compute(mi, compute, m.tight);
+        compute_after_assist(mi, compute, m.tight);
       }
       return;
     case StepKind::kSyscall:
@@ -484,11 +485,7 @@ void GoRun::goexit0(std::uint32_t mi) {
   if (const std::uint32_t order = g_stack_order(g); order > 0) {
     extra_stack_bytes_ -= (prm_.mem_stack << order) - prm_.mem_stack;
   }
-  if (gp < gc_.g_bytes.size() && gc_.g_bytes[gp].bytes != 0) {  // what it allocated is garbage now
-    gc_.reachable -= gc_.g_bytes[gp].bytes;
-    gc_.reachable_objects -= gc_.g_bytes[gp].objects;
-    gc_.g_bytes[gp] = {};
-  }
+  gc_program_done(gp);
   if (gp < gc_.stack_depth.size() && gc_.stack_depth[gp] != 0) {
     gc_.depth_sum -= gc_.stack_depth[gp];
     --gc_.depth_count;
@@ -544,6 +541,7 @@ void GoRun::on_stack(std::int64_t depth) {
 // same burst as the decision, which saves an event per scheduling. (An M that finds nothing parks at
 // once and does not pay it.)
 void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
+  runSafePointFn(mi);
   if (ms_[mi].lockedg != kNoG) {  // step 0
     stoplockedm(mi);
     return;
@@ -555,6 +553,7 @@ void GoRun::schedule(std::uint32_t mi, sim::Time prior) {
 void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
   M& m = ms_[mi];
   GMPSIM_CHECK(m.lockedg == kNoG, "findRunnable: a locked M looks for work");
+  runSafePointFn(mi);
   // 1a: a stop-the-world is waiting for this P (gcstopm); a cycle to start or a mark to end (mgc.cpp).
   if (gc_.waiting) {
     gcstopm(mi);
@@ -852,6 +851,7 @@ std::uint32_t GoRun::releasep(std::uint32_t mi) {
 }
 void GoRun::pidleput(std::uint32_t p) {
   GMPSIM_CHECK(ps_[p].runq.empty(), "pidleput: P has non-empty run queue");
+  if (gc_.ragged) runSafePointFn_slow(p);
   ps_[p].idle_since = core_.engine.now();
   pidle_.push_back(p);
 }

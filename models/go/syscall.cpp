@@ -14,6 +14,7 @@ namespace gmpsim::models::go {
 
 // entersyscall (entersyscallblock for known_blocking): the entry's cost has been paid; now the call itself.
 void GoRun::entersyscall(std::uint32_t mi) {
+  runSafePointFn(mi);  // reentersyscall: a P about to be in a syscall runs a pending forEachP function first
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
   switch (m.syscall_kind) {

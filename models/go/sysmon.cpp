@@ -33,6 +33,14 @@ void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight) {
   M& m = ms_[mi];
   m.tight = tight;
   m.burst_work = work;
+  // A cooperative request that came while the G was in runtime code (its allocation, an assist) is seen
+  // at the compute's first call.
+  if (!tight && m.curg != kNoG && g_preempt(core_.gt[m.curg]) && prm_.preempt_spacing > 0 && work > prm_.preempt_spacing) {
+    m.preempt_left = work - prm_.preempt_spacing;
+    m.phase = Phase::kPreemptPoint;
+    ks_.run_for(mi, prm_.preempt_spacing, kWork);
+    return;
+  }
   m.phase = Phase::kRunning;
   ks_.run_for(mi, work, kWork);
 }
@@ -189,6 +197,15 @@ void GoRun::preemptone(std::uint32_t p) {
   if (mi == kNoG) return;
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
+  if (gp == kNoG && m.gc_worker != WorkerMode::kNone && m.phase == Phase::kGcWork) {
+    // A mark worker is a goroutine too (gcBgMarkWorker): its gcDrain stops at the flag when it drains with
+    // gcDrainUntilPreempt (idle and fractional workers; a dedicated one only kicks its run queue out, in
+    // retake). gcDrain runs on the system stack, so the signal finds no asynchronous safe point.
+    ++preempt_requests_;
+    m.gc_preempt = true;
+    if (!prm_.asyncpreemptoff) preemptM(mi);
+    return;
+  }
   if (gp == kNoG || m.in_syscall) return;  // g0 or a syscall: nothing to preempt
   ++preempt_requests_;
   set_g_preempt(core_.gt[gp], true);

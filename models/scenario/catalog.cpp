@@ -25,7 +25,7 @@ std::span<const ModelInfo> model_catalog() {
           {"runtime.schedtrace_format", "go1.19"}, {"runtime.mem.g_struct", "416B"}, {"runtime.mem.sudog", "96B"},
           {"runtime.mem.m", "42KiB"}, {"runtime.gc_cons_mark", "pi_controller"},
           {"runtime.gc_limit_headroom_percent", "0"}, {"runtime.gc_idle_worker_cap", "false"},
-          {"runtime.gc_assign_workers", "false"}, {"runtime.cost.gc_scan_g", "2us"}}},
+          {"runtime.gc_assign_workers", "false"}, {"runtime.cost.gc_scan_g", "1us"}}},
         {"go1.26", "go1.26.8, the installed toolchain.", {}}}},
       {"boost-fiber-ws",
        "Boost.Fiber's work_stealing scheduler: N worker threads on the CPUs, a FIFO ready queue each, an idle "

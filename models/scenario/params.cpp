@@ -301,16 +301,19 @@ const ParamSpec kParams[] = {
      "validation/go/README.md, gcalloc -live-ptr (calibration case go-gc-alloc-ptr): go1.19.8 marked 64 MiB of "
      "1 KiB objects full of random pointers in 128 ms per cycle with ~1.5 Ps: ~3 us per KiB; go1.26.8 took "
      "four times longer on that graph", "go", "", 0, 1e9},
-    {"runtime.cost.gc_mark_object", ParamType::kDuration, "150ns",
+    {"runtime.cost.gc_mark_object", ParamType::kDuration, "40ns",
      "CPU time of marking one reachable object whatever its pointers (span lookup, mark bit, queueing).",
-     "validation/go/README.md, gcalloc (calibration case go-gc-alloc-gogc100): 64 Ki pointer-free 1 KiB "
-     "objects took 4-12 ms per cycle with ~1.8 Ps marking, 100-300 ns each", "go", "", 0, 1e9},
-    {"runtime.cost.gc_scan_g", ParamType::kDuration, "1300ns",
+     "validation/report.md (make validate, 2026-12-06, idle VM), calibration case go-gc-alloc-gogc100: a cycle "
+     "over 64 Ki pointer-free 1 KiB objects and their 64 Ki slice headers takes 2.38 ms of clock (go1.26.8; "
+     "2.49 ms go1.19.8); the model gives that clock with the headers' pointer words at "
+     "runtime.cost.gc_scan_kib and 40 ns per object (2.42 ms)", "go", "", 0, 1e9},
+    {"runtime.cost.gc_scan_g", ParamType::kDuration, "480ns",
      "Fixed CPU time of one goroutine's stack root (markroot, suspendG, scanstack's frame walk), paid every "
      "cycle for every goroutine ever created (allgs), live or dead.",
-     "validation/go/README.md, gcstack on the project's 2-vCPU VM: a forced cycle grows by 0.74 us of wall time "
-     "per parked goroutine with both Ps marking (go1.26.8; 1.0 us on go1.19.8): ~1.5 us of CPU, less the "
-     "stack bytes' scan", "go", "", 0, 1e9},
+     "validation/report.md (make validate, 2026-12-06, idle VM), go-gc-stack-10k/100k/300k on go1.26.8: the "
+     "cycle's clock grows by 0.538 us per parked goroutine with both Ps marking (idle and fractional "
+     "workers), 1.077 us of CPU, less its ~200 B of stack in use at runtime.cost.gc_scan_kib (0.6 us); "
+     "go1.19.8: 0.79 us -> 1.0 us (its profile)", "go", "", 0, 1e9},
     {"runtime.cost.gc_sweep_term", ParamType::kDuration, "10us",
      "CPU time of sweep termination with the world stopped (finishsweep_m, clearpools, startCycle).",
      "estimate; validation/go/README.md, gcstack: go1.19.8's sweep-termination clock has a median of 13-40 us "
@@ -327,8 +330,14 @@ const ParamSpec kParams[] = {
     {"runtime.cost.malloc", ParamType::kDuration, "20ns",
      "CPU time of one small allocation on mallocgc's fast path (mcache, no refill).",
      "estimate: runtime BenchmarkMalloc8/16 ~10-25 ns", "go", "", 0, 1e9},
-    {"runtime.cost.malloc_kib", ParamType::kDuration, "40ns", "CPU time of zeroing 1 KiB of new objects (memclrNoHeapPointers).",
-     "estimate: ~25 GB/s memclr", "go", "", 0, 1e9},
+    {"runtime.cost.malloc_kib", ParamType::kDuration, "170ns",
+     "CPU time per KiB allocated beyond the per-object fast path: zeroing memory the last cycle freed, which is "
+     "out of cache (memclrNoHeapPointers), and an mcache refill for each span it fills (mcache.refill -> "
+     "mcentral.cacheSpan, sweeping the span).",
+     "validation/report.md (make validate, 2026-12-06, idle VM), calibration case go-gc-alloc-gogc100: span alloc "
+     "(64 x 1 KiB []byte, each written once) has a median of 12.5 us on go1.26.8 and 13.8 us on go1.19.8; less "
+     "64 x runtime.cost.malloc that is ~175 ns per KiB. A hot-cache memclr alone would be ~40 ns (25 GB/s)",
+     "go", "", 0, 1e9},
     {"runtime.asyncpreemptoff", ParamType::kBool, "false",
      "GODEBUG=asyncpreemptoff=1: no SIGURG; tight loops (step tight_loop) then never yield.",
      "runtime/preempt.go, GODEBUG asyncpreemptoff", "go"},

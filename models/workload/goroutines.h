@@ -176,6 +176,8 @@ inline void resume_select_case(const Workload& wl, GoroutineTable& gt, std::uint
 // Hooks (the model's semantics of each step):
 //   on_spawn(class, count) -> bool (true: the model creates them on the CPU; advance returns kSpawn)
 //   on_span(span_id, begin_time)  on_alloc(bytes, spec, lifetime)  on_stack(depth_bytes)  on_gc()
+//   owes_cpu() -> bool (runtime CPU the goroutine's steps incurred and not yet paid: a span boundary waits
+//                       for it, advance returning kCompute of 0 ns first)
 //   on_make(kind, capacity) -> object id          on_release(kind, id)   (a make replacing an object)
 //   on_wg_add(wg, delta)                          (the model readies waiters at zero)
 //   on_sync(goroutine, code, object) -> SyncStep  (wg_wait, send, recv, close, lock, unlock)
@@ -231,11 +233,18 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         break;
       }
       case OpCode::kSpanBegin:
-        gt.frame(id)[prog.loop_slots + op.slot] = now;
-        ++g.pc;
-        break;
       case OpCode::kSpanEnd:
-        hooks.on_span(op.a, gt.frame(id)[prog.loop_slots + op.slot]);
+        // A span measures the goroutine's time: runtime work its zero-time steps incurred (an allocation's
+        // malloc and assist, a channel operation) is paid before the boundary, not after it.
+        if (hooks.owes_cpu()) {
+          compute_ns = 0;
+          return StepKind::kCompute;
+        }
+        if (op.code == OpCode::kSpanBegin) {
+          gt.frame(id)[prog.loop_slots + op.slot] = now;
+        } else {
+          hooks.on_span(op.a, gt.frame(id)[prog.loop_slots + op.slot]);
+        }
         ++g.pc;
         break;
       case OpCode::kExit:
