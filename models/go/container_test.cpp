@@ -77,6 +77,38 @@ TEST_CASE("go: GOMAXPROCS above a CPU quota is throttled in many more periods; t
   CHECK(wide.cpu_busy_total() * 8 <= 2.0 * 1.05);
 }
 
+TEST_CASE("go: the GOMAXPROCS-above-quota cliff: an allocating service's tail under a 2-CPU quota on 24 CPUs", "[go][cgroup][gc]") {
+  // automaxprocs' benchmark shape: 64 keep-alive clients with no think time, requests that allocate, a
+  // 2-CPU cpu.max on a 24-CPU machine. GOMAXPROCS 24 runs up to 24 threads (and the collector's 6 dedicated
+  // and 18 idle workers) at once: the quota goes in the first milliseconds of a period and the group waits
+  // out the rest throttled, so the tail is whole periods. The go1.26 default (the quota, 2) has no cliff;
+  // go1.19 ignores the quota and falls off it.
+  const std::string yaml =
+      "machine: {cpus: 24}\n"
+      "runtime: {model: go, version: go1.26, arrivals: netpoll}\n"
+      "cgroup: {cpu: {max: \"200000 100000\"}}\n"
+      "workload:\n"
+      "  heap: {live: 16MiB, scan_fraction: 0.3}\n"
+      "  classes:\n"
+      "    request:\n"
+      "      arrivals: {process: closed, clients: 64, think: 0s}\n"
+      "      program: [{alloc: {size: 1KiB, count: 16}}, {compute: 30us}, {alloc: {size: 1KiB, count: 16}}, {compute: 10us}]\n"
+      "run: {duration: 2s, warmup: 500ms}\n";
+  const RunResult dflt = run_yaml(yaml);
+  const RunResult over = run_yaml(yaml, {{"runtime.gomaxprocs", "24"}});
+  const RunResult old = run_yaml(yaml, {{"runtime.version", "go1.19"}});
+  REQUIRE(dflt.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(over.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(testing::counter_u64(dflt, "gomaxprocs") == 2);
+  CHECK(testing::counter_u64(old, "gomaxprocs") == 24);
+  const auto p999 = [](const RunResult& r) { return static_cast<double>(r.classes[0].latency.latency.percentile(0.999)); };
+  CHECK(p999(over) > 3 * p999(dflt));
+  CHECK(p999(old) > 3 * p999(dflt));
+  CHECK(p999(over) > 50e6);  // most of a 100 ms period spent throttled
+  CHECK(over.model_counters.at("cgroup").at("throttled_usec").get<double>() >
+        20 * dflt.model_counters.at("cgroup").at("throttled_usec").get<double>());
+}
+
 TEST_CASE("go: a busy neighbour process takes CPU from the program and shows in the results", "[go][cgroup]") {
   const std::string work =
       "runtime: {model: go, gomaxprocs: 2}\n"
