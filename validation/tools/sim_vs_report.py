@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Re-run the simulated side of Go validation cases and compare it with the real values of the last report.
+
+The real runs are not repeated: the real column comes from validation/results/metrics.csv (written by
+`make validate`), so a model change can be checked against them in seconds, without an idle machine.
+For each case of validation/scenarios/go-cases.yaml whose name starts with PREFIX, and each toolchain,
+it runs the case's scenario with its set_values and the committed profile, and prints per metric
+  name=SIM/REAL(ERROR now, was ERROR in the report)
+Usage: python3 validation/tools/sim_vs_report.py [PREFIX] [--gmpsim build/models/gmpsim]
+Counters and the p50/p99 of latency metrics are compared; errors as in the report (sim / real - 1).
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("prefix", nargs="?", default="go-")
+    ap.add_argument("--gmpsim", default=os.path.join(ROOT, "build/models/gmpsim"))
+    args = ap.parse_args()
+    cases = yaml.safe_load(open(os.path.join(ROOT, "validation/scenarios/go-cases.yaml")))["cases"]
+    real = {}
+    for r in csv.DictReader(open(os.path.join(ROOT, "validation/results/metrics.csv"))):
+        if r["real"] and r["sim"]:
+            real[(r["version"], r["case"], r["metric"], r["stat"])] = (float(r["real"]), float(r["sim"]))
+    out_dir = tempfile.mkdtemp(prefix="sim_vs_report.")
+    for ver in ("go1.26", "go1.19"):
+        for c in cases:
+            if not c["name"].startswith(args.prefix) or "scenario" not in c:
+                continue
+            scenario = os.path.normpath(os.path.join(ROOT, "validation/scenarios", c["scenario"]))
+            cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir,
+                   "--set", f"kernel.profile={ROOT}/validation/results/{ver}.yaml", "--set", f"runtime.version={ver}"]
+            for v in c.get("set_values", []):
+                cmd += ["--set", v]
+            subprocess.run(cmd, check=True)
+            d = json.load(open(os.path.join(out_dir, "summary.json")))
+            cols = []
+            for m in c.get("metrics", []):
+                if m["kind"] == "counter" and "sim" in m:
+                    group, key = m["sim"].split(".", 1)
+                    sim = d["counters"].get(group, {}).get(key)
+                    rv = real.get((ver, c["name"], m["name"], "value"))
+                    if rv and sim is not None and rv[0]:
+                        cols.append(f"{m['name']}={sim:.3g}/{rv[0]:.3g}({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
+                elif m["kind"] == "latency":
+                    name = m.get("span") or m.get("class")
+                    src = d["span_latency_us"] if "span" in m else d["latency_us"]
+                    for stat in ("p50", "p99"):
+                        rv = real.get((ver, c["name"], f"{name}_latency", stat))
+                        if rv and name in src and rv[0]:
+                            sim = src[name][stat] * 1000
+                            cols.append(f"{name}.{stat}={sim / 1e3:.4g}us/{rv[0] / 1e3:.4g}us({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
+            print(ver, c["name"], " ".join(cols))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
