@@ -298,3 +298,17 @@ TEST_CASE("gc: a connection's goroutine frees each request's allocations when th
   CHECK(gc_num(r, "heap_peak_bytes") < 5 * 8 * 1048576);  // GOGC 100 plus the first cycles' overshoot
   CHECK(gc_num(r, "heap_marked_bytes") < 2 * 8 * 1048576);
 }
+
+TEST_CASE("gc: the background sweeper sweeps on idle Ps, ahead of the allocations' proportional sweep", "[go][gc]") {
+  // A lightly loaded service: between cycles the Ps are mostly idle, so bgsweep does nearly all of the
+  // sweep (runtime.cost.gc_sweep_span per 8 KiB span in use at mark termination).
+  const RunResult r = run_yaml(service(2, 1000, "64", "8MiB"), {{"runtime.cost.gc_sweep_span", "1us"}});
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  const double cycles = gc_num(r, "cycles");
+  REQUIRE(cycles >= 2);
+  // Each cycle leaves at least the live heap's spans (8 MiB / 8 KiB = 1024 spans of 1 us) to sweep.
+  CHECK(gc_of(r).at("cpu_s").at("bgsweep").get<double>() > 0.8 * (cycles - 1) * 1024e-6);
+  // A saturated service has no idle P between its requests: the allocations sweep instead.
+  const RunResult busy = run_yaml(service(2, 9000, "64", "8MiB"), {{"runtime.cost.gc_sweep_span", "1us"}});
+  CHECK(gc_of(busy).at("cpu_s").at("bgsweep").get<double>() < 0.5 * gc_of(r).at("cpu_s").at("bgsweep").get<double>() * gc_num(busy, "cycles") / cycles);
+}

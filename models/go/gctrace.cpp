@@ -80,7 +80,7 @@ Json GoRun::gc_json(sim::Time end) const {
           {"gomemlimit_bytes", prm_.pacer.memory_limit == kNoLimit ? Json(nullptr) : Json(prm_.pacer.memory_limit)},
           {"cpu_fraction", total > 0 ? static_cast<double>(gc_cpu) / total : 0.0},
           {"cpu_s", {{"dedicated", s(gc.total_dedicated)}, {"fractional", s(gc.total_fractional)}, {"idle", s(gc.total_idle)},
-                     {"assist", s(gc.total_assist)}, {"stw", s(gc.total_pause * gc.stwprocs)}}},
+                     {"assist", s(gc.total_assist)}, {"stw", s(gc.total_pause * gc.stwprocs)}, {"bgsweep", s(gc.total_bgsweep)}}},
           {"assists", gc.assists},
           {"pause_total_s", s(gc.total_pause)},
           {"pause_max_s", s(std::max(gc.pause_sweep_term.max(), gc.pause_mark_term.max()))},

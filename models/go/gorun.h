@@ -107,6 +107,7 @@ enum class Phase : std::uint8_t {
   kLockedWake,    // a locked M woken by startlockedm: acquire nextp and run its locked G
   kGcWork,        // a mark worker finished a quantum of mark work (gcDrain): gc_drain_done
   kAssist,        // m.curg finished the mark assist it owed (gcAssistAlloc): gc_assist_done, then its compute
+  kBgSweep,       // the background sweeper finished a quantum on this otherwise idle P: findRunnable again
   kStwWait,       // the M stopping the world woke (notetsleep's 100 us, or the last P stopped)
   kForEachPWait,  // gcMarkDone's M woke from forEachP's wait (100 us, or the last P ran the safe-point fn)
   kStwWork,       // the M that stopped the world did the phase's work: gc_stw_done
@@ -404,6 +405,7 @@ class GoRun final : public kernel::ThreadOwner {
     }
   }
   void gc_assist_done(std::uint32_t mi);
+  bool gc_bgsweep(std::uint32_t mi);  // findRunnable with nothing to run: a quantum of background sweeping
   sim::Time gcAssistAlloc(std::int64_t bytes);
   void gc_update_trigger();
   void gc_limiter_update();
@@ -611,6 +613,7 @@ class GoRun final : public kernel::ThreadOwner {
     // Totals.
     std::uint32_t cycles = 0, forced = 0, time_cycles = 0;
     sim::Time total_pause = 0, total_gc_cpu = 0, total_assist = 0, total_dedicated = 0, total_fractional = 0, total_idle = 0;
+    sim::Time total_bgsweep = 0;          // the background sweeper's CPU (bgsweep), not GC CPU in GCCPUFraction
     sim::Time cum_idle = 0, cum_assist = 0, limiter_last = 0, limiter_idle_at = 0, limiter_assist_at = 0, last_end = 0;
     sim::LogHistogram pause_sweep_term, pause_mark_term, ttsp, cycle_wall;
     std::uint64_t assists = 0;

@@ -25,9 +25,10 @@
 //   - Stacks: scanning shrinks a stack whose frames use less than a quarter of it (shrinkstack), and each
 //     cycle sets the starting stack of recycled goroutines from the average scanned stack
 //     (gcComputeStartingStackSize); a goroutine's depth is what its last `stack` step declared.
-//   - Sweeping: its cost is paid by allocations in proportion to the heap they take (deductSweepCredit),
-//     and what is left by the next gcStart (finishsweep). The GC CPU limiter turns assists off past ~50 %
-//     GC CPU. The scavenger returns the heap above its retained target at each cycle's end.
+//   - Sweeping: the background sweeper on idle Ps, allocations in proportion to the heap they take
+//     (deductSweepCredit), and what is left by the next gcStart (finishsweep). The GC CPU limiter turns
+//     assists off past ~50 % GC CPU. The scavenger returns the heap above its retained target at each
+//     cycle's end.
 //
 // What is abstracted, and why.
 //   - No object graph: mark work is proportional to reachable bytes, which is what the pacer measures too.
@@ -40,7 +41,8 @@
 //     is a burst before the goroutine's next compute, counted in the mark like a worker, not preemptible.
 //   - gcMarkDone's forEachP is modelled (every P not idle or in a syscall passes a scheduling point before
 //     the mark-termination stop-the-world); Ps in syscalls get the function from the caller, not a handoff.
-//   - The background sweeper, the scavenger's CPU and its pacing, and finalizers are not modelled.
+//   - The background sweeper runs on Ps with nothing else to do (it is a goroutine that yields whenever no
+//     P is idle); the scavenger's CPU and its pacing, and finalizers are not modelled.
 // Rejected: a fixed GC cost per allocated byte (no pauses, no worker placement, nothing for the pacer to
 // steer); mark workers as goroutines on the run queues (they would wait behind user goroutines, the
 // opposite of findRunnable's order).
@@ -214,6 +216,26 @@ void GoRun::gcStart(std::uint32_t mi) {
   ms_[mi].overhead += gc.sweep_left;
   gc.sweep_left = 0;
   stopTheWorld(mi, GcPhase::kSweepTerm);
+}
+
+// ---- the background sweeper (mgcsweep.go bgsweep) ----
+
+// bgsweep is a goroutine readied when the mark ends: it sweeps spans in batches of 10 and yields only when
+// no P is idle (goschedIfBusy), so in effect it uses idle time, getting ahead of the proportional sweep that
+// allocations pay. Here it runs on a P that has nothing else to do, a runtime.gc_drain_quantum at a time,
+// before the P goes idle; what is left when the next cycle starts is finishsweep_m's.
+bool GoRun::gc_bgsweep(std::uint32_t mi) {
+  Gc& gc = gc_;
+  if (gc.phase != GcPhase::kOff || gc.sweep_left <= 0 || gc.waiting) return false;
+  M& m = ms_[mi];
+  if (m.spinning) resetspinning(mi);
+  const sim::Time t = std::min(gc.sweep_left, prm_.gc_quantum);
+  gc.sweep_left -= t;
+  gc.total_bgsweep += t;
+  ++ps_[m.p].schedtick;
+  m.phase = Phase::kBgSweep;
+  ks_.run_for(mi, t, kSched);
+  return true;
 }
 
 // ---- the end of the mark (mgc.go gcMarkDone, proc.go forEachP) ----

@@ -58,6 +58,7 @@
 //    9    runqgrab: a running victim's runnext, after usleep(3)            stealWork_scan -> stealWork_backoff
 //   10    stealWork's newWork (a timer ran): goto top                      stealWork_scan -> findRunnable
 //   10b   idle-time marking (gcController.addIdleMarkWorker)             findRunnable_idle -> gc_idle_worker
+//   10c   the background sweeper (mgcsweep.go bgsweep, a G in the runtime) findRunnable_idle -> gc_bgsweep
 //   11    "return P and block": under sched.lock, globrunqgetbatch         findRunnable_idle
 //   12    releasep, pidleput                                               findRunnable_idle
 //   13    "Delicate dance": drop nmspinning, recheck the global queue and  findRunnable_idle -> findRunnable
@@ -162,6 +163,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kExecute: execute(tid); break;
     case Phase::kOverhead: compute_after_assist(tid, m.pending_compute, m.tight); break;
     case Phase::kAssist: gc_assist_done(tid); break;
+    case Phase::kBgSweep: findRunnable(tid); break;
     case Phase::kRunning: continue_g(tid); break;
     case Phase::kStealWork: stealWork_scan(tid); break;
     case Phase::kStealWorkBackoff: stealWork_backoff(tid); break;
@@ -722,6 +724,7 @@ void GoRun::stealWork_backoff(std::uint32_t mi) {
 void GoRun::findRunnable_idle(std::uint32_t mi) {
   M& m = ms_[mi];
   if (gc_idle_worker(mi, 0)) return;  // idle-time marking rather than giving up the P
+  if (gc_bgsweep(mi)) return;         // the background sweeper, on a P with nothing else to do
   if (!global_.empty()) {  // 11, under sched.lock
     const std::uint32_t gp = globrunqgetbatch(global_, ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
     ++global_takes_;
