@@ -35,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/check.h"
 #include "sim/dist.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
@@ -142,11 +143,29 @@ class Kernel {
   // The running thread blocks: it leaves its CPU now. Any unfinished burst is dropped.
   void block(std::uint32_t tid);
   // Gives the thread a burst of `work` ns of CPU, started now if it is running, else when it next runs.
-  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0);
+  // (Inline with the burst's end in handle(): the path of most events.)
+  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0) {
+    Thread& t = thr(tid);
+    GMPSIM_CHECK(t.remaining == 0 && !t.burst.valid(), "Kernel::run_for: a burst is already in progress");
+    GMPSIM_CHECK(kind < kMaxKinds, "Kernel::run_for: burst kind out of range");
+    t.remaining = work;
+    t.kind = kind;
+    if (t.state == State::kRunning) start_burst(tid);
+  }
   // Stops the thread's burst now and returns the work left; the thread keeps its CPU without a burst.
   sim::Time interrupt(std::uint32_t tid);
 
-  void handle(const sim::Event& ev);
+  void handle(const sim::Event& ev) {
+    if (ev.kind == kind_base_ + kBurstDone && (ev.arg & kBgBit) == 0) {  // a program thread's burst ended
+      Thread& t = threads_[ev.arg];
+      t.burst = {};
+      charge(t);
+      GMPSIM_CHECK(t.remaining == 0, "Kernel: burst done with work left");
+      owner_.on_burst_done(ev.arg);
+      return;
+    }
+    handle_other(ev);
+  }
   // Events that are the kernel's own (tick checks, bandwidth timers, balancing) or background processes':
   // they do not count as the simulated program's activity or pending work.
   bool is_daemon_event(const sim::Event& ev) const {
@@ -232,6 +251,7 @@ class Kernel {
     sim::Time throttled_time = 0, burst_time = 0, usage = 0;
     std::vector<std::uint32_t> cpus;  // cpuset, sorted
     std::vector<bool> allowed;
+    std::vector<std::uint64_t> allowed_mask;  // the cpuset as a bitmask (64 CPUs a word)
     bool limited() const { return spec.quota >= 0; }
   };
   struct Cpu {
@@ -286,13 +306,26 @@ class Kernel {
   void enqueue_task(std::uint32_t tid, std::uint32_t cpu);
   void dequeue_task(std::uint32_t tid, bool sleep);
   void check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid);
+  bool enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu);
+  bool dequeue_alone(std::uint32_t tid);
+  void dequeue_only_entity(std::uint32_t rqi, Entity& se);
   void schedule(std::uint32_t cpu, bool preempt);
   void switch_to(std::uint32_t cpu, std::uint32_t tid);
   void arm_tick_check(std::uint32_t cpu);
   sim::Time next_tick_at(sim::Time t) const;
   void tick_check(std::uint32_t cpu);
   std::uint32_t select_task_rq(std::uint32_t tid) const;
-  bool available_idle_cpu(std::uint32_t cpu) const;
+  bool available_idle_cpu(std::uint32_t cpu) const { return (idle_mask_[cpu >> 6] >> (cpu & 63)) & 1; }
+  // Keeps idle_mask_ in step after a change of the CPU's curr, h_nr_running or ttwu_pending.
+  void update_idle(std::uint32_t cpu) {
+    const Cpu& c = cpus_[cpu];
+    const std::uint64_t bit = std::uint64_t{1} << (cpu & 63);
+    if (c.curr == kNone && c.h_nr_running == 0 && c.ttwu_pending == 0) {
+      idle_mask_[cpu >> 6] |= bit;
+    } else {
+      idle_mask_[cpu >> 6] &= ~bit;
+    }
+  }
   void add_nr_running(std::uint32_t cpu, std::int64_t n);
   bool sched_balance_newidle(std::uint32_t cpu);
   std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to) const;
@@ -315,9 +348,23 @@ class Kernel {
   sim::EventId schedule_daemon(sim::Time at, sim::Band band, std::uint32_t kind, std::uint32_t arg);
   void cancel_daemon(sim::EventId& id);
 
+  void handle_other(const sim::Event& ev);
+
   // bursts
-  void start_burst(std::uint32_t tid);
-  void charge(Thread& t);
+  void start_burst(std::uint32_t tid) {
+    Thread& t = thr(tid);
+    t.burst_since = engine_.now();
+    t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
+                           : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+  }
+  void charge(Thread& t) {
+    const sim::Time ran = engine_.now() - t.burst_since;
+    if (ran <= 0) return;
+    busy_[t.kind] += ran;
+    busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
+    t.remaining -= ran;
+    t.burst_since = engine_.now();
+  }
   void cancel_burst(Thread& t);
   void background_next(std::uint32_t tid);
 
@@ -328,6 +375,8 @@ class Kernel {
   std::vector<Thread> threads_;  // the owner's
   std::vector<Thread> bg_;       // background processes'
   std::vector<Cpu> cpus_;
+  // available_idle_cpu as a bitmask (64 CPUs a word): no curr, no runnable thread, no wake-up on its way.
+  std::vector<std::uint64_t> idle_mask_;
   std::vector<CfsRq> rqs_;     // [cpu] root queues, then [ncpu * (1 + g) + cpu] group queues
   std::vector<Entity> gse_;    // [g * ncpu + cpu] group entities
   std::vector<Group> groups_;
