@@ -530,6 +530,8 @@ void Kernel::arm_tick_check(std::uint32_t cpu) {
   sim::Time at = kNever;
   if (c.curr != kNone) {
     const Thread& t = thr(c.curr);
+    // One runnable thread without a quota: no tick would act (the case of a CPU per thread).
+    if (!c.check.valid() && rqs_[root_rq(cpu)].nr < 2 && rqs_[group_rq(t.group, cpu)].nr < 2 && !groups_[t.group].limited()) return;
     const CfsRq& grq = rqs_[group_rq(t.group, cpu)];
     const CfsRq& root = rqs_[root_rq(cpu)];
     const Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
@@ -726,8 +728,7 @@ bool Kernel::enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu) {
   Entity& gse = ent(gsei);
   GMPSIM_CHECK(!se.on_rq && !gse.on_rq && grq.curr == kNone && root.curr == kNone, "enqueue_on_idle: queues not empty");
   // enqueue_entity at both levels, each entity straight into curr (set_next_entity)
-  place_entity(grqi, se, se.initial);
-  se.initial = false;
+  place_on_empty(grqi, se);
   grq.curr = tid;
   grq.nr = 1;
   grq.load += se.weight;
@@ -735,8 +736,7 @@ bool Kernel::enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu) {
   se.rq = grqi;
   G.load += se.weight;
   add_nr_running(cpu, 1);
-  place_entity(rooti, gse, gse.initial);
-  gse.initial = false;
+  place_on_empty(rooti, gse);
   root.curr = gsei;
   root.nr = 1;
   root.load += gse.weight;
@@ -750,6 +750,19 @@ bool Kernel::enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu) {
   ++switches_;
   switch_to(cpu, tid);
   return true;
+}
+
+// place_entity on an empty queue: EEVDF places at the queue's min_vruntime (its avg_vruntime) with no lag.
+void Kernel::place_on_empty(std::uint32_t rqi, Entity& se) {
+  if (p_.policy == Policy::kEevdf) {
+    std::int64_t vslice = calc_delta_fair(p_.base_slice, se.weight);
+    se.vruntime = rqs_[rqi].min_vruntime;
+    if (se.initial) vslice /= 2;
+    se.deadline = se.vruntime + vslice;
+  } else {
+    place_entity(rqi, se, se.initial);
+  }
+  se.initial = false;
 }
 
 // dequeue_entity of the only entity of a queue: its lag is 0 (it is the queue's average).

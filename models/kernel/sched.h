@@ -309,6 +309,7 @@ class Kernel {
   bool enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu);
   bool dequeue_alone(std::uint32_t tid);
   void dequeue_only_entity(std::uint32_t rqi, Entity& se);
+  void place_on_empty(std::uint32_t rqi, Entity& se);
   void schedule(std::uint32_t cpu, bool preempt);
   void switch_to(std::uint32_t cpu, std::uint32_t tid);
   void arm_tick_check(std::uint32_t cpu);
