@@ -12,7 +12,10 @@ void Kernel::add_nr_running(std::uint32_t cpu, std::int64_t n) {
   const bool was = h >= 2;
   h = static_cast<std::uint32_t>(static_cast<std::int64_t>(h) + n);
   const bool is = h >= 2;
-  if (was != is) overloaded_ += is ? 1 : -1;
+  if (was != is) {
+    overloaded_ += is ? 1 : -1;
+    if (p_.nohz == NoHz::kFull && p_.tick_cost > 0) retick(cpu);  // NO_HZ_FULL: the tick stops or restarts
+  }
   update_idle(cpu);
 }
 

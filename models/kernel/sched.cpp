@@ -31,6 +31,7 @@ Kernel::Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const 
     : engine_(engine), owner_(owner), p_(params), kind_base_(kind_base) {
   GMPSIM_REQUIRE(ncpu > 0, "Kernel: no CPUs");
   GMPSIM_REQUIRE(params.tick > 0 && params.base_slice > 0, "Kernel: slice and tick must be positive");
+  GMPSIM_REQUIRE(params.tick_cost >= 0 && params.tick_cost < params.tick, "Kernel: the tick's cost must be shorter than the tick");
   GMPSIM_REQUIRE(!groups.empty(), "Kernel: at least the simulated process's group");
   cpus_.resize(ncpu);
   idle_mask_.assign((ncpu + 63) / 64, 0);
@@ -611,6 +612,33 @@ void Kernel::cancel_burst(Thread& t) {
   }
 }
 
+// G(x) = x - tick_time_until(x) is the progress a ticking CPU makes by x: flat during each handler,
+// k (tick - tick_cost) + u at k tick + tick_cost + u. The burst ends at the first x with G(x) = G(from) + work.
+sim::Time Kernel::ticked_end(sim::Time from, sim::Time work) const {
+  if (work <= 0) return from;
+  const sim::Time per = p_.tick - p_.tick_cost;  // progress per tick period
+  const sim::Time y = from - tick_time_until(from) + work;
+  const sim::Time k = y / per, u = y - k * per;
+  return u == 0 ? k * p_.tick : k * p_.tick + p_.tick_cost + u;
+}
+
+// NO_HZ_FULL: the CPU's tick stops or restarts (its runnable count crossed 1 <-> 2); the running burst is
+// accounted up to now under the old state and goes on under the new.
+void Kernel::retick(std::uint32_t cpu) {
+  const std::uint32_t tid = cpus_[cpu].curr;
+  if (tid == kNone) return;
+  Thread& t = thr(tid);
+  if (!t.burst.valid() || t.burst_ticked == tick_charged(t)) return;
+  charge(t);
+  if (tid & kBgBit) {
+    cancel_daemon(t.burst);
+  } else {
+    engine_.cancel(t.burst);
+    t.burst = {};
+  }
+  start_burst(tid);
+}
+
 sim::EventId Kernel::schedule_daemon(sim::Time at, sim::Band band, std::uint32_t kind, std::uint32_t arg) {
   ++daemon_pending_;
   return engine_.schedule_at(at, band, kind_base_ + kind, arg);
@@ -645,7 +673,10 @@ void Kernel::wake(std::uint32_t tid, sim::Time extra) {
   t.state = State::kWaking;
   const std::uint32_t cpu = select_task_rq(tid);
   Cpu& c = cpus_[cpu];
-  const bool halted = available_idle_cpu(cpu) && engine_.now() - c.idle_since >= p_.idle_poll;
+  // Halt polling restarts after each tick's handler on a CPU that takes ticks while idle (kernel.nohz off).
+  sim::Time quiet_since = c.idle_since;
+  if (p_.nohz == NoHz::kOff) quiet_since = std::max(quiet_since, engine_.now() / p_.tick * p_.tick + p_.tick_cost);
+  const bool halted = available_idle_cpu(cpu) && engine_.now() - quiet_since >= p_.idle_poll;
   ++c.ttwu_pending;
   update_idle(cpu);
   t.cpu = cpu;
@@ -863,6 +894,11 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;
+  if (p_.tick_cost > 0) {
+    // The ticks' handler time: on running threads; with kernel.nohz off, every CPU takes every tick.
+    const sim::Time ticks = p_.nohz == NoHz::kOff ? static_cast<sim::Time>(cpus_.size()) * tick_time_until(now) : tick_time_;
+    j["tick_usec"] = ticks / 1000;
+  }
   nlohmann::ordered_json groups = nlohmann::ordered_json::object();
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     const Group& G = groups_[g];

@@ -29,6 +29,7 @@
 // the thread another burst or blocks it. Background processes' threads are owned by the Kernel itself.
 // Event kinds kind_base .. kind_base + kEventKinds - 1 belong to the Kernel; the owner forwards them to handle().
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,6 +48,11 @@ __extension__ typedef __int128 i128;
 
 enum class Policy : std::uint8_t { kEevdf, kCfs };
 
+// When a CPU takes the scheduling-clock tick (Documentation/timers/no_hz.rst): kIdle (CONFIG_NO_HZ_IDLE, the
+// default): not while idle; kFull (nohz_full=): not while it has a single runnable task either; kOff
+// (CONFIG_HZ_PERIODIC): always, idle or not.
+enum class NoHz : std::uint8_t { kIdle, kFull, kOff };
+
 struct SchedParams {
   Policy policy = Policy::kEevdf;
   sim::Time wake_latency = 2600;         // futex wake -> thread running (kernel.futex_wake)
@@ -61,6 +67,8 @@ struct SchedParams {
   bool hrtick = false;                   // slices end exactly, not at the next tick
   sim::Time bandwidth_slice = 5'000'000; // sched_cfs_bandwidth_slice_us
   sim::Time balance_interval = 32'000'000;  // periodic balance of busy CPUs
+  NoHz nohz = NoHz::kIdle;               // kernel.nohz
+  sim::Time tick_cost = 0;               // kernel.tick_cost: CPU time of one tick's handler (< tick)
 };
 
 // Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's
@@ -226,6 +234,7 @@ class Kernel {
     sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
     sim::EventId burst, sleep_timer;
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
+    bool burst_ticked = false;       // the burst in progress pays the tick's cost (tick_charged at its start)
   };
   struct CfsRq {
     std::vector<std::uint32_t> queued;  // entity ids waiting (not curr); threads are ids < kGroupBit
@@ -355,17 +364,41 @@ class Kernel {
   void start_burst(std::uint32_t tid) {
     Thread& t = thr(tid);
     t.burst_since = engine_.now();
-    t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
-                           : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+    sim::Time end = engine_.now() + t.remaining;
+    t.burst_ticked = tick_charged(t);
+    if (t.burst_ticked) end = ticked_end(engine_.now(), t.remaining);
+    t.burst = tid & kBgBit ? schedule_daemon(end, sim::kBandDefault, kBurstDone, tid)
+                           : engine_.schedule_at(end, sim::kBandDefault, kind_base_ + kBurstDone, tid);
   }
   void charge(Thread& t) {
     const sim::Time ran = engine_.now() - t.burst_since;
     if (ran <= 0) return;
     busy_[t.kind] += ran;
     busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
-    t.remaining -= ran;
+    sim::Time work = ran;
+    if (t.burst_ticked) {  // the ticks' handlers took part of the time
+      const sim::Time stolen = tick_time_until(engine_.now()) - tick_time_until(t.burst_since);
+      work -= stolen;
+      tick_time_ += stolen;
+    }
+    t.remaining -= work;
     t.burst_since = engine_.now();
   }
+  // The tick's cost (kernel.tick_cost): ticks at multiples of 1/HZ, each handler taking the CPU for tick_cost
+  // from the tick on. Handler time in [0, x) on a CPU that takes every tick:
+  sim::Time tick_time_until(sim::Time x) const {
+    return x / p_.tick * p_.tick_cost + std::min(x % p_.tick, p_.tick_cost);
+  }
+  // When `work` ns of progress started at `from` end on such a CPU (the inverse of x - tick_time_until(x)).
+  sim::Time ticked_end(sim::Time from, sim::Time work) const;
+  // Whether a burst starting now on the thread's CPU pays the tick's cost: the tick runs on a busy CPU,
+  // except under NO_HZ_FULL with a single runnable task and no CPU bandwidth limit (sched_can_stop_tick).
+  bool tick_charged(const Thread& t) const {
+    if (p_.tick_cost == 0) return false;
+    if (p_.nohz != NoHz::kFull) return true;
+    return cpus_[t.cpu].h_nr_running >= 2 || groups_[t.group].limited();
+  }
+  void retick(std::uint32_t cpu);
   void cancel_burst(Thread& t);
   void background_next(std::uint32_t tid);
 
@@ -396,6 +429,7 @@ class Kernel {
   std::uint32_t overloaded_ = 0;
   std::uint32_t nr_balance_failed_ = 0;  // CPUs with two or more runnable threads (rd->overload)
   std::uint64_t preemptions_ = 0, switches_ = 0, migrations_ = 0, wakeup_preemptions_ = 0;
+  sim::Time tick_time_ = 0;  // the ticks' handler time charged to running threads (kernel.tick_cost)
 };
 
 }  // namespace gmpsim::models::kernel
