@@ -431,9 +431,9 @@ const ParamSpec kParams[] = {
      "CPU time of one tick's handler, charged to the thread running when it fires (its CPU time grows, its "
      "work does not): hz x tick_cost per second on a CPU that takes the tick. Must be shorter than 1/hz.",
      "0: the costs fitted by `gmpsim calibrate` were measured with the tick running, so they include it. "
-     "Measured on the project's 2-vCPU VM (a pinned thread spinning on clock_gettime, one-off run): ~1000 "
-     "gaps per second at 1 ms phase (the guest ticks at 1000 Hz), median 8.3 us (p10 4.1 us, p90 18 us, "
-     "the timer interrupt's VM exit included)",
+     "`gmpsim calibrate`'s tick benchmark (kernel.tick_gap: a pinned thread spinning on the clock) on the "
+     "project's 2-vCPU VM: ~1030 gaps per second at 1 ms phase (this guest ticks at 1000 Hz), median 8.5 us "
+     "(p10 4.3-5.6 us, p90 13-14 us; the timer interrupt's VM exit included)",
      "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.bandwidth_slice", ParamType::kDuration, "5ms",
      "Runtime a CPU's run queue takes from its cgroup's quota pool at a time.",
