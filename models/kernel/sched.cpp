@@ -311,16 +311,22 @@ bool Kernel::update_curr(std::uint32_t cpu) {
   CfsRq& grq = rqs_[group_rq(t.group, cpu)];
   CfsRq& root = rqs_[root_rq(cpu)];
   Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
-  for (auto [rq, se] : {std::pair<CfsRq*, Entity*>{&grq, &t.se}, {&root, &gse}}) {
-    se->vruntime += calc_delta_fair(delta, se->weight);
-    se->sum_exec += delta;
-    update_min_vruntime(*rq);
-    // update_deadline: a used-up slice gets a new deadline, and the CPU is rescheduled if others wait.
-    if (p_.policy == Policy::kEevdf && se->vruntime - se->deadline >= 0) {
-      se->deadline = se->vruntime + calc_delta_fair(p_.base_slice, se->weight);
-      if (rq->nr > 1) resched = true;
+  auto level = [&](CfsRq& rq, Entity& se) {
+    se.vruntime += calc_delta_fair(delta, se.weight);
+    se.sum_exec += delta;
+    if (rq.queued.empty()) {  // update_min_vruntime with curr alone
+      if (rq.curr != kNone && ent(rq.curr).vruntime > rq.min_vruntime) rq.min_vruntime = ent(rq.curr).vruntime;
+    } else {
+      update_min_vruntime(rq);
     }
-  }
+    // update_deadline: a used-up slice gets a new deadline, and the CPU is rescheduled if others wait.
+    if (p_.policy == Policy::kEevdf && se.vruntime - se.deadline >= 0) {
+      se.deadline = se.vruntime + calc_delta_fair(p_.base_slice, se.weight);
+      if (rq.nr > 1) resched = true;
+    }
+  };
+  level(grq, t.se);
+  level(root, gse);
   group_busy_[t.group] += delta;
   if (groups_[t.group].limited() && account_cfs_rq_runtime(group_rq(t.group, cpu), delta)) resched = true;
   return resched;
@@ -620,6 +626,17 @@ sim::Time Kernel::ticked_end(sim::Time from, sim::Time work) const {
   const sim::Time y = from - tick_time_until(from) + work;
   const sim::Time k = y / per, u = y - k * per;
   return u == 0 ? k * p_.tick : k * p_.tick + p_.tick_cost + u;
+}
+
+// start_burst with kernel.tick_cost > 0: the burst ends later by the handlers' time when it pays the tick.
+void Kernel::start_ticked_burst(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  const sim::Time now = engine_.now();
+  t.burst_since = now;
+  t.burst_ticked = tick_charged(t);
+  const sim::Time end = t.burst_ticked ? ticked_end(now, t.remaining) : now + t.remaining;
+  t.burst = tid & kBgBit ? schedule_daemon(end, sim::kBandDefault, kBurstDone, tid)
+                         : engine_.schedule_at(end, sim::kBandDefault, kind_base_ + kBurstDone, tid);
 }
 
 // NO_HZ_FULL: the CPU's tick stops or restarts (its runnable count crossed 1 <-> 2); the running burst is

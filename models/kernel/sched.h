@@ -362,14 +362,16 @@ class Kernel {
 
   // bursts
   void start_burst(std::uint32_t tid) {
-    Thread& t = thr(tid);
+    if (p_.tick_cost != 0) [[unlikely]] {
+      start_ticked_burst(tid);
+      return;
+    }
+    Thread& t = thr(tid);  // burst_ticked stays false without a tick cost
     t.burst_since = engine_.now();
-    sim::Time end = engine_.now() + t.remaining;
-    t.burst_ticked = tick_charged(t);
-    if (t.burst_ticked) end = ticked_end(engine_.now(), t.remaining);
-    t.burst = tid & kBgBit ? schedule_daemon(end, sim::kBandDefault, kBurstDone, tid)
-                           : engine_.schedule_at(end, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+    t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
+                           : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
   }
+  void start_ticked_burst(std::uint32_t tid);
   void charge(Thread& t) {
     const sim::Time ran = engine_.now() - t.burst_since;
     if (ran <= 0) return;
