@@ -12,12 +12,11 @@ void Kernel::add_nr_running(std::uint32_t cpu, std::int64_t n) {
   const bool was = h >= 2;
   h = static_cast<std::uint32_t>(static_cast<std::int64_t>(h) + n);
   const bool is = h >= 2;
-  if (was != is) overloaded_ += is ? 1 : -1;
-}
-
-bool Kernel::available_idle_cpu(std::uint32_t cpu) const {
-  const Cpu& c = cpus_[cpu];
-  return c.curr == kNone && c.h_nr_running == 0 && c.ttwu_pending == 0;
+  if (was != is) {
+    overloaded_ += is ? 1 : -1;
+    if (p_.nohz == NoHz::kFull && p_.tick_cost > 0) retick(cpu);  // NO_HZ_FULL: the tick stops or restarts
+  }
+  update_idle(cpu);
 }
 
 // select_task_rq_fair, simplified to select_idle_sibling over one cache domain holding every CPU: the
@@ -30,10 +29,16 @@ std::uint32_t Kernel::select_task_rq(std::uint32_t tid) const {
   const std::uint32_t n = static_cast<std::uint32_t>(cpus_.size());
   const std::uint32_t prev = t.prev_cpu;
   if (prev != kNone && G.allowed[prev] && available_idle_cpu(prev)) return prev;
+  // The first idle CPU of the cpuset at or after `start`, wrapping: a scan of the idle mask.
   const std::uint32_t start = prev == kNone ? 0 : (prev + 1) % n;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const std::uint32_t c = (start + i) % n;
-    if (G.allowed[c] && available_idle_cpu(c)) return c;
+  const std::size_t words = idle_mask_.size();
+  const std::size_t w0 = start >> 6;
+  for (std::size_t i = 0; i <= words; ++i) {
+    const std::size_t w = (w0 + i) % words;
+    std::uint64_t m = idle_mask_[w] & G.allowed_mask[w];
+    if (i == 0) m &= ~std::uint64_t{0} << (start & 63);             // the first word from `start` on
+    if (i == words) m &= ~(~std::uint64_t{0} << (start & 63));      // and again, below `start`, last
+    if (m != 0) return static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(m)));
   }
   if (prev != kNone && G.allowed[prev]) return prev;
   std::uint32_t best = G.cpus.front();
@@ -86,7 +91,7 @@ void Kernel::migrate(std::uint32_t tid, std::uint32_t to) {
 void Kernel::arm_balance() {
   if (cpus_.size() < 2) return;
   bool idle = false;
-  for (std::uint32_t c = 0; c < cpus_.size() && !idle; ++c) idle = available_idle_cpu(c);
+  for (std::uint64_t w : idle_mask_) idle = idle || w != 0;
   const sim::Time at = idle ? next_tick_at(engine_.now() + 1) : (engine_.now() / p_.balance_interval + 1) * p_.balance_interval;
   if (balance_.valid()) {
     if (balance_at_ <= at) return;

@@ -133,6 +133,14 @@ KernelConfig kernel_config(const Scenario& sc) {
   p.nr_latency = static_cast<int>(sc.integer("kernel.nr_latency"));
   p.run_to_parity = sc.flag("kernel.run_to_parity");
   p.hrtick = sc.flag("kernel.hrtick");
+  const std::string nohz = sc.text("kernel.nohz");
+  p.nohz = nohz == "full" ? NoHz::kFull : nohz == "off" ? NoHz::kOff : NoHz::kIdle;
+  p.tick_cost = sc.duration("kernel.tick_cost");
+  if (p.tick_cost >= p.tick) {
+    throw ScenarioError("kernel.tick_cost", "the tick's handler must take less than a tick (1/kernel.hz = " +
+                                                std::to_string(p.tick / 1000) + " us), not " +
+                                                std::to_string(p.tick_cost / 1000) + " us");
+  }
   p.bandwidth_slice = sc.duration("kernel.bandwidth_slice");
   p.balance_interval = static_cast<sim::Time>(ncpu) * 1'000'000 * sc.integer("kernel.balance_busy_factor");
 

@@ -31,8 +31,11 @@ Kernel::Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const 
     : engine_(engine), owner_(owner), p_(params), kind_base_(kind_base) {
   GMPSIM_REQUIRE(ncpu > 0, "Kernel: no CPUs");
   GMPSIM_REQUIRE(params.tick > 0 && params.base_slice > 0, "Kernel: slice and tick must be positive");
+  GMPSIM_REQUIRE(params.tick_cost >= 0 && params.tick_cost < params.tick, "Kernel: the tick's cost must be shorter than the tick");
   GMPSIM_REQUIRE(!groups.empty(), "Kernel: at least the simulated process's group");
   cpus_.resize(ncpu);
+  idle_mask_.assign((ncpu + 63) / 64, 0);
+  for (std::uint32_t c = 0; c < ncpu; ++c) idle_mask_[c >> 6] |= std::uint64_t{1} << (c & 63);
   rqs_.resize(ncpu * (1 + groups.size()));
   gse_.resize(ncpu * groups.size());
   busy_cpu_.assign(ncpu * kMaxKinds, 0);
@@ -49,9 +52,11 @@ Kernel::Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const 
     std::sort(spec.cpus.begin(), spec.cpus.end());
     spec.cpus.erase(std::unique(spec.cpus.begin(), spec.cpus.end()), spec.cpus.end());
     g.allowed.assign(ncpu, false);
+    g.allowed_mask.assign((ncpu + 63) / 64, 0);
     for (std::uint32_t c : spec.cpus) {
       GMPSIM_REQUIRE(c < ncpu, "Kernel: cpuset names a CPU the machine does not have");
       g.allowed[c] = true;
+      g.allowed_mask[c >> 6] |= std::uint64_t{1} << (c & 63);
     }
     g.cpus = spec.cpus;
     if (spec.quota >= 0) {
@@ -123,6 +128,10 @@ bool Kernel::entity_eligible(const CfsRq& rq, const Entity& se) const {
 }
 
 void Kernel::update_min_vruntime(CfsRq& rq) {
+  if (rq.queued.empty()) {  // curr alone, or nobody
+    if (rq.curr != kNone && ent(rq.curr).vruntime > rq.min_vruntime) rq.min_vruntime = ent(rq.curr).vruntime;
+    return;
+  }
   bool have = false;
   std::int64_t m = 0;
   if (rq.curr != kNone) {
@@ -302,16 +311,22 @@ bool Kernel::update_curr(std::uint32_t cpu) {
   CfsRq& grq = rqs_[group_rq(t.group, cpu)];
   CfsRq& root = rqs_[root_rq(cpu)];
   Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
-  for (auto [rq, se] : {std::pair<CfsRq*, Entity*>{&grq, &t.se}, {&root, &gse}}) {
-    se->vruntime += calc_delta_fair(delta, se->weight);
-    se->sum_exec += delta;
-    update_min_vruntime(*rq);
-    // update_deadline: a used-up slice gets a new deadline, and the CPU is rescheduled if others wait.
-    if (p_.policy == Policy::kEevdf && se->vruntime - se->deadline >= 0) {
-      se->deadline = se->vruntime + calc_delta_fair(p_.base_slice, se->weight);
-      if (rq->nr > 1) resched = true;
+  auto level = [&](CfsRq& rq, Entity& se) {
+    se.vruntime += calc_delta_fair(delta, se.weight);
+    se.sum_exec += delta;
+    if (rq.queued.empty()) {  // update_min_vruntime with curr alone
+      if (rq.curr != kNone && ent(rq.curr).vruntime > rq.min_vruntime) rq.min_vruntime = ent(rq.curr).vruntime;
+    } else {
+      update_min_vruntime(rq);
     }
-  }
+    // update_deadline: a used-up slice gets a new deadline, and the CPU is rescheduled if others wait.
+    if (p_.policy == Policy::kEevdf && se.vruntime - se.deadline >= 0) {
+      se.deadline = se.vruntime + calc_delta_fair(p_.base_slice, se.weight);
+      if (rq.nr > 1) resched = true;
+    }
+  };
+  level(grq, t.se);
+  level(root, gse);
   group_busy_[t.group] += delta;
   if (groups_[t.group].limited() && account_cfs_rq_runtime(group_rq(t.group, cpu), delta)) resched = true;
   return resched;
@@ -467,6 +482,7 @@ void Kernel::schedule(std::uint32_t cpu, bool preempt) {
       put_prev_entity(rqs_[group_rq(pt.group, cpu)]);
       if (preempt) ++preemptions_;
       c.curr = kNone;
+      update_idle(cpu);
       prev = kNone;
     }
     if (next == kNone) {
@@ -499,6 +515,7 @@ void Kernel::switch_to(std::uint32_t cpu, std::uint32_t tid) {
   t.state = State::kRunning;
   t.cpu = cpu;
   c.curr = tid;
+  update_idle(cpu);
   c.exec_start = engine_.now();
   arm_tick_check(cpu);
   if (t.remaining > 0) {
@@ -520,6 +537,8 @@ void Kernel::arm_tick_check(std::uint32_t cpu) {
   sim::Time at = kNever;
   if (c.curr != kNone) {
     const Thread& t = thr(c.curr);
+    // One runnable thread without a quota: no tick would act (the case of a CPU per thread).
+    if (!c.check.valid() && rqs_[root_rq(cpu)].nr < 2 && rqs_[group_rq(t.group, cpu)].nr < 2 && !groups_[t.group].limited()) return;
     const CfsRq& grq = rqs_[group_rq(t.group, cpu)];
     const CfsRq& root = rqs_[root_rq(cpu)];
     const Entity& gse = gse_[group_se(t.group, cpu) & ~kGroupBit];
@@ -587,22 +606,6 @@ void Kernel::tick_check(std::uint32_t cpu) {
 
 // ---- bursts ----
 
-void Kernel::start_burst(std::uint32_t tid) {
-  Thread& t = thr(tid);
-  t.burst_since = engine_.now();
-  t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
-                         : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
-}
-
-void Kernel::charge(Thread& t) {
-  const sim::Time ran = engine_.now() - t.burst_since;
-  if (ran <= 0) return;
-  busy_[t.kind] += ran;
-  busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
-  t.remaining -= ran;
-  t.burst_since = engine_.now();
-}
-
 void Kernel::cancel_burst(Thread& t) {
   if (t.burst.valid()) {
     charge(t);
@@ -613,6 +616,44 @@ void Kernel::cancel_burst(Thread& t) {
       t.burst = {};
     }
   }
+}
+
+// G(x) = x - tick_time_until(x) is the progress a ticking CPU makes by x: flat during each handler,
+// k (tick - tick_cost) + u at k tick + tick_cost + u. The burst ends at the first x with G(x) = G(from) + work.
+sim::Time Kernel::ticked_end(sim::Time from, sim::Time work) const {
+  if (work <= 0) return from;
+  const sim::Time per = p_.tick - p_.tick_cost;  // progress per tick period
+  const sim::Time y = from - tick_time_until(from) + work;
+  const sim::Time k = y / per, u = y - k * per;
+  return u == 0 ? k * p_.tick : k * p_.tick + p_.tick_cost + u;
+}
+
+// start_burst with kernel.tick_cost > 0: the burst ends later by the handlers' time when it pays the tick.
+void Kernel::start_ticked_burst(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  const sim::Time now = engine_.now();
+  t.burst_since = now;
+  t.burst_ticked = tick_charged(t);
+  const sim::Time end = t.burst_ticked ? ticked_end(now, t.remaining) : now + t.remaining;
+  t.burst = tid & kBgBit ? schedule_daemon(end, sim::kBandDefault, kBurstDone, tid)
+                         : engine_.schedule_at(end, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+}
+
+// NO_HZ_FULL: the CPU's tick stops or restarts (its runnable count crossed 1 <-> 2); the running burst is
+// accounted up to now under the old state and goes on under the new.
+void Kernel::retick(std::uint32_t cpu) {
+  const std::uint32_t tid = cpus_[cpu].curr;
+  if (tid == kNone) return;
+  Thread& t = thr(tid);
+  if (!t.burst.valid() || t.burst_ticked == tick_charged(t)) return;
+  charge(t);
+  if (tid & kBgBit) {
+    cancel_daemon(t.burst);
+  } else {
+    engine_.cancel(t.burst);
+    t.burst = {};
+  }
+  start_burst(tid);
 }
 
 sim::EventId Kernel::schedule_daemon(sim::Time at, sim::Band band, std::uint32_t kind, std::uint32_t arg) {
@@ -649,8 +690,12 @@ void Kernel::wake(std::uint32_t tid, sim::Time extra) {
   t.state = State::kWaking;
   const std::uint32_t cpu = select_task_rq(tid);
   Cpu& c = cpus_[cpu];
-  const bool halted = available_idle_cpu(cpu) && engine_.now() - c.idle_since >= p_.idle_poll;
+  // Halt polling restarts after each tick's handler on a CPU that takes ticks while idle (kernel.nohz off).
+  sim::Time quiet_since = c.idle_since;
+  if (p_.nohz == NoHz::kOff) quiet_since = std::max(quiet_since, engine_.now() / p_.tick * p_.tick + p_.tick_cost);
+  const bool halted = available_idle_cpu(cpu) && engine_.now() - quiet_since >= p_.idle_poll;
   ++c.ttwu_pending;
+  update_idle(cpu);
   t.cpu = cpu;
   const sim::Time at = engine_.now() + p_.wake_latency + (halted ? p_.idle_exit : 0) + extra;
   if (tid & kBgBit) {
@@ -690,22 +735,116 @@ void Kernel::block(std::uint32_t tid) {
   update_curr(cpu);
   cancel_burst(t);
   t.remaining = 0;
-  dequeue_task(tid, true);
+  const bool alone = dequeue_alone(tid);
+  if (!alone) dequeue_task(tid, true);
   t.state = State::kBlocked;
   t.prev_cpu = cpu;
   t.cpu = kNone;
   t.last_ran = engine_.now();
-  cpus_[cpu].curr = kNone;
+  Cpu& c = cpus_[cpu];
+  c.curr = kNone;
+  update_idle(cpu);
+  if (alone && overloaded_ == 0) {
+    // schedule() with nothing to run and nothing to pull (sched_balance_newidle needs an overloaded CPU).
+    c.idle_since = engine_.now();
+    if (c.check.valid()) cancel_daemon(c.check);
+    return;
+  }
   schedule(cpu, false);
 }
 
-void Kernel::run_for(std::uint32_t tid, sim::Time work, BurstKind kind) {
+// ---- the fast path: a CPU with one runnable thread ----
+// A thread waking onto an idle CPU, and a thread blocking that leaves its CPU idle, when its group has no
+// quota: the same state changes as enqueue_task + check_preempt_wakeup + schedule (and dequeue_task), with
+// the queues' general bookkeeping (searches, averages over the queue, lag of an entity alone, which is 0)
+// skipped. The state after either path is the same, bit for bit.
+
+// The thread, just off its wake-up, on an idle CPU whose queues are empty: queued and running at once.
+bool Kernel::enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu) {
+  Cpu& c = cpus_[cpu];
   Thread& t = thr(tid);
-  GMPSIM_CHECK(t.remaining == 0 && !t.burst.valid(), "Kernel::run_for: a burst is already in progress");
-  GMPSIM_CHECK(kind < kMaxKinds, "Kernel::run_for: burst kind out of range");
-  t.remaining = work;
-  t.kind = kind;
-  if (t.state == State::kRunning) start_burst(tid);
+  const std::uint32_t g = t.group;
+  const std::uint32_t rooti = root_rq(cpu), grqi = group_rq(g, cpu);
+  CfsRq& root = rqs_[rooti];
+  CfsRq& grq = rqs_[grqi];
+  Group& G = groups_[g];
+  if (c.curr != kNone || root.nr != 0 || grq.nr != 0 || G.limited()) return false;
+  t.cpu = cpu;
+  t.state = State::kRunnable;
+  Entity& se = t.se;
+  const std::uint32_t gsei = group_se(g, cpu);
+  Entity& gse = ent(gsei);
+  GMPSIM_CHECK(!se.on_rq && !gse.on_rq && grq.curr == kNone && root.curr == kNone, "enqueue_on_idle: queues not empty");
+  // enqueue_entity at both levels, each entity straight into curr (set_next_entity)
+  place_on_empty(grqi, se);
+  grq.curr = tid;
+  grq.nr = 1;
+  grq.load += se.weight;
+  se.on_rq = true;
+  se.rq = grqi;
+  G.load += se.weight;
+  add_nr_running(cpu, 1);
+  place_on_empty(rooti, gse);
+  root.curr = gsei;
+  root.nr = 1;
+  root.load += gse.weight;
+  gse.on_rq = true;
+  gse.rq = rooti;
+  update_cfs_group(g, cpu);
+  for (Entity* e : {&gse, &se}) {
+    e->prev_sum_exec = e->sum_exec;
+    if (p_.policy == Policy::kEevdf && p_.run_to_parity) e->vlag = e->deadline;  // protect the slice
+  }
+  ++switches_;
+  switch_to(cpu, tid);
+  return true;
+}
+
+// place_entity on an empty queue: EEVDF places at the queue's min_vruntime (its avg_vruntime) with no lag.
+void Kernel::place_on_empty(std::uint32_t rqi, Entity& se) {
+  if (p_.policy == Policy::kEevdf) {
+    std::int64_t vslice = calc_delta_fair(p_.base_slice, se.weight);
+    se.vruntime = rqs_[rqi].min_vruntime;
+    if (se.initial) vslice /= 2;
+    se.deadline = se.vruntime + vslice;
+  } else {
+    place_entity(rqi, se, se.initial);
+  }
+  se.initial = false;
+}
+
+// dequeue_entity of the only entity of a queue: its lag is 0 (it is the queue's average).
+void Kernel::dequeue_only_entity(std::uint32_t rqi, Entity& se) {
+  CfsRq& rq = rqs_[rqi];
+  se.last_rq = rqi;
+  if (p_.policy == Policy::kEevdf) {
+    se.vlag = 0;
+  } else {
+    se.relative = false;  // a sleeper keeps its absolute vruntime
+  }
+  rq.curr = kNone;
+  rq.nr = 0;
+  rq.load -= se.weight;
+  se.on_rq = false;
+  se.rq = kNone;
+}
+
+// The running thread blocks and it is the only runnable one of its CPU: dequeue_task(tid, sleep = true).
+bool Kernel::dequeue_alone(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  const std::uint32_t cpu = t.cpu;
+  const std::uint32_t grqi = group_rq(t.group, cpu), rooti = root_rq(cpu);
+  CfsRq& grq = rqs_[grqi];
+  const CfsRq& root = rqs_[rooti];
+  if (grq.nr != 1 || root.nr != 1 || grq.throttled || groups_[t.group].limited()) return false;
+  const std::uint32_t gsei = group_se(t.group, cpu);
+  GMPSIM_CHECK(grq.curr == tid && root.curr == gsei && grq.queued.empty() && root.queued.empty(),
+               "dequeue_alone: not the CPU's only entity");
+  dequeue_only_entity(grqi, t.se);
+  groups_[t.group].load -= t.se.weight;
+  add_nr_running(cpu, -1);
+  dequeue_only_entity(rooti, ent(gsei));
+  return true;
 }
 
 sim::Time Kernel::interrupt(std::uint32_t tid) {
@@ -717,7 +856,7 @@ sim::Time Kernel::interrupt(std::uint32_t tid) {
   return left;
 }
 
-void Kernel::handle(const sim::Event& ev) {
+void Kernel::handle_other(const sim::Event& ev) {
   if (is_daemon_event(ev)) --daemon_pending_;
   switch (ev.kind - kind_base_) {
     case kBurstDone: {
@@ -736,6 +875,8 @@ void Kernel::handle(const sim::Event& ev) {
       Thread& t = thr(ev.arg);
       const std::uint32_t cpu = t.cpu;
       --cpus_[cpu].ttwu_pending;
+      update_idle(cpu);
+      if (enqueue_on_idle(ev.arg, cpu)) break;
       enqueue_task(ev.arg, cpu);
       check_preempt_wakeup(cpu, ev.arg);
       break;
@@ -770,6 +911,11 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;
+  if (p_.tick_cost > 0) {
+    // The ticks' handler time: on running threads; with kernel.nohz off, every CPU takes every tick.
+    const sim::Time ticks = p_.nohz == NoHz::kOff ? static_cast<sim::Time>(cpus_.size()) * tick_time_until(now) : tick_time_;
+    j["tick_usec"] = ticks / 1000;
+  }
   nlohmann::ordered_json groups = nlohmann::ordered_json::object();
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     const Group& G = groups_[g];
@@ -804,6 +950,9 @@ void Kernel::check_invariants() const {
   for (std::size_t c = 0; c < cpus_.size(); ++c) {
     GMPSIM_CHECK(h[c] == cpus_[c].h_nr_running, "Kernel: h_nr_running out of step");
     if (cpus_[c].curr == kNone) GMPSIM_CHECK(h[c] == 0, "Kernel: an idle CPU with runnable threads");
+    const Cpu& cc = cpus_[c];
+    GMPSIM_CHECK(available_idle_cpu(static_cast<std::uint32_t>(c)) == (cc.curr == kNone && cc.h_nr_running == 0 && cc.ttwu_pending == 0),
+                 "Kernel: the idle CPU mask is out of step");
   }
   for (const CfsRq& rq : rqs_) {
     std::uint64_t load = 0;

@@ -29,12 +29,14 @@
 // the thread another burst or blocks it. Background processes' threads are owned by the Kernel itself.
 // Event kinds kind_base .. kind_base + kEventKinds - 1 belong to the Kernel; the owner forwards them to handle().
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "sim/check.h"
 #include "sim/dist.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
@@ -45,6 +47,11 @@ namespace gmpsim::models::kernel {
 __extension__ typedef __int128 i128;
 
 enum class Policy : std::uint8_t { kEevdf, kCfs };
+
+// When a CPU takes the scheduling-clock tick (Documentation/timers/no_hz.rst): kIdle (CONFIG_NO_HZ_IDLE, the
+// default): not while idle; kFull (nohz_full=): not while it has a single runnable task either; kOff
+// (CONFIG_HZ_PERIODIC): always, idle or not.
+enum class NoHz : std::uint8_t { kIdle, kFull, kOff };
 
 struct SchedParams {
   Policy policy = Policy::kEevdf;
@@ -60,6 +67,8 @@ struct SchedParams {
   bool hrtick = false;                   // slices end exactly, not at the next tick
   sim::Time bandwidth_slice = 5'000'000; // sched_cfs_bandwidth_slice_us
   sim::Time balance_interval = 32'000'000;  // periodic balance of busy CPUs
+  NoHz nohz = NoHz::kIdle;               // kernel.nohz
+  sim::Time tick_cost = 0;               // kernel.tick_cost: CPU time of one tick's handler (< tick)
 };
 
 // Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's
@@ -142,11 +151,29 @@ class Kernel {
   // The running thread blocks: it leaves its CPU now. Any unfinished burst is dropped.
   void block(std::uint32_t tid);
   // Gives the thread a burst of `work` ns of CPU, started now if it is running, else when it next runs.
-  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0);
+  // (Inline with the burst's end in handle(): the path of most events.)
+  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0) {
+    Thread& t = thr(tid);
+    GMPSIM_CHECK(t.remaining == 0 && !t.burst.valid(), "Kernel::run_for: a burst is already in progress");
+    GMPSIM_CHECK(kind < kMaxKinds, "Kernel::run_for: burst kind out of range");
+    t.remaining = work;
+    t.kind = kind;
+    if (t.state == State::kRunning) start_burst(tid);
+  }
   // Stops the thread's burst now and returns the work left; the thread keeps its CPU without a burst.
   sim::Time interrupt(std::uint32_t tid);
 
-  void handle(const sim::Event& ev);
+  void handle(const sim::Event& ev) {
+    if (ev.kind == kind_base_ + kBurstDone && (ev.arg & kBgBit) == 0) {  // a program thread's burst ended
+      Thread& t = threads_[ev.arg];
+      t.burst = {};
+      charge(t);
+      GMPSIM_CHECK(t.remaining == 0, "Kernel: burst done with work left");
+      owner_.on_burst_done(ev.arg);
+      return;
+    }
+    handle_other(ev);
+  }
   // Events that are the kernel's own (tick checks, bandwidth timers, balancing) or background processes':
   // they do not count as the simulated program's activity or pending work.
   bool is_daemon_event(const sim::Event& ev) const {
@@ -207,6 +234,7 @@ class Kernel {
     sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
     sim::EventId burst, sleep_timer;
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
+    bool burst_ticked = false;       // the burst in progress pays the tick's cost (tick_charged at its start)
   };
   struct CfsRq {
     std::vector<std::uint32_t> queued;  // entity ids waiting (not curr); threads are ids < kGroupBit
@@ -232,6 +260,7 @@ class Kernel {
     sim::Time throttled_time = 0, burst_time = 0, usage = 0;
     std::vector<std::uint32_t> cpus;  // cpuset, sorted
     std::vector<bool> allowed;
+    std::vector<std::uint64_t> allowed_mask;  // the cpuset as a bitmask (64 CPUs a word)
     bool limited() const { return spec.quota >= 0; }
   };
   struct Cpu {
@@ -286,13 +315,27 @@ class Kernel {
   void enqueue_task(std::uint32_t tid, std::uint32_t cpu);
   void dequeue_task(std::uint32_t tid, bool sleep);
   void check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid);
+  bool enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu);
+  bool dequeue_alone(std::uint32_t tid);
+  void dequeue_only_entity(std::uint32_t rqi, Entity& se);
+  void place_on_empty(std::uint32_t rqi, Entity& se);
   void schedule(std::uint32_t cpu, bool preempt);
   void switch_to(std::uint32_t cpu, std::uint32_t tid);
   void arm_tick_check(std::uint32_t cpu);
   sim::Time next_tick_at(sim::Time t) const;
   void tick_check(std::uint32_t cpu);
   std::uint32_t select_task_rq(std::uint32_t tid) const;
-  bool available_idle_cpu(std::uint32_t cpu) const;
+  bool available_idle_cpu(std::uint32_t cpu) const { return (idle_mask_[cpu >> 6] >> (cpu & 63)) & 1; }
+  // Keeps idle_mask_ in step after a change of the CPU's curr, h_nr_running or ttwu_pending.
+  void update_idle(std::uint32_t cpu) {
+    const Cpu& c = cpus_[cpu];
+    const std::uint64_t bit = std::uint64_t{1} << (cpu & 63);
+    if (c.curr == kNone && c.h_nr_running == 0 && c.ttwu_pending == 0) {
+      idle_mask_[cpu >> 6] |= bit;
+    } else {
+      idle_mask_[cpu >> 6] &= ~bit;
+    }
+  }
   void add_nr_running(std::uint32_t cpu, std::int64_t n);
   bool sched_balance_newidle(std::uint32_t cpu);
   std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to) const;
@@ -315,9 +358,49 @@ class Kernel {
   sim::EventId schedule_daemon(sim::Time at, sim::Band band, std::uint32_t kind, std::uint32_t arg);
   void cancel_daemon(sim::EventId& id);
 
+  void handle_other(const sim::Event& ev);
+
   // bursts
-  void start_burst(std::uint32_t tid);
-  void charge(Thread& t);
+  void start_burst(std::uint32_t tid) {
+    if (p_.tick_cost != 0) [[unlikely]] {
+      start_ticked_burst(tid);
+      return;
+    }
+    Thread& t = thr(tid);  // burst_ticked stays false without a tick cost
+    t.burst_since = engine_.now();
+    t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
+                           : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+  }
+  void start_ticked_burst(std::uint32_t tid);
+  void charge(Thread& t) {
+    const sim::Time ran = engine_.now() - t.burst_since;
+    if (ran <= 0) return;
+    busy_[t.kind] += ran;
+    busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
+    sim::Time work = ran;
+    if (t.burst_ticked) {  // the ticks' handlers took part of the time
+      const sim::Time stolen = tick_time_until(engine_.now()) - tick_time_until(t.burst_since);
+      work -= stolen;
+      tick_time_ += stolen;
+    }
+    t.remaining -= work;
+    t.burst_since = engine_.now();
+  }
+  // The tick's cost (kernel.tick_cost): ticks at multiples of 1/HZ, each handler taking the CPU for tick_cost
+  // from the tick on. Handler time in [0, x) on a CPU that takes every tick:
+  sim::Time tick_time_until(sim::Time x) const {
+    return x / p_.tick * p_.tick_cost + std::min(x % p_.tick, p_.tick_cost);
+  }
+  // When `work` ns of progress started at `from` end on such a CPU (the inverse of x - tick_time_until(x)).
+  sim::Time ticked_end(sim::Time from, sim::Time work) const;
+  // Whether a burst starting now on the thread's CPU pays the tick's cost: the tick runs on a busy CPU,
+  // except under NO_HZ_FULL with a single runnable task and no CPU bandwidth limit (sched_can_stop_tick).
+  bool tick_charged(const Thread& t) const {
+    if (p_.tick_cost == 0) return false;
+    if (p_.nohz != NoHz::kFull) return true;
+    return cpus_[t.cpu].h_nr_running >= 2 || groups_[t.group].limited();
+  }
+  void retick(std::uint32_t cpu);
   void cancel_burst(Thread& t);
   void background_next(std::uint32_t tid);
 
@@ -328,6 +411,8 @@ class Kernel {
   std::vector<Thread> threads_;  // the owner's
   std::vector<Thread> bg_;       // background processes'
   std::vector<Cpu> cpus_;
+  // available_idle_cpu as a bitmask (64 CPUs a word): no curr, no runnable thread, no wake-up on its way.
+  std::vector<std::uint64_t> idle_mask_;
   std::vector<CfsRq> rqs_;     // [cpu] root queues, then [ncpu * (1 + g) + cpu] group queues
   std::vector<Entity> gse_;    // [g * ncpu + cpu] group entities
   std::vector<Group> groups_;
@@ -346,6 +431,7 @@ class Kernel {
   std::uint32_t overloaded_ = 0;
   std::uint32_t nr_balance_failed_ = 0;  // CPUs with two or more runnable threads (rd->overload)
   std::uint64_t preemptions_ = 0, switches_ = 0, migrations_ = 0, wakeup_preemptions_ = 0;
+  sim::Time tick_time_ = 0;  // the ticks' handler time charged to running threads (kernel.tick_cost)
 };
 
 }  // namespace gmpsim::models::kernel

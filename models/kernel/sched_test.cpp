@@ -4,10 +4,14 @@
 #include <catch2/catch.hpp>
 #include <deque>
 
+#include "models/input/errors.h"
 #include "models/kernel/sched.h"
+#include "models/testing/builders.h"
+#include "models/testing/run_helpers.h"
 #include "sim/rng.h"
 
 using namespace gmpsim;
+using namespace gmpsim::models;
 using namespace gmpsim::models::kernel;
 
 namespace {
@@ -370,4 +374,100 @@ TEST_CASE("kernel: fair-class tunables scale with log2 of the CPU count, up to 8
   CHECK(scale_for_cpus(700'000, 2) == 1'400'000);  // 2 CPUs: 1.4 ms (/sys/kernel/debug/sched/base_slice_ns)
   CHECK(scale_for_cpus(700'000, 8) == 2'800'000);
   CHECK(scale_for_cpus(700'000, 64) == 2'800'000);
+}
+
+// ---- the tick's cost and NO_HZ (Documentation/timers/no_hz.rst) ----
+
+TEST_CASE("kernel: tick_cost: with nohz=idle a compute-bound thread pays hz x tick_cost per second, with nohz=full alone on its CPU none", "[kernel][nohz]") {
+  constexpr sim::Time kWork = 1 * sim::kSecond, kCost = 10 * kUs, kTick = 4 * kMs;  // HZ 250
+  for (NoHz mode : {NoHz::kIdle, NoHz::kFull, NoHz::kOff}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, kTick);
+    p.nohz = mode;
+    p.tick_cost = kCost;
+    Rig rig(2, p);
+    const auto a = rig.thread({kWork}), b = rig.thread({kWork});  // one thread per CPU
+    rig.ks.wake(a);
+    rig.ks.wake(b);
+    rig.run();
+    INFO("nohz " << static_cast<int>(mode));
+    const auto tick_us = rig.ks.report(rig.engine.now())["tick_usec"].get<std::int64_t>();
+    if (mode == NoHz::kFull) {
+      CHECK(rig.owner.finished[a] == kWork);  // the tick stopped: not one nanosecond lost
+      CHECK(rig.owner.finished[b] == kWork);
+      CHECK(tick_us == 0);
+    } else {
+      // Work progresses tick - tick_cost per tick: 1 s / (1 - 250 x 10 us) = 1.002506 s; exactly, 250 whole
+      // periods give 997.5 ms of work, the rest 2.5 ms starts after the 251st tick's handler.
+      const sim::Time expect = 250 * kTick + kCost + 2500 * kUs;
+      CHECK(rig.owner.finished[a] == expect);
+      CHECK(rig.owner.finished[b] == expect);
+      CHECK(static_cast<double>(expect - kWork) == Approx(250.0 * sim::to_seconds(expect) * kCost).epsilon(0.01));
+      // CPU time includes the handlers (the kernel charges the tick to the running task).
+      CHECK(rig.ks.busy(0) + rig.ks.busy(1) == 2 * expect);
+      if (mode == NoHz::kIdle) CHECK(tick_us == 2 * (expect - kWork) / 1000);
+      if (mode == NoHz::kOff) CHECK(tick_us == 2 * 251 * kCost / 1000);  // both CPUs take every tick until the end
+    }
+  }
+}
+
+TEST_CASE("kernel: nohz=full restarts the tick while a second task is queued on the CPU", "[kernel][nohz]") {
+  constexpr sim::Time kCost = 20 * kUs, kTick = 4 * kMs;
+  auto extra = [&](NoHz mode, sim::Time cost) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, kTick);
+    p.nohz = mode;
+    p.tick_cost = cost;
+    Rig rig(1, p);
+    const auto a = rig.thread({100 * kMs}), b = rig.thread({10 * kMs});
+    rig.ks.wake(a);
+    rig.run(30 * kMs);  // a alone: no tick under nohz=full
+    rig.ks.wake(b);     // a second runnable task: the tick is back until b is done
+    rig.run();
+    return std::max(rig.owner.finished[a], rig.owner.finished[b]) - 110 * kMs;
+  };
+  const sim::Time full = extra(NoHz::kFull, kCost), idle = extra(NoHz::kIdle, kCost);
+  INFO("full +" << full << " ns, idle +" << idle << " ns");
+  CHECK(extra(NoHz::kFull, 0) == 0);
+  CHECK(idle >= 27 * kCost);  // 110 ms of work: 27-28 ticks
+  CHECK(idle <= 28 * kCost);
+  CHECK(full > 0);            // the ticks while both were runnable (about 20 ms: 5-6 of them)
+  CHECK(full <= 7 * kCost);
+}
+
+TEST_CASE("kernel: nohz=off: an idle CPU polls again after each tick, so a wake soon after one costs no idle_exit", "[kernel][nohz]") {
+  for (NoHz mode : {NoHz::kIdle, NoHz::kOff}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.nohz = mode;
+    p.idle_exit = 40 * kUs;
+    p.idle_poll = 200 * kUs;
+    Rig rig(1, p);
+    // Runs 1 ms, sleeps 7.05 ms: wakes at 8.05 ms, 7.05 ms after its CPU went idle but 50 us after a tick.
+    const auto a = rig.thread({1 * kMs, -7050 * kUs, 1 * kMs});
+    rig.ks.wake(a);
+    rig.run();
+    REQUIRE(rig.owner.started[a].size() == 2);
+    INFO("nohz " << static_cast<int>(mode));
+    CHECK(rig.owner.started[a][1] == 8050 * kUs + (mode == NoHz::kOff ? 0 : 40 * kUs));
+  }
+}
+
+TEST_CASE("kernel: bad kernel.nohz and kernel.tick_cost values name the key", "[kernel][nohz]") {
+  const std::string storm = testing::spawn_storm("go", 100);
+  auto fails_on = [&](const std::vector<Override>& sets, const std::string& key) {
+    try {
+      testing::run_yaml(storm, sets);
+    } catch (const ScenarioError& e) {
+      CHECK(std::string(e.what()).find(key) != std::string::npos);
+      return;
+    }
+    FAIL("no error for " << key);
+  };
+  fails_on({{"kernel.nohz", "sometimes"}}, "kernel.nohz");
+  fails_on({{"kernel.tick_cost", "-1us"}}, "kernel.tick_cost");
+  fails_on({{"kernel.tick_cost", "4ms"}}, "kernel.tick_cost");  // a whole tick at 250 Hz
+  fails_on({{"kernel.tick_cost", "2ms"}, {"kernel.hz", "1000Hz"}}, "kernel.tick_cost");
+  // Valid: the counter appears with a cost, and nohz=full on a 4-CPU storm charges less than nohz=idle.
+  const auto idle = testing::run_yaml(storm, {{"kernel.tick_cost", "10us"}});
+  const auto full = testing::run_yaml(storm, {{"kernel.tick_cost", "10us"}, {"kernel.nohz", "full"}});
+  CHECK(testing::counter_u64(idle, "kernel", "tick_usec") > 0);
+  CHECK(testing::counter_u64(full, "kernel", "tick_usec") <= testing::counter_u64(idle, "kernel", "tick_usec"));
 }

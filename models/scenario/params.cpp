@@ -428,6 +428,22 @@ const ParamSpec kParams[] = {
     {"kernel.hrtick", ParamType::kBool, "false",
      "HRTICK: a slice ends exactly when used instead of at the next tick.",
      "kernel/sched/features.h SCHED_FEAT(HRTICK, false)", "go,boost-fiber-ws"},
+    {"kernel.nohz", ParamType::kEnum, "idle",
+     "When a CPU takes the scheduling-clock tick: idle (CONFIG_NO_HZ_IDLE: not while idle), full (nohz_full=: "
+     "not while it has a single runnable task and no CPU bandwidth limit either; the tick restarts when a second "
+     "task is queued there) or off (CONFIG_HZ_PERIODIC: every tick, idle or not; an idle CPU polls again after "
+     "each tick before it halts). Matters with kernel.tick_cost > 0.",
+     "Documentation/timers/no_hz.rst (CONFIG_HZ_PERIODIC, CONFIG_NO_HZ_IDLE, CONFIG_NO_HZ_FULL); "
+     "kernel/sched/core.c sched_can_stop_tick (nr_running > 1, cfs_task_bw_constrained, Linux 6.6+); "
+     "Debian's kernels: CONFIG_NO_HZ_IDLE", "go,boost-fiber-ws", "idle|full|off"},
+    {"kernel.tick_cost", ParamType::kDuration, "0ns",
+     "CPU time of one tick's handler, charged to the thread running when it fires (its CPU time grows, its "
+     "work does not): hz x tick_cost per second on a CPU that takes the tick. Must be shorter than 1/hz.",
+     "0: the costs fitted by `gmpsim calibrate` were measured with the tick running, so they include it. "
+     "`gmpsim calibrate`'s tick benchmark (kernel.tick_gap: a pinned thread spinning on the clock) on the "
+     "project's 2-vCPU VM: ~1030 gaps per second at 1 ms phase (this guest ticks at 1000 Hz), median 8.5 us "
+     "(p10 4.3-5.6 us, p90 13-14 us; the timer interrupt's VM exit included)",
+     "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.bandwidth_slice", ParamType::kDuration, "5ms",
      "Runtime a CPU's run queue takes from its cgroup's quota pool at a time.",
      "Documentation/scheduler/sched-bwc.rst: sched_cfs_bandwidth_slice_us, default 5 ms", "go,boost-fiber-ws",

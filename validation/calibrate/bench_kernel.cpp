@@ -446,6 +446,33 @@ BenchOutput bench_mmap(const BenchScale& s) {
   return out;
 }
 
+BenchOutput bench_tick(const BenchScale& s) {
+  // The scheduling-clock tick's handler as a running thread meets it: pinned to one CPU, the thread spins on
+  // the vDSO clock (~30 ns a read) and records every gap longer than 700 ns and shorter than 200 us (longer
+  // ones are preemptions by other threads, not interrupts). On a busy CPU the tick fires every 1/HZ
+  // (Documentation/timers/no_hz.rst), so the gaps per second show HZ and their median the handler's time
+  // (with a VM's exit and entry for the timer interrupt); other interrupts add a few gaps of their own.
+  BenchOutput out;
+  const std::vector<int> cpus = allowed_cpus();
+  if (cpus.empty() || !pin_self(cpus.front())) {
+    out.notes["kernel.tick_gap"] = "unavailable: could not pin the thread to one CPU";
+    return out;
+  }
+  const std::int64_t span = s.quick ? 200'000'000 : 1'000'000'000;
+  auto& gaps = out.series["kernel.tick_gap"];
+  gaps.reserve(20000);
+  const std::int64_t start = now_ns();
+  std::int64_t prev = start;
+  while (prev - start < span) {
+    const std::int64_t t = now_ns();
+    const std::int64_t gap = t - prev;
+    if (gap > 700 && gap < 200'000 && gaps.size() < 100000) gaps.push_back(static_cast<double>(gap));
+    prev = t;
+  }
+  out.series["kernel.tick_gaps_per_s"] = {static_cast<double>(gaps.size()) * 1e9 / static_cast<double>(prev - start)};
+  return out;
+}
+
 BenchOutput bench_thread(const BenchScale& s) {
   BenchOutput out;
   auto& series = out.series["kernel.thread_create_join"];

@@ -49,6 +49,7 @@ BenchOutput bench_page_fault(const BenchScale&);
 BenchOutput bench_page_fault_huge(const BenchScale&);
 BenchOutput bench_mmap(const BenchScale&);
 BenchOutput bench_thread(const BenchScale&);
+BenchOutput bench_tick(const BenchScale&);
 BenchOutput bench_lock(const BenchScale&);
 BenchOutput bench_fiber_yield(const BenchScale&);
 BenchOutput bench_fiber_spawn(const BenchScale&);

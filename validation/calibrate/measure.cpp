@@ -36,6 +36,7 @@ const std::vector<Benchmark>& benchmarks() {
       {"page_fault_huge", "first-touch fault of a 2 MiB transparent huge page", 8, 2, bench_page_fault_huge},
       {"mmap", "mmap + munmap of 1 MiB", 5, 1, bench_mmap},
       {"thread", "pthread_create + join", 5, 1, bench_thread},
+      {"tick", "gaps a pinned spinning thread sees: the tick's handler", 3, 1, bench_tick},
       {"lock", "uncontended mutex + queue push/pop", 5, 1, bench_lock},
       {"fiber_yield", "Boost.Fiber yield, 2 and 16 fibers", 5, 1, bench_fiber_yield},
       {"fiber_spawn", "Boost.Fiber spawn, run+exit, create+join", 5, 1, bench_fiber_spawn},
