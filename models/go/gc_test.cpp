@@ -238,7 +238,7 @@ TEST_CASE("gc: sysmon preempts idle mark workers after 10 ms, so the fractional 
   // runtime.GC() waiting, both Ps would run idle workers for the whole ~40 ms cycle; retake's preemption
   // makes findRunnable look again and the fractional worker runs (mgcmark.go gcDrainUntilPreempt).
   const int n = testing::kSanitized ? 20000 : 60000;
-  const RunResult r = run_yaml(forced(n), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_scan_g", "1us"}});
+  const RunResult r = run_yaml(forced(n), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_scan_g", "3us"}});
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
   REQUIRE(gc_num(r, "cycle_wall_mean_s") > 20e-3);
   const Json& cpu = gc_of(r).at("cpu_s");
@@ -246,7 +246,7 @@ TEST_CASE("gc: sysmon preempts idle mark workers after 10 ms, so the fractional 
   CHECK(fractional > 0.15 * (fractional + idle));
   CHECK(fractional < 0.45 * (fractional + idle));
   // With sysmon off the idle workers are never preempted and the fractional worker gets (almost) nothing.
-  const RunResult quiet = run_yaml(forced(n), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_scan_g", "1us"}, {"runtime.sysmon", "false"}});
+  const RunResult quiet = run_yaml(forced(n), {{"runtime.gomaxprocs", "2"}, {"runtime.cost.gc_scan_g", "3us"}, {"runtime.sysmon", "false"}});
   const Json& qcpu = gc_of(quiet).at("cpu_s");
   CHECK(qcpu.at("fractional").get<double>() < 0.02 * (qcpu.at("fractional").get<double>() + qcpu.at("idle").get<double>()));
 }

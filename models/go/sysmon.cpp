@@ -242,6 +242,13 @@ void GoRun::preemptM(std::uint32_t mi) {
 // preempted where it is (asyncPreempt -> gopreempt_m); the handler's CPU time is the M's.
 void GoRun::signal_delivered(std::uint32_t mi) {
   M& m = ms_[mi];
+  // The kernel runs a handler when the thread returns to user mode: a thread that is queued but off the CPU
+  // (preempted by the kernel, or its cgroup throttled) takes the signal only once it runs again. (A blocked
+  // one was interrupted and is handled by the phase checks below.)
+  if (ks_.state(mi) == kernel::Kernel::State::kRunnable || ks_.state(mi) == kernel::Kernel::State::kWaking) {
+    core_.engine.schedule_in(prm_.signal_ipi, sim::kBandDefault, kSignal, mi);
+    return;
+  }
   m.signal_pending = false;
   const std::uint32_t gp = m.curg;
   if (gp == kNoG || !g_preempt(core_.gt[gp]) || m.in_syscall) return;
