@@ -11,7 +11,8 @@
 
 namespace gmpsim::models {
 
-enum class OutcomeStatus : std::uint8_t { kCompleted, kDeadlock, kStarved, kThreadExhaustion, kOutOfMemory, kTimeLimit, kPanic };
+enum class OutcomeStatus : std::uint8_t { kCompleted, kDeadlock, kStarved, kThreadExhaustion, kOutOfMemory, kTimeLimit, kPanic, kOomKilled,
+                                            kTooManyOpenFiles };
 const char* outcome_name(OutcomeStatus s);
 
 struct Outcome {

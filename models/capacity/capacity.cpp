@@ -149,7 +149,9 @@ std::string class_list(const Workload& wl) {
 
 std::string resource_of(OutcomeStatus s) {
   switch (s) {
-    case OutcomeStatus::kOutOfMemory: return "memory";
+    case OutcomeStatus::kOutOfMemory:
+    case OutcomeStatus::kOomKilled: return "memory";
+    case OutcomeStatus::kTooManyOpenFiles: return "file descriptors";
     case OutcomeStatus::kThreadExhaustion: return "threads";
     default: return outcome_name(s);
   }

@@ -69,6 +69,8 @@ const char* outcome_name(OutcomeStatus s) {
     case OutcomeStatus::kThreadExhaustion: return "thread_exhaustion";
     case OutcomeStatus::kOutOfMemory: return "out_of_memory";
     case OutcomeStatus::kTimeLimit: return "time_limit";
+    case OutcomeStatus::kOomKilled: return "oom_killed";
+    case OutcomeStatus::kTooManyOpenFiles: return "too_many_open_files";
   }
   return "?";
 }

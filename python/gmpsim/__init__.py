@@ -195,8 +195,9 @@ class Scenario:
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """How the simulated program ended: completed, deadlock, starved, thread_exhaustion, out_of_memory or
-    time_limit (the CLI exits 3 for all but completed), with a detail line."""
+    """How the simulated program ended: completed, deadlock, panic, starved, thread_exhaustion,
+    out_of_memory, oom_killed, too_many_open_files or time_limit (the CLI exits 3 for all but completed), with
+    a detail line."""
 
     status: str
     detail: str
