@@ -100,6 +100,7 @@ class FifoRun {
   }
   void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
   bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
+  void on_touch(std::int64_t) {}  // no memory model
   void on_stack(std::int64_t) {}  // stacks are a Go runtime matter
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity) {
     switch (kind) {

@@ -41,15 +41,80 @@ std::int64_t GoRun::memory_bytes() const {
          gc_.heap_rss + runtime_metadata();
 }
 
+// The kernel's view of runtime memory (models/kernel/mm.h): the runtime maps (commits) in heap-growth
+// steps and never unmaps; pages are faulted in as memory_bytes() grows (the heap's own growth and new
+// stacks are faulted where they happen, by the allocating M: mm_fault) and given back when it falls (the
+// scavenger's MADV_DONTNEED). machine.memory is the kernel's to enforce: reclaim, swap, the OOM killer.
 void GoRun::check_memory() {
+  if (oom_) return;
   const std::int64_t now = memory_bytes();
   if (now > peak_memory_) peak_memory_ = now;
-  if (now <= prm_.memory_limit || oom_) return;
+  const std::int64_t mapped = (peak_memory_ + kHeapMapStep - 1) / kHeapMapStep * kHeapMapStep;
+  if (mapped > mm_mapped_) {
+    const std::int64_t maps = mapped / kHeapBytesPerMap - mm_mapped_ / kHeapBytesPerMap;
+    if (!mm_.map(0, mapped - mm_mapped_, maps)) {
+      mm_failed();
+      return;
+    }
+    mm_mapped_ = mapped;
+  }
+  const std::int64_t pages = (now + kPageBytes - 1) / kPageBytes;
+  if (pages > mm_charged_) {
+    const kernel::MmCost c = mm_.fault(0, pages - mm_charged_, prm_.heap_thp, false);
+    mm_charged_ = pages;
+    if (cur_m_ != kNoG && cur_m_ < ms_.size()) ms_[cur_m_].stall += c.blocked;
+  } else if (pages < mm_charged_) {
+    mm_.release(0, mm_charged_ - pages);
+    mm_charged_ = pages;
+  }
+  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
+  for (const std::uint32_t killed : mm_.take_killed()) {
+    if (killed != 0) ks_.kill_process(mm_.process_of(killed));
+  }
+}
+
+sim::Time GoRun::mm_fault(std::uint32_t mi, std::int64_t pages) {
+  if (pages <= 0 || oom_) return 0;
+  const kernel::MmCost c = mm_.fault(0, pages, prm_.heap_thp, false);
+  mm_charged_ += pages;
+  ms_[mi].stall += c.blocked;
+  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
+  for (const std::uint32_t killed : mm_.take_killed()) {
+    if (killed != 0) ks_.kill_process(mm_.process_of(killed));
+  }
+  return c.cpu;
+}
+
+void GoRun::mm_failed() {
+  if (oom_) return;
   oom_ = true;
-  oom_detail_ = "runtime memory reached " + std::to_string(now) + " bytes (" + std::to_string(allgs_) + " goroutines, " +
-                std::to_string(ms_.size()) + " threads, heap " + std::to_string(gc_.heap_rss) + " bytes), over machine.memory = " +
-                std::to_string(prm_.memory_limit) + " bytes";
+  const std::string what = std::to_string(memory_bytes()) + " bytes of runtime memory (" + std::to_string(allgs_) +
+                           " goroutines, " + std::to_string(ms_.size()) + " threads, heap " + std::to_string(gc_.heap_rss) + " bytes)";
+  if (mm_.failure(0) == kernel::Mm::Failure::kOomKilled) {
+    oom_killed_ = true;
+    oom_detail_ = mm_.failure_detail(0) + "; the process held " + what;
+  } else {
+    // sysMapOS: throw("runtime: out of memory") when mmap says ENOMEM.
+    oom_detail_ = "fatal error: runtime: out of memory (" + mm_.failure_detail(0) + ") with " + what;
+  }
   core_.engine.stop();
+}
+
+// A burst after the sleep M mi owes in the kernel, if any (a major fault's read, write-back, memory.high).
+void GoRun::mem_stall(std::uint32_t mi, Phase next, sim::Time burst, kernel::BurstKind kind) {
+  M& m = ms_[mi];
+  if (m.stall <= 0) {
+    m.phase = next;
+    ks_.run_for(mi, burst, kind);
+    return;
+  }
+  m.stall_next = next;
+  m.stall_burst = burst;
+  m.stall_kind = kind;
+  m.phase = Phase::kMemStall;
+  const sim::Time s = m.stall;
+  m.stall = 0;
+  ks_.sleep(mi, s);
 }
 
 Json GoRun::memory_json() const {
@@ -83,7 +148,10 @@ Outcome GoRun::adjust_outcome(Outcome o) const {
                                                std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
   }
   if (starved_) o = {OutcomeStatus::kStarved, starved_detail_};
-  if (oom_) o = {OutcomeStatus::kOutOfMemory, oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
+  if (oom_) {
+    o = {oom_killed_ ? OutcomeStatus::kOomKilled : OutcomeStatus::kOutOfMemory,
+         oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
+  }
   return o;
 }
 

@@ -112,12 +112,23 @@ enum class Phase : std::uint8_t {
   kForEachPWait,  // gcMarkDone's M woke from forEachP's wait (100 us, or the last P ran the safe-point fn)
   kStwWork,       // the M that stopped the world did the phase's work: gc_stw_done
   kNewproc,       // m.curg's `go` statement ran (newproc1, malg when no dead G is free): newproc_done
+  kMemStall,      // the thread slept in the kernel inside a fault (swap-in, reclaim write-back, memory.high
+                  // throttling) with its G running and its P held: go on with what the fault interrupted
 };
 
 // The mark worker an M runs instead of a goroutine (gcMarkWorkerMode).
 enum class WorkerMode : std::uint8_t { kNone, kDedicated, kFractional, kIdle };
 
 constexpr std::int64_t kPageBytes = 4096;  // the kernel's page (first-touch faults)
+// mheap.grow maps the heap in whole palloc chunks (pallocChunkPages x pageSize = 512 x 8 KiB): what it
+// commits at a time (mem_linux.go sysMapOS: mmap PROT_READ|PROT_WRITE, MAP_FIXED|MAP_PRIVATE|MAP_ANON).
+constexpr std::int64_t kHeapMapStep = std::int64_t{4} << 20;
+// Mappings of a Go process at start (text, data, bss, the first arena and its metadata, vdso, stack): 28
+// for a static go1.26.8 binary, 26 for go1.19.8, read from /proc/self/maps on the project's VM; 500 MiB of
+// heap added 2 more, 100 000 goroutines none (stacks are heap spans).
+constexpr std::int64_t kGoBaseMaps = 28;
+constexpr std::int64_t kHeapBytesPerMap = std::int64_t{256} << 20;
+constexpr std::int64_t kPthreadStack = std::int64_t{8} << 20;  // glibc's default: RLIMIT_STACK
 
 // CPU time categories (kernel::BurstKind).
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
@@ -179,6 +190,10 @@ struct M {
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
   bool gc_preempt = false;        // the worker G's preempt flag: idle and fractional workers stop at it
   sim::Time assist = 0;           // mark assist owed by curg: a burst before its next compute (compute_after_assist)
+  sim::Time stall = 0;            // time its thread owes asleep in the kernel (faults): slept before the next burst
+  sim::Time stall_burst = 0;      // the burst to run after the stall (mem_stall)
+  Phase stall_next = Phase::kRunning;  // and its phase; kRunning: start_compute(stall_burst)
+  kernel::BurstKind stall_kind = 0;
   std::int64_t spawn_left = 0;    // `go` statements of curg's spawn step still to run
   std::uint16_t spawn_cls = 0;    // their class
 };
@@ -214,6 +229,9 @@ struct Params {
   double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
   bool gcshrinkstackoff, adaptivestackstart;
   std::int64_t heap_live0, heap_globals, heap_object_size;
+  // The machine's memory (models/kernel/mm.h).
+  kernel::MmParams mm;
+  bool cgo, heap_thp;  // threads via pthread_create; the heap may use THP (vm.thp.enabled, runtime.disablethp)
   explicit Params(const Scenario& sc);
 };
 
@@ -243,7 +261,7 @@ class GoRun final : public kernel::ThreadOwner {
     return true;
   }
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
-  bool owes_cpu() const { return ms_[cur_m_].overhead > 0 || ms_[cur_m_].assist > 0; }
+  bool owes_cpu() const { return ms_[cur_m_].overhead > 0 || ms_[cur_m_].assist > 0 || ms_[cur_m_].stall > 0; }
   void on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime);
   bool on_gc();
   void on_stack(std::int64_t depth);
@@ -256,6 +274,7 @@ class GoRun final : public kernel::ThreadOwner {
   void on_net_wait(std::uint32_t g, sim::Time d);
   void on_syscall(SyscallKind kind) { ms_[cur_m_].syscall_kind = kind; }
   void on_lock_thread(bool lock);
+  void on_touch(std::int64_t bytes);  // the G reads `bytes` of the long-lived heap (swapped pages fault in)
 
   void dispatch(const sim::Event& ev);
 
@@ -283,7 +302,7 @@ class GoRun final : public kernel::ThreadOwner {
                bool paid = false);
   void newproc_begin(std::uint32_t mi);
   void newproc_done(std::uint32_t mi);
-  sim::Time malg_cost();  // a new g and its stack: two mallocs and the first touch of their memory
+  sim::Time malg_cost(std::uint32_t mi);  // a new g and its stack: two mallocs and the first touch of their memory
   void goready(std::uint32_t mi, std::uint32_t g);
   void gopark(std::uint32_t mi, WaitReason reason);
   void execute(std::uint32_t mi);
@@ -431,12 +450,22 @@ class GoRun final : public kernel::ThreadOwner {
     return prm_.mem_base + static_cast<std::int64_t>(prm_.heap_metadata * static_cast<double>(gc_.heap_sys));
   }
   void check_memory();
+  // First touch of `pages` new pages of the heap by M mi: the kernel's cost (returned: CPU on the M) and
+  // any sleep (m.stall). mm_charged_ follows.
+  sim::Time mm_fault(std::uint32_t mi, std::int64_t pages);
+  void mm_failed();  // the kernel refused a mapping or OOM-killed the process: the run ends
+  // A burst for M mi, after the sleep it owes in the kernel (m.stall) if any.
+  void mem_stall(std::uint32_t mi, Phase next, sim::Time burst, kernel::BurstKind kind);
   Json memory_json() const;
   std::uint64_t asleep() const;  // live Gs that only another goroutine could wake (checkdead)
 
   const Params prm_;
   RunCore core_;
   kernel::Kernel ks_;
+  kernel::Mm mm_;
+  std::int64_t mm_charged_ = 0;   // pages of memory_bytes() given to mm_ (faulted in)
+  std::int64_t mm_mapped_ = 0;    // bytes the runtime has mapped read-write (committed), in heap-growth steps
+  bool oom_killed_ = false;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;
   std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live

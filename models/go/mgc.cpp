@@ -90,10 +90,11 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
       std::push_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
       break;
   }
-  // New pages: first touch faults them in, a page at a time (not once per allocation past the old end).
+  // New pages: first touch faults them in, a page at a time (not once per allocation past the old end),
+  // or a huge page at a time (the kernel's THP; models/kernel/mm.h).
   if (gc.heap_live > gc.heap_rss) {
     const auto pages = [](std::int64_t b) { return (b + kPageBytes - 1) / kPageBytes; };
-    cost += (pages(gc.heap_live) - pages(gc.heap_rss)) * prm_.page_fault;
+    cost += mm_fault(cur_m_, pages(gc.heap_live) - pages(gc.heap_rss));
     gc.heap_rss = gc.heap_live;
     if (gc.heap_rss > gc.heap_sys) gc.heap_sys = gc.heap_rss;
     if (gc.heap_live > gc.heap_peak) gc.heap_peak = gc.heap_live;
@@ -109,6 +110,16 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
     gc_update_trigger();
     if (gc.heap_live >= gc.trigger) gc.start_requested = true;
   }
+}
+
+// A `touch` step: the G reads `bytes` of the long-lived heap at random pages; those the kernel swapped out
+// fault back in, the M asleep in the kernel for each read.
+void GoRun::on_touch(std::int64_t bytes) {
+  M& m = ms_[cur_m_];
+  const kernel::MmCost c = mm_.touch(0, (bytes + kPageBytes - 1) / kPageBytes);
+  m.overhead += c.cpu;
+  m.stall += c.blocked;
+  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
 }
 
 // gcAssistAlloc: the allocating goroutine owes scan work for what it allocated during the mark; it first
@@ -563,8 +574,15 @@ void GoRun::gc_drain(std::uint32_t mi, sim::Time extra) {
   gc.pool_ns -= static_cast<double>(t);
   ++gc.in_flight;
   m.gc_chunk = t;
-  m.phase = Phase::kGcWork;
-  ks_.run_for(mi, t + extra, kSched);
+  // The heap this quantum scans: pages the kernel swapped out fault back in (a major fault each), the
+  // worker's thread asleep with its P held.
+  if (mm_.swapped_pages(0) > 0 && prm_.scan_ns_per_byte > 0) {
+    const auto bytes = static_cast<std::int64_t>(static_cast<double>(t) / prm_.scan_ns_per_byte);
+    const kernel::MmCost c = mm_.touch(0, bytes / kPageBytes);
+    m.stall += c.blocked;
+    extra += c.cpu;
+  }
+  mem_stall(mi, Phase::kGcWork, t + extra, kSched);
 }
 
 void GoRun::gc_drain_done(std::uint32_t mi) {
@@ -663,6 +681,7 @@ void GoRun::gcMarkTermination() {
   if (gc.heap_rss > retain) {
     gc.scavenged += gc.heap_rss - retain;
     gc.heap_rss = retain;
+    check_memory();  // MADV_DONTNEED: the kernel takes the pages back
   }
 }
 

@@ -142,6 +142,17 @@ Params::Params(const Scenario& sc) {
   heap_object_size = bytes("workload.heap.object_size");
   cost_mark_object = dur("runtime.cost.gc_mark_object");
   thread_create = sc.kernel.thread_create;
+  mm = kernel::mm_params(sc);
+  cgo = flag("runtime.cgo");
+  // The heap's THP eligibility. go1.19 marks MADV_HUGEPAGE only the huge-page-aligned interior of a span it
+  // reuses (mem_linux.go sysUsedOS -> sysHugePageOS): small-object spans never; go1.21.1+ marks nothing.
+  // So `madvise` leaves the heap on small pages for both; `always` gives it huge pages unless
+  // GODEBUG=disablethp=1 (go1.21.6+) marks it MADV_NOHUGEPAGE.
+  const bool disablethp = flag("runtime.disablethp");
+  if (disablethp && sc.text("runtime.version") == "go1.19") {
+    throw ScenarioError("runtime.disablethp", "GODEBUG=disablethp exists from go1.21.6; runtime.version is go1.19");
+  }
+  heap_thp = mm.thp == kernel::ThpEnabled::kAlways && !disablethp;
 }
 
 }  // namespace gmpsim::models::go

@@ -84,7 +84,8 @@ namespace gmpsim::models::go {
 
 GoRun::GoRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
-      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups), steal_rng_(core_.streams.stream("go.steal")),
+      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups),
+      mm_(prm_.mm, core_.streams.stream("kernel.mm")), steal_rng_(core_.streams.stream("go.steal")),
       select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
       conn_rng_(core_.streams.stream("go.connections")), gc_(prm_.pacer) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
@@ -112,6 +113,11 @@ GoRun::GoRun(const Scenario& sc)
   }
   listeners_.resize(core_.wl.classes.size());
   generator_due_.assign(core_.wl.classes.size(), 0);
+  mm_.attach(ks_);
+  for (std::uint32_t i = 0; i < prm_.kcfg.processes.size(); ++i) {
+    const kernel::ProcessSpec& ps = prm_.kcfg.processes[i];
+    if (ps.memory > 0) mm_.add_owner(ps.name, ps.memory, i);
+  }
 }
 
 RunResult GoRun::run(const RunOptions& options) { return core_.execute(*this, options); }
@@ -130,6 +136,11 @@ void GoRun::start() {
   gc_.limiter.reset_capacity(static_cast<int>(prm_.gomaxprocs));
   gc_update_trigger();
   if (gc_.enabled && gc_.heap_live >= gc_.trigger) gc_.start_requested = true;
+  // The process as exec left it: the binary's and the runtime's mappings, then what it holds at t = 0
+  // (check_memory maps and faults it in; its cost is the start-up's, not counted).
+  if (!mm_.map(0, 0, kGoBaseMaps)) mm_failed();
+  check_memory();
+  for (M& m : ms_) m.stall = 0;
   ks_.start_now(m0);  // the process's main thread is running at t = 0
   ks_.start_processes(prm_.kcfg.processes, core_.streams);
   if (prm_.schedtrace > 0) core_.observe_at(0, kSchedtrace);
@@ -172,6 +183,14 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kEntersyscall: entersyscall(tid); break;
     case Phase::kExitsyscall: exitsyscall(tid); break;
     case Phase::kRawReturn: continue_g(tid); break;
+    case Phase::kMemStall:
+      if (m.stall_next == Phase::kRunning) {
+        start_compute(tid, m.stall_burst, m.tight);
+      } else {
+        m.phase = m.stall_next;
+        ks_.run_for(tid, m.stall_burst, m.stall_kind);
+      }
+      break;
     case Phase::kSysmon: sysmon_cycle(tid); break;
     case Phase::kSysmonSleep: sysmon_sleep(tid); break;
     case Phase::kLockedWake: locked_wake(tid); break;
@@ -269,7 +288,7 @@ void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::u
   const std::uint64_t allgs = allgs_;
   const std::uint32_t g = create(cls, start, client, m.p, parent);
   const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
-  if (!paid) m.overhead += prm_.cost_newproc + (allgs_ > allgs ? malg_cost() : 0);
+  if (!paid) m.overhead += prm_.cost_newproc + (allgs_ > allgs ? malg_cost(mi) : 0);
   m.overhead += touch_g(g, mi, prm_.lines_newproc);  // a dead G that exited on another CPU
   if (moved > 0) m.overhead += sched_lock(mi);  // runqputslow takes sched.lock
   global_overflow_ += moved;
@@ -278,10 +297,10 @@ void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::u
 
 // malg(stackMin) when gfget finds no dead G: new(g) and stackalloc, and the first touch of their memory
 // (fresh g structs and stacks are laid out one after another in fresh spans: a fault per 4 KiB page).
-sim::Time GoRun::malg_cost() {
+sim::Time GoRun::malg_cost(std::uint32_t mi) {
   const std::int64_t before = fresh_g_bytes_ / kPageBytes;
   fresh_g_bytes_ += prm_.mem_g + prm_.mem_stack;
-  return 2 * prm_.cost_malloc + (fresh_g_bytes_ / kPageBytes - before) * prm_.page_fault;
+  return 2 * prm_.cost_malloc + mm_fault(mi, fresh_g_bytes_ / kPageBytes - before);
 }
 
 // A spawn step's go statements, one at a time on the spawner's M: newproc runs (the CPU, with what the G
@@ -290,7 +309,7 @@ sim::Time GoRun::malg_cost() {
 void GoRun::newproc_begin(std::uint32_t mi) {
   M& m = ms_[mi];
   const bool fresh = ps_[m.p].gfree.gs.empty() && gfree_global_.gs.empty();  // gfget will find no dead G
-  sim::Time cost = take_overhead(mi) + prm_.cost_newproc + (fresh ? malg_cost() : 0);
+  sim::Time cost = take_overhead(mi) + prm_.cost_newproc + (fresh ? malg_cost(mi) : 0);
   if (m.assist > 0) {
     cost += m.assist;
     m.assist = 0;
@@ -785,6 +804,9 @@ std::uint32_t GoRun::newm() {
   const std::uint32_t tid = ks_.create_thread();
   GMPSIM_REQUIRE(tid == ms_.size(), "newm: thread and M ids diverged");
   ms_.emplace_back();
+  // With cgo the thread comes from pthread_create: an 8 MiB stack mapping made writable (committed) and
+  // its guard page, two mappings (glibc allocate_stack). Without, clone with a g0 stack from the heap.
+  if (prm_.cgo && !mm_.map(0, kPthreadStack, 2)) mm_failed();
   check_memory();
   return tid;
 }

@@ -32,6 +32,10 @@ void GoRun::sysmon_start() {
 void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight) {
   M& m = ms_[mi];
   m.tight = tight;
+  if (m.stall > 0) {  // the G's last fault slept in the kernel: that first, P held
+    mem_stall(mi, Phase::kRunning, work, kWork);
+    return;
+  }
   m.burst_work = work;
   // A cooperative request that came while the G was in runtime code (its allocation, an assist) is seen
   // at the compute's first call.

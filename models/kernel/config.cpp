@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "models/input/errors.h"
+#include "models/input/units.h"
 #include "models/workload/program.h"
 
 namespace gmpsim::models::kernel {
@@ -173,9 +174,79 @@ KernelConfig kernel_config(const Scenario& sc) {
     ps.nice = static_cast<int>(sc.integer(base + "nice"));
     ps.burst = parse_dist(sc.find(base + "burst")->node, base + "burst");
     ps.sleep = parse_dist(sc.find(base + "sleep")->node, base + "sleep");
+    ps.memory = sc.bytes(base + "memory");
     k.processes.push_back(std::move(ps));
   }
+  if (root_index == kNoGroup) k.groups.push_back(root);  // kernel threads (kswapd) run in the root cgroup
   return k;
+}
+
+std::int64_t parse_memory_limit(const std::string& text, const std::string& key) {
+  if (text == "max") return -1;
+  if (all_digits(text)) return std::stoll(text);  // the kernel's files take plain bytes
+  try {
+    return parse_bytes(text);
+  } catch (const UnitError&) {
+    throw ScenarioError(key, "expected bytes (\"512MiB\", \"1073741824\") or max, as the cgroup v2 file takes, not \"" + text + "\"");
+  }
+}
+
+MmParams mm_params(const Scenario& sc) {
+  MmParams p;
+  p.memory = sc.bytes("machine.memory");
+  p.page_cache = sc.bytes("machine.page_cache");
+  if (p.page_cache > p.memory) {
+    throw ScenarioError("machine.page_cache", "the page cache cannot be larger than machine.memory");
+  }
+  p.overcommit_memory = static_cast<int>(sc.integer("vm.overcommit_memory"));
+  p.overcommit_ratio = static_cast<int>(sc.integer("vm.overcommit_ratio"));
+  p.overcommit_kbytes = sc.integer("vm.overcommit_kbytes");
+  p.admin_reserve_kbytes = sc.integer("vm.admin_reserve_kbytes");
+  p.user_reserve_kbytes = sc.integer("vm.user_reserve_kbytes");
+  p.cap_sys_admin = sc.flag("vm.cap_sys_admin");
+  p.swappiness = static_cast<int>(sc.integer("vm.swappiness"));
+  const std::string& mfk = sc.text("vm.min_free_kbytes");
+  if (mfk == "auto") {
+    p.min_free_kbytes = -1;
+  } else if (all_digits(mfk)) {
+    p.min_free_kbytes = std::stoll(mfk);
+    // vm.rst: min_free_kbytes is at least 128 kB (proc_dointvec_minmax with extra1 = SYSCTL_ZERO; the
+    // kernel warns below 128 kB and refuses more than the memory).
+    if (p.min_free_kbytes * 1024 >= p.memory) {
+      throw ScenarioError("vm.min_free_kbytes", "must be smaller than machine.memory (" + std::to_string(p.memory / 1024) + " kB)");
+    }
+  } else {
+    throw ScenarioError("vm.min_free_kbytes", "expected kilobytes as the sysctl takes them (e.g. 67584) or auto, not \"" + mfk + "\"");
+  }
+  p.watermark_scale_factor = static_cast<int>(sc.integer("vm.watermark_scale_factor"));
+  p.max_map_count = sc.integer("vm.max_map_count");
+  const std::string& thp = sc.text("vm.thp.enabled");
+  p.thp = thp == "always" ? ThpEnabled::kAlways : thp == "madvise" ? ThpEnabled::kMadvise : ThpEnabled::kNever;
+  const std::string& defrag = sc.text("vm.thp.defrag");
+  p.defrag = defrag == "always"          ? ThpDefrag::kAlways
+             : defrag == "defer"         ? ThpDefrag::kDefer
+             : defrag == "defer+madvise" ? ThpDefrag::kDeferMadvise
+             : defrag == "madvise"       ? ThpDefrag::kMadvise
+                                         : ThpDefrag::kNever;
+  p.max_ptes_none = static_cast<int>(sc.integer("vm.thp.max_ptes_none"));
+  p.khugepaged_pages_to_scan = sc.integer("vm.thp.pages_to_scan");
+  p.khugepaged_sleep = sc.duration("vm.thp.scan_sleep");
+  p.compact = sc.duration("vm.thp.compaction_cost");
+  p.swap_size = sc.bytes("vm.swap.size");
+  p.swap_read = sc.duration("vm.swap.read_latency");
+  p.swap_write = sc.duration("vm.swap.write_latency");
+  p.reclaim_file = sc.duration("vm.reclaim_cost.file");
+  p.reclaim_anon = sc.duration("vm.reclaim_cost.anon");
+  p.fault = sc.duration("kernel.page_fault");
+  p.fault_huge = sc.duration("kernel.page_fault_huge");
+  p.memory_max = parse_memory_limit(sc.text("cgroup.memory.max"), "cgroup.memory.max");
+  p.memory_high = parse_memory_limit(sc.text("cgroup.memory.high"), "cgroup.memory.high");
+  p.swap_max = parse_memory_limit(sc.text("cgroup.memory.swap.max"), "cgroup.memory.swap.max");
+  if (p.memory_max >= 0 && p.memory_max < 2 * kHugePages * kPage) {
+    throw ScenarioError("cgroup.memory.max", "a limit under 4 MiB leaves a Go process nothing to start with; give at least 4MiB or max");
+  }
+  p.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
+  return p;
 }
 
 }  // namespace gmpsim::models::kernel

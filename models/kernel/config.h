@@ -3,6 +3,7 @@
 #pragma once
 #include <vector>
 
+#include "models/kernel/mm.h"
 #include "models/kernel/sched.h"
 #include "models/scenario/scenario.h"
 
@@ -25,6 +26,11 @@ std::vector<std::uint32_t> parse_cpuset(const std::string& text, const std::stri
 // Adds the kernel's counters to a model's: `kernel` (policy, switches, migrations, every cgroup's cpu.stat)
 // and `cgroup`, the simulated process's cpu.stat with its per-period series when it has a quota.
 void add_kernel_counters(const Kernel& ks, sim::Time end, nlohmann::ordered_json& counters);
+
+// The memory model's settings: machine.memory, machine.page_cache, vm.*, cgroup.memory.*, the fault costs.
+MmParams mm_params(const Scenario& sc);
+// A cgroup v2 memory file's value: bytes ("512MiB", "1073741824") or "max" (-1); throws naming `key`.
+std::int64_t parse_memory_limit(const std::string& text, const std::string& key);
 
 // The CPU limit of the process's cgroup in CPUs (quota / period), or 0 without one.
 double cgroup_cpu_limit(const GroupSpec& g);

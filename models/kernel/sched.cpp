@@ -85,6 +85,26 @@ void Kernel::start_processes(const std::vector<ProcessSpec>& procs, const sim::R
   }
 }
 
+std::uint32_t Kernel::create_kthread(ThreadOwner& owner) {
+  std::uint32_t root = kNone;
+  for (std::uint32_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g].spec.root) root = g;
+  }
+  GMPSIM_REQUIRE(root != kNone, "Kernel::create_kthread: no root cgroup");
+  bg_.push_back(Thread{});
+  Thread& t = bg_.back();
+  t.se.weight = nice_to_weight(0);
+  t.group = root;
+  t.proc = kKthread;
+  t.kowner = &owner;
+  return kBgBit | static_cast<std::uint32_t>(bg_.size() - 1);
+}
+
+void Kernel::kill_process(std::uint32_t proc) {
+  GMPSIM_REQUIRE(proc < procs_.size(), "Kernel::kill_process: no such process");
+  procs_[proc].killed = true;
+}
+
 std::uint32_t Kernel::create_thread(int nice) {
   threads_.push_back(Thread{});
   threads_.back().se.weight = nice_to_weight(nice);
@@ -669,7 +689,15 @@ void Kernel::cancel_daemon(sim::EventId& id) {
 
 void Kernel::background_next(std::uint32_t tid) {
   Thread& t = thr(tid);
+  if (t.proc == kKthread) {
+    t.kowner->on_burst_done(tid);
+    return;
+  }
   Process& pr = procs_[t.proc];
+  if (pr.killed) {  // SIGKILL from the OOM killer: the thread exits
+    block(tid);
+    return;
+  }
   if (!t.bg_sleeping) {
     const auto s = static_cast<sim::Time>(std::max(0.0, pr.spec.sleep.sample(pr.rng)));
     if (s > 0) {

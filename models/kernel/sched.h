@@ -100,6 +100,7 @@ struct ProcessSpec {
   std::uint32_t threads = 1;
   int nice = 0;
   sim::Dist burst, sleep;
+  std::int64_t memory = 0;  // anonymous memory it holds (the memory model, mm.h)
 };
 
 // What a burst's CPU time is counted as, for utilization reports. kOther is background processes' time.
@@ -125,6 +126,7 @@ class Kernel {
                                    kSlackTimer = 5, kBalance = 6 };
   static constexpr std::uint32_t kEventKinds = 7;
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  static constexpr std::uint32_t kKthread = 0xfffffffeu;  // Thread::proc of a kernel thread
   static constexpr std::size_t kMaxKinds = 8;
   static constexpr std::uint32_t kBgBit = 0x40000000u;  // background processes' thread ids
 
@@ -137,6 +139,12 @@ class Kernel {
 
   // A new thread of the simulated process (group 0), Blocked until wake()d.
   std::uint32_t create_thread(int nice = 0);
+  // A kernel thread (kswapd) in the root cgroup, Blocked until wake()d; `owner` gives it bursts. Its events
+  // are the kernel's own (is_daemon_event), like background processes'.
+  std::uint32_t create_kthread(ThreadOwner& owner);
+  // The OOM killer ended background process `proc`: its threads stop when their current burst or sleep ends.
+  void kill_process(std::uint32_t proc);
+  sim::Time now() const { return engine_.now(); }
 
   // futex wake: the thread is placed on a CPU now (select_task_rq_fair) and queued there after
   // wake_latency, plus idle_exit when that CPU is idle and has halted (idle for longer than idle_poll).
@@ -234,6 +242,7 @@ class Kernel {
     sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
     sim::EventId burst, sleep_timer;
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
+    ThreadOwner* kowner = nullptr;   // a kernel thread's owner (create_kthread)
     bool burst_ticked = false;       // the burst in progress pays the tick's cost (tick_charged at its start)
   };
   struct CfsRq {
@@ -419,6 +428,7 @@ class Kernel {
   struct Process {
     ProcessSpec spec;
     sim::Rng rng;
+    bool killed = false;
   };
   std::vector<Process> procs_;
   sim::Time busy_[kMaxKinds] = {};

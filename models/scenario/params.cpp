@@ -35,6 +35,11 @@ const ParamSpec kParams[] = {
      "CPU time of each burst of a thread (a duration or a distribution).", "-", "", "", 0, 1e18, "", true},
     {"machine.processes.*.sleep", ParamType::kDist, "0s",
      "Sleep after each burst (0s: always runnable, a CPU hog).", "-", "", "", 0, 1e18},
+    {"machine.processes.*.memory", ParamType::kBytes, "0B",
+     "Anonymous memory the background process holds (committed and resident from the start; it competes for "
+     "RAM with the simulated process, can be swapped out and OOM-killed).", "-", "go", "", 0, 1e18},
+    {"machine.page_cache", ParamType::kBytes, "0B",
+     "Clean page cache at start (files other processes read): the first thing reclaim takes.", "-", "go", "", 0, 1e18},
     {"machine.processes.*.cgroup.cpu.max", ParamType::kString, "max 100000",
      "The background process's cgroup cpu.max (same form as cgroup.cpu.max). Setting any of its cgroup keys gives "
      "it a cgroup of its own; without, its threads compete one for one in the root cgroup.",
@@ -64,6 +69,92 @@ const ParamSpec kParams[] = {
     {"cgroup.cpuset.cpus", ParamType::kString, "\"\"",
      "CPUs the process may run on (\"0-1,3\"); empty = every CPU. Go counts them as its CPUs (sched_getaffinity).",
      "Documentation/admin-guide/cgroup-v2.rst, Cpuset"},
+
+    {"cgroup.memory.max", ParamType::kString, "max",
+     "memory.max of the process's cgroup: bytes (\"512MiB\") or max. Over it the group reclaims its own pages "
+     "(to swap if it may); when nothing is left, the memcg OOM killer ends the process (outcome oom_killed).",
+     "Documentation/admin-guide/cgroup-v2.rst, Memory: memory.max default max; mm/memcontrol.c try_charge_memcg",
+     "go"},
+    {"cgroup.memory.high", ParamType::kString, "max",
+     "memory.high: over it, each charge reclaims the excess and then sleeps a penalty growing with the square of "
+     "the overage (at most 2 s), the process never killed for it.",
+     "Documentation/admin-guide/cgroup-v2.rst, Memory; mm/memcontrol.c mem_cgroup_handle_over_high, "
+     "calculate_high_delay", "go"},
+    {"cgroup.memory.swap.max", ParamType::kString, "max",
+     "memory.swap.max: swap the group may use (bytes or max).",
+     "Documentation/admin-guide/cgroup-v2.rst, Memory: memory.swap.max default max", "go"},
+
+    // ---- vm: the kernel's memory management (sysctl vm.*, THP, the swap device) ----
+    {"vm.overcommit_memory", ParamType::kInt, "0",
+     "0: heuristic (refuse one mapping larger than RAM + swap), 1: never refuse, 2: refuse when Committed_AS "
+     "would exceed CommitLimit. A refused heap mapping is Go's `fatal error: runtime: out of memory`.",
+     "Documentation/admin-guide/sysctl/vm.rst overcommit_memory (default 0); Documentation/mm/overcommit-accounting.rst; "
+     "mm/util.c __vm_enough_memory", "go", "", 0, 2},
+    {"vm.overcommit_ratio", ParamType::kInt, "50",
+     "Mode 2: CommitLimit = RAM x ratio / 100 + swap (unless vm.overcommit_kbytes).",
+     "vm.rst overcommit_ratio (default 50); mm/util.c vm_commit_limit", "go", "", 0, 10000},
+    {"vm.overcommit_kbytes", ParamType::kInt, "0",
+     "Mode 2: CommitLimit = this + swap instead of the ratio (0: use the ratio).",
+     "vm.rst overcommit_kbytes (default 0)", "go", "", 0, 1e15},
+    {"vm.admin_reserve_kbytes", ParamType::kInt, "8192",
+     "Mode 2: kept back from a process without CAP_SYS_ADMIN (vm.cap_sys_admin false).",
+     "vm.rst admin_reserve_kbytes: min(3 % of free pages, 8 MiB) at boot (mm/util.c init_admin_reserve)", "go", "", 0, 1e15},
+    {"vm.user_reserve_kbytes", ParamType::kInt, "131072",
+     "Mode 2: kept back from each process, at most 1/32 of its size.",
+     "vm.rst user_reserve_kbytes: min(3 % of the process size, 128 MiB) (mm/util.c init_user_reserve)", "go", "", 0, 1e15},
+    {"vm.cap_sys_admin", ParamType::kBool, "false",
+     "The simulated process has CAP_SYS_ADMIN (root in a privileged container): mode 2 lets it use the admin reserve.",
+     "mm/util.c __vm_enough_memory", "go"},
+    {"vm.swappiness", ParamType::kInt, "60",
+     "Relative cost of swapping anonymous pages against dropping page cache (0-200). 0 does not disable swap: "
+     "global reclaim still swaps when page cache is nearly gone; a cgroup's own reclaim (memory.max) does not.",
+     "vm.rst swappiness (default 60, range 0-200 since 5.8); mm/vmscan.c get_scan_count", "go", "", 0, 200},
+    {"vm.min_free_kbytes", ParamType::kString, "auto",
+     "Free memory the kernel keeps: the min watermark; low and high are above it (vm.watermark_scale_factor). "
+     "auto: sqrt(RAM_kB x 16) within [128 kB, 256 MiB], raised by khugepaged when THP is on.",
+     "mm/page_alloc.c calculate_min_free_kbytes, __setup_per_zone_wmarks; mm/khugepaged.c "
+     "set_recommended_min_free_kbytes (67584 kB on the project's 24 GiB VM, THP madvise)", "go"},
+    {"vm.watermark_scale_factor", ParamType::kInt, "10",
+     "Gap between the watermarks in 1/10000 of memory (when larger than min/4): how early kswapd wakes and how far "
+     "it reclaims.", "vm.rst watermark_scale_factor (default 10, range 1-3000)", "go", "", 1, 3000},
+    {"vm.max_map_count", ParamType::kInt, "65530",
+     "Mappings a process may have. Go's goroutines take none; cgo threads (runtime.cgo) take two each.",
+     "vm.rst max_map_count (DEFAULT_MAX_MAP_COUNT = 65530)", "go", "", 1, 2147483647},
+    {"vm.thp.enabled", ParamType::kEnum, "always",
+     "Transparent huge pages: always, madvise (only MADV_HUGEPAGE ranges) or never. A 2 MiB fault replaces 512 small "
+     "ones and makes the whole 2 MiB resident.",
+     "Documentation/admin-guide/mm/transhuge.rst; Debian's kernels: CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS", "go",
+     "always|madvise|never"},
+    {"vm.thp.defrag", ParamType::kEnum, "madvise",
+     "Whether a huge-page fault with memory short stalls in direct compaction (always; madvise, defer+madvise: for "
+     "MADV_HUGEPAGE ranges) or falls back to small pages (defer, never).",
+     "transhuge.rst /sys/kernel/mm/transparent_hugepage/defrag (default madvise)", "go",
+     "always|defer|defer+madvise|madvise|never"},
+    {"vm.thp.max_ptes_none", ParamType::kInt, "511",
+     "khugepaged collapses a 2 MiB range with at most this many unmapped pages, filling them (RSS grows).",
+     "transhuge.rst khugepaged/max_ptes_none (default HPAGE_PMD_NR - 1 = 511)", "go", "", 0, 511},
+    {"vm.thp.pages_to_scan", ParamType::kInt, "4096", "Pages khugepaged scans per wake-up.",
+     "transhuge.rst khugepaged/pages_to_scan (default 8 x 512)", "go", "", 1, 1e9},
+    {"vm.thp.scan_sleep", ParamType::kDuration, "10s", "khugepaged's sleep between scans.",
+     "transhuge.rst khugepaged/scan_sleep_millisecs (default 10000)", "go", "", 0, 1e13},
+    {"vm.thp.compaction_cost", ParamType::kDuration, "500us",
+     "CPU of direct compaction for one huge page when memory is short and defrag stalls.",
+     "estimate: migrating up to 512 pages at ~1 us each (mm/compaction.c); not measured", "go", "", 0, 1e10},
+    {"vm.swap.size", ParamType::kBytes, "0B", "Swap space (0: no swap device: anonymous memory is never reclaimed).",
+     "-", "go", "", 0, 1e18},
+    {"vm.swap.read_latency", ParamType::kDuration, "100us",
+     "One swap-in read: the wait of a major fault on a swapped-out page.",
+     "estimate for a datacenter NVMe SSD (4 KiB random read ~80-100 us at queue depth 1); use the target's device",
+     "go", "", 0, 1e10},
+    {"vm.swap.write_latency", ParamType::kDuration, "200us",
+     "Write-back of a batch of swapped-out pages: what the reclaiming thread (or kswapd) waits for per batch.",
+     "estimate for an NVMe SSD; use the target's device", "go", "", 0, 1e10},
+    {"vm.reclaim_cost.file", ParamType::kDuration, "1us",
+     "Kernel CPU to reclaim one clean page-cache page (LRU scan, unmap, free).",
+     "estimate (mm/vmscan.c shrink_folio_list); not measured on the project's VM", "go", "", 0, 1e9},
+    {"vm.reclaim_cost.anon", ParamType::kDuration, "4us",
+     "Kernel CPU to reclaim one anonymous page to swap (unmap, swap slot, submit write).",
+     "estimate (mm/vmscan.c shrink_folio_list, add_to_swap, pageout); not measured on the project's VM", "go", "", 0, 1e9},
 
     // ---- runtime (the model) ----
     {"runtime.model", ParamType::kEnum, "fifo", "Scheduler model to simulate (see `gmpsim models`).",
@@ -161,6 +252,14 @@ const ParamSpec kParams[] = {
      "Runtime memory per byte of mapped heap (pointer bitmaps, span metadata), beside runtime.mem.base.",
      "validation/go/README.md, gcalloc and gcmemlimit (the fit beside runtime.mem.base); mbitmap.go: one "
      "pointer bit per 8-byte word is 1/64 of a scannable span", "go", "", 0, 1},
+    {"runtime.cgo", ParamType::kBool, "false",
+     "The program uses cgo: the runtime creates its threads with pthread_create, each with an 8 MiB stack "
+     "mapping (committed) and a guard page: two mappings per thread against vm.max_map_count.",
+     "runtime/cgo/gcc_linux_amd64.c (pthread_create); glibc allocate_stack (default stack = RLIMIT_STACK 8 MiB, "
+     "guard page); without cgo, newosproc's clone uses a g0 stack from the Go heap", "go"},
+    {"runtime.disablethp", ParamType::kBool, "false",
+     "GODEBUG=disablethp=1 (go1.21.6+): the heap is marked MADV_NOHUGEPAGE, so THP `always` gives it small pages.",
+     "runtime/mem_linux.go sysNoHugePageOS, runtime/runtime1.go debug.disablethp (go1.21.6+)", "go"},
     {"runtime.max_threads", ParamType::kInt, "10000",
      "Most Ms (OS threads) the runtime may create; one more ends the run with thread_exhaustion.",
      "proc.go schedinit: sched.maxmcount = 10000 (debug.SetMaxThreads)", "go", "", 1, 1e7},
@@ -463,7 +562,7 @@ const ParamSpec kParams[] = {
      "(one way, the core-to-core latency): 70 ns on the project's 2-vCPU VM", "go", "", 0, 1e7},
     {"kernel.page_fault_huge", ParamType::kDuration, "121us", "First-touch fault of a 2 MiB transparent huge page.",
      "MADV_HUGEPAGE populate ~121 us per 2 MiB (a one-off run on the project's 2-vCPU VM); "
-     "validation/results/host.yaml: 210 us (kernel.page_fault_2m)", "-", "", 0, 1e9},
+     "validation/results/host.yaml: 210 us (kernel.page_fault_2m)", "go", "", 0, 1e9},
     {"kernel.signal_ipi", ParamType::kDuration, "49us",
      "Signal to a thread running on another CPU, send to handler (the IPI path of Go's async preemption).",
      "tgkill to a thread spinning on the other vCPU, p50 49 us (a one-off run on the project's 2-vCPU VM); "
@@ -625,7 +724,9 @@ const std::vector<Profile>& kernel_profile_list() {
        "One-off measurements on the project's 2-vCPU Firecracker VM (Linux 6.18 guest, AMD EPYC); "
        "`gmpsim calibrate` measures them again (validation/results/host.yaml).",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "2600ns"},
-        {"kernel.thread_create", "23600ns"}, {"kernel.syscall", "1400ns"}, {"kernel.idle_exit", "40us"}}},
+        {"kernel.thread_create", "23600ns"}, {"kernel.syscall", "1400ns"}, {"kernel.idle_exit", "40us"},
+        // /sys/kernel/mm/transparent_hugepage/enabled on the project's VM
+        {"vm.thp.enabled", "madvise"}}},
       {"bare-metal",
        "Estimates for a bare-metal x86-64 server, not measured by the project: a futex context switch "
        "~1.2-1.5 us between pinned threads (E. Bendersky, \"Measuring context switching and memory overheads "

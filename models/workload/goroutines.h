@@ -271,6 +271,10 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         ++g.pc;
         hooks.on_stack(op.count);
         break;
+      case OpCode::kTouch:
+        ++g.pc;
+        hooks.on_touch(op.count);
+        break;
       case OpCode::kMake: {
         ++g.pc;
         const auto kind = static_cast<ObjKind>(op.slot);

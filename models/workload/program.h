@@ -88,6 +88,7 @@ enum class OpCode : std::uint8_t {
   kLockThread,    // runtime.LockOSThread
   kUnlockThread,  // runtime.UnlockOSThread
   kGc,            // runtime.GC
+  kTouch,         // count = bytes of the long-lived heap read at random pages
 };
 
 // An alloc step: `objects` objects of `bytes / objects` bytes each, reachable for `lives`.

@@ -107,6 +107,7 @@ void Run::interpret(FiberArgs& f) {
       case OpCode::kAlloc:
       case OpCode::kStack:
       case OpCode::kGc:  // Boost.Fiber has no collector: the model's `gc` does nothing either
+      case OpCode::kTouch:  // nor a memory model: `touch` does nothing there
         ++pc;  // no-ops on real fibers (noted in the run's notes)
         break;
       case OpCode::kMake:
