@@ -93,6 +93,9 @@ void GoRun::mm_failed() {
   if (mm_.failure(0) == kernel::Mm::Failure::kOomKilled) {
     oom_killed_ = true;
     oom_detail_ = mm_.failure_detail(0) + "; the process held " + what;
+  } else if (pthread_failed_) {
+    oom_detail_ = "runtime/cgo: pthread_create failed: Resource temporarily unavailable (the thread stack's " + mm_.failure_detail(0) +
+                  ") with " + what;
   } else {
     // sysMapOS: throw("runtime: out of memory") when mmap says ENOMEM.
     oom_detail_ = "fatal error: runtime: out of memory (" + mm_.failure_detail(0) + ") with " + what;
@@ -119,7 +122,7 @@ void GoRun::mem_stall(std::uint32_t mi, Phase next, sim::Time burst, kernel::Bur
 
 Json GoRun::memory_json() const {
   const double per_g = static_cast<double>(prm_.mem_g + prm_.mem_stack);
-  return {{"peak_bytes", peak_memory_},
+  Json j = {{"peak_bytes", peak_memory_},
           {"at_end", memory_bytes()},
           {"g_structs_bytes", static_cast<std::int64_t>(allgs_) * prm_.mem_g},
           {"stacks_bytes", static_cast<std::int64_t>(allgs_) * prm_.mem_stack + extra_stack_bytes_},
@@ -131,7 +134,10 @@ Json GoRun::memory_json() const {
           {"allgs", allgs_},
           {"bytes_per_goroutine", per_g},
           {"bytes_per_parked_goroutine", per_g + static_cast<double>(prm_.mem_sudog)},
-          {"note", "g structs, stacks, sudogs, threads, the heap's resident pages and the runtime's metadata"}};
+          {"note", "g structs, stacks, sudogs, threads, the heap's resident pages and the runtime's metadata; "
+                   "`kernel` is the kernel's view (models/kernel/mm.h): RSS, faults, THP, commit, reclaim, swap"}};
+  j["kernel"] = mm_.report(core_.engine.now());
+  return j;
 }
 
 // Why the engine was stopped when the model stopped it: a runaway goroutine. Out of memory, thread

@@ -464,6 +464,7 @@ class GoRun final : public kernel::ThreadOwner {
   kernel::Kernel ks_;
   kernel::Mm mm_;
   std::int64_t mm_charged_ = 0;   // pages of memory_bytes() given to mm_ (faulted in)
+  bool pthread_failed_ = false;  // a cgo thread's stack mapping was refused (vm.max_map_count, the commit limit)
   std::int64_t mm_mapped_ = 0;    // bytes the runtime has mapped read-write (committed), in heap-growth steps
   bool oom_killed_ = false;
   sim::Rng steal_rng_, select_rng_;

@@ -806,7 +806,10 @@ std::uint32_t GoRun::newm() {
   ms_.emplace_back();
   // With cgo the thread comes from pthread_create: an 8 MiB stack mapping made writable (committed) and
   // its guard page, two mappings (glibc allocate_stack). Without, clone with a g0 stack from the heap.
-  if (prm_.cgo && !mm_.map(0, kPthreadStack, 2)) mm_failed();
+  if (prm_.cgo && !mm_.map(0, kPthreadStack, 2)) {
+    pthread_failed_ = true;  // pthread_create: EAGAIN, 20 tries (runtime/cgo gcc_libinit.c _cgo_try_pthread_create), then fatalf (gcc_linux.c)
+    mm_failed();
+  }
   check_memory();
   return tid;
 }

@@ -12,6 +12,9 @@ namespace {
 constexpr std::int64_t kSwapClusterMax = 32;         // SWAP_CLUSTER_MAX (include/linux/swap.h)
 constexpr std::int64_t kKswapdBatch = 8 * kSwapClusterMax;  // pages kswapd frees per burst (an abstraction of balance_pgdat's passes)
 constexpr std::int64_t kDefPriority = 12;            // DEF_PRIORITY (mm/vmscan.c)
+// Reclaim of a large shortfall goes in steps of 4 MiB, each choosing its lists anew (the kernel's steps are
+// SWAP_CLUSTER_MAX pages; 1024 keeps a 1 GiB shortfall at 256 steps with the same balance within 4 MiB).
+constexpr std::int64_t kReclaimStep = 1024;
 constexpr int kMaxReclaimRetries = 16;               // MAX_RECLAIM_RETRIES (mm/internal.h)
 constexpr std::int64_t kMemcgChargeBatch = 64;       // MEMCG_CHARGE_BATCH (include/linux/memcontrol.h, 6.1+)
 constexpr int kDelayPrecisionShift = 20;             // MEMCG_DELAY_PRECISION_SHIFT (mm/memcontrol.c)
@@ -257,18 +260,22 @@ std::int64_t Mm::memcg_usage() const {
   return u;
 }
 
-// The allocation of `pages` for `owner`: memcg charge, then the page allocator's watermark checks. False
-// when the owner was OOM-killed on the way.
+// The allocation of `pages` for `owner`: the memcg charge, then the page allocator's watermark checks. False
+// when the owner was OOM-killed on the way. A large request is taken whole first and made good after, so
+// that reclaim sees what page-by-page allocation would have: the request's own earlier pages reclaimable,
+// and the free level it reached (get_scan_count's file_is_tiny depends on it).
 bool Mm::charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost) {
   Owner& o = owners_[owner];
-  if (o.memcg && !try_charge_memcg(owner, pages, cost)) return false;
+  o.anon += pages;
+  free_ -= pages;
+  if (o.memcg && !try_charge_memcg(owner, cost)) return false;
   // __alloc_pages: the fast path takes pages while free stays above the low watermark; below it kswapd is
   // woken (wake_all_kswapds) and the slow path allows down to min; below min the thread reclaims itself
   // (__alloc_pages_direct_reclaim), and when reclaim makes no progress, the OOM killer runs.
-  if (free_ - pages < wmark_.low) wakeup_kswapd();
-  while (free_ - pages < wmark_.min) {
+  if (free_ < wmark_.low) wakeup_kswapd();
+  while (free_ < wmark_.min) {
     ++allocstall_;
-    const std::int64_t want = std::max(kSwapClusterMax, wmark_.min - (free_ - pages));
+    const std::int64_t want = std::clamp(wmark_.min - free_, kSwapClusterMax, kReclaimStep);
     const sim::Time before = cost.cpu;
     const std::int64_t got = shrink(want, false, false, cost);
     direct_reclaim_cpu_ += cost.cpu - before;
@@ -278,8 +285,6 @@ bool Mm::charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost) {
     if (victim == kNoProcess) break;  // nothing to kill: the allocation dips into the reserve
     if (victim == owner) return false;
   }
-  o.anon += pages;
-  free_ -= pages;
   rss_peak_ = std::max(rss_peak_, owners_[0].anon);
   if (o.memcg && p_.memory_high >= 0) mem_cgroup_handle_over_high(pages, cost);
   return true;
@@ -287,18 +292,18 @@ bool Mm::charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost) {
 
 // try_charge_memcg (mm/memcontrol.c): over memory.max the group reclaims its own pages; when that fails
 // MAX_RECLAIM_RETRIES times, the memcg OOM killer kills the group's process.
-bool Mm::try_charge_memcg(std::uint32_t owner, std::int64_t pages, MmCost& cost) {
+bool Mm::try_charge_memcg(std::uint32_t owner, MmCost& cost) {
   if (p_.memory_max < 0) return true;
   const std::int64_t max = p_.memory_max / kPage;
   int retries = kMaxReclaimRetries;
-  while (memcg_usage() + pages > max) {
+  while (memcg_usage() > max) {
     ++ev_max_;
-    const std::int64_t want = std::max(kSwapClusterMax, memcg_usage() + pages - max);
+    const std::int64_t want = std::clamp(memcg_usage() - max, kSwapClusterMax, kReclaimStep);
     if (shrink(want, true, false, cost) > 0) continue;
     if (--retries > 0) continue;
     ++ev_oom_;
     out_of_memory(true, "cgroup memory.max = " + std::to_string(p_.memory_max) + " bytes reached and nothing left to reclaim in the group" +
-                            (can_swap(true) || p_.swappiness != 0 ? "" : " (vm.swappiness = 0 keeps a cgroup's reclaim off swap)"));
+                            (p_.swappiness == 0 && can_swap(true) ? " (vm.swappiness = 0 keeps a cgroup's reclaim off swap)" : ""));
     return owners_[owner].failed == Failure::kNone;
   }
   return true;
@@ -316,15 +321,13 @@ void Mm::mem_cgroup_handle_over_high(std::int64_t pages, MmCost& cost) {
   shrink(std::min(usage - high, std::max(pages, kSwapClusterMax)), true, false, cost);
   usage = memcg_usage();
   if (usage <= high) return;
-  const auto overage = static_cast<unsigned __int128>(((usage - high) << kDelayPrecisionShift) / high);
-  const auto hz = static_cast<unsigned __int128>(1'000'000'000 / p_.tick);
-  unsigned __int128 jiffies = overage * overage * hz;
-  jiffies >>= kDelayPrecisionShift;
-  jiffies >>= kDelayScalingShift;
-  jiffies = jiffies * static_cast<unsigned __int128>(pages) / kMemcgChargeBatch;
-  jiffies = std::min<unsigned __int128>(jiffies, 2 * hz);  // MEMCG_MAX_HIGH_DELAY_JIFFIES
+  // The overage is capped where the delay saturates at 2 s anyway, so the arithmetic stays in 64 bits.
+  const std::int64_t hz = std::max<std::int64_t>(1, 1'000'000'000 / p_.tick);
+  const std::int64_t overage = std::min(((usage - high) << kDelayPrecisionShift) / high, std::int64_t{1} << 21);
+  std::int64_t jiffies = ((overage * overage * hz) >> kDelayPrecisionShift) >> kDelayScalingShift;
+  jiffies = std::min(jiffies * std::min<std::int64_t>(pages, std::int64_t{1} << 30) / kMemcgChargeBatch, 2 * hz);  // MEMCG_MAX_HIGH_DELAY_JIFFIES
   if (jiffies <= hz / 100) return;
-  const sim::Time sleep = static_cast<sim::Time>(jiffies) * p_.tick;
+  const sim::Time sleep = jiffies * p_.tick;
   cost.blocked += sleep;
   high_throttle_ += sleep;
 }

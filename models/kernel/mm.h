@@ -140,7 +140,7 @@ class Mm final : public ThreadOwner {
   enum class Scan : std::uint8_t { kFile, kAnon, kFract, kEqual };
 
   bool charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost);
-  bool try_charge_memcg(std::uint32_t owner, std::int64_t pages, MmCost& cost);
+  bool try_charge_memcg(std::uint32_t owner, MmCost& cost);
   void mem_cgroup_handle_over_high(std::int64_t pages, MmCost& cost);
   // shrink_node: reclaim up to `want` pages, from the memcg's pages only when `memcg`; returns pages freed.
   std::int64_t shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost);

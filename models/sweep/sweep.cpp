@@ -110,6 +110,12 @@ Json run_metrics(const RunResult& r) {
   for (const char* f : {"cycles", "cpu_fraction", "pause_max_s", "heap_goal_bytes", "heap_peak_bytes"}) {
     m[std::string("gc.") + f] = gc.is_object() && gc.contains(f) ? gc[f] : Json(nullptr);
   }
+  // The kernel's memory (go model: models/kernel/mm.h): what a vm.* sweep explains its results with.
+  for (const char* f : {"rss_peak_bytes", "minor_faults", "major_faults", "thp_faults", "direct_reclaim_stalls",
+                        "kswapd_cpu_s", "swap_out_bytes", "committed_bytes", "memory_high_throttle_s"}) {
+    const bool has = mem.is_object() && mem.contains("kernel") && mem["kernel"].contains(f);
+    m[std::string("memory.") + f] = has ? mem["kernel"][f] : Json(nullptr);
+  }
   for (const auto& [cls, l] : s["latency_us"].items()) {
     for (const char* f : {"count", "mean", "p50", "p90", "p99", "p999", "max"}) m["latency_us." + cls + "." + f] = l[f];
   }
