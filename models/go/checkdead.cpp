@@ -143,7 +143,7 @@ Json GoRun::memory_json() const {
 // Why the engine was stopped when the model stopped it: a runaway goroutine. Out of memory, thread
 // exhaustion and starvation stop it too, and adjust_outcome() names them.
 std::string GoRun::stopped_detail() const {
-  if (oom_ || threads_exhausted_ || starved_) return "";
+  if (oom_ || threads_exhausted_ || starved_ || fd_exhausted_) return "";
   return runaway_detail(core_.wl, core_.gt, core_.runaway);
 }
 
@@ -154,6 +154,10 @@ Outcome GoRun::adjust_outcome(Outcome o) const {
                                                std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
   }
   if (starved_) o = {OutcomeStatus::kStarved, starved_detail_};
+  if (fd_exhausted_) {  // fd.cpp: accept4 or socket failed with EMFILE and rlimit.on_emfile is fail
+    o = {OutcomeStatus::kTooManyOpenFiles, fd_detail_ + " (rlimit.nofile, runtime.raise_nofile), at t=" +
+                                               std::to_string(sim::to_seconds(core_.engine.now())) + " s"};
+  }
   if (oom_) {
     o = {oom_killed_ ? OutcomeStatus::kOomKilled : OutcomeStatus::kOutOfMemory,
          oom_detail_ + ", at t=" + std::to_string(sim::to_seconds(core_.engine.now())) + " s"};

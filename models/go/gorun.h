@@ -10,6 +10,7 @@
 //                (accept listeners, keep-alive connections, generators)
 //   sysmon.cpp   sysmon, retake, preemptone, asynchronous preemption by signal (proc.go, preempt.go, signal_unix.go)
 //   syscall.cpp  entersyscall/exitsyscall, entersyscallblock, handoffp (proc.go)
+//   fd.cpp       file descriptors against RLIMIT_NOFILE: accept4's EMFILE, net/http's back-off
 //   mgc.cpp      the garbage collector (pacer.cpp: its arithmetic; gctrace.cpp: gctrace lines, counters.gc)
 //   schedtrace.cpp  schedtrace and scheddetail lines, the summary's counters (proc.go schedtrace)
 //   checkdead.cpp   how a run ends and what holds during it: invariants, checkdead, memory accounting
@@ -134,7 +135,7 @@ constexpr std::int64_t kPthreadStack = std::int64_t{8} << 20;  // glibc's defaul
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
 
 // Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
-enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kThreadBase = 8 };
+enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kFdExhausted, kThreadBase = 8 };
 
 // The collector's phase (mgc.go gcphase, with the stop-the-world steps around the mark).
 enum class GcPhase : std::uint8_t { kOff, kSweepTerm, kMark, kMarkTerm };
@@ -232,6 +233,10 @@ struct Params {
   // The machine's memory (models/kernel/mm.h).
   kernel::MmParams mm;
   bool cgo, heap_thp;  // threads via pthread_create; the heap may use THP (vm.thp.enabled, runtime.disablethp)
+  // File descriptors (fd.cpp): RLIMIT_NOFILE as set, and the soft limit after Go's init raised it.
+  std::int64_t nofile_soft, nofile_hard, nofile;
+  bool nofile_fail;            // rlimit.on_emfile: fail (the run ends) or retry (net/http's back-off)
+  std::int64_t netpoll_fds;    // netpollinit: epoll fd + eventfd (go1.19: a pipe, 2)
   explicit Params(const Scenario& sc);
 };
 
@@ -298,8 +303,8 @@ class GoRun final : public kernel::ThreadOwner {
     for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
   }
   // parent: the G whose local objects the new one inherits (kNone32: none, e.g. the listener's handlers).
-  void newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
-               bool paid = false);
+  std::uint32_t newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
+                        bool paid = false);
   void newproc_begin(std::uint32_t mi);
   void newproc_done(std::uint32_t mi);
   sim::Time malg_cost(std::uint32_t mi);  // a new g and its stack: two mallocs and the first touch of their memory
@@ -365,6 +370,18 @@ class GoRun final : public kernel::ThreadOwner {
   void connection_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client);
   bool connection_next(std::uint32_t mi);  // a connection finished a request: the next one, or park
   void sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when);
+
+  // ---- fd.cpp: file descriptors against RLIMIT_NOFILE ----
+  void fd_start();                                   // the process's own fds, the keep-alive connections
+  bool fd_accept(std::uint32_t mi);                  // accept4 found a connection: false on EMFILE
+  void fd_opened(std::uint32_t g);                   // the handler g holds the connection's fd
+  void fd_exit(std::uint32_t g) {                    // goexit0: the handler returned, the connection closes
+    if (g < fd_held_.size() && fd_held_[g] != 0) {
+      fd_held_[g] = 0;
+      --fds_open_;
+    }
+  }
+  Json fds_json() const;
 
   // ---- sysmon.cpp ----
   void sysmon_start();
@@ -568,6 +585,7 @@ class GoRun final : public kernel::ThreadOwner {
       std::uint32_t client;
     };
     sim::Ring<Conn> backlog;
+    sim::Time temp_delay = 0;  // net/http Server.Serve's tempDelay: the back-off after EMFILE
   };
   std::vector<Listener> listeners_;  // by class; g == kNoG for classes without open or closed arrivals
   std::vector<sim::Time> generator_due_;  // generator mode, by class: its next arrival (-1: none left)
@@ -581,6 +599,15 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<Connection> conns_;
   std::vector<std::uint32_t> conn_first_;  // by class: index of its first connection in conns_
   std::vector<std::uint32_t> conn_of_g_;   // G id -> index in conns_
+  std::vector<std::uint32_t> conn_open_;   // by class: keep-alive connections accepted (runtime.connections unless EMFILE)
+
+  // File descriptors (fd.cpp).
+  std::int64_t fds_base_ = 0, fds_open_ = 0, fds_peak_ = 0;  // the process's own; open now (with them); the peak
+  std::vector<std::uint8_t> fd_held_;      // per G id: a handler holding an accepted connection's fd
+  std::uint64_t emfile_ = 0, emfile_retries_ = 0, conns_unaccepted_ = 0;
+  sim::Time emfile_backoff_ = 0;           // time listeners slept in Serve's back-off
+  bool fd_exhausted_ = false;              // rlimit.on_emfile fail: accept4 failed with EMFILE
+  std::string fd_detail_;
   sim::Rng conn_rng_;
 
   // The collector (mgc.go work and gcController; pacer.h). Heap sizes in bytes, scan work in bytes

@@ -10,7 +10,8 @@
 //   - Gs a poll returns are readied together (injectglist): one runs on the polling M, the rest go to
 //     the global queue for idle Ps and to the local queue.
 // Accept arrivals: per class, a listener goroutine loops accept4 -> `go handler` -> accept4, parking in
-// the netpoller when the backlog is empty, as net/http's Server.Serve does.
+// the netpoller when the backlog is empty, as net/http's Server.Serve does; the handler holds the
+// connection's fd until it exits, and accept4 fails with EMFILE at RLIMIT_NOFILE (fd.cpp).
 #include "models/go/gorun.h"
 
 namespace gmpsim::models::go {
@@ -158,8 +159,10 @@ void GoRun::listener_step(std::uint32_t mi) {
   }
   l.accepting = false;
   if (!l.backlog.empty()) {
+    if (!fd_accept(mi)) return;  // EMFILE: the run ends (fail), or Serve sleeps and retries (fd.cpp)
     const Listener::Conn c = l.backlog.pop_front();
-    newproc(mi, cls, c.at, c.client, kNone32);
+    fd_opened(newproc(mi, cls, c.at, c.client, kNone32));
+    l.temp_delay = 0;
     listener_step(mi);
     return;
   }
@@ -172,6 +175,7 @@ void GoRun::listener_step(std::uint32_t mi) {
 // How work enters (runtime.arrivals): initial populations on the global queue; open and closed loops
 // through a listener (accept), keep-alive connections (netpoll), generator goroutines, or the global queue.
 void GoRun::start_arrivals() {
+  fd_start();  // the process's fds; how many keep-alive connections the limit lets it accept (conn_open_)
   for (std::size_t c = 0; c < core_.wl.classes.size(); ++c) {
     const Arrivals& a = core_.wl.classes[c].arrivals;
     if (a.process == Arrivals::Process::kInitial) {
@@ -183,7 +187,7 @@ void GoRun::start_arrivals() {
       // Keep-alive connections: each goroutine starts parked in the netpoller, waiting for a request.
       if (conn_first_.empty()) conn_first_.assign(core_.wl.classes.size(), 0);
       conn_first_[c] = static_cast<std::uint32_t>(conns_.size());
-      for (std::uint32_t i = 0; i < prm_.connections; ++i) {
+      for (std::uint32_t i = 0; i < conn_open_[c]; ++i) {
         const std::uint32_t g = core_.gt.create(static_cast<std::uint16_t>(c), 0);
         core_.gt[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kWaiting) |
                                                   (static_cast<std::uint16_t>(WaitReason::kIOWait) << 4) |
@@ -223,7 +227,7 @@ void GoRun::start_arrivals() {
 // netpoll mode: a request arrives on a random keep-alive connection of its class; a connection goroutine
 // parked in the netpoller becomes ready.
 void GoRun::connection_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client) {
-  const std::uint32_t n = prm_.connections;
+  const std::uint32_t n = conn_open_[cls];  // runtime.connections, fewer when EMFILE refused some (fd.cpp)
   const std::uint32_t pick = client != kNone32 ? client % n : static_cast<std::uint32_t>(conn_rng_.next_u64() % n);
   Connection& c = conns_[conn_first_[cls] + pick];
   c.requests.push_back({at, client});

@@ -153,6 +153,30 @@ Params::Params(const Scenario& sc) {
     throw ScenarioError("runtime.disablethp", "GODEBUG=disablethp exists from go1.21.6; runtime.version is go1.19");
   }
   heap_thp = mm.thp == kernel::ThpEnabled::kAlways && !disablethp;
+  // RLIMIT_NOFILE (fd.cpp). setrlimit(2) refuses a soft limit above the hard one (EINVAL).
+  nofile_soft = sc.integer("rlimit.nofile");
+  nofile_hard = sc.integer("rlimit.nofile_hard");
+  if (nofile_soft > nofile_hard) {
+    throw ScenarioError("rlimit.nofile", "the soft limit " + std::to_string(nofile_soft) + " is above the hard limit rlimit.nofile_hard (" +
+                                             std::to_string(nofile_hard) + "); setrlimit(2) refuses that (EINVAL): lower it or raise rlimit.nofile_hard");
+  }
+  nofile_fail = sc.text("rlimit.on_emfile") == "fail";
+  // Go raises the soft limit to the hard one at init (go.dev/issue/46279). go1.19.8 (os/rlimit.go): when
+  // Cur != Max, Cur = Max. go1.26.8 (syscall/rlimit.go): when Max > 0 and Cur < Max-1,
+  // Cur = Max - 1 (one below, so that a later prlimit to Max by another process can be told apart).
+  // adjustFileLimit is a no-op on Linux in both.
+  const bool go119 = sc.text("runtime.version") == "go1.19";
+  nofile = nofile_soft;
+  if (flag("runtime.raise_nofile")) {
+    if (go119) {
+      nofile = nofile_hard;
+    } else if (nofile_hard > 0 && nofile_soft < nofile_hard - 1) {
+      nofile = nofile_hard - 1;
+    }
+  }
+  // netpollinit (runtime/netpoll_epoll.go): epoll_create1 and, for netpollBreak, an eventfd (go1.26.8)
+  // or a non-blocking pipe, two fds (go1.19.8).
+  netpoll_fds = go119 ? 3 : 2;
 }
 
 }  // namespace gmpsim::models::go

@@ -234,6 +234,7 @@ void GoRun::dispatch(const sim::Event& ev) {
       break;
     case kNetReady: net_ready(ev.arg); break;
     case kSignal: signal_delivered(ev.arg); break;
+    case kFdExhausted: core_.engine.stop(); break;  // fd.cpp: no fd for the listener or a connection at start
     case kSchedtrace:
       schedtrace();
       if (work_pending() > 0 && ev.time + prm_.schedtrace <= core_.sc.run.duration) core_.observe_at(ev.time + prm_.schedtrace, kSchedtrace);
@@ -282,8 +283,8 @@ std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t cl
 
 // newproc: the new G goes to the spawner P's runnext (its old runnext to the tail), then wakep. `paid`:
 // the caller already ran newproc's CPU on this M (a spawn step); otherwise it is owed as overhead.
-void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
-                    bool paid) {
+std::uint32_t GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
+                             bool paid) {
   M& m = ms_[mi];
   const std::uint64_t allgs = allgs_;
   const std::uint32_t g = create(cls, start, client, m.p, parent);
@@ -293,6 +294,7 @@ void GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::u
   if (moved > 0) m.overhead += sched_lock(mi);  // runqputslow takes sched.lock
   global_overflow_ += moved;
   wakep(mi);
+  return g;
 }
 
 // malg(stackMin) when gfget finds no dead G: new(g) and stackalloc, and the first touch of their memory
@@ -513,6 +515,7 @@ void GoRun::goexit0(std::uint32_t mi) {
     gc_.stack_depth[gp] = 0;
   }
   release_locals(core_.wl, core_.gt, gp, [this](ObjKind k, std::uint32_t id) { core_.sync.release(k, id); });
+  fd_exit(gp);  // a handler's connection closes (fd.cpp)
   casgstatus(gp, GStatus::kRunning, GStatus::kDead);
   core_.gt.retire(gp);
   gfput(ps_[m.p].gfree, gfree_global_, gp);

@@ -107,6 +107,7 @@ Json GoRun::counters(sim::Time end) const {
   c["gc"] = gc_json(end);
   c["stack_growths"] = stack_growths_;
   c["timers"] = {{"run", timers_run_}, {"run_by_thieves", timers_stolen_}};
+  c["fds"] = fds_json();
   c["netpoll"] = {{"polls", netpolls_}, {"blocking_polls", netpoll_blocking_}, {"breaks", netpoll_breaks_},
                   {"goroutines_readied", netpoll_ready_gs_}};
   c["sysmon"] = {{"cycles", sysmon_cycles_}, {"deep_sleeps", sysmon_deep_sleeps_}, {"netpolls", sysmon_netpolls_},

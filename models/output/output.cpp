@@ -215,6 +215,7 @@ const char* trace_kind_name(std::uint32_t kind) {
     case kTraceGoEnd: return "GoEnd";
     case kTraceGoPark: return "GoPark";
     case kTraceGoUnpark: return "GoUnpark";
+    case kTraceAcceptEmfile: return "AcceptEMFILE";
   }
   return "?";
 }

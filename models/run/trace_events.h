@@ -12,6 +12,7 @@ enum TraceKind : std::uint32_t {
   kTraceGoEnd = 3,     // it exited
   kTraceGoPark = 4,    // it parked (WaitGroup wait)
   kTraceGoUnpark = 5,  // it was readied
+  kTraceAcceptEmfile = 6,  // accept4 failed with EMFILE (go: a = the listener, b = its class, c = fds open)
 };
 
 const char* trace_kind_name(std::uint32_t kind);

@@ -156,6 +156,25 @@ const ParamSpec kParams[] = {
      "Kernel CPU to reclaim one anonymous page to swap (unmap, swap slot, submit write).",
      "estimate (mm/vmscan.c shrink_folio_list, add_to_swap, pageout); not measured on the project's VM", "go", "", 0, 1e9},
 
+    // ---- rlimit: the process's resource limits (getrlimit(2), setrlimit(2)) ----
+    {"rlimit.nofile", ParamType::kInt, "1024",
+     "Soft RLIMIT_NOFILE the process starts with (ulimit -n): no fd at or above it is handed out, so accept4 "
+     "fails with EMFILE once this many fds are open (the process's own and one per open connection). Go's init "
+     "raises it toward rlimit.nofile_hard unless runtime.raise_nofile is false.",
+     "include/uapi/linux/fs.h INR_OPEN_CUR = 1024, the soft limit init starts with and systemd keeps "
+     "(DefaultLimitNOFILE=1024:524288, systemd >= 240); getrlimit(2)", "go", "", 0, 2147483584},
+    {"rlimit.nofile_hard", ParamType::kInt, "524288",
+     "Hard RLIMIT_NOFILE: the ceiling of the soft limit (at least rlimit.nofile), what Go's init raises the soft "
+     "limit to.",
+     "systemd >= 240 (NEWS v240; systemd-system.conf(5) DefaultLimitNOFILE=1024:524288); the kernel's own "
+     "default for init is INR_OPEN_MAX = 4096 (include/uapi/linux/fs.h); at most fs.nr_open (1048576 by "
+     "default, fs/file.c)", "go", "", 0, 2147483584},
+    {"rlimit.on_emfile", ParamType::kEnum, "retry",
+     "What the server does when accept4 fails with EMFILE. retry = net/http's Server.Serve: sleep 5 ms, doubling "
+     "up to 1 s while it keeps failing, and accept again; the connection waits in the listen backlog; fail = "
+     "the run ends with outcome too_many_open_files (a server that exits on an Accept error).",
+     "net/http server.go Server.Serve (tempDelay; EMFILE is Temporary: syscall Errno.Temporary)", "go", "retry|fail"},
+
     // ---- runtime (the model) ----
     {"runtime.model", ParamType::kEnum, "fifo", "Scheduler model to simulate (see `gmpsim models`).",
      "models/registry.cpp", "", "@models"},
@@ -196,6 +215,11 @@ const ParamSpec kParams[] = {
     {"runtime.connections", ParamType::kInt, "64",
      "Keep-alive connections per class when runtime.arrivals is netpoll; a request goes to one at random.",
      "chosen default: a connection pool of a load balancer in front", "go", "", 1, 1e7},
+    {"runtime.raise_nofile", ParamType::kBool, "true",
+     "Go's init raises the soft RLIMIT_NOFILE: go1.26 to the hard limit minus one when it is lower than that, "
+     "go1.19 to the hard limit; false models a process that set it back (syscall.Setrlimit) or a runtime without it.",
+     "syscall/rlimit.go init (go1.26.8: Cur = Max - 1 when Cur < Max - 1); os/rlimit.go init (go1.19.8: Cur = Max "
+     "when Cur != Max); go.dev/issue/46279", "go"},
     {"runtime.runq_size", ParamType::kInt, "256", "Slots of each P's local run queue.",
      "runtime2.go: runq [256]guintptr", "go", "", 2, 1 << 20},
     {"runtime.global_runq_check_period", ParamType::kInt, "61",
