@@ -281,6 +281,28 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
         per_run(m, "value", "", 0, real_of, sim_of);
         break;
       }
+      case MetricSpec::Kind::kOutcome: {
+        // Shares of runs that ended m.expect; the error is their difference (sim − real, in shares, not
+        // relative), and the verdict says whether both sides have most runs end that way.
+        Row r = base(m, kOutcomeStat, "share");
+        std::vector<double> real, sim;
+        for (const RealRun& x : runs.real) real.push_back((x.outcome.empty() ? "completed" : x.outcome) == m.expect ? 1 : 0);
+        for (const models::RunResult& x : runs.sim) sim.push_back(models::outcome_name(x.outcome.status) == m.expect ? 1 : 0);
+        auto mean = [](const std::vector<double>& v) {
+          double t = 0;
+          for (double x : v) t += x;
+          return v.empty() ? std::nan("") : t / static_cast<double>(v.size());
+        };
+        r.real = mean(real);
+        r.real_lo = real.empty() ? 0 : *std::min_element(real.begin(), real.end());
+        r.real_hi = real.empty() ? 0 : *std::max_element(real.begin(), real.end());
+        r.sim = mean(sim);
+        r.error = r.sim - r.real;
+        r.target = 0.5;
+        r.verdict = std::isnan(r.error) ? "no data" : (r.real > 0.5) == (r.sim > 0.5) ? "ok" : "miss";
+        rows.push_back(r);
+        break;
+      }
       case MetricSpec::Kind::kLatency: {
         const sim::LogHistogram h = sim_latency(runs.sim, m, where);
         std::vector<std::int64_t> pooled;
