@@ -187,7 +187,8 @@ func Watchdog(d time.Duration) (stop func(), err error) {
 		return nil, err
 	}
 	go cmd.Wait()
-	return func() { cmd.Process.Kill() }, nil
+	// The shell leads its own process group (Setsid): kill the group, so that its sleep goes too.
+	return func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }, nil
 }
 
 // Plan journals path's current value without changing it (so that a Watchdog started now restores it).

@@ -75,7 +75,11 @@ var keep [][]byte
 
 func child() {
 	var ms runtime.MemStats
-	bufio.NewReader(os.Stdin).ReadString('\n')
+	// Only on the parent's word: a parent killed before it (its pipe closed) must not leave a child that
+	// grows under settings nobody will restore until the watchdog does.
+	if l, _ := bufio.NewReader(os.Stdin).ReadString('\n'); l != "go\n" {
+		os.Exit(3)
+	}
 	size, stepB, maxB := parseSize(*obj), parseSize(*step), parseSize(*max)
 	var heap int64
 	for heap < maxB {
