@@ -187,6 +187,15 @@ TEST_CASE("compare_case: a counter zero on both sides is an exact match; zero on
   rows = compare_case(runs);
   CHECK(std::isnan(rows[0].error));
   CHECK(metrics_csv(rows).find(",3,1,,0,") != std::string::npos);  // no error written, no verdict
+  // A counter the model does not report: a row without a prediction, not an abort.
+  runs.sim[0].model_counters.erase("cgroup");
+  rows = compare_case(runs);
+  REQUIRE(rows.size() == 1);
+  CHECK(std::isnan(rows[0].sim));
+  CHECK(rows[0].verdict == "no model counter");
+  // A real run without its counter is still an error.
+  runs.real[0].counters.erase("nr_throttled");
+  CHECK_THROWS_WITH(compare_case(runs), Catch::Contains("the real run has no numeric counter nr_throttled"));
 }
 
 TEST_CASE("compare_case: an outcome metric compares the shares of runs that ended the expected way", "[validate]") {
