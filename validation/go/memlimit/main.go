@@ -13,9 +13,12 @@
 // SIGKILL and the parent reports outcome "oom_killed". The settings are journaled and restored at exit,
 // on signals and by the next run.
 //
+// -high SIZE also sets memory.high (cgroup v2; on v1, which has none, the probe stops with "refused").
+//
 // -json: one gmpsim-real-run/1 object: class request (scheduled arrival to completion), spans touch and
 // work; counters major_faults, minor_faults (the child's /proc/self/stat over the loop),
-// major_faults_build (during the heap's build), rss_bytes (VmRSS after the loop), swap_bytes (VmSwap),
+// major_faults_build (during the heap's build), touch_ns_per_major_fault (the touches' total time over
+// the major faults: about one swap-in's wait), rss_bytes (VmRSS after the loop), swap_bytes (VmSwap),
 // pswpin/pswpout (system-wide /proc/vmstat pages over the loop), cgroup_* (the group's oom_kill,
 // failcnt, peak usage and swap: memprobe.Counters), limit_bytes, swap_file_bytes; "outcome": completed or
 // oom_killed. Without -json: "<outcome> <p50 ms> <p99 ms> <major faults> <swap MiB>".
@@ -60,6 +63,7 @@ func parseSize(s string) int64 {
 
 var (
 	limit    = flag.String("limit", "256MiB", "memory limit of the cgroup")
+	high     = flag.String("high", "", "memory.high of the cgroup (v2 only: cgroup v1 has none, and the probe refuses to run without it)")
 	swap     = flag.String("swap", "0", "swap file to create and enable for the run (0: none, and the group may not swap)")
 	swapfile = flag.String("swapfile", "/var/tmp/gmpsim-memlimit.swap", "where the swap file goes")
 	live     = flag.String("live", "384MiB", "live heap")
@@ -94,9 +98,16 @@ func main() {
 	if swapBytes == 0 {
 		l.Swap = 0
 	}
+	if *high != "" {
+		l.High = parseSize(*high)
+	}
 	g, err := memprobe.NewMemGroup("memlimit", l)
 	if err != nil {
 		fail("memory cgroup", err)
+	}
+	if *high != "" && len(g.Refused) > 0 {
+		g.Remove()
+		fail("memory cgroup", fmt.Errorf("refused: %v", g.Refused))
 	}
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, os.Args[1:]...)
@@ -195,6 +206,15 @@ func child(dir string) {
 	res.Report(r, cfg)
 	r.Span("touch", res.Pre)
 	r.Counters["major_faults"] = maj3 - maj2
+	var touchNs int64
+	for _, d := range res.Pre {
+		touchNs += d.Nanoseconds()
+	}
+	if maj3 > maj2 {
+		// The touches' time per major fault: a touch of a resident page costs well under a microsecond,
+		// so this is about the wait of one swap-in (vm.swap.read_latency).
+		r.Counters["touch_ns_per_major_fault"] = touchNs / (maj3 - maj2)
+	}
 	r.Counters["minor_faults"] = min3 - min2
 	r.Counters["major_faults_build"] = maj1 - maj0
 	r.Counters["rss_bytes"] = memprobe.KB("/proc/self/status", "VmRSS")
