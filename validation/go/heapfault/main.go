@@ -6,8 +6,10 @@
 // host has already backed (see main).
 // -thp always|madvise|never sets /sys/kernel/mm/transparent_hugepage/enabled for the run and restores it
 // (validation/go/memprobe: journaled, restored at exit, on signals and by the next run); "" leaves it.
-// go1.19 marks heap memory MADV_HUGEPAGE (runtime/mem_linux.go sysHugePage, called from sysUsed for spans
-// and from the scavenger), so under `madvise` its heap gets huge pages; go1.21.1+ no longer does.
+// go1.19 marks heap memory MADV_HUGEPAGE only in sysUsedOS (runtime/mem_linux.go, via sysHugePageOS),
+// which mheap.allocSpan calls only for pages the scavenger had released (mheap.go: `if scav != 0 {
+// sysUsed(...) }`): a fresh, growing heap is never marked, so under `madvise` it gets small pages, as
+// go1.21.1+ (which marks nothing) does.
 //
 // Prints "<ms per MiB> <minor faults> <thp faults> <AnonHugePages MiB> <RSS MiB>"; -json: one
 // gmpsim-real-run/1 object, makespan = the growth, counters minor_faults, major_faults (this process's
