@@ -26,6 +26,16 @@ namespace {
 // measurements.
 constexpr double kMaxRelResidual = 1.0;
 
+// A "Name: N kB" line of /proc/meminfo, as text ("unknown" when absent).
+std::string meminfo_kb(const std::string& name) {
+  const std::string text = "\n" + read_text_file("/proc/meminfo");
+  const std::size_t at = text.find("\n" + name + ":");
+  if (at == std::string::npos) return "unknown";
+  const std::size_t start = text.find_first_not_of(' ', at + name.size() + 2);
+  const std::size_t end = text.find(' ', start);
+  return text.substr(start, end - start);
+}
+
 }  // namespace
 
 int calibrate(Options opt) {
@@ -111,6 +121,14 @@ int calibrate(Options opt) {
       {"harness", std::string("gmpsim-calibrate ") + GMPSIM_VERSION + (std::string(GMPSIM_GIT_REV).empty() ? "" : "+" + std::string(GMPSIM_GIT_REV)) +
                       (GMPSIM_STATIC_BUILD ? " (static)" : "")},
   };
+  // The host's memory-management settings (what the vm.* scenario keys model), as found.
+  for (const char* k : {"swappiness", "overcommit_memory", "overcommit_ratio", "overcommit_kbytes", "min_free_kbytes",
+                        "watermark_scale_factor", "max_map_count"}) {
+    const std::string v = trim(read_text_file(std::string("/proc/sys/vm/") + k));
+    host.emplace_back(std::string("vm_") + k, v.empty() ? "unreadable" : v);
+  }
+  host.emplace_back("vm_swap_kb", meminfo_kb("SwapTotal"));
+  host.emplace_back("mem_total_kb", meminfo_kb("MemTotal"));
   host.emplace_back("runtime", opt.runtime);
   if (go) {  // which Go this profile is for: the loader refuses it for a go scenario of another version
     host.emplace_back("go_version", opt.go_version);

@@ -83,8 +83,15 @@ MetricSpec parse_metric(const YAML::Node& m, const std::string& where) {
     spec.counter = str(m, "name", where);
     spec.sim_counter = str(m, "sim", where);
     spec.name = spec.counter;
+  } else if (kind == "outcome") {
+    // The share of runs that ended `expect` (a real run's "outcome", absent = completed; the simulator's
+    // outcome name), both sides.
+    check_keys(m, {"kind", "name", "expect"}, where);
+    spec.kind = MetricSpec::Kind::kOutcome;
+    spec.expect = str(m, "expect", where);
+    spec.name = m["name"] ? str(m, "name", where) : "ended_" + spec.expect;
   } else {
-    throw ScenarioError(where + ".kind", "\"" + kind + "\" is not a metric kind; use per_op, latency, throughput or counter");
+    throw ScenarioError(where + ".kind", "\"" + kind + "\" is not a metric kind; use per_op, latency, throughput, counter or outcome");
   }
   return spec;
 }

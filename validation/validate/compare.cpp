@@ -260,8 +260,10 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
           }
           return x.counters[m.counter].get<double>();
         };
-        // The simulator's counter is a dotted path into its (nested) model counters.
-        auto sim_of = [&](const models::RunResult& x) {
+        // The simulator's counter is a dotted path into its (nested) model counters. One the model does not
+        // report (yet) gives a row without a prediction, verdict "no model counter", not an abort of the
+        // whole validation; a real run without its counter is still an error (the probe's contract).
+        auto sim_node = [&](const models::RunResult& x) -> const Json* {
           const Json* node = &x.model_counters;
           std::size_t start = 0;
           for (;;) {
@@ -273,12 +275,45 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
             if (dot == std::string::npos) break;
             start = dot + 1;
           }
-          if (node == nullptr || !node->is_number()) {
-            throw std::runtime_error(where + ": the simulated run has no numeric counter " + m.sim_counter);
-          }
-          return node->get<double>();
+          return node != nullptr && node->is_number() ? node : nullptr;
         };
-        per_run(m, "value", "", 0, real_of, sim_of);
+        bool all = !runs.sim.empty();
+        for (const models::RunResult& x : runs.sim) all = all && sim_node(x) != nullptr;
+        if (!all) {
+          Row r = base(m, "value", "");
+          std::vector<double> real;
+          for (const RealRun& x : runs.real) real.push_back(real_of(x));
+          r.real = median(real);
+          r.real_lo = real.empty() ? 0 : *std::min_element(real.begin(), real.end());
+          r.real_hi = real.empty() ? 0 : *std::max_element(real.begin(), real.end());
+          r.sim = r.error = std::nan("");
+          r.verdict = "no model counter";
+          rows.push_back(r);
+          break;
+        }
+        per_run(m, "value", "", 0, real_of, [&](const models::RunResult& x) { return sim_node(x)->get<double>(); });
+        break;
+      }
+      case MetricSpec::Kind::kOutcome: {
+        // Shares of runs that ended m.expect; the error is their difference (sim − real, in shares, not
+        // relative), and the verdict says whether both sides have most runs end that way.
+        Row r = base(m, kOutcomeStat, "share");
+        std::vector<double> real, sim;
+        for (const RealRun& x : runs.real) real.push_back((x.outcome.empty() ? "completed" : x.outcome) == m.expect ? 1 : 0);
+        for (const models::RunResult& x : runs.sim) sim.push_back(models::outcome_name(x.outcome.status) == m.expect ? 1 : 0);
+        auto mean = [](const std::vector<double>& v) {
+          double t = 0;
+          for (double x : v) t += x;
+          return v.empty() ? std::nan("") : t / static_cast<double>(v.size());
+        };
+        r.real = mean(real);
+        r.real_lo = real.empty() ? 0 : *std::min_element(real.begin(), real.end());
+        r.real_hi = real.empty() ? 0 : *std::max_element(real.begin(), real.end());
+        r.sim = mean(sim);
+        r.error = r.sim - r.real;
+        r.target = 0.5;
+        r.verdict = std::isnan(r.error) ? "no data" : (r.real > 0.5) == (r.sim > 0.5) ? "ok" : "miss";
+        rows.push_back(r);
         break;
       }
       case MetricSpec::Kind::kLatency: {

@@ -20,7 +20,7 @@ using Json = models::Json;  // ordered, as the results are
 // ---- cases ----
 
 struct MetricSpec {
-  enum class Kind { kPerOp, kLatency, kThroughput, kCounter };
+  enum class Kind { kPerOp, kLatency, kThroughput, kCounter, kOutcome };
   Kind kind = Kind::kPerOp;
   std::string name;            // label in the report (defaults from the kind)
   std::int64_t ops = 0;        // kPerOp: makespan / ops
@@ -29,7 +29,11 @@ struct MetricSpec {
   std::string span;            // kLatency: or a span
   std::string counter;         // kCounter: the real run's counters[counter]
   std::string sim_counter;     // kCounter: the simulator's model counter
+  std::string expect;          // kOutcome: the outcome the case is about ("oom_killed", "completed", ...)
 };
+
+// An outcome metric's verdict: both sides agree on whether most runs ended `expect`.
+inline constexpr const char* kOutcomeStat = "outcome";
 
 struct Case {
   std::string name;

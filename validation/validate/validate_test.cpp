@@ -187,6 +187,60 @@ TEST_CASE("compare_case: a counter zero on both sides is an exact match; zero on
   rows = compare_case(runs);
   CHECK(std::isnan(rows[0].error));
   CHECK(metrics_csv(rows).find(",3,1,,0,") != std::string::npos);  // no error written, no verdict
+  // A counter the model does not report: a row without a prediction, not an abort.
+  runs.sim[0].model_counters.erase("cgroup");
+  rows = compare_case(runs);
+  REQUIRE(rows.size() == 1);
+  CHECK(std::isnan(rows[0].sim));
+  CHECK(rows[0].verdict == "no model counter");
+  // A real run without its counter is still an error.
+  runs.real[0].counters.erase("nr_throttled");
+  CHECK_THROWS_WITH(compare_case(runs), Catch::Contains("the real run has no numeric counter nr_throttled"));
+}
+
+TEST_CASE("compare_case: an outcome metric compares the shares of runs that ended the expected way", "[validate]") {
+  Case c;
+  c.name = "oom";
+  c.runtime = "go";
+  c.family = "memory";
+  c.set = "held-out";
+  MetricSpec o;
+  o.kind = MetricSpec::Kind::kOutcome;
+  o.name = "ended_oom_killed";
+  o.expect = "oom_killed";
+  c.metrics = {o};
+  CaseRuns runs;
+  runs.c = &c;
+  runs.version = "go1.26";
+  for (const char* outcome : {"oom_killed", "oom_killed", ""}) {  // "": completed
+    RealRun r;
+    r.makespan_ns = r.window_ns = 1'000'000;
+    r.outcome = outcome;
+    runs.real.push_back(r);
+  }
+  models::RunResult s;
+  s.simulated_ns = s.window_ns = 1'000'000;
+  s.outcome.status = models::OutcomeStatus::kOomKilled;
+  runs.sim.push_back(s);
+  std::vector<Row> rows = compare_case(runs);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].stat == "outcome");
+  CHECK(rows[0].real == Approx(2.0 / 3));
+  CHECK(rows[0].real_lo == 0);
+  CHECK(rows[0].real_hi == 1);
+  CHECK(rows[0].sim == 1);
+  CHECK(rows[0].error == Approx(1.0 / 3));
+  CHECK(rows[0].verdict == "ok");
+  runs.sim[0].outcome.status = models::OutcomeStatus::kCompleted;  // the model survives: a miss
+  rows = compare_case(runs);
+  CHECK(rows[0].sim == 0);
+  CHECK(rows[0].verdict == "miss");
+  o.expect = "completed";  // the same runs, asked the other way
+  c.metrics = {o};
+  rows = compare_case(runs);
+  CHECK(rows[0].real == Approx(1.0 / 3));
+  CHECK(rows[0].sim == 1);
+  CHECK(rows[0].verdict == "miss");
 }
 
 TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
@@ -204,6 +258,8 @@ TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   expect(ok + ", metrics: [{kind: per_op, ops: 0}]}", "metrics[0].ops: must be a positive integer");
   expect(ok + ", metrics: [{kind: latency, class: x, span: y}]}", "exactly one of `class` and `span`");
   expect(ok + ", metrics: [{kind: p99}]}", "metrics[0].kind");
+  expect(ok + ", metrics: [{kind: outcome}]}", "metrics[0].expect");
+  expect(ok + ", metrics: [{kind: outcome, expect: oom_killed, sim: x}]}", "metrics[0].sim: unknown key");
   expect(ok + ", metrics: [{kind: per_op, ops: 1}], needs: [gpu]}", "case a.needs");
   expect("{name: a, runtime: boost-fiber, family: f, set: held-out, scenario: nowhere.yaml, metrics: [{kind: per_op, ops: 1}]}",
          "case a.scenario: no file");

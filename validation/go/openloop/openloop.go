@@ -54,12 +54,14 @@ type Config struct {
 	Drain    time.Duration // after Duration, wait at most this long for requests in flight
 	Seed     int64
 	Iters    int // Spin iterations for Work (0: ItersFor(Work) at the start of Run)
+	Pre      func() // optional: run by each handler before its spin (span "pre": its wall time)
 }
 
 type Result struct {
 	Created, Completed int64
 	Latency            []time.Duration // scheduled arrival to completion, completed requests
 	Work               []time.Duration // a handler's own wall time: start of its spin to its end
+	Pre                []time.Duration // a handler's Config.Pre, when there is one
 	Lateness           []time.Duration // generator: start of the handler minus its scheduled arrival
 	Makespan           time.Duration   // start of the arrival window to the last completion (or the drain's end)
 	CPU                time.Duration   // the process's user+system CPU over the run (getrusage)
@@ -84,15 +86,24 @@ func Run(c Config) Result {
 	var (
 		mu        sync.Mutex
 		lat, work []time.Duration
+		pre       []time.Duration
 		completed int64
 		wg        sync.WaitGroup
 		res       Result
 	)
 	handler := func(arrival time.Time) {
+		var tp time.Time
+		if c.Pre != nil {
+			tp = time.Now()
+			c.Pre()
+		}
 		t0 := time.Now()
 		Spin(iters)
 		t1 := time.Now()
 		mu.Lock()
+		if c.Pre != nil {
+			pre = append(pre, t0.Sub(tp))
+		}
 		lat = append(lat, t1.Sub(arrival))
 		work = append(work, t1.Sub(t0))
 		mu.Unlock()
@@ -129,6 +140,7 @@ func Run(c Config) Result {
 	res.Completed = atomic.LoadInt64(&completed)
 	res.Latency = append([]time.Duration(nil), lat...)
 	res.Work = append([]time.Duration(nil), work...)
+	res.Pre = append([]time.Duration(nil), pre...)
 	return res
 }
 
