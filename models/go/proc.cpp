@@ -140,6 +140,7 @@ void GoRun::start() {
   // (check_memory maps and faults it in; its cost is the start-up's, not counted).
   if (!mm_.map(0, 0, kGoBaseMaps)) mm_failed();
   check_memory();
+  if (oom_) core_.stopped_at_start = true;  // the live heap did not fit: killed or refused while it was built
   for (M& m : ms_) m.stall = 0;
   ks_.start_now(m0);  // the process's main thread is running at t = 0
   ks_.start_processes(prm_.kcfg.processes, core_.streams);

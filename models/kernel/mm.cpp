@@ -189,13 +189,21 @@ MmCost Mm::touch(std::uint32_t owner, std::int64_t pages) {
   Owner& o = owners_[owner];
   if (o.failed != Failure::kNone || o.swapped == 0 || pages <= 0) return c;
   khugepaged(owner);
-  // Random pages of what the owner has: the swapped share of them faults (the expected count, rounded at
-  // random so that small touches fault now and then).
+  // Random pages of what the owner has: each is swapped out with probability the swapped share, so the
+  // count is binomial (drawn page by page up to 256 pages, by its normal approximation above).
   const std::int64_t in_use = o.anon - o.thp_spare + o.swapped;
   const double share = static_cast<double>(o.swapped) / static_cast<double>(std::max<std::int64_t>(1, in_use));
-  const double expect = share * static_cast<double>(std::min(pages, in_use));
-  auto n = static_cast<std::int64_t>(expect);
-  if (rng_.uniform01() < expect - static_cast<double>(n)) ++n;
+  const std::int64_t k = std::min(pages, in_use);
+  std::int64_t n = 0;
+  if (k <= 256) {
+    for (std::int64_t i = 0; i < k; ++i) n += rng_.uniform01() < share ? 1 : 0;
+  } else {
+    // Box-Muller from two uniforms of the model's own stream.
+    const double u1 = std::max(rng_.uniform01(), 1e-300), u2 = rng_.uniform01();
+    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    const double mean = share * static_cast<double>(k), sd = std::sqrt(mean * (1.0 - share));
+    n = std::clamp<std::int64_t>(std::llround(mean + z * sd), 0, k);
+  }
   n = std::min(n, o.swapped);
   if (n == 0) return c;
   // do_swap_page: a synchronous read per page (random access defeats swap readahead), then the page is
@@ -450,8 +458,11 @@ std::uint32_t Mm::out_of_memory(bool memcg, const std::string& why) {
   if (victim == kNoProcess) return victim;
   Owner& o = owners_[victim];
   o.failed = Failure::kOomKilled;
+  // A request taken whole can hold more than the limit at this instant; page by page it would have been
+  // killed at the limit, which is what the kernel's message shows.
+  const std::int64_t rss = std::min(o.anon, memcg && p_.memory_max >= 0 ? p_.memory_max / kPage : total_);
   o.detail = std::string(memcg ? "Memory cgroup out of memory" : "Out of memory") + ": Killed process " + o.name +
-             " (anon-rss " + std::to_string(o.anon * 4) + " kB, swap " + std::to_string(o.swapped * 4) + " kB): " + why;
+             " (anon-rss " + std::to_string(rss * 4) + " kB, swap " + std::to_string(o.swapped * 4) + " kB): " + why;
   ++oom_kill_;
   if (memcg) ++ev_oom_kill_;
   free_ += o.anon;

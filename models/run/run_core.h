@@ -59,6 +59,7 @@ class RunCore {
   RunStats stats;
   std::vector<sim::Rng> compute_rng;  // per class: its compute steps' samples
   std::uint32_t runaway = kNone32;    // a goroutine that looped without taking CPU time
+  bool stopped_at_start = false;      // the model ended the run in start() (the process died before t = 0 ended)
   sim::Time last_activity = 0;        // time of the last event that was the program's
   std::size_t observers_pending = 0;  // observation events in the queue
   std::int64_t allocated_bytes = 0;   // alloc steps, in total (not the live heap: the go model's collector tracks that)
@@ -123,7 +124,7 @@ class RunCore {
       model.check_invariants();
     };
     auto stopped = [&] { return model.stopped_detail(); };
-    return model.adjust_outcome(run_events(engine, sc.run, dispatcher, runaway != kNone32, stopped, wall0));
+    return model.adjust_outcome(run_events(engine, sc.run, dispatcher, runaway != kNone32 || stopped_at_start, stopped, wall0));
   }
 
   CoreEventKinds kinds_;

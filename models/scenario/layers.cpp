@@ -1,6 +1,7 @@
 // The layers below the scenario file: a model's version profile and the kernel profile, built in or read
 // from a file that `gmpsim calibrate` wrote (validation/calibrate/README.md).
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +44,7 @@ Layer kernel_version_layer(const std::string& version) {
 
 // Loads a kernel profile file, which `gmpsim calibrate` writes (validation/calibrate/README.md):
 //   kernel: {key: value, ...}                   kernel keys (without `kernel.`)
+//   vm: {key: value, thp: {...}, swap: {...}}   the host's memory settings (vm.* keys, nested)
 //   runtime: {MODEL: {full.key: value, ...}}    cost parameters per model; only the scenario's model is read
 //   host, measurements, notes, fit: ...         the record of the calibration; not read
 // Every value read becomes part of one layer whose origin names the file.
@@ -65,9 +67,9 @@ Layer kernel_file_layer(const std::string& path, const std::string& scenario_sou
   }
   for (const auto& kv : doc) {
     const std::string top = kv.first.as<std::string>();
-    if (top != "kernel" && top != "host" && top != "runtime" && top != "measurements" && top != "notes" && top != "fit") {
+    if (top != "kernel" && top != "vm" && top != "host" && top != "runtime" && top != "measurements" && top != "notes" && top != "fit") {
       throw ScenarioError("kernel.profile", "profile file " + p.string() + ": unknown top-level key `" + top +
-                                                "` (expected kernel, runtime, host, measurements, notes, fit)");
+                                                "` (expected kernel, vm, runtime, host, measurements, notes, fit)");
     }
   }
   // Checks one key of the file against the table and adds it to the layer; `allowed` says which keys the
@@ -96,6 +98,22 @@ Layer kernel_file_layer(const std::string& path, const std::string& scenario_sou
   }
   const auto kernel_key = [](const std::string& k) { return k.rfind("kernel.", 0) == 0 && k != "kernel.profile"; };
   for (const auto& kv : doc["kernel"]) add("kernel." + kv.first.as<std::string>(), kv.second, kernel_key, "kernel keys");
+  // The host's memory settings (vm.*, nested as in a scenario: thp: {enabled: ...}).
+  if (const YAML::Node vm = doc["vm"]; vm) {
+    if (!vm.IsMap()) throw ScenarioError("kernel.profile", "profile file " + p.string() + ": `vm:` must be a map of vm.* keys");
+    const auto vm_key = [](const std::string& k) { return k.rfind("vm.", 0) == 0; };
+    const std::function<void(const std::string&, const YAML::Node&)> walk = [&](const std::string& prefix, const YAML::Node& node) {
+      for (const auto& kv : node) {
+        const std::string key = prefix + "." + kv.first.as<std::string>();
+        if (kv.second.IsMap()) {
+          walk(key, kv.second);
+        } else {
+          add(key, kv.second, vm_key, "vm keys");
+        }
+      }
+    };
+    walk("vm", vm);
+  }
   if (const YAML::Node runtime = doc["runtime"]; runtime) {
     if (!runtime.IsMap()) {
       throw ScenarioError("kernel.profile", "profile file " + p.string() + ": `runtime:` must map model names to maps of cost keys");

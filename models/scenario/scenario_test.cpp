@@ -116,6 +116,25 @@ TEST_CASE("a kernel profile file is a layer between the model and the scenario",
   std::filesystem::remove(path);
 }
 
+TEST_CASE("a profile file's vm section sets the host's memory settings under the scenario's", "[scenario][calibrate][mm]") {
+  const auto path = std::filesystem::temp_directory_path() / "gmpsim_vm_profile_test.yaml";
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\n"
+                         "vm: {swappiness: 10, overcommit_memory: 2, thp: {enabled: madvise, defrag: never}, swap: {size: 1024KiB}}\n";
+  const Scenario sc = load_scenario(kBase, "<text>", {{"kernel.profile", path.string()}, {"vm.overcommit_memory", "1"}});
+  const Json origin = sc.origin_json();
+  CHECK(origin["vm.swappiness"] == "kernel:" + path.string());
+  CHECK(origin["vm.thp.defrag"] == "kernel:" + path.string());
+  CHECK(sc.resolved_json()["vm"]["swappiness"] == 10);
+  CHECK(sc.resolved_json()["vm"]["thp"]["enabled"] == "madvise");
+  CHECK(sc.resolved_json()["vm"]["overcommit_memory"] == 1);  // the scenario layer wins
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nvm: {swapiness: 10}\n";
+  CHECK_THAT(error_of(kBase, {{"kernel.profile", path.string()}}), Catch::Contains("unknown key `vm.swapiness`") &&
+                                                                     Catch::Contains("did you mean `vm.swappiness`"));
+  std::ofstream(path) << "kernel: {futex_wake: 9us}\nvm: {thp: {enabled: sometimes}}\n";
+  CHECK_THAT(error_of(kBase, {{"kernel.profile", path.string()}}), Catch::Contains("vm.thp.enabled"));
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("a profile file's runtime section for the scenario's model is part of its layer", "[scenario][calibrate]") {
   const auto path = std::filesystem::temp_directory_path() / "gmpsim_host_profile_test.yaml";
   std::ofstream(path) << "host: {cpu_model: test}\n"

@@ -35,7 +35,7 @@ TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][
   REQUIRE(fs::exists(profile));
 
   const YAML::Node doc = YAML::LoadFile(profile.string());
-  for (const char* section : {"host", "kernel", "runtime", "measurements", "fit"}) {
+  for (const char* section : {"host", "kernel", "vm", "runtime", "measurements", "fit"}) {
     INFO(section);
     CHECK(doc[section].IsMap());
   }
@@ -97,6 +97,10 @@ TEST_CASE("gmpsim calibrate --quick writes a usable host profile", "[calibrate][
     CHECK(origin[k] == (doc["runtime"]["go"][k] ? from_file : "default"));  // steal may be unmeasured (above)
   }
   CHECK(sc.kernel.futex_wake == parse_duration(doc["kernel"]["futex_wake"].as<std::string>()));
+  // The host's memory settings come with it: what /proc/sys/vm says, as vm.* keys.
+  CHECK(origin["vm.swappiness"] == from_file);
+  CHECK(sc.resolved_json()["vm"]["swappiness"].get<int>() == doc["vm"]["swappiness"].as<int>());
+  CHECK(origin["vm.min_free_kbytes"] != from_file);  // auto: it follows machine.memory
   fs::remove_all(dir);
 }
 

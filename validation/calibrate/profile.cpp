@@ -48,7 +48,7 @@ void write_profile(std::ostream& os, const Options& opt, const HostFacts& host,
      << "`.\n"
      << "# Use it in a scenario with   kernel: {profile: " << opt.out << "}"
      << (go ? "   and runtime: {model: go, version: " + opt.runtime_version + "}" : "") << "\n"
-     << "# The loader reads `kernel:` and the `runtime:` section of the scenario's model; `host:`,\n"
+     << "# The loader reads `kernel:`, `vm:` and the `runtime:` section of the scenario's model; `host:`,\n"
      << "# `measurements:` and `fit:` are the record (validation/calibrate/README.md explains every entry).\n";
   os << "host:\n";
   for (const auto& [k, v] : host) os << "  " << k << ": " << quoted(v) << "\n";
@@ -56,6 +56,30 @@ void write_profile(std::ostream& os, const Options& opt, const HostFacts& host,
   if (hz > 0) os << "  hz: " << hz << "Hz  # CONFIG_HZ from /boot/config-*\n";
   for (const KernelValue& v : kernel) {
     os << "  " << v.key << ": " << ns_text(v.value) << "  # " << spread_comment(v.summary) << "; " << v.how << "\n";
+  }
+  // The host's memory settings (host.cpp read them), as the vm.* keys of the memory model; the loader applies
+  // them with the kernel keys. min_free_kbytes stays out: left at auto, it follows the scenario's memory.
+  auto fact = [&](const std::string& name) -> std::string {
+    for (const auto& [k, v] : host) {
+      if (k == name) return v;
+    }
+    return "";
+  };
+  auto integer = [](const std::string& v) { return !v.empty() && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }); };
+  os << "vm:  # the host's memory settings as found (/proc/sys/vm, transparent_hugepage, SwapTotal); a scenario's vm: overrides them\n";
+  for (const char* k : {"swappiness", "overcommit_memory", "overcommit_ratio", "overcommit_kbytes", "watermark_scale_factor", "max_map_count"}) {
+    const std::string v = fact(std::string("vm_") + k);
+    if (integer(v)) os << "  " << k << ": " << v << "\n";
+  }
+  const std::string thp = fact("thp"), defrag = fact("thp_defrag");
+  const bool thp_ok = thp == "always" || thp == "madvise" || thp == "never";
+  const bool defrag_ok = defrag == "always" || defrag == "defer" || defrag == "defer+madvise" || defrag == "madvise" || defrag == "never";
+  if (thp_ok || defrag_ok) {
+    os << "  thp: {" << (thp_ok ? "enabled: " + thp : "") << (thp_ok && defrag_ok ? ", " : "") << (defrag_ok ? "defrag: " + defrag : "") << "}\n";
+  }
+  if (integer(fact("vm_swap_kb"))) os << "  swap: {size: " << fact("vm_swap_kb") << "KiB}\n";
+  if (integer(fact("vm_min_free_kbytes"))) {
+    os << "  # min_free_kbytes is " << fact("vm_min_free_kbytes") << " here; not carried: vm.min_free_kbytes auto follows machine.memory\n";
   }
   os << "runtime:\n";
   auto costs = [&](const char* model, const std::vector<Mapping>& map, const char* doc) {
