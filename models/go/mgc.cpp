@@ -68,7 +68,11 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
   M& m = ms_[cur_m_];
   const std::uint32_t g = m.curg;
   Gc& gc = gc_;
-  sim::Time cost = prm_.cost_malloc * spec.objects + static_cast<sim::Time>(prm_.malloc_ns_per_byte * static_cast<double>(bytes));
+  // Heap memory never used before is known to be zero (mheap.go allocNeedsZero: above the arena's
+  // zeroedBase), so the part of this allocation that extends the heap's high-water mark needs no memclr;
+  // the kernel zeroed it in the fault, paid below.
+  const std::int64_t fresh = std::clamp<std::int64_t>(gc.heap_live + bytes - gc.heap_sys, 0, bytes);
+  sim::Time cost = prm_.cost_malloc * spec.objects + static_cast<sim::Time>(prm_.malloc_ns_per_byte * static_cast<double>(bytes - fresh));
   // Proportional sweep: spans are swept before their memory is reused.
   if (gc.sweep_left > 0) {
     const sim::Time s = std::min(gc.sweep_left, static_cast<sim::Time>(gc.sweep_ns_per_byte * static_cast<double>(bytes)) + 1);

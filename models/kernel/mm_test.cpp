@@ -313,3 +313,16 @@ TEST_CASE("mm: the same vm.* scenario and seed give identical results", "[mm][go
   CHECK(mem(a).dump() == mem(b).dump());
   CHECK(a.fingerprint == b.fingerprint);
 }
+
+TEST_CASE("mm: GOMEMLIMIT under memory.max keeps the heap inside the group; GOGC alone does not", "[mm][go]") {
+  // 200 MiB live, GOGC 100: the heap goal is ~400 MiB, past a 300 MiB memory.max without swap: killed.
+  // With GOMEMLIMIT 260 MiB the collector runs to stay under it (mgcpacer.go memoryLimitHeapGoal) and the
+  // group never reaches its limit.
+  const std::string base = service("200MiB", "cgroup: {memory: {max: 300MiB}}", "3s");
+  const RunResult gogc = run_yaml(base);
+  CHECK(gogc.outcome.status == OutcomeStatus::kOomKilled);
+  const RunResult limited = run_yaml(base, {{"runtime.gomemlimit", "260MiB"}});
+  CHECK(limited.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(mnum(limited, "rss_peak_bytes") <= 300.0 * kMiB);
+  CHECK(limited.model_counters.at("gc").at("cycles").get<double>() >= 2);
+}

@@ -456,7 +456,8 @@ const ParamSpec kParams[] = {
     {"runtime.cost.malloc_kib", ParamType::kDuration, "170ns",
      "CPU time per KiB allocated beyond the per-object fast path: zeroing memory the last cycle freed, which is "
      "out of cache (memclrNoHeapPointers), and an mcache refill for each span it fills (mcache.refill -> "
-     "mcentral.cacheSpan, sweeping the span).",
+     "mcentral.cacheSpan, sweeping the span). Memory the heap never used is zero already (allocNeedsZero): "
+     "allocations that extend the heap do not pay it.",
      "validation/report.md (make validate, 2026-12-06, idle VM), calibration case go-gc-alloc-gogc100: span alloc "
      "(64 x 1 KiB []byte, each written once) has a median of 12.5 us on go1.26.8 and 13.8 us on go1.19.8; less "
      "64 x runtime.cost.malloc that is ~175 ns per KiB. A hot-cache memclr alone would be ~40 ns (25 GB/s)",
