@@ -123,6 +123,7 @@ class FiberRun final : public kernel::ThreadOwner {
   void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
   bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
   void on_touch(std::int64_t) {}  // no memory model under boost-fiber-ws: the read costs nothing extra
+  sim::Time on_file(bool, std::int64_t) { return 0; }  // never reached: reject_unsupported refuses file steps
   void on_stack(std::int64_t) {}  // fiber stacks are fixed-size (128 KiB by default): depth costs nothing
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity);       // channel.cpp
   void on_release(ObjKind kind, std::uint32_t id) { core_.sync.release(kind, id); }

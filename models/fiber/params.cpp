@@ -43,6 +43,11 @@ void reject_unsupported(const Workload& wl) {
                                  "boost/fiber/buffered_channel.hpp, unbuffered_channel.hpp); rewrite it with "
                                  "send/recv, or run the scenario on the go model");
       }
+      if (op.code == OpCode::kFileRead || op.code == OpCode::kFileWrite) {
+        throw ScenarioError(key, "steps `file_read` and `file_write` need the page cache of the memory model, which only the "
+                                 "go model has; write the I/O as `syscall` with its duration here, or run the scenario on "
+                                 "the go model");
+      }
       if (op.code == OpCode::kNetWait) {
         throw ScenarioError(key, "step `net_wait` is not available in the boost-fiber-ws model: Boost.Fiber has no "
                                  "network poller; write the I/O as `syscall` (blocks the worker thread and every fiber "

@@ -29,6 +29,13 @@ class FifoRun {
       : core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}), cpus_(sc.machine.cpus.size()),
         select_rng_(core_.streams.stream("fifo.select")) {
     for (std::size_t c = cpus_.size(); c-- > 0;) idle_.push_back(static_cast<std::uint32_t>(c));
+    for (const GoroutineClass& c : core_.wl.classes) {
+      if (c.program.has(OpCode::kFileRead) || c.program.has(OpCode::kFileWrite)) {
+        throw ScenarioError("workload.classes." + c.name + ".program",
+                            "steps `file_read` and `file_write` need the page cache of the memory model, which only the go "
+                            "model has; fifo is an ideal queue");
+      }
+    }
   }
 
   RunResult run(const RunOptions& options) { return core_.execute(*this, options); }
@@ -101,6 +108,7 @@ class FifoRun {
   void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
   bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
   void on_touch(std::int64_t) {}  // no memory model
+  sim::Time on_file(bool, std::int64_t) { return 0; }  // never reached: the constructor refuses file steps
   void on_stack(std::int64_t) {}  // stacks are a Go runtime matter
   std::uint32_t on_make(ObjKind kind, std::int64_t capacity) {
     switch (kind) {

@@ -280,6 +280,7 @@ class GoRun final : public kernel::ThreadOwner {
   void on_syscall(SyscallKind kind) { ms_[cur_m_].syscall_kind = kind; }
   void on_lock_thread(bool lock);
   void on_touch(std::int64_t bytes);  // the G reads `bytes` of the long-lived heap (swapped pages fault in)
+  sim::Time on_file(bool write, std::int64_t bytes);  // read(2)/write(2) through the page cache: the call's duration
 
   void dispatch(const sim::Event& ev);
 

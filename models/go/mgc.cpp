@@ -126,6 +126,20 @@ void GoRun::on_touch(std::int64_t bytes) {
   if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
 }
 
+// A file_read or file_write step: the page cache (models/kernel/mm.h) says what the call costs. Its kernel CPU
+// (the copies) is paid on the M's CPU; its waits (a disk read, balance_dirty_pages' pause) are the blocking
+// syscall's duration, during which sysmon may retake the P.
+sim::Time GoRun::on_file(bool write, std::int64_t bytes) {
+  const std::int64_t pages = (bytes + kPageBytes - 1) / kPageBytes;
+  const kernel::MmCost c = write ? mm_.file_write(0, pages) : mm_.file_read(0, pages);
+  ms_[cur_m_].overhead += c.cpu;
+  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
+  for (const std::uint32_t killed : mm_.take_killed()) {
+    if (killed != 0) ks_.kill_process(mm_.process_of(killed));
+  }
+  return c.blocked;
+}
+
 // gcAssistAlloc: the allocating goroutine owes scan work for what it allocated during the mark; it first
 // steals background workers' credit, then scans itself (at least gcOverAssistWork), the surplus going
 // back to the credit pool. Returns the CPU it spends.

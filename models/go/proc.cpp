@@ -113,6 +113,12 @@ GoRun::GoRun(const Scenario& sc)
   }
   listeners_.resize(core_.wl.classes.size());
   generator_due_.assign(core_.wl.classes.size(), 0);
+  for (const GoroutineClass& c : core_.wl.classes) {
+    if (c.program.has(OpCode::kFileRead) && prm_.mm.file_set == 0) {
+      throw ScenarioError("workload.files.size", "class `" + c.name + "` has file_read steps but its files have no size; set "
+                                                 "workload.files.size (e.g. 4GiB) and how much is cached (workload.files.cached)");
+    }
+  }
   mm_.attach(ks_);
   for (std::uint32_t i = 0; i < prm_.kcfg.processes.size(); ++i) {
     const kernel::ProcessSpec& ps = prm_.kcfg.processes[i];

@@ -245,6 +245,22 @@ MmParams mm_params(const Scenario& sc) {
   if (p.memory_max >= 0 && p.memory_max < 2 * kHugePages * kPage) {
     throw ScenarioError("cgroup.memory.max", "a limit under 4 MiB leaves a Go process nothing to start with; give at least 4MiB or max");
   }
+  p.file_set = sc.bytes("workload.files.size");
+  p.file_cached = sc.bytes("workload.files.cached");
+  if (p.file_cached > p.file_set) {
+    throw ScenarioError("workload.files.cached", "cannot be more than workload.files.size (" + std::to_string(p.file_set) + " bytes)");
+  }
+  if (p.page_cache + p.file_cached > p.memory) {
+    throw ScenarioError("workload.files.cached", "with machine.page_cache it is more than machine.memory");
+  }
+  p.page_copy = sc.duration("kernel.page_copy");
+  p.disk_read = sc.duration("machine.disk.read_latency");
+  p.disk_bandwidth = sc.bytes("machine.disk.bandwidth");
+  p.dirty_ratio = static_cast<int>(sc.integer("vm.dirty_ratio"));
+  p.dirty_background_ratio = static_cast<int>(sc.integer("vm.dirty_background_ratio"));
+  p.dirty_bytes = sc.bytes("vm.dirty_bytes");
+  p.dirty_background_bytes = sc.bytes("vm.dirty_background_bytes");
+  p.dirty_expire = sc.integer("vm.dirty_expire_centisecs") * 10'000'000;
   p.tick = static_cast<sim::Time>(1e9 / sc.kernel.hz);
   return p;
 }

@@ -52,6 +52,9 @@ Mm::Mm(const MmParams& p, sim::Rng rng) : p_(p), rng_(rng) {
   wmark_.low = wmark_.min + gap;
   wmark_.high = wmark_.low + gap;
   file_ = std::min(p_.page_cache / kPage, total_);
+  ws_total_ = (p_.file_set + kPage - 1) / kPage;
+  ws_cached_ = std::min({p_.file_cached / kPage, ws_total_, total_ - file_});
+  file_ += ws_cached_;
   free_ = total_ - file_;
   swap_total_ = p_.swap_size / kPage;
   Owner self;
@@ -78,7 +81,7 @@ std::uint32_t Mm::add_owner(const std::string& name, std::int64_t bytes, std::ui
   const std::int64_t room = std::max<std::int64_t>(0, free_ + file_ - wmark_.high);
   const std::int64_t resident = std::min(pages, room);
   const std::int64_t from_file = std::max<std::int64_t>(0, resident - (free_ - wmark_.high));
-  file_ -= std::min(file_, from_file);
+  drop_file(std::min(file_ - dirty_, from_file), false);
   free_ = total_ - file_ - [&] {
     std::int64_t a = 0;
     for (const Owner& x : owners_) a += x.anon;
@@ -170,14 +173,14 @@ MmCost Mm::fault(std::uint32_t owner, std::int64_t pages, bool thp, bool madvise
     }
   }
   if (huge) {
-    if (!charge_free(owner, nhuge * kHugePages, c)) return c;
+    if (!charge_free(owner, nhuge * kHugePages, c, Charge::kAnon)) return c;
     o.thp_spare += nhuge * kHugePages - pages;
     o.huge += nhuge;
     thp_fault_alloc_ += static_cast<std::uint64_t>(nhuge);
     pgfault_ += static_cast<std::uint64_t>(nhuge);
     c.cpu += nhuge * p_.fault_huge;
   } else {
-    if (!charge_free(owner, pages, c)) return c;
+    if (!charge_free(owner, pages, c, Charge::kAnon)) return c;
     pgfault_ += static_cast<std::uint64_t>(pages);
     c.cpu += pages * p_.fault;
   }
@@ -215,8 +218,132 @@ MmCost Mm::touch(std::uint32_t owner, std::int64_t pages) {
   c.blocked += n * p_.swap_read;
   io_wait_ += n * p_.swap_read;
   c.cpu += n * p_.fault;
-  charge_free(owner, n, c);
+  charge_free(owner, n, c, Charge::kAnon);
   return c;
+}
+
+// ---- the page cache: reads, writes, dirty pages and writeback ----
+
+Mm::DirtyLimits Mm::dirty_limits() const {
+  // global_dirtyable_memory: free and file pages less the reserve the high watermarks keep
+  // (totalreserve_pages); domain_dirty_limits: the ratios of it, or the *_bytes settings; a background limit
+  // at or above the limit becomes half of it.
+  const std::int64_t dirtyable = std::max<std::int64_t>(0, free_ + file_ - wmark_.high);
+  const std::int64_t thresh = p_.dirty_bytes > 0 ? (p_.dirty_bytes + kPage - 1) / kPage : dirtyable * p_.dirty_ratio / 100;
+  std::int64_t bg = p_.dirty_background_bytes > 0 ? (p_.dirty_background_bytes + kPage - 1) / kPage
+                                                  : dirtyable * p_.dirty_background_ratio / 100;
+  if (bg >= thresh) bg = thresh / 2;
+  return {bg, std::max<std::int64_t>(1, thresh)};
+}
+
+// The flusher (wb_workfn, fs/fs-writeback.c), lazily: since the last call it wrote, at the disk's
+// bandwidth, the pages dirty longer than dirty_expire_centisecs (wb_check_old_data_flush) and, while dirty
+// memory was above the background limit, the oldest pages down to it (wb_check_background_flush). The
+// periodic wake-ups every dirty_writeback_centisecs are taken as continuous. Written pages stay cached, clean.
+void Mm::writeback(sim::Time now) {
+  const sim::Time dt = now - wb_last_;
+  wb_last_ = now;
+  // Writers whose balance_dirty_pages pause has ended dirty their pages (in pause order: the pauses of a
+  // queue behind the disk end in the order they began, or nearly so).
+  while (pending_head_ < pending_fifo_.size() && pending_fifo_[pending_head_].at <= now) {
+    const DirtyBatch b = pending_fifo_[pending_head_++];
+    pending_ -= b.pages;
+    MmCost ignored;  // reclaim this charge causes is the paused writer's, not the caller's; not charged to anyone
+    dirty_now(0, b.pages, b.at, ignored);
+  }
+  if (pending_head_ > 64 && pending_head_ * 2 > pending_fifo_.size()) {
+    pending_fifo_.erase(pending_fifo_.begin(), pending_fifo_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
+  if (dt <= 0 || dirty_ == 0 || p_.disk_bandwidth <= 0) return;
+  const auto budget = static_cast<std::int64_t>(static_cast<double>(dt) * 1e-9 * static_cast<double>(p_.disk_bandwidth) / kPage);
+  std::int64_t expired = 0;
+  for (std::size_t i = dirty_head_; i < dirty_fifo_.size() && dirty_fifo_[i].at <= now - p_.dirty_expire; ++i) expired += dirty_fifo_[i].pages;
+  const std::int64_t w = std::min({budget, dirty_, std::max(expired, dirty_ - dirty_limits().background)});
+  if (w <= 0) return;
+  dirty_ -= w;
+  log_clean_ += w;
+  pgwriteback_ += static_cast<std::uint64_t>(w);
+  for (std::int64_t left = w; left > 0 && dirty_head_ < dirty_fifo_.size();) {
+    DirtyBatch& b = dirty_fifo_[dirty_head_];
+    const std::int64_t take = std::min(left, b.pages);
+    b.pages -= take;
+    left -= take;
+    if (b.pages == 0) ++dirty_head_;
+  }
+  if (dirty_head_ > 64 && dirty_head_ * 2 > dirty_fifo_.size()) {
+    dirty_fifo_.erase(dirty_fifo_.begin(), dirty_fifo_.begin() + static_cast<std::ptrdiff_t>(dirty_head_));
+    dirty_head_ = 0;
+  }
+}
+
+MmCost Mm::file_read(std::uint32_t owner, std::int64_t pages) {
+  MmCost c;
+  if (owners_[owner].failed != Failure::kNone || pages <= 0) return c;
+  writeback(ks_ != nullptr ? ks_->now() : 0);
+  ++file_reads_;
+  c.cpu += pages * p_.page_copy;
+  // Each page of a random range is cached with the probability the cached share of the file set gives
+  // (drawn for up to 256 pages and scaled beyond).
+  const std::int64_t k = std::min(pages, ws_total_);
+  const double share = ws_total_ > 0 ? static_cast<double>(ws_cached_) / static_cast<double>(ws_total_) : 0.0;
+  std::int64_t miss = 0;
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(k, 256); ++i) miss += rng_.uniform01() < share ? 0 : 1;
+  if (k > 256) miss = static_cast<std::int64_t>(std::llround(static_cast<double>(miss) * static_cast<double>(k) / 256.0));
+  miss = std::min(miss, ws_total_ - ws_cached_);
+  if (miss <= 0) return c;
+  ++file_read_misses_;
+  pgpgin_ += static_cast<std::uint64_t>(miss);
+  const double transfer = p_.disk_bandwidth > 0 ? static_cast<double>(miss * kPage) * 1e9 / static_cast<double>(p_.disk_bandwidth) : 0.0;
+  const sim::Time io = p_.disk_read + static_cast<sim::Time>(transfer);
+  c.blocked += io;
+  read_wait_ += io;
+  charge_free(owner, miss, c, Charge::kFile);
+  return c;
+}
+
+MmCost Mm::file_write(std::uint32_t owner, std::int64_t pages) {
+  MmCost c;
+  if (owners_[owner].failed != Failure::kNone || pages <= 0) return c;
+  const sim::Time now = ks_ != nullptr ? ks_->now() : 0;
+  writeback(now);
+  c.cpu += pages * p_.page_copy;
+  // balance_dirty_pages (mm/page-writeback.c), called as the pages are dirtied: no pause while dirty memory
+  // (with what paused writers are about to dirty) stays under the freerun point, halfway between the
+  // background limit and the limit. Above it the writer is paced at the write bandwidth times pos_ratio, the
+  // cubic control line around the setpoint (pos_ratio_polynom: 1 + ((setpoint - dirty) / (limit -
+  // setpoint))^3, in [0, 2]), at most MAX_PAUSE (HZ / 5) a time; past the limit it pauses until the
+  // flusher has made room for its pages. Its pages are dirtied when its pause ends.
+  const DirtyLimits lim = dirty_limits();
+  const std::int64_t freerun = (lim.thresh + lim.background) / 2;
+  const std::int64_t after = dirty_ + pending_ + pages;
+  sim::Time pause = 0;
+  if (after > freerun) {
+    constexpr sim::Time kMaxPause = 200'000'000;
+    const double bw = static_cast<double>(std::max<std::int64_t>(1, p_.disk_bandwidth)) / kPage * 1e-9;  // pages per ns
+    const double setpoint = static_cast<double>(freerun + lim.thresh) / 2.0;
+    const double x = (setpoint - static_cast<double>(after)) / std::max(1.0, static_cast<double>(lim.thresh) - setpoint);
+    const double pos_ratio = std::clamp(1.0 + x * x * x, 0.0, 2.0);
+    pause = pos_ratio > 0 ? std::min(kMaxPause, static_cast<sim::Time>(static_cast<double>(pages) / (bw * pos_ratio))) : kMaxPause;
+    if (after > lim.thresh) pause = std::max(pause, static_cast<sim::Time>(static_cast<double>(after - lim.thresh) / bw));
+  }
+  if (pause == 0) {
+    dirty_now(owner, pages, now, c);
+    return c;
+  }
+  pending_fifo_.push_back({now + pause, pages});
+  pending_ += pages;
+  ++dirty_throttled_;
+  dirty_pause_ += pause;
+  c.blocked += pause;
+  return c;
+}
+
+void Mm::dirty_now(std::uint32_t owner, std::int64_t pages, sim::Time now, MmCost& c) {
+  if (!charge_free(owner, pages, c, Charge::kDirty)) return;
+  pgwrite_ += static_cast<std::uint64_t>(pages);
+  dirty_fifo_.push_back({now, pages});
+  dirty_peak_ = std::max(dirty_peak_, dirty_);
 }
 
 void Mm::release(std::uint32_t owner, std::int64_t pages) {
@@ -263,18 +390,35 @@ void Mm::khugepaged(std::uint32_t owner) {
 // ---- allocation: the memcg charge, the watermarks, reclaim ----
 
 std::int64_t Mm::memcg_usage() const {
-  std::int64_t u = 0;
+  std::int64_t u = owners_[0].memcg ? owned_file() : 0;  // a cgroup is charged its page cache too (cgroup-v2.rst)
   for (const Owner& o : owners_) u += o.memcg ? o.anon : 0;
   return u;
+}
+
+void Mm::drop_file(std::int64_t f, bool memcg) {
+  const std::int64_t clean = file_ - dirty_, owned = ws_cached_ + log_clean_;
+  f = std::min(f, memcg ? owned : clean);
+  if (f <= 0) return;
+  std::int64_t mine = memcg ? f : (clean > 0 ? static_cast<std::int64_t>(static_cast<double>(f) * static_cast<double>(owned) / static_cast<double>(clean) + 0.5) : 0);
+  mine = std::min(mine, owned);
+  const std::int64_t from_log = owned > 0 ? std::min(log_clean_, mine * log_clean_ / owned) : 0;
+  log_clean_ -= from_log;
+  ws_cached_ -= mine - from_log;
+  file_ -= f;
+  free_ += f;
 }
 
 // The allocation of `pages` for `owner`: the memcg charge, then the page allocator's watermark checks. False
 // when the owner was OOM-killed on the way. A large request is taken whole first and made good after, so
 // that reclaim sees what page-by-page allocation would have: the request's own earlier pages reclaimable,
 // and the free level it reached (get_scan_count's file_is_tiny depends on it).
-bool Mm::charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost) {
+bool Mm::charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost, Charge kind) {
   Owner& o = owners_[owner];
-  o.anon += pages;
+  switch (kind) {
+    case Charge::kAnon: o.anon += pages; break;
+    case Charge::kFile: ws_cached_ += pages; file_ += pages; break;
+    case Charge::kDirty: dirty_ += pages; file_ += pages; break;
+  }
   free_ -= pages;
   if (o.memcg && !try_charge_memcg(owner, cost)) return false;
   // __alloc_pages: the fast path takes pages while free stays above the low watermark; below it kswapd is
@@ -353,14 +497,15 @@ Mm::Scan Mm::get_scan_count(bool memcg) const {
   if (!memcg && file_ + free_ <= wmark_.high) return Scan::kAnon;
   // cache_trim_mode: enough inactive page cache (half the file LRU, taken as inactive) and no refaults
   // (not modelled): file only.
-  const std::int64_t file = memcg ? 0 : file_;
+  const std::int64_t file = memcg ? ws_cached_ + log_clean_ : file_ - dirty_;
   if ((file / 2) >> kDefPriority) return Scan::kFile;
   return Scan::kFract;
 }
 
 std::int64_t Mm::shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost) {
   std::int64_t got = 0;
-  const std::int64_t file = memcg ? 0 : file_;
+  // Dirty pages cannot be reclaimed before the flusher writes them (reclaim's own writeback is not modelled).
+  const std::int64_t file = memcg ? ws_cached_ + log_clean_ : file_ - dirty_;
   std::int64_t anon = 0;
   for (const Owner& o : owners_) anon += (!memcg || o.memcg) && o.failed == Failure::kNone ? o.anon - o.thp_spare : 0;
   std::int64_t want_file = 0, want_anon = 0;
@@ -385,8 +530,7 @@ std::int64_t Mm::shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost
   }
   const std::int64_t f = std::min(want_file, file);
   if (f > 0) {
-    file_ -= f;
-    free_ += f;
+    drop_file(f, memcg);
     got += f;
     pgsteal_file_ += static_cast<std::uint64_t>(f);
     cost.cpu += f * p_.reclaim_file;
@@ -398,9 +542,8 @@ std::int64_t Mm::shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost
     got += reclaim_anon(want - got, memcg, cost);
   }
   if (got < want && want_file == 0 && file > 0) {
-    const std::int64_t more = std::min(want - got, file_);
-    file_ -= more;
-    free_ += more;
+    const std::int64_t more = std::min(want - got, memcg ? ws_cached_ + log_clean_ : file_ - dirty_);
+    drop_file(more, memcg);
     got += more;
     pgsteal_file_ += static_cast<std::uint64_t>(more);
     cost.cpu += more * p_.reclaim_file;
@@ -546,10 +689,24 @@ nlohmann::ordered_json Mm::report(sim::Time now) const {
   j["swap_peak_bytes"] = swap_peak_ * kPage;
   j["io_wait_s"] = sim::to_seconds(io_wait_);
   j["oom_kills"] = oom_kill_;
+  j["file_reads"] = file_reads_;
+  j["file_read_misses"] = file_read_misses_;
+  j["file_read_bytes_from_disk"] = static_cast<std::int64_t>(pgpgin_) * kPage;
+  j["file_read_wait_s"] = sim::to_seconds(read_wait_);
+  j["file_written_bytes"] = static_cast<std::int64_t>(pgwrite_) * kPage;
+  j["writeback_bytes"] = static_cast<std::int64_t>(pgwriteback_) * kPage;
+  j["dirty_peak_bytes"] = dirty_peak_ * kPage;
+  j["dirty_throttled"] = dirty_throttled_;
+  j["dirty_pause_s"] = sim::to_seconds(dirty_pause_);
+  j["file_cached_bytes"] = owned_file() * kPage;
   nlohmann::ordered_json m;
   m["MemTotal_kB"] = total_ * 4;
   m["MemFree_kB"] = free_ * 4;
   m["Cached_kB"] = file_ * 4;
+  m["Dirty_kB"] = dirty_ * 4;
+  const DirtyLimits lim = dirty_limits();
+  m["dirty_background_thresh_pages"] = lim.background;
+  m["dirty_thresh_pages"] = lim.thresh;
   m["SwapTotal_kB"] = swap_total_ * 4;
   m["SwapFree_kB"] = (swap_total_ - swap_used_) * 4;
   m["CommitLimit_kB"] = commit_limit_pages() * 4;

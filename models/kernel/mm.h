@@ -54,7 +54,16 @@ struct MmParams {
   sim::Time fault = 0, fault_huge = 0;       // kernel.page_fault, kernel.page_fault_huge
   sim::Time reclaim_file = 0, reclaim_anon = 0;  // shrink_folio_list per page: a clean file page, an anon page to swap
   sim::Time compact = 0;                     // direct compaction for one huge page (defrag stalls)
-  std::int64_t page_cache = 0;               // clean file pages cached at start (bytes)
+  std::int64_t page_cache = 0;               // clean file pages of other files cached at start (bytes)
+  // The files the simulated process reads (file_read steps) and its writes (file_write: appended, dirty).
+  std::int64_t file_set = 0, file_cached = 0;  // workload.files.size, .cached (bytes)
+  sim::Time page_copy = 0;                   // kernel.page_copy: copy of one 4 KiB page to or from the cache
+  sim::Time disk_read = 0;                   // machine.disk.read_latency: one read request
+  std::int64_t disk_bandwidth = 0;           // machine.disk.bandwidth, bytes per second (reads and writeback)
+  // Dirty page limits (vm.rst dirty_*; the *_bytes forms win when set) and the flusher's timing.
+  int dirty_ratio = 20, dirty_background_ratio = 10;
+  std::int64_t dirty_bytes = 0, dirty_background_bytes = 0;
+  sim::Time dirty_expire = 30'000'000'000, dirty_writeback = 5'000'000'000;
   // cgroup v2 memory controller of the simulated process; -1 = "max"
   std::int64_t memory_max = -1, memory_high = -1, swap_max = -1;
   sim::Time tick = 4'000'000;                // 1/HZ: memory.high's penalty is computed in jiffies
@@ -96,6 +105,13 @@ class Mm final : public ThreadOwner {
   // The owner reads `pages` random pages of its resident-or-swapped anonymous memory: those swapped out
   // fault back in (do_swap_page: a major fault, one read each), taking free pages again.
   MmCost touch(std::uint32_t owner, std::int64_t pages);
+  // read(2) of `pages` pages of the process's files at a random offset: pages in the page cache are
+  // copied; the missing ones are read from the disk in one request (filemap_read -> page_cache_sync_ra) and
+  // stay cached, charged to the reader's memcg. `blocked` is the disk wait.
+  MmCost file_read(std::uint32_t owner, std::int64_t pages);
+  // write(2) of `pages` pages appended to a file: dirty page cache, then balance_dirty_pages
+  // (mm/page-writeback.c) pauses the writer when dirty memory is past the freerun point.
+  MmCost file_write(std::uint32_t owner, std::int64_t pages);
   // MADV_DONTNEED of `pages` (the Go scavenger): RSS and the memcg charge fall; the commit does not.
   // Inside huge pages the holes are left for khugepaged to fill again (max_ptes_none).
   void release(std::uint32_t owner, std::int64_t pages);
@@ -139,7 +155,8 @@ class Mm final : public ThreadOwner {
   };
   enum class Scan : std::uint8_t { kFile, kAnon, kFract, kEqual };
 
-  bool charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost);
+  enum class Charge : std::uint8_t { kAnon, kFile, kDirty };  // what the new pages become
+  bool charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost, Charge kind);
   bool try_charge_memcg(std::uint32_t owner, MmCost& cost);
   void mem_cgroup_handle_over_high(std::int64_t pages, MmCost& cost);
   // shrink_node: reclaim up to `want` pages, from the memcg's pages only when `memcg`; returns pages freed.
@@ -151,13 +168,36 @@ class Mm final : public ThreadOwner {
   void wakeup_kswapd();
   void khugepaged(std::uint32_t owner);
   std::int64_t memcg_usage() const;
+  // Page cache pages the process owns (its files' cached pages, its written pages): charged to its memcg.
+  std::int64_t owned_file() const { return ws_cached_ + log_clean_ + dirty_; }
+  // Takes `f` clean file pages out of the cache: from the process's own first when `memcg`, else in
+  // proportion to its share of the clean cache.
+  void drop_file(std::int64_t f, bool memcg);
+  struct DirtyLimits {
+    std::int64_t background, thresh;
+  };
+  DirtyLimits dirty_limits() const;  // domain_dirty_limits (mm/page-writeback.c)
+  void writeback(sim::Time now);      // the flusher's progress since the last call, at the disk's bandwidth
+  void dirty_now(std::uint32_t owner, std::int64_t pages, sim::Time now, MmCost& c);
 
   MmParams p_;
   sim::Rng rng_;
   std::vector<Owner> owners_;
   Watermarks wmark_{};
   std::int64_t min_free_kbytes_ = 0;
-  std::int64_t total_ = 0, free_ = 0, file_ = 0;  // pages
+  std::int64_t total_ = 0, free_ = 0, file_ = 0;  // pages; file_ is all page cache, dirty included
+  std::int64_t ws_total_ = 0, ws_cached_ = 0;     // the process's file set, and how much of it is cached (clean)
+  std::int64_t log_clean_ = 0, dirty_ = 0;        // its written pages: written back (clean), not yet (dirty)
+  struct DirtyBatch {
+    sim::Time at;
+    std::int64_t pages;
+  };
+  std::vector<DirtyBatch> dirty_fifo_;            // oldest first from dirty_head_: dirty_expire_centisecs
+  std::size_t dirty_head_ = 0;
+  std::vector<DirtyBatch> pending_fifo_;          // writes paused in balance_dirty_pages: dirtied at `at`
+  std::size_t pending_head_ = 0;
+  std::int64_t pending_ = 0;
+  sim::Time wb_last_ = 0;
   std::int64_t swap_total_ = 0, swap_used_ = 0, committed_ = 0;
   std::vector<std::uint32_t> killed_;
   sim::Time last_khugepaged_ = 0;
@@ -176,6 +216,10 @@ class Mm final : public ThreadOwner {
   // memory.events of the simulated process's cgroup
   std::uint64_t ev_high_ = 0, ev_max_ = 0, ev_oom_ = 0, ev_oom_kill_ = 0;
   sim::Time high_throttle_ = 0;
+  // page cache I/O
+  std::uint64_t file_reads_ = 0, file_read_misses_ = 0, pgpgin_ = 0, pgwrite_ = 0, pgwriteback_ = 0, dirty_throttled_ = 0;
+  sim::Time dirty_pause_ = 0, read_wait_ = 0;
+  std::int64_t dirty_peak_ = 0;
 };
 
 }  // namespace gmpsim::models::kernel

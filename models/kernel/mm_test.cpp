@@ -326,3 +326,81 @@ TEST_CASE("mm: GOMEMLIMIT under memory.max keeps the heap inside the group; GOGC
   CHECK(mnum(limited, "rss_peak_bytes") <= 300.0 * kMiB);
   CHECK(limited.model_counters.at("gc").at("cycles").get<double>() >= 2);
 }
+
+TEST_CASE("mm: dirty limits as domain_dirty_limits computes them; reads fill the page cache", "[mm]") {
+  MmParams p;
+  p.memory = 4 * kGiB;
+  p.thp = ThpEnabled::kNever;
+  p.disk_read = 100'000;
+  p.disk_bandwidth = 400 * kMiB;
+  p.file_set = 64 * kMiB;
+  Mm m = make(p);
+  // dirtyable = free + file - high watermark; 20 % and 10 % of it.
+  const auto mi = [&](const Mm& x) { return x.report(0).at("meminfo"); };
+  const std::int64_t dirtyable = (4 * kGiB) / kPage - m.watermarks().high;
+  CHECK(mi(m).at("dirty_thresh_pages").get<std::int64_t>() == dirtyable * 20 / 100);
+  CHECK(mi(m).at("dirty_background_thresh_pages").get<std::int64_t>() == dirtyable * 10 / 100);
+  p.dirty_bytes = 64 * kMiB;
+  p.dirty_background_bytes = 128 * kMiB;  // at or above the limit: half of it
+  const Mm b = make(p);
+  CHECK(mi(b).at("dirty_thresh_pages").get<std::int64_t>() == 16384);
+  CHECK(mi(b).at("dirty_background_thresh_pages").get<std::int64_t>() == 8192);
+
+  // A cold read waits for the disk: latency plus the transfer of the missing pages; then they are cached.
+  const MmCost cold = m.file_read(0, 16);
+  CHECK(cold.blocked == 100'000 + 16 * kPage * 1'000'000'000 / (400 * kMiB));
+  std::int64_t misses = 0;
+  for (int i = 0; i < 20000; ++i) misses += m.file_read(0, 16).blocked > 0 ? 1 : 0;
+  CHECK(m.report(0).at("file_cached_bytes").get<std::int64_t>() == 64 * kMiB);  // 20000 x 64 KiB covers it
+  p.file_cached = 64 * kMiB;
+  Mm warm = make(p);
+  CHECK(warm.file_read(0, 16).blocked == 0);
+  CHECK(warm.file_read(0, 16).cpu == 16 * p.page_copy);
+}
+
+TEST_CASE("mm: a cgroup's page cache is charged to it and reclaimed before its heap", "[mm]") {
+  MmParams p;
+  p.memory = 4 * kGiB;
+  p.thp = ThpEnabled::kNever;
+  p.swap_size = kGiB;
+  p.memory_max = 256 * kMiB;
+  p.file_set = kGiB;
+  p.disk_bandwidth = 400 * kMiB;
+  Mm m = make(p);
+  m.fault(0, (200 * kMiB) / kPage, false, false);
+  for (int i = 0; i < 4000; ++i) m.file_read(0, 64);  // ~1 GiB of reads: far more than the room left
+  CHECK(m.failure(0) == Mm::Failure::kNone);
+  const Json r = m.report(0);
+  // The group stays at its limit, its cache holding what the heap leaves; cache_trim_mode takes file pages
+  // while there are enough of them, so the heap is barely swapped.
+  CHECK(r.at("file_cached_bytes").get<std::int64_t>() <= 57 * kMiB);
+  CHECK(r.at("file_cached_bytes").get<std::int64_t>() > 30 * kMiB);
+  CHECK(r.at("swap_bytes").get<std::int64_t>() < 8 * kMiB);
+  CHECK(r.at("memory.events").at("max").get<int>() > 0);
+}
+
+TEST_CASE("mm: a writer past the dirty limits is paced by balance_dirty_pages; the flusher writes back", "[mm][go]") {
+  // A logger writing 1 MiB per request at 200/s (200 MiB/s) to a disk that writes back 100 MiB/s, with a
+  // 64 MiB dirty limit: the dirty pages climb past the freerun point and writers pause. With a roomy limit
+  // (the default 20 % of 4 GiB) a 2 s run never reaches it.
+  const std::string yaml =
+      "machine: {cpus: 2, memory: 4GiB, disk: {bandwidth: 100MiB}}\nruntime: {model: go}\n"
+      "workload:\n  classes:\n    req:\n      arrivals: {process: poisson, rate: 200/s}\n"
+      "      program: [{compute: 100us}, {file_write: 1MiB}]\n"
+      "run: {duration: 2s, seed: 3}\n";
+  const RunResult roomy = run_yaml(yaml);
+  REQUIRE(roomy.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(mnum(roomy, "dirty_throttled") == 0);
+  CHECK(mnum(roomy, "dirty_peak_bytes") > 300.0 * kMiB);
+  const RunResult tight = run_yaml(yaml, {{"vm.dirty_bytes", "64MiB"}, {"vm.dirty_background_bytes", "16MiB"}});
+  REQUIRE(tight.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(mnum(tight, "dirty_throttled") > 10);
+  CHECK(mnum(tight, "dirty_peak_bytes") <= 72.0 * kMiB);
+  CHECK(mnum(tight, "writeback_bytes") > 100.0 * kMiB);
+  CHECK(tight.classes.at(0).latency.latency.percentile(0.99) > 5 * roomy.classes.at(0).latency.latency.percentile(0.99));
+  // file steps need the go model's page cache
+  CHECK_THROWS_WITH(run_yaml(yaml, {{"runtime.model", "fifo"}}), Catch::Contains("file_write"));
+  CHECK_THROWS_WITH(run_yaml("machine: {cpus: 1}\nruntime: {model: go}\nworkload: {classes: {a: {arrivals: {process: initial, count: 1}, "
+                             "program: [{file_read: 4KiB}]}}}\n"),
+                    Catch::Contains("workload.files.size"));
+}

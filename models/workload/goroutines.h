@@ -275,6 +275,12 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         ++g.pc;
         hooks.on_touch(op.count);
         break;
+      case OpCode::kFileRead:
+      case OpCode::kFileWrite:  // read(2) / write(2): a blocking system call as long as the kernel makes it
+        ++g.pc;
+        compute_ns = hooks.on_file(op.code == OpCode::kFileWrite, op.count);
+        hooks.on_syscall(SyscallKind::kBlocking);
+        return StepKind::kSyscall;
       case OpCode::kMake: {
         ++g.pc;
         const auto kind = static_cast<ObjKind>(op.slot);

@@ -67,7 +67,7 @@ const std::vector<std::string> kSteps = {"compute", "spawn", "repeat", "span", "
                                          "wg_done", "wg_wait", "alloc", "stack", "make", "send", "recv",
                                          "close", "select", "lock", "unlock", "sleep", "net_wait",
                                          "tight_loop", "syscall", "cgo", "lock_thread", "unlock_thread", "gc",
-                                         "touch"};
+                                         "touch", "file_read", "file_write"};
 
 std::string step_list() {
   std::string list;
@@ -177,7 +177,7 @@ class Compiler {
     } else if (kind == "gc") {
       if (!is_true_flag(body)) throw ScenarioError(k, "write `gc: true`");
       prog_.ops.push_back({OpCode::kGc});
-    } else if (kind == "touch") {
+    } else if (kind == "touch" || kind == "file_read" || kind == "file_write") {
       std::int64_t bytes = 0;
       try {
         bytes = parse_bytes(scalar(body, k));
@@ -185,7 +185,8 @@ class Compiler {
         throw ScenarioError(k, e.what());
       }
       if (bytes <= 0) throw ScenarioError(k, "must be a positive size, e.g. 64KiB");
-      prog_.ops.push_back({OpCode::kTouch, 0, 0, bytes});
+      const OpCode code = kind == "touch" ? OpCode::kTouch : kind == "file_read" ? OpCode::kFileRead : OpCode::kFileWrite;
+      prog_.ops.push_back({code, 0, 0, bytes});
     } else if (kind == "alloc" || kind == "stack") {
       std::int64_t bytes = 0;
       try {
@@ -556,8 +557,8 @@ std::string Workload::first_unsupported(bool (*supported)(OpCode)) const {
   static const char* kNames[] = {"compute", "spawn", "repeat", "repeat", "span", "span", "exit", "gosched",
                                  "wg_add", "wg_wait", "alloc", "stack", "make", "send", "recv", "close",
                                  "select", "select", "lock", "unlock", "sleep", "net_wait", "tight_loop",
-                                 "syscall", "lock_thread", "unlock_thread", "gc", "touch"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kTouch) + 1);
+                                 "syscall", "lock_thread", "unlock_thread", "gc", "touch", "file_read", "file_write"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<std::size_t>(OpCode::kFileWrite) + 1);
   for (const GoroutineClass& c : classes) {
     for (const Op& op : c.program.ops) {
       if (!supported(op.code)) return std::string(kNames[static_cast<int>(op.code)]) + "` (class `" + c.name;

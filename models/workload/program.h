@@ -89,6 +89,8 @@ enum class OpCode : std::uint8_t {
   kUnlockThread,  // runtime.UnlockOSThread
   kGc,            // runtime.GC
   kTouch,         // count = bytes of the long-lived heap read at random pages
+  kFileRead,      // count = bytes read(2) from the program's files (workload.files) at a random offset
+  kFileWrite,     // count = bytes write(2) appended to a file: dirty page cache
 };
 
 // An alloc step: `objects` objects of `bytes / objects` bytes each, reachable for `lives`.

@@ -112,3 +112,40 @@ def test_cli_sweep_bad_grid_exits_2(cli, mm4_path, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("gmpsim: error: machine.cpus: ")
     assert not (tmp_path / "sweep.csv").exists()
+
+
+VM_SERVICE = {
+    "machine": {"cpus": 2, "memory": "1GiB"},
+    "runtime": {"model": "go"},
+    "cgroup": {"memory": {"max": "200MiB"}},
+    "vm": {"swap": {"size": "512MiB"}},
+    "workload": {"heap": {"live": "192MiB"}, "classes": {"request": {
+        "arrivals": {"process": "poisson", "rate": "300/s"},
+        "program": [{"alloc": {"size": "1KiB", "count": 16}}, {"touch": "64KiB"}, {"compute": "200us"}]}}},
+    "run": {"duration": "1s"},
+}
+
+
+def test_sweep_over_vm_keys_from_python_and_the_cli(cli, tmp_path):
+    """vm.* keys sweep like any other: swappiness 0 keeps the group's reclaim off swap (OOM kill at
+    memory.max), 60 swaps; the memory.* columns say why. The CLI gives the same table."""
+    sc = gmpsim.Scenario(VM_SERVICE)
+    grid = {"vm.swappiness": [0, 60], "vm.thp.enabled": ["always", "never"]}
+    df = gmpsim.sweep(sc, grid=grid, executor=cf.ThreadPoolExecutor(1), progress=False)
+    by = df.set_index(["vm.swappiness", "vm.thp.enabled"])
+    assert list(by.loc[0, "outcome"]) == ["oom_killed", "oom_killed"]
+    assert list(by.loc[60, "outcome"]) == ["completed", "completed"]
+    assert (by.loc[60, "memory.swap_out_bytes"] > 0).all() and (by.loc[60, "memory.major_faults"] > 0).all()
+    assert by.loc[(60, "always"), "memory.thp_faults"] > 0 and by.loc[(60, "never"), "memory.thp_faults"] == 0
+    scenario = tmp_path / "vm.json"
+    scenario.write_text(json.dumps(VM_SERVICE))
+    yaml_path = tmp_path / "vm.yaml"
+    yaml_path.write_text(scenario.read_text())  # JSON is YAML
+    proc = run_cli(cli, "sweep", str(yaml_path), "--grid", "vm.swappiness=[0, 60]", "--grid", "vm.thp.enabled=[always, never]",
+                   "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    csv = pd.read_csv(tmp_path / "out" / "sweep.csv", keep_default_na=False, na_values=[""])
+    assert list(csv["outcome"]) == list(df["outcome"])
+    assert list(csv["memory.major_faults"]) == list(df["memory.major_faults"])
+    bad = run_cli(cli, "sweep", str(yaml_path), "--grid", "vm.swappiness=[60, 201]", "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "vm.swappiness" in bad.stderr

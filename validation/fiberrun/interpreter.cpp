@@ -108,6 +108,8 @@ void Run::interpret(FiberArgs& f) {
       case OpCode::kStack:
       case OpCode::kGc:  // Boost.Fiber has no collector: the model's `gc` does nothing either
       case OpCode::kTouch:  // nor a memory model: `touch` does nothing there
+      case OpCode::kFileRead:   // refused when the scenario loads (models/fiber/params.cpp)
+      case OpCode::kFileWrite:
         ++pc;  // no-ops on real fibers (noted in the run's notes)
         break;
       case OpCode::kMake:
