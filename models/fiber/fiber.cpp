@@ -164,6 +164,10 @@ std::uint32_t FiberRun::create(std::uint16_t cls, sim::Time start, std::uint32_t
   if (prm_.stack_allocator == StackAllocator::kFixedsize && !stack_freed_) {
     core_.gt[g].flags |= kMmapStack;
     ++mmap_stacks_live_;
+    if (mmap_index_.size() < core_.gt.capacity()) mmap_index_.resize(core_.gt.capacity(), 0);
+    mmap_index_[g] = static_cast<std::uint32_t>(mmap_alive_.size());
+    if (mmap_alive_.empty() || !mmap_alive_.back()) ++mmap_runs_;  // none freed yet: it merges with the last
+    mmap_alive_.push_back(1);
   }
   maps_peak_ = std::max(maps_peak_, maps());
   init_locals(core_.wl, core_.gt, g, parent, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
@@ -223,6 +227,11 @@ void FiberRun::exit_fiber(std::uint32_t g) {
   if (core_.gt[g].flags & kMmapStack) {
     --mmap_stacks_live_;
     ++mmap_stacks_freed_;
+    const std::uint32_t i = mmap_index_[g];
+    const bool left = i > 0 && mmap_alive_[i - 1], right = i + 1 < mmap_alive_.size() && mmap_alive_[i + 1];
+    mmap_alive_[i] = 0;
+    if (left && right) ++mmap_runs_;  // a hole splits its run
+    if (!left && !right) --mmap_runs_;
   }
   stack_freed_ = true;
   core_.gt.destroy(g);
@@ -243,8 +252,8 @@ void FiberRun::exit_fiber(std::uint32_t g) {
 //    10 000 stacks); never given back.
 //  - fixedsize_stack: std::malloc(128 KiB), an mmap each until the first stack is freed (free raises glibc's
 //    dynamic mmap threshold above the stack's size; later stacks come from the heap). Adjacent mmaps merge
-//    while all are alive (measured +1 for 10 000); once some are freed the survivors are split apart, at
-//    most one mapping each and at most one more than the holes (measured +4 998 with every other one freed).
+//    while all are alive (measured +1 for 10 000); freed ones leave holes that split them: one mapping per
+//    run of survivors (measured +4 998 with every other one freed).
 std::int64_t FiberRun::stack_maps(std::uint64_t live, std::uint64_t pool, std::uint64_t mmap_live, std::uint64_t mmap_freed) const {
   switch (prm_.stack_allocator) {
     case StackAllocator::kProtected: return 2 * static_cast<std::int64_t>(live);
@@ -254,8 +263,9 @@ std::int64_t FiberRun::stack_maps(std::uint64_t live, std::uint64_t pool, std::u
       return blocks;
     }
     case StackAllocator::kFixedsize:
-      if (mmap_live == 0) return 0;
-      return static_cast<std::int64_t>(std::min(mmap_live, mmap_freed + 1));
+      (void)mmap_freed;
+      // the runs now, and one more for a new stack while none was freed (it joins the last run)
+      return static_cast<std::int64_t>(mmap_runs_) + (mmap_live > mmap_stacks_live_ && mmap_alive_.empty() ? 1 : 0);
   }
   return 0;
 }

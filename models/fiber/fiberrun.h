@@ -239,6 +239,11 @@ class FiberRun final : public kernel::ThreadOwner {
   // Mappings: fixedsize's stacks served by mmap (those allocated before the first stack was freed) alive,
   // and those freed; the count's peak; an allocation refused.
   std::uint64_t mmap_stacks_live_ = 0, mmap_stacks_freed_ = 0;
+  // Their places: malloc's mmaps lie side by side in allocation order (top-down), so the survivors are
+  // the runs of alive ones: one mapping per run (mm/mmap.c vma_merge joins the rest).
+  std::vector<std::uint32_t> mmap_index_;  // per fiber id: its stack's place
+  std::vector<char> mmap_alive_;           // per place
+  std::uint64_t mmap_runs_ = 0;
   bool stack_freed_ = false;
   std::int64_t maps_peak_ = 0;
   bool oom_ = false;

@@ -41,8 +41,10 @@ TEST_CASE("fiber maps: 40 000 live fibers fit under vm.max_map_count with fixeds
   REQUIRE(fixed.outcome.status == OutcomeStatus::kCompleted);
   CHECK(fixed.goroutines_completed == 40001);
   CHECK(fixed.model_counters.at("stack_allocator") == "fixedsize");
-  // malloc's mmaps of the stacks before the first free merge into one mapping
-  CHECK(counter_u64(fixed, "maps_peak") == kBase + 1);
+  // malloc's mmaps of the stacks merge into one mapping while all live; the two threads' waiters end
+  // interleaved, which splits the survivors apart for a while (one mapping per run of them)
+  CHECK(counter_u64(fixed, "maps_peak") < 65530);
+  CHECK(counter_u64(fixed, "maps") == kBase);
   CHECK(counter_u64(fixed, "stack_bytes_peak") == 40001ull * 131072);
 
   const RunResult pooled = run_yaml(storm("pooled"));
@@ -81,8 +83,8 @@ TEST_CASE("fiber maps: protected stacks take two mappings each and exhaust vm.ma
 }
 
 TEST_CASE("fiber maps: fixedsize stacks freed out of order split malloc's mappings", "[fiber][maps]") {
-  // 1000 fibers spawned at once (all served by mmap: none freed yet); half end at once, half wait on the
-  // channel: the survivors are split apart (at most one more mapping than the holes).
+  // 1000 fibers spawned at once, alternately one that ends and one that waits on the channel (all served by
+  // mmap: none was freed yet): the ended ones leave holes between the survivors.
   const std::string y = R"(
 machine: {cpus: 1}
 runtime: {model: boost-fiber-ws}
@@ -92,7 +94,7 @@ workload:
   classes:
     main:
       arrivals: {process: initial, count: 1}
-      program: [{spawn: {class: quick, count: 500}}, {spawn: {class: waiter, count: 500}}, {sleep: 1ms}, {spawn: {class: quick, count: 100}}, {close: c}]
+      program: [{repeat: {count: 500, steps: [{spawn: quick}, {spawn: waiter}]}}, {sleep: 1ms}, {spawn: {class: quick, count: 100}}, {sleep: 1ms}, {close: c}]
     quick: {program: [{compute: 1us}]}
     waiter: {program: [{recv: c}]}
 run: {duration: 10s}
@@ -100,8 +102,8 @@ run: {duration: 10s}
   const RunResult r = run_yaml(y);
   INFO(r.outcome.detail);
   REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
-  // 1001 stacks merged into one while all lived; after 500 frees up to min(501 live, 501) pieces; the
-  // 100 spawned later come from malloc's heap (no new mappings).
+  // 1001 stacks merged into one while all lived; after the 500 quick ones ended, main and each waiter
+  // are a mapping of their own; the 100 spawned later come from malloc's heap (no new mappings).
   CHECK(counter_u64(r, "maps_peak") == 51 + 501);
   CHECK(counter_u64(r, "maps") == 51);
 }
