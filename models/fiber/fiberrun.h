@@ -53,6 +53,18 @@ enum Burst : kernel::BurstKind { kWork = 0, kSched = 1, kSpin = 2, kListener = 3
 constexpr std::uint32_t kDispatcher = 0xfffffffeu;  // the pinned dispatcher context in a ready queue
 constexpr std::uint16_t kStarted = 1;               // Goroutine::flags: the fiber has run once
 constexpr std::uint16_t kFreshStack = 2;            // Goroutine::flags: its stack is new memory (not reused)
+constexpr std::uint16_t kMmapStack = 4;             // Goroutine::flags: fixedsize: glibc malloc served its stack by mmap
+
+// The process's mappings (/proc/self/maps lines) before any worker thread or fiber exists: a C++ program
+// linked with libboost_fiber and libboost_context (Debian bookworm, Boost 1.74), counted at the start of
+// main(); models/fiber/README.md ("Mappings") says how it was measured.
+constexpr std::int64_t kBaseMaps = 51;
+// A thread created with pthread_create (std::thread): its stack and its guard page (measured: +2).
+constexpr std::int64_t kThreadMaps = 2;
+
+// fiber.stack_allocator: the boost::context stack allocator every fiber is created with.
+enum class StackAllocator : std::uint8_t { kFixedsize, kProtected, kPooled };
+const char* stack_allocator_name(StackAllocator a);
 
 struct Params {
   std::uint32_t threads = 0;
@@ -63,6 +75,9 @@ struct Params {
   sim::Time fresh_stack_faults = 0;  // first-run cost of a new stack: fiber.stack_fault_pages x kernel.page_fault
   sim::Time create_stack_faults = 0;  // its creation's: fiber.stack_fault_pages_create x kernel.page_fault
   sim::Time listener_cost = 0;       // fiber.listener_cost: CPU of the outside thread per arrival handed over
+  StackAllocator stack_allocator = StackAllocator::kFixedsize;  // fiber.stack_allocator
+  std::int64_t stack_size = 131072;  // fiber.stack_size
+  std::int64_t max_map_count = 65530;  // vm.max_map_count
   kernel::KernelConfig kcfg;
   explicit Params(const Scenario& sc);
 };
@@ -145,8 +160,8 @@ class FiberRun final : public kernel::ThreadOwner {
   std::size_t running() const { return running_; }
   std::size_t work_pending() const;
   std::uint64_t asleep() const { return core_.gt.live(); }
-  std::string stopped_detail() const { return runaway_detail(core_.wl, core_.gt, core_.runaway); }
-  Outcome adjust_outcome(Outcome o) const { return o; }
+  std::string stopped_detail() const { return oom_ ? "" : runaway_detail(core_.wl, core_.gt, core_.runaway); }
+  Outcome adjust_outcome(Outcome o) const;
   void on_warmup_end() {}
   void finish(RunResult& r, sim::Time end) { r.model_counters = counters(end); }
   void check_invariants() const;
@@ -155,6 +170,10 @@ class FiberRun final : public kernel::ThreadOwner {
   void spawn_begin(std::uint32_t t);  // fiber.cpp
   void spawn_done(std::uint32_t t);
   void exit_fiber(std::uint32_t g);
+  // ---- fiber.cpp: the process's mappings (vm.max_map_count) ----
+  std::int64_t stack_maps(std::uint64_t live, std::uint64_t pool, std::uint64_t mmap_live, std::uint64_t mmap_freed) const;
+  std::int64_t maps() const;
+  bool allocate_stack();  // false: mmap failed (ENOMEM), the run ends out_of_memory
   std::uint32_t next_thread();
   void start_arrivals();
   void listener_work();
@@ -218,6 +237,18 @@ class FiberRun final : public kernel::ThreadOwner {
   std::uint64_t steals_ = 0, steal_attempts_ = 0, remote_wakes_ = 0, idle_spins_ = 0, spin_passes_ = 0, idle_suspends_ = 0,
                 idle_wakeups_ = 0, switches_ = 0, parks_ = 0, yields_ = 0, syscalls_ = 0;
   bool syscall_cgo_ = false;
+  // Mappings: fixedsize's stacks served by mmap (those allocated before the first stack was freed) alive,
+  // and those freed; the count's peak; an allocation refused.
+  std::uint64_t mmap_stacks_live_ = 0, mmap_stacks_freed_ = 0;
+  // Their places: malloc's mmaps lie side by side in allocation order (top-down), so the survivors are
+  // the runs of alive ones: one mapping per run (mm/mmap.c vma_merge joins the rest).
+  std::vector<std::uint32_t> mmap_index_;  // per fiber id: its stack's place
+  std::vector<char> mmap_alive_;           // per place
+  std::uint64_t mmap_runs_ = 0;
+  bool stack_freed_ = false;
+  std::int64_t maps_peak_ = 0;
+  bool oom_ = false;
+  std::string oom_detail_;
 };
 
 }  // namespace gmpsim::models::fiber

@@ -29,8 +29,23 @@ Params::Params(const Scenario& sc) {
   fresh_stack_faults = faults("fiber.stack_fault_pages");
   create_stack_faults = faults("fiber.stack_fault_pages_create");
   listener_cost = dur("fiber.listener_cost");
+  const std::string alloc = sc.text("fiber.stack_allocator");
+  stack_allocator = alloc == "protected" ? StackAllocator::kProtected
+                    : alloc == "pooled"  ? StackAllocator::kPooled
+                                         : StackAllocator::kFixedsize;
+  stack_size = sc.bytes("fiber.stack_size");
+  max_map_count = sc.integer("vm.max_map_count");
   timer_slack = sc.kernel.timer_slack;
   kcfg = kernel::kernel_config(sc);
+}
+
+const char* stack_allocator_name(StackAllocator a) {
+  switch (a) {
+    case StackAllocator::kFixedsize: return "fixedsize";
+    case StackAllocator::kProtected: return "protected";
+    case StackAllocator::kPooled: return "pooled";
+  }
+  return "?";
 }
 
 void reject_unsupported(const Workload& wl) {

@@ -119,7 +119,7 @@ const ParamSpec kParams[] = {
      "it reclaims.", "vm.rst watermark_scale_factor (default 10, range 1-3000)", "go", "", 1, 3000},
     {"vm.max_map_count", ParamType::kInt, "65530",
      "Mappings a process may have. Go's goroutines take none; cgo threads (runtime.cgo) take two each.",
-     "vm.rst max_map_count (DEFAULT_MAX_MAP_COUNT = 65530)", "go", "", 1, 2147483647},
+     "vm.rst max_map_count (DEFAULT_MAX_MAP_COUNT = 65530)", "go,boost-fiber-ws", "", 1, 2147483647},
     {"vm.thp.enabled", ParamType::kEnum, "always",
      "Transparent huge pages: always, madvise (only MADV_HUGEPAGE ranges) or never. A 2 MiB fault replaces 512 small "
      "ones and makes the whole 2 MiB resident.",
@@ -706,6 +706,21 @@ const ParamSpec kParams[] = {
      "gmpsim calibrate: fiber.storm_cold_create_faults_per_fiber (getrusage over the creation loop of a 10 000-fiber "
      "cold storm): 2.64 on the project's 2-vCPU VM, Boost 1.74; boost/fiber/context.hpp "
      "make_worker_context_with_properties, boost/context/fiber_fcontext.hpp create_fiber", "boost-fiber-ws", "", 0, 64},
+    {"fiber.stack_allocator", ParamType::kEnum, "fixedsize",
+     "The boost::context stack allocator of every fiber, which decides the mappings stacks take against "
+     "vm.max_map_count: fixedsize (std::malloc: glibc serves the stacks allocated before the first one is freed by "
+     "mmap, then from its heap; few mappings), protected (mmap plus an mprotect'ed guard page: two mappings per live "
+     "stack) or pooled (boost::pool blocks of 32, 64, 128, ... stacks: one mapping per block at most). Past the limit "
+     "the allocator throws std::bad_alloc: outcome out_of_memory. protected also maps every stack afresh, so each "
+     "new fiber pays the fresh-stack faults.",
+     "boost/context/fixedsize_stack.hpp (std::malloc unless BOOST_CONTEXT_USE_MAP_STACK, defined only on OpenBSD: "
+     "boost/context/detail/config.hpp), posix/protected_fixedsize_stack.hpp, pooled_fixedsize_stack.hpp, Boost 1.74 "
+     "(boost::fibers::fixedsize_stack is the default); maps counted from /proc/self/maps with 10 000 live fibers "
+     "(models/fiber/README.md)", "boost-fiber-ws", "fixedsize|protected|pooled"},
+    {"fiber.stack_size", ParamType::kBytes, "128KiB",
+     "Size of a fiber's stack (the allocator's argument); protected adds a guard page. Reported as stack_bytes_peak (the most fibers alive at once times the mapped size).",
+     "boost::context::stack_traits::default_size() = 131072 on Linux (libs/context/src/posix/stack_traits.cpp, "
+     "Boost 1.74; printed by a program linked with libboost_context)", "boost-fiber-ws", "", 16384, 1e12},
     {"fiber.cost.storm_working_set", ParamType::kDuration, "0ns",
      "Extra CPU time of a fiber's first run on a fresh stack (cache and TLB misses of a large spawn storm).",
      "validation/calibrate/README.md: fitted from fiber.storm_warm; 0 while a storm fits in cache", "boost-fiber-ws", "", 0, 1e9},
