@@ -60,11 +60,12 @@ void GoRun::check_memory() {
   }
   const std::int64_t pages = (now + kPageBytes - 1) / kPageBytes;
   if (pages > mm_charged_) {
-    const kernel::MmCost c = mm_.fault(0, pages - mm_charged_, prm_.heap_thp, false);
+    const kernel::MmCost c = heap_fault(pages - mm_charged_);
     mm_charged_ = pages;
     if (cur_m_ != kNoG && cur_m_ < ms_.size()) ms_[cur_m_].stall += c.blocked;
   } else if (pages < mm_charged_) {
-    mm_.release(0, mm_charged_ - pages);
+    mm_.release(0, mm_charged_ - pages, prm_.heap_thp_toggle);
+    if (prm_.heap_thp_toggle) mm_released_ += mm_charged_ - pages;
     mm_charged_ = pages;
   }
   if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
@@ -73,9 +74,24 @@ void GoRun::check_memory() {
   }
 }
 
+// First touch of `pages` of the heap: what the scavenger released earlier first (go1.19 marked it
+// MADV_HUGEPAGE again as it was reused: sysUsedOS), then new memory.
+kernel::MmCost GoRun::heap_fault(std::int64_t pages) {
+  kernel::MmCost c;
+  const std::int64_t reused = std::min(pages, mm_released_);
+  if (reused > 0) {
+    mm_released_ -= reused;
+    c = mm_.fault(0, reused, true, true);
+  }
+  const kernel::MmCost rest = mm_.fault(0, pages - reused, prm_.heap_thp, false);
+  c.cpu += rest.cpu;
+  c.blocked += rest.blocked;
+  return c;
+}
+
 sim::Time GoRun::mm_fault(std::uint32_t mi, std::int64_t pages) {
   if (pages <= 0 || oom_) return 0;
-  const kernel::MmCost c = mm_.fault(0, pages, prm_.heap_thp, false);
+  const kernel::MmCost c = heap_fault(pages);
   mm_charged_ += pages;
   ms_[mi].stall += c.blocked;
   if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();

@@ -233,6 +233,7 @@ struct Params {
   // The machine's memory (models/kernel/mm.h).
   kernel::MmParams mm;
   bool cgo, heap_thp;  // threads via pthread_create; the heap may use THP (vm.thp.enabled, runtime.disablethp)
+  bool heap_thp_toggle;  // go1.19: MADV_NOHUGEPAGE on scavenged memory, MADV_HUGEPAGE when it is used again
   // File descriptors (fd.cpp): RLIMIT_NOFILE as set, and the soft limit after Go's init raised it.
   std::int64_t nofile_soft, nofile_hard, nofile;
   bool nofile_fail;            // rlimit.on_emfile: fail (the run ends) or retry (net/http's back-off)
@@ -471,6 +472,7 @@ class GoRun final : public kernel::ThreadOwner {
   // First touch of `pages` new pages of the heap by M mi: the kernel's cost (returned: CPU on the M) and
   // any sleep (m.stall). mm_charged_ follows.
   sim::Time mm_fault(std::uint32_t mi, std::int64_t pages);
+  kernel::MmCost heap_fault(std::int64_t pages);
   void mm_failed();  // the kernel refused a mapping or OOM-killed the process: the run ends
   // A burst for M mi, after the sleep it owes in the kernel (m.stall) if any.
   void mem_stall(std::uint32_t mi, Phase next, sim::Time burst, kernel::BurstKind kind);
@@ -483,7 +485,8 @@ class GoRun final : public kernel::ThreadOwner {
   kernel::Mm mm_;
   std::int64_t mm_charged_ = 0;   // pages of memory_bytes() given to mm_ (faulted in)
   bool pthread_failed_ = false;  // a cgo thread's stack mapping was refused (vm.max_map_count, the commit limit)
-  std::int64_t mm_mapped_ = 0;    // bytes the runtime has mapped read-write (committed), in heap-growth steps
+  std::int64_t mm_mapped_ = 0;
+  std::int64_t mm_released_ = 0;  // pages the scavenger gave back and the heap has not used again (go1.19's toggle)    // bytes the runtime has mapped read-write (committed), in heap-growth steps
   bool oom_killed_ = false;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;

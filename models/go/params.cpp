@@ -153,6 +153,10 @@ Params::Params(const Scenario& sc) {
     throw ScenarioError("runtime.disablethp", "GODEBUG=disablethp exists from go1.21.6; runtime.version is go1.19");
   }
   heap_thp = mm.thp == kernel::ThpEnabled::kAlways && !disablethp;
+  // go1.19's mem_linux.go: sysUnusedOS (the scavenger) marks what it releases MADV_NOHUGEPAGE, so khugepaged
+  // leaves it alone, and sysUsedOS marks whole huge pages of memory used again MADV_HUGEPAGE, so under
+  // `madvise` too a reused range faults huge pages. go1.21.1+ dropped both (mem_linux.go: no hugepage calls).
+  heap_thp_toggle = sc.text("runtime.version") == "go1.19";
   // RLIMIT_NOFILE (fd.cpp). setrlimit(2) refuses a soft limit above the hard one (EINVAL).
   nofile_soft = sc.integer("rlimit.nofile");
   nofile_hard = sc.integer("rlimit.nofile_hard");

@@ -346,7 +346,7 @@ void Mm::dirty_now(std::uint32_t owner, std::int64_t pages, sim::Time now, MmCos
   dirty_peak_ = std::max(dirty_peak_, dirty_);
 }
 
-void Mm::release(std::uint32_t owner, std::int64_t pages) {
+void Mm::release(std::uint32_t owner, std::int64_t pages, bool nohugepage) {
   Owner& o = owners_[owner];
   if (o.failed != Failure::kNone) return;
   khugepaged(owner);
@@ -356,8 +356,9 @@ void Mm::release(std::uint32_t owner, std::int64_t pages) {
   free_ += pages;
   if (o.huge > 0) {
     // The released pages are spread over the huge pages (the scavenger frees what the heap no longer
-    // uses, wherever it is): each affected huge page is split, and its holes wait for khugepaged.
-    o.holes = std::min(o.holes + pages, o.huge * kHugePages);
+    // uses, wherever it is): each affected huge page is split, and its holes wait for khugepaged, unless
+    // the range is MADV_NOHUGEPAGE (hugepage_vma_check refuses it).
+    if (!nohugepage) o.holes = std::min(o.holes + pages, o.huge * kHugePages);
   }
 }
 

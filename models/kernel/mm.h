@@ -114,7 +114,8 @@ class Mm final : public ThreadOwner {
   MmCost file_write(std::uint32_t owner, std::int64_t pages);
   // MADV_DONTNEED of `pages` (the Go scavenger): RSS and the memcg charge fall; the commit does not.
   // Inside huge pages the holes are left for khugepaged to fill again (max_ptes_none).
-  void release(std::uint32_t owner, std::int64_t pages);
+  // `nohugepage`: the range is also marked MADV_NOHUGEPAGE (go1.19's scavenger): khugepaged leaves it alone.
+  void release(std::uint32_t owner, std::int64_t pages, bool nohugepage = false);
 
   Failure failure(std::uint32_t owner) const { return owners_[owner].failed; }
   const std::string& failure_detail(std::uint32_t owner) const { return owners_[owner].detail; }

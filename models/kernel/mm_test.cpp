@@ -404,3 +404,24 @@ TEST_CASE("mm: a writer past the dirty limits is paced by balance_dirty_pages; t
                              "program: [{file_read: 4KiB}]}}}\n"),
                     Catch::Contains("workload.files.size"));
 }
+
+TEST_CASE("mm: go1.19 faults huge pages where it reuses scavenged memory under THP madvise; go1.26 does not", "[mm][go]") {
+  // 200 MiB that dies after 300 ms, two forced cycles (the scavenger returns it: MADV_DONTNEED, and go1.19
+  // MADV_NOHUGEPAGE), then 200 MiB again: go1.19's sysUsedOS marks the reused range MADV_HUGEPAGE.
+  const std::string yaml =
+      "machine: {cpus: 2, memory: 4GiB}\nruntime: {model: go}\nvm: {thp: {enabled: madvise}}\n"
+      "workload:\n  classes:\n    main:\n      arrivals: {process: initial, count: 1}\n"
+      "      program: [{alloc: {size: 1MiB, count: 200, lives: 300ms}}, {sleep: 500ms}, {gc: true}, {gc: true},\n"
+      "                {alloc: {size: 1MiB, count: 200, lives: forever}}, {sleep: 100ms}]\n"
+      "run: {duration: 2s}\n";
+  const RunResult go126 = run_yaml(yaml, {{"runtime.version", "go1.26"}});
+  const RunResult go119 = run_yaml(yaml, {{"runtime.version", "go1.19"}});
+  REQUIRE(go126.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(go119.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(go126.model_counters.at("gc").at("scavenged_bytes").get<double>() > 150.0 * kMiB);
+  CHECK(mnum(go126, "thp_faults") == 0);
+  CHECK(mnum(go119, "thp_faults") > 50);
+  CHECK(mnum(go119, "minor_faults") < mnum(go126, "minor_faults") * 0.75);
+  // THP never: neither
+  CHECK(mnum(run_yaml(yaml, {{"runtime.version", "go1.19"}, {"vm.thp.enabled", "never"}}), "thp_faults") == 0);
+}
