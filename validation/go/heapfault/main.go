@@ -34,21 +34,6 @@ import (
 const thpEnabled = "/sys/kernel/mm/transparent_hugepage/enabled"
 const thpDefrag = "/sys/kernel/mm/transparent_hugepage/defrag"
 
-func parseSize(s string) int64 {
-	var n int64
-	var unit string
-	fmt.Sscanf(s, "%d%s", &n, &unit)
-	switch unit {
-	case "KiB":
-		return n << 10
-	case "MiB":
-		return n << 20
-	case "GiB":
-		return n << 30
-	}
-	return n
-}
-
 var keep [][]byte
 
 func main() {
@@ -69,7 +54,7 @@ func main() {
 	mode, _ := memprobe.Read(thpEnabled)
 	defrag, _ := memprobe.Read(thpDefrag)
 	debug.SetGCPercent(-1)
-	total, size := parseSize(*heap), parseSize(*obj)
+	total, size := memprobe.ParseSize(*heap), memprobe.ParseSize(*obj)
 	n := int(total / size)
 	keep = make([][]byte, 0, n)
 	if *prewarm {

@@ -46,21 +46,6 @@ import (
 
 const envGroup = "GMPSIM_MEMLIMIT_GROUP"
 
-func parseSize(s string) int64 {
-	var n int64
-	var unit string
-	fmt.Sscanf(s, "%d%s", &n, &unit)
-	switch unit {
-	case "KiB":
-		return n << 10
-	case "MiB":
-		return n << 20
-	case "GiB":
-		return n << 30
-	}
-	return n
-}
-
 var (
 	limit    = flag.String("limit", "256MiB", "memory limit of the cgroup")
 	high     = flag.String("high", "", "memory.high of the cgroup (v2 only: cgroup v1 has none, and the probe refuses to run without it)")
@@ -88,18 +73,18 @@ func main() {
 		memprobe.RestoreAll()
 		os.Exit(2)
 	}
-	swapBytes := parseSize(*swap)
+	swapBytes := memprobe.ParseSize(*swap)
 	if swapBytes > 0 {
 		if err := memprobe.SwapOn(*swapfile, swapBytes); err != nil {
 			fail("swap file", err)
 		}
 	}
-	l := memprobe.MemLimit{Max: parseSize(*limit), High: -1, Swap: -1}
+	l := memprobe.MemLimit{Max: memprobe.ParseSize(*limit), High: -1, Swap: -1}
 	if swapBytes == 0 {
 		l.Swap = 0
 	}
 	if *high != "" {
-		l.High = parseSize(*high)
+		l.High = memprobe.ParseSize(*high)
 	}
 	g, err := memprobe.NewMemGroup("memlimit", l)
 	if err != nil {
@@ -171,7 +156,7 @@ func child(dir string) {
 		fmt.Fprintln(os.Stderr, "memlimit: joining the group:", err)
 		os.Exit(2)
 	}
-	size, total := parseSize(*chunk), parseSize(*live)
+	size, total := memprobe.ParseSize(*chunk), memprobe.ParseSize(*live)
 	heap := make([][]byte, 0, total/size)
 	_, maj0 := memprobe.Faults()
 	for n := int64(0); n < total; n += size {

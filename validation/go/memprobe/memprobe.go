@@ -484,3 +484,20 @@ func KB(file, name string) int64 {
 	}
 	return 0
 }
+
+// ParseSize reads a size flag: a whole number with an optional KiB, MiB or GiB suffix ("64KiB"); plain
+// digits are bytes.
+func ParseSize(s string) int64 {
+	var n int64
+	var unit string
+	fmt.Sscanf(s, "%d%s", &n, &unit)
+	switch unit {
+	case "KiB":
+		return n << 10
+	case "MiB":
+		return n << 20
+	case "GiB":
+		return n << 30
+	}
+	return n
+}

@@ -47,21 +47,6 @@ const (
 	vm       = "/proc/sys/vm/"
 )
 
-func parseSize(s string) int64 {
-	var n int64
-	var unit string
-	fmt.Sscanf(s, "%d%s", &n, &unit)
-	switch unit {
-	case "KiB":
-		return n << 10
-	case "MiB":
-		return n << 20
-	case "GiB":
-		return n << 30
-	}
-	return n
-}
-
 var (
 	headroom = flag.String("headroom", "256MiB", "CommitLimit − Committed_AS to leave when the child starts")
 	obj      = flag.String("obj", "64KiB", "object size")
@@ -80,7 +65,7 @@ func child() {
 	if l, _ := bufio.NewReader(os.Stdin).ReadString('\n'); l != "go\n" {
 		os.Exit(3)
 	}
-	size, stepB, maxB := parseSize(*obj), parseSize(*step), parseSize(*max)
+	size, stepB, maxB := memprobe.ParseSize(*obj), memprobe.ParseSize(*step), memprobe.ParseSize(*max)
 	var heap int64
 	for heap < maxB {
 		b := make([]byte, size)
@@ -146,7 +131,7 @@ func main() {
 	time.Sleep(50 * time.Millisecond) // the child's runtime has started
 	swapKB := meminfo("SwapTotal") / 1024
 	committed := meminfo("Committed_AS")
-	kbytes := (committed+parseSize(*headroom))/1024 - swapKB
+	kbytes := (committed+memprobe.ParseSize(*headroom))/1024 - swapKB
 	if err := memprobe.Set(vm+"overcommit_kbytes", strconv.FormatInt(kbytes, 10)); err != nil {
 		fail("vm.overcommit_kbytes refused", err)
 	}
