@@ -425,3 +425,19 @@ TEST_CASE("mm: go1.19 faults huge pages where it reuses scavenged memory under T
   // THP never: neither
   CHECK(mnum(run_yaml(yaml, {{"runtime.version", "go1.19"}, {"vm.thp.enabled", "never"}}), "thp_faults") == 0);
 }
+
+TEST_CASE("mm: bad memory settings name the key and the fix", "[mm][input]") {
+  const std::string base = service("16MiB", "");
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.swappiness", "201"}}), Catch::Contains("vm.swappiness"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.overcommit_memory", "3"}}), Catch::Contains("vm.overcommit_memory"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.min_free_kbytes", "lots"}}), Catch::Contains("vm.min_free_kbytes") && Catch::Contains("auto"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.min_free_kbytes", "2000000"}}), Catch::Contains("smaller than machine.memory"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"cgroup.memory.max", "12 apples"}}), Catch::Contains("cgroup.memory.max"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"cgroup.memory.max", "1MiB"}}), Catch::Contains("at least 4MiB"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.thp.enabled", "sometimes"}}), Catch::Contains("vm.thp.enabled"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.swap.size", "1000"}}), Catch::Contains("vm.swap.size"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"workload.files.size", "1MiB"}, {"workload.files.cached", "2MiB"}}),
+                    Catch::Contains("workload.files.cached"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"machine.page_cache", "2GiB"}}), Catch::Contains("machine.page_cache"));
+  CHECK_THROWS_WITH(run_yaml(base, {{"vm.swapiness", "10"}}), Catch::Contains("vm.swappiness"));  // did you mean
+}
