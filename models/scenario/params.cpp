@@ -173,7 +173,8 @@ const ParamSpec kParams[] = {
      "estimate for a cloud block volume (gp3 to io2: 125-1000 MB/s); use the target's device", "go", "", 1, 1e15},
     {"kernel.page_copy", ParamType::kDuration, "400ns",
      "Kernel CPU to copy one 4 KiB page between the page cache and the process (read(2), write(2)).",
-     "estimate: copy_page_to_iter at ~10 GB/s; not measured", "go", "", 0, 1e9},
+     "estimate: copy_page_to_iter at ~10 GB/s; `gmpsim calibrate` measures it (pread of a cached file, "
+     "validation/calibrate)", "go", "", 0, 1e9},
     {"vm.reclaim_cost.file", ParamType::kDuration, "1us",
      "Kernel CPU to reclaim one clean page-cache page (LRU scan, unmap, free).",
      "estimate (mm/vmscan.c shrink_folio_list); not measured on the project's VM", "go", "", 0, 1e9},

@@ -47,6 +47,7 @@ BenchOutput bench_nanosleep(const BenchScale&);
 BenchOutput bench_signal(const BenchScale&);
 BenchOutput bench_page_fault(const BenchScale&);
 BenchOutput bench_page_fault_huge(const BenchScale&);
+BenchOutput bench_page_copy(const BenchScale&);
 BenchOutput bench_mmap(const BenchScale&);
 BenchOutput bench_thread(const BenchScale&);
 BenchOutput bench_tick(const BenchScale&);

@@ -227,6 +227,7 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
   add("syscall", {"kernel.syscall_getppid"}, "syscall(SYS_getppid), batches of 1000", 5, 1e6, false);
   add("page_fault", {"kernel.page_fault_4k"}, "first write to fresh anonymous 4 KiB pages (MADV_NOHUGEPAGE)", 10, 1e7, false);
   add("page_fault_huge", {"kernel.page_fault_2m"}, "first write to a fresh 2 MiB THP (MADV_HUGEPAGE), one fault", 1e3, 1e8, true);
+  add("page_copy", {"kernel.page_copy_4k"}, "pread of a cached file: 64 KiB against 4 KiB at the same offsets, per extra 4 KiB page", 10, 1e6, true);
   add("signal_ipi", {"kernel.signal_spinning"}, "tgkill to a thread spinning on another CPU, send to handler", 50, 1e9, true);
   add("timer_latency",
       {"kernel.nanosleep_overshoot_slack1ns.10us", "kernel.nanosleep_overshoot_slack1ns.50us",

@@ -34,6 +34,7 @@ const std::vector<Benchmark>& benchmarks() {
       {"signal", "tgkill to self, to a spinning thread, to a blocked thread", 5, 1, bench_signal},
       {"page_fault", "first-touch fault of a 4 KiB page", 8, 2, bench_page_fault},
       {"page_fault_huge", "first-touch fault of a 2 MiB transparent huge page", 8, 2, bench_page_fault_huge},
+      {"page_copy", "pread of cached file pages: the copy of one 4 KiB page", 5, 1, bench_page_copy},
       {"mmap", "mmap + munmap of 1 MiB", 5, 1, bench_mmap},
       {"thread", "pthread_create + join", 5, 1, bench_thread},
       {"tick", "gaps a pinned spinning thread sees: the tick's handler", 3, 1, bench_tick},
