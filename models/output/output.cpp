@@ -184,7 +184,22 @@ void print_report(const RunResult& r, std::ostream& os) {
      << " % (goroutines " << 100 * r.cpu_utilization << " %, runtime " << 100 * r.cpu_runtime << " %, spinning "
      << 100 * r.cpu_spinning << " %)";
   if (r.cpu_other > 0) os << ", other processes " << 100 * r.cpu_other << " %";
-  os << "\n\n";
+  os << "\n";
+  // The kernel's memory, when it did more than hand out pages (models/kernel/mm.h): the reason behind a
+  // vm.* setting's effect.
+  if (r.model_counters.contains("memory") && r.model_counters["memory"].contains("kernel")) {
+    const Json& k = r.model_counters["memory"]["kernel"];
+    const auto n = [&](const char* key) { return k.contains(key) ? k[key].get<double>() : 0.0; };
+    if (n("major_faults") + n("swap_out_bytes") + n("direct_reclaim_stalls") + n("kswapd_cpu_s") + n("dirty_throttled") +
+            n("oom_kills") + n("file_read_misses") > 0) {
+      os << "memory: RSS peak " << std::setprecision(1) << n("rss_peak_bytes") / 1048576 << " MiB, major faults "
+         << std::setprecision(0) << n("major_faults") << ", swapped out " << std::setprecision(1) << n("swap_out_bytes") / 1048576
+         << " MiB, direct reclaim stalls " << std::setprecision(0) << n("direct_reclaim_stalls") << ", kswapd CPU "
+         << std::setprecision(3) << n("kswapd_cpu_s") << " s, file reads from disk " << std::setprecision(0)
+         << n("file_read_misses") << ", dirty-throttled writes " << n("dirty_throttled") << "\n";
+    }
+  }
+  os << "\n";
   os << std::left << std::setw(22) << "latency (us)" << std::right << std::setw(10) << "count" << std::setw(11) << "mean"
      << std::setw(11) << "p50" << std::setw(11) << "p90" << std::setw(11) << "p99" << std::setw(11) << "p99.9"
      << std::setw(11) << "max" << "\n";
