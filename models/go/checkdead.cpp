@@ -1,6 +1,7 @@
 // How a `go` run ends and what holds while it runs: the invariants checked after every event in checked
 // builds, checkdead's count of goroutines nothing but another goroutine could wake (the deadlock outcome),
-// runtime memory accounting against machine.memory (out_of_memory), and the event loop with the fatal
+// runtime memory through the kernel's memory model (commit, faults, `touch` and file steps, the OOM
+// killer: models/kernel/mm.h), and the event loop with the fatal
 // outcomes the runtime throws (thread exhaustion as checkmcount, starvation, a runaway goroutine).
 #include "models/go/gorun.h"
 #include "models/run/run_loop.h"
@@ -68,10 +69,7 @@ void GoRun::check_memory() {
     if (prm_.heap_thp_toggle) mm_released_ += mm_charged_ - pages;
     mm_charged_ = pages;
   }
-  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
-  for (const std::uint32_t killed : mm_.take_killed()) {
-    if (killed != 0) ks_.kill_process(mm_.process_of(killed));
-  }
+  mm_settle();
 }
 
 // First touch of `pages` of the heap: what the scavenger released earlier first (go1.19 marked it
@@ -94,11 +92,38 @@ sim::Time GoRun::mm_fault(std::uint32_t mi, std::int64_t pages) {
   const kernel::MmCost c = heap_fault(pages);
   mm_charged_ += pages;
   ms_[mi].stall += c.blocked;
+  mm_settle();
+  return c.cpu;
+}
+
+// A `touch` step: the G reads `bytes` of the long-lived heap at random pages; those the kernel swapped out
+// fault back in, the M asleep in the kernel for each read.
+void GoRun::on_touch(std::int64_t bytes) {
+  M& m = ms_[cur_m_];
+  const kernel::MmCost c = mm_.touch(0, (bytes + kPageBytes - 1) / kPageBytes);
+  m.overhead += c.cpu;
+  m.stall += c.blocked;
+  mm_settle();
+}
+
+// A file_read or file_write step: the page cache (models/kernel/mm.h) says what the call costs. Its kernel CPU
+// (the copies) is paid on the M's CPU; its waits (a disk read, balance_dirty_pages' pause) are the blocking
+// syscall's duration, during which sysmon may retake the P.
+sim::Time GoRun::on_file(bool write, std::int64_t bytes) {
+  const std::int64_t pages = (bytes + kPageBytes - 1) / kPageBytes;
+  const kernel::MmCost c = write ? mm_.file_write(0, pages) : mm_.file_read(0, pages);
+  ms_[cur_m_].overhead += c.cpu;
+  mm_settle();
+  return c.blocked;
+}
+
+// After a call into the kernel's memory: the process's own failure ends the run; background processes the
+// OOM killer chose stop running.
+void GoRun::mm_settle() {
   if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
   for (const std::uint32_t killed : mm_.take_killed()) {
     if (killed != 0) ks_.kill_process(mm_.process_of(killed));
   }
-  return c.cpu;
 }
 
 void GoRun::mm_failed() {
@@ -152,7 +177,7 @@ Json GoRun::memory_json() const {
           {"bytes_per_parked_goroutine", per_g + static_cast<double>(prm_.mem_sudog)},
           {"note", "g structs, stacks, sudogs, threads, the heap's resident pages and the runtime's metadata; "
                    "`kernel` is the kernel's view (models/kernel/mm.h): RSS, faults, THP, commit, reclaim, swap"}};
-  j["kernel"] = mm_.report(core_.engine.now());
+  j["kernel"] = mm_.report();
   return j;
 }
 

@@ -13,7 +13,7 @@
 //   fd.cpp       file descriptors against RLIMIT_NOFILE: accept4's EMFILE, net/http's back-off
 //   mgc.cpp      the garbage collector (pacer.cpp: its arithmetic; gctrace.cpp: gctrace lines, counters.gc)
 //   schedtrace.cpp  schedtrace and scheddetail lines, the summary's counters (proc.go schedtrace)
-//   checkdead.cpp   how a run ends and what holds during it: invariants, checkdead, memory accounting
+//   checkdead.cpp   how a run ends and what holds during it: invariants, checkdead, memory (the kernel's mm)
 //                   and out_of_memory, thread exhaustion (checkmcount), starvation, the event loop
 // Internal to models/go; the public entry point is proc.h.
 #pragma once
@@ -220,13 +220,13 @@ struct Params {
   sim::Time thread_create;
   sim::Time schedtrace;
   bool scheddetail, old_trace_format;
-  std::int64_t mem_g, mem_stack, mem_sudog, mem_m, mem_base, memory_limit, stack_guard;
+  std::int64_t mem_g, mem_stack, mem_sudog, mem_m, mem_base, stack_guard;
   double heap_metadata;
   std::uint32_t max_threads;
   // The collector (mgc.cpp).
   PacerConfig pacer;
   bool gctrace, gc_idle_worker_cap, gc_assign_workers;
-  sim::Time gc_quantum, cost_scan_g, cost_mark_object, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc, page_fault;
+  sim::Time gc_quantum, cost_scan_g, cost_mark_object, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc;
   double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
   bool gcshrinkstackoff, adaptivestackstart;
   std::int64_t heap_live0, heap_globals, heap_object_size;
@@ -473,6 +473,7 @@ class GoRun final : public kernel::ThreadOwner {
   // any sleep (m.stall). mm_charged_ follows.
   sim::Time mm_fault(std::uint32_t mi, std::int64_t pages);
   kernel::MmCost heap_fault(std::int64_t pages);
+  void mm_settle();  // after a call into mm_: the process's failure (mm_failed), background processes killed
   void mm_failed();  // the kernel refused a mapping or OOM-killed the process: the run ends
   // A burst for M mi, after the sleep it owes in the kernel (m.stall) if any.
   void mem_stall(std::uint32_t mi, Phase next, sim::Time burst, kernel::BurstKind kind);
@@ -485,8 +486,8 @@ class GoRun final : public kernel::ThreadOwner {
   kernel::Mm mm_;
   std::int64_t mm_charged_ = 0;   // pages of memory_bytes() given to mm_ (faulted in)
   bool pthread_failed_ = false;  // a cgo thread's stack mapping was refused (vm.max_map_count, the commit limit)
-  std::int64_t mm_mapped_ = 0;
-  std::int64_t mm_released_ = 0;  // pages the scavenger gave back and the heap has not used again (go1.19's toggle)    // bytes the runtime has mapped read-write (committed), in heap-growth steps
+  std::int64_t mm_mapped_ = 0;    // bytes the runtime has mapped read-write (committed), in heap-growth steps
+  std::int64_t mm_released_ = 0;  // pages the scavenger gave back and the heap has not used again (go1.19's toggle)
   bool oom_killed_ = false;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;

@@ -116,30 +116,6 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
   }
 }
 
-// A `touch` step: the G reads `bytes` of the long-lived heap at random pages; those the kernel swapped out
-// fault back in, the M asleep in the kernel for each read.
-void GoRun::on_touch(std::int64_t bytes) {
-  M& m = ms_[cur_m_];
-  const kernel::MmCost c = mm_.touch(0, (bytes + kPageBytes - 1) / kPageBytes);
-  m.overhead += c.cpu;
-  m.stall += c.blocked;
-  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
-}
-
-// A file_read or file_write step: the page cache (models/kernel/mm.h) says what the call costs. Its kernel CPU
-// (the copies) is paid on the M's CPU; its waits (a disk read, balance_dirty_pages' pause) are the blocking
-// syscall's duration, during which sysmon may retake the P.
-sim::Time GoRun::on_file(bool write, std::int64_t bytes) {
-  const std::int64_t pages = (bytes + kPageBytes - 1) / kPageBytes;
-  const kernel::MmCost c = write ? mm_.file_write(0, pages) : mm_.file_read(0, pages);
-  ms_[cur_m_].overhead += c.cpu;
-  if (mm_.failure(0) != kernel::Mm::Failure::kNone) mm_failed();
-  for (const std::uint32_t killed : mm_.take_killed()) {
-    if (killed != 0) ks_.kill_process(mm_.process_of(killed));
-  }
-  return c.blocked;
-}
-
 // gcAssistAlloc: the allocating goroutine owes scan work for what it allocated during the mark; it first
 // steals background workers' credit, then scans itself (at least gcOverAssistWork), the surplus going
 // back to the credit pool. Returns the CPU it spends.
@@ -599,6 +575,7 @@ void GoRun::gc_drain(std::uint32_t mi, sim::Time extra) {
     const kernel::MmCost c = mm_.touch(0, bytes / kPageBytes);
     m.stall += c.blocked;
     extra += c.cpu;
+    mm_settle();
   }
   mem_stall(mi, Phase::kGcWork, t + extra, kSched);
 }

@@ -91,7 +91,6 @@ Params::Params(const Scenario& sc) {
   mem_m = bytes("runtime.mem.m");
   mem_base = bytes("runtime.mem.base");
   heap_metadata = sc.number("runtime.mem.heap_metadata");
-  memory_limit = sc.machine.memory_bytes;
   max_threads = integer("runtime.max_threads");
   if (max_threads < 1) throw ScenarioError("runtime.max_threads", "must be at least 1");
   schedtrace = dur("runtime.schedtrace");
@@ -130,7 +129,6 @@ Params::Params(const Scenario& sc) {
   cost_mark_term = dur("runtime.cost.gc_mark_term");
   cost_sweep_span = dur("runtime.cost.gc_sweep_span");
   cost_malloc = dur("runtime.cost.malloc");
-  page_fault = dur("kernel.page_fault");
   scan_ns_per_byte = static_cast<double>(dur("runtime.cost.gc_scan_kib")) / 1024.0;
   malloc_ns_per_byte = static_cast<double>(dur("runtime.cost.malloc_kib")) / 1024.0;
   stack_in_use = sc.number("runtime.gc_stack_in_use");

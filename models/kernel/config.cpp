@@ -210,8 +210,8 @@ MmParams mm_params(const Scenario& sc) {
     p.min_free_kbytes = -1;
   } else if (all_digits(mfk)) {
     p.min_free_kbytes = std::stoll(mfk);
-    // vm.rst: min_free_kbytes is at least 128 kB (proc_dointvec_minmax with extra1 = SYSCTL_ZERO; the
-    // kernel warns below 128 kB and refuses more than the memory).
+    // A reserve as large as the memory would leave nothing to allocate (the kernel lets root write it and
+    // then OOM-kills everything): refused here.
     if (p.min_free_kbytes * 1024 >= p.memory) {
       throw ScenarioError("vm.min_free_kbytes", "must be smaller than machine.memory (" + std::to_string(p.memory / 1024) + " kB)");
     }

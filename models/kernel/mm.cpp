@@ -1,4 +1,5 @@
-// The memory model: see mm.h, and models/kernel/README.md ("Memory") for what is abstracted.
+// The memory model: see mm.h, and models/kernel/README.md ("Memory") for what is abstracted. The page
+// cache (file reads and writes, dirty pages) is in mm_pagecache.cpp.
 #include "models/kernel/mm.h"
 
 #include <algorithm>
@@ -40,6 +41,20 @@ std::int64_t default_min_free_kbytes(std::int64_t memory_bytes, ThpEnabled thp, 
     kb = std::max(kb, rec * (kPage / 1024));
   }
   return kb;
+}
+
+// Successes of k independent draws of probability q: page by page up to 256 draws, by the normal
+// approximation (Box-Muller from two uniforms of the model's own stream) above.
+std::int64_t Mm::binomial(std::int64_t k, double q) {
+  std::int64_t n = 0;
+  if (k <= 256) {
+    for (std::int64_t i = 0; i < k; ++i) n += rng_.uniform01() < q ? 1 : 0;
+    return n;
+  }
+  const double u1 = std::max(rng_.uniform01(), 1e-300), u2 = rng_.uniform01();
+  const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  const double mean = q * static_cast<double>(k), sd = std::sqrt(mean * (1.0 - q));
+  return std::clamp<std::int64_t>(std::llround(mean + z * sd), 0, k);
 }
 
 Mm::Mm(const MmParams& p, sim::Rng rng) : p_(p), rng_(rng) {
@@ -192,21 +207,10 @@ MmCost Mm::touch(std::uint32_t owner, std::int64_t pages) {
   Owner& o = owners_[owner];
   if (o.failed != Failure::kNone || o.swapped == 0 || pages <= 0) return c;
   khugepaged(owner);
-  // Random pages of what the owner has: each is swapped out with probability the swapped share, so the
-  // count is binomial (drawn page by page up to 256 pages, by its normal approximation above).
+  // Random pages of what the owner has: each is swapped out with probability the swapped share.
   const std::int64_t in_use = o.anon - o.thp_spare + o.swapped;
   const double share = static_cast<double>(o.swapped) / static_cast<double>(std::max<std::int64_t>(1, in_use));
-  const std::int64_t k = std::min(pages, in_use);
-  std::int64_t n = 0;
-  if (k <= 256) {
-    for (std::int64_t i = 0; i < k; ++i) n += rng_.uniform01() < share ? 1 : 0;
-  } else {
-    // Box-Muller from two uniforms of the model's own stream.
-    const double u1 = std::max(rng_.uniform01(), 1e-300), u2 = rng_.uniform01();
-    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-    const double mean = share * static_cast<double>(k), sd = std::sqrt(mean * (1.0 - share));
-    n = std::clamp<std::int64_t>(std::llround(mean + z * sd), 0, k);
-  }
+  std::int64_t n = binomial(std::min(pages, in_use), share);
   n = std::min(n, o.swapped);
   if (n == 0) return c;
   // do_swap_page: a synchronous read per page (random access defeats swap readahead), then the page is
@@ -220,130 +224,6 @@ MmCost Mm::touch(std::uint32_t owner, std::int64_t pages) {
   c.cpu += n * p_.fault;
   charge_free(owner, n, c, Charge::kAnon);
   return c;
-}
-
-// ---- the page cache: reads, writes, dirty pages and writeback ----
-
-Mm::DirtyLimits Mm::dirty_limits() const {
-  // global_dirtyable_memory: free and file pages less the reserve the high watermarks keep
-  // (totalreserve_pages); domain_dirty_limits: the ratios of it, or the *_bytes settings; a background limit
-  // at or above the limit becomes half of it.
-  const std::int64_t dirtyable = std::max<std::int64_t>(0, free_ + file_ - wmark_.high);
-  const std::int64_t thresh = p_.dirty_bytes > 0 ? (p_.dirty_bytes + kPage - 1) / kPage : dirtyable * p_.dirty_ratio / 100;
-  std::int64_t bg = p_.dirty_background_bytes > 0 ? (p_.dirty_background_bytes + kPage - 1) / kPage
-                                                  : dirtyable * p_.dirty_background_ratio / 100;
-  if (bg >= thresh) bg = thresh / 2;
-  return {bg, std::max<std::int64_t>(1, thresh)};
-}
-
-// The flusher (wb_workfn, fs/fs-writeback.c), lazily: since the last call it wrote, at the disk's
-// bandwidth, the pages dirty longer than dirty_expire_centisecs (wb_check_old_data_flush) and, while dirty
-// memory was above the background limit, the oldest pages down to it (wb_check_background_flush). The
-// periodic wake-ups every dirty_writeback_centisecs are taken as continuous. Written pages stay cached, clean.
-void Mm::writeback(sim::Time now) {
-  const sim::Time dt = now - wb_last_;
-  wb_last_ = now;
-  // Writers whose balance_dirty_pages pause has ended dirty their pages (in pause order: the pauses of a
-  // queue behind the disk end in the order they began, or nearly so).
-  while (pending_head_ < pending_fifo_.size() && pending_fifo_[pending_head_].at <= now) {
-    const DirtyBatch b = pending_fifo_[pending_head_++];
-    pending_ -= b.pages;
-    MmCost ignored;  // reclaim this charge causes is the paused writer's, not the caller's; not charged to anyone
-    dirty_now(0, b.pages, b.at, ignored);
-  }
-  if (pending_head_ > 64 && pending_head_ * 2 > pending_fifo_.size()) {
-    pending_fifo_.erase(pending_fifo_.begin(), pending_fifo_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
-    pending_head_ = 0;
-  }
-  if (dt <= 0 || dirty_ == 0 || p_.disk_bandwidth <= 0) return;
-  const auto budget = static_cast<std::int64_t>(static_cast<double>(dt) * 1e-9 * static_cast<double>(p_.disk_bandwidth) / kPage);
-  std::int64_t expired = 0;
-  for (std::size_t i = dirty_head_; i < dirty_fifo_.size() && dirty_fifo_[i].at <= now - p_.dirty_expire; ++i) expired += dirty_fifo_[i].pages;
-  const std::int64_t w = std::min({budget, dirty_, std::max(expired, dirty_ - dirty_limits().background)});
-  if (w <= 0) return;
-  dirty_ -= w;
-  log_clean_ += w;
-  pgwriteback_ += static_cast<std::uint64_t>(w);
-  for (std::int64_t left = w; left > 0 && dirty_head_ < dirty_fifo_.size();) {
-    DirtyBatch& b = dirty_fifo_[dirty_head_];
-    const std::int64_t take = std::min(left, b.pages);
-    b.pages -= take;
-    left -= take;
-    if (b.pages == 0) ++dirty_head_;
-  }
-  if (dirty_head_ > 64 && dirty_head_ * 2 > dirty_fifo_.size()) {
-    dirty_fifo_.erase(dirty_fifo_.begin(), dirty_fifo_.begin() + static_cast<std::ptrdiff_t>(dirty_head_));
-    dirty_head_ = 0;
-  }
-}
-
-MmCost Mm::file_read(std::uint32_t owner, std::int64_t pages) {
-  MmCost c;
-  if (owners_[owner].failed != Failure::kNone || pages <= 0) return c;
-  writeback(ks_ != nullptr ? ks_->now() : 0);
-  ++file_reads_;
-  c.cpu += pages * p_.page_copy;
-  // Each page of a random range is cached with the probability the cached share of the file set gives
-  // (drawn for up to 256 pages and scaled beyond).
-  const std::int64_t k = std::min(pages, ws_total_);
-  const double share = ws_total_ > 0 ? static_cast<double>(ws_cached_) / static_cast<double>(ws_total_) : 0.0;
-  std::int64_t miss = 0;
-  for (std::int64_t i = 0; i < std::min<std::int64_t>(k, 256); ++i) miss += rng_.uniform01() < share ? 0 : 1;
-  if (k > 256) miss = static_cast<std::int64_t>(std::llround(static_cast<double>(miss) * static_cast<double>(k) / 256.0));
-  miss = std::min(miss, ws_total_ - ws_cached_);
-  if (miss <= 0) return c;
-  ++file_read_misses_;
-  pgpgin_ += static_cast<std::uint64_t>(miss);
-  const double transfer = p_.disk_bandwidth > 0 ? static_cast<double>(miss * kPage) * 1e9 / static_cast<double>(p_.disk_bandwidth) : 0.0;
-  const sim::Time io = p_.disk_read + static_cast<sim::Time>(transfer);
-  c.blocked += io;
-  read_wait_ += io;
-  charge_free(owner, miss, c, Charge::kFile);
-  return c;
-}
-
-MmCost Mm::file_write(std::uint32_t owner, std::int64_t pages) {
-  MmCost c;
-  if (owners_[owner].failed != Failure::kNone || pages <= 0) return c;
-  const sim::Time now = ks_ != nullptr ? ks_->now() : 0;
-  writeback(now);
-  c.cpu += pages * p_.page_copy;
-  // balance_dirty_pages (mm/page-writeback.c), called as the pages are dirtied: no pause while dirty memory
-  // (with what paused writers are about to dirty) stays under the freerun point, halfway between the
-  // background limit and the limit. Above it the writer is paced at the write bandwidth times pos_ratio, the
-  // cubic control line around the setpoint (pos_ratio_polynom: 1 + ((setpoint - dirty) / (limit -
-  // setpoint))^3, in [0, 2]), at most MAX_PAUSE (HZ / 5) a time; past the limit it pauses until the
-  // flusher has made room for its pages. Its pages are dirtied when its pause ends.
-  const DirtyLimits lim = dirty_limits();
-  const std::int64_t freerun = (lim.thresh + lim.background) / 2;
-  const std::int64_t after = dirty_ + pending_ + pages;
-  sim::Time pause = 0;
-  if (after > freerun) {
-    constexpr sim::Time kMaxPause = 200'000'000;
-    const double bw = static_cast<double>(std::max<std::int64_t>(1, p_.disk_bandwidth)) / kPage * 1e-9;  // pages per ns
-    const double setpoint = static_cast<double>(freerun + lim.thresh) / 2.0;
-    const double x = (setpoint - static_cast<double>(after)) / std::max(1.0, static_cast<double>(lim.thresh) - setpoint);
-    const double pos_ratio = std::clamp(1.0 + x * x * x, 0.0, 2.0);
-    pause = pos_ratio > 0 ? std::min(kMaxPause, static_cast<sim::Time>(static_cast<double>(pages) / (bw * pos_ratio))) : kMaxPause;
-    if (after > lim.thresh) pause = std::max(pause, static_cast<sim::Time>(static_cast<double>(after - lim.thresh) / bw));
-  }
-  if (pause == 0) {
-    dirty_now(owner, pages, now, c);
-    return c;
-  }
-  pending_fifo_.push_back({now + pause, pages});
-  pending_ += pages;
-  ++dirty_throttled_;
-  dirty_pause_ += pause;
-  c.blocked += pause;
-  return c;
-}
-
-void Mm::dirty_now(std::uint32_t owner, std::int64_t pages, sim::Time now, MmCost& c) {
-  if (!charge_free(owner, pages, c, Charge::kDirty)) return;
-  pgwrite_ += static_cast<std::uint64_t>(pages);
-  dirty_fifo_.push_back({now, pages});
-  dirty_peak_ = std::max(dirty_peak_, dirty_);
 }
 
 void Mm::release(std::uint32_t owner, std::int64_t pages, bool nohugepage) {
@@ -394,19 +274,6 @@ std::int64_t Mm::memcg_usage() const {
   std::int64_t u = owners_[0].memcg ? owned_file() : 0;  // a cgroup is charged its page cache too (cgroup-v2.rst)
   for (const Owner& o : owners_) u += o.memcg ? o.anon : 0;
   return u;
-}
-
-void Mm::drop_file(std::int64_t f, bool memcg) {
-  const std::int64_t clean = file_ - dirty_, owned = ws_cached_ + log_clean_;
-  f = std::min(f, memcg ? owned : clean);
-  if (f <= 0) return;
-  std::int64_t mine = memcg ? f : (clean > 0 ? static_cast<std::int64_t>(static_cast<double>(f) * static_cast<double>(owned) / static_cast<double>(clean) + 0.5) : 0);
-  mine = std::min(mine, owned);
-  const std::int64_t from_log = owned > 0 ? std::min(log_clean_, mine * log_clean_ / owned) : 0;
-  log_clean_ -= from_log;
-  ws_cached_ -= mine - from_log;
-  file_ -= f;
-  free_ += f;
 }
 
 // The allocation of `pages` for `owner`: the memcg charge, then the page allocator's watermark checks. False
@@ -503,22 +370,23 @@ Mm::Scan Mm::get_scan_count(bool memcg) const {
   return Scan::kFract;
 }
 
+// Anonymous pages reclaim may take: the live owners' (the cgroup's only, for memcg reclaim), less the
+// untouched parts of their huge pages.
+std::int64_t Mm::reclaimable_anon(bool memcg) const {
+  std::int64_t anon = 0;
+  for (const Owner& o : owners_) anon += (!memcg || o.memcg) && o.failed == Failure::kNone ? o.anon - o.thp_spare : 0;
+  return anon;
+}
+
 std::int64_t Mm::shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost) {
   std::int64_t got = 0;
   // Dirty pages cannot be reclaimed before the flusher writes them (reclaim's own writeback is not modelled).
   const std::int64_t file = memcg ? ws_cached_ + log_clean_ : file_ - dirty_;
-  std::int64_t anon = 0;
-  for (const Owner& o : owners_) anon += (!memcg || o.memcg) && o.failed == Failure::kNone ? o.anon - o.thp_spare : 0;
+  const std::int64_t anon = reclaimable_anon(memcg);
   std::int64_t want_file = 0, want_anon = 0;
   switch (get_scan_count(memcg)) {
     case Scan::kFile: want_file = want; break;
     case Scan::kAnon: want_anon = want; break;
-    case Scan::kEqual: {
-      const std::int64_t sum = std::max<std::int64_t>(1, file + anon);
-      want_file = want * file / sum;
-      want_anon = want - want_file;
-      break;
-    }
     case Scan::kFract: {
       // SCAN_FRACT: pressure on each list in proportion to its size times its priority, anon's being
       // swappiness and file's 200 - swappiness (the refault-cost feedback is not modelled: equal costs).
@@ -529,26 +397,19 @@ std::int64_t Mm::shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost
       break;
     }
   }
-  const std::int64_t f = std::min(want_file, file);
-  if (f > 0) {
-    drop_file(f, memcg);
-    got += f;
-    pgsteal_file_ += static_cast<std::uint64_t>(f);
-    cost.cpu += f * p_.reclaim_file;
-  }
+  const auto take_file = [&](std::int64_t n) {
+    if (n <= 0) return;
+    drop_file(n, memcg);
+    got += n;
+    pgsteal_file_ += static_cast<std::uint64_t>(n);
+    cost.cpu += n * p_.reclaim_file;
+  };
+  take_file(std::min(want_file, file));
   if (want_anon > 0) got += reclaim_anon(want_anon, memcg, cost);
-  // Priority drops to 0 without enough progress: both lists equally (SCAN_EQUAL), unless swappiness 0 in
-  // a cgroup forbids anon.
-  if (got < want && can_swap(memcg) && !(memcg && p_.swappiness == 0) && want_anon == 0 && p_.swappiness != 0) {
-    got += reclaim_anon(want - got, memcg, cost);
-  }
-  if (got < want && want_file == 0 && file > 0) {
-    const std::int64_t more = std::min(want - got, memcg ? ws_cached_ + log_clean_ : file_ - dirty_);
-    drop_file(more, memcg);
-    got += more;
-    pgsteal_file_ += static_cast<std::uint64_t>(more);
-    cost.cpu += more * p_.reclaim_file;
-  }
+  // Priority drops to 0 without enough progress: both lists equally (SCAN_EQUAL), unless swappiness 0
+  // forbids anon; and file pages when only anon was asked for.
+  if (got < want && want_anon == 0 && p_.swappiness != 0 && can_swap(memcg)) got += reclaim_anon(want - got, memcg, cost);
+  if (got < want && want_file == 0) take_file(std::min(want - got, file));
   (kswapd ? pgsteal_kswapd_ : pgsteal_direct_) += static_cast<std::uint64_t>(got);
   return got;
 }
@@ -558,8 +419,7 @@ std::int64_t Mm::shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost
 std::int64_t Mm::reclaim_anon(std::int64_t want, bool memcg, MmCost& cost) {
   std::int64_t room = swap_total_ - swap_used_;
   if (memcg && p_.swap_max >= 0) room = std::min(room, p_.swap_max / kPage - owners_[0].swapped);
-  std::int64_t anon = 0;
-  for (const Owner& o : owners_) anon += (!memcg || o.memcg) && o.failed == Failure::kNone ? o.anon - o.thp_spare : 0;
+  const std::int64_t anon = reclaimable_anon(memcg);
   const std::int64_t n = std::min({want, room, anon});
   if (n <= 0) return 0;
   std::int64_t left = n;
@@ -660,8 +520,7 @@ void Mm::on_burst_done(std::uint32_t tid) {
 
 // ---- report ----
 
-nlohmann::ordered_json Mm::report(sim::Time now) const {
-  (void)now;
+nlohmann::ordered_json Mm::report() const {
   const Owner& self = owners_[0];
   nlohmann::ordered_json j;
   j["rss_bytes"] = self.anon * kPage;

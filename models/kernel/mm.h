@@ -135,7 +135,7 @@ class Mm final : public ThreadOwner {
   std::int64_t min_free_kbytes() const { return min_free_kbytes_; }
 
   // counters.memory's kernel part (vmstat names) and the cgroup's memory.events.
-  nlohmann::ordered_json report(sim::Time now) const;
+  nlohmann::ordered_json report() const;
 
   // kswapd's thread: a reclaim batch done, or woken.
   void on_burst_done(std::uint32_t tid) override;
@@ -154,7 +154,7 @@ class Mm final : public ThreadOwner {
     Failure failed = Failure::kNone;
     std::string detail;
   };
-  enum class Scan : std::uint8_t { kFile, kAnon, kFract, kEqual };
+  enum class Scan : std::uint8_t { kFile, kAnon, kFract };
 
   enum class Charge : std::uint8_t { kAnon, kFile, kDirty };  // what the new pages become
   bool charge_free(std::uint32_t owner, std::int64_t pages, MmCost& cost, Charge kind);
@@ -164,11 +164,13 @@ class Mm final : public ThreadOwner {
   std::int64_t shrink(std::int64_t want, bool memcg, bool kswapd, MmCost& cost);
   Scan get_scan_count(bool memcg) const;
   std::int64_t reclaim_anon(std::int64_t want, bool memcg, MmCost& cost);
+  std::int64_t reclaimable_anon(bool memcg) const;
   bool can_swap(bool memcg) const;
   std::uint32_t out_of_memory(bool memcg, const std::string& why);
   void wakeup_kswapd();
   void khugepaged(std::uint32_t owner);
   std::int64_t memcg_usage() const;
+  std::int64_t binomial(std::int64_t k, double q);  // successes of k draws of probability q
   // Page cache pages the process owns (its files' cached pages, its written pages): charged to its memcg.
   std::int64_t owned_file() const { return ws_cached_ + log_clean_ + dirty_; }
   // Takes `f` clean file pages out of the cache: from the process's own first when `memcg`, else in

@@ -120,7 +120,7 @@ TEST_CASE("mm: THP reduces the fault count of a large heap and raises the RSS of
     p.thp = e;
     Mm m = make(p);
     const MmCost c = m.fault(0, (512 * kMiB) / kPage, true, false);  // a 512 MiB heap, not madvised
-    const auto faults = m.report(0).at("minor_faults").get<std::int64_t>();
+    const auto faults = m.report().at("minor_faults").get<std::int64_t>();
     if (e == ThpEnabled::kAlways) {
       CHECK(faults == 256);  // one fault per 2 MiB
       CHECK(c.cpu == 256 * 60000);
@@ -184,7 +184,7 @@ TEST_CASE("mm: swappiness 0 still swaps under global pressure; without swap, swa
     Mm m = make(p);
     m.fault(0, (1100 * kMiB) / kPage, false, false);
     CHECK(m.failure(0) == Mm::Failure::kOomKilled);
-    reports[i++] = m.report(0).dump();
+    reports[i++] = m.report().dump();
   }
   CHECK(reports[0] == reports[1]);
   CHECK(reports[1] == reports[2]);
@@ -201,7 +201,7 @@ TEST_CASE("mm: a cgroup at memory.max reclaims its own pages, with swappiness 0 
   CHECK(m.failure(0) == Mm::Failure::kNone);
   CHECK(m.rss_pages(0) <= (256 * kMiB) / kPage);
   CHECK(m.swapped_pages(0) >= (44 * kMiB) / kPage);
-  CHECK(m.report(0).at("memory.events").at("max").get<int>() > 0);
+  CHECK(m.report().at("memory.events").at("max").get<int>() > 0);
 
   p.swappiness = 0;  // mem_cgroup_swappiness 0: the group never swaps; memory.max is then a hard wall
   Mm strict = make(p);
@@ -232,7 +232,7 @@ TEST_CASE("mm: memory.high throttles the allocating thread as calculate_high_del
   CHECK(one.blocked == 0);
   MmCost big = m.fault(0, (25 * kMiB) / kPage - 1, false, false);
   CHECK(big.blocked == 2'000'000'000);
-  CHECK(m.report(0).at("memory.events").at("high").get<int>() >= 2);
+  CHECK(m.report().at("memory.events").at("high").get<int>() >= 2);
   CHECK(m.failure(0) == Mm::Failure::kNone);  // memory.high never kills
 }
 
@@ -336,7 +336,7 @@ TEST_CASE("mm: dirty limits as domain_dirty_limits computes them; reads fill the
   p.file_set = 64 * kMiB;
   Mm m = make(p);
   // dirtyable = free + file - high watermark; 20 % and 10 % of it.
-  const auto mi = [&](const Mm& x) { return x.report(0).at("meminfo"); };
+  const auto mi = [&](const Mm& x) { return x.report().at("meminfo"); };
   const std::int64_t dirtyable = (4 * kGiB) / kPage - m.watermarks().high;
   CHECK(mi(m).at("dirty_thresh_pages").get<std::int64_t>() == dirtyable * 20 / 100);
   CHECK(mi(m).at("dirty_background_thresh_pages").get<std::int64_t>() == dirtyable * 10 / 100);
@@ -351,7 +351,7 @@ TEST_CASE("mm: dirty limits as domain_dirty_limits computes them; reads fill the
   CHECK(cold.blocked == 100'000 + 16 * kPage * 1'000'000'000 / (400 * kMiB));
   std::int64_t misses = 0;
   for (int i = 0; i < 20000; ++i) misses += m.file_read(0, 16).blocked > 0 ? 1 : 0;
-  CHECK(m.report(0).at("file_cached_bytes").get<std::int64_t>() == 64 * kMiB);  // 20000 x 64 KiB covers it
+  CHECK(m.report().at("file_cached_bytes").get<std::int64_t>() == 64 * kMiB);  // 20000 x 64 KiB covers it
   p.file_cached = 64 * kMiB;
   Mm warm = make(p);
   CHECK(warm.file_read(0, 16).blocked == 0);
@@ -370,7 +370,7 @@ TEST_CASE("mm: a cgroup's page cache is charged to it and reclaimed before its h
   m.fault(0, (200 * kMiB) / kPage, false, false);
   for (int i = 0; i < 4000; ++i) m.file_read(0, 64);  // ~1 GiB of reads: far more than the room left
   CHECK(m.failure(0) == Mm::Failure::kNone);
-  const Json r = m.report(0);
+  const Json r = m.report();
   // The group stays at its limit, its cache holding what the heap leaves; cache_trim_mode takes file pages
   // while there are enough of them, so the heap is barely swapped.
   CHECK(r.at("file_cached_bytes").get<std::int64_t>() <= 57 * kMiB);
