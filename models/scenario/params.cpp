@@ -26,6 +26,45 @@ const ParamSpec kParams[] = {
     {"machine.numa.nodes", ParamType::kNumaNodes, "[]",
      "NUMA nodes as lists of CPU ids, a partition of machine.cpus; [] means one node holding every CPU.",
      "Linux default for a single-socket machine"},
+    {"machine.numa.preset", ParamType::kEnum, "none",
+     "A machine shape: its node and socket count and the latency and bandwidth keys below (a key given in the "
+     "scenario still wins). xeon-2s: two Intel Xeon sockets, a node each; epyc-nps4: one AMD EPYC socket in NPS4 "
+     "(four nodes); epyc-2s: two AMD EPYC sockets in NPS1. The CPUs split into contiguous equal nodes unless "
+     "machine.numa.nodes lists them.",
+     "xeon-2s: Intel MLC v3.10 on a 2-socket Ice Lake SP (github.com/gjbex/Code-optimization info/icelake_mlc.txt): "
+     "89/143 ns, 175.7 GB/s a node, 55.7 GB/s across; epyc-*: estimates (models/kernel/README.md#numa)",
+     "", "none|xeon-2s|epyc-nps4|epyc-2s"},
+    {"machine.numa.sockets", ParamType::kInt, "1",
+     "Sockets the nodes are split over (in order, equally): nodes on one socket are `near`, on two `remote`.",
+     "-", "", "", 1, 16},
+    {"machine.numa.latency.local", ParamType::kDuration, "90ns",
+     "Idle load-to-use latency of DRAM on the CPU's own node.",
+     "Intel MLC idle latency, 2-socket Xeon: 80.8 ns (Cascade Lake), 89.2 ns (Ice Lake) "
+     "(github.com/gjbex/Code-optimization info/*_mlc.txt)", "", "", 1, 1e6},
+    {"machine.numa.latency.near", ParamType::kDuration, "105ns",
+     "Latency of DRAM on another node of the same socket (AMD EPYC NPS2/NPS4 quadrants).",
+     "estimate: another quadrant of the EPYC I/O die is 10-20 % slower than the local one", "", "", 1, 1e6},
+    {"machine.numa.latency.remote", ParamType::kDuration, "140ns",
+     "Latency of DRAM on a node of another socket.",
+     "Intel MLC idle latency, 2-socket Xeon: 140.4 ns (Cascade Lake), 142.7 ns (Ice Lake) "
+     "(github.com/gjbex/Code-optimization info/*_mlc.txt)", "", "", 1, 1e6},
+    {"machine.numa.bandwidth", ParamType::kBytes, "110GB",
+     "Bytes per second one node's memory controllers serve, all CPUs reading (past it, memory time queues).",
+     "Intel MLC bandwidth matrix, read-only, local: 113 GB/s (Cascade Lake), 175.7 GB/s (Ice Lake) a node",
+     "", "", 1, 1e15},
+    {"machine.numa.link_bandwidth", ParamType::kBytes, "34GB",
+     "Bytes per second between two sockets each way (UPI, xGMI): remote reads share it.",
+     "Intel MLC bandwidth matrix, read-only, node 0 <- node 1: 34.3 GB/s (Cascade Lake), 55.7 GB/s (Ice Lake)",
+     "", "", 1, 1e15},
+    {"machine.numa.core_bandwidth", ParamType::kBytes, "12GB",
+     "Bytes per second one core streams from local memory: the traffic a memory-bound step puts on its node "
+     "while it runs.",
+     "estimate: one Xeon core sustains 10-15 GB/s (line fill buffers x 64 B / latency)", "", "", 1, 1e15},
+    {"machine.numa.line_ratio", ParamType::kFloat, "2.0",
+     "Cost of a cache line moved between CPUs of two sockets, relative to two CPUs of one socket "
+     "(kernel.cache_line_transfer).",
+     "Intel MLC cache-to-cache HITM latency, Ice Lake SP: 64.2 ns local socket, 127.1 ns remote (1.98x); "
+     "Cascade Lake 49.3 / 114.1 ns", "go", "", 1, 100},
     {"machine.processes.*.threads", ParamType::kInt, "1",
      "Threads of a background process (a neighbour sharing the CPUs), each alternating a CPU burst and a sleep.",
      "-", "", "", 1, 100000},
@@ -69,6 +108,23 @@ const ParamSpec kParams[] = {
     {"cgroup.cpuset.cpus", ParamType::kString, "\"\"",
      "CPUs the process may run on (\"0-1,3\"); empty = every CPU. Go counts them as its CPUs (sched_getaffinity).",
      "Documentation/admin-guide/cgroup-v2.rst, Cpuset"},
+
+    {"cgroup.cpuset.mems", ParamType::kString, "\"\"",
+     "Memory nodes the process may allocate on (\"0-1\"); empty = every node. Its memory policy applies within them.",
+     "Documentation/admin-guide/cgroup-v2.rst, Cpuset: cpuset.mems"},
+    {"numactl.membind", ParamType::kString, "\"\"",
+     "numactl --membind: allocate only on these nodes (\"0\", \"0,1\", \"all\"), nearest the toucher first.",
+     "numactl(8); mm/mempolicy.c MPOL_BIND"},
+    {"numactl.interleave", ParamType::kString, "\"\"",
+     "numactl --interleave: pages round-robin over these nodes (\"all\" or a list).",
+     "numactl(8); mm/mempolicy.c MPOL_INTERLEAVE"},
+    {"numactl.preferred", ParamType::kString, "\"\"",
+     "numactl --preferred: allocate on this node while it has memory, then fall back by distance.",
+     "numactl(8); mm/mempolicy.c MPOL_PREFERRED"},
+    {"numactl.cpunodebind", ParamType::kString, "\"\"",
+     "numactl --cpunodebind: run only on the CPUs of these nodes (intersected with cgroup.cpuset.cpus). Go "
+     "counts them as its CPUs.",
+     "numactl(8); sched_setaffinity(2)"},
 
     {"cgroup.memory.max", ParamType::kString, "max",
      "memory.max of the process's cgroup: bytes (\"512MiB\") or max. Over it the group reclaims its own pages "
@@ -171,6 +227,26 @@ const ParamSpec kParams[] = {
      "Bytes per second the disk reads or writes back (the transfer after a read's latency; the flusher's pace, "
      "and so the pace balance_dirty_pages gives writers).",
      "estimate for a cloud block volume (gp3 to io2: 125-1000 MB/s); use the target's device", "go", "", 1, 1e15},
+    {"kernel.numa_balancing", ParamType::kBool, "true",
+     "Automatic NUMA balancing (on machines with more than one node): the kernel samples the process's pages "
+     "with hinting faults and migrates pages toward the node that uses them.",
+     "Documentation/admin-guide/sysctl/kernel.rst numa_balancing; Debian's CONFIG_NUMA_BALANCING_DEFAULT_ENABLED=y",
+     "go"},
+    {"kernel.numa_balancing_scan_delay", ParamType::kDuration, "1s",
+     "Delay before the first scan of a process's memory.",
+     "Documentation/admin-guide/sysctl/kernel.rst numa_balancing_scan_delay_ms: 1000", "go", "", 0, 1e13},
+    {"kernel.numa_balancing_scan_period_min", ParamType::kDuration, "1s",
+     "Shortest period between scans (the period doubles while scans find pages already local).",
+     "Documentation/admin-guide/sysctl/kernel.rst numa_balancing_scan_period_min_ms: 1000", "go", "", 1e6, 1e13},
+    {"kernel.numa_balancing_scan_period_max", ParamType::kDuration, "60s",
+     "Longest period between scans.",
+     "Documentation/admin-guide/sysctl/kernel.rst numa_balancing_scan_period_max_ms: 60000", "go", "", 1e6, 1e13},
+    {"kernel.numa_balancing_scan_size", ParamType::kBytes, "256MiB",
+     "Memory one scan marks for hinting faults.",
+     "Documentation/admin-guide/sysctl/kernel.rst numa_balancing_scan_size_mb: 256", "go", "", 4096, 1e15},
+    {"kernel.numa_hint_fault", ParamType::kDuration, "1us",
+     "CPU time of one NUMA hinting fault (a minor fault on a PROT_NONE PTE) without the migration.",
+     "estimate: a minor fault without zeroing, well under kernel.page_fault", "go", "", 0, 1e9},
     {"kernel.page_copy", ParamType::kDuration, "400ns",
      "Kernel CPU to copy one 4 KiB page between the page cache and the process (read(2), write(2)).",
      "estimate: copy_page_to_iter at ~10 GB/s; `gmpsim calibrate` measures it (pread of a cached file, "
@@ -345,6 +421,19 @@ const ParamSpec kParams[] = {
      "writes: paid as kernel.cache_line_transfer each when another CPU operated on the object last.",
      "sync/waitgroup.go (state atomic.Uint64), chan.go hchan (qcount, sendx, recvx, lock in its first 64 B), "
      "sync/mutex.go (state int32): one line each", "go", "", 0, 64},
+    {"runtime.numa.steal", ParamType::kEnum, "any",
+     "NOT IN ANY GO RELEASE (a what-if): any is Go's stealWork, a random order over every P; node_first tries "
+     "the Ps whose M runs on the thief's node before the others, as Vyukov's NUMA-aware scheduler design proposes.",
+     "proc.go stealWork (go1.26.8); D. Vyukov, \"NUMA-aware scheduler for Go\" (2014), never implemented",
+     "go", "any|node_first"},
+    {"runtime.numa.global_runq", ParamType::kEnum, "one",
+     "NOT IN ANY GO RELEASE (a what-if): one global run queue (Go), or one per node (per_node): an M takes from "
+     "its node's queue first.",
+     "proc.go globrunqput/globrunqget (go1.26.8); Vyukov's design (2014)", "go", "one|per_node"},
+    {"runtime.numa.p_affinity", ParamType::kBool, "false",
+     "NOT IN ANY GO RELEASE (a what-if): Ps are split over the nodes in order and an M holding a P runs only on "
+     "that P's node (sched_setaffinity on acquirep).",
+     "Vyukov's design (2014): per-node Ps and Ms", "go"},
     {"runtime.cost.chan", ParamType::kDuration, "25ns",
      "CPU time of one channel operation (lock, queue check, copy, unlock), beside gopark/goready.",
      "validation/results/go1.26.yaml: chan fitted 33 ns on go1.26.8 (go.chan_rtt, go.chan_stream4/64, "

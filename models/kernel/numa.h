@@ -1,0 +1,152 @@
+// NUMA: the machine's nodes, where a process's memory lands on them, and what an access costs from a CPU.
+// Shared by the kernel's CPU layer (placement and balancing by node), the go model and the fiber model
+// (the cost of memory-bound compute, the heap's and stacks' placement). models/kernel/README.md#numa has the
+// design note.
+//
+// - Topology: nodes partition the CPUs (machine.numa.nodes, or machine.numa.preset's node count over
+//   machine.cpus in contiguous blocks); nodes are grouped in sockets. An access from a CPU of node a to
+//   memory of node b takes latency(a, b): `local` when a == b, `near` on another node of the same socket
+//   (AMD EPYC NPS2/NPS4), `remote` across sockets. Distances (the ACPI SLIT numactl -H prints) are derived
+//   from those latencies, 10 x latency / local, and only order fallback nodes.
+// - Placement (NumaMemory): the Linux memory policies of mm/mempolicy.c as numactl sets them: local
+//   (first touch: the node of the CPU that touches a page first; the default), bind (--membind: the bound
+//   node nearest the toucher), interleave (--interleave: round-robin page by page over the nodes),
+//   preferred (--preferred). A node whose memory is full spills to the next node by distance, as the
+//   zonelist's fallback order does (bind only spills within its nodes, and past them overcommits: counted).
+// - Cost: a compute step's `stall` fraction of its local, uncontended duration is memory time; it stretches
+//   by the latency ratio to where its data is, and by the memory controller's or the socket link's
+//   queueing when their bandwidth is oversubscribed (NumaBandwidth).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/time.h"
+
+namespace gmpsim::models {
+struct Scenario;
+}
+
+namespace gmpsim::models::kernel {
+
+constexpr std::size_t kMaxNodes = 16;  // MAX_NUMNODES is larger; presets and tests stay far below this
+
+struct NumaTopology {
+  std::vector<std::uint16_t> cpu_node;               // by CPU index (position in machine.cpus)
+  std::vector<std::vector<std::uint32_t>> node_cpus; // CPU indices of each node, increasing
+  std::vector<std::uint16_t> node_socket;            // socket of each node
+  std::vector<double> latency;                       // ns, [from node * nodes + memory node]
+  std::vector<int> distance;                         // SLIT, same layout
+  std::vector<std::vector<std::uint16_t>> fallback;  // per node: every node by increasing distance (itself first)
+  std::vector<std::int64_t> node_memory;             // bytes of RAM per node
+  double node_bandwidth = 0;   // bytes/ns one node's memory controllers serve
+  double link_bandwidth = 0;   // bytes/ns between two sockets (UPI / xGMI), each way
+  double core_bandwidth = 0;   // bytes/ns one core streams from local memory
+  double line_remote = 1;      // cache-line transfer to another socket / within the socket (machine.numa.line_ratio)
+  std::string preset;
+
+  std::size_t nodes() const { return node_cpus.size(); }
+  bool single() const { return node_cpus.size() <= 1; }
+  std::uint16_t node_of(std::uint32_t cpu) const { return cpu < cpu_node.size() ? cpu_node[cpu] : 0; }
+  double lat(std::size_t from, std::size_t mem) const { return latency[from * nodes() + mem]; }
+  // How much longer an access from node `from` to memory on `mem` takes than a local one.
+  double ratio(std::size_t from, std::size_t mem) const { return lat(from, mem) / lat(from, from); }
+  bool same_socket(std::size_t a, std::size_t b) const { return node_socket[a] == node_socket[b]; }
+};
+
+// The topology a scenario describes (machine.numa.*). One node holding every CPU when nothing is given.
+NumaTopology numa_topology(const Scenario& sc);
+// A topology of `nodes` equal nodes over `ncpu` CPUs with the given latencies (tests).
+NumaTopology make_topology(std::size_t ncpu, std::size_t nodes, std::size_t sockets, double local, double near,
+                           double remote);
+
+// set_mempolicy(2)'s modes as numactl sets them.
+enum class MemPolicy : std::uint8_t { kLocal, kBind, kInterleave, kPreferred };
+struct MemPolicySpec {
+  MemPolicy mode = MemPolicy::kLocal;
+  std::vector<std::uint16_t> nodes;  // bind, interleave: the node set; preferred: one node
+  std::vector<bool> allowed;         // cpuset.mems (empty: every node)
+};
+// The process's policy from numactl.* and cgroup.cpuset.mems; throws a ScenarioError naming the key.
+MemPolicySpec mem_policy(const Scenario& sc, const NumaTopology& topo);
+// The CPUs numactl --cpunodebind leaves the process (machine CPU indices); empty = no binding.
+std::vector<std::uint32_t> cpunodebind_cpus(const Scenario& sc, const NumaTopology& topo);
+
+// Where a process's pages are. Regions are counted separately (the Go heap, goroutine stacks, a fiber
+// runtime's stacks) so that a step can ask where the data it reads lives.
+class NumaMemory {
+ public:
+  enum Region : std::uint8_t { kHeap = 0, kStacks = 1, kRegions = 2 };
+  NumaMemory() = default;
+  NumaMemory(const NumaTopology& topo, MemPolicySpec policy);
+
+  // `bytes` of new pages first touched by a CPU of node `toucher` (rounded to whole pages by the caller):
+  // spread over nodes by the policy and the nodes' free memory.
+  void place(Region r, std::int64_t bytes, std::uint16_t toucher);
+  // The node a single small object (a goroutine stack) lands on.
+  std::uint16_t place_one(Region r, std::int64_t bytes, std::uint16_t toucher);
+  // Frees `bytes` of region r on node `node`, or spread like the region when node is kAny.
+  static constexpr std::uint16_t kAny = 0xffff;
+  void release(Region r, std::int64_t bytes, std::uint16_t node = kAny);
+  // Moves `bytes` of region r from node `from` to node `to` (NUMA balancing's page migration).
+  void migrate(Region r, std::int64_t bytes, std::uint16_t from, std::uint16_t to);
+
+  std::int64_t bytes(Region r, std::uint16_t node) const { return bytes_[r * nodes_ + node]; }
+  std::int64_t total(Region r) const;
+  std::int64_t used(std::uint16_t node) const;  // every region
+  // The share of region r on `node` (0 when the region is empty).
+  double share(Region r, std::uint16_t node) const;
+  // Expected access-latency ratio of region r's data from a CPU on node `from`: sum over nodes of
+  // share x ratio(from, n). 1 when the region is empty or everything is local.
+  double ratio(Region r, std::uint16_t from) const;
+  // Bytes that landed on a node other than the one the policy asked for (a full node), and bytes a bind
+  // policy put past its nodes' memory.
+  std::int64_t spilled() const { return spilled_; }
+  std::int64_t overcommitted() const { return overcommitted_; }
+  const NumaTopology* topology() const { return topo_; }
+
+ private:
+  std::uint16_t target(std::uint16_t toucher);  // the node the policy picks for the next page
+  std::uint16_t fit(std::uint16_t want, std::int64_t bytes);  // want, or its nearest allowed node with room
+
+  const NumaTopology* topo_ = nullptr;
+  MemPolicySpec policy_;
+  std::size_t nodes_ = 1;
+  std::vector<std::int64_t> bytes_;  // [region * nodes + node]
+  std::vector<std::uint16_t> set_;   // allowed nodes for the policy
+  std::size_t interleave_next_ = 0;
+  std::int64_t spilled_ = 0, overcommitted_ = 0;
+};
+
+// Memory bandwidth in use on each node's controllers and on each socket pair's link, from the memory-bound
+// work running now. A step that starts asks for the stretch its memory time gets: demand over capacity
+// when above 1 (a processor-sharing approximation, fixed for the step's duration: a step is not re-timed
+// when others start or end while it runs).
+class NumaBandwidth {
+ public:
+  NumaBandwidth() = default;
+  explicit NumaBandwidth(const NumaTopology& topo);
+  // A stream of `rate` bytes/ns from a CPU of node `from` to memory spread like `shares` (by node): adds
+  // it and returns the stretch of its memory time (>= 1).
+  double add(std::uint16_t from, const double* shares, double rate);
+  void remove(std::uint16_t from, const double* shares, double rate);
+  double node_demand(std::uint16_t node) const { return node_[node]; }
+  double peak_utilization(std::uint16_t node) const { return node_peak_[node]; }
+
+ private:
+  const NumaTopology* topo_ = nullptr;
+  std::vector<double> node_, link_, node_peak_;  // link_: [socket a * sockets + socket b], a < b
+  std::size_t sockets_ = 1;
+};
+
+// A memory-bound compute step: `stall` of its local, uncontended duration is memory time, its data on
+// nodes by `shares`; from a CPU of node `from` with memory time stretched by `queue`: the duration.
+sim::Time numa_duration(sim::Time local, double stall, const NumaTopology& topo, std::uint16_t from,
+                        const double* shares, double queue);
+
+// The topology and placement as counters (`numa` in a run's summary).
+nlohmann::ordered_json topology_json(const NumaTopology& topo);
+
+}  // namespace gmpsim::models::kernel
