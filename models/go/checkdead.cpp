@@ -61,10 +61,12 @@ void GoRun::check_memory() {
   }
   const std::int64_t pages = (now + kPageBytes - 1) / kPageBytes;
   if (pages > mm_charged_) {
+    numa_heap((pages - mm_charged_) * kPageBytes, cur_m_);
     const kernel::MmCost c = heap_fault(pages - mm_charged_);
     mm_charged_ = pages;
     if (cur_m_ != kNoG && cur_m_ < ms_.size()) ms_[cur_m_].stall += c.blocked;
   } else if (pages < mm_charged_) {
+    numa_heap(-(mm_charged_ - pages) * kPageBytes, kNoG);
     mm_.release(0, mm_charged_ - pages, prm_.heap_thp_toggle);
     if (prm_.heap_thp_toggle) mm_released_ += mm_charged_ - pages;
     mm_charged_ = pages;
@@ -89,6 +91,7 @@ kernel::MmCost GoRun::heap_fault(std::int64_t pages) {
 
 sim::Time GoRun::mm_fault(std::uint32_t mi, std::int64_t pages) {
   if (pages <= 0 || oom_) return 0;
+  numa_heap(pages * kPageBytes, mi);
   const kernel::MmCost c = heap_fault(pages);
   mm_charged_ += pages;
   ms_[mi].stall += c.blocked;

@@ -18,6 +18,7 @@
 // Internal to models/go; the public entry point is proc.h.
 #pragma once
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "models/go/pacer.h"
 #include "models/go/runq.h"
 #include "models/kernel/config.h"
+#include "models/kernel/numa.h"
 #include "models/kernel/sched.h"
 #include "models/model.h"
 #include "models/result.h"
@@ -135,7 +137,9 @@ constexpr std::int64_t kPthreadStack = std::int64_t{8} << 20;  // glibc's defaul
 constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
 
 // Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
-enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kFdExhausted, kThreadBase = 8 };
+// kNumaScan comes after the kernel's kinds so that the numbering of the others (in every fingerprint) stays.
+enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kFdExhausted, kThreadBase = 8,
+                          kNumaScan = kThreadBase + kernel::Kernel::kEventKinds };
 
 // The collector's phase (mgc.go gcphase, with the stop-the-world steps around the mark).
 enum class GcPhase : std::uint8_t { kOff, kSweepTerm, kMark, kMarkTerm };
@@ -173,6 +177,7 @@ struct M {
   Phase phase = Phase::kStart;
   // stealWork position: round, the random coprime walk, and how many Ps this round has visited.
   std::uint32_t steal_round = 0, steal_pos = 0, steal_inc = 1, steal_seen = 0;
+  std::uint8_t steal_pass = 0;  // runtime.numa.steal=node_first: 0 the thief's node, 1 the others
   std::uint32_t backoff_victim = kNoG;
   std::uint8_t mutex_spins = 0;   // active spins of the Lock the current G is in
   bool tight = false;             // the running compute is a tight loop (no preemption points)
@@ -197,6 +202,10 @@ struct M {
   kernel::BurstKind stall_kind = 0;
   std::int64_t spawn_left = 0;    // `go` statements of curg's spawn step still to run
   std::uint16_t spawn_cls = 0;    // their class
+  // NUMA (numa.cpp): the running compute's duration over its local, uncontended one (0: not memory-bound),
+  // and whether curg came from another CPU (its working set is refetched by its next memory-bound step).
+  double numa_scale = 0;
+  bool g_moved = false;
 };
 
 struct Params {
@@ -209,6 +218,7 @@ struct Params {
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   sim::Time cache_line = 0;  // kernel.cache_line_transfer
   std::uint32_t lines_newproc = 0, lines_execute = 0, lines_sync = 0;
+  bool steal_node_first = false;  // runtime.numa.steal: node_first (a what-if)
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
   std::uint32_t mutex_active_spin, netpoll_max_events, sysmon_idle_cycles;
   bool sysmon, asyncpreemptoff;
@@ -484,6 +494,43 @@ class GoRun final : public kernel::ThreadOwner {
   RunCore core_;
   kernel::Kernel ks_;
   kernel::Mm mm_;
+  // NUMA (numa.cpp, models/kernel/numa.h). Off (no per-G state, no costs) on one node without memory-bound
+  // steps, so such runs are what they were before the model existed.
+  const kernel::NumaTopology topo_;
+  kernel::NumaMemory numa_mem_;
+  kernel::NumaBandwidth numa_bw_;
+  bool numa_ = false;
+  std::vector<std::uint8_t> g_node_;  // per G: the node its stack is on
+  struct NumaStream {  // an M's memory traffic while its memory-bound compute runs
+    double rate = 0;
+    std::uint16_t from = 0;
+    double shares[kernel::kMaxNodes] = {};
+  };
+  std::vector<NumaStream> numa_streams_;  // by M
+  struct NumaClass {
+    double mem_ns = 0, remote_share_ns = 0, remote_extra_ns = 0, queue_extra_ns = 0, ws_ns = 0;
+    std::uint64_t steps = 0;
+  };
+  std::vector<NumaClass> numa_class_;
+  std::uint64_t numa_cross_steals_ = 0, numa_cross_executes_ = 0;
+  // Automatic NUMA balancing (task_numa_work, do_numa_page): pages marked for hinting faults, the period.
+  bool numa_balancing_ = false;
+  double numa_marked_ = 0, numa_fault_carry_ = 0;
+  sim::Time numa_scan_period_ = 0, numa_hint_fault_ = 0, numa_page_copy_ = 0;
+  std::vector<double> numa_access_;  // heap traffic by accessing node since the last scan
+  std::uint64_t numa_scans_ = 0, numa_hint_faults_ = 0, numa_hint_faults_local_ = 0, numa_pages_migrated_ = 0;
+  std::uint64_t numa_period_faults_ = 0, numa_period_local_ = 0;
+  void numa_init();
+  std::uint16_t node_of_m(std::uint32_t mi) const { return topo_.node_of(ks_.cpu_of(mi)); }
+  std::uint16_t node_of_p(std::uint32_t p) const;
+  // A compute step of curg on M mi that states its memory behaviour: its duration here (and its traffic).
+  sim::Time numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Time local);
+  const MemorySpec* numa_spec(std::uint32_t gp) const;  // the memory spec of the compute step gp is in
+  void numa_stream_end(std::uint32_t mi);
+  void numa_heap(std::int64_t bytes, std::uint32_t mi);  // heap pages first touched (or released: < 0)
+  void numa_new_g(std::uint32_t g, std::uint32_t mi);    // a new G's stack, placed by the M that made it
+  void numa_scan();
+  Json numa_json() const;
   std::int64_t mm_charged_ = 0;   // pages of memory_bytes() given to mm_ (faulted in)
   bool pthread_failed_ = false;  // a cgo thread's stack mapping was refused (vm.max_map_count, the commit limit)
   std::int64_t mm_mapped_ = 0;    // bytes the runtime has mapped read-write (committed), in heap-growth steps
@@ -548,9 +595,13 @@ class GoRun final : public kernel::ThreadOwner {
   sim::Time touch(std::uint16_t& owner, std::uint32_t mi, std::uint32_t lines) {
     const auto cpu = static_cast<std::uint16_t>(ks_.cpu_of(mi));
     const bool moved = owner != kNoCpu && owner != cpu;
+    const std::uint16_t prev = owner;
     owner = cpu;
     if (!moved) return 0;
     line_transfers_ += lines;
+    if (numa_ && !topo_.same_socket(topo_.node_of(prev), topo_.node_of(cpu))) {  // the line crosses sockets
+      return static_cast<sim::Time>(std::llround(static_cast<double>(prm_.cache_line * lines) * topo_.line_remote));
+    }
     return prm_.cache_line * lines;
   }
   sim::Time touch_g(std::uint32_t g, std::uint32_t mi, std::uint32_t lines) {

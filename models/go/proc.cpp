@@ -85,7 +85,8 @@ namespace gmpsim::models::go {
 GoRun::GoRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
       ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups),
-      mm_(prm_.mm, core_.streams.stream("kernel.mm")), steal_rng_(core_.streams.stream("go.steal")),
+      mm_(prm_.mm, core_.streams.stream("kernel.mm")), topo_(kernel::numa_topology(sc)),
+      numa_mem_(topo_, kernel::mem_policy(sc, topo_)), numa_bw_(topo_), steal_rng_(core_.streams.stream("go.steal")),
       select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
       conn_rng_(core_.streams.stream("go.connections")), gc_(prm_.pacer) {
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
@@ -142,6 +143,7 @@ void GoRun::start() {
   gc_.limiter.reset_capacity(static_cast<int>(prm_.gomaxprocs));
   gc_update_trigger();
   if (gc_.enabled && gc_.heap_live >= gc_.trigger) gc_.start_requested = true;
+  numa_init();
   // The process as exec left it: the binary's and the runtime's mappings, then what it holds at t = 0
   // (check_memory maps and faults it in; its cost is the start-up's, not counted).
   if (!mm_.map(0, 0, kGoBaseMaps)) mm_failed();
@@ -151,6 +153,7 @@ void GoRun::start() {
   ks_.start_now(m0);  // the process's main thread is running at t = 0
   ks_.start_processes(prm_.kcfg.processes, core_.streams);
   if (prm_.schedtrace > 0) core_.observe_at(0, kSchedtrace);
+  if (numa_balancing_) core_.observe_at(core_.sc.duration("kernel.numa_balancing_scan_delay"), kNumaScan);
 }
 
 void GoRun::on_warmup_end() {
@@ -168,6 +171,7 @@ void GoRun::finish(RunResult& r, sim::Time end) {
 
 void GoRun::on_burst_done(std::uint32_t tid) {
   M& m = ms_[tid];
+  if (numa_) numa_stream_end(tid);  // a memory-bound compute's traffic ends with its burst
   switch (m.phase) {
     case Phase::kStart:
       if (m.nextp != kNoG) {
@@ -210,7 +214,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
 }
 
 void GoRun::dispatch(const sim::Event& ev) {
-  if (ev.kind == kSchedtrace) {  // RunCore handles the other observations
+  if (ev.kind == kSchedtrace || ev.kind == kNumaScan) {  // RunCore handles the other observations
     --core_.observers_pending;
   } else if (!(ev.kind >= kThreadBase && (ks_.is_daemon_event(ev) || ev.arg == sysmon_))) {
     core_.last_activity = ev.time;  // sysmon's own cycles, the kernel's and other processes' are not the program's activity
@@ -242,6 +246,7 @@ void GoRun::dispatch(const sim::Event& ev) {
     case kNetReady: net_ready(ev.arg); break;
     case kSignal: signal_delivered(ev.arg); break;
     case kFdExhausted: core_.engine.stop(); break;  // fd.cpp: no fd for the listener or a connection at start
+    case kNumaScan: numa_scan(); break;
     case kSchedtrace:
       schedtrace();
       if (work_pending() > 0 && ev.time + prm_.schedtrace <= core_.sc.run.duration) core_.observe_at(ev.time + prm_.schedtrace, kSchedtrace);
@@ -280,6 +285,7 @@ std::uint32_t GoRun::create(std::uint16_t cls, sim::Time start, std::uint32_t cl
     allgs_ = core_.gt.capacity();
     check_memory();
   }
+  if (reuse == kNoG) numa_new_g(g, p != kNoG ? ps_[p].m : kNoG);  // a reused G keeps its stack, and its node
   casgstatus(g, GStatus::kIdle, GStatus::kRunnable);  // the table hands out a cleared record (_Gidle)
   core_.gt[g].ready_at = core_.engine.now();
   init_locals(core_.wl, core_.gt, g, parent, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
@@ -420,7 +426,9 @@ void GoRun::continue_g(std::uint32_t mi) {
   if (!resume_.empty() && gp < resume_.size() && resume_[gp] != 0) {  // preempted inside a compute step
     const sim::Time left = resume_[gp];
     resume_[gp] = 0;
-    start_compute(mi, left < 0 ? -left : left, left < 0);
+    ms_[mi].numa_scale = 0;
+    const MemorySpec* spec = numa_ && left > 0 ? numa_spec(gp) : nullptr;  // its rest costs what memory costs here
+    start_compute(mi, left < 0 ? -left : spec != nullptr ? numa_compute(mi, *spec, left) : left, left < 0);
     return;
   }
   if (!spawn_resume_.empty() && gp < spawn_resume_.size() && spawn_resume_[gp] != 0) {  // preempted inside a spawn step
@@ -438,6 +446,7 @@ void GoRun::continue_g(std::uint32_t mi) {
   const std::uint16_t cls = core_.gt[gp].cls;
   sim::Time compute = 0;
   cur_m_ = mi;
+  ms_[mi].numa_scale = 0;
   park_reason_ = WaitReason::kNone;
   const StepKind step = advance(core_.wl, core_.gt, gp, core_.engine.now(), core_.compute_rng[cls], compute, *this);
   M& m = ms_[mi];
@@ -472,6 +481,9 @@ void GoRun::continue_g(std::uint32_t mi) {
     case StepKind::kCompute:
     case StepKind::kTightCompute:
       m.tight = step == StepKind::kTightCompute;
+      if (numa_ && step == StepKind::kCompute) {
+        if (const MemorySpec* spec = numa_spec(gp)) compute = numa_compute(mi, *spec, compute);
+      }
       if (gc_.start_requested || gc_.mark_done_requested) {  // this G allocated past the trigger, or finished the mark
         m.pending_compute = compute;
         if (gc_poll(mi)) return;
@@ -655,6 +667,11 @@ void GoRun::schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, s
   m.curg = gp;
   if (!inherit) ++ps_[m.p].schedtick;
   m.phase = Phase::kExecute;
+  if (numa_) {  // its cache stayed on the CPU it last ran on
+    const std::uint16_t last = gp < g_cpu_.size() ? g_cpu_[gp] : kNoCpu, here = static_cast<std::uint16_t>(ks_.cpu_of(mi));
+    m.g_moved = last != kNoCpu && last != here;
+    if (m.g_moved && topo_.node_of(last) != topo_.node_of(here)) ++numa_cross_executes_;
+  }
   ks_.run_for(mi, cost + touch_g(gp, mi, prm_.lines_execute), kSched);  // created or last run on another CPU
 }
 
@@ -667,6 +684,7 @@ void GoRun::stealWork(std::uint32_t mi, sim::Time extra) {
   m.steal_pos = r % prm_.gomaxprocs;
   m.steal_inc = coprimes_[(r / prm_.gomaxprocs) % coprimes_.size()];
   m.steal_seen = 0;
+  m.steal_pass = 0;
   m.phase = Phase::kStealWork;
   ++steal_rounds_;
   ks_.run_for(mi, extra + prm_.cost_steal * (prm_.gomaxprocs - 1), kSpin);
@@ -681,9 +699,14 @@ void GoRun::stealWork_scan(std::uint32_t mi) {
   }
   const bool last = m.steal_round + 1 == prm_.steal_tries;
   bool ran_timer = false;
+  const bool node_first = prm_.steal_node_first && !topo_.single();
+  const std::uint16_t here = node_first ? node_of_m(mi) : 0;
+scan:
   for (; m.steal_seen < prm_.gomaxprocs; ++m.steal_seen, m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs) {
     const std::uint32_t p2 = m.steal_pos;
     if (p2 == m.p) continue;
+    // The what-if of Vyukov's NUMA-aware design: the Ps run on this node first, the same walk again for the rest.
+    if (node_first && (node_of_p(p2) == here) == (m.steal_pass == 1)) continue;
     // 8: last round: run the victim's expired timers here; the Gs they ready land in our queue.
     if (last && !ps_[p2].timers.empty() && ps_[p2].timers.front().when <= core_.engine.now()) {
       const std::uint32_t n = check_timers(mi, p2);
@@ -701,6 +724,7 @@ void GoRun::stealWork_scan(std::uint32_t mi) {
     const std::uint32_t gp = runqsteal(ps_[m.p].runq, ps_[p2].runq, &n);
     if (gp != kNoG) {
       ++steals_;
+      if (numa_ && node_of_p(p2) != node_of_m(mi)) ++numa_cross_steals_;
       stolen_gs_ += n;
       schedule_execute(mi, gp, false, prm_.cost_schedule);
       return;
@@ -712,6 +736,11 @@ void GoRun::stealWork_scan(std::uint32_t mi) {
       ks_.sleep(mi, prm_.runnext_backoff + prm_.timer_slack);
       return;
     }
+  }
+  if (node_first && m.steal_pass == 0) {
+    m.steal_pass = 1;
+    m.steal_seen = 0;
+    goto scan;
   }
   if (++m.steal_round < prm_.steal_tries) {
     stealWork(mi, 0);

@@ -97,6 +97,7 @@ Json GoRun::counters(sim::Time end) const {
   c["steals"] = steals_;
   c["stolen_goroutines"] = stolen_gs_;
   c["cache_line_transfers"] = line_transfers_;
+  if (numa_) c["numa"] = numa_json();
   c["runnext_steals"] = runnext_steals_;
   c["runnext_hits"] = runnext_hits_;
   c["global_runq_takes"] = global_takes_;

@@ -106,6 +106,7 @@ class NumaMemory {
   std::int64_t spilled() const { return spilled_; }
   std::int64_t overcommitted() const { return overcommitted_; }
   const NumaTopology* topology() const { return topo_; }
+  MemPolicy policy() const { return policy_.mode; }
 
  private:
   std::uint16_t target(std::uint16_t toucher);  // the node the policy picks for the next page

@@ -105,7 +105,13 @@ class Compiler {
     const YAML::Node body = s.begin()->second;
     const std::string k = key + "." + kind;
     if (kind == "compute") {
-      prog_.ops.push_back({OpCode::kCompute, 0, dist(body, k)});
+      if (body.IsMap() && body["memory"]) {  // {time: DIST, memory: {stall, data, working_set}}
+        check_keys(body, k, {"time", "memory"});
+        const std::uint32_t d = dist(required(body, k, "time"), k + ".time");
+        prog_.ops.push_back({OpCode::kCompute, 0, d, 1 + memory(body["memory"], k + ".memory")});
+      } else {
+        prog_.ops.push_back({OpCode::kCompute, 0, dist(body, k)});
+      }
     } else if (kind == "spawn") {
       std::string cls;
       std::int64_t count = 1;
@@ -255,6 +261,41 @@ class Compiler {
   std::uint32_t dist(const YAML::Node& body, const std::string& k) {
     prog_.dists.push_back(parse_dist(body, k));
     return static_cast<std::uint32_t>(prog_.dists.size() - 1);
+  }
+
+  // memory: {stall: 0..1, data: heap | stack, working_set: SIZE}
+  std::int64_t memory(const YAML::Node& body, const std::string& k) {
+    if (!body.IsMap()) throw ScenarioError(k, "expected {stall: 0.3, data: heap, working_set: 64KiB}");
+    check_keys(body, k, {"stall", "data", "working_set"});
+    MemorySpec m;
+    const std::string stall = scalar(required(body, k, "stall"), k + ".stall");
+    try {
+      std::size_t pos = 0;
+      m.stall = std::stod(stall, &pos);
+      if (pos != stall.size()) throw std::invalid_argument(stall);
+    } catch (const std::logic_error&) {
+      throw ScenarioError(k + ".stall", "expected the fraction of the step's time spent waiting for memory, 0 to 1, not \"" + stall + "\"");
+    }
+    if (!(m.stall >= 0 && m.stall <= 1)) throw ScenarioError(k + ".stall", "must be between 0 and 1 (a fraction of the step's time), not " + stall);
+    if (body["data"]) {
+      const std::string d = scalar(body["data"], k + ".data");
+      if (d == "heap") {
+        m.data = MemorySpec::Data::kHeap;
+      } else if (d == "stack") {
+        m.data = MemorySpec::Data::kStack;
+      } else {
+        throw ScenarioError(k + ".data", "expected heap (the process's heap, placed as it grew) or stack (the goroutine's own), not \"" + d + "\"");
+      }
+    }
+    if (body["working_set"]) {
+      try {
+        m.working_set = parse_bytes(scalar(body["working_set"], k + ".working_set"));
+      } catch (const UnitError& e) {
+        throw ScenarioError(k + ".working_set", e.what());
+      }
+    }
+    prog_.memory.push_back(m);
+    return static_cast<std::int64_t>(prog_.memory.size() - 1);
   }
 
   // alloc: {size: S, count: N, lives: exit | forever | DIST}

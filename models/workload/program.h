@@ -61,7 +61,7 @@ struct ProgramPanic : std::runtime_error {
 };
 
 enum class OpCode : std::uint8_t {
-  kCompute,    // a = index into Program::dists
+  kCompute,    // a = index into Program::dists, count = 1 + index into Program::memory (0: all CPU)
   kSpawn,      // a = class index, count = goroutines
   kLoopBegin,  // slot = loop counter slot, a = pc after the matching kLoopEnd, count = iterations (-1 forever)
   kLoopEnd,    // slot = loop counter slot, a = pc of the first body op
@@ -100,6 +100,17 @@ struct AllocSpec {
   std::uint32_t objects = 1;
   Lives lives = Lives::kExit;
   std::uint32_t dist = 0;       // kFor: index into Program::dists (the lifetime)
+};
+
+// A compute step's memory behaviour (`compute: {time: DIST, memory: {...}}`): `stall` of its duration (as
+// stated: data local, memory uncontended) is spent waiting for DRAM; its data is the goroutine's own stack or
+// the process's heap; `working_set` bytes stay cached while the goroutine keeps its CPU and are fetched
+// again after it moves. Used by the NUMA model (models/kernel/numa.h); a step without one is all CPU.
+struct MemorySpec {
+  enum class Data : std::uint8_t { kHeap, kStack };
+  double stall = 0;
+  Data data = Data::kHeap;
+  std::int64_t working_set = 0;
 };
 
 // How a syscall step enters the kernel (proc.go): entersyscall (P kept for sysmon to retake),
@@ -141,6 +152,7 @@ struct Program {
   std::vector<sim::Dist> dists;  // durations in ns
   std::vector<Select> selects;
   std::vector<AllocSpec> allocs;
+  std::vector<MemorySpec> memory;  // compute steps' memory behaviour (Op::count - 1)
   std::vector<LocalVar> locals;  // objects this class's goroutines make or inherit, by frame slot
   std::uint8_t loop_slots = 0;   // deepest nesting of repeat
   std::uint8_t span_slots = 0;   // spans open at once, at most

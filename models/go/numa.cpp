@@ -1,0 +1,216 @@
+// NUMA in the go model: where a goroutine's stack and the heap's pages are, what a memory-bound compute step
+// costs from the CPU its M runs on, cross-node steals, and the kernel's automatic NUMA balancing of the
+// heap (models/kernel/numa.h has the topology and placement; models/go/README.md#numa the design note).
+//
+// The Go runtime knows nothing of NUMA (go1.26.8: Ps, Ms, mcaches and the heap are pooled globally), so the
+// placement is the kernel's first touch: a new G's stack lands on the node of the M that ran malg, heap pages
+// on the node of the M whose allocation first touched them (or as numactl's policy says), and a span freed by
+// the collector is handed to whichever P asks next. A step reading the heap reads data spread like the heap.
+#include <algorithm>
+#include <cmath>
+
+#include "models/go/gorun.h"
+
+namespace gmpsim::models::go {
+
+void GoRun::numa_init() {
+  bool memory_steps = false;
+  for (const GoroutineClass& c : core_.wl.classes) memory_steps |= !c.program.memory.empty();
+  numa_ = !topo_.single() || memory_steps;
+  numa_class_.assign(core_.wl.classes.size(), {});
+  numa_streams_.assign(prm_.max_threads + 1, {});
+  numa_access_.assign(topo_.nodes(), 0.0);
+  // Pages migrate only under the default (local) policy: mpol_misplaced acts on MPOL_F_MOF policies, and
+  // numactl's bind, interleave and preferred do not set it (mm/mempolicy.c).
+  numa_balancing_ = !topo_.single() && core_.sc.flag("kernel.numa_balancing") && numa_mem_.policy() == kernel::MemPolicy::kLocal;
+  numa_scan_period_ = core_.sc.duration("kernel.numa_balancing_scan_period_min");
+  numa_hint_fault_ = core_.sc.duration("kernel.numa_hint_fault");
+  numa_page_copy_ = core_.sc.duration("kernel.page_copy");
+}
+
+std::uint16_t GoRun::node_of_p(std::uint32_t p) const {
+  const std::uint32_t m = ps_[p].m;
+  return m != kNoG ? node_of_m(m) : 0;
+}
+
+const MemorySpec* GoRun::numa_spec(std::uint32_t gp) const {
+  const Goroutine& g = core_.gt[gp];
+  const Program& prog = core_.wl.classes[g.cls].program;
+  if (g.pc == 0) return nullptr;
+  const Op& op = prog.ops[g.pc - 1];
+  return op.code == OpCode::kCompute && op.count > 0 ? &prog.memory[static_cast<std::size_t>(op.count - 1)] : nullptr;
+}
+
+void GoRun::numa_new_g(std::uint32_t g, std::uint32_t mi) {
+  if (!numa_ || topo_.single()) return;
+  if (g_node_.size() <= g) g_node_.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), 0);
+  const std::uint16_t toucher = mi != kNoG ? node_of_m(mi) : topo_.node_of(ks_.process_cpus().front());
+  g_node_[g] = static_cast<std::uint8_t>(numa_mem_.place_one(kernel::NumaMemory::kStacks, prm_.mem_stack, toucher));
+}
+
+void GoRun::numa_heap(std::int64_t bytes, std::uint32_t mi) {
+  if (!numa_) return;
+  if (bytes < 0) {  // the scavenger returned pages: from wherever they are
+    numa_mem_.release(kernel::NumaMemory::kHeap, -bytes);
+    return;
+  }
+  // The main thread (the first CPU of the process) touches what exists before any M runs a G.
+  const std::uint16_t toucher = mi != kNoG && mi < ms_.size() ? node_of_m(mi) : topo_.node_of(ks_.process_cpus().front());
+  numa_mem_.place(kernel::NumaMemory::kHeap, bytes, toucher);
+}
+
+// The step's memory time (stall x its local duration, plus refetching its working set when the G moved CPU)
+// stretches by the data's latency ratio from this node and by the bandwidth queueing there.
+sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Time local) {
+  M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  const std::uint16_t from = node_of_m(mi);
+  NumaStream& s = numa_streams_[mi];
+  if (s.rate > 0) numa_stream_end(mi);
+  const std::size_t n = topo_.nodes();
+  if (spec.data == MemorySpec::Data::kStack && !topo_.single()) {
+    for (std::size_t i = 0; i < n; ++i) s.shares[i] = 0;
+    s.shares[gp < g_node_.size() ? g_node_[gp] : 0] = 1;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) s.shares[i] = numa_mem_.share(kernel::NumaMemory::kHeap, static_cast<std::uint16_t>(i));
+  }
+  const double cpu = static_cast<double>(local) * (1.0 - spec.stall);
+  double mem = static_cast<double>(local) * spec.stall;
+  double ws = 0;
+  if (m.g_moved && spec.working_set > 0) {  // the cache it had on its last CPU is cold here
+    ws = static_cast<double>(spec.working_set) / topo_.core_bandwidth;
+    mem += ws;
+  }
+  m.g_moved = false;
+  if (mem <= 0) {
+    m.numa_scale = 0;
+    return local;
+  }
+  double ratio = 0, local_share = 0;
+  for (std::size_t i = 0; i < n; ++i) ratio += s.shares[i] * topo_.ratio(from, i);
+  local_share = s.shares[from];
+  // While it runs, the step streams at the core's rate for its memory share of the time.
+  s.from = from;
+  s.rate = topo_.core_bandwidth * mem / (cpu + mem * ratio);
+  const double queue = numa_bw_.add(from, s.shares, s.rate);
+  double extra = 0;
+  if (numa_balancing_ && spec.data == MemorySpec::Data::kHeap && numa_marked_ > 0) {
+    // do_numa_page: pages the last scan marked fault on first access; a fault migrates the page here when the
+    // previous access was from this node too (should_numa_migrate_memory's two-stage filter: the chance is
+    // this node's share of the heap's accesses).
+    const double heap_pages = static_cast<double>(numa_mem_.total(kernel::NumaMemory::kHeap)) / 4096.0;
+    const double touched = std::min(heap_pages, mem * topo_.core_bandwidth / 4096.0);
+    numa_fault_carry_ += touched * std::min(1.0, numa_marked_ / std::max(1.0, heap_pages));
+    const auto faults = static_cast<std::uint64_t>(numa_fault_carry_);
+    numa_fault_carry_ -= static_cast<double>(faults);
+    if (faults > 0) {
+      numa_marked_ = std::max(0.0, numa_marked_ - static_cast<double>(faults));
+      double all = 0;
+      for (double a : numa_access_) all += a;
+      const double a_here = all > 0 ? numa_access_[from] / all : 1.0;
+      double migrated = 0;
+      for (std::size_t p = 0; p < n; ++p) {
+        if (p == from) continue;
+        const double pages = static_cast<double>(faults) * s.shares[p] * a_here;
+        numa_mem_.migrate(kernel::NumaMemory::kHeap, static_cast<std::int64_t>(pages * 4096.0), static_cast<std::uint16_t>(p), from);
+        migrated += pages;
+      }
+      const auto local_faults = static_cast<std::uint64_t>(std::llround(static_cast<double>(faults) * local_share));
+      numa_hint_faults_ += faults;
+      numa_hint_faults_local_ += local_faults;
+      numa_period_faults_ += faults;
+      numa_period_local_ += local_faults;
+      numa_pages_migrated_ += static_cast<std::uint64_t>(std::llround(migrated));
+      extra = static_cast<double>(faults) * static_cast<double>(numa_hint_fault_) +
+              migrated * static_cast<double>(numa_page_copy_);
+    }
+  }
+  if (spec.data == MemorySpec::Data::kHeap) numa_access_[from] += mem;
+  const double total = cpu + mem * ratio * queue + extra;
+  NumaClass& c = numa_class_[core_.gt[gp].cls];
+  c.mem_ns += mem;
+  c.remote_share_ns += mem * (1.0 - local_share);
+  c.remote_extra_ns += mem * (ratio - 1.0);
+  c.queue_extra_ns += mem * ratio * (queue - 1.0);
+  c.ws_ns += ws;
+  ++c.steps;
+  const auto d = static_cast<sim::Time>(std::llround(total));
+  m.numa_scale = local > 0 ? total / static_cast<double>(local) : 0;
+  return d;
+}
+
+void GoRun::numa_stream_end(std::uint32_t mi) {
+  NumaStream& s = numa_streams_[mi];
+  if (s.rate <= 0) return;
+  numa_bw_.remove(s.from, s.shares, s.rate);
+  s.rate = 0;
+}
+
+// task_numa_work (kernel/sched/fair.c): every scan period the kernel marks up to numa_balancing_scan_size of
+// the process's memory PROT_NONE; accesses then take hinting faults (numa_compute). The period adapts as
+// update_task_scan_period does: slower when most faults were local (NUMA_PERIOD_THRESHOLD, 7 of 10), faster
+// otherwise.
+void GoRun::numa_scan() {
+  ++numa_scans_;
+  const double heap_pages = static_cast<double>(numa_mem_.total(kernel::NumaMemory::kHeap)) / 4096.0;
+  const double scan_pages = static_cast<double>(core_.sc.bytes("kernel.numa_balancing_scan_size")) / 4096.0;
+  numa_marked_ = std::min(heap_pages, numa_marked_ + scan_pages);
+  if (numa_period_faults_ > 0) {
+    const sim::Time lo = core_.sc.duration("kernel.numa_balancing_scan_period_min");
+    const sim::Time hi = core_.sc.duration("kernel.numa_balancing_scan_period_max");
+    if (numa_period_local_ * 10 >= numa_period_faults_ * 7) {
+      numa_scan_period_ = std::min(hi, numa_scan_period_ * 2);
+    } else {
+      numa_scan_period_ = std::max(lo, numa_scan_period_ / 2);
+    }
+  }
+  numa_period_faults_ = numa_period_local_ = 0;
+  std::fill(numa_access_.begin(), numa_access_.end(), 0.0);
+  const sim::Time next = core_.engine.now() + numa_scan_period_;
+  if (work_pending() > 0 && next <= core_.sc.run.duration) core_.observe_at(next, kNumaScan);
+}
+
+Json GoRun::numa_json() const {
+  Json j = kernel::topology_json(topo_);
+  Json mem = Json::array(), stacks = Json::array();
+  for (std::size_t n = 0; n < topo_.nodes(); ++n) {
+    mem.push_back(numa_mem_.bytes(kernel::NumaMemory::kHeap, static_cast<std::uint16_t>(n)));
+    stacks.push_back(numa_mem_.bytes(kernel::NumaMemory::kStacks, static_cast<std::uint16_t>(n)));
+  }
+  j["heap_bytes_by_node"] = mem;
+  j["stack_bytes_by_node"] = stacks;
+  j["spilled_bytes"] = numa_mem_.spilled();
+  j["overcommitted_bytes"] = numa_mem_.overcommitted();
+  j["cross_node_steals"] = numa_cross_steals_;
+  j["cross_node_executes"] = numa_cross_executes_;
+  Json peak = Json::array();
+  for (std::size_t n = 0; n < topo_.nodes(); ++n) peak.push_back(numa_bw_.peak_utilization(static_cast<std::uint16_t>(n)));
+  j["bandwidth_peak_utilization_by_node"] = peak;
+  Json classes = Json::object();
+  for (std::size_t c = 0; c < numa_class_.size(); ++c) {
+    const NumaClass& k = numa_class_[c];
+    if (k.mem_ns <= 0) continue;
+    Json row;
+    row["memory_s"] = k.mem_ns / 1e9;
+    row["remote_share"] = k.remote_share_ns / k.mem_ns;
+    row["remote_extra_s"] = k.remote_extra_ns / 1e9;
+    row["bandwidth_extra_s"] = k.queue_extra_ns / 1e9;
+    row["working_set_refetch_s"] = k.ws_ns / 1e9;
+    row["steps"] = k.steps;
+    row["remote_extra_per_step_ns"] = k.remote_extra_ns / static_cast<double>(std::max<std::uint64_t>(1, k.steps));
+    classes[core_.wl.classes[c].name] = row;
+  }
+  j["classes"] = classes;
+  if (numa_balancing_) {
+    Json b;
+    b["scans"] = numa_scans_;
+    b["hint_faults"] = numa_hint_faults_;
+    b["hint_faults_local"] = numa_hint_faults_local_;
+    b["pages_migrated"] = numa_pages_migrated_;
+    b["scan_period_s"] = static_cast<double>(numa_scan_period_) / 1e9;
+    j["balancing"] = b;
+  }
+  return j;
+}
+
+}  // namespace gmpsim::models::go
