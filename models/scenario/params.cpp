@@ -724,7 +724,8 @@ const ParamSpec kParams[] = {
     // Cost names match what `gmpsim calibrate` writes under runtime: {boost-fiber-ws: ...}
     // (validation/calibrate/README.md), so a calibrated profile applies as it is.
     {"fiber.threads", ParamType::kInt, "0",
-     "Worker threads of the work_stealing pool; 0 means one per machine CPU.",
+     "Worker threads of the work_stealing pool; 0 means one per machine CPU (numa_work_stealing: one per CPU the "
+     "process may use).",
      "boost/fiber/algo/work_stealing.hpp work_stealing(thread_count, suspend) and libs/fiber/examples/"
      "work_stealing.cpp, boost-1.74.0: one thread per CPU, no more with suspend=false (idle threads spin, "
      "boostorg/fiber#203)",
