@@ -37,6 +37,18 @@ FiberRun::FiberRun(const Scenario& sc)
   mutex_owner_.assign(core_.sync.mutexes.capacity(), kNone32);
   workers_.resize(prm_.threads);
   for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.create_thread();
+  ks_.set_topology(prm_.kcfg.topology);
+  if (prm_.algorithm == Algorithm::kNumaWorkStealing) {
+    // numa::pin_thread(cpu_id), and the victims of pick_next: local_cpus_ (the node's, itself included) and
+    // remote_cpus_ (every other node's), here the worker threads pinned to them.
+    for (std::uint32_t t = 0; t < prm_.threads; ++t) {
+      ks_.set_affinity(t, {prm_.worker_cpus[t]});
+      for (std::uint32_t v = 0; v < prm_.threads; ++v) {
+        const bool local = ks_.node_of(prm_.worker_cpus[v]) == ks_.node_of(prm_.worker_cpus[t]);
+        (local ? workers_[t].local_victims : workers_[t].remote_victims).push_back(v);
+      }
+    }
+  }
   if (prm_.listener_cost > 0) listener_ = ks_.create_thread();  // the thread outside the pool, after the workers
   // The listener thread (the generator outside the pool) counts as runtime CPU time.
   core_.stats.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
@@ -107,7 +119,9 @@ Json FiberRun::counters(sim::Time end) const {
   Json c = Json::object();
   c["threads"] = prm_.threads;
   c["idle_mode"] = prm_.suspend ? "suspend" : "spin";
+  if (prm_.algorithm == Algorithm::kNumaWorkStealing) c["algorithm"] = "numa_work_stealing";
   c["steals"] = steals_;
+  if (ks_.nodes() > 1) c["steals_cross_node"] = steals_cross_node_;
   c["steal_attempts"] = steal_attempts_;
   c["remote_wakes"] = remote_wakes_;
   c["idle_spins"] = idle_spins_;

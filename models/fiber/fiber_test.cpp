@@ -290,3 +290,74 @@ run: {duration: 10s}
   CHECK(two.simulated_ns >= 1000 * 30'000);
   CHECK(two.simulated_ns < storm.simulated_ns);
 }
+
+namespace {
+
+// Four mains, one a thread (initial fibers go round robin): threads 0 and 2 spawn 3000 children each,
+// threads 1 and 3 only 20, so those two run dry and steal. `machine` is the machine line.
+std::string uneven_storms(const std::string& machine) {
+  std::ostringstream os;
+  os << machine << "runtime: {model: boost-fiber-ws}\n"
+     << "fiber: {threads: 4, stack_fault_pages: 0, stack_fault_pages_create: 0}\n"
+        "workload:\n"
+        "  classes:\n";
+  const char* names[] = {"a", "b", "c", "d"};
+  for (int i = 0; i < 4; ++i) {
+    os << "    " << names[i] << ":\n"
+       << "      arrivals: {process: initial, count: 1}\n"
+       << "      program: [{repeat: {count: " << (i % 2 == 0 ? 3000 : 20) << ", steps: [{spawn: worker}, {compute: 50ns}]}}]\n";
+  }
+  os << "    worker:\n"
+        "      program: [{compute: {dist: exponential, mean: 20us}}]\n"
+        "run: {duration: 10s}\n";
+  return os.str();
+}
+
+}  // namespace
+
+TEST_CASE("fiber: numa_work_stealing steals within the node first", "[fiber][numa]") {
+  const std::string yaml = uneven_storms("machine: {cpus: 4, numa: {nodes: [[0, 1], [2, 3]]}}\n");
+  const RunResult ws = run_yaml(yaml);
+  const RunResult numa = run_yaml(yaml, {{"fiber.algorithm", "numa_work_stealing"}});
+  REQUIRE(ws.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(numa.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(numa.goroutines_completed == ws.goroutines_completed);
+  const std::uint64_t ws_cross = counter_u64(ws, "steals_cross_node"), numa_cross = counter_u64(numa, "steals_cross_node");
+  INFO("work_stealing: " << ws_cross << " of " << counter_u64(ws, "steals") << " steals across nodes; numa_work_stealing: "
+                         << numa_cross << " of " << counter_u64(numa, "steals"));
+  CHECK(counter_u64(numa, "steals") > 100);
+  CHECK(ws_cross > counter_u64(ws, "steals") / 3);  // two of a thread's three victims are remote
+  CHECK(numa_cross * 10 < ws_cross);
+  CHECK(testing::counter(numa, "algorithm") == "numa_work_stealing");
+  // Each worker stays on its own CPU.
+  CHECK(counter_u64(numa, "kernel", "migrations") == 0);
+  CHECK(counter_u64(numa, "kernel", "wakeups_cross_node") == 0);
+}
+
+TEST_CASE("fiber: with one node numa_work_stealing runs as work_stealing", "[fiber][numa]") {
+  // One worker a CPU and nothing else running: the pinning changes no placement, and the local draws are
+  // work_stealing's draws.
+  const std::string yaml = uneven_storms("machine: {cpus: 4}\n");
+  const RunResult ws = run_yaml(yaml);
+  const RunResult numa = run_yaml(yaml, {{"fiber.algorithm", "numa_work_stealing"}});
+  CHECK(numa.fingerprint == ws.fingerprint);
+  CHECK(latency_csv(numa) == latency_csv(ws));
+  CHECK(counter_u64(numa, "steals") == counter_u64(ws, "steals"));
+  CHECK(counter_u64(numa, "steal_attempts") == counter_u64(ws, "steal_attempts"));
+  CHECK(!ws.model_counters.contains("steals_cross_node"));
+  CHECK(!ws.model_counters.contains("algorithm"));
+}
+
+TEST_CASE("fiber: numa_work_stealing pins one worker a CPU: more threads than CPUs name fiber.threads", "[fiber][numa]") {
+  try {
+    run_yaml(uneven_storms("machine: {cpus: 2}\n"), {{"fiber.algorithm", "numa_work_stealing"}});
+    FAIL("no error");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("fiber.threads"));
+  }
+  // fiber.threads 0: one worker a CPU of the process (numactl --cpunodebind 1: two).
+  const RunResult r = run_yaml(uneven_storms("machine: {cpus: 4, numa: {nodes: [[0, 1], [2, 3]]}}\n"),
+                               {{"fiber.algorithm", "numa_work_stealing"}, {"fiber.threads", "0"}, {"numactl.cpunodebind", "1"}});
+  CHECK(counter_u64(r, "threads") == 2);
+  CHECK(testing::counter(r, "kernel", "node_cpu_usec")[0] == 0);  // node 0 runs nothing of the process
+}

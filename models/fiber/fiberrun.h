@@ -10,7 +10,8 @@
 //   context.cpp        context::resume, the fiber running its program, context::schedule and waking the
 //                      oldest waiter of a wait queue (src/context.cpp)
 //   work_stealing.cpp  algo::work_stealing: awakened, pick_next, steal, suspend_until, notify; spinning
-//                      idle threads (src/algo/work_stealing.cpp, boost/fiber/detail/context_spinlock_queue.hpp)
+//                      idle threads (src/algo/work_stealing.cpp, boost/fiber/detail/context_spinlock_queue.hpp);
+//                      numa::algo::work_stealing's pick_next (src/numa/algo/work_stealing.cpp)
 //   channel.cpp        buffered_channel, unbuffered_channel (boost/fiber/buffered_channel.hpp,
 //                      unbuffered_channel.hpp); on_make and on_sync route to the objects
 //   mutex.cpp          fibers::mutex (src/mutex.cpp); the WaitGroup built from a mutex and a
@@ -66,8 +67,14 @@ constexpr std::int64_t kThreadMaps = 2;
 enum class StackAllocator : std::uint8_t { kFixedsize, kProtected, kPooled };
 const char* stack_allocator_name(StackAllocator a);
 
+// fiber.algorithm: algo::work_stealing, or numa::algo::work_stealing (worker threads pinned one per CPU,
+// stealing from their own node first).
+enum class Algorithm : std::uint8_t { kWorkStealing, kNumaWorkStealing };
+
 struct Params {
   std::uint32_t threads = 0;
+  Algorithm algorithm = Algorithm::kWorkStealing;
+  std::vector<std::uint32_t> worker_cpus;  // numa_work_stealing: worker t's CPU (numa::pin_thread)
   bool suspend = false;
   sim::Time c_switch = 0, c_spawn = 0, c_exit = 0, c_park = 0, c_ready = 0, c_chan = 0, c_remote = 0, c_steal = 0,
             c_lock = 0, c_storm = 0;
@@ -119,6 +126,9 @@ struct Worker {
   std::uint64_t fibers_run = 0;     // dispatches of fibers on this thread
   std::int64_t spawn_left = 0;      // fibers the running fiber's spawn step still creates
   std::uint16_t spawn_cls = 0;
+  // numa::algo::work_stealing: the worker threads on this thread's node (itself included: local_cpus_) and on
+  // the others (remote_cpus_), by CPU
+  std::vector<std::uint32_t> local_victims, remote_victims;
 };
 
 class FiberRun final : public kernel::ThreadOwner {
@@ -196,7 +206,9 @@ class FiberRun final : public kernel::ThreadOwner {
   // ---- work_stealing.cpp ----
   void awakened(std::uint32_t t, std::uint32_t g);
   std::uint32_t pick_next(std::uint32_t t, sim::Time& cost);
+  std::uint32_t pick_next_numa(std::uint32_t t, sim::Time& cost);
   std::uint32_t steal(std::uint32_t v);
+  std::uint32_t try_steal(std::uint32_t t, std::uint32_t v, sim::Time& cost);
   bool has_ready_fibers(std::uint32_t t) const { return !workers_[t].rq.empty(); }
   void suspend_until(std::uint32_t t);
   void notify(std::uint32_t v);
@@ -234,6 +246,7 @@ class FiberRun final : public kernel::ThreadOwner {
   std::uint32_t listener_ = kNone32;     // the outside thread handing arrivals over (fiber.listener_cost > 0)
   std::uint64_t listener_backlog_ = 0;   // hand-overs waiting for its CPU
   std::uint32_t long_spinners_ = 0;
+  std::uint64_t steals_cross_node_ = 0;  // steals whose victim thread is (or last ran) on another NUMA node
   std::uint64_t steals_ = 0, steal_attempts_ = 0, remote_wakes_ = 0, idle_spins_ = 0, spin_passes_ = 0, idle_suspends_ = 0,
                 idle_wakeups_ = 0, switches_ = 0, parks_ = 0, yields_ = 0, syscalls_ = 0;
   bool syscall_cgo_ = false;

@@ -10,6 +10,25 @@ namespace gmpsim::models::fiber {
 Params::Params(const Scenario& sc) {
   auto dur = [&](const char* key) { return sc.duration(key); };
   threads = static_cast<std::uint32_t>(sc.integer("fiber.threads"));
+  kcfg = kernel::kernel_config(sc);
+  algorithm = sc.text("fiber.algorithm") == "numa_work_stealing" ? Algorithm::kNumaWorkStealing : Algorithm::kWorkStealing;
+  if (algorithm == Algorithm::kNumaWorkStealing) {
+    // numa::algo::work_stealing(cpu_id, node_id, topo) pins its thread to cpu_id (numa::pin_thread): one worker
+    // per CPU the process may use (its cpuset, within numactl --cpunodebind), in CPU order.
+    const kernel::GroupSpec& g = kcfg.groups[0];
+    worker_cpus = !g.affinity.empty() ? g.affinity : g.cpus;
+    if (worker_cpus.empty()) {
+      for (std::uint32_t c = 0; c < sc.machine.cpus.size(); ++c) worker_cpus.push_back(c);
+    }
+    if (threads == 0) threads = static_cast<std::uint32_t>(worker_cpus.size());
+    if (threads > worker_cpus.size()) {
+      throw ScenarioError("fiber.threads", "numa_work_stealing pins one worker thread to each CPU (numa::pin_thread, "
+                                           "schedulers indexed by CPU id): " + std::to_string(threads) +
+                                               " threads but the process may run on " + std::to_string(worker_cpus.size()) +
+                                               " CPUs (machine.cpus, cgroup.cpuset.cpus, numactl.cpunodebind)");
+    }
+    worker_cpus.resize(threads);
+  }
   if (threads == 0) threads = static_cast<std::uint32_t>(sc.machine.cpus.size());
   suspend = sc.text("fiber.idle") == "suspend";
   c_switch = dur("fiber.cost.switch");
@@ -36,7 +55,6 @@ Params::Params(const Scenario& sc) {
   stack_size = sc.bytes("fiber.stack_size");
   max_map_count = sc.integer("vm.max_map_count");
   timer_slack = sc.kernel.timer_slack;
-  kcfg = kernel::kernel_config(sc);
 }
 
 const char* stack_allocator_name(StackAllocator a) {

@@ -19,6 +19,7 @@ void FiberRun::awakened(std::uint32_t t, std::uint32_t g) {
 std::uint32_t FiberRun::pick_next(std::uint32_t t, sim::Time& cost) {
   Worker& w = workers_[t];
   if (!w.rq.empty()) return w.rq.pop_front();
+  if (prm_.algorithm == Algorithm::kNumaWorkStealing) return pick_next_numa(t, cost);
   if (prm_.threads <= 1) return kNone32;
   const std::uint32_t n = prm_.threads;
   std::uint32_t count = 0;
@@ -28,16 +29,53 @@ std::uint32_t FiberRun::pick_next(std::uint32_t t, sim::Time& cost) {
       ++count;
       id = static_cast<std::uint32_t>(steal_rng_.next_u64() % n);
     } while (id == t);
-    cost += prm_.c_steal;
-    ++steal_attempts_;
-    const std::uint32_t g = steal(id);
-    if (g != kNone32) {
-      owner_[g] = t;  // attach to the thief's scheduler
-      ++steals_;
-      return g;
-    }
+    const std::uint32_t g = try_steal(t, id, cost);
+    if (g != kNone32) return g;
   } while (count < n);
   return kNone32;
+}
+
+// numa::algo::work_stealing::pick_next (boost-1.74.0 src/numa/algo/work_stealing.cpp), the queue being
+// empty: random draws from local_cpus_ (its own CPU counts as a draw and is skipped) until a steal succeeds or
+// the draws reach the node's CPU count; then, if that failed, random draws from remote_cpus_ (no order by
+// distance) up to their count. Upstream loops for ever when its node has no other CPU; the model skips the
+// local draws then, as it skips stealing with one thread.
+std::uint32_t FiberRun::pick_next_numa(std::uint32_t t, sim::Time& cost) {
+  const Worker& w = workers_[t];
+  const std::size_t local = w.local_victims.size(), remote = w.remote_victims.size();
+  std::size_t count = 0;
+  if (local > 1) {
+    do {
+      std::uint32_t id;
+      do {
+        ++count;
+        id = w.local_victims[steal_rng_.next_u64() % local];
+      } while (id == t);
+      const std::uint32_t g = try_steal(t, id, cost);
+      if (g != kNone32) return g;
+    } while (count < local);
+  }
+  for (count = 0; count < remote;) {
+    ++count;
+    const std::uint32_t g = try_steal(t, w.remote_victims[steal_rng_.next_u64() % remote], cost);
+    if (g != kNone32) return g;
+  }
+  return kNone32;
+}
+
+// One steal attempt of thread t on victim v; a stolen fiber is attached to the thief's scheduler.
+std::uint32_t FiberRun::try_steal(std::uint32_t t, std::uint32_t v, sim::Time& cost) {
+  cost += prm_.c_steal;
+  ++steal_attempts_;
+  const std::uint32_t g = steal(v);
+  if (g == kNone32) return kNone32;
+  owner_[g] = t;
+  ++steals_;
+  if (ks_.nodes() > 1) {
+    const std::uint32_t a = ks_.last_cpu(t), b = ks_.last_cpu(v);
+    if (a != Threads::kNone && b != Threads::kNone && ks_.node_of(a) != ks_.node_of(b)) ++steals_cross_node_;
+  }
+  return g;
 }
 
 // context_spinlock_queue::steal: the victim's queue head, unless that is a pinned context (the

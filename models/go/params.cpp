@@ -15,11 +15,14 @@ Params::Params(const Scenario& sc) {
   auto flag = [&](const char* key) { return sc.flag(key); };
   auto bytes = [&](const char* key) { return sc.bytes(key); };
   kcfg = kernel::kernel_config(sc);
-  // defaultGOMAXPROCS (proc.go, go1.25+): the CPUs of the affinity mask (getproccount: the cpuset), lowered to
-  // the cgroup CPU limit rounded up, at least 2 (adjustCgroupGOMAXPROCS), unless GODEBUG=containermaxprocs=0.
+  // defaultGOMAXPROCS (proc.go, go1.25+): the CPUs of the affinity mask (getproccount: the cpuset, within
+  // numactl --cpunodebind's nodes), lowered to the cgroup CPU limit rounded up, at least 2
+  // (adjustCgroupGOMAXPROCS), unless GODEBUG=containermaxprocs=0.
   // go1.19 takes the CPU count only. automaxprocs sets GOMAXPROCS explicitly at start-up to floor(limit), >= 1.
   const kernel::GroupSpec& cg = kcfg.groups[0];
-  const auto ncpu = static_cast<std::uint32_t>(cg.cpus.empty() ? sc.machine.cpus.size() : cg.cpus.size());
+  const auto ncpu = static_cast<std::uint32_t>(!cg.affinity.empty() ? cg.affinity.size()
+                                               : cg.cpus.empty()      ? sc.machine.cpus.size()
+                                                                      : cg.cpus.size());
   const double limit = kernel::cgroup_cpu_limit(cg);
   default_gomaxprocs = ncpu;
   if (flag("runtime.containermaxprocs") && limit > 0) {

@@ -89,6 +89,7 @@ GoRun::GoRun(const Scenario& sc)
       numa_mem_(topo_, kernel::mem_policy(sc, topo_)), numa_bw_(topo_), steal_rng_(core_.streams.stream("go.steal")),
       select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
       conn_rng_(core_.streams.stream("go.connections")), gc_(prm_.pacer) {
+  ks_.set_topology(prm_.kcfg.topology);
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
   ms_.reserve(prm_.max_threads);
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.

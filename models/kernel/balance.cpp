@@ -22,34 +22,73 @@ void Kernel::add_nr_running(std::uint32_t cpu, std::int64_t n) {
 // select_task_rq_fair, simplified to select_idle_sibling over one cache domain holding every CPU: the
 // previous CPU if idle, else the first idle CPU of the cpuset scanning from it (select_idle_cpu's
 // for_each_cpu_wrap), else the previous CPU, else the least loaded one. Left out: wake_affine (pulling the
-// wakee to the waker's CPU), SMT siblings, the wakee's utilization.
+// wakee to the waker's CPU), SMT siblings, the wakee's utilization. With NUMA nodes the idle scan goes node by
+// node (select_idle_node). A thread's affinity (set_affinity) narrows its cpuset.
 std::uint32_t Kernel::select_task_rq(std::uint32_t tid) const {
   const Thread& t = thr(tid);
-  const Group& G = groups_[t.group];
-  const std::uint32_t n = static_cast<std::uint32_t>(cpus_.size());
+  const std::uint64_t* allowed = allowed_mask(t);
   const std::uint32_t prev = t.prev_cpu;
-  if (prev != kNone && G.allowed[prev] && available_idle_cpu(prev)) return prev;
-  // The first idle CPU of the cpuset at or after `start`, wrapping: a scan of the idle mask.
-  const std::uint32_t start = prev == kNone ? 0 : (prev + 1) % n;
+  if (prev != kNone && in_mask(allowed, prev) && available_idle_cpu(prev)) return prev;
+  const std::uint32_t idle = numa_ ? select_idle_node(t, allowed)
+                                   : first_idle_wrap(prev == kNone ? 0 : (prev + 1) % static_cast<std::uint32_t>(cpus_.size()), allowed, nullptr);
+  if (idle != kNone) return idle;
+  if (prev != kNone && in_mask(allowed, prev)) return prev;
+  return least_loaded(allowed);
+}
+
+// The first idle CPU of `allowed` (and of `node`, when given) at or after `start`, wrapping: a scan of the
+// idle mask. kNone when there is none.
+std::uint32_t Kernel::first_idle_wrap(std::uint32_t start, const std::uint64_t* allowed, const std::uint64_t* node) const {
   const std::size_t words = idle_mask_.size();
   const std::size_t w0 = start >> 6;
   for (std::size_t i = 0; i <= words; ++i) {
     const std::size_t w = (w0 + i) % words;
-    std::uint64_t m = idle_mask_[w] & G.allowed_mask[w];
+    std::uint64_t m = idle_mask_[w] & allowed[w];
+    if (node != nullptr) m &= node[w];
     if (i == 0) m &= ~std::uint64_t{0} << (start & 63);             // the first word from `start` on
     if (i == words) m &= ~(~std::uint64_t{0} << (start & 63));      // and again, below `start`, last
     if (m != 0) return static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(m)));
   }
-  if (prev != kNone && G.allowed[prev]) return prev;
-  std::uint32_t best = G.cpus.front();
-  for (std::uint32_t c : G.cpus) {
-    if (cpus_[c].h_nr_running + cpus_[c].ttwu_pending < cpus_[best].h_nr_running + cpus_[best].ttwu_pending) best = c;
+  return kNone;
+}
+
+// NUMA: select_idle_sibling within the LLC, which is a node here: the idle CPUs of the thread's preferred node
+// (numa_preferred_nid) or else of its previous CPU's node first, scanning from the previous CPU; then the
+// other nodes, nearest first. The kernel's select_idle_sibling stops at the LLC and leaves the other nodes'
+// idle CPUs to the idle balancer, which pulls within a tick (nohz_balancer_kick); the model takes such an
+// idle CPU at once, as its one-node placement does with any idle CPU. A thread never ran goes to the first
+// idle CPU from CPU 0, as with one node.
+std::uint32_t Kernel::select_idle_node(const Thread& t, const std::uint64_t* allowed) const {
+  const std::uint32_t prev = t.prev_cpu;
+  std::uint32_t first = t.preferred_node;
+  if (first == kNoNode) {
+    if (prev == kNone) return first_idle_wrap(0, allowed, nullptr);
+    first = cpu_node_[prev];
+  }
+  for (std::uint16_t node : node_order_[first]) {
+    const std::uint32_t start = prev != kNone && cpu_node_[prev] == node ? (prev + 1) % static_cast<std::uint32_t>(cpus_.size())
+                                                                         : node_cpus_[node].front();
+    const std::uint32_t c = first_idle_wrap(start, allowed, node_mask_[node].data());
+    if (c != kNone) return c;
+  }
+  return kNone;
+}
+
+// The allowed CPU with the fewest runnable threads and wake-ups on their way; the lowest index on ties.
+std::uint32_t Kernel::least_loaded(const std::uint64_t* allowed) const {
+  std::uint32_t best = kNone;
+  for (std::size_t w = 0; w < idle_mask_.size(); ++w) {
+    for (std::uint64_t m = allowed[w]; m != 0; m &= m - 1) {
+      const auto c = static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(m)));
+      if (best == kNone || cpus_[c].h_nr_running + cpus_[c].ttwu_pending < cpus_[best].h_nr_running + cpus_[best].ttwu_pending) best = c;
+    }
   }
   return best;
 }
 
 // A waiting thread on `from` that may run on `to`: the one that has waited longest (detach_tasks takes
-// from the cold end of the CPU's task list). Throttled groups' threads cannot move. kNone if none.
+// from the cold end of the CPU's task list). Throttled groups' threads cannot move, nor threads whose
+// affinity leaves out `to`. kNone if none.
 std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to) const {
   std::uint32_t pick = kNone;
   for (std::uint32_t g = 0; g < groups_.size(); ++g) {
@@ -57,7 +96,9 @@ std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to) cons
     const CfsRq& grq = rqs_[group_rq(g, from)];
     if (grq.throttled) continue;
     for (std::uint32_t id : grq.queued) {
-      if (pick == kNone || thr(id).last_ran < thr(pick).last_ran) pick = id;
+      const Thread& t = thr(id);
+      if (!t.affinity.empty() && !in_mask(t.affinity.data(), to)) continue;
+      if (pick == kNone || t.last_ran < thr(pick).last_ran) pick = id;
     }
   }
   return pick;
@@ -65,6 +106,7 @@ std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to) cons
 
 bool Kernel::sched_balance_newidle(std::uint32_t cpu) {
   if (overloaded_ == 0) return false;
+  if (numa_) return newidle_numa(cpu);
   std::uint32_t busiest = kNone;
   for (std::uint32_t c = 0; c < cpus_.size(); ++c) {
     if (c == cpu || cpus_[c].h_nr_running < 2) continue;
@@ -77,12 +119,43 @@ bool Kernel::sched_balance_newidle(std::uint32_t cpu) {
   return true;
 }
 
+// sched_balance_newidle over the domains bottom-up: the node's busiest CPU first; the other nodes, nearest
+// first, only when the NUMA domain's imbalance allows a move (numa_imbalance: an overloaded node fills this
+// idle CPU; a node with spare CPUs keeps its small imbalance, adjust_numa_imbalance).
+bool Kernel::newidle_numa(std::uint32_t cpu) {
+  const std::uint32_t home = cpu_node_[cpu];
+  for (std::uint16_t node : node_order_[home]) {
+    if (node == home) {
+      std::uint32_t busiest = kNone;
+      for (std::uint32_t c : node_cpus_[node]) {
+        if (c == cpu || cpus_[c].h_nr_running < 2) continue;
+        if (busiest == kNone || cpus_[c].h_nr_running > cpus_[busiest].h_nr_running) busiest = c;
+      }
+      const std::uint32_t pick = busiest == kNone ? kNone : longest_waiting(busiest, cpu);
+      if (pick != kNone) {
+        migrate(pick, cpu);
+        return true;
+      }
+      continue;
+    }
+    const NodeStats b = node_stats(node);
+    if (b.busiest == kNone) continue;
+    if (numa_imbalance(node, b, home, node_stats(home)) == 0) continue;
+    const std::uint32_t pick = longest_waiting(b.busiest, cpu);
+    if (pick == kNone) continue;
+    migrate(pick, cpu);
+    return true;
+  }
+  return false;
+}
+
 void Kernel::migrate(std::uint32_t tid, std::uint32_t to) {
   const std::uint32_t from = thr(tid).cpu;
   update_curr(from);
   dequeue_task(tid, false);
   arm_tick_check(from);
   ++migrations_;
+  if (numa_ && cpu_node_[from] != cpu_node_[to]) ++migrations_cross_node_;
   enqueue_task(tid, to);
 }
 
@@ -106,7 +179,8 @@ void Kernel::arm_balance() {
 // fits in half the difference (calculate_imbalance's migrate_load), a thread's hierarchical load shifted
 // right by the number of failed attempts (detach_tasks: load >> nr_balance_failed), so that three equal
 // threads on two CPUs rotate as the kernel's do. Left out: utilization and the group types of
-// update_sd_lb_stats, the cache-hot test, more than one domain level.
+// update_sd_lb_stats, the cache-hot test, SMT and cluster levels. With NUMA nodes each node is a domain and
+// the NUMA level one domain above them (balance_numa).
 std::uint64_t Kernel::cpu_load(std::uint32_t cpu) const {
   std::uint64_t load = 0;
   for (std::uint32_t g = 0; g < groups_.size(); ++g) {
@@ -127,10 +201,22 @@ std::uint64_t Kernel::h_load(std::uint32_t tid) const {
 
 void Kernel::rebalance_domains() {
   balance_ = {};
+  if (!numa_) {
+    balance_cpus(all_cpus_, nr_balance_failed_);
+  } else {
+    // The node domains first, then the NUMA domain above them (sched_balance_domains walks them bottom-up).
+    for (std::size_t n = 0; n < node_cpus_.size(); ++n) balance_cpus(node_cpus_[n], node_balance_failed_[n]);
+    balance_numa();
+  }
+  if (overloaded_ > 0) arm_balance();
+}
+
+// One domain over `cpus`: the most loaded CPU with a waiting thread gives to the least loaded one.
+void Kernel::balance_cpus(const std::vector<std::uint32_t>& cpus, std::uint32_t& nr_balance_failed) {
   for (std::size_t moves = 0; moves < threads_.size() + bg_.size(); ++moves) {
     std::uint32_t busiest = kNone, local = 0;
     std::uint64_t lb = 0, ll = UINT64_MAX;
-    for (std::uint32_t c = 0; c < cpus_.size(); ++c) {
+    for (std::uint32_t c : cpus) {
       const std::uint64_t load = cpu_load(c);
       if (cpus_[c].h_nr_running >= 2 && (busiest == kNone || load > lb)) busiest = c, lb = load;
       const std::uint64_t l = load + cpus_[c].ttwu_pending * 1024u;
@@ -138,18 +224,104 @@ void Kernel::rebalance_domains() {
     }
     if (busiest == kNone || busiest == local) break;
     if (lb <= ll) break;
-    const std::uint64_t imbalance = (lb - ll) / 2;
-    const std::uint32_t pick = longest_waiting(busiest, local);
-    if (pick == kNone) break;
-    if ((h_load(pick) >> std::min<std::uint32_t>(nr_balance_failed_, 31)) > imbalance) {
-      ++nr_balance_failed_;
-      break;
-    }
-    nr_balance_failed_ = 0;
-    migrate(pick, local);
-    check_preempt_wakeup(local, pick);
+    if (!detach_one(busiest, local, (lb - ll) / 2, nr_balance_failed)) break;
   }
-  if (overloaded_ > 0) arm_balance();
+}
+
+// detach_tasks + attach_tasks for one thread: the longest-waiting thread of `from` that may run on `to` moves
+// when its load, shifted right by the domain's failed attempts, fits in `imbalance`; else the attempt fails.
+bool Kernel::detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed) {
+  const std::uint32_t pick = longest_waiting(from, to);
+  if (pick == kNone) return false;
+  if ((h_load(pick) >> std::min<std::uint32_t>(nr_balance_failed, 31)) > imbalance) {
+    ++nr_balance_failed;
+    return false;
+  }
+  nr_balance_failed = 0;
+  migrate(pick, to);
+  check_preempt_wakeup(to, pick);
+  return true;
+}
+
+// ---- the NUMA domain ----
+// find_busiest_group and calculate_imbalance at the NUMA level with the nodes as its groups, simplified:
+// a node's load is its CPUs' instantaneous load and its type comes from run counts, not from PELT
+// utilization (overloaded: more runnable threads than CPUs; has_spare: an idle CPU); only waiting threads
+// move (no active balance of a running one).
+
+namespace {
+// kernel/sched/topology.c sd_init: the default imbalance_pct, which the NUMA levels keep (125 before Linux
+// 5.10). fair.c find_busiest_group: two overloaded groups are balanced while the busiest's average load is
+// within this percentage of the local one's.
+constexpr std::uint64_t kImbalancePct = 117;
+// fair.c NUMA_IMBALANCE_MIN: adjust_numa_imbalance leaves an imbalance of this many tasks when the
+// destination runs few (allow_numa_imbalance: at most imb_numa_nr).
+constexpr std::uint64_t kNumaImbalanceMin = 2;
+constexpr std::uint64_t kLoadUnit = 1024;  // a nice-0 task's load (NICE_0_LOAD, scaled down)
+constexpr std::uint64_t kAnyTask = UINT64_MAX;
+}  // namespace
+
+Kernel::NodeStats Kernel::node_stats(std::uint32_t node) const {
+  NodeStats s;
+  std::uint64_t busiest_load = 0;
+  for (std::uint32_t c : node_cpus_[node]) {
+    const Cpu& cc = cpus_[c];
+    const std::uint64_t load = cpu_load(c);
+    s.load += load;
+    s.nr += cc.h_nr_running;
+    if (cc.curr == kNone && cc.h_nr_running == 0) ++s.idle;
+    if (cc.h_nr_running >= 2 && (s.busiest == kNone || load > busiest_load)) s.busiest = c, busiest_load = load;
+  }
+  return s;
+}
+
+// How much the NUMA domain lets node `dst` (local, l) pull from node `src` (busiest, b): 0 when they count
+// as balanced, else the load that may move (calculate_imbalance's migrate_load), or kAnyTask when a task
+// moves whatever its load (migrate_util, migrate_task: counted in tasks, one at a time here).
+std::uint64_t Kernel::numa_imbalance(std::uint32_t src, const NodeStats& b, std::uint32_t dst, const NodeStats& l) const {
+  const std::uint64_t bcpus = node_cpus_[src].size(), lcpus = node_cpus_[dst].size();
+  if (b.nr > bcpus) {  // busiest overloaded
+    if (l.idle > 0) return kAnyTask;  // fill the local node's spare capacity (migrate_util)
+    const std::uint64_t bavg = b.load / bcpus, lavg = l.load / lcpus;
+    if (lavg >= bavg) return 0;
+    if (l.nr > lcpus && 100 * bavg <= kImbalancePct * lavg) return 0;  // both overloaded: within imbalance_pct
+    const std::uint64_t avg = (b.load + l.load) / (bcpus + lcpus);
+    if (bavg <= avg || avg <= lavg) return 0;
+    return std::min((bavg - avg) * bcpus, (avg - lavg) * lcpus);  // migrate_load
+  }
+  if (l.idle == 0 || b.nr <= l.nr) return 0;
+  // Spare capacity on both sides: even the run counts (the node domain's SD_PREFER_SIBLING), allowing a small
+  // imbalance while the destination runs few (adjust_numa_imbalance with dst_running = local + 1).
+  const std::uint64_t tasks = (b.nr - l.nr) / 2;
+  if (tasks == 0 || (l.nr + 1 <= imb_numa_nr_ && tasks <= kNumaImbalanceMin)) return 0;
+  return kAnyTask;
+}
+
+// The NUMA domain's periodic balance: the node with the highest average load and a waiting thread gives to
+// the node with the lowest, while numa_imbalance allows (detach_one, as in balance_cpus).
+void Kernel::balance_numa() {
+  const std::size_t n = node_cpus_.size();
+  for (std::size_t moves = 0; moves < threads_.size() + bg_.size(); ++moves) {
+    std::uint32_t src = kNone, dst = kNone;
+    NodeStats b, l;
+    for (std::uint32_t node = 0; node < n; ++node) {
+      const NodeStats s = node_stats(node);
+      const std::size_t ncpu = node_cpus_[node].size();
+      if (s.busiest != kNone && (src == kNone || s.avg_load(ncpu) > b.avg_load(node_cpus_[src].size()))) src = node, b = s;
+      if (dst == kNone || s.avg_load(ncpu) < l.avg_load(node_cpus_[dst].size())) dst = node, l = s;
+    }
+    if (src == kNone || src == dst) break;
+    const std::uint64_t imbalance = numa_imbalance(src, b, dst, l);
+    if (imbalance == 0) break;
+    // The destination CPU: the node's least loaded (an idle one when it has any).
+    std::uint32_t to = kNone;
+    std::uint64_t to_load = UINT64_MAX;
+    for (std::uint32_t c : node_cpus_[dst]) {
+      const std::uint64_t load = cpu_load(c) + cpus_[c].ttwu_pending * kLoadUnit;
+      if (load < to_load) to = c, to_load = load;
+    }
+    if (!detach_one(b.busiest, to, imbalance, numa_balance_failed_)) break;
+  }
 }
 
 }  // namespace gmpsim::models::kernel

@@ -178,6 +178,21 @@ KernelConfig kernel_config(const Scenario& sc) {
     k.processes.push_back(std::move(ps));
   }
   if (root_index == kNoGroup) k.groups.push_back(root);  // kernel threads (kswapd) run in the root cgroup
+  k.topology = numa_topology(sc);
+  // numactl --cpunodebind: sched_setaffinity of the process to the nodes' CPUs, within its cpuset. The
+  // affinity binds the process's threads only, not a root cgroup it may share with other processes.
+  const std::vector<std::uint32_t> bind = cpunodebind_cpus(sc, k.topology);
+  if (!bind.empty()) {
+    GroupSpec& process = k.groups[0];
+    for (std::uint32_t c : bind) {
+      if (process.cpus.empty() || std::binary_search(process.cpus.begin(), process.cpus.end(), c)) process.affinity.push_back(c);
+    }
+    if (process.affinity.empty()) {
+      throw ScenarioError("numactl.cpunodebind", "binds the process to node(s) " + sc.text("numactl.cpunodebind") +
+                                                     ", whose CPUs are all outside cgroup.cpuset.cpus (" + sc.text("cgroup.cpuset.cpus") +
+                                                     "): the process could run nowhere (sched_setaffinity fails with EINVAL)");
+    }
+  }
   return k;
 }
 

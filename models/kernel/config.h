@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "models/kernel/mm.h"
+#include "models/kernel/numa.h"
 #include "models/kernel/sched.h"
 #include "models/scenario/scenario.h"
 
@@ -13,8 +14,10 @@ struct KernelConfig {
   SchedParams params;
   std::vector<GroupSpec> groups;       // [0] the simulated process, then one per background process
   std::vector<ProcessSpec> processes;
+  NumaTopology topology;               // machine.numa.*: give it to the Kernel with set_topology
 };
 
+// numactl --cpunodebind becomes group 0's affinity (GroupSpec::affinity), within its cpuset.
 KernelConfig kernel_config(const Scenario& sc);
 
 // cpu.max text ("max 100000", "50000 100000") as quota (-1 = max) and period in ns; throws a ScenarioError

@@ -3,6 +3,8 @@
 #include "models/kernel/sched.h"
 
 #include <algorithm>
+
+#include "models/kernel/numa.h"
 #include <limits>
 
 #include "sim/check.h"
@@ -66,6 +68,38 @@ Kernel::Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const 
     g.spec = std::move(spec);
     groups_.push_back(std::move(g));
   }
+  for (std::uint32_t c = 0; c < ncpu; ++c) all_cpus_.push_back(c);
+  const Group& process = groups_[0];
+  process_cpus_ = process.cpus;
+  if (!process.spec.affinity.empty()) {
+    process_affinity_.assign((ncpu + 63) / 64, 0);
+    process_cpus_.clear();
+    for (std::uint32_t c : process.spec.affinity) {
+      GMPSIM_REQUIRE(c < ncpu, "Kernel: the process's affinity names a CPU the machine does not have");
+      if (!process.allowed[c]) continue;
+      process_affinity_[c >> 6] |= std::uint64_t{1} << (c & 63);
+    }
+    for (std::uint32_t c : process.cpus) {
+      if (in_mask(process_affinity_.data(), c)) process_cpus_.push_back(c);
+    }
+    GMPSIM_REQUIRE(!process_cpus_.empty(), "Kernel: the process's affinity leaves it none of its cpuset's CPUs");
+  }
+}
+
+void Kernel::set_topology(const NumaTopology& topo) {
+  numa_ = !topo.single();
+  if (!numa_) return;  // one node: every path stays as it was
+  const std::size_t ncpu = cpus_.size(), n = topo.nodes();
+  GMPSIM_REQUIRE(topo.cpu_node.size() == ncpu, "Kernel::set_topology: the topology has another CPU count");
+  cpu_node_ = topo.cpu_node;
+  node_cpus_ = topo.node_cpus;
+  node_order_ = topo.fallback;
+  node_mask_.assign(n, std::vector<std::uint64_t>((ncpu + 63) / 64, 0));
+  for (std::uint32_t c = 0; c < ncpu; ++c) node_mask_[cpu_node_[c]][c >> 6] |= std::uint64_t{1} << (c & 63);
+  node_balance_failed_.assign(n, 0);
+  // kernel/sched/topology.c build_sched_domains: the first domain above the LLC gets imb_numa_nr = its
+  // number of LLCs (when more than one); a node is one LLC here and the NUMA level is one domain.
+  imb_numa_nr_ = static_cast<std::uint32_t>(n);
 }
 
 void Kernel::start_processes(const std::vector<ProcessSpec>& procs, const sim::RngStreams& streams) {
@@ -108,7 +142,53 @@ void Kernel::kill_process(std::uint32_t proc) {
 std::uint32_t Kernel::create_thread(int nice) {
   threads_.push_back(Thread{});
   threads_.back().se.weight = nice_to_weight(nice);
+  threads_.back().affinity = process_affinity_;
   return static_cast<std::uint32_t>(threads_.size() - 1);
+}
+
+void Kernel::set_affinity(std::uint32_t tid, const std::vector<std::uint32_t>& cpus) {
+  Thread& t = thr(tid);
+  const Group& G = groups_[t.group];
+  t.affinity.clear();
+  if (!cpus.empty()) {
+    t.affinity.assign(G.allowed_mask.size(), 0);
+    bool any = false;
+    for (std::uint32_t c : cpus) {
+      GMPSIM_REQUIRE(c < cpus_.size(), "Kernel::set_affinity: no such CPU");
+      if (!G.allowed[c]) continue;  // the cpuset bounds the mask (cpuset_cpus_allowed)
+      t.affinity[c >> 6] |= std::uint64_t{1} << (c & 63);
+      any = true;
+    }
+    GMPSIM_REQUIRE(any, "Kernel::set_affinity: none of the CPUs is in the thread's cpuset (EINVAL)");
+  }
+  if (t.state == State::kBlocked || in_mask(allowed_mask(t), t.cpu)) return;
+  if (t.state == State::kWaking) {
+    t.reaffine = true;
+    return;
+  }
+  const std::uint32_t from = t.cpu;
+  if (t.state == State::kRunning) {
+    // migration_cpu_stop: the stopper preempts it (put_prev_task_fair), then it moves like a queued thread.
+    update_curr(from);
+    cancel_burst(t);
+    t.state = State::kRunnable;
+    t.last_ran = engine_.now();
+    t.prev_cpu = from;
+    put_prev_entity(rqs_[group_rq(t.group, from)]);
+    ++preemptions_;
+    cpus_[from].curr = kNone;
+    update_idle(from);
+  }
+  t.prev_cpu = from;
+  const std::uint32_t to = select_task_rq(tid);
+  migrate(tid, to);
+  if (cpus_[from].curr == kNone) schedule(from, false);
+  check_preempt_wakeup(to, tid);
+}
+
+void Kernel::set_preferred_node(std::uint32_t tid, std::uint32_t node) {
+  GMPSIM_REQUIRE(node == kNoNode || node < nodes(), "Kernel::set_preferred_node: no such node");
+  thr(tid).preferred_node = static_cast<std::uint16_t>(node);
 }
 
 // ---- one cfs_rq ----
@@ -717,6 +797,7 @@ void Kernel::wake(std::uint32_t tid, sim::Time extra) {
   if (t.state != State::kBlocked) return;
   t.state = State::kWaking;
   const std::uint32_t cpu = select_task_rq(tid);
+  if (numa_ && t.prev_cpu != kNone && cpu_node_[cpu] != cpu_node_[t.prev_cpu]) ++wakeups_cross_node_;
   Cpu& c = cpus_[cpu];
   // Halt polling restarts after each tick's handler on a CPU that takes ticks while idle (kernel.nohz off).
   sim::Time quiet_since = c.idle_since;
@@ -901,9 +982,13 @@ void Kernel::handle_other(const sim::Event& ev) {
     }
     case kWakeDone: {
       Thread& t = thr(ev.arg);
-      const std::uint32_t cpu = t.cpu;
+      std::uint32_t cpu = t.cpu;
       --cpus_[cpu].ttwu_pending;
       update_idle(cpu);
+      if (t.reaffine) [[unlikely]] {  // set_affinity while the wake-up was on its way: placed again
+        t.reaffine = false;
+        cpu = select_task_rq(ev.arg);
+      }
       if (enqueue_on_idle(ev.arg, cpu)) break;
       enqueue_task(ev.arg, cpu);
       check_preempt_wakeup(cpu, ev.arg);
@@ -939,6 +1024,19 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;
+  if (numa_) {  // only with NUMA nodes, so one-node reports stay as they were
+    j["migrations_cross_node"] = migrations_cross_node_;
+    j["wakeups_cross_node"] = wakeups_cross_node_;
+    nlohmann::ordered_json per_node = nlohmann::ordered_json::array();
+    for (const std::vector<std::uint32_t>& cpus : node_cpus_) {
+      sim::Time busy = 0;
+      for (std::uint32_t c : cpus) {
+        for (std::size_t k = 0; k < kMaxKinds; ++k) busy += busy_on(c, static_cast<BurstKind>(k), now);
+      }
+      per_node.push_back(busy / 1000);
+    }
+    j["node_cpu_usec"] = per_node;
+  }
   if (p_.tick_cost > 0) {
     // The ticks' handler time: on running threads; with kernel.nohz off, every CPU takes every tick.
     const sim::Time ticks = p_.nohz == NoHz::kOff ? static_cast<sim::Time>(cpus_.size()) * tick_time_until(now) : tick_time_;

@@ -43,6 +43,8 @@
 
 namespace gmpsim::models::kernel {
 
+struct NumaTopology;
+
 // 128-bit intermediates for load-weighted vruntime sums, as the kernel uses s64 with care (a GCC/Clang extension).
 __extension__ typedef __int128 i128;
 
@@ -90,6 +92,10 @@ struct GroupSpec {
   // The root cgroup: its threads compete one for one with other groups' entities, so its entity on a CPU
   // weighs the sum of its threads' weights there (no shares to split). It has no limits.
   bool root = false;
+  // Group 0 only: the CPU affinity (sched_setaffinity) the simulated process's threads start with, machine CPU
+  // indices within `cpus`; empty = all of `cpus`. numactl --cpunodebind sets it: it binds the process's
+  // threads, not the cgroup, which the root cgroup's other processes may share.
+  std::vector<std::uint32_t> affinity;
 };
 
 // A background process: `threads` threads of the given nice value in group `group`, each alternating a CPU
@@ -137,8 +143,25 @@ class Kernel {
   // Background processes: their threads are created and start running at once (call before the run).
   void start_processes(const std::vector<ProcessSpec>& procs, const sim::RngStreams& streams);
 
-  // A new thread of the simulated process (group 0), Blocked until wake()d.
+  // The machine's NUMA nodes: placement and balancing look within a node first (balance.cpp). One node (the
+  // default) changes nothing. Call before the run.
+  void set_topology(const NumaTopology& topo);
+  std::size_t nodes() const { return numa_ ? node_cpus_.size() : 1; }
+  std::uint32_t node_of(std::uint32_t cpu) const { return numa_ ? cpu_node_[cpu] : 0; }
+
+  // A new thread of the simulated process (group 0), Blocked until wake()d; it starts with the process's
+  // affinity (GroupSpec::affinity).
   std::uint32_t create_thread(int nice = 0);
+  // sched_setaffinity(2) of one thread: it may run only on `cpus` (machine CPU indices) within its group's
+  // cpuset; empty = the whole cpuset. Takes effect at once, as __set_cpus_allowed_ptr does: a queued thread
+  // outside the new mask is moved to a CPU of it (move_queued_task), a running one is pushed off its CPU
+  // (the stopper's migration_cpu_stop), a thread whose wake-up is on its way is placed again when it lands,
+  // a blocked one wakes inside the mask.
+  void set_affinity(std::uint32_t tid, const std::vector<std::uint32_t>& cpus);
+  // numa_preferred_nid: the node whose idle CPUs a waking thread tries first when its previous CPU is busy;
+  // kNoNode (the default) = the previous CPU's node.
+  static constexpr std::uint32_t kNoNode = 0xffffu;
+  void set_preferred_node(std::uint32_t tid, std::uint32_t node);
   // A kernel thread (kswapd) in the root cgroup, Blocked until wake()d; `owner` gives it bursts. Its events
   // are the kernel's own (is_daemon_event), like background processes'.
   std::uint32_t create_kthread(ThreadOwner& owner);
@@ -193,6 +216,8 @@ class Kernel {
   State state(std::uint32_t tid) const { return thr(tid).state; }
   bool sleeping(std::uint32_t tid) const { return thr(tid).sleep_timer.valid(); }
   std::uint32_t cpu_of(std::uint32_t tid) const { return thr(tid).cpu; }
+  // The CPU the thread runs or waits on, else the one it last ran on (kNone before it first ran).
+  std::uint32_t last_cpu(std::uint32_t tid) const { return thr(tid).cpu != kNone ? thr(tid).cpu : thr(tid).prev_cpu; }
   std::uint32_t running_on(std::uint32_t cpu) const { return cpus_[cpu].curr; }
   std::size_t threads() const { return threads_.size(); }
   std::size_t cpus() const { return cpus_.size(); }
@@ -203,8 +228,8 @@ class Kernel {
   sim::Time busy(BurstKind kind) const { return busy_[kind]; }
   // CPU time of `kind` on CPU c up to `now` (>= the engine's time), counting the burst in progress.
   sim::Time busy_on(std::uint32_t c, BurstKind kind, sim::Time now) const;
-  // The CPUs the simulated process may run on (its cpuset), in increasing order.
-  const std::vector<std::uint32_t>& process_cpus() const { return groups_[0].cpus; }
+  // The CPUs the simulated process may run on (its cpuset, within its affinity), in increasing order.
+  const std::vector<std::uint32_t>& process_cpus() const { return process_cpus_; }
 
   // Counters for the summary: context switches, migrations, and per group cpu.stat and CPU time.
   nlohmann::ordered_json report(sim::Time now) const;
@@ -244,6 +269,9 @@ class Kernel {
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
     ThreadOwner* kowner = nullptr;   // a kernel thread's owner (create_kthread)
     bool burst_ticked = false;       // the burst in progress pays the tick's cost (tick_charged at its start)
+    bool reaffine = false;           // its affinity changed while its wake-up was on its way
+    std::uint16_t preferred_node = kNoNode;  // numa_preferred_nid
+    std::vector<std::uint64_t> affinity;     // sched_setaffinity within the cpuset, a bitmask; empty = the cpuset
   };
   struct CfsRq {
     std::vector<std::uint32_t> queued;  // entity ids waiting (not curr); threads are ids < kGroupBit
@@ -334,6 +362,14 @@ class Kernel {
   sim::Time next_tick_at(sim::Time t) const;
   void tick_check(std::uint32_t cpu);
   std::uint32_t select_task_rq(std::uint32_t tid) const;
+  // The CPUs a thread may run on: its affinity, or its group's cpuset.
+  const std::uint64_t* allowed_mask(const Thread& t) const {
+    return t.affinity.empty() ? groups_[t.group].allowed_mask.data() : t.affinity.data();
+  }
+  static bool in_mask(const std::uint64_t* mask, std::uint32_t cpu) { return (mask[cpu >> 6] >> (cpu & 63)) & 1; }
+  std::uint32_t first_idle_wrap(std::uint32_t start, const std::uint64_t* allowed, const std::uint64_t* node) const;
+  std::uint32_t select_idle_node(const Thread& t, const std::uint64_t* allowed) const;
+  std::uint32_t least_loaded(const std::uint64_t* allowed) const;
   bool available_idle_cpu(std::uint32_t cpu) const { return (idle_mask_[cpu >> 6] >> (cpu & 63)) & 1; }
   // Keeps idle_mask_ in step after a change of the CPU's curr, h_nr_running or ttwu_pending.
   void update_idle(std::uint32_t cpu) {
@@ -347,8 +383,22 @@ class Kernel {
   }
   void add_nr_running(std::uint32_t cpu, std::int64_t n);
   bool sched_balance_newidle(std::uint32_t cpu);
+  bool newidle_numa(std::uint32_t cpu);
   std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to) const;
   void rebalance_domains();
+  void balance_cpus(const std::vector<std::uint32_t>& cpus, std::uint32_t& nr_balance_failed);
+  bool detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed);
+  // A node's load as update_sg_lb_stats sums it (run counts and instantaneous load, not PELT).
+  struct NodeStats {
+    std::uint64_t load = 0;       // cpu_load summed
+    std::uint32_t nr = 0;         // runnable threads (sum_h_nr_running)
+    std::uint32_t idle = 0;       // idle CPUs
+    std::uint32_t busiest = kNone;  // its CPU with the most load among those with a waiting thread
+    std::uint64_t avg_load(std::size_t ncpu) const { return load / ncpu; }
+  };
+  NodeStats node_stats(std::uint32_t node) const;
+  std::uint64_t numa_imbalance(std::uint32_t src, const NodeStats& b, std::uint32_t dst, const NodeStats& l) const;
+  void balance_numa();
   std::uint64_t h_load(std::uint32_t tid) const;
   std::uint64_t cpu_load(std::uint32_t cpu) const;
   void arm_balance();
@@ -438,9 +488,22 @@ class Kernel {
   sim::Time balance_at_ = 0;
   std::vector<PeriodRow> periods_;
   std::size_t daemon_pending_ = 0;
-  std::uint32_t overloaded_ = 0;
-  std::uint32_t nr_balance_failed_ = 0;  // CPUs with two or more runnable threads (rd->overload)
+  std::uint32_t overloaded_ = 0;         // CPUs with two or more runnable threads (rd->overload)
+  std::uint32_t nr_balance_failed_ = 0;  // sd->nr_balance_failed of the one domain (one node)
   std::uint64_t preemptions_ = 0, switches_ = 0, migrations_ = 0, wakeup_preemptions_ = 0;
+  std::vector<std::uint32_t> all_cpus_;     // 0 .. ncpu - 1
+  std::vector<std::uint32_t> process_cpus_;  // the cpuset of group 0 within its affinity
+  std::vector<std::uint64_t> process_affinity_;  // GroupSpec::affinity of group 0 as a bitmask; empty = none
+  // NUMA (set_topology with two nodes or more; numa_ false leaves every path as it was)
+  bool numa_ = false;
+  std::vector<std::uint16_t> cpu_node_;
+  std::vector<std::vector<std::uint32_t>> node_cpus_;
+  std::vector<std::vector<std::uint64_t>> node_mask_;
+  std::vector<std::vector<std::uint16_t>> node_order_;  // per node: every node by distance, itself first
+  std::vector<std::uint32_t> node_balance_failed_;      // the node domains' nr_balance_failed
+  std::uint32_t numa_balance_failed_ = 0;               // the NUMA domain's
+  std::uint32_t imb_numa_nr_ = 1;                       // sd->imb_numa_nr of the NUMA domain
+  std::uint64_t migrations_cross_node_ = 0, wakeups_cross_node_ = 0;
   sim::Time tick_time_ = 0;  // the ticks' handler time charged to running threads (kernel.tick_cost)
 };
 

@@ -5,6 +5,8 @@
 #include <deque>
 
 #include "models/input/errors.h"
+#include "models/kernel/config.h"
+#include "models/kernel/numa.h"
 #include "models/kernel/sched.h"
 #include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
@@ -76,6 +78,15 @@ struct Rig {
     owner.slept.emplace_back();
     return t;
   }
+  // Event kind 1 wakes thread `arg` (random_workload); the others are the kernel's. Checks the invariants.
+  void wake_or_handle(const sim::Event& ev) {
+    if (ev.kind == 1) {
+      ks.wake(ev.arg);
+    } else {
+      ks.handle(ev);
+    }
+    ks.check_invariants();
+  }
   void run(sim::Time until = sim::kTimeMax) {
     engine.run(until, [this](const sim::Event& ev) {
       ks.handle(ev);
@@ -85,6 +96,24 @@ struct Rig {
     });
   }
 };
+
+// `n` threads of random bursts and sleeps (event kind 1 wakes one: the caller's loop calls wake), each
+// woken at a random time in the first 20 ms. Returns their work.
+sim::Time random_workload(Rig& rig, std::uint64_t seed, int n) {
+  sim::Rng rng(seed);
+  sim::Time total = 0;
+  for (int i = 0; i < n; ++i) {
+    std::deque<sim::Time> bursts;
+    for (int k = 0, m = 1 + static_cast<int>(rng.below(5)); k < m; ++k) {
+      bursts.push_back(static_cast<sim::Time>(rng.below(3 * kMs)) + 1);
+      total += bursts.back();
+      if (rng.below(2) == 0) bursts.push_back(-static_cast<sim::Time>(rng.below(2 * kMs) + 1));
+    }
+    const auto t = rig.thread(bursts, static_cast<int>(rng.below(10)) - 5);
+    rig.engine.schedule_at(static_cast<sim::Time>(rng.below(20 * kMs)), sim::kBandDefault, 1, t);
+  }
+  return total;
+}
 
 }  // namespace
 
@@ -327,28 +356,12 @@ TEST_CASE("kernel: random workloads: all work is done, a CPU never idles a tick 
   for (Policy pol : {Policy::kEevdf, Policy::kCfs}) {
     for (std::size_t ncpu : {1, 2, 3, 8}) {
       Rig rig(ncpu, params(pol, 700 * kUs, 1 * kMs));
-      sim::Rng rng(ncpu);
-      sim::Time total = 0;
       const int n = 40;
-      for (int i = 0; i < n; ++i) {
-        std::deque<sim::Time> bursts;
-        for (int k = 0, m = 1 + static_cast<int>(rng.below(5)); k < m; ++k) {
-          bursts.push_back(static_cast<sim::Time>(rng.below(3 * kMs)) + 1);
-          total += bursts.back();
-          if (rng.below(2) == 0) bursts.push_back(-static_cast<sim::Time>(rng.below(2 * kMs) + 1));
-        }
-        const auto t = rig.thread(bursts, static_cast<int>(rng.below(10)) - 5);
-        rig.engine.schedule_at(static_cast<sim::Time>(rng.below(20 * kMs)), sim::kBandDefault, 1, t);
-      }
+      const sim::Time total = random_workload(rig, ncpu, n);
       std::vector<sim::Time> idle_waiting_since(ncpu, -1);
       sim::Time worst = 0;
       rig.engine.run(sim::kTimeMax, [&](const sim::Event& ev) {
-        if (ev.kind == 1) {
-          rig.ks.wake(ev.arg);
-        } else {
-          rig.ks.handle(ev);
-        }
-        rig.ks.check_invariants();
+        rig.wake_or_handle(ev);
         // Work conservation up to the idle balance at the next tick.
         bool waiting = false;
         for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(n); ++i) waiting |= rig.ks.state(i) == Kernel::State::kRunnable;
@@ -470,4 +483,175 @@ TEST_CASE("kernel: bad kernel.nohz and kernel.tick_cost values name the key", "[
   const auto full = testing::run_yaml(storm, {{"kernel.tick_cost", "10us"}, {"kernel.nohz", "full"}});
   CHECK(testing::counter_u64(idle, "kernel", "tick_usec") > 0);
   CHECK(testing::counter_u64(full, "kernel", "tick_usec") <= testing::counter_u64(idle, "kernel", "tick_usec"));
+}
+
+// ---- NUMA (set_topology) ----
+
+namespace {
+
+// 2 nodes of ncpu / 2 CPUs: 0 .. ncpu/2 - 1 and the rest.
+NumaTopology two_nodes(std::size_t ncpu) { return make_topology(ncpu, 2, 2, 90, 90, 140); }
+
+// A thread started now on one of `cpus` (its affinity for the placement), then free to go anywhere.
+std::uint32_t start_on(Rig& rig, const std::vector<std::uint32_t>& cpus, std::deque<sim::Time> bursts) {
+  const std::uint32_t t = rig.thread(std::move(bursts));
+  rig.ks.set_affinity(t, cpus);
+  rig.ks.start_now(t);
+  rig.ks.set_affinity(t, {});
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("kernel numa: a waking thread whose previous CPU is busy takes an idle CPU of its own node", "[kernel][numa]") {
+  // 4 CPUs, nodes {0,1} {2,3}. `a` runs on CPU 1 and sleeps; a hog pinned to CPU 1 takes it meanwhile. When
+  // `a` wakes, CPUs 0, 2 and 3 are idle: one node's scan from CPU 2 would take CPU 2.
+  for (int numa = 0; numa < 3; ++numa) {
+    Rig rig(4, params(Policy::kEevdf, 700 * kUs, 4 * kMs));
+    if (numa > 0) rig.ks.set_topology(two_nodes(4));
+    const auto a = rig.thread({1 * kMs, -2 * kMs, 1 * kMs});
+    rig.ks.set_affinity(a, {1});
+    rig.ks.wake(a);
+    if (numa == 2) rig.ks.set_preferred_node(a, 1);
+    const auto hog = rig.thread({100 * kMs});
+    rig.ks.set_affinity(hog, {1});
+    rig.run(1500 * kUs);  // a sleeps from 1 ms
+    REQUIRE(rig.ks.state(a) == Kernel::State::kBlocked);
+    rig.ks.set_affinity(a, {});
+    rig.ks.wake(hog);
+    rig.run(3500 * kUs);  // a woke at 3 ms
+    INFO("numa " << numa);
+    CHECK(rig.ks.state(a) == Kernel::State::kRunning);
+    CHECK(rig.ks.cpu_of(hog) == 1);
+    CHECK(rig.ks.cpu_of(a) == (numa == 0 ? 2u : numa == 1 ? 0u : 2u));  // numa 2: preferred node 1
+    if (numa == 1) CHECK(rig.ks.report(rig.engine.now())["wakeups_cross_node"] == 0);
+    if (numa == 2) CHECK(rig.ks.report(rig.engine.now())["wakeups_cross_node"] == 1);
+  }
+}
+
+TEST_CASE("kernel numa: a newly idle CPU pulls from its own node first, across nodes only from an overloaded one", "[kernel][numa]") {
+  // CPU 0 runs two threads, CPU 3 three; CPU 1's thread blocks after 100 us. One node: the busiest CPU (3)
+  // gives. Two nodes: CPU 0 (same node) gives; with CPU 0 not overloaded, node 1 (3 threads on 2 CPUs) gives.
+  for (int numa = 0; numa < 2; ++numa) {
+    for (const bool cpu0_overloaded : {true, false}) {
+      Rig rig(4, params(Policy::kEevdf, 700 * kUs, 4 * kMs));
+      if (numa > 0) rig.ks.set_topology(two_nodes(4));
+      std::vector<std::uint32_t> on0, on3;
+      for (int i = 0; i < (cpu0_overloaded ? 2 : 1); ++i) on0.push_back(start_on(rig, {0}, {50 * kMs}));
+      for (int i = 0; i < 3; ++i) on3.push_back(start_on(rig, {3}, {50 * kMs}));
+      start_on(rig, {1}, {100 * kUs});
+      rig.run(200 * kUs);
+      INFO("numa " << numa << ", CPU 0 overloaded " << cpu0_overloaded);
+      std::uint32_t from0 = 0, from3 = 0;
+      for (auto t : on0) from0 += rig.ks.cpu_of(t) == 1;
+      for (auto t : on3) from3 += rig.ks.cpu_of(t) == 1;
+      const bool same_node = numa > 0 && cpu0_overloaded;
+      CHECK(from0 == (same_node ? 1u : 0u));
+      CHECK(from3 == (same_node ? 0u : 1u));
+      CHECK(rig.ks.report(rig.engine.now())["migrations"] == 1);
+      if (numa > 0) CHECK(rig.ks.report(rig.engine.now())["migrations_cross_node"] == (same_node ? 0 : 1));
+    }
+  }
+}
+
+TEST_CASE("kernel numa: the periodic balance crosses nodes only past the NUMA domain's imbalance_pct", "[kernel][numa]") {
+  // 8 CPUs, nodes 0-3 and 4-7, every thread computing throughout. 9 threads against 8: 2304 against 2048 of
+  // average load, within 117 %: nobody crosses. 12 against 8 (150 %): two cross, leaving 10 and 10.
+  GroupSpec root;  // threads in the root cgroup: a CPU's load is its threads' weights
+  root.root = true;
+  for (const int heavy : {9, 12}) {
+    Rig rig(8, params(Policy::kEevdf, 700 * kUs, 1 * kMs), {root});
+    rig.ks.set_topology(two_nodes(8));
+    std::vector<std::uint32_t> all;
+    for (int i = 0; i < heavy; ++i) all.push_back(start_on(rig, {0, 1, 2, 3}, {200 * kMs}));
+    for (int i = 0; i < 8; ++i) all.push_back(start_on(rig, {4, 5, 6, 7}, {200 * kMs}));
+    rig.run(100 * kMs);
+    std::uint32_t on_node0 = 0;
+    for (auto t : all) on_node0 += rig.ks.node_of(rig.ks.cpu_of(t)) == 0;
+    const auto rep = rig.ks.report(rig.engine.now());
+    INFO(heavy << " threads on node 0: " << rep.dump());
+    CHECK(rep["migrations"] > 0);  // the nodes balance within
+    if (heavy == 9) {
+      CHECK(rep["migrations_cross_node"] == 0);
+      CHECK(on_node0 == 9);
+    } else {
+      CHECK(rep["migrations_cross_node"] == 2);
+      CHECK(on_node0 == 10);
+    }
+  }
+}
+
+TEST_CASE("kernel: set_affinity moves a running, a queued and a waking thread at once, a blocked one at its wake-up", "[kernel][numa]") {
+  Rig rig(3, params(Policy::kEevdf, 700 * kUs, 4 * kMs));
+  const auto a = start_on(rig, {0}, {10 * kMs});
+  const auto b = start_on(rig, {0}, {10 * kMs});  // queued behind a on CPU 0
+  const auto c = rig.thread({10 * kMs});
+  rig.run(1 * kMs);
+  REQUIRE(rig.ks.cpu_of(a) == 0);
+  REQUIRE(rig.ks.state(b) == Kernel::State::kRunnable);
+  rig.ks.set_affinity(a, {2});  // running: pushed off CPU 0 now
+  CHECK(rig.ks.cpu_of(a) == 2);
+  CHECK(rig.ks.state(a) == Kernel::State::kRunning);
+  CHECK(rig.ks.state(b) == Kernel::State::kRunning);  // b takes CPU 0
+  rig.ks.set_affinity(b, {1});  // running again: to the idle CPU 1
+  CHECK(rig.ks.cpu_of(b) == 1);
+  rig.ks.set_affinity(c, {1});  // blocked: wakes inside its mask, behind b
+  rig.ks.wake(c);
+  rig.run(2 * kMs);
+  CHECK(rig.ks.cpu_of(c) == 1);
+  rig.run();
+  CHECK(rig.owner.finished[a] == 10 * kMs);  // 1 ms on CPU 0 and 9 on CPU 2, never waiting
+  CHECK(rig.ks.busy(0) + rig.ks.busy(1) == 30 * kMs);
+  CHECK(rig.ks.report(rig.engine.now())["migrations"] == 2);
+  rig.ks.check_invariants();
+}
+
+TEST_CASE("kernel numa: one node changes nothing; two nodes keep the work conserved", "[kernel][numa]") {
+  for (Policy pol : {Policy::kEevdf, Policy::kCfs}) {
+    for (std::size_t ncpu : {2, 4, 8}) {
+      auto run = [&](int nodes, std::vector<sim::Time>& finished, nlohmann::ordered_json& rep) {
+        Rig rig(ncpu, params(pol, 700 * kUs, 1 * kMs));
+        if (nodes == 1) rig.ks.set_topology(make_topology(ncpu, 1, 1, 90, 90, 90));
+        if (nodes == 2) rig.ks.set_topology(two_nodes(ncpu));
+        const sim::Time total = random_workload(rig, ncpu, 40);
+        rig.engine.run(sim::kTimeMax, [&](const sim::Event& ev) { rig.wake_or_handle(ev); });
+        CHECK(rig.ks.busy(0) + rig.ks.busy(1) == total);
+        finished = rig.owner.finished;
+        rep = rig.ks.report(rig.engine.now());
+      };
+      std::vector<sim::Time> f0, f1, f2;
+      nlohmann::ordered_json r0, r1, r2;
+      run(0, f0, r0);
+      run(1, f1, r1);
+      run(2, f2, r2);
+      INFO(ncpu << " CPUs, " << (pol == Policy::kEevdf ? "eevdf" : "cfs"));
+      CHECK(f1 == f0);
+      CHECK(r1.dump() == r0.dump());
+      CHECK(!r0.contains("migrations_cross_node"));
+      CHECK(r2.contains("migrations_cross_node"));
+      CHECK(r2["node_cpu_usec"].size() == 2);
+      for (sim::Time f : f2) CHECK(f >= 0);
+    }
+  }
+}
+
+TEST_CASE("kernel: numactl.cpunodebind binds the process's threads within its cpuset; an empty binding names the key", "[kernel][numa]") {
+  const std::string base = "machine: {cpus: 4, numa: {nodes: [[0, 1], [2, 3]]}}\nruntime: {model: go}\n"
+                           "workload: {classes: {a: {arrivals: {process: initial, count: 1}, program: [{compute: 1ms}]}}}\n";
+  const kernel::KernelConfig k = kernel_config(load_scenario(base, "<text>", {{"numactl.cpunodebind", "1"}}));
+  CHECK(k.groups[0].affinity == std::vector<std::uint32_t>{2, 3});
+  CHECK(k.topology.nodes() == 2);
+  const kernel::KernelConfig k2 = kernel_config(load_scenario(base, "<text>", {{"numactl.cpunodebind", "1"}, {"cgroup.cpuset.cpus", "1-2"}}));
+  CHECK(k2.groups[0].affinity == std::vector<std::uint32_t>{2});
+  sim::Engine engine;
+  Owner owner;
+  Kernel ks(engine, owner, 4, SchedParams{}, 100, k2.groups);
+  CHECK(ks.process_cpus() == std::vector<std::uint32_t>{2});
+  CHECK(kernel_config(load_scenario(base, "<text>")).groups[0].affinity.empty());
+  try {
+    kernel_config(load_scenario(base, "<text>", {{"numactl.cpunodebind", "1"}, {"cgroup.cpuset.cpus", "0-1"}}));
+    FAIL("no error");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("numactl.cpunodebind"));
+  }
 }

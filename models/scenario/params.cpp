@@ -724,7 +724,8 @@ const ParamSpec kParams[] = {
     // Cost names match what `gmpsim calibrate` writes under runtime: {boost-fiber-ws: ...}
     // (validation/calibrate/README.md), so a calibrated profile applies as it is.
     {"fiber.threads", ParamType::kInt, "0",
-     "Worker threads of the work_stealing pool; 0 means one per machine CPU.",
+     "Worker threads of the work_stealing pool; 0 means one per machine CPU (numa_work_stealing: one per CPU the "
+     "process may use).",
      "boost/fiber/algo/work_stealing.hpp work_stealing(thread_count, suspend) and libs/fiber/examples/"
      "work_stealing.cpp, boost-1.74.0: one thread per CPU, no more with suspend=false (idle threads spin, "
      "boostorg/fiber#203)",
@@ -736,6 +737,15 @@ const ParamSpec kParams[] = {
      "boost/fiber/algo/work_stealing.hpp work_stealing(std::uint32_t, bool suspend = false); "
      "libs/fiber/src/algo/work_stealing.cpp suspend_until and notify, boost-1.74.0",
      "boost-fiber-ws", "spin|suspend"},
+    {"fiber.algorithm", ParamType::kEnum, "work_stealing",
+     "The scheduling algorithm of the worker threads: work_stealing (algo::work_stealing: steal from random other "
+     "threads) or numa_work_stealing (numa::algo::work_stealing: each thread pinned to one CPU, one per CPU the "
+     "process may use when fiber.threads is 0; an empty queue steals from random threads of its own NUMA node "
+     "first, then from random threads of the other nodes). A what-if on Debian: it ships the headers but not "
+     "libboost_fiber_numa (a link error), so it cannot be calibrated or validated there.",
+     "boost/fiber/numa/algo/work_stealing.hpp and libs/fiber/src/numa/algo/work_stealing.cpp (pick_next, "
+     "numa::pin_thread), boost-1.74.0",
+     "boost-fiber-ws", "work_stealing|numa_work_stealing"},
     {"fiber.cost.switch", ParamType::kDuration, "63ns",
      "CPU time of resuming a fiber (context switch and ready-queue pop); switching into the dispatcher is free.",
      "this_fiber::yield() between 2 fibers, 63.5 ns (a one-off run on the project's 2-vCPU VM, Boost 1.74); "
