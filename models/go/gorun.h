@@ -496,7 +496,7 @@ class GoRun final : public kernel::ThreadOwner {
   kernel::Mm mm_;
   // NUMA (numa.cpp, models/kernel/numa.h). Off (no per-G state, no costs) on one node without memory-bound
   // steps, so such runs are what they were before the model existed.
-  const kernel::NumaTopology topo_;
+  const kernel::NumaTopology& topo_;  // prm_.kcfg.topology, the one the kernel layer has
   kernel::NumaMemory numa_mem_;
   kernel::NumaBandwidth numa_bw_;
   bool numa_ = false;

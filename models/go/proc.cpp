@@ -85,7 +85,7 @@ namespace gmpsim::models::go {
 GoRun::GoRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
       ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups),
-      mm_(prm_.mm, core_.streams.stream("kernel.mm")), topo_(kernel::numa_topology(sc)),
+      mm_(prm_.mm, core_.streams.stream("kernel.mm")), topo_(prm_.kcfg.topology),
       numa_mem_(topo_, kernel::mem_policy(sc, topo_)), numa_bw_(topo_), steal_rng_(core_.streams.stream("go.steal")),
       select_rng_(core_.streams.stream("go.select")), preempt_rng_(core_.streams.stream("go.preempt")),
       conn_rng_(core_.streams.stream("go.connections")), gc_(prm_.pacer) {
