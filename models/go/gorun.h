@@ -206,6 +206,7 @@ struct M {
   // and whether curg came from another CPU (its working set is refetched by its next memory-bound step).
   double numa_scale = 0;
   bool g_moved = false;
+  std::uint16_t aff_node = 0xffff;  // runtime.numa.p_affinity: the node its thread is bound to
 };
 
 struct Params {
@@ -219,6 +220,7 @@ struct Params {
   sim::Time cache_line = 0;  // kernel.cache_line_transfer
   std::uint32_t lines_newproc = 0, lines_execute = 0, lines_sync = 0;
   bool steal_node_first = false;  // runtime.numa.steal: node_first (a what-if)
+  bool p_affinity = false;        // runtime.numa.p_affinity (a what-if)
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
   std::uint32_t mutex_active_spin, netpoll_max_events, sysmon_idle_cycles;
   bool sysmon, asyncpreemptoff;
@@ -310,7 +312,7 @@ class GoRun final : public kernel::ThreadOwner {
 
   // ---- proc.cpp ----
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t p, std::uint32_t parent);
-  void inject(std::uint32_t g) { globrunqput(global_, g); }
+  void inject(std::uint32_t g) { globrunqput(globq_g(g), g); }
   void startIdle(std::size_t n) {
     for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
   }
@@ -523,6 +525,11 @@ class GoRun final : public kernel::ThreadOwner {
   void numa_init();
   std::uint16_t node_of_m(std::uint32_t mi) const { return topo_.node_of(ks_.cpu_of(mi)); }
   std::uint16_t node_of_p(std::uint32_t p) const;
+  std::uint16_t home_node(std::uint32_t p) const {  // runtime.numa.p_affinity: Ps split over the nodes in order
+    return static_cast<std::uint16_t>(static_cast<std::size_t>(p) * topo_.nodes() / prm_.gomaxprocs);
+  }
+  std::vector<std::vector<std::uint32_t>> numa_home_cpus_;  // per node: its CPUs in the process's cpuset
+  void numa_acquirep(std::uint32_t mi, std::uint32_t p);
   // A compute step of curg on M mi that states its memory behaviour: its duration here (and its traffic).
   sim::Time numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Time local);
   const MemorySpec* numa_spec(std::uint32_t gp) const;  // the memory spec of the compute step gp is in
@@ -540,6 +547,37 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<P> ps_;
   std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live
   GlobalRunq global_;
+  // runtime.numa.global_runq=per_node (a what-if): one global queue per node (then global_ stays empty). A G
+  // goes to its stack's node's queue, a local queue's overflow to the M's node's; an M takes from its node's
+  // queue first, then the others nearest first.
+  std::vector<GlobalRunq> gq_;
+  std::uint16_t globq_node(std::uint32_t mi) const {
+    if (mi == kNoG) return 0;
+    return prm_.p_affinity && ms_[mi].p != kNoG ? home_node(ms_[mi].p) : node_of_m(mi);
+  }
+  GlobalRunq& globq(std::uint32_t mi) { return gq_.empty() ? global_ : gq_[globq_node(mi)]; }
+  GlobalRunq& globq_g(std::uint32_t g) { return gq_.empty() ? global_ : gq_[g < g_node_.size() ? g_node_[g] : 0]; }
+  bool globq_empty() const {
+    if (gq_.empty()) return global_.empty();
+    for (const GlobalRunq& q : gq_) {
+      if (!q.empty()) return false;
+    }
+    return true;
+  }
+  std::size_t globq_size() const {
+    std::size_t n = global_.size();
+    for (const GlobalRunq& q : gq_) n += q.size();
+    return n;
+  }
+  GlobalRunq& globq_take(std::uint32_t mi) {  // the queue an M takes from (not all empty)
+    if (gq_.empty()) return global_;
+    for (std::uint16_t n : topo_.fallback[globq_node(mi)]) {
+      if (!gq_[n].empty()) ++(n == globq_node(mi) ? numa_gq_local_ : numa_gq_remote_);
+      if (!gq_[n].empty()) return gq_[n];
+    }
+    return gq_[0];
+  }
+  std::uint64_t numa_gq_local_ = 0, numa_gq_remote_ = 0, numa_gq_routed_ = 0;
   GFreeList gfree_global_;  // sched.gFree
   std::vector<std::uint32_t> pidle_, midle_;  // idle P and M lists, LIFO
   std::vector<std::uint32_t> coprimes_;

@@ -610,7 +610,7 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
   // mark for the whole cycle still gives the fractional worker its share).
   if (!stop && m.gc_preempt && m.gc_worker != WorkerMode::kDedicated) stop = true;
   if (!stop && m.gc_worker == WorkerMode::kIdle) {  // pollWork: anything runnable for this P
-    stop = !ps_[m.p].runq.empty() || !global_.empty() || !net_ready_.empty();
+    stop = !ps_[m.p].runq.empty() || !globq_empty() || !net_ready_.empty();
   }
   if (!stop && m.gc_worker == WorkerMode::kFractional) {
     const double elapsed = static_cast<double>(core_.engine.now() - gc.mark_start);

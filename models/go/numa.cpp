@@ -18,6 +18,9 @@ void GoRun::numa_init() {
   for (const GoroutineClass& c : core_.wl.classes) memory_steps |= !c.program.memory.empty();
   numa_ = !topo_.single() || memory_steps;
   numa_class_.assign(core_.wl.classes.size(), {});
+  if (!topo_.single() && core_.sc.text("runtime.numa.global_runq") == "per_node") gq_.resize(topo_.nodes());
+  numa_home_cpus_.assign(topo_.nodes(), {});
+  for (std::uint32_t c : ks_.process_cpus()) numa_home_cpus_[topo_.node_of(c)].push_back(c);
   numa_streams_.assign(prm_.max_threads + 1, {});
   numa_access_.assign(topo_.nodes(), 0.0);
   // Pages migrate only under the default (local) policy: mpol_misplaced acts on MPOL_F_MOF policies, and
@@ -29,8 +32,21 @@ void GoRun::numa_init() {
 }
 
 std::uint16_t GoRun::node_of_p(std::uint32_t p) const {
+  if (prm_.p_affinity && !topo_.single()) return home_node(p);
   const std::uint32_t m = ps_[p].m;
   return m != kNoG ? node_of_m(m) : 0;
+}
+
+// The what-if of per-node Ps: an M that takes a P binds its thread to the P's node (sched_setaffinity, paid
+// as a system call) unless it is bound there already, and the kernel prefers that node when it wakes.
+void GoRun::numa_acquirep(std::uint32_t mi, std::uint32_t p) {
+  const std::uint16_t node = home_node(p);
+  M& m = ms_[mi];
+  if (m.aff_node == node || numa_home_cpus_[node].empty()) return;
+  m.aff_node = node;
+  ks_.set_affinity(mi, numa_home_cpus_[node]);
+  ks_.set_preferred_node(mi, node);
+  m.overhead += prm_.syscall;
 }
 
 const MemorySpec* GoRun::numa_spec(std::uint32_t gp) const {
@@ -183,6 +199,11 @@ Json GoRun::numa_json() const {
   j["overcommitted_bytes"] = numa_mem_.overcommitted();
   j["cross_node_steals"] = numa_cross_steals_;
   j["cross_node_executes"] = numa_cross_executes_;
+  if (!gq_.empty()) {
+    j["global_runq_takes_own_node"] = numa_gq_local_;
+    j["global_runq_takes_other_node"] = numa_gq_remote_;
+    j["netpoll_routed_home"] = numa_gq_routed_;
+  }
   Json peak = Json::array();
   for (std::size_t n = 0; n < topo_.nodes(); ++n) peak.push_back(numa_bw_.peak_utilization(static_cast<std::uint16_t>(n)));
   j["bandwidth_peak_utilization_by_node"] = peak;

@@ -62,6 +62,7 @@ Params::Params(const Scenario& sc) {
   lines_execute = integer("runtime.cache_lines.execute");
   lines_sync = integer("runtime.cache_lines.sync");
   steal_node_first = sc.text("runtime.numa.steal") == "node_first";
+  p_affinity = sc.flag("runtime.numa.p_affinity");
   cost_mutex = dur("runtime.cost.mutex");
   mutex_spin = dur("runtime.mutex_spin");
   mutex_active_spin = integer("runtime.mutex_active_spin");

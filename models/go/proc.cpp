@@ -126,6 +126,7 @@ GoRun::GoRun(const Scenario& sc)
     const kernel::ProcessSpec& ps = prm_.kcfg.processes[i];
     if (ps.memory > 0) mm_.add_owner(ps.name, ps.memory, i);
   }
+  numa_init();
 }
 
 RunResult GoRun::run(const RunOptions& options) { return core_.execute(*this, options); }
@@ -144,7 +145,6 @@ void GoRun::start() {
   gc_.limiter.reset_capacity(static_cast<int>(prm_.gomaxprocs));
   gc_update_trigger();
   if (gc_.enabled && gc_.heap_live >= gc_.trigger) gc_.start_requested = true;
-  numa_init();
   // The process as exec left it: the binary's and the runtime's mappings, then what it holds at t = 0
   // (check_memory maps and faults it in; its cost is the start-up's, not counted).
   if (!mm_.map(0, 0, kGoBaseMaps)) mm_failed();
@@ -302,7 +302,7 @@ std::uint32_t GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time star
   M& m = ms_[mi];
   const std::uint64_t allgs = allgs_;
   const std::uint32_t g = create(cls, start, client, m.p, parent);
-  const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
+  const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext);
   if (!paid) m.overhead += prm_.cost_newproc + (allgs_ > allgs ? malg_cost(mi) : 0);
   m.overhead += touch_g(g, mi, prm_.lines_newproc);  // a dead G that exited on another CPU
   if (moved > 0) m.overhead += sched_lock(mi);  // runqputslow takes sched.lock
@@ -371,7 +371,7 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
   casgstatus(g, GStatus::kWaiting, GStatus::kRunnable);
   gr.ready_at = core_.engine.now();
   core_.engine.tracer().emit({core_.engine.now(), kTraceGoUnpark, g, gr.cls, 0});
-  const std::uint32_t moved = runqput(ps_[m.p].runq, global_, g, prm_.runnext);
+  const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext);
   m.overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
   global_overflow_ += moved;
   wakep(mi);
@@ -462,7 +462,7 @@ void GoRun::continue_g(std::uint32_t mi) {
     case StepKind::kGosched:  // goschedImpl: Grunning -> Grunnable, global queue tail, (wakep), schedule
       casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
       core_.gt[gp].ready_at = core_.engine.now();
-      globrunqput(global_, gp);
+      globrunqput(globq_g(gp), gp);
       m.curg = kNoG;
       if (prm_.gosched_wakep) wakep(mi);
       schedule(mi, take_overhead(mi) + sched_lock(mi));
@@ -471,7 +471,7 @@ void GoRun::continue_g(std::uint32_t mi) {
       casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
       core_.gt[gp].ready_at = core_.engine.now();
       LocalRunq& q = ps_[m.p].runq;
-      const std::uint32_t moved = q.full() ? runqputslow(q, global_, gp) : (q.push_tail(gp), 0u);
+      const std::uint32_t moved = q.full() ? runqputslow(q, globq(mi), gp) : (q.push_tail(gp), 0u);
       global_overflow_ += moved;
       m.curg = kNoG;
       schedule(mi, take_overhead(mi) + (moved > 0 ? sched_lock(mi) : 0));
@@ -617,8 +617,8 @@ void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
   // 1b: a dedicated or fractional mark worker comes before any goroutine (findRunnableGCWorker).
   if (gc_.phase == GcPhase::kMark && findRunnableGCWorker(mi, cost)) return;
   // 2: every 61st schedtick, one G from the global queue first, for fairness.
-  if (pp.schedtick % prm_.global_check == 0 && !global_.empty()) {
-    gp = globrunqget(global_);
+  if (pp.schedtick % prm_.global_check == 0 && !globq_empty()) {
+    gp = globrunqget(globq_take(mi));
     cost += sched_lock(mi);
     ++global_takes_;
   }
@@ -630,8 +630,8 @@ void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
     if (inherit) ++runnext_hits_;
   }
   // 4: a batch from the global queue.
-  if (gp == kNoG && !global_.empty()) {
-    gp = globrunqgetbatch(global_, pp.runq, prm_.runq_size / 2, prm_.gomaxprocs);
+  if (gp == kNoG && !globq_empty()) {
+    gp = globrunqgetbatch(globq_take(mi), pp.runq, prm_.runq_size / 2, prm_.gomaxprocs);
     cost += sched_lock(mi);
     ++global_takes_;
   }
@@ -784,8 +784,8 @@ void GoRun::findRunnable_idle(std::uint32_t mi) {
   M& m = ms_[mi];
   if (gc_idle_worker(mi, 0)) return;  // idle-time marking rather than giving up the P
   if (gc_bgsweep(mi)) return;         // the background sweeper, on a P with nothing else to do
-  if (!global_.empty()) {  // 11, under sched.lock
-    const std::uint32_t gp = globrunqgetbatch(global_, ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
+  if (!globq_empty()) {  // 11, under sched.lock
+    const std::uint32_t gp = globrunqgetbatch(globq_take(mi), ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
     ++global_takes_;
     schedule_execute(mi, gp, false, sched_lock(mi));
     return;
@@ -797,7 +797,7 @@ void GoRun::findRunnable_idle(std::uint32_t mi) {
   if (m.spinning) {  // 13: the "delicate dance": stop spinning, then look once more
     m.spinning = false;
     --nmspinning_;
-    bool work = prm_.recheck_after_spinning && !global_.empty();
+    bool work = prm_.recheck_after_spinning && !globq_empty();
     for (std::uint32_t p = 0; !work && p < prm_.gomaxprocs; ++p) {
       work = ps_[p].status != PStatus::kIdle && !ps_[p].runq.empty();  // checkRunqsNoP
     }
@@ -909,6 +909,7 @@ void GoRun::acquirep(std::uint32_t mi, std::uint32_t p) {
   ps_[p].m = mi;
   ps_[p].status = PStatus::kRunning;
   ms_[mi].p = p;
+  if (prm_.p_affinity && numa_) numa_acquirep(mi, p);
 }
 std::uint32_t GoRun::releasep(std::uint32_t mi) {
   const std::uint32_t p = ms_[mi].p;
@@ -942,7 +943,7 @@ void GoRun::injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs) {
     core_.engine.tracer().emit({core_.engine.now(), kTraceGoUnpark, g, core_.gt[g].cls, 0});
   }
   if (mi == kNoG || ms_[mi].p == kNoG) {
-    for (std::uint32_t g : gs) globrunqput(global_, g);
+    for (std::uint32_t g : gs) globrunqput(globq_g(g), g);
     sched_lock(mi);
     startIdle(gs.size());
     gs.clear();
@@ -950,14 +951,17 @@ void GoRun::injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs) {
   }
   const std::size_t n = std::min(pidle_.size(), gs.size());
   if (n > 0) {
-    for (std::size_t i = 0; i < n; ++i) globrunqput(global_, gs[i]);
+    for (std::size_t i = 0; i < n; ++i) globrunqput(globq_g(gs[i]), gs[i]);
     ms_[mi].overhead += sched_lock(mi);
     startIdle(n);
   }
   LocalRunq& q = ps_[ms_[mi].p].runq;
   for (std::size_t i = n; i < gs.size(); ++i) {
-    if (q.full()) {
-      global_overflow_ += runqputslow(q, global_, gs[i]);
+    if (!gq_.empty() && &globq_g(gs[i]) != &globq(mi)) {  // per-node queues: a G of another node goes home
+      globrunqput(globq_g(gs[i]), gs[i]);
+      ++numa_gq_routed_;
+    } else if (q.full()) {
+      global_overflow_ += runqputslow(q, globq(mi), gs[i]);
     } else {
       q.push_tail(gs[i]);
     }

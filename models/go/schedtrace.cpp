@@ -24,7 +24,7 @@ const char* wait_reason_name(WaitReason r, bool old_names) {
 }
 
 std::size_t GoRun::runnable() const {
-  std::size_t n = global_.size();
+  std::size_t n = globq_size();
   for (const P& p : ps_) n += p.runq.size() + (p.runq.runnext != kNoG ? 1 : 0);
   return n;
 }
@@ -46,7 +46,7 @@ void GoRun::schedtrace() {
   os << "SCHED " << core_.engine.now() / 1'000'000 << "ms: gomaxprocs=" << prm_.gomaxprocs << " idleprocs=" << pidle_.size()
      << " threads=" << ms_.size() - threads_exited_ << " spinningthreads=" << nmspinning_;
   if (!old) os << " needspinning=0";
-  os << " idlethreads=" << midle_.size() << " runqueue=" << global_.size();
+  os << " idlethreads=" << midle_.size() << " runqueue=" << globq_size();
   if (detailed) {
     os << " gcwaiting=" << (old ? "0" : "false") << " nmidlelocked=" << nmidlelocked_ << " stopwait=0 sysmonwait=" << (old ? "0" : "false") << "\n";
     for (std::uint32_t i = 0; i < ps_.size(); ++i) {

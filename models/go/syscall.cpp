@@ -73,7 +73,7 @@ void GoRun::exitsyscall(std::uint32_t mi) {
   ++syscall_slow_exits_;
   casgstatus(gp, GStatus::kSyscall, GStatus::kRunnable);
   core_.gt[gp].ready_at = core_.engine.now();
-  globrunqput(global_, gp);
+  globrunqput(globq_g(gp), gp);
   sched_lock(mi);
   m.curg = kNoG;
   if (m.lockedg != kNoG) {  // a locked M waits for its G to be scheduled (stoplockedm), not on the idle list
@@ -92,7 +92,7 @@ void GoRun::handoffp(std::uint32_t p) {
     return;
   }
   P& pp = ps_[p];
-  if (!pp.runq.empty() || !global_.empty()) {
+  if (!pp.runq.empty() || !globq_empty()) {
     startm(p, false);
     return;
   }

@@ -142,7 +142,7 @@ std::uint32_t GoRun::retake(sim::Time now) {
       preemptone(p);
       // gcDrainMarkWorkerDedicated: a preempted dedicated worker sends its P's queue to the global one.
       if (pp.m != kNoG && ms_[pp.m].gc_worker == WorkerMode::kDedicated && !pp.runq.empty()) {
-        for (RunqGet r = runqget(pp.runq); r.g != kNoG; r = runqget(pp.runq)) globrunqput(global_, r.g);
+        for (RunqGet r = runqget(pp.runq); r.g != kNoG; r = runqget(pp.runq)) globrunqput(globq_g(r.g), r.g);
         sched_lock(kNoG);
       }
       sysretake = true;
@@ -152,6 +152,9 @@ std::uint32_t GoRun::retake(sim::Time now) {
         const std::uint32_t g = pp.m != kNoG ? ms_[pp.m].curg : kNoG;
         // The goroutine that has waited longest: a queue head, local or global.
         std::uint32_t waiting = global_.empty() ? kNoG : global_.at(0);
+        for (const GlobalRunq& q : gq_) {
+          if (!q.empty() && (waiting == kNoG || core_.gt[q.at(0)].ready_at < core_.gt[waiting].ready_at)) waiting = q.at(0);
+        }
         for (const P& q : ps_) {
           for (std::uint32_t c : {q.runq.runnext, q.runq.size() > 0 ? q.runq.at(0) : kNoG}) {
             if (c != kNoG && (waiting == kNoG || core_.gt[c].ready_at < core_.gt[waiting].ready_at)) waiting = c;
@@ -281,7 +284,7 @@ void GoRun::gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool 
   set_g_preempt(core_.gt[gp], false);
   casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
   core_.gt[gp].ready_at = core_.engine.now();
-  globrunqput(global_, gp);
+  globrunqput(globq_g(gp), gp);
   m.curg = kNoG;
   schedule(mi, prior + take_overhead(mi) + sched_lock(mi));
 }

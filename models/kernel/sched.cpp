@@ -166,9 +166,20 @@ void Kernel::set_affinity(std::uint32_t tid, const std::vector<std::uint32_t>& c
     t.reaffine = true;
     return;
   }
+  if (t.state == State::kRunning) {  // affine_move_task: the stopper does it (migration_stop)
+    schedule_daemon(engine_.now(), sim::kBandDefault, kMigrationStop, tid);
+    return;
+  }
+  move_off(tid);
+}
+
+// migration_cpu_stop: a running thread outside its mask is preempted (put_prev_task_fair) and moves like a
+// queued one; a queued one moves (move_queued_task).
+void Kernel::move_off(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  if (t.state == State::kBlocked || t.state == State::kWaking || in_mask(allowed_mask(t), t.cpu)) return;
   const std::uint32_t from = t.cpu;
   if (t.state == State::kRunning) {
-    // migration_cpu_stop: the stopper preempts it (put_prev_task_fair), then it moves like a queued thread.
     update_curr(from);
     cancel_burst(t);
     t.state = State::kRunnable;
@@ -1007,6 +1018,7 @@ void Kernel::handle_other(const sim::Event& ev) {
       break;
     }
     case kBalance: rebalance_domains(); break;
+    case kMigrationStop: move_off(ev.arg); break;
   }
 }
 

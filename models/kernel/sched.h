@@ -129,8 +129,8 @@ class Kernel {
  public:
   enum class State : std::uint8_t { kBlocked, kWaking, kRunnable, kRunning };
   enum EventKind : std::uint32_t { kBurstDone = 0, kWakeDone = 1, kTickCheck = 2, kSleepDone = 3, kPeriodTimer = 4,
-                                   kSlackTimer = 5, kBalance = 6 };
-  static constexpr std::uint32_t kEventKinds = 7;
+                                   kSlackTimer = 5, kBalance = 6, kMigrationStop = 7 };
+  static constexpr std::uint32_t kEventKinds = 8;
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::uint32_t kKthread = 0xfffffffeu;  // Thread::proc of a kernel thread
   static constexpr std::size_t kMaxKinds = 8;
@@ -157,6 +157,8 @@ class Kernel {
   // outside the new mask is moved to a CPU of it (move_queued_task), a running one is pushed off its CPU
   // (the stopper's migration_cpu_stop), a thread whose wake-up is on its way is placed again when it lands,
   // a blocked one wakes inside the mask.
+  // A running thread is pushed off by an event at the same instant (the stopper runs after the caller's
+  // system call returns), so the owner may call this from on_burst_done.
   void set_affinity(std::uint32_t tid, const std::vector<std::uint32_t>& cpus);
   // numa_preferred_nid: the node whose idle CPUs a waking thread tries first when its previous CPU is busy;
   // kNoNode (the default) = the previous CPU's node.
@@ -209,7 +211,8 @@ class Kernel {
   // they do not count as the simulated program's activity or pending work.
   bool is_daemon_event(const sim::Event& ev) const {
     const std::uint32_t k = ev.kind - kind_base_;
-    return k == kTickCheck || k == kPeriodTimer || k == kSlackTimer || k == kBalance || (ev.arg & kBgBit) != 0;
+    return k == kTickCheck || k == kPeriodTimer || k == kSlackTimer || k == kBalance || k == kMigrationStop ||
+           (ev.arg & kBgBit) != 0;
   }
   std::size_t daemon_pending() const { return daemon_pending_; }
 
@@ -403,6 +406,7 @@ class Kernel {
   std::uint64_t cpu_load(std::uint32_t cpu) const;
   void arm_balance();
   void migrate(std::uint32_t tid, std::uint32_t to);
+  void move_off(std::uint32_t tid);
 
   // bandwidth
   bool account_cfs_rq_runtime(std::uint32_t rq, sim::Time delta);
