@@ -589,11 +589,14 @@ TEST_CASE("kernel: set_affinity moves a running, a queued and a waking thread at
   rig.run(1 * kMs);
   REQUIRE(rig.ks.cpu_of(a) == 0);
   REQUIRE(rig.ks.state(b) == Kernel::State::kRunnable);
-  rig.ks.set_affinity(a, {2});  // running: pushed off CPU 0 now
+  rig.ks.set_affinity(a, {2});  // running: the stopper pushes it off CPU 0 at this instant
+  CHECK(rig.ks.cpu_of(a) == 0);
+  rig.run(1 * kMs);
   CHECK(rig.ks.cpu_of(a) == 2);
   CHECK(rig.ks.state(a) == Kernel::State::kRunning);
   CHECK(rig.ks.state(b) == Kernel::State::kRunning);  // b takes CPU 0
   rig.ks.set_affinity(b, {1});  // running again: to the idle CPU 1
+  rig.run(1 * kMs);
   CHECK(rig.ks.cpu_of(b) == 1);
   rig.ks.set_affinity(c, {1});  // blocked: wakes inside its mask, behind b
   rig.ks.wake(c);
