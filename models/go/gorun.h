@@ -523,7 +523,10 @@ class GoRun final : public kernel::ThreadOwner {
   std::uint64_t numa_scans_ = 0, numa_hint_faults_ = 0, numa_hint_faults_local_ = 0, numa_pages_migrated_ = 0;
   std::uint64_t numa_period_faults_ = 0, numa_period_local_ = 0;
   void numa_init();
-  std::uint16_t node_of_m(std::uint32_t mi) const { return topo_.node_of(ks_.cpu_of(mi)); }
+  std::uint16_t node_of_m(std::uint32_t mi) const {  // a thread not placed yet is where main is
+    const std::uint32_t cpu = ks_.cpu_of(mi);
+    return topo_.node_of(cpu < topo_.cpu_node.size() ? cpu : ks_.process_cpus().front());
+  }
   std::uint16_t node_of_p(std::uint32_t p) const;
   std::uint16_t home_node(std::uint32_t p) const {  // runtime.numa.p_affinity: Ps split over the nodes in order
     return static_cast<std::uint16_t>(static_cast<std::size_t>(p) * topo_.nodes() / prm_.gomaxprocs);
