@@ -520,6 +520,7 @@ class GoRun final : public kernel::ThreadOwner {
   double numa_marked_ = 0, numa_fault_carry_ = 0;
   sim::Time numa_scan_period_ = 0, numa_hint_fault_ = 0, numa_page_copy_ = 0;
   std::vector<double> numa_access_;  // heap traffic by accessing node since the last scan
+  std::vector<double> numa_node_mem_, numa_node_remote_;  // memory time by the CPU's node, and its remote part
   std::uint64_t numa_scans_ = 0, numa_hint_faults_ = 0, numa_hint_faults_local_ = 0, numa_pages_migrated_ = 0;
   std::uint64_t numa_period_faults_ = 0, numa_period_local_ = 0;
   void numa_init();

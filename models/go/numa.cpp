@@ -23,6 +23,8 @@ void GoRun::numa_init() {
   for (std::uint32_t c : ks_.process_cpus()) numa_home_cpus_[topo_.node_of(c)].push_back(c);
   numa_streams_.assign(prm_.max_threads + 1, {});
   numa_access_.assign(topo_.nodes(), 0.0);
+  numa_node_mem_.assign(topo_.nodes(), 0.0);
+  numa_node_remote_.assign(topo_.nodes(), 0.0);
   // Pages migrate only under the default (local) policy: mpol_misplaced acts on MPOL_F_MOF policies, and
   // numactl's bind, interleave and preferred do not set it (mm/mempolicy.c).
   numa_balancing_ = !topo_.single() && core_.sc.flag("kernel.numa_balancing") && numa_mem_.policy() == kernel::MemPolicy::kLocal;
@@ -142,6 +144,8 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
     }
   }
   if (spec.data == MemorySpec::Data::kHeap) numa_access_[from] += mem;
+  numa_node_mem_[from] += mem;
+  numa_node_remote_[from] += mem * (1.0 - local_share);
   const double total = cpu + mem * ratio * queue + extra;
   NumaClass& c = numa_class_[core_.gt[gp].cls];
   c.mem_ns += mem;
@@ -194,6 +198,9 @@ Json GoRun::numa_json() const {
     stacks.push_back(numa_mem_.bytes(kernel::NumaMemory::kStacks, static_cast<std::uint16_t>(n)));
   }
   j["heap_bytes_by_node"] = mem;
+  Json share = Json::array();
+  for (std::size_t n = 0; n < topo_.nodes(); ++n) share.push_back(numa_node_mem_[n] > 0 ? numa_node_remote_[n] / numa_node_mem_[n] : 0.0);
+  j["remote_share_by_cpu_node"] = share;
   j["stack_bytes_by_node"] = stacks;
   j["spilled_bytes"] = numa_mem_.spilled();
   j["overcommitted_bytes"] = numa_mem_.overcommitted();

@@ -116,6 +116,22 @@ Json run_metrics(const RunResult& r) {
     const bool has = mem.is_object() && mem.contains("kernel") && mem["kernel"].contains(f);
     m[std::string("memory.") + f] = has ? mem["kernel"][f] : Json(nullptr);
   }
+  // NUMA (go model: models/kernel/numa.h): what a placement or policy sweep explains its results with.
+  const Json& nu = r.model_counters.contains("numa") ? r.model_counters["numa"] : Json();
+  double mem_s = 0, remote_s = 0, extra_s = 0, queue_s = 0;
+  if (nu.is_object()) {
+    for (const auto& [cls, c] : nu["classes"].items()) {
+      mem_s += c["memory_s"].get<double>();
+      remote_s += c["memory_s"].get<double>() * c["remote_share"].get<double>();
+      extra_s += c["remote_extra_s"].get<double>();
+      queue_s += c["bandwidth_extra_s"].get<double>();
+    }
+  }
+  m["numa.remote_share"] = nu.is_object() && mem_s > 0 ? Json(remote_s / mem_s) : Json(nullptr);
+  m["numa.remote_extra_s"] = nu.is_object() ? Json(extra_s) : Json(nullptr);
+  m["numa.bandwidth_extra_s"] = nu.is_object() ? Json(queue_s) : Json(nullptr);
+  m["numa.cross_node_steals"] = nu.is_object() ? nu["cross_node_steals"] : Json(nullptr);
+  m["numa.pages_migrated"] = nu.is_object() && nu.contains("balancing") ? nu["balancing"]["pages_migrated"] : Json(nullptr);
   for (const auto& [cls, l] : s["latency_us"].items()) {
     for (const char* f : {"count", "mean", "p50", "p90", "p99", "p999", "max"}) m["latency_us." + cls + "." + f] = l[f];
   }
