@@ -381,7 +381,7 @@ double NumaBandwidth::add(std::uint16_t from, const double* shares, double rate)
     double q = std::max(1.0, u);
     const std::size_t a = topo_->node_socket[from], b = topo_->node_socket[m];
     if (a != b) {
-      double& l = link_[std::min(a, b) * sockets_ + std::max(a, b)];
+      double& l = link_[b * sockets_ + a];
       l += r;
       q = std::max(q, l / topo_->link_bandwidth);
     }
@@ -398,7 +398,7 @@ void NumaBandwidth::remove(std::uint16_t from, const double* shares, double rate
     node_[m] = std::max(0.0, node_[m] - r);
     const std::size_t a = topo_->node_socket[from], b = topo_->node_socket[m];
     if (a != b) {
-      double& l = link_[std::min(a, b) * sockets_ + std::max(a, b)];
+      double& l = link_[b * sockets_ + a];
       l = std::max(0.0, l - r);
     }
   }

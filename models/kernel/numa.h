@@ -138,7 +138,7 @@ class NumaBandwidth {
 
  private:
   const NumaTopology* topo_ = nullptr;
-  std::vector<double> node_, link_, node_peak_;  // link_: [socket a * sockets + socket b], a < b
+  std::vector<double> node_, link_, node_peak_;  // link_: [memory's socket * sockets + reader's socket], each way
   std::size_t sockets_ = 1;
 };
 
