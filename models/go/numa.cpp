@@ -89,8 +89,10 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
   if (spec.data == MemorySpec::Data::kStack && !topo_.single()) {
     for (std::size_t i = 0; i < n; ++i) s.shares[i] = 0;
     s.shares[gp < g_node_.size() ? g_node_[gp] : 0] = 1;
-  } else {
+  } else if (numa_mem_.total(kernel::NumaMemory::kHeap) > 0) {
     for (std::size_t i = 0; i < n; ++i) s.shares[i] = numa_mem_.share(kernel::NumaMemory::kHeap, static_cast<std::uint16_t>(i));
+  } else {  // no heap yet: what it reads is what it just made, here
+    for (std::size_t i = 0; i < n; ++i) s.shares[i] = i == from ? 1.0 : 0.0;
   }
   const double cpu = static_cast<double>(local) * (1.0 - spec.stall);
   double mem = static_cast<double>(local) * spec.stall;
