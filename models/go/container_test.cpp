@@ -172,3 +172,25 @@ TEST_CASE("go: the kernel version selects the policy; bad kernel and cgroup valu
   fails_on({{"cgroup.cpu.weight", "0"}}, "cgroup.cpu.weight");
   fails_on({{"machine.processes.x.burst", "1ms"}, {"machine.processes.x.nice", "40"}}, "machine.processes.x.nice");
 }
+
+TEST_CASE("go: cpu.stat usage_usec counts a thread that never leaves its CPU", "[go][kernel][cgroup]") {
+  // A CPU hog alone on CPU 1 in a cgroup of its own: its bursts follow one another without a switch.
+  const RunResult r = run_yaml(R"(
+machine:
+  cpus: 2
+  processes:
+    hog: {threads: 1, burst: 10ms, sleep: 0s, cgroup: {cpuset: {cpus: "1"}}}
+runtime: {model: go}
+cgroup: {cpuset: {cpus: "0"}}
+workload:
+  classes:
+    req: {arrivals: {process: poisson, rate: 1000/s}, program: [{compute: 100us}]}
+run: {duration: 1s, seed: 1}
+)");
+  const Json& g = r.model_counters.at("kernel").at("cgroups");
+  CHECK(g.at("hog").at("usage_usec").get<double>() == Approx(1e6).epsilon(0.001));
+  // The Go process: its requests' 100 us each plus the runtime's own CPU, all on CPU 0.
+  const double usage = g.at("process").at("usage_usec").get<double>();
+  CHECK(usage > 0.95 * 1000 * 100);
+  CHECK(usage < 1.3 * 1000 * 100);
+}

@@ -438,7 +438,6 @@ bool Kernel::update_curr(std::uint32_t cpu) {
   };
   level(grq, t.se);
   level(root, gse);
-  group_busy_[t.group] += delta;
   if (groups_[t.group].limited() && account_cfs_rq_runtime(group_rq(t.group, cpu), delta)) resched = true;
   return resched;
 }
@@ -1054,13 +1053,21 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
     const sim::Time ticks = p_.nohz == NoHz::kOff ? static_cast<sim::Time>(cpus_.size()) * tick_time_until(now) : tick_time_;
     j["tick_usec"] = ticks / 1000;
   }
+  // cpu.stat usage_usec: bursts as they are charged, and the ones running now (a thread that never leaves
+  // its CPU is never charged otherwise).
+  std::vector<sim::Time> running(groups_.size(), 0);
+  for (const Cpu& c : cpus_) {
+    if (c.curr == kNone) continue;
+    const Thread& t = thr(c.curr);
+    if (t.burst.valid() && now > t.burst_since) running[t.group] += now - t.burst_since;
+  }
   nlohmann::ordered_json groups = nlohmann::ordered_json::object();
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     const Group& G = groups_[g];
     sim::Time throttled = G.throttled_time;
     for (std::uint32_t rqi : G.throttled_rqs) throttled += now - rqs_[rqi].throttled_clock;
     nlohmann::ordered_json s;
-    s["usage_usec"] = group_busy_[g] / 1000;
+    s["usage_usec"] = (group_busy_[g] + running[g]) / 1000;
     s["nr_periods"] = G.nr_periods;
     s["nr_throttled"] = G.nr_throttled;
     s["throttled_usec"] = throttled / 1000;

@@ -440,6 +440,7 @@ class Kernel {
     if (ran <= 0) return;
     busy_[t.kind] += ran;
     busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
+    group_busy_[t.group] += ran;
     sim::Time work = ran;
     if (t.burst_ticked) {  // the ticks' handlers took part of the time
       const sim::Time stolen = tick_time_until(engine_.now()) - tick_time_until(t.burst_since);
@@ -487,7 +488,7 @@ class Kernel {
   std::vector<Process> procs_;
   sim::Time busy_[kMaxKinds] = {};
   std::vector<sim::Time> busy_cpu_;  // [cpu * kMaxKinds + kind]
-  std::vector<sim::Time> group_busy_;  // CPU time per group
+  std::vector<sim::Time> group_busy_;  // CPU time per group, as bursts are charged (cpu.stat usage_usec)
   sim::EventId balance_;
   sim::Time balance_at_ = 0;
   std::vector<PeriodRow> periods_;
