@@ -18,6 +18,7 @@ void FiberRun::resume(std::uint32_t t, std::uint32_t g, sim::Time cost) {
   ++switches_;
   Goroutine& gr = core_.gt[g];
   core_.stats.waited(gr.cls, gr.ready_at, now);
+  if (numa_) numa_resume(t, g);
   if ((gr.flags & kStarted) == 0) {
     gr.flags |= kStarted;
     cost += prm_.c_storm;  // first run: cache and TLB misses of a large storm
@@ -48,16 +49,18 @@ void FiberRun::run_fiber(std::uint32_t t) {
       }
       [[fallthrough]];  // a C call computes on the thread
     case StepKind::kCompute:
-    case StepKind::kTightCompute:
+    case StepKind::kTightCompute: {
+      const MemorySpec* spec = numa_ && k == StepKind::kCompute ? core_.wl.classes[cls].program.compute_memory(core_.gt[g].pc) : nullptr;
       if (pending_ > 0) {
         w.compute = compute;
+        w.spec = spec;
         w.next = Next::kCompute;
         ks_.run_for(t, pending_, kSched);
       } else {
-        w.next = Next::kRunFiber;
-        ks_.run_for(t, compute, kWork);
+        start_compute(t, compute, spec);
       }
       return;
+    }
     case StepKind::kExit:  // context::terminate
       w.fiber = kNone32;
       --running_;
@@ -85,6 +88,12 @@ void FiberRun::run_fiber(std::uint32_t t) {
       core_.engine.stop();
       return;
   }
+}
+
+// The fiber's compute burst; a memory-bound one costs what its memory costs from this worker's node now.
+void FiberRun::start_compute(std::uint32_t t, sim::Time local, const MemorySpec* spec) {
+  workers_[t].next = Next::kRunFiber;
+  ks_.run_for(t, spec != nullptr ? numa_compute(t, *spec, local) : local, kWork);
 }
 
 // context::schedule(ctx) from the running fiber on cur_: local awakened() when ctx is attached to the same

@@ -30,7 +30,8 @@ namespace gmpsim::models::fiber {
 
 FiberRun::FiberRun(const Scenario& sc)
     : prm_(sc), core_(sc, {kArrival, kClientSubmit, kSample, kWarmupEnd}),
-      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups), steal_rng_(core_.streams.stream("fiber.steal")) {
+      ks_(core_.engine, *this, sc.machine.cpus.size(), prm_.kcfg.params, kThreadBase, prm_.kcfg.groups), steal_rng_(core_.streams.stream("fiber.steal")),
+      topo_(prm_.kcfg.topology), numa_mem_(topo_, kernel::mem_policy(sc, topo_)), numa_bw_(topo_) {
   reject_unsupported(core_.wl);
   for (std::size_t i = 0; i < core_.wl.channels.size(); ++i) core_.sync.chans[static_cast<std::uint32_t>(i)].capacity = boost_channel_slots(core_.wl.channels[i].capacity);
   holder_.assign(core_.sync.chans.capacity(), kNone32);
@@ -50,6 +51,7 @@ FiberRun::FiberRun(const Scenario& sc)
     }
   }
   if (prm_.listener_cost > 0) listener_ = ks_.create_thread();  // the thread outside the pool, after the workers
+  numa_init();
   // The listener thread (the generator outside the pool) counts as runtime CPU time.
   core_.stats.set_busy_source([this](std::size_t cpu, CpuUse use, sim::Time now) {
     const auto c = static_cast<std::uint32_t>(cpu);
@@ -80,6 +82,7 @@ void FiberRun::start() {
   start_arrivals();
   // Every worker thread is running at t = 0 (work_stealing's constructor waits at a barrier for all).
   for (std::uint32_t t = 0; t < prm_.threads; ++t) ks_.start_now(t);
+  if (numa_) numa_place_initial();
   ks_.start_processes(prm_.kcfg.processes, core_.streams);
 }
 
@@ -156,6 +159,7 @@ Json FiberRun::counters(sim::Time end) const {
   c["cpu_sched_ns"] = sched;
   c["cpu_spin_ns"] = spin;
   c["allocated_bytes"] = core_.allocated_bytes;
+  if (numa_) c["numa"] = numa_json();
   return c;
 }
 
@@ -222,6 +226,7 @@ void FiberRun::spawn_done(std::uint32_t t) {
     return;
   }
   const std::uint32_t g = create(w.spawn_cls, core_.engine.now(), kNone32, w.fiber);
+  numa_new_fiber(g, numa_cpu(t), true);
   owner_[g] = t;
   w.rq.push_back(g);
   ++runnable_;
@@ -248,6 +253,7 @@ void FiberRun::exit_fiber(std::uint32_t g) {
     if (!left && !right) --mmap_runs_;
   }
   stack_freed_ = true;
+  numa_exit_fiber(g);
   core_.gt.destroy(g);
   maps_peak_ = std::max(maps_peak_, maps());  // a free inside merged mmaps splits them
   core_.stats.live_changed(core_.engine.now(), core_.gt.live());
@@ -347,6 +353,7 @@ void FiberRun::start_arrivals() {
       }
       const std::uint32_t g = create(static_cast<std::uint16_t>(c), 0);
       const std::uint32_t t = next_thread();
+      numa_new_initial(g, t);
       owner_[g] = t;
       workers_[t].rq.push_back(g);
       ++runnable_;
@@ -363,6 +370,7 @@ void FiberRun::arrive(std::uint16_t cls, sim::Time start, std::uint32_t client) 
     return;
   }
   const std::uint32_t g = create(cls, start, client);
+  numa_new_fiber(g, listener_ != kNone32 ? numa_cpu(listener_) : ks_.process_cpus().front(), false);
   const std::uint32_t t = next_thread();
   owner_[g] = t;
   ++runnable_;

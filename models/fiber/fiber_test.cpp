@@ -6,6 +6,7 @@
 
 #include "models/fiber/fiber.h"
 #include "models/output/output.h"
+#include "models/sweep/sweep.h"
 #include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
 
@@ -294,8 +295,9 @@ run: {duration: 10s}
 namespace {
 
 // Four mains, one a thread (initial fibers go round robin): threads 0 and 2 spawn 3000 children each,
-// threads 1 and 3 only 20, so those two run dry and steal. `machine` is the machine line.
-std::string uneven_storms(const std::string& machine) {
+// threads 1 and 3 only 20, so those two run dry and steal. `machine` is the machine line, `worker` the
+// children's program.
+std::string uneven_storms(const std::string& machine, const std::string& worker = "[{compute: {dist: exponential, mean: 20us}}]") {
   std::ostringstream os;
   os << machine << "runtime: {model: boost-fiber-ws}\n"
      << "fiber: {threads: 4, stack_fault_pages: 0, stack_fault_pages_create: 0}\n"
@@ -308,7 +310,7 @@ std::string uneven_storms(const std::string& machine) {
        << "      program: [{repeat: {count: " << (i % 2 == 0 ? 3000 : 20) << ", steps: [{spawn: worker}, {compute: 50ns}]}}]\n";
   }
   os << "    worker:\n"
-        "      program: [{compute: {dist: exponential, mean: 20us}}]\n"
+        "      program: " << worker << "\n"
         "run: {duration: 10s}\n";
   return os.str();
 }
@@ -360,4 +362,98 @@ TEST_CASE("fiber: numa_work_stealing pins one worker a CPU: more threads than CP
                                {{"fiber.algorithm", "numa_work_stealing"}, {"fiber.threads", "0"}, {"numactl.cpunodebind", "1"}});
   CHECK(counter_u64(r, "threads") == 2);
   CHECK(testing::counter(r, "kernel", "node_cpu_usec")[0] == 0);  // node 0 runs nothing of the process
+}
+
+// ---- NUMA costs of memory-bound steps (numa.cpp) ----
+
+namespace {
+
+const Json& numa(const RunResult& r) { return r.model_counters.at("numa"); }
+double worker_numa(const RunResult& r, const char* key) { return numa(r).at("classes").at("worker").at(key).get<double>(); }
+const std::string kTwoNodes = "machine: {cpus: 4, numa: {nodes: [[0, 1], [2, 3]]}}\n";
+// A child reads its own stack (half of its time waiting for DRAM when local) around a yield, so a fiber stolen
+// after it first ran resumes elsewhere and refetches its 64 KiB.
+const std::string kStackWorker =
+    "[{alloc: {size: 1KiB}}, {compute: {time: {dist: exponential, mean: 10us}, memory: {stall: 0.5, data: stack, working_set: 64KiB}}}, "
+    "{gosched: true}, {compute: {time: {dist: exponential, mean: 10us}, memory: {stall: 0.5, data: stack, working_set: 64KiB}}}]";
+
+}  // namespace
+
+TEST_CASE("fiber numa: numa_work_stealing keeps memory-bound fibers near their stacks", "[fiber][numa]") {
+  const std::string yaml = uneven_storms(kTwoNodes, kStackWorker);
+  const RunResult ws = run_yaml(yaml);
+  const RunResult nws = run_yaml(yaml, {{"fiber.algorithm", "numa_work_stealing"}});
+  REQUIRE(ws.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(nws.outcome.status == OutcomeStatus::kCompleted);
+  INFO("work_stealing: remote share " << worker_numa(ws, "remote_share") << ", refetch " << worker_numa(ws, "working_set_refetch_s")
+                                      << " s, " << counter_u64(ws, "steals") << " steals; numa_work_stealing: remote share "
+                                      << worker_numa(nws, "remote_share") << ", refetch " << worker_numa(nws, "working_set_refetch_s")
+                                      << " s, " << counter_u64(nws, "steals") << " steals");
+  // Children are built on threads 0 and 2 (nodes 0 and 1): a child stolen across nodes reads its stack remotely,
+  // and refetches its working set from there.
+  CHECK(worker_numa(ws, "remote_share") > 0.1);
+  CHECK(worker_numa(nws, "remote_share") < worker_numa(ws, "remote_share") / 4);
+  CHECK(worker_numa(nws, "remote_extra_s") < worker_numa(ws, "remote_extra_s") / 4);
+  CHECK(numa(nws).at("cross_node_executes").get<double>() < numa(ws).at("cross_node_executes").get<double>() / 4);
+  // Every stolen fiber moved CPU under both, so about as many refetches: the policy changes where they come
+  // from (the remote time above), not how many fibers move.
+  CHECK(worker_numa(ws, "working_set_refetch_s") > 0);
+  CHECK(worker_numa(nws, "working_set_refetch_s") == Approx(worker_numa(ws, "working_set_refetch_s")).epsilon(0.1));
+  CHECK(worker_numa(ws, "steps") == Approx(12080).margin(5));  // 6040 children, two steps each (a 0 ns draw has no memory time)
+  CHECK(worker_numa(nws, "steps") == Approx(12080).margin(5));
+  CHECK(numa(ws).at("cross_node_steals") == ws.model_counters.at("steals_cross_node"));
+  // The report's numa: line and the sweep's columns read the same counters as the go model's.
+  std::ostringstream report;
+  print_report(ws, report);
+  CHECK_THAT(report.str(), Catch::Contains("numa: 2 node(s)"));
+  const Json m = run_metrics(ws);
+  CHECK(m.at("numa.remote_share").get<double>() == Approx(worker_numa(ws, "remote_share")));
+  CHECK(m.at("numa.cross_node_steals") == numa(ws).at("cross_node_steals"));
+  // A remote step is slower: the same work takes longer in all.
+  CHECK(worker_numa(ws, "remote_extra_s") > 0);
+}
+
+TEST_CASE("fiber numa: one node without memory stalls gives exactly the results without the NUMA costs", "[fiber][numa][golden]") {
+  const RunResult plain = run_yaml(uneven_storms("machine: {cpus: 4}\n"));
+  const RunResult no_stall = run_yaml(uneven_storms("machine: {cpus: 4}\n", "[{compute: {time: {dist: exponential, mean: 20us}, memory: {stall: 0, data: stack}}}]"));
+  CHECK(no_stall.fingerprint == plain.fingerprint);
+  CHECK(latency_csv(no_stall) == latency_csv(plain));
+  CHECK(plain.model_counters.count("numa") == 0);
+  CHECK(numa(no_stall).at("classes").empty());  // no memory time
+  // A stall on one node costs nothing while the bandwidth holds: the same run, and the counters say so.
+  const RunResult stall = run_yaml(uneven_storms("machine: {cpus: 4}\n", "[{compute: {time: {dist: exponential, mean: 20us}, memory: {stall: 0.5, data: heap}}}]"));
+  CHECK(stall.fingerprint == plain.fingerprint);
+  CHECK(worker_numa(stall, "remote_share") == 0.0);
+  CHECK(worker_numa(stall, "memory_s") > 0);
+  // Two nodes without memory-bound steps: placement is tracked, no step costs more.
+  const RunResult two_plain = run_yaml(uneven_storms(kTwoNodes));
+  const RunResult two_no_stall = run_yaml(uneven_storms(kTwoNodes, "[{compute: {time: {dist: exponential, mean: 20us}, memory: {stall: 0, data: stack}}}]"));
+  CHECK(two_no_stall.fingerprint == two_plain.fingerprint);
+  // The check can fail: a stall on two nodes changes the run.
+  const RunResult two_stall = run_yaml(uneven_storms(kTwoNodes, "[{compute: {time: {dist: exponential, mean: 20us}, memory: {stall: 0.5, data: stack}}}]"));
+  CHECK(two_stall.fingerprint != two_plain.fingerprint);
+}
+
+TEST_CASE("fiber numa: stacks and heap land on the node of the worker that touches them first", "[fiber][numa]") {
+  // The process on node 1's CPUs only: every stack and heap page is there, every access local.
+  const RunResult node1 = run_yaml(uneven_storms(kTwoNodes, kStackWorker), {{"cgroup.cpuset.cpus", "2,3"}});
+  REQUIRE(node1.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(numa(node1).at("stack_bytes_by_node")[0] == 0);
+  CHECK(numa(node1).at("stack_bytes_by_node")[1] > 0);
+  CHECK(numa(node1).at("heap_bytes_by_node")[0] == 0);
+  CHECK(numa(node1).at("heap_bytes_by_node")[1] > 0);
+  CHECK(worker_numa(node1, "remote_share") == 0.0);
+  // Pinned workers on both nodes: the children of threads 0 and 2 have their stacks on nodes 0 and 1.
+  const RunResult both = run_yaml(uneven_storms(kTwoNodes, kStackWorker), {{"fiber.algorithm", "numa_work_stealing"}});
+  const Json& stacks = numa(both).at("stack_bytes_by_node");
+  CHECK(stacks[0].get<double>() > 0);
+  CHECK(stacks[1].get<double>() > 0);
+  CHECK(numa(both).at("heap_bytes_by_node")[0].get<double>() > 0);
+  CHECK(numa(both).at("heap_bytes_by_node")[1].get<double>() > 0);
+  // numactl --membind=0 from node 1's CPUs: everything on node 0, every access remote.
+  const RunResult bound = run_yaml(uneven_storms(kTwoNodes, kStackWorker), {{"cgroup.cpuset.cpus", "2,3"}, {"numactl.membind", "0"}});
+  CHECK(numa(bound).at("stack_bytes_by_node")[1] == 0);
+  CHECK(numa(bound).at("heap_bytes_by_node")[1] == 0);
+  CHECK(worker_numa(bound, "remote_share") == Approx(1.0));
+  CHECK(sim::to_seconds(bound.simulated_ns) > sim::to_seconds(node1.simulated_ns));
 }

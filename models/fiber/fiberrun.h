@@ -16,6 +16,8 @@
 //                      unbuffered_channel.hpp); on_make and on_sync route to the objects
 //   mutex.cpp          fibers::mutex (src/mutex.cpp); the WaitGroup built from a mutex and a
 //                      condition_variable (src/condition_variable.cpp)
+//   numa.cpp           NUMA: stacks and heap placed by first touch, memory-bound compute steps costed from
+//                      the worker's node (models/kernel/numa.h)
 // Internal to models/fiber; the public entry point is fiber.h.
 #pragma once
 #include <chrono>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "models/kernel/config.h"
+#include "models/kernel/numa.h"
 #include "models/kernel/sched.h"
 #include "models/model.h"
 #include "models/result.h"
@@ -84,6 +87,9 @@ struct Params {
   sim::Time listener_cost = 0;       // fiber.listener_cost: CPU of the outside thread per arrival handed over
   StackAllocator stack_allocator = StackAllocator::kFixedsize;  // fiber.stack_allocator
   std::int64_t stack_size = 131072;  // fiber.stack_size
+  // NUMA: the bytes of a new stack that are resident, its creation's and first run's faulted pages (at least
+  // the page of the context record at its top)
+  std::int64_t stack_resident = 4096;
   std::int64_t max_map_count = 65530;  // vm.max_map_count
   kernel::KernelConfig kcfg;
   explicit Params(const Scenario& sc);
@@ -122,6 +128,8 @@ struct Worker {
   Idle idle = Idle::kNo;
   bool notify_flag = false;         // work_stealing::flag_ (suspend mode)
   sim::Time compute = 0;            // the compute or syscall waiting behind a scheduling burst
+  const MemorySpec* spec = nullptr; // NUMA: that compute's memory behaviour (null: plain)
+  bool moved = false;               // NUMA: the running fiber's cache is on another CPU (its last)
   sim::EventId spin_timer;
   std::uint64_t fibers_run = 0;     // dispatches of fibers on this thread
   std::int64_t spawn_left = 0;      // fibers the running fiber's spawn step still creates
@@ -145,7 +153,10 @@ class FiberRun final : public kernel::ThreadOwner {
   bool on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
   void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
   bool owes_cpu() const { return pending_ > 0; }
-  void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) { core_.allocated_bytes += bytes; }
+  void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) {
+    core_.allocated_bytes += bytes;
+    if (numa_) numa_alloc(bytes);
+  }
   bool on_gc() { return false; }  // this runtime has no garbage collector: `gc` does nothing
   void on_touch(std::int64_t) {}  // no memory model under boost-fiber-ws: the read costs nothing extra
   sim::Time on_file(bool, std::int64_t) { return 0; }  // never reached: reject_unsupported refuses file steps
@@ -200,6 +211,7 @@ class FiberRun final : public kernel::ThreadOwner {
   // ---- context.cpp ----
   void resume(std::uint32_t t, std::uint32_t g, sim::Time cost);
   void run_fiber(std::uint32_t t);
+  void start_compute(std::uint32_t t, sim::Time local, const MemorySpec* spec);
   void schedule(std::uint32_t g);
   void wake_first(WaitQueue& q);
 
@@ -262,6 +274,35 @@ class FiberRun final : public kernel::ThreadOwner {
   std::int64_t maps_peak_ = 0;
   bool oom_ = false;
   std::string oom_detail_;
+
+  // ---- numa.cpp (models/kernel/numa.h). Off (no per-fiber state, no costs) on one node without memory-bound
+  // steps, so such runs are what they were before the model had NUMA costs. ----
+  void numa_init();
+  std::uint32_t numa_cpu(std::uint32_t tid) const;  // the thread's CPU (last one); main's before it first ran
+  void numa_new_fiber(std::uint32_t g, std::uint32_t cpu, bool spawned);  // built by a thread on `cpu`
+  void numa_new_initial(std::uint32_t g, std::uint32_t t);  // built by worker t before it started
+  std::uint8_t numa_stack(std::uint32_t g);  // the node of g's stack (placing an initial fiber's)
+  void numa_track(std::uint32_t g, std::uint32_t cpu);  // per-fiber state; its cache on `cpu`
+  std::uint8_t numa_stack_alloc(std::uint16_t node);
+  void numa_place_initial();
+  void numa_exit_fiber(std::uint32_t g);
+  void numa_resume(std::uint32_t t, std::uint32_t g);
+  void numa_alloc(std::int64_t bytes);  // the running fiber's alloc step
+  sim::Time numa_compute(std::uint32_t t, const MemorySpec& spec, sim::Time local);
+  Json numa_json() const;
+  const kernel::NumaTopology& topo_;  // prm_.kcfg.topology, the one the kernel layer has
+  kernel::NumaMemory numa_mem_;
+  kernel::NumaBandwidth numa_bw_;
+  kernel::NumaCosts numa_costs_;
+  bool numa_ = false;
+  static constexpr std::uint8_t kUnplaced = 0xff;
+  std::vector<std::uint8_t> stack_node_;          // per fiber: the node its stack is on (kUnplaced: not yet)
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> numa_initial_;  // initial fibers and their workers, at the start
+  std::vector<std::uint32_t> fiber_cpu_;          // per fiber: the CPU its cache is on (kNone32: none)
+  std::vector<std::uint8_t> free_stacks_;         // released stacks' nodes; the last one is handed out next
+  std::vector<kernel::NumaStream> numa_streams_;  // per worker thread: its memory-bound step's traffic
+  std::vector<std::int64_t> arena_bytes_;         // per worker thread: bytes its malloc arena handed out
+  std::uint64_t numa_cross_executes_ = 0;         // resumes on another node than the fiber last ran on
 };
 
 }  // namespace gmpsim::models::fiber

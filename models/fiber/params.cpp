@@ -1,5 +1,6 @@
 // The boost-fiber-ws model's parameters, read once from the resolved scenario's typed values (see
 // models/scenario/params.cpp for each key's meaning and source), and the steps Boost.Fiber cannot run.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -53,6 +54,8 @@ Params::Params(const Scenario& sc) {
                     : alloc == "pooled"  ? StackAllocator::kPooled
                                          : StackAllocator::kFixedsize;
   stack_size = sc.bytes("fiber.stack_size");
+  const double touched = std::ceil(sc.number("fiber.stack_fault_pages") + sc.number("fiber.stack_fault_pages_create"));
+  stack_resident = std::min(stack_size, std::max<std::int64_t>(1, static_cast<std::int64_t>(touched)) * 4096);
   max_map_count = sc.integer("vm.max_map_count");
   timer_slack = sc.kernel.timer_slack;
 }

@@ -18,13 +18,11 @@ void FiberRun::on_burst_done(std::uint32_t tid) {
     return;
   }
   Worker& w = workers_[tid];
+  if (numa_) numa_bw_.end(numa_streams_[tid]);  // a memory-bound compute's traffic ends with its burst
   switch (w.next) {
     case Next::kDispatch: dispatch_pass(tid); break;
     case Next::kRunFiber: run_fiber(tid); break;
-    case Next::kCompute:
-      w.next = Next::kRunFiber;
-      ks_.run_for(tid, w.compute, kWork);
-      break;
+    case Next::kCompute: start_compute(tid, w.compute, w.spec); break;
     case Next::kSyscall:
       // The system call blocks the OS thread, and with it every fiber queued behind the running one.
       w.next = Next::kRunFiber;

@@ -503,24 +503,14 @@ class GoRun final : public kernel::ThreadOwner {
   kernel::NumaBandwidth numa_bw_;
   bool numa_ = false;
   std::vector<std::uint8_t> g_node_;  // per G: the node its stack is on
-  struct NumaStream {  // an M's memory traffic while its memory-bound compute runs
-    double rate = 0;
-    std::uint16_t from = 0;
-    double shares[kernel::kMaxNodes] = {};
-  };
-  std::vector<NumaStream> numa_streams_;  // by M
-  struct NumaClass {
-    double mem_ns = 0, remote_share_ns = 0, remote_extra_ns = 0, queue_extra_ns = 0, ws_ns = 0;
-    std::uint64_t steps = 0;
-  };
-  std::vector<NumaClass> numa_class_;
+  std::vector<kernel::NumaStream> numa_streams_;  // by M: its memory traffic while its memory-bound compute runs
+  kernel::NumaCosts numa_costs_;
   std::uint64_t numa_cross_steals_ = 0, numa_cross_executes_ = 0;
   // Automatic NUMA balancing (task_numa_work, do_numa_page): pages marked for hinting faults, the period.
   bool numa_balancing_ = false;
   double numa_marked_ = 0, numa_fault_carry_ = 0;
   sim::Time numa_scan_period_ = 0, numa_hint_fault_ = 0, numa_page_copy_ = 0;
   std::vector<double> numa_access_;  // heap traffic by accessing node since the last scan
-  std::vector<double> numa_node_mem_, numa_node_remote_;  // memory time by the CPU's node, and its remote part
   std::uint64_t numa_scans_ = 0, numa_hint_faults_ = 0, numa_hint_faults_local_ = 0, numa_pages_migrated_ = 0;
   std::uint64_t numa_period_faults_ = 0, numa_period_local_ = 0;
   void numa_init();
@@ -537,7 +527,7 @@ class GoRun final : public kernel::ThreadOwner {
   // A compute step of curg on M mi that states its memory behaviour: its duration here (and its traffic).
   sim::Time numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Time local);
   const MemorySpec* numa_spec(std::uint32_t gp) const;  // the memory spec of the compute step gp is in
-  void numa_stream_end(std::uint32_t mi);
+  void numa_stream_end(std::uint32_t mi) { numa_bw_.end(numa_streams_[mi]); }
   void numa_heap(std::int64_t bytes, std::uint32_t mi);  // heap pages first touched (or released: < 0)
   void numa_new_g(std::uint32_t g, std::uint32_t mi);    // a new G's stack, placed by the M that made it
   void numa_scan();

@@ -17,14 +17,12 @@ void GoRun::numa_init() {
   bool memory_steps = false;
   for (const GoroutineClass& c : core_.wl.classes) memory_steps |= !c.program.memory.empty();
   numa_ = !topo_.single() || memory_steps;
-  numa_class_.assign(core_.wl.classes.size(), {});
+  numa_costs_ = kernel::NumaCosts(core_.wl.classes.size(), topo_.nodes());
   if (!topo_.single() && core_.sc.text("runtime.numa.global_runq") == "per_node") gq_.resize(topo_.nodes());
   numa_home_cpus_.assign(topo_.nodes(), {});
   for (std::uint32_t c : ks_.process_cpus()) numa_home_cpus_[topo_.node_of(c)].push_back(c);
   numa_streams_.assign(prm_.max_threads + 1, {});
   numa_access_.assign(topo_.nodes(), 0.0);
-  numa_node_mem_.assign(topo_.nodes(), 0.0);
-  numa_node_remote_.assign(topo_.nodes(), 0.0);
   // Pages migrate only under the default (local) policy: mpol_misplaced acts on MPOL_F_MOF policies, and
   // numactl's bind, interleave and preferred do not set it (mm/mempolicy.c).
   numa_balancing_ = !topo_.single() && core_.sc.flag("kernel.numa_balancing") && numa_mem_.policy() == kernel::MemPolicy::kLocal;
@@ -53,10 +51,7 @@ void GoRun::numa_acquirep(std::uint32_t mi, std::uint32_t p) {
 
 const MemorySpec* GoRun::numa_spec(std::uint32_t gp) const {
   const Goroutine& g = core_.gt[gp];
-  const Program& prog = core_.wl.classes[g.cls].program;
-  if (g.pc == 0) return nullptr;
-  const Op& op = prog.ops[g.pc - 1];
-  return op.code == OpCode::kCompute && op.count > 0 ? &prog.memory[static_cast<std::size_t>(op.count - 1)] : nullptr;
+  return core_.wl.classes[g.cls].program.compute_memory(g.pc);
 }
 
 void GoRun::numa_new_g(std::uint32_t g, std::uint32_t mi) {
@@ -83,36 +78,17 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
   const std::uint16_t from = node_of_m(mi);
-  NumaStream& s = numa_streams_[mi];
-  if (s.rate > 0) numa_stream_end(mi);
-  const std::size_t n = topo_.nodes();
-  if (spec.data == MemorySpec::Data::kStack && !topo_.single()) {
-    for (std::size_t i = 0; i < n; ++i) s.shares[i] = 0;
-    s.shares[gp < g_node_.size() ? g_node_[gp] : 0] = 1;
-  } else if (numa_mem_.total(kernel::NumaMemory::kHeap) > 0) {
-    for (std::size_t i = 0; i < n; ++i) s.shares[i] = numa_mem_.share(kernel::NumaMemory::kHeap, static_cast<std::uint16_t>(i));
-  } else {  // no heap yet: what it reads is what it just made, here
-    for (std::size_t i = 0; i < n; ++i) s.shares[i] = i == from ? 1.0 : 0.0;
-  }
-  const double cpu = static_cast<double>(local) * (1.0 - spec.stall);
-  double mem = static_cast<double>(local) * spec.stall;
-  double ws = 0;
-  if (m.g_moved && spec.working_set > 0) {  // the cache it had on its last CPU is cold here
-    ws = static_cast<double>(spec.working_set) / topo_.core_bandwidth;
-    mem += ws;
-  }
+  const kernel::NumaStream& s = numa_streams_[mi];
+  const int stack = spec.data == MemorySpec::Data::kStack ? (gp < g_node_.size() ? g_node_[gp] : 0) : -1;
+  const kernel::NumaStep st = kernel::numa_step(numa_mem_, numa_bw_, numa_streams_[mi], from, stack, local, spec.stall,
+                                                m.g_moved ? spec.working_set : 0);
   m.g_moved = false;
-  if (mem <= 0) {
+  if (st.mem <= 0) {
     m.numa_scale = 0;
     return local;
   }
-  double ratio = 0, local_share = 0;
-  for (std::size_t i = 0; i < n; ++i) ratio += s.shares[i] * topo_.ratio(from, i);
-  local_share = s.shares[from];
-  // While it runs, the step streams at the core's rate for its memory share of the time.
-  s.from = from;
-  s.rate = topo_.core_bandwidth * mem / (cpu + mem * ratio);
-  const double queue = numa_bw_.add(from, s.shares, s.rate);
+  const std::size_t n = topo_.nodes();
+  const double mem = st.mem;
   double extra = 0;
   if (numa_balancing_ && spec.data == MemorySpec::Data::kHeap && numa_marked_ > 0) {
     // do_numa_page: pages the last scan marked fault on first access; a fault migrates the page here when the
@@ -135,7 +111,7 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
         numa_mem_.migrate(kernel::NumaMemory::kHeap, static_cast<std::int64_t>(pages * 4096.0), static_cast<std::uint16_t>(p), from);
         migrated += pages;
       }
-      const auto local_faults = static_cast<std::uint64_t>(std::llround(static_cast<double>(faults) * local_share));
+      const auto local_faults = static_cast<std::uint64_t>(std::llround(static_cast<double>(faults) * st.local_share));
       numa_hint_faults_ += faults;
       numa_hint_faults_local_ += local_faults;
       numa_period_faults_ += faults;
@@ -146,26 +122,10 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
     }
   }
   if (spec.data == MemorySpec::Data::kHeap) numa_access_[from] += mem;
-  numa_node_mem_[from] += mem;
-  numa_node_remote_[from] += mem * (1.0 - local_share);
-  const double total = cpu + mem * ratio * queue + extra;
-  NumaClass& c = numa_class_[core_.gt[gp].cls];
-  c.mem_ns += mem;
-  c.remote_share_ns += mem * (1.0 - local_share);
-  c.remote_extra_ns += mem * (ratio - 1.0);
-  c.queue_extra_ns += mem * ratio * (queue - 1.0);
-  c.ws_ns += ws;
-  ++c.steps;
-  const auto d = static_cast<sim::Time>(std::llround(total));
+  numa_costs_.add(core_.gt[gp].cls, from, st);
+  const double total = st.total(extra);
   m.numa_scale = local > 0 ? total / static_cast<double>(local) : 0;
-  return d;
-}
-
-void GoRun::numa_stream_end(std::uint32_t mi) {
-  NumaStream& s = numa_streams_[mi];
-  if (s.rate <= 0) return;
-  numa_bw_.remove(s.from, s.shares, s.rate);
-  s.rate = 0;
+  return static_cast<sim::Time>(std::llround(total));
 }
 
 // task_numa_work (kernel/sched/fair.c): every scan period the kernel marks up to numa_balancing_scan_size of
@@ -193,44 +153,13 @@ void GoRun::numa_scan() {
 }
 
 Json GoRun::numa_json() const {
-  Json j = kernel::topology_json(topo_);
-  Json mem = Json::array(), stacks = Json::array();
-  for (std::size_t n = 0; n < topo_.nodes(); ++n) {
-    mem.push_back(numa_mem_.bytes(kernel::NumaMemory::kHeap, static_cast<std::uint16_t>(n)));
-    stacks.push_back(numa_mem_.bytes(kernel::NumaMemory::kStacks, static_cast<std::uint16_t>(n)));
-  }
-  j["heap_bytes_by_node"] = mem;
-  Json share = Json::array();
-  for (std::size_t n = 0; n < topo_.nodes(); ++n) share.push_back(numa_node_mem_[n] > 0 ? numa_node_remote_[n] / numa_node_mem_[n] : 0.0);
-  j["remote_share_by_cpu_node"] = share;
-  j["stack_bytes_by_node"] = stacks;
-  j["spilled_bytes"] = numa_mem_.spilled();
-  j["overcommitted_bytes"] = numa_mem_.overcommitted();
-  j["cross_node_steals"] = numa_cross_steals_;
-  j["cross_node_executes"] = numa_cross_executes_;
+  Json j = numa_costs_.json(numa_mem_, numa_bw_, [this](std::size_t c) -> const std::string& { return core_.wl.classes[c].name; },
+                            numa_cross_steals_, numa_cross_executes_);
   if (!gq_.empty()) {
     j["global_runq_takes_own_node"] = numa_gq_local_;
     j["global_runq_takes_other_node"] = numa_gq_remote_;
     j["netpoll_routed_home"] = numa_gq_routed_;
   }
-  Json peak = Json::array();
-  for (std::size_t n = 0; n < topo_.nodes(); ++n) peak.push_back(numa_bw_.peak_utilization(static_cast<std::uint16_t>(n)));
-  j["bandwidth_peak_utilization_by_node"] = peak;
-  Json classes = Json::object();
-  for (std::size_t c = 0; c < numa_class_.size(); ++c) {
-    const NumaClass& k = numa_class_[c];
-    if (k.mem_ns <= 0) continue;
-    Json row;
-    row["memory_s"] = k.mem_ns / 1e9;
-    row["remote_share"] = k.remote_share_ns / k.mem_ns;
-    row["remote_extra_s"] = k.remote_extra_ns / 1e9;
-    row["bandwidth_extra_s"] = k.queue_extra_ns / 1e9;
-    row["working_set_refetch_s"] = k.ws_ns / 1e9;
-    row["steps"] = k.steps;
-    row["remote_extra_per_step_ns"] = k.remote_extra_ns / static_cast<double>(std::max<std::uint64_t>(1, k.steps));
-    classes[core_.wl.classes[c].name] = row;
-  }
-  j["classes"] = classes;
   if (numa_balancing_) {
     Json b;
     b["scans"] = numa_scans_;

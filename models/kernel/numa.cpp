@@ -413,6 +413,90 @@ sim::Time numa_duration(sim::Time local, double stall, const NumaTopology& topo,
   return static_cast<sim::Time>(std::llround(d));
 }
 
+// ---- memory-bound steps ----
+
+NumaStep numa_step(const NumaMemory& mem, NumaBandwidth& bw, NumaStream& s, std::uint16_t from, int stack_node,
+                   sim::Time local, double stall, std::int64_t refetch) {
+  const NumaTopology& topo = *mem.topology();
+  bw.end(s);
+  const std::size_t n = topo.nodes();
+  if (stack_node >= 0 && !topo.single()) {
+    for (std::size_t i = 0; i < n; ++i) s.shares[i] = 0;
+    s.shares[stack_node] = 1;
+  } else if (mem.total(NumaMemory::kHeap) > 0) {
+    for (std::size_t i = 0; i < n; ++i) s.shares[i] = mem.share(NumaMemory::kHeap, static_cast<std::uint16_t>(i));
+  } else {  // no heap yet: what it reads is what it just made, here
+    for (std::size_t i = 0; i < n; ++i) s.shares[i] = i == from ? 1.0 : 0.0;
+  }
+  NumaStep st;
+  st.cpu = static_cast<double>(local) * (1.0 - stall);
+  st.mem = static_cast<double>(local) * stall;
+  if (refetch > 0) {  // the cache it had on its last CPU is cold here
+    st.ws = static_cast<double>(refetch) / topo.core_bandwidth;
+    st.mem += st.ws;
+  }
+  if (st.mem <= 0) return st;
+  st.ratio = 0;
+  for (std::size_t i = 0; i < n; ++i) st.ratio += s.shares[i] * topo.ratio(from, i);
+  st.local_share = s.shares[from];
+  // While it runs, the step streams at the core's rate for its memory share of the time.
+  s.from = from;
+  s.rate = topo.core_bandwidth * st.mem / (st.cpu + st.mem * st.ratio);
+  st.queue = bw.add(from, s.shares, s.rate);
+  return st;
+}
+
+void NumaCosts::add(std::size_t cls, std::uint16_t from, const NumaStep& s) {
+  node_mem_[from] += s.mem;
+  node_remote_[from] += s.mem * (1.0 - s.local_share);
+  Class& c = classes_[cls];
+  c.mem_ns += s.mem;
+  c.remote_share_ns += s.mem * (1.0 - s.local_share);
+  c.remote_extra_ns += s.mem * (s.ratio - 1.0);
+  c.queue_extra_ns += s.mem * s.ratio * (s.queue - 1.0);
+  c.ws_ns += s.ws;
+  ++c.steps;
+}
+
+nlohmann::ordered_json NumaCosts::json(const NumaMemory& mem, const NumaBandwidth& bw, const std::function<const std::string&(std::size_t)>& name,
+                                       std::uint64_t cross_steals, std::uint64_t cross_executes) const {
+  const NumaTopology& topo = *mem.topology();
+  nlohmann::ordered_json j = topology_json(topo);
+  nlohmann::ordered_json heap = nlohmann::ordered_json::array(), stacks = nlohmann::ordered_json::array(),
+                         share = nlohmann::ordered_json::array(), peak = nlohmann::ordered_json::array();
+  for (std::size_t n = 0; n < topo.nodes(); ++n) {
+    const auto node = static_cast<std::uint16_t>(n);
+    heap.push_back(mem.bytes(NumaMemory::kHeap, node));
+    stacks.push_back(mem.bytes(NumaMemory::kStacks, node));
+    share.push_back(node_mem_[n] > 0 ? node_remote_[n] / node_mem_[n] : 0.0);
+    peak.push_back(bw.peak_utilization(node));
+  }
+  j["heap_bytes_by_node"] = heap;
+  j["remote_share_by_cpu_node"] = share;
+  j["stack_bytes_by_node"] = stacks;
+  j["spilled_bytes"] = mem.spilled();
+  j["overcommitted_bytes"] = mem.overcommitted();
+  j["cross_node_steals"] = cross_steals;
+  j["cross_node_executes"] = cross_executes;
+  j["bandwidth_peak_utilization_by_node"] = peak;
+  nlohmann::ordered_json classes = nlohmann::ordered_json::object();
+  for (std::size_t c = 0; c < classes_.size(); ++c) {
+    const Class& k = classes_[c];
+    if (k.mem_ns <= 0) continue;
+    nlohmann::ordered_json row;
+    row["memory_s"] = k.mem_ns / 1e9;
+    row["remote_share"] = k.remote_share_ns / k.mem_ns;
+    row["remote_extra_s"] = k.remote_extra_ns / 1e9;
+    row["bandwidth_extra_s"] = k.queue_extra_ns / 1e9;
+    row["working_set_refetch_s"] = k.ws_ns / 1e9;
+    row["steps"] = k.steps;
+    row["remote_extra_per_step_ns"] = k.remote_extra_ns / static_cast<double>(std::max<std::uint64_t>(1, k.steps));
+    classes[name(c)] = row;
+  }
+  j["classes"] = classes;
+  return j;
+}
+
 nlohmann::ordered_json topology_json(const NumaTopology& topo) {
   nlohmann::ordered_json j;
   j["nodes"] = topo.nodes();

@@ -18,6 +18,7 @@
 //   queueing when their bandwidth is oversubscribed (NumaBandwidth).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,14 @@ class NumaMemory {
   std::int64_t spilled_ = 0, overcommitted_ = 0;
 };
 
+// A thread's memory traffic while its memory-bound step runs: added to a NumaBandwidth when the step starts
+// (numa_step), taken off when its burst ends (NumaBandwidth::end).
+struct NumaStream {
+  double rate = 0;  // bytes/ns; 0: none
+  std::uint16_t from = 0;
+  double shares[kMaxNodes] = {};  // where the data is, by node
+};
+
 // Memory bandwidth in use on each node's controllers and on each socket pair's link, from the memory-bound
 // work running now. A step that starts asks for the stretch its memory time gets: demand over capacity
 // when above 1 (a processor-sharing approximation, fixed for the step's duration: a step is not re-timed
@@ -133,6 +142,11 @@ class NumaBandwidth {
   // it and returns the stretch of its memory time (>= 1).
   double add(std::uint16_t from, const double* shares, double rate);
   void remove(std::uint16_t from, const double* shares, double rate);
+  void end(NumaStream& s) {  // the stream's step ended
+    if (s.rate <= 0) return;
+    remove(s.from, s.shares, s.rate);
+    s.rate = 0;
+  }
   double node_demand(std::uint16_t node) const { return node_[node]; }
   double peak_utilization(std::uint16_t node) const { return node_peak_[node]; }
 
@@ -146,6 +160,44 @@ class NumaBandwidth {
 // nodes by `shares`; from a CPU of node `from` with memory time stretched by `queue`: the duration.
 sim::Time numa_duration(sim::Time local, double stall, const NumaTopology& topo, std::uint16_t from,
                         const double* shares, double queue);
+
+// One memory-bound step as numa_step costs it (ns).
+struct NumaStep {
+  double cpu = 0, mem = 0, ws = 0;  // CPU time, memory time (stall x local, plus the refetch), the refetch part
+  double ratio = 1, local_share = 1, queue = 1;  // the data's latency ratio, its share on `from`, the bandwidth stretch
+  double total(double extra = 0) const { return cpu + mem * ratio * queue + extra; }
+};
+
+// A compute step of `local` ns (its data local, memory uncontended), `stall` of it memory time, on a CPU of
+// node `from`: its data is the stack on `stack_node`, or the heap (spread as `mem` has it) when stack_node < 0;
+// `refetch` bytes of working set come first at the core's bandwidth (the thread's cache was on another CPU).
+// Fills s.shares, and unless the step has no memory time (mem == 0: it takes `local`) adds its stream to
+// `bw`: the core's bandwidth over the memory share of its time. A stream `s` still had is taken off first.
+NumaStep numa_step(const NumaMemory& mem, NumaBandwidth& bw, NumaStream& s, std::uint16_t from, int stack_node,
+                   sim::Time local, double stall, std::int64_t refetch);
+
+// What memory-bound steps cost a run, by class and by the node of the CPU that ran them.
+class NumaCosts {
+ public:
+  NumaCosts() = default;
+  NumaCosts(std::size_t classes, std::size_t nodes) : classes_(classes), node_mem_(nodes, 0.0), node_remote_(nodes, 0.0) {}
+  void add(std::size_t cls, std::uint16_t from, const NumaStep& s);
+  // The counters every model with NUMA costs reports (`numa`; the report's numa: line and the sweep's numa.*
+  // columns read them): the topology, heap and stack bytes by node, spilled and overcommitted bytes, the remote
+  // share by the CPU's node, peak bandwidth utilisation by node, steals and executions (resumes) of a goroutine
+  // or fiber on another node than it last ran on, and per class (named by name(c)) with memory time its memory
+  // time, remote share, the extra time remote accesses and bandwidth waits cost, refetches and steps.
+  nlohmann::ordered_json json(const NumaMemory& mem, const NumaBandwidth& bw, const std::function<const std::string&(std::size_t)>& name,
+                              std::uint64_t cross_steals, std::uint64_t cross_executes) const;
+
+ private:
+  struct Class {
+    double mem_ns = 0, remote_share_ns = 0, remote_extra_ns = 0, queue_extra_ns = 0, ws_ns = 0;
+    std::uint64_t steps = 0;
+  };
+  std::vector<Class> classes_;
+  std::vector<double> node_mem_, node_remote_;  // memory time by the CPU's node, and its remote part
+};
 
 // The topology and placement as counters (`numa` in a run's summary).
 nlohmann::ordered_json topology_json(const NumaTopology& topo);

@@ -130,3 +130,51 @@ TEST_CASE("numa: a node's memory time queues once its bandwidth is oversubscribe
   CHECK(numa_duration(1000, 0.4, t, 0, local, 1.5) == 600 + 600);       // 400 x 1.5
   CHECK(numa_duration(1000, 0.0, t, 0, remote, 3.0) == 1000);
 }
+
+TEST_CASE("numa: numa_step costs a step from where its data is and streams while it runs", "[numa]") {
+  NumaTopology t = make_topology(4, 2, 2, 100, 100, 200);
+  t.node_bandwidth = 20;  // bytes/ns
+  t.link_bandwidth = 10;
+  t.core_bandwidth = 8;
+  NumaMemory mem(t, MemPolicySpec{});
+  mem.place(NumaMemory::kHeap, 3 * 4096, 0);
+  mem.place(NumaMemory::kHeap, 4096, 1);  // the heap: 3/4 on node 0
+  NumaBandwidth bw(t);
+  NumaStream s;
+  // Its stack on node 1, run from node 0: 400 of 1000 ns memory time, twice as long remote.
+  NumaStep st = numa_step(mem, bw, s, 0, 1, 1000, 0.4, 0);
+  CHECK(st.cpu == Approx(600));
+  CHECK(st.mem == Approx(400));
+  CHECK(st.ratio == Approx(2.0));
+  CHECK(st.local_share == 0.0);
+  CHECK(st.queue == Approx(1.0));
+  CHECK(st.total() == Approx(600 + 800));
+  CHECK(s.rate == Approx(8.0 * 400 / (600 + 800)));  // the core's bandwidth over the memory share of its time
+  CHECK(bw.node_demand(1) == Approx(s.rate));
+  bw.end(s);
+  CHECK(s.rate == 0.0);
+  CHECK(bw.node_demand(1) == Approx(0.0).margin(1e-12));
+  // The heap from node 1, after moving CPU: 8000 bytes refetched at 8 bytes/ns first, as memory time.
+  st = numa_step(mem, bw, s, 1, -1, 1000, 0.4, 8000);
+  CHECK(st.ws == Approx(1000));
+  CHECK(st.mem == Approx(1400));
+  CHECK(st.local_share == Approx(0.25));
+  CHECK(st.ratio == Approx(0.75 * 2 + 0.25));
+  // No memory time: no stream, the local duration; a stream still open is ended first.
+  st = numa_step(mem, bw, s, 0, 1, 1000, 0.0, 0);
+  CHECK(st.mem == 0.0);
+  CHECK(s.rate == 0.0);
+  CHECK(bw.node_demand(0) == Approx(0.0).margin(1e-12));
+  // The counters: per class and by the CPU's node.
+  NumaCosts costs(2, 2);
+  costs.add(1, 0, numa_step(mem, bw, s, 0, 1, 1000, 0.4, 0));
+  bw.end(s);
+  const std::vector<std::string> names = {"a", "b"};
+  const nlohmann::ordered_json j = costs.json(mem, bw, [&](std::size_t c) -> const std::string& { return names[c]; }, 3, 4);
+  CHECK(j.at("cross_node_steals") == 3);
+  CHECK(!j.at("classes").contains("a"));
+  CHECK(j.at("classes").at("b").at("remote_share") == 1.0);
+  CHECK(j.at("classes").at("b").at("remote_extra_s").get<double>() == Approx(400e-9));
+  CHECK(j.at("remote_share_by_cpu_node")[0] == 1.0);
+  CHECK(j.at("heap_bytes_by_node")[0] == 3 * 4096);
+}

@@ -116,7 +116,7 @@ Json run_metrics(const RunResult& r) {
     const bool has = mem.is_object() && mem.contains("kernel") && mem["kernel"].contains(f);
     m[std::string("memory.") + f] = has ? mem["kernel"][f] : Json(nullptr);
   }
-  // NUMA (go model: models/kernel/numa.h): what a placement or policy sweep explains its results with.
+  // NUMA (go and boost-fiber-ws models: models/kernel/numa.h): what a placement or policy sweep explains its results with.
   const Json& nu = r.model_counters.contains("numa") ? r.model_counters["numa"] : Json();
   double mem_s = 0, remote_s = 0, extra_s = 0, queue_s = 0;
   if (nu.is_object()) {

@@ -161,6 +161,12 @@ struct Program {
   std::uint32_t local_base() const { return loop_slots + span_slots; }
   std::uint32_t frame_words() const { return local_base() + static_cast<std::uint32_t>(locals.size()); }
   bool has(OpCode code) const;
+  // The memory behaviour of the compute step a goroutine at `pc` is in (advance() leaves pc past it), or null.
+  const MemorySpec* compute_memory(std::uint32_t pc) const {
+    if (pc == 0) return nullptr;
+    const Op& op = ops[pc - 1];
+    return op.code == OpCode::kCompute && op.count > 0 ? &memory[static_cast<std::size_t>(op.count - 1)] : nullptr;
+  }
 };
 
 struct Arrivals {
