@@ -395,10 +395,10 @@ TEST_CASE("fiber numa: numa_work_stealing keeps memory-bound fibers near their s
   CHECK(worker_numa(nws, "remote_share") < worker_numa(ws, "remote_share") / 4);
   CHECK(worker_numa(nws, "remote_extra_s") < worker_numa(ws, "remote_extra_s") / 4);
   CHECK(numa(nws).at("cross_node_executes").get<double>() < numa(ws).at("cross_node_executes").get<double>() / 4);
-  // Every stolen fiber moved CPU under both, so about as many refetches: the policy changes where they come
-  // from (the remote time above), not how many fibers move.
+  // Every stolen fiber moved CPU under both, but within a node the shared LLC serves most of its working set
+  // (machine.numa.llc_refetch), so stealing within the node first costs less refetching.
   CHECK(worker_numa(ws, "working_set_refetch_s") > 0);
-  CHECK(worker_numa(nws, "working_set_refetch_s") == Approx(worker_numa(ws, "working_set_refetch_s")).epsilon(0.1));
+  CHECK(worker_numa(nws, "working_set_refetch_s") < 0.7 * worker_numa(ws, "working_set_refetch_s"));
   CHECK(worker_numa(ws, "steps") == Approx(12080).margin(5));  // 6040 children, two steps each (a 0 ns draw has no memory time)
   CHECK(worker_numa(nws, "steps") == Approx(12080).margin(5));
   CHECK(numa(ws).at("cross_node_steals") == ws.model_counters.at("steals_cross_node"));

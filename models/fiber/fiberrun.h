@@ -130,6 +130,7 @@ struct Worker {
   sim::Time compute = 0;            // the compute or syscall waiting behind a scheduling burst
   const MemorySpec* spec = nullptr; // NUMA: that compute's memory behaviour (null: plain)
   bool moved = false;               // NUMA: the running fiber's cache is on another CPU (its last)
+  std::uint32_t moved_from = 0xffffffffu;  // that CPU
   sim::EventId spin_timer;
   std::uint64_t fibers_run = 0;     // dispatches of fibers on this thread
   std::int64_t spawn_left = 0;      // fibers the running fiber's spawn step still creates

@@ -103,6 +103,7 @@ void FiberRun::numa_exit_fiber(std::uint32_t g) {
 void FiberRun::numa_resume(std::uint32_t t, std::uint32_t g) {
   const std::uint32_t here = ks_.cpu_of(t);
   workers_[t].moved = fiber_cpu_[g] != kNone32 && fiber_cpu_[g] != here;
+  workers_[t].moved_from = fiber_cpu_[g];
   if (workers_[t].moved && topo_.node_of(fiber_cpu_[g]) != topo_.node_of(here)) ++numa_cross_executes_;
   fiber_cpu_[g] = here;
 }
@@ -127,7 +128,7 @@ sim::Time FiberRun::numa_compute(std::uint32_t t, const MemorySpec& spec, sim::T
   const std::uint16_t from = topo_.node_of(ks_.cpu_of(t));
   const int stack = spec.data == MemorySpec::Data::kStack && !topo_.single() ? numa_stack(g) : -1;
   const kernel::NumaStep st = kernel::numa_step(numa_mem_, numa_bw_, numa_streams_[t], from, stack, local, spec.stall,
-                                                w.moved ? spec.working_set : 0);
+                                                w.moved ? topo_.refetch(spec.working_set, w.moved_from, ks_.cpu_of(t)) : 0);
   w.moved = false;
   if (st.mem <= 0) return local;
   numa_costs_.add(core_.gt[g].cls, from, st);

@@ -206,6 +206,7 @@ struct M {
   // and whether curg came from another CPU (its working set is refetched by its next memory-bound step).
   double numa_scale = 0;
   bool g_moved = false;
+  std::uint16_t moved_from = 0xffff;  // the CPU curg last ran on, when g_moved
   std::uint16_t aff_node = 0xffff;  // runtime.numa.p_affinity: the node its thread is bound to
 };
 

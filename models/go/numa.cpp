@@ -81,7 +81,7 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
   const kernel::NumaStream& s = numa_streams_[mi];
   const int stack = spec.data == MemorySpec::Data::kStack ? (gp < g_node_.size() ? g_node_[gp] : 0) : -1;
   const kernel::NumaStep st = kernel::numa_step(numa_mem_, numa_bw_, numa_streams_[mi], from, stack, local, spec.stall,
-                                                m.g_moved ? spec.working_set : 0);
+                                                m.g_moved ? topo_.refetch(spec.working_set, m.moved_from, ks_.cpu_of(mi)) : 0);
   m.g_moved = false;
   if (st.mem <= 0) {
     m.numa_scale = 0;

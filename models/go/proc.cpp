@@ -671,6 +671,7 @@ void GoRun::schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, s
   if (numa_) {  // its cache stayed on the CPU it last ran on
     const std::uint16_t last = gp < g_cpu_.size() ? g_cpu_[gp] : kNoCpu, here = static_cast<std::uint16_t>(ks_.cpu_of(mi));
     m.g_moved = last != kNoCpu && last != here;
+    m.moved_from = last;
     if (m.g_moved && topo_.node_of(last) != topo_.node_of(here)) ++numa_cross_executes_;
   }
   ks_.run_for(mi, cost + touch_g(gp, mi, prm_.lines_execute), kSched);  // created or last run on another CPU

@@ -117,6 +117,7 @@ NumaTopology make_topology(std::size_t ncpu, std::size_t nodes, std::size_t sock
   t.link_bandwidth = 34;
   t.core_bandwidth = 12;
   t.line_remote = 2;
+  t.llc_refetch = 0.25;
   finish(t);
   return t;
 }
@@ -186,6 +187,7 @@ NumaTopology numa_topology(const Scenario& sc) {
   t.link_bandwidth = bw("machine.numa.link_bandwidth", preset ? preset->link : 0);
   t.core_bandwidth = static_cast<double>(sc.bytes("machine.numa.core_bandwidth")) / 1e9;
   t.line_remote = sc.number("machine.numa.line_ratio");
+  t.llc_refetch = sc.number("machine.numa.llc_refetch");
   t.node_memory.assign(t.nodes(), sc.machine.memory_bytes / static_cast<std::int64_t>(std::max<std::size_t>(1, t.nodes())));
   finish(t);
   return t;

@@ -46,6 +46,7 @@ struct NumaTopology {
   double link_bandwidth = 0;   // bytes/ns between two sockets (UPI / xGMI), each way
   double core_bandwidth = 0;   // bytes/ns one core streams from local memory
   double line_remote = 1;      // cache-line transfer to another socket / within the socket (machine.numa.line_ratio)
+  double llc_refetch = 1;      // a working set refetched on another CPU of the node / from memory (machine.numa.llc_refetch)
   std::string preset;
 
   std::size_t nodes() const { return node_cpus.size(); }
@@ -55,6 +56,14 @@ struct NumaTopology {
   // How much longer an access from node `from` to memory on `mem` takes than a local one.
   double ratio(std::size_t from, std::size_t mem) const { return lat(from, mem) / lat(from, from); }
   bool same_socket(std::size_t a, std::size_t b) const { return node_socket[a] == node_socket[b]; }
+  // Bytes of a working set of `ws` that cost a refetch from memory when its owner moves from CPU `last` to
+  // `here` (kNone: never ran): none on the same CPU, the node's shared last-level cache serves most of it
+  // within a node (llc_refetch), all of it across nodes.
+  std::int64_t refetch(std::int64_t ws, std::uint32_t last, std::uint32_t here) const {
+    if (ws <= 0 || last == here || last >= cpu_node.size()) return 0;
+    if (node_of(last) != node_of(here)) return ws;
+    return static_cast<std::int64_t>(static_cast<double>(ws) * llc_refetch);
+  }
 };
 
 // The topology a scenario describes (machine.numa.*). One node holding every CPU when nothing is given.
