@@ -24,8 +24,10 @@ struct Preset {
 // Sources in params.cpp (machine.numa.preset) and models/kernel/README.md#numa.
 constexpr Preset kPresets[] = {
     {"xeon-2s", 2, 2, 89.2, 89.2, 142.7, 175.7e9, 55.7e9},
+    {"epyc-nps2", 2, 1, 110, 120, 120, 90e9, 90e9},
     {"epyc-nps4", 4, 1, 110, 125, 125, 45e9, 45e9},
     {"epyc-2s", 2, 2, 130, 130, 230, 370e9, 128e9},
+    {"epyc-2s-nps4", 8, 2, 110, 125, 230, 45e9, 128e9},
 };
 
 void finish(NumaTopology& t) {

@@ -30,6 +30,14 @@ TEST_CASE("numa: presets and nodes give the topology numactl -H would show", "[n
   CHECK(x.lat(0, 1) == Approx(142.7));
   CHECK(x.ratio(0, 1) == Approx(142.7 / 89.2));
   CHECK(x.distance == std::vector<int>{10, 16, 16, 10});  // 10 x latency / local
+  const NumaTopology big = numa_topology(load("{cpus: 16, numa: {preset: epyc-2s-nps4}}"));
+  REQUIRE(big.nodes() == 8);
+  CHECK(big.node_socket[3] == 0);
+  CHECK(big.node_socket[4] == 1);
+  CHECK(big.lat(0, 3) == Approx(125));
+  CHECK(big.lat(0, 4) == Approx(230));
+  CHECK(big.fallback[0][1] == 1);  // the nearest other node is on the same socket
+  CHECK(big.fallback[0][4] >= 4);
   const NumaTopology e = numa_topology(load("{cpus: 8, numa: {preset: epyc-nps4}}"));
   REQUIRE(e.nodes() == 4);
   CHECK(e.same_socket(0, 3));

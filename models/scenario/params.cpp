@@ -28,12 +28,12 @@ const ParamSpec kParams[] = {
      "Linux default for a single-socket machine"},
     {"machine.numa.preset", ParamType::kEnum, "none",
      "A machine shape: its node and socket count and the latency and bandwidth keys below (a key given in the "
-     "scenario still wins). xeon-2s: two Intel Xeon sockets, a node each; epyc-nps4: one AMD EPYC socket in NPS4 "
-     "(four nodes); epyc-2s: two AMD EPYC sockets in NPS1. The CPUs split into contiguous equal nodes unless "
-     "machine.numa.nodes lists them.",
+     "scenario still wins). xeon-2s: two Intel Xeon sockets, a node each; epyc-nps2 and epyc-nps4: one AMD EPYC "
+     "socket in NPS2 (two nodes) or NPS4 (four); epyc-2s: two EPYC sockets in NPS1; epyc-2s-nps4: two in NPS4 "
+     "(eight nodes). The CPUs split into contiguous equal nodes unless machine.numa.nodes lists them.",
      "xeon-2s: Intel MLC v3.10 on a 2-socket Ice Lake SP (github.com/gjbex/Code-optimization info/icelake_mlc.txt): "
      "89/143 ns, 175.7 GB/s a node, 55.7 GB/s across; epyc-*: estimates (models/kernel/README.md#numa)",
-     "", "none|xeon-2s|epyc-nps4|epyc-2s"},
+     "", "none|xeon-2s|epyc-nps2|epyc-nps4|epyc-2s|epyc-2s-nps4"},
     {"machine.numa.sockets", ParamType::kInt, "1",
      "Sockets the nodes are split over (in order, equally): nodes on one socket are `near`, on two `remote`.",
      "-", "", "", 1, 16},
