@@ -33,6 +33,10 @@ std::string trim(std::string_view s) {
 constexpr double kSaturatedCpu = 0.95;
 // The collector's share of the program's busy CPU past which a failed SLO is put down to it.
 constexpr double kGcDominant = 0.5;
+// A failing probe is limited by memory bandwidth when waiting for oversubscribed memory (NUMA bandwidth
+// queueing, models/kernel/numa.h) takes at least this share of the program's busy CPU: the lever is data
+// placement or fewer memory-bound threads per node, not more CPUs.
+constexpr double kBandwidthDominant = 0.2;
 
 }  // namespace
 
@@ -170,6 +174,7 @@ struct Rep {
   // The collector (go model): its share of the program's busy CPU, and the last heap goal.
   double cpu_total = 0, gc_share = 0;
   std::optional<std::int64_t> heap_goal;
+  double bw_share = 0;  // NUMA: bandwidth waits' share of the program's busy CPU
 };
 
 struct Probe {
@@ -317,6 +322,12 @@ class Search {
       if (gc["heap_goal_bytes"].is_number()) rep.heap_goal = gc["heap_goal_bytes"].get<std::int64_t>();
     }
     if (c.contains("threads_created")) rep.threads = c["threads_created"].get<std::int64_t>();
+    if (c.contains("numa")) {
+      double wait_s = 0;
+      for (const auto& [k, v] : c["numa"]["classes"].items()) wait_s += v["bandwidth_extra_s"].get<double>();
+      const double machine_s = static_cast<double>(res.cpu_busy.size()) * sim::to_seconds(res.simulated_ns);
+      if (machine_s > 0 && rep.cpu_total > 0) rep.bw_share = wait_s / machine_s / rep.cpu_total;
+    }
     if (c.contains("memory") && c["memory"].contains("peak_bytes")) {
       std::int64_t mem = c["memory"]["peak_bytes"].get<std::int64_t>();
       bool heap_counted = false;
@@ -429,17 +440,22 @@ class Search {
     p.uncertain = !surely_below && !surely_above;
     p.pass = surely_below || (p.uncertain && p.mean < bound);
     if (!p.pass) {
-      double cpu = 0, total = 0, gc = 0;
-      for (const Rep& r : p.reps) cpu += r.cpu / n, total += r.cpu_total / n, gc += r.gc_share / n;
+      double cpu = 0, total = 0, gc = 0, bw = 0;
+      for (const Rep& r : p.reps) cpu += r.cpu / n, total += r.cpu_total / n, gc += r.gc_share / n, bw += r.bw_share / n;
       p.reason = cpu >= kSaturatedCpu ? "cpu" : "latency";
       // The collector uses more of the CPU than the program itself: GOGC, GOMEMLIMIT, the live heap or the
       // allocation rate is the lever, not more CPUs alone.
       if (gc >= kGcDominant) p.reason = "gc-cpu";
+      else if (bw >= kBandwidthDominant) p.reason = "memory-bandwidth";
       std::ostringstream os;
       os << o_.slo->stat << " " << std::setprecision(4) << p.mean / 1e6;
       if (std::isfinite(p.half)) os << " ± " << std::setprecision(2) << p.half / 1e6;
       os << " ms over " << format_duration(o_.slo->bound_ns);
       if (p.reason == "cpu") os << " with the CPUs saturated (utilization " << std::setprecision(3) << cpu * 100 << " %)";
+      if (p.reason == "memory-bandwidth") {
+        os << " with " << std::setprecision(3) << bw * 100 << " % of the program's CPU time waiting for oversubscribed "
+           << "memory bandwidth (counters.numa)";
+      }
       if (p.reason == "gc-cpu") {
         os << " with the GC taking " << std::setprecision(3) << gc * 100 << " % of the program's CPU (utilization "
            << std::setprecision(3) << total * 100 << " %)";

@@ -245,4 +245,24 @@ run: {duration: 2s}
   INFO(capacity_report_text(c));
   CHECK(c["limited_by"] == "gc-cpu");
   CHECK_THAT(c["limit_detail"].get<std::string>(), Catch::Contains("the GC taking"));
+  // Memory-bound requests on 8 CPUs of one node whose memory serves 30 GB/s: past ~4 busy CPUs of streaming,
+  // steps wait for bandwidth, and that is what breaks the SLO long before the CPUs are all busy.
+  ScenarioSource stream;
+  stream.text = R"(
+machine: {cpus: 8, numa: {bandwidth: 30GB}}
+runtime: {model: go}
+workload:
+  classes:
+    req:
+      arrivals: {process: poisson, rate: 1000/s}
+      program: [{compute: {time: 200us, memory: {stall: 0.9, data: heap}}}]
+run: {duration: 1s}
+)";
+  CapacityOptions b;
+  b.slo = parse_slo("p99<1ms");
+  b.precision = 0.1;
+  const Json bw = capacity_search(stream, b);
+  INFO(capacity_report_text(bw));
+  CHECK(bw["limited_by"] == "memory-bandwidth");
+  CHECK_THAT(bw["limit_detail"].get<std::string>(), Catch::Contains("memory bandwidth"));
 }
