@@ -514,6 +514,9 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<double> numa_access_;  // heap traffic by accessing node since the last scan
   std::uint64_t numa_scans_ = 0, numa_hint_faults_ = 0, numa_hint_faults_local_ = 0, numa_pages_migrated_ = 0;
   std::uint64_t numa_period_faults_ = 0, numa_period_local_ = 0;
+  std::vector<double> numa_group_faults_;  // hinting faults by the page's node, halved at each scan
+  std::uint16_t numa_preferred_ = kernel::kNoNode16;  // the numa_group's preferred node
+  std::uint64_t numa_preferred_changes_ = 0;
   void numa_init();
   std::uint16_t node_of_m(std::uint32_t mi) const {  // a thread not placed yet is where main is
     const std::uint32_t cpu = ks_.cpu_of(mi);

@@ -23,6 +23,7 @@ void GoRun::numa_init() {
   for (std::uint32_t c : ks_.process_cpus()) numa_home_cpus_[topo_.node_of(c)].push_back(c);
   numa_streams_.assign(prm_.max_threads + 1, {});
   numa_access_.assign(topo_.nodes(), 0.0);
+  numa_group_faults_.assign(topo_.nodes(), 0.0);
   // Pages migrate only under the default (local) policy: mpol_misplaced acts on MPOL_F_MOF policies, and
   // numactl's bind, interleave and preferred do not set it (mm/mempolicy.c).
   numa_balancing_ = !topo_.single() && core_.sc.flag("kernel.numa_balancing") && numa_mem_.policy() == kernel::MemPolicy::kLocal;
@@ -106,7 +107,10 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
       const double a_here = all > 0 ? numa_access_[from] / all : 1.0;
       double migrated = 0;
       for (std::size_t p = 0; p < n; ++p) {
+        // task_numa_fault counts a fault on the node the page is on afterwards (do_numa_page).
+        numa_group_faults_[p] += static_cast<double>(faults) * s.shares[p] * (p == from ? 1.0 : 1.0 - a_here);
         if (p == from) continue;
+        numa_group_faults_[from] += static_cast<double>(faults) * s.shares[p] * a_here;
         const double pages = static_cast<double>(faults) * s.shares[p] * a_here;
         numa_mem_.migrate(kernel::NumaMemory::kHeap, static_cast<std::int64_t>(pages * 4096.0), static_cast<std::uint16_t>(p), from);
         migrated += pages;
@@ -148,6 +152,22 @@ void GoRun::numa_scan() {
   }
   numa_period_faults_ = numa_period_local_ = 0;
   std::fill(numa_access_.begin(), numa_access_.end(), 0.0);
+  // task_numa_placement: the process's threads share the heap, so they are one numa_group, whose preferred
+  // node is the one with most of its (decayed) faults; the kernel then prefers that node's idle CPUs for
+  // them (numa_preferred_nid; task_numa_migrate's swaps are left to the CPU layer's balance). The what-if
+  // of Ms bound to their P's node keeps its own preference.
+  const auto best = std::max_element(numa_group_faults_.begin(), numa_group_faults_.end());
+  if (*best > 0 && !prm_.p_affinity) {
+    const auto pref = static_cast<std::uint16_t>(best - numa_group_faults_.begin());
+    if (pref != numa_preferred_) {
+      numa_preferred_ = pref;
+      ++numa_preferred_changes_;
+      for (std::uint32_t mi = 0; mi < ms_.size(); ++mi) {
+        if (!ms_[mi].dead) ks_.set_preferred_node(mi, pref);
+      }
+    }
+  }
+  for (double& f : numa_group_faults_) f /= 2;  // each placement halves the old faults
   const sim::Time next = core_.engine.now() + numa_scan_period_;
   if (work_pending() > 0 && next <= core_.sc.run.duration) core_.observe_at(next, kNumaScan);
 }
@@ -167,6 +187,8 @@ Json GoRun::numa_json() const {
     b["hint_faults_local"] = numa_hint_faults_local_;
     b["pages_migrated"] = numa_pages_migrated_;
     b["scan_period_s"] = static_cast<double>(numa_scan_period_) / 1e9;
+    b["preferred_node"] = numa_preferred_ == kernel::kNoNode16 ? Json(nullptr) : Json(numa_preferred_);
+    b["preferred_node_changes"] = numa_preferred_changes_;
     j["balancing"] = b;
   }
   return j;

@@ -150,6 +150,7 @@ TEST_CASE("go numa: automatic NUMA balancing migrates the heap toward the nodes 
   CHECK(b.at("scans") > 10);
   CHECK(b.at("hint_faults") > 0);
   CHECK(b.at("pages_migrated") > 0);
+  CHECK(b.at("preferred_node").is_number());  // the numa_group's node, which wake-ups then prefer
   const auto share1 = [](const RunResult& r) {
     const Json& h = numa(r).at("heap_bytes_by_node");
     return h[1].get<double>() / (h[0].get<double>() + h[1].get<double>());

@@ -843,6 +843,7 @@ std::uint32_t GoRun::newm() {
     return kNoG;
   }
   const std::uint32_t tid = ks_.create_thread();
+  if (numa_preferred_ != kernel::kNoNode16) ks_.set_preferred_node(tid, numa_preferred_);  // inherits the group's
   GMPSIM_REQUIRE(tid == ms_.size(), "newm: thread and M ids diverged");
   ms_.emplace_back();
   // With cgo the thread comes from pthread_create: an 8 MiB stack mapping made writable (committed) and

@@ -32,7 +32,8 @@ struct Scenario;
 
 namespace gmpsim::models::kernel {
 
-constexpr std::size_t kMaxNodes = 16;  // MAX_NUMNODES is larger; presets and tests stay far below this
+constexpr std::size_t kMaxNodes = 16;
+constexpr std::uint16_t kNoNode16 = 0xffff;  // NUMA_NO_NODE  // MAX_NUMNODES is larger; presets and tests stay far below this
 
 struct NumaTopology {
   std::vector<std::uint16_t> cpu_node;               // by CPU index (position in machine.cpus)
