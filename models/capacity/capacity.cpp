@@ -16,6 +16,7 @@
 #include "models/registry.h"
 #include "models/input/errors.h"
 #include "models/input/units.h"
+#include "models/kernel/numa.h"
 #include "sim/stats.h"
 
 namespace gmpsim::models {
@@ -323,8 +324,7 @@ class Search {
     }
     if (c.contains("threads_created")) rep.threads = c["threads_created"].get<std::int64_t>();
     if (c.contains("numa")) {
-      double wait_s = 0;
-      for (const auto& [k, v] : c["numa"]["classes"].items()) wait_s += v["bandwidth_extra_s"].get<double>();
+      const double wait_s = kernel::numa_totals(c["numa"]).bandwidth_extra_s;
       const double machine_s = static_cast<double>(res.cpu_busy.size()) * sim::to_seconds(res.simulated_ns);
       if (machine_s > 0 && rep.cpu_total > 0) rep.bw_share = wait_s / machine_s / rep.cpu_total;
     }

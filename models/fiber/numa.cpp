@@ -13,14 +13,8 @@
 
 namespace gmpsim::models::fiber {
 
-namespace {
-constexpr std::int64_t kPage = 4096;
-}
-
 void FiberRun::numa_init() {
-  bool memory_steps = false;
-  for (const GoroutineClass& c : core_.wl.classes) memory_steps |= !c.program.memory.empty();
-  numa_ = !topo_.single() || memory_steps;
+  numa_ = !topo_.single() || core_.wl.memory_bound();
   if (!numa_) return;
   numa_costs_ = kernel::NumaCosts(core_.wl.classes.size(), topo_.nodes());
   numa_streams_.assign(prm_.threads, {});
@@ -113,6 +107,7 @@ void FiberRun::numa_resume(std::uint32_t t, std::uint32_t g) {
 // has no free (alloc steps are only counted), so this is every page allocations ever took.
 void FiberRun::numa_alloc(std::int64_t bytes) {
   std::int64_t& a = arena_bytes_[cur_];
+  using kernel::kPage;
   const std::int64_t before = (a + kPage - 1) / kPage;
   a += bytes;
   const std::int64_t pages = (a + kPage - 1) / kPage - before;

@@ -206,8 +206,8 @@ struct M {
   // and whether curg came from another CPU (its working set is refetched by its next memory-bound step).
   double numa_scale = 0;
   bool g_moved = false;
-  std::uint16_t moved_from = 0xffff;  // the CPU curg last ran on, when g_moved
-  std::uint16_t aff_node = 0xffff;  // runtime.numa.p_affinity: the node its thread is bound to
+  std::uint16_t moved_from = 0xffff;  // the CPU curg last ran on, when g_moved (GoRun::kNoCpu: none)
+  std::uint16_t aff_node = kernel::kNoNode16;  // runtime.numa.p_affinity: the node its thread is bound to
 };
 
 struct Params {
@@ -518,8 +518,9 @@ class GoRun final : public kernel::ThreadOwner {
   std::uint16_t numa_preferred_ = kernel::kNoNode16;  // the numa_group's preferred node
   std::uint64_t numa_preferred_changes_ = 0;
   void numa_init();
-  std::uint16_t node_of_m(std::uint32_t mi) const {  // a thread not placed yet is where main is
-    const std::uint32_t cpu = ks_.cpu_of(mi);
+  // The node M mi runs on; where main is (the process's first CPU) for a thread not placed yet, or no M.
+  std::uint16_t node_of_m(std::uint32_t mi) const {
+    const std::uint32_t cpu = mi < ms_.size() ? ks_.cpu_of(mi) : kernel::Kernel::kNone;
     return topo_.node_of(cpu < topo_.cpu_node.size() ? cpu : ks_.process_cpus().front());
   }
   std::uint16_t node_of_p(std::uint32_t p) const;
@@ -569,9 +570,11 @@ class GoRun final : public kernel::ThreadOwner {
   }
   GlobalRunq& globq_take(std::uint32_t mi) {  // the queue an M takes from (not all empty)
     if (gq_.empty()) return global_;
-    for (std::uint16_t n : topo_.fallback[globq_node(mi)]) {
-      if (!gq_[n].empty()) ++(n == globq_node(mi) ? numa_gq_local_ : numa_gq_remote_);
-      if (!gq_[n].empty()) return gq_[n];
+    const std::uint16_t own = globq_node(mi);
+    for (std::uint16_t n : topo_.fallback[own]) {
+      if (gq_[n].empty()) continue;
+      ++(n == own ? numa_gq_local_ : numa_gq_remote_);
+      return gq_[n];
     }
     return gq_[0];
   }

@@ -14,9 +14,7 @@
 namespace gmpsim::models::go {
 
 void GoRun::numa_init() {
-  bool memory_steps = false;
-  for (const GoroutineClass& c : core_.wl.classes) memory_steps |= !c.program.memory.empty();
-  numa_ = !topo_.single() || memory_steps;
+  numa_ = !topo_.single() || core_.wl.memory_bound();
   numa_costs_ = kernel::NumaCosts(core_.wl.classes.size(), topo_.nodes());
   if (!topo_.single() && core_.sc.text("runtime.numa.global_runq") == "per_node") gq_.resize(topo_.nodes());
   numa_home_cpus_.assign(topo_.nodes(), {});
@@ -58,7 +56,7 @@ const MemorySpec* GoRun::numa_spec(std::uint32_t gp) const {
 void GoRun::numa_new_g(std::uint32_t g, std::uint32_t mi) {
   if (!numa_ || topo_.single()) return;
   if (g_node_.size() <= g) g_node_.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), 0);
-  const std::uint16_t toucher = mi != kNoG ? node_of_m(mi) : topo_.node_of(ks_.process_cpus().front());
+  const std::uint16_t toucher = node_of_m(mi);  // main's node for a G made outside any M
   g_node_[g] = static_cast<std::uint8_t>(numa_mem_.place_one(kernel::NumaMemory::kStacks, prm_.mem_stack, toucher));
 }
 
@@ -69,8 +67,7 @@ void GoRun::numa_heap(std::int64_t bytes, std::uint32_t mi) {
     return;
   }
   // The main thread (the first CPU of the process) touches what exists before any M runs a G.
-  const std::uint16_t toucher = mi != kNoG && mi < ms_.size() ? node_of_m(mi) : topo_.node_of(ks_.process_cpus().front());
-  numa_mem_.place(kernel::NumaMemory::kHeap, bytes, toucher);
+  numa_mem_.place(kernel::NumaMemory::kHeap, bytes, node_of_m(mi));
 }
 
 // The step's memory time (stall x its local duration, plus refetching its working set when the G moved CPU)
@@ -95,8 +92,8 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
     // do_numa_page: pages the last scan marked fault on first access; a fault migrates the page here when the
     // previous access was from this node too (should_numa_migrate_memory's two-stage filter: the chance is
     // this node's share of the heap's accesses).
-    const double heap_pages = static_cast<double>(numa_mem_.total(kernel::NumaMemory::kHeap)) / 4096.0;
-    const double touched = std::min(heap_pages, mem * topo_.core_bandwidth / 4096.0);
+    const double heap_pages = static_cast<double>(numa_mem_.total(kernel::NumaMemory::kHeap)) / kPageBytes;
+    const double touched = std::min(heap_pages, mem * topo_.core_bandwidth / kPageBytes);
     numa_fault_carry_ += touched * std::min(1.0, numa_marked_ / std::max(1.0, heap_pages));
     const auto faults = static_cast<std::uint64_t>(numa_fault_carry_);
     numa_fault_carry_ -= static_cast<double>(faults);
@@ -112,7 +109,7 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
         if (p == from) continue;
         numa_group_faults_[from] += static_cast<double>(faults) * s.shares[p] * a_here;
         const double pages = static_cast<double>(faults) * s.shares[p] * a_here;
-        numa_mem_.migrate(kernel::NumaMemory::kHeap, static_cast<std::int64_t>(pages * 4096.0), static_cast<std::uint16_t>(p), from);
+        numa_mem_.migrate(kernel::NumaMemory::kHeap, static_cast<std::int64_t>(pages * kPageBytes), static_cast<std::uint16_t>(p), from);
         migrated += pages;
       }
       const auto local_faults = static_cast<std::uint64_t>(std::llround(static_cast<double>(faults) * st.local_share));
@@ -138,8 +135,8 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
 // otherwise.
 void GoRun::numa_scan() {
   ++numa_scans_;
-  const double heap_pages = static_cast<double>(numa_mem_.total(kernel::NumaMemory::kHeap)) / 4096.0;
-  const double scan_pages = static_cast<double>(core_.sc.bytes("kernel.numa_balancing_scan_size")) / 4096.0;
+  const double heap_pages = static_cast<double>(numa_mem_.total(kernel::NumaMemory::kHeap)) / kPageBytes;
+  const double scan_pages = static_cast<double>(core_.sc.bytes("kernel.numa_balancing_scan_size")) / kPageBytes;
   numa_marked_ = std::min(heap_pages, numa_marked_ + scan_pages);
   if (numa_period_faults_ > 0) {
     const sim::Time lo = core_.sc.duration("kernel.numa_balancing_scan_period_min");

@@ -70,31 +70,37 @@ void parse_cpu_max(const std::string& text, const std::string& key, sim::Time& q
   quota = static_cast<sim::Time>(q) * 1000;
 }
 
-std::vector<std::uint32_t> parse_cpuset(const std::string& text, const std::string& key, const std::vector<int>& machine_cpus) {
-  std::vector<std::uint32_t> out;
-  if (text.empty()) return out;
-  auto index_of = [&](const std::string& id) {
-    if (!all_digits(id)) throw ScenarioError(key, "expected CPU ids and ranges like \"0-3,6\", not \"" + text + "\"");
-    const int c = std::stoi(id);
-    const auto it = std::find(machine_cpus.begin(), machine_cpus.end(), c);
-    if (it == machine_cpus.end()) throw ScenarioError(key, "CPU " + id + " is not one of machine.cpus");
-    return static_cast<std::uint32_t>(it - machine_cpus.begin());
+std::vector<std::uint32_t> parse_id_list(const std::string& text, const std::string& key, const std::string& form,
+                                         const std::function<std::uint32_t(long)>& index) {
+  auto end = [&](const std::string& id) {
+    if (!all_digits(id) || id.size() > 9) throw ScenarioError(key, "expected " + form + ", not \"" + text + "\"");
+    return index(std::stol(id));
   };
+  std::vector<std::uint32_t> out;
   std::istringstream in(text);
   std::string part;
   while (std::getline(in, part, ',')) {
     const auto dash = part.find('-');
     if (dash == std::string::npos) {
-      out.push_back(index_of(part));
+      out.push_back(end(part));
       continue;
     }
-    const std::uint32_t a = index_of(part.substr(0, dash)), b = index_of(part.substr(dash + 1));
+    const std::uint32_t a = end(part.substr(0, dash)), b = end(part.substr(dash + 1));
     if (b < a) throw ScenarioError(key, "range " + part + " runs backwards");
     for (std::uint32_t c = a; c <= b; ++c) out.push_back(c);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+std::vector<std::uint32_t> parse_cpuset(const std::string& text, const std::string& key, const std::vector<int>& machine_cpus) {
+  if (text.empty()) return {};
+  return parse_id_list(text, key, "CPU ids and ranges like \"0-3,6\"", [&](long c) {
+    const auto it = std::find(machine_cpus.begin(), machine_cpus.end(), c);
+    if (it == machine_cpus.end()) throw ScenarioError(key, "CPU " + std::to_string(c) + " is not one of machine.cpus");
+    return static_cast<std::uint32_t>(it - machine_cpus.begin());
+  });
 }
 
 void add_kernel_counters(const Kernel& ks, sim::Time end, nlohmann::ordered_json& c) {

@@ -1,6 +1,8 @@
 // The kernel layer's configuration read from a scenario: the scheduler's policy and constants (kernel.*),
 // the simulated process's cgroup (cgroup.*) and the background processes (machine.processes.*).
 #pragma once
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "models/kernel/mm.h"
@@ -24,6 +26,11 @@ KernelConfig kernel_config(const Scenario& sc);
 // naming `key`.
 void parse_cpu_max(const std::string& text, const std::string& key, sim::Time& quota, sim::Time& period);
 // cpuset.cpus text ("0-3,6") as machine CPU indices; throws a ScenarioError naming `key`.
+// Ids and inclusive ranges as the kernel's list files take them ("0-3,6"): each end is checked and mapped to an
+// index by `index` (which throws naming the key) and a range covers the indices between its ends; sorted,
+// without repeats. `form` describes the form for the error message. Throws a ScenarioError naming `key`.
+std::vector<std::uint32_t> parse_id_list(const std::string& text, const std::string& key, const std::string& form,
+                                         const std::function<std::uint32_t(long)>& index);
 std::vector<std::uint32_t> parse_cpuset(const std::string& text, const std::string& key, const std::vector<int>& machine_cpus);
 
 // Adds the kernel's counters to a model's: `kernel` (policy, switches, migrations, every cgroup's cpu.stat)

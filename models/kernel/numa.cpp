@@ -2,18 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
-#include <sstream>
 
 #include "models/input/errors.h"
+#include "models/kernel/config.h"
 #include "models/scenario/scenario.h"
 #include "sim/check.h"
 
 namespace gmpsim::models::kernel {
 
 namespace {
-
-constexpr std::int64_t kPage = 4096;
 
 struct Preset {
   const char* name;
@@ -66,36 +63,17 @@ std::vector<std::uint16_t> parse_nodes(const std::string& text, const std::strin
     for (std::size_t i = 0; i < nodes; ++i) out.push_back(static_cast<std::uint16_t>(i));
     return out;
   }
-  const std::string hint = "expected node ids as numactl takes them (\"0\", \"0,1\", \"0-1\" or \"all\"), not \"" + text + "\"";
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, ',')) {
-    const auto dash = part.find('-');
-    try {
-      std::size_t pos = 0;
-      const long lo = std::stol(part.substr(0, dash), &pos);
-      if (pos != (dash == std::string::npos ? part.size() : dash)) throw ScenarioError(key, hint);
-      long hi = lo;
-      if (dash != std::string::npos) {
-        const std::string rest = part.substr(dash + 1);
-        hi = std::stol(rest, &pos);
-        if (pos != rest.size()) throw ScenarioError(key, hint);
-      }
-      if (lo < 0 || hi < lo) throw ScenarioError(key, hint);
-      for (long i = lo; i <= hi; ++i) {
-        if (static_cast<std::size_t>(i) >= nodes) {
-          throw ScenarioError(key, "node " + std::to_string(i) + " does not exist: the machine has " + std::to_string(nodes) +
-                                       " node(s) (machine.numa.nodes or machine.numa.preset)");
-        }
-        out.push_back(static_cast<std::uint16_t>(i));
-      }
-    } catch (const std::logic_error&) {
-      throw ScenarioError(key, hint);
-    }
+  const std::string form = "node ids as numactl takes them (\"0\", \"0,1\", \"0-1\" or \"all\")";
+  if (text.empty()) throw ScenarioError(key, "expected " + form + ", not \"\"");
+  for (std::uint32_t n : parse_id_list(text, key, form, [&](long i) {
+         if (static_cast<std::size_t>(i) >= nodes) {
+           throw ScenarioError(key, "node " + std::to_string(i) + " does not exist: the machine has " + std::to_string(nodes) +
+                                        " node(s) (machine.numa.nodes or machine.numa.preset)");
+         }
+         return static_cast<std::uint32_t>(i);
+       })) {
+    out.push_back(static_cast<std::uint16_t>(n));
   }
-  if (out.empty()) throw ScenarioError(key, hint);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -408,15 +386,6 @@ void NumaBandwidth::remove(std::uint16_t from, const double* shares, double rate
   }
 }
 
-sim::Time numa_duration(sim::Time local, double stall, const NumaTopology& topo, std::uint16_t from, const double* shares,
-                        double queue) {
-  if (stall <= 0 || local <= 0) return local;
-  double r = 0;
-  for (std::size_t m = 0; m < topo.nodes(); ++m) r += shares[m] * topo.ratio(from, m);
-  const double d = static_cast<double>(local) * ((1.0 - stall) + stall * r * queue);
-  return static_cast<sim::Time>(std::llround(d));
-}
-
 // ---- memory-bound steps ----
 
 NumaStep numa_step(const NumaMemory& mem, NumaBandwidth& bw, NumaStream& s, std::uint16_t from, int stack_node,
@@ -515,6 +484,17 @@ nlohmann::ordered_json topology_json(const NumaTopology& topo) {
   j["cpus"] = cpus;
   j["distances"] = dist;
   return j;
+}
+
+NumaTotals numa_totals(const nlohmann::ordered_json& numa) {
+  NumaTotals t;
+  for (const auto& [name, c] : numa.at("classes").items()) {
+    t.memory_s += c["memory_s"].get<double>();
+    t.remote_s += c["memory_s"].get<double>() * c["remote_share"].get<double>();
+    t.remote_extra_s += c["remote_extra_s"].get<double>();
+    t.bandwidth_extra_s += c["bandwidth_extra_s"].get<double>();
+  }
+  return t;
 }
 
 }  // namespace gmpsim::models::kernel

@@ -32,8 +32,8 @@ struct Scenario;
 
 namespace gmpsim::models::kernel {
 
-constexpr std::size_t kMaxNodes = 16;
-constexpr std::uint16_t kNoNode16 = 0xffff;  // NUMA_NO_NODE  // MAX_NUMNODES is larger; presets and tests stay far below this
+constexpr std::size_t kMaxNodes = 16;  // MAX_NUMNODES is larger; presets and tests stay far below this
+constexpr std::uint16_t kNoNode16 = 0xffff;  // NUMA_NO_NODE (Kernel::kNoNode as a node id)
 
 struct NumaTopology {
   std::vector<std::uint16_t> cpu_node;               // by CPU index (position in machine.cpus)
@@ -166,11 +166,6 @@ class NumaBandwidth {
   std::size_t sockets_ = 1;
 };
 
-// A memory-bound compute step: `stall` of its local, uncontended duration is memory time, its data on
-// nodes by `shares`; from a CPU of node `from` with memory time stretched by `queue`: the duration.
-sim::Time numa_duration(sim::Time local, double stall, const NumaTopology& topo, std::uint16_t from,
-                        const double* shares, double queue);
-
 // One memory-bound step as numa_step costs it (ns).
 struct NumaStep {
   double cpu = 0, mem = 0, ws = 0;  // CPU time, memory time (stall x local, plus the refetch), the refetch part
@@ -208,6 +203,14 @@ class NumaCosts {
   std::vector<Class> classes_;
   std::vector<double> node_mem_, node_remote_;  // memory time by the CPU's node, and its remote part
 };
+
+// A run's `numa` counters summed over its classes, in seconds: memory time, its remote part, and the extra time
+// remote accesses and bandwidth waits cost (the report's numa: line, the sweep's numa.* columns, the capacity
+// planner's memory-bandwidth limit).
+struct NumaTotals {
+  double memory_s = 0, remote_s = 0, remote_extra_s = 0, bandwidth_extra_s = 0;
+};
+NumaTotals numa_totals(const nlohmann::ordered_json& numa);
 
 // The topology and placement as counters (`numa` in a run's summary).
 nlohmann::ordered_json topology_json(const NumaTopology& topo);

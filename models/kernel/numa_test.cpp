@@ -133,10 +133,14 @@ TEST_CASE("numa: a node's memory time queues once its bandwidth is oversubscribe
   CHECK(bw.node_demand(0) == Approx(12));
   CHECK(bw.peak_utilization(0) == Approx(32.0 / 20));
   // The duration: the CPU part, plus the memory part stretched by the latency ratio and the queue.
-  const double half[2] = {0.5, 0.5};
-  CHECK(numa_duration(1000, 0.4, t, 0, half, 1.0) == 600 + 600);        // 400 x (1 + 2) / 2
-  CHECK(numa_duration(1000, 0.4, t, 0, local, 1.5) == 600 + 600);       // 400 x 1.5
-  CHECK(numa_duration(1000, 0.0, t, 0, remote, 3.0) == 1000);
+  const auto step = [](double cpu, double mem, double ratio, double queue) {
+    NumaStep s;
+    s.cpu = cpu, s.mem = mem, s.ratio = ratio, s.queue = queue;
+    return s;
+  };
+  CHECK(step(600, 400, (1 + 2.0) / 2, 1.0).total() == 600 + 600);  // half the data remote, twice as far
+  CHECK(step(600, 400, 1.0, 1.5).total() == 600 + 600);             // local, the bandwidth queue x 1.5
+  CHECK(step(1000, 0, 2.0, 3.0).total() == 1000);                   // no memory time
 }
 
 TEST_CASE("numa: numa_step costs a step from where its data is and streams while it runs", "[numa]") {

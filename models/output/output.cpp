@@ -9,6 +9,7 @@
 
 #include "models/input/errors.h"
 #include "models/input/units.h"
+#include "models/kernel/numa.h"
 #include "models/run/trace_events.h"
 
 namespace gmpsim::models {
@@ -202,18 +203,12 @@ void print_report(const RunResult& r, std::ostream& os) {
   // NUMA (models/kernel/numa.h): where memory was and what remote access cost.
   if (r.model_counters.contains("numa")) {
     const Json& k = r.model_counters["numa"];
-    double mem = 0, remote = 0, extra = 0, queue = 0;
-    for (const auto& [name, c] : k["classes"].items()) {
-      mem += c["memory_s"].get<double>();
-      remote += c["memory_s"].get<double>() * c["remote_share"].get<double>();
-      extra += c["remote_extra_s"].get<double>();
-      queue += c["bandwidth_extra_s"].get<double>();
-    }
+    const kernel::NumaTotals t = kernel::numa_totals(k);
     os << "numa: " << k["nodes"].get<int>() << " node(s), heap by node";
     for (const Json& b : k["heap_bytes_by_node"]) os << " " << std::setprecision(0) << b.get<double>() / 1048576 << " MiB";
-    os << "; memory-bound time " << std::setprecision(3) << mem << " s, " << std::setprecision(1)
-       << (mem > 0 ? 100 * remote / mem : 0.0) << " % remote (+" << std::setprecision(3) << extra << " s), bandwidth waits +"
-       << queue << " s; cross-node steals " << k["cross_node_steals"].get<std::uint64_t>();
+    os << "; memory-bound time " << std::setprecision(3) << t.memory_s << " s, " << std::setprecision(1)
+       << (t.memory_s > 0 ? 100 * t.remote_s / t.memory_s : 0.0) << " % remote (+" << std::setprecision(3) << t.remote_extra_s
+       << " s), bandwidth waits +" << t.bandwidth_extra_s << " s; cross-node steals " << k["cross_node_steals"].get<std::uint64_t>();
     if (k.contains("balancing")) os << "; NUMA balancing migrated " << k["balancing"]["pages_migrated"].get<std::uint64_t>() << " pages";
     os << "\n";
   }

@@ -11,6 +11,7 @@
 #include "models/output/output.h"
 #include "models/registry.h"
 #include "models/input/errors.h"
+#include "models/kernel/numa.h"
 #include "sim/rng.h"
 
 namespace gmpsim::models {
@@ -118,18 +119,10 @@ Json run_metrics(const RunResult& r) {
   }
   // NUMA (go and boost-fiber-ws models: models/kernel/numa.h): what a placement or policy sweep explains its results with.
   const Json& nu = r.model_counters.contains("numa") ? r.model_counters["numa"] : Json();
-  double mem_s = 0, remote_s = 0, extra_s = 0, queue_s = 0;
-  if (nu.is_object()) {
-    for (const auto& [cls, c] : nu["classes"].items()) {
-      mem_s += c["memory_s"].get<double>();
-      remote_s += c["memory_s"].get<double>() * c["remote_share"].get<double>();
-      extra_s += c["remote_extra_s"].get<double>();
-      queue_s += c["bandwidth_extra_s"].get<double>();
-    }
-  }
-  m["numa.remote_share"] = nu.is_object() && mem_s > 0 ? Json(remote_s / mem_s) : Json(nullptr);
-  m["numa.remote_extra_s"] = nu.is_object() ? Json(extra_s) : Json(nullptr);
-  m["numa.bandwidth_extra_s"] = nu.is_object() ? Json(queue_s) : Json(nullptr);
+  const kernel::NumaTotals nt = nu.is_object() ? kernel::numa_totals(nu) : kernel::NumaTotals{};
+  m["numa.remote_share"] = nu.is_object() && nt.memory_s > 0 ? Json(nt.remote_s / nt.memory_s) : Json(nullptr);
+  m["numa.remote_extra_s"] = nu.is_object() ? Json(nt.remote_extra_s) : Json(nullptr);
+  m["numa.bandwidth_extra_s"] = nu.is_object() ? Json(nt.bandwidth_extra_s) : Json(nullptr);
   m["numa.cross_node_steals"] = nu.is_object() ? nu["cross_node_steals"] : Json(nullptr);
   m["numa.pages_migrated"] = nu.is_object() && nu.contains("balancing") ? nu["balancing"]["pages_migrated"] : Json(nullptr);
   for (const auto& [cls, l] : s["latency_us"].items()) {

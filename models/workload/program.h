@@ -213,6 +213,13 @@ struct Workload {
   // The first step kind in any program that `supported` rejects, or "" (models that lack blocking steps
   // name what they cannot run).
   std::string first_unsupported(bool (*supported)(OpCode)) const;
+  // Some compute step states its memory behaviour (`compute: {time, memory}`): the NUMA costs apply.
+  bool memory_bound() const {
+    for (const GoroutineClass& c : classes) {
+      if (!c.program.memory.empty()) return true;
+    }
+    return false;
+  }
 };
 
 // Names of objects that any class makes, per kind, collected before compiling (a reference to one of
