@@ -258,7 +258,7 @@ TEST_CASE("fiber: only stacks beyond the most fibers alive so far are new memory
 machine: {cpus: CPUS}
 runtime: {model: boost-fiber-ws}
 fiber: {threads: CPUS, stack_fault_pages: 1, stack_fault_pages_create: 3, cost: {switch: 0ns, spawn: 0ns, exit: 0ns, park: 0ns, ready: 0ns, chan_op: 0ns, lock: 0ns, storm_working_set: 0ns, steal: 0ns, remote_wake: 0ns}}
-kernel: {page_fault: 10us, futex_wake: 0ns, idle_exit: 0ns}
+kernel: {page_fault: 10us, futex_wake: 0ns, idle_exit: 0ns, context_switch: 0ns}
 workload:
   classes:
     main:

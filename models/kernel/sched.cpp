@@ -627,6 +627,11 @@ void Kernel::switch_to(std::uint32_t cpu, std::uint32_t tid) {
   c.curr = tid;
   update_idle(cpu);
   c.exec_start = engine_.now();
+  // __schedule's own time and the switched-in thread's way back to user space: the kernel's accounting starts
+  // the next task's exec_start in set_next_entity, before context_switch (kernel/sched/core.c, fair.c), so
+  // it is the thread's CPU time, and its group's quota, paid before its burst's work.
+  // A thread that blocks again before any burst owes it to its next one.
+  t.switch_left += p_.context_switch;
   arm_tick_check(cpu);
   if (t.remaining > 0) {
     start_burst(tid);
@@ -744,7 +749,8 @@ void Kernel::start_ticked_burst(std::uint32_t tid) {
   const sim::Time now = engine_.now();
   t.burst_since = now;
   t.burst_ticked = tick_charged(t);
-  const sim::Time end = t.burst_ticked ? ticked_end(now, t.remaining) : now + t.remaining;
+  const sim::Time len = t.switch_left + t.remaining;
+  const sim::Time end = t.burst_ticked ? ticked_end(now, len) : now + len;
   t.burst = tid & kBgBit ? schedule_daemon(end, sim::kBandDefault, kBurstDone, tid)
                          : engine_.schedule_at(end, sim::kBandDefault, kind_base_ + kBurstDone, tid);
 }
@@ -816,7 +822,10 @@ void Kernel::wake(std::uint32_t tid, sim::Time extra) {
   ++c.ttwu_pending;
   update_idle(cpu);
   t.cpu = cpu;
-  const sim::Time at = engine_.now() + p_.wake_latency + (halted ? p_.idle_exit : 0) + extra;
+  // kernel.futex_wake is measured to the woken thread running, its switch-in included: that part is CPU
+  // time, paid after the enqueue (switch_to), so the delay before it is the rest.
+  const sim::Time at = engine_.now() + std::max<sim::Time>(0, p_.wake_latency - p_.context_switch) +
+                       (halted ? p_.idle_exit : 0) + extra;
   if (tid & kBgBit) {
     schedule_daemon(at, sim::kBandDefault, kWakeDone, tid);
   } else {
@@ -1032,6 +1041,7 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   nlohmann::ordered_json j;
   j["policy"] = p_.policy == Policy::kEevdf ? "eevdf" : "cfs";
   j["context_switches"] = switches_;
+  if (p_.context_switch > 0) j["context_switch_cpu_s"] = sim::to_seconds(switch_time_);
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;

@@ -71,6 +71,7 @@ struct SchedParams {
   sim::Time balance_interval = 32'000'000;  // periodic balance of busy CPUs
   NoHz nohz = NoHz::kIdle;               // kernel.nohz
   sim::Time tick_cost = 0;               // kernel.tick_cost: CPU time of one tick's handler (< tick)
+  sim::Time context_switch = 0;          // kernel.context_switch: CPU time of switching a thread in
 };
 
 // Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's
@@ -227,6 +228,8 @@ class Kernel {
   // Involuntary switches: a running thread put back on its run queue (slice end, wake-up preemption,
   // throttling).
   std::uint64_t preemptions() const { return preemptions_; }
+  std::uint64_t switches() const { return switches_; }
+  sim::Time switch_time() const { return switch_time_; }  // kernel.context_switch paid so far
   // CPU time (ns) charged to bursts of `kind` so far, on all CPUs.
   sim::Time busy(BurstKind kind) const { return busy_[kind]; }
   // CPU time of `kind` on CPU c up to `now` (>= the engine's time), counting the burst in progress.
@@ -272,6 +275,7 @@ class Kernel {
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
     ThreadOwner* kowner = nullptr;   // a kernel thread's owner (create_kthread)
     bool burst_ticked = false;       // the burst in progress pays the tick's cost (tick_charged at its start)
+    sim::Time switch_left = 0;       // kernel.context_switch still owed for the switch that put it on its CPU
     bool reaffine = false;           // its affinity changed while its wake-up was on its way
     std::uint16_t preferred_node = kNoNode;  // numa_preferred_nid
     std::vector<std::uint64_t> affinity;     // sched_setaffinity within the cpuset, a bitmask; empty = the cpuset
@@ -431,8 +435,9 @@ class Kernel {
     }
     Thread& t = thr(tid);  // burst_ticked stays false without a tick cost
     t.burst_since = engine_.now();
-    t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + t.remaining, sim::kBandDefault, kBurstDone, tid)
-                           : engine_.schedule_in(t.remaining, sim::kBandDefault, kind_base_ + kBurstDone, tid);
+    const sim::Time len = t.switch_left + t.remaining;  // the switch's kernel time comes first
+    t.burst = tid & kBgBit ? schedule_daemon(engine_.now() + len, sim::kBandDefault, kBurstDone, tid)
+                           : engine_.schedule_in(len, sim::kBandDefault, kind_base_ + kBurstDone, tid);
   }
   void start_ticked_burst(std::uint32_t tid);
   void charge(Thread& t) {
@@ -446,6 +451,12 @@ class Kernel {
       const sim::Time stolen = tick_time_until(engine_.now()) - tick_time_until(t.burst_since);
       work -= stolen;
       tick_time_ += stolen;
+    }
+    if (t.switch_left > 0) [[unlikely]] {  // the switch that brought it here is paid first
+      const sim::Time paid = std::min(work, t.switch_left);
+      t.switch_left -= paid;
+      switch_time_ += paid;
+      work -= paid;
     }
     t.remaining -= work;
     t.burst_since = engine_.now();
@@ -510,6 +521,7 @@ class Kernel {
   std::uint32_t imb_numa_nr_ = 1;                       // sd->imb_numa_nr of the NUMA domain
   std::uint64_t migrations_cross_node_ = 0, wakeups_cross_node_ = 0;
   sim::Time tick_time_ = 0;  // the ticks' handler time charged to running threads (kernel.tick_cost)
+  sim::Time switch_time_ = 0;  // context switches' kernel time charged to the threads switched in
 };
 
 }  // namespace gmpsim::models::kernel

@@ -382,6 +382,44 @@ TEST_CASE("kernel: random workloads: all work is done, a CPU never idles a tick 
   }
 }
 
+TEST_CASE("kernel: a context switch is CPU time of the thread switched in; a wake's latency stays futex_wake", "[kernel]") {
+  SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+  p.wake_latency = 2600;
+  p.context_switch = 1000;
+  {  // Alone: enqueued 1.6 us after the wake, 1 us of switch, then its 15 ms: done when it was without the cost.
+    Rig rig(1, p);
+    const auto t = rig.thread({10 * kMs, 5 * kMs});
+    rig.ks.wake(t);
+    rig.run();
+    CHECK(rig.owner.started[t].front() == 1600);
+    CHECK(rig.owner.finished[t] == 2600 + 15 * kMs);
+    CHECK(rig.ks.busy(0) + rig.ks.busy(1) == 15 * kMs + 1000);
+    CHECK(rig.ks.switch_time() == 1000);
+  }
+  {  // Two always-runnable threads on one CPU: every slice's switch costs 1 us more of the CPU.
+    Rig rig(1, p);
+    const auto a = rig.thread({20 * kMs}), b = rig.thread({20 * kMs});
+    rig.ks.wake(a);
+    rig.ks.wake(b);
+    rig.run();
+    const sim::Time switches = static_cast<sim::Time>(rig.ks.switches());
+    CHECK(switches >= 8);  // slices of 0.7 ms end at the 4 ms ticks: ~10 turns
+    CHECK(rig.ks.switch_time() == switches * 1000);
+    CHECK(std::max(rig.owner.finished[a], rig.owner.finished[b]) == 1600 + 40 * kMs + switches * 1000);
+    CHECK(rig.ks.busy(0) + rig.ks.busy(1) == 40 * kMs + switches * 1000);
+  }
+  {  // Random workloads on several CPUs: the work is done, and the CPU beyond it is the switches paid.
+    for (std::size_t ncpu : {1, 3}) {
+      Rig rig(ncpu, p);
+      const sim::Time total = random_workload(rig, 7 + ncpu, 30);
+      rig.engine.run(sim::kTimeMax, [&](const sim::Event& ev) { rig.wake_or_handle(ev); });
+      CHECK(rig.ks.busy(0) + rig.ks.busy(1) == total + rig.ks.switch_time());
+      CHECK(rig.ks.switch_time() <= static_cast<sim::Time>(rig.ks.switches()) * 1000);
+      CHECK(rig.ks.switch_time() >= static_cast<sim::Time>(rig.ks.switches() - 30) * 1000);  // a last wake may block unpaid
+    }
+  }
+}
+
 TEST_CASE("kernel: fair-class tunables scale with log2 of the CPU count, up to 8", "[kernel]") {
   CHECK(scale_for_cpus(700'000, 1) == 700'000);
   CHECK(scale_for_cpus(700'000, 2) == 1'400'000);  // 2 CPUs: 1.4 ms (/sys/kernel/debug/sched/base_slice_ns)

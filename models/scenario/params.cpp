@@ -585,9 +585,14 @@ const ParamSpec kParams[] = {
     {"runtime.asyncpreemptoff", ParamType::kBool, "false",
      "GODEBUG=asyncpreemptoff=1: no SIGURG; tight loops (step tight_loop) then never yield.",
      "runtime/preempt.go, GODEBUG asyncpreemptoff", "go"},
-    {"runtime.preempt_point_spacing", ParamType::kDuration, "10us",
+    {"runtime.preempt_point_spacing", ParamType::kDuration, "1us",
      "Work between function-call preemption points inside a compute step (where a cooperative request is seen).",
-     "modelling choice: Go code calls functions every few us; tight_loop steps have none", "go", "", 0, 1e15},
+     "estimate: every non-inlined Go function's prologue compares sp with stackguard0, which preemptone sets to "
+     "stackPreempt (runtime/stack.go, proc.go preemptone), and Go code makes such calls every few hundred ns; "
+     "the validation probes' work loops call time.Since each turn (~50 ns). 10 us before 2026-12: it made "
+     "the stop-the-world wait for a running request 5 us on average, the gc-alloc cases' mark-termination "
+     "pause 14-24 us against 4-5 us real (validation/report.md). tight_loop steps have none",
+     "go", "", 0, 1e15},
     {"runtime.async_unsafe_fraction", ParamType::kFloat, "0.02",
      "Chance that a preemption signal lands outside an async safe point (runtime code, write barriers, "
      "nosplit); nothing happens and sysmon tries again.", "preempt.go isAsyncSafePoint; estimate", "go", "", 0, 1},
@@ -687,6 +692,16 @@ const ParamSpec kParams[] = {
      "`gmpsim calibrate`'s tick benchmark (kernel.tick_gap: a pinned thread spinning on the clock) on the "
      "project's 2-vCPU VM: ~1030 gaps per second at 1 ms phase (this guest ticks at 1000 Hz), median 8.5 us "
      "(p10 4.3-5.6 us, p90 13-14 us; the timer interrupt's VM exit included)",
+     "go,boost-fiber-ws", "", 0, 1e9},
+    {"kernel.context_switch", ParamType::kDuration, "1200ns",
+     "CPU time of switching a CPU to a thread (__schedule, switch_to, the return to user space; a blocking "
+     "futex wait's own entry included), charged to the thread switched in, before its work, and so to its "
+     "cgroup's quota. Part of kernel.futex_wake's latency: a wake waits futex_wake minus this, then pays this.",
+     "kernel/sched/core.c __schedule: pick_next_task_fair's set_next_entity starts the next task's exec_start "
+     "before context_switch. A one-CPU futex ping-pong on the project's 2-vCPU VM: round trip p10 5.3 us, half "
+     "2.65 us, less a 1.4 us getppid (kernel.syscall): ~1.2 us (`gmpsim calibrate --quick` on the same VM, loaded: 2.2 us, with its batched getppid at 0.19 us); bare metal 1.2-1.5 us a switch with its "
+     "syscalls (E. Bendersky, \"Measuring context switching and memory overheads for Linux threads\", 2018). "
+     "`gmpsim calibrate` measures it (kernel.futex_rtt_1cpu)",
      "go,boost-fiber-ws", "", 0, 1e9},
     {"kernel.bandwidth_slice", ParamType::kDuration, "5ms",
      "Runtime a CPU's run queue takes from its cgroup's quota pool at a time.",
@@ -901,6 +916,7 @@ const std::vector<Profile>& kernel_profile_list() {
        "`gmpsim calibrate` measures them again (validation/results/host.yaml).",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "2600ns"},
         {"kernel.thread_create", "23600ns"}, {"kernel.syscall", "1400ns"}, {"kernel.idle_exit", "40us"},
+        {"kernel.context_switch", "1200ns"},
         // /sys/kernel/mm/transparent_hugepage/enabled on the project's VM
         {"vm.thp.enabled", "madvise"}}},
       {"bare-metal",
@@ -909,6 +925,7 @@ const std::vector<Profile>& kernel_profile_list() {
        "for Linux threads\", 2018), thread creation ~10-20 us, a syscall ~0.1 us, no halt polling.",
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
         {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}, {"kernel.idle_exit", "2us"},
+        {"kernel.context_switch", "1200ns"},  // Bendersky's 1.2-1.5 us less the 0.1 us syscall
         {"kernel.idle_poll", "0ns"},  // no hypervisor: every idle CPU is in some C-state; idle_exit is its exit
         // Estimates, not measured: a 4 KiB fault ~0.5-1 us, a 2 MiB fault mostly zeroing, signals and IPIs
         // a few us, hrtimer wake-ups a few us.

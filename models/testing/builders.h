@@ -25,7 +25,7 @@ inline std::string mm1_zero_cost(const std::string& model, double rate_per_s, do
        << (model == "go" ? "arrivals: global, sysmon: false, " : "")
        << "cost: {schedule: 0ns, newproc: 0ns, goexit: 0ns, steal: 0ns, global_runq: 0ns}}\n";
   }
-  os << "kernel: {futex_wake: 0ns, thread_create: 0ns, idle_exit: 0ns}\n"
+  os << "kernel: {futex_wake: 0ns, thread_create: 0ns, idle_exit: 0ns, context_switch: 0ns}\n"
      << "workload: {classes: {job: {arrivals: {process: poisson, rate: " << rate_per_s
      << "/s}, program: [{compute: {dist: exponential, mean: 1ms}}]}}}\n"
      << "run: {duration: " << seconds << "s, warmup: " << seconds / 100 << "s, sample_interval: 100s, seed: 3}\n";

@@ -249,6 +249,37 @@ BenchOutput bench_futex(const BenchScale& s) {
     if (woke_ba[i]) one_way.push_back(static_cast<double>(recv_ba[i] - sent_ba[i]));
     rtt.push_back(static_cast<double>(recv_ba[i] - sent_ab[i]));
   }
+  // Last, the same ping-pong with both threads pinned to one CPU: nothing runs in parallel, so a round trip
+  // is CPU time only, two FUTEX_WAKEs, two FUTEX_WAITs and two switches (kernel.context_switch).
+  if (!cpus.empty()) {
+    const int k = s.quick ? 300 : 3000;
+    std::atomic<std::uint32_t> x{0}, y{0};
+    auto& one_cpu = out.series["kernel.futex_rtt_1cpu"];
+    one_cpu.reserve(static_cast<std::size_t>(k));
+    pin_self(cpus[0]);
+    std::thread other([&] {
+      pin_self(cpus[0]);
+      for (int i = 0; i < k; ++i) {
+        while (x.load() == 0) futex(&x, FUTEX_WAIT_PRIVATE, 0);
+        x.store(0);
+        y.store(1);
+        futex(&y, FUTEX_WAKE_PRIVATE, 1);
+      }
+    });
+    for (int i = 0; i < k; ++i) {
+      const std::int64_t t0 = now_ns();
+      x.store(1);
+      futex(&x, FUTEX_WAKE_PRIVATE, 1);
+      while (y.load() == 0) futex(&y, FUTEX_WAIT_PRIVATE, 0);
+      y.store(0);
+      one_cpu.push_back(static_cast<double>(now_ns() - t0));
+    }
+    other.join();
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (int c : cpus) CPU_SET(c, &all);
+    sched_setaffinity(0, sizeof(all), &all);
+  }
   return out;
 }
 

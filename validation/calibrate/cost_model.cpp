@@ -221,6 +221,16 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
       prev = ns;
     }
   }
+  // kernel.context_switch: a one-CPU futex ping-pong's round trip is two wakes (each a cheap syscall,
+  // which the models charge the waker as kernel.syscall) and two switches; the switch is the rest of half.
+  const std::vector<double> rtt_1cpu = pooled(c, {"kernel.futex_rtt_1cpu"});
+  const std::vector<double> getppid = pooled(c, {"kernel.syscall_getppid"});
+  if (!rtt_1cpu.empty() && !getppid.empty()) {
+    const Summary rs = summarize(rtt_1cpu);
+    out.push_back({"context_switch", rs,
+                   "half a futex ping-pong round trip between two threads pinned to one CPU, minus kernel.syscall", 0,
+                   1e6, std::max(0.0, rs.median / 2 - summarize(getppid).median)});
+  }
   add("cache_line_transfer", {"kernel.cache_line_handoff"},
       "a cache line handed back and forth between two threads pinned to two CPUs, one way", 1, 1e5, true);
   add("thread_create", {"kernel.thread_create_join"}, "pthread_create + pthread_join of an empty thread", 500, 1e8, false);

@@ -6,7 +6,7 @@ The real runs are not repeated: the real column comes from validation/results/me
 For each case of validation/scenarios/go-cases.yaml whose name starts with PREFIX, and each toolchain,
 it runs the case's scenario with its set_values and the committed profile, and prints per metric
   name=SIM/REAL(ERROR now, was ERROR in the report)
-Usage: python3 validation/tools/sim_vs_report.py [PREFIX] [--gmpsim build/models/gmpsim]
+Usage: python3 validation/tools/sim_vs_report.py [PREFIX] [--gmpsim build/models/gmpsim] [--set KEY=VALUE ...]
 Counters and the p50/p99 of latency metrics are compared; errors as in the report (sim / real - 1).
 """
 import argparse
@@ -26,6 +26,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("prefix", nargs="?", default="go-")
     ap.add_argument("--gmpsim", default=os.path.join(ROOT, "build/models/gmpsim"))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="also set KEY (after the case's own values): the same cases with a parameter changed")
     args = ap.parse_args()
     cases = yaml.safe_load(open(os.path.join(ROOT, "validation/scenarios/go-cases.yaml")))["cases"]
     real = {}
@@ -40,15 +42,19 @@ def main() -> int:
             scenario = os.path.normpath(os.path.join(ROOT, "validation/scenarios", c["scenario"]))
             cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir,
                    "--set", f"kernel.profile={ROOT}/validation/results/{ver}.yaml", "--set", f"runtime.version={ver}"]
-            for v in c.get("set_values", []):
+            for v in c.get("set_values", []) + args.set:
                 cmd += ["--set", v]
-            subprocess.run(cmd, check=True)
+            if subprocess.run(cmd).returncode not in (0, 3):  # 3: the run ended with an outcome (oom_killed, ...)
+                raise SystemExit(f"{c['name']}: gmpsim failed")
             d = json.load(open(os.path.join(out_dir, "summary.json")))
             cols = []
             for m in c.get("metrics", []):
                 if m["kind"] == "counter" and "sim" in m:
-                    group, key = m["sim"].split(".", 1)
-                    sim = d["counters"].get(group, {}).get(key)
+                    sim = d["counters"]  # a dotted path into the counters (gc.cycles, threads_peak)
+                    for part in m["sim"].split("."):
+                        sim = sim.get(part) if isinstance(sim, dict) else None
+                    if not isinstance(sim, (int, float)):
+                        sim = None
                     rv = real.get((ver, c["name"], m["name"], "value"))
                     if rv and sim is not None and rv[0]:
                         cols.append(f"{m['name']}={sim:.3g}/{rv[0]:.3g}({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
