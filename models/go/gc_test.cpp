@@ -319,3 +319,36 @@ TEST_CASE("gc: the background sweeper sweeps on idle Ps, ahead of the allocation
   const RunResult busy = run_yaml(service(2, 9000, "64", "8MiB"), {{"runtime.cost.gc_sweep_span", "1us"}});
   CHECK(gc_of(busy).at("cpu_s").at("bgsweep").get<double>() < 0.5 * gc_of(r).at("cpu_s").at("bgsweep").get<double>() * gc_num(busy, "cycles") / cycles);
 }
+
+TEST_CASE("go gc: the background scavenger gives the free heap back at 1 % of one CPU, 64 KiB at a time", "[go][gc]") {
+  // 128 MiB that dies at 100 ms, a forced cycle at 300 ms (the first, triggered by the allocation, still
+  // marked it): then the goal is the 4 MiB minimum and ~120 MiB are free above the scavenger's target.
+  const std::string yaml = R"(
+machine: {cpus: 2}
+runtime: {model: go, gomaxprocs: 2}
+workload:
+  classes:
+    burst:
+      arrivals: {process: initial, count: 1}
+      program: [{alloc: {size: 1MiB, count: 128, lives: 100ms}}, {sleep: 300ms}, {gc: true}, {sleep: 10s}]
+run: {duration: 2s}
+)";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(r, "heap_goal_bytes") == 4 << 20);  // resetLive forgot the trigger point: the goal falls back
+  const double cpu = gc_of(r).at("cpu_s").at("scavenge").get<double>();
+  const double runs = gc_num(r, "scavenger_runs"), released = gc_num(r, "scavenged_bytes");
+  // Each run: ceil(1 ms / (syscall 1.4 us + 16 pages x page_release 1 us)) = 58 quanta of 64 KiB.
+  CHECK(released == runs * 58 * 65536);
+  CHECK(cpu == Approx(runs * 58 * 17.4e-6).epsilon(1e-6));
+  // Paced: the runs are 100x their work apart, so over the ~1.6 s since the cycle ~1 % of one CPU...
+  CHECK(runs >= 14);
+  CHECK(runs <= 18);
+  CHECK(cpu == Approx(0.016).epsilon(0.15));
+  // ... and the heap comes back gradually, not at the cycle's end.
+  CHECK(gc_num(r, "heap_rss_bytes") > 50e6);
+  CHECK(gc_num(r, "heap_rss_bytes") < 128e6 - 50e6);
+  // A dearer page release: fewer bytes a second for the same 1 %.
+  const RunResult slow = run_yaml(yaml, {{"kernel.page_release", "4us"}});
+  CHECK(gc_num(slow, "scavenged_bytes") < 0.35 * released);
+}

@@ -117,6 +117,7 @@ enum class Phase : std::uint8_t {
   kNewproc,       // m.curg's `go` statement ran (newproc1, malg when no dead G is free): newproc_done
   kMemStall,      // the thread slept in the kernel inside a fault (swap-in, reclaim write-back, memory.high
                   // throttling) with its G running and its P held: go on with what the fault interrupted
+  kScavenge,      // the background scavenger finished a run (madvise of its quanta): release, sleep, schedule
 };
 
 // The mark worker an M runs instead of a goroutine (gcMarkWorkerMode).
@@ -139,7 +140,7 @@ constexpr kernel::BurstKind kWork = 0, kSched = 1, kSpin = 2;
 // Engine event kinds of this model; the kernel thread layer owns kThreadBase and up.
 // kNumaScan comes after the kernel's kinds so that the numbering of the others (in every fingerprint) stays.
 enum Ev : std::uint32_t { kArrival, kClientSubmit, kSample, kWarmupEnd, kSchedtrace, kNetReady, kSignal, kFdExhausted, kThreadBase = 8,
-                          kNumaScan = kThreadBase + kernel::Kernel::kEventKinds };
+                          kNumaScan = kThreadBase + kernel::Kernel::kEventKinds, kScavengeWake };
 
 // The collector's phase (mgc.go gcphase, with the stop-the-world steps around the mark).
 enum class GcPhase : std::uint8_t { kOff, kSweepTerm, kMark, kMarkTerm };
@@ -240,6 +241,7 @@ struct Params {
   PacerConfig pacer;
   bool gctrace, gc_idle_worker_cap, gc_assign_workers;
   sim::Time gc_quantum, cost_scan_g, cost_mark_object, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc;
+  sim::Time page_release;  // kernel.page_release: MADV_DONTNEED of one 4 KiB page (the scavenger's quanta)
   double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
   bool gcshrinkstackoff, adaptivestackstart;
   std::int64_t heap_live0, heap_globals, heap_object_size;
@@ -457,6 +459,10 @@ class GoRun final : public kernel::ThreadOwner {
   }
   void gc_assist_done(std::uint32_t mi);
   bool gc_bgsweep(std::uint32_t mi);  // findRunnable with nothing to run: a quantum of background sweeping
+  bool gc_bgscavenge(std::uint32_t mi, sim::Time cost);  // findRunnable: the scavenger's run, when it is due
+  void gc_scavenge_done(std::uint32_t mi);
+  void gc_scavenge_arm(sim::Time at);  // the scavenger's timer: ready it (and wake an idle P) at `at`
+  void gc_scavenge_wake();
   sim::Time gcAssistAlloc(std::int64_t bytes);
   void gc_update_trigger();
   void gc_limiter_update();
@@ -717,6 +723,12 @@ class GoRun final : public kernel::ThreadOwner {
     std::int64_t reachable = 0, reachable_objects = 0;  // what the program can still reach now
     std::int64_t heap_rss = 0, heap_sys = 0, scavenged = 0, heap_peak = 0;
     std::int64_t trigger = kNoLimit, goal = kNoLimit;
+    // The background scavenger (mgcscavenge.go bgscavenge): the retained heap it works down to
+    // (gcPaceScavenger), when its pacing sleep ends, the bytes of the run in progress, its CPU.
+    std::int64_t scav_goal = kNoLimit, scav_run = 0;
+    sim::Time scav_due = 0, scav_cpu = 0;
+    std::uint64_t scav_runs = 0;
+    bool scav_armed = false;  // its timer (kScavengeWake) is set
     struct Reach {
       std::int64_t bytes = 0, objects = 0;
     };

@@ -27,8 +27,8 @@
 //     (gcComputeStartingStackSize); a goroutine's depth is what its last `stack` step declared.
 //   - Sweeping: the background sweeper on idle Ps, allocations in proportion to the heap they take
 //     (deductSweepCredit), and what is left by the next gcStart (finishsweep). The GC CPU limiter turns
-//     assists off past ~50 % GC CPU. The scavenger returns the heap above its retained target at each
-//     cycle's end.
+//     assists off past ~50 % GC CPU. The background scavenger returns the free heap above its retained
+//     target (set at each cycle's end) at 1 % of one CPU, 64 KiB at a time (gc_bgscavenge).
 //
 // What is abstracted, and why.
 //   - No object graph: mark work is proportional to reachable bytes, which is what the pacer measures too.
@@ -42,7 +42,9 @@
 //   - gcMarkDone's forEachP is modelled (every P not idle or in a syscall passes a scheduling point before
 //     the mark-termination stop-the-world); Ps in syscalls get the function from the caller, not a handoff.
 //   - The background sweeper runs on Ps with nothing else to do (it is a goroutine that yields whenever no
-//     P is idle); the scavenger's CPU and its pacing, and finalizers are not modelled.
+//     P is idle). The scavenger runs at a P's scheduling point once its pacing sleep has ended; the
+//     allocator's synchronous scavenging under a memory limit (mheap.allocSpan) has no place here, since
+//     the heap grows only when no free page is retained. Finalizers are not modelled.
 // Rejected: a fixed GC cost per allocated byte (no pauses, no worker placement, nothing for the pacer to
 // steer); mark workers as goroutines on the run queues (they would wait behind user goroutines, the
 // opposite of findRunnable's order).
@@ -672,12 +674,74 @@ void GoRun::gcMarkTermination() {
   if (prm_.pacer.memory_limit != kNoLimit) {
     retain = std::min(retain, static_cast<std::int64_t>(static_cast<double>(prm_.pacer.memory_limit) * kReduceExtra) - gc_non_heap());
   }
-  retain = std::max(retain, gc.heap_live);
-  if (gc.heap_rss > retain) {
-    gc.scavenged += gc.heap_rss - retain;
-    gc.heap_rss = retain;
+  // gcPaceScavenger: the background scavenger works the retained heap down to this, at its own pace; it is
+  // readied now if its sleep is over (go: when the sweep is done, or by sysmon).
+  gc.scav_goal = std::max(retain, gc.heap_live);
+  if (gc.heap_rss > gc.scav_goal) gc_scavenge_arm(std::max(gc.scav_due, core_.engine.now()));
+}
+
+// ---- the background scavenger (mgcscavenge.go, go1.19.8 and go1.26.8 alike) ----
+
+// bgscavenge returns free heap pages above its goal to the OS with MADV_DONTNEED, scavengeQuantum (64 KiB)
+// at a time, for at least minScavWorkTime (1 ms) of work per run, then sleeps so that it takes
+// scavengePercent (1 %) of one CPU: its controller settles the sleep at 99 times the work. It is a goroutine
+// readied by a timer; here its run is runtime work on the P whose scheduling point finds it due (not
+// preemptible, as a quantum is not). The pages in use (heap_live) are never released; growth past the
+// retained heap faults pages in again. Released when the run ends: the run's own time is short next to
+// the sleep.
+bool GoRun::gc_bgscavenge(std::uint32_t mi, sim::Time cost) {
+  Gc& gc = gc_;
+  if (gc.scav_goal == kNoLimit || gc.scav_run > 0 || gc.waiting) return false;
+  const std::int64_t free = gc.heap_rss - std::max(gc.scav_goal, gc.heap_live);
+  if (free <= 0) return false;
+  constexpr std::int64_t kQuantum = 64 << 10;        // scavengeQuantum
+  constexpr sim::Time kMinWork = 1'000'000;          // minScavWorkTime
+  const sim::Time per_quantum = prm_.syscall + kQuantum / kPageBytes * prm_.page_release;
+  const std::int64_t need = (free + kQuantum - 1) / kQuantum;
+  const std::int64_t quanta = std::max<std::int64_t>(1, std::min(need, (kMinWork + per_quantum - 1) / std::max<sim::Time>(1, per_quantum)));
+  gc.scav_run = std::min(free, quanta * kQuantum);
+  const sim::Time work = quanta * per_quantum;
+  gc.scav_cpu += work;
+  ++gc.scav_runs;
+  gc.scav_due = core_.engine.now() + work + work * 99;  // scavengePercent: 1 % of one CPU
+  gc_scavenge_arm(gc.scav_due);
+  M& m = ms_[mi];
+  if (m.spinning) resetspinning(mi);
+  m.phase = Phase::kScavenge;
+  ks_.run_for(mi, cost + work, kSched);
+  return true;
+}
+
+void GoRun::gc_scavenge_done(std::uint32_t mi) {
+  Gc& gc = gc_;
+  const std::int64_t release = std::min(gc.scav_run, gc.heap_rss - gc.heap_live);  // the heap may have grown since
+  gc.scav_run = 0;
+  if (release > 0) {
+    gc.scavenged += release;
+    gc.heap_rss -= release;
     check_memory();  // MADV_DONTNEED: the kernel takes the pages back
   }
+  findRunnable(mi);
+}
+
+// The timer that readies the scavenger: goready puts it in a run queue and wakep starts an M for an idle P,
+// so it runs even when every P was idle. An observation, not pending work: it never keeps a run going.
+void GoRun::gc_scavenge_arm(sim::Time at) {
+  if (gc_.scav_armed || at > core_.sc.run.duration) return;
+  gc_.scav_armed = true;
+  core_.observe_at(at, kScavengeWake);
+}
+
+void GoRun::gc_scavenge_wake() {
+  Gc& gc = gc_;
+  gc.scav_armed = false;
+  if (gc.scav_goal == kNoLimit) return;
+  if (gc.scav_due > core_.engine.now()) {  // a run started since: its own sleep decides
+    gc_scavenge_arm(gc.scav_due);
+    return;
+  }
+  if (gc.heap_rss <= std::max(gc.scav_goal, gc.heap_live)) return;
+  wakep(kNoG);  // with every P busy, the next scheduling point finds it (findRunnable 1c)
 }
 
 // ---- pacing inputs ----

@@ -60,12 +60,15 @@ class GcPacer {
     double idle_utilization;       // idle mark time over the same
   };
   void end_cycle(const CycleEnd& e);
-  // Mark termination's bookkeeping: the marked heap and the scannable sizes the next goal is built on.
+  // Mark termination's bookkeeping (resetLive): the marked heap and the scannable sizes the next goal is
+  // built on; the trigger point is forgotten (c.triggered = ^uint64(0), go1.19.8 and go1.26.8), so the
+  // minimum runway past it no longer holds the next goal up.
   void set_marked(std::int64_t heap_marked, std::int64_t heap_scan, std::int64_t stack_scan, std::int64_t globals_scan) {
     heap_marked_ = heap_marked;
     last_heap_scan_ = heap_scan;
     last_stack_scan_ = stack_scan;
     globals_scan_ = globals_scan;
+    triggered_ = -1;
   }
   // revise: scan work owed per byte allocated during the mark (assistWorkPerByte).
   double assist_work_per_byte(std::int64_t heap_live, std::int64_t work_done, std::int64_t max_scan_work,

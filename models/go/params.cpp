@@ -144,6 +144,7 @@ Params::Params(const Scenario& sc) {
   heap_globals = bytes("workload.heap.globals");
   heap_object_size = bytes("workload.heap.object_size");
   cost_mark_object = dur("runtime.cost.gc_mark_object");
+  page_release = dur("kernel.page_release");
   thread_create = sc.kernel.thread_create;
   mm = kernel::mm_params(sc);
   cgo = flag("runtime.cgo");

@@ -59,6 +59,8 @@
 //   10    stealWork's newWork (a timer ran): goto top                      stealWork_scan -> findRunnable
 //   10b   idle-time marking (gcController.addIdleMarkWorker)             findRunnable_idle -> gc_idle_worker
 //   10c   the background sweeper (mgcsweep.go bgsweep, a G in the runtime) findRunnable_idle -> gc_bgsweep
+//   (1c)  the background scavenger (mgcscavenge.go bgscavenge), once its     findRunnable -> gc_bgscavenge
+//         timer readied it into runnext
 //   11    "return P and block": under sched.lock, globrunqgetbatch         findRunnable_idle
 //   12    releasep, pidleput                                               findRunnable_idle
 //   13    "Delicate dance": drop nmspinning, recheck the global queue and  findRunnable_idle -> findRunnable
@@ -187,6 +189,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kOverhead: compute_after_assist(tid, m.pending_compute, m.tight); break;
     case Phase::kAssist: gc_assist_done(tid); break;
     case Phase::kBgSweep: findRunnable(tid); break;
+    case Phase::kScavenge: gc_scavenge_done(tid); break;
     case Phase::kRunning: continue_g(tid); break;
     case Phase::kStealWork: stealWork_scan(tid); break;
     case Phase::kStealWorkBackoff: stealWork_backoff(tid); break;
@@ -215,7 +218,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
 }
 
 void GoRun::dispatch(const sim::Event& ev) {
-  if (ev.kind == kSchedtrace || ev.kind == kNumaScan) {  // RunCore handles the other observations
+  if (ev.kind == kSchedtrace || ev.kind == kNumaScan || ev.kind == kScavengeWake) {  // RunCore handles the other observations
     --core_.observers_pending;
   } else if (!(ev.kind >= kThreadBase && (ks_.is_daemon_event(ev) || ev.arg == sysmon_))) {
     core_.last_activity = ev.time;  // sysmon's own cycles, the kernel's and other processes' are not the program's activity
@@ -248,6 +251,7 @@ void GoRun::dispatch(const sim::Event& ev) {
     case kSignal: signal_delivered(ev.arg); break;
     case kFdExhausted: core_.engine.stop(); break;  // fd.cpp: no fd for the listener or a connection at start
     case kNumaScan: numa_scan(); break;
+    case kScavengeWake: gc_scavenge_wake(); break;
     case kSchedtrace:
       schedtrace();
       if (work_pending() > 0 && ev.time + prm_.schedtrace <= core_.sc.run.duration) core_.observe_at(ev.time + prm_.schedtrace, kSchedtrace);
@@ -616,6 +620,9 @@ void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
   if (!pp.timers.empty() && pp.timers.front().when <= core_.engine.now()) cost += prm_.cost_timer * check_timers(mi, m.p);
   // 1b: a dedicated or fractional mark worker comes before any goroutine (findRunnableGCWorker).
   if (gc_.phase == GcPhase::kMark && findRunnableGCWorker(mi, cost)) return;
+  // 1c: the background scavenger, readied when its pacing sleep ended (a goroutine in the runtime, put in
+  // runnext by the timer that readied it: it runs at this P's next scheduling point).
+  if (gc_.scav_due <= core_.engine.now() && gc_bgscavenge(mi, cost)) return;
   // 2: every 61st schedtick, one G from the global queue first, for fairness.
   if (pp.schedtick % prm_.global_check == 0 && !globq_empty()) {
     gp = globrunqget(globq_take(mi));

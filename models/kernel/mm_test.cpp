@@ -406,14 +406,15 @@ TEST_CASE("mm: a writer past the dirty limits is paced by balance_dirty_pages; t
 }
 
 TEST_CASE("mm: go1.19 faults huge pages where it reuses scavenged memory under THP madvise; go1.26 does not", "[mm][go]") {
-  // 200 MiB that dies after 300 ms, two forced cycles (the scavenger returns it: MADV_DONTNEED, and go1.19
-  // MADV_NOHUGEPAGE), then 200 MiB again: go1.19's sysUsedOS marks the reused range MADV_HUGEPAGE.
+  // 200 MiB that dies after 300 ms, two forced cycles, 6 s for the scavenger to return it (MADV_DONTNEED at
+  // ~38 MB/s, and go1.19 MADV_NOHUGEPAGE), then 200 MiB again: go1.19's sysUsedOS marks the reused range
+  // MADV_HUGEPAGE.
   const std::string yaml =
       "machine: {cpus: 2, memory: 4GiB}\nruntime: {model: go}\nvm: {thp: {enabled: madvise}}\n"
       "workload:\n  classes:\n    main:\n      arrivals: {process: initial, count: 1}\n"
-      "      program: [{alloc: {size: 1MiB, count: 200, lives: 300ms}}, {sleep: 500ms}, {gc: true}, {gc: true},\n"
+      "      program: [{alloc: {size: 1MiB, count: 200, lives: 300ms}}, {sleep: 500ms}, {gc: true}, {gc: true}, {sleep: 6s},\n"
       "                {alloc: {size: 1MiB, count: 200, lives: forever}}, {sleep: 100ms}]\n"
-      "run: {duration: 2s}\n";
+      "run: {duration: 9s}\n";
   const RunResult go126 = run_yaml(yaml, {{"runtime.version", "go1.26"}});
   const RunResult go119 = run_yaml(yaml, {{"runtime.version", "go1.19"}});
   REQUIRE(go126.outcome.status == OutcomeStatus::kCompleted);

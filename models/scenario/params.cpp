@@ -703,6 +703,12 @@ const ParamSpec kParams[] = {
      "syscalls (E. Bendersky, \"Measuring context switching and memory overheads for Linux threads\", 2018). "
      "`gmpsim calibrate` measures it (kernel.futex_rtt_1cpu)",
      "go,boost-fiber-ws", "", 0, 1e9},
+    {"kernel.page_release", ParamType::kDuration, "1us",
+     "CPU time of giving one 4 KiB anonymous page back with madvise(MADV_DONTNEED): unmapping it, freeing "
+     "it and its share of the TLB flush (the Go scavenger's 64 KiB quanta; each call also pays kernel.syscall).",
+     "estimate: mm/madvise.c madvise_dontneed_single_vma -> zap_page_range_single; the Go runtime assumes "
+     "~10 us a page, \"somewhat pessimistic\" (mgcscavenge.go scavengeQuantum's comment, go1.26.8), and the "
+     "TLB flush's IPIs cost more on a VM than on bare metal", "go", "", 0, 1e9},
     {"kernel.bandwidth_slice", ParamType::kDuration, "5ms",
      "Runtime a CPU's run queue takes from its cgroup's quota pool at a time.",
      "Documentation/scheduler/sched-bwc.rst: sched_cfs_bandwidth_slice_us, default 5 ms", "go,boost-fiber-ws",
@@ -926,6 +932,7 @@ const std::vector<Profile>& kernel_profile_list() {
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "1500ns"},
         {"kernel.thread_create", "15us"}, {"kernel.syscall", "100ns"}, {"kernel.idle_exit", "2us"},
         {"kernel.context_switch", "1200ns"},  // Bendersky's 1.2-1.5 us less the 0.1 us syscall
+        {"kernel.page_release", "250ns"},     // estimate: a few hundred ns a page without a hypervisor
         {"kernel.idle_poll", "0ns"},  // no hypervisor: every idle CPU is in some C-state; idle_exit is its exit
         // Estimates, not measured: a 4 KiB fault ~0.5-1 us, a 2 MiB fault mostly zeroing, signals and IPIs
         // a few us, hrtimer wake-ups a few us.
