@@ -13,7 +13,8 @@
 
 #include "models/input/errors.h"
 #include "models/input/units.h"
-#include "models/output/perfetto/perfetto_trace.pb.h"
+#include "output/perfetto/perfetto_trace.pb.h"  // generated (models/CMakeLists.txt)
+#include "google/protobuf/arena.h"
 #include "models/run/trace_events.h"
 
 namespace gmpsim::models {
@@ -30,7 +31,7 @@ enum Group : std::uint64_t { kCpus = 1, kMs = 2, kPs = 3, kGoroutines = 4, kCoun
 // Name keys for interning: the kind in the top byte, a number below.
 enum NameKind : std::uint64_t { kNmG = 1, kNmGSyscall, kNmGAnon, kNmMState, kNmPState, kNmThread, kNmGState, kNmInstant };
 constexpr std::uint64_t key(std::uint64_t kind, std::uint64_t n) { return kind << 56 | n; }
-enum Instant : std::uint64_t { kInWake, kInSteal, kInHandoff, kInPreempt0 };
+constexpr std::uint64_t kInWake = 0, kInSteal = 1, kInHandoff = 2, kInPreempt0 = 3;  // instants (+ TracePreempt)
 
 const char* m_state_name(std::uint32_t s) {
   switch (s) {
@@ -59,6 +60,13 @@ const char* counter_name(std::uint32_t id) {
   return "?";
 }
 
+google::protobuf::ArenaOptions arena_options(std::vector<char>& block) {
+  google::protobuf::ArenaOptions o;
+  o.initial_block = block.data();
+  o.initial_block_size = block.size();
+  return o;
+}
+
 }  // namespace
 
 struct PerfettoWriter::Impl {
@@ -71,7 +79,12 @@ struct PerfettoWriter::Impl {
   PerfettoOptions opt;
   std::vector<std::string> class_names;
   std::vector<int> cpu_ids;
-  pp::TracePacket packet;
+  // Each packet is built in an arena whose first block is ours: Reset() after a packet keeps that block,
+  // so building packets allocates nothing (a message's oneof and strings would otherwise be freed by
+  // Clear() and allocated again for the next packet).
+  std::vector<char> block = std::vector<char>(std::size_t{1} << 16);
+  google::protobuf::Arena arena{arena_options(block)};
+  pp::TracePacket* packet = google::protobuf::Arena::CreateMessage<pp::TracePacket>(&arena);
   std::string buf;
   std::uint64_t packets = 0;
   bool first = true, opened = false, closed = false;
@@ -107,15 +120,15 @@ struct PerfettoWriter::Impl {
 
   // ---- packets ----
   void write() {
-    packet.set_trusted_packet_sequence_id(1);
+    packet->set_trusted_packet_sequence_id(1);
     if (first) {  // the sequence starts with no interned state
-      packet.set_first_packet_on_sequence(true);
-      packet.set_sequence_flags(pp::TracePacket::SEQ_INCREMENTAL_STATE_CLEARED);
+      packet->set_first_packet_on_sequence(true);
+      packet->set_sequence_flags(pp::TracePacket::SEQ_INCREMENTAL_STATE_CLEARED);
       first = false;
-    } else if (packet.has_track_event()) {
-      packet.set_sequence_flags(pp::TracePacket::SEQ_NEEDS_INCREMENTAL_STATE);
+    } else if (packet->has_track_event()) {
+      packet->set_sequence_flags(pp::TracePacket::SEQ_NEEDS_INCREMENTAL_STATE);
     }
-    packet.SerializeToString(&buf);
+    packet->SerializeToString(&buf);
     // Trace.packet (field 1, length-delimited): tag 0x0a, the length as a varint, the bytes.
     char head[11];
     std::size_t n = 0;
@@ -126,7 +139,8 @@ struct PerfettoWriter::Impl {
     }
     out.write(head, static_cast<std::streamsize>(n));
     out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-    packet.Clear();
+    arena.Reset();
+    packet = google::protobuf::Arena::CreateMessage<pp::TracePacket>(&arena);
     ++packets;
   }
 
@@ -135,7 +149,7 @@ struct PerfettoWriter::Impl {
     if (it != iids.end()) return it->second;
     const std::uint64_t iid = iids.size() + 1;
     iids.emplace(k, iid);
-    pp::EventName* e = packet.mutable_interned_data()->add_event_names();  // goes out with the event that uses it
+    pp::EventName* e = packet->mutable_interned_data()->add_event_names();  // goes out with the event that uses it
     e->set_iid(iid);
     e->set_name(name_of(k));
     return iid;
@@ -224,7 +238,7 @@ struct PerfettoWriter::Impl {
       }
     }
     if (parent != 0) describe(parent);
-    pp::TrackDescriptor* d = packet.mutable_track_descriptor();
+    pp::TrackDescriptor* d = packet->mutable_track_descriptor();
     d->set_uuid(u);
     if (parent != 0) d->set_parent_uuid(parent);
     d->set_name(track_name);
@@ -242,8 +256,8 @@ struct PerfettoWriter::Impl {
 
   pp::TrackEvent* event(std::uint64_t track, pp::TrackEvent::Type type, sim::Time t) {
     describe(track);
-    packet.set_timestamp(static_cast<std::uint64_t>(t));
-    pp::TrackEvent* e = packet.mutable_track_event();
+    packet->set_timestamp(static_cast<std::uint64_t>(t));
+    pp::TrackEvent* e = packet->mutable_track_event();
     e->set_type(type);
     e->set_track_uuid(track);
     return e;
@@ -258,6 +272,7 @@ struct PerfettoWriter::Impl {
     }
     s.name = name_key;
     if (in_window() && name_key != 0) {
+      describe(track);  // its own packet: before the names this event interns
       const std::uint64_t iid = intern(name_key);
       pp::TrackEvent* e = event(track, pp::TrackEvent::TYPE_SLICE_BEGIN, now);
       e->set_name_iid(iid);
@@ -268,6 +283,7 @@ struct PerfettoWriter::Impl {
   }
   void instant(std::uint64_t track, std::uint64_t name_key, std::uint64_t flow_out, std::uint32_t g_arg,
                std::uint32_t waker = kTraceNone) {
+    describe(track);
     const std::uint64_t iid = intern(name_key);
     pp::TrackEvent* e = event(track, pp::TrackEvent::TYPE_INSTANT, now);
     e->set_name_iid(iid);
@@ -282,8 +298,12 @@ struct PerfettoWriter::Impl {
     write();
   }
   void counter(std::uint64_t track, std::int64_t v) {
-    auto [it, fresh] = counter_index.emplace(track, counters.size());
-    if (fresh) counters.push_back({track, v});
+    auto it = counter_index.find(track);
+    const bool fresh = it == counter_index.end();
+    if (fresh) {
+      it = counter_index.emplace(track, counters.size()).first;
+      counters.push_back({track, v});
+    }
     Counter& c = counters[it->second];
     if (!fresh && c.value == v) return;
     c.value = v;

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "models/output/perfetto.h"
-#include "models/output/perfetto/perfetto_trace.pb.h"
+#include "output/perfetto/perfetto_trace.pb.h"  // generated (models/CMakeLists.txt)
 #include "models/run/trace_events.h"
 #include "models/testing/builders.h"
 #include "models/testing/run_helpers.h"
