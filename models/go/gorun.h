@@ -365,12 +365,9 @@ class GoRun final : public kernel::ThreadOwner {
   bool tr_started_ = false;
   void trace_scan();  // after each event: emits the Ms', Ps', CPUs' and counters' changes
   void trace_g(std::uint32_t g, GStatus status) {
-    if (detail_) [[unlikely]] {
-      const Goroutine& gr = core_.gt[g];
-      core_.engine.tracer().emit({core_.engine.now(), kTraceGoStatus, g,
-                                  gr.cls | static_cast<std::uint32_t>(status) << 16 | static_cast<std::uint32_t>(g_reason(gr)) << 24, 0});
-    }
+    if (detail_) [[unlikely]] trace_g_slow(g, status);
   }
+  void trace_g_slow(std::uint32_t g, GStatus status);
   void trace(std::uint32_t kind, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
     if (detail_) [[unlikely]] core_.engine.tracer().emit({core_.engine.now(), kind, a, b, c});
   }

@@ -18,6 +18,21 @@ const char* trace_wait_reason_name(std::uint32_t reason) {
 
 namespace gmpsim::models::go {
 
+// A goroutine's status change; one that starts running names its M (m.curg is set before execute), and
+// the scan sends that M's state again after the event (the writer showed the G on it at once).
+void GoRun::trace_g_slow(std::uint32_t g, GStatus status) {
+  const Goroutine& gr = core_.gt[g];
+  std::uint32_t on = kTraceNone;
+  if (status == GStatus::kRunning) {
+    for (std::uint32_t mi = 0; mi < ms_.size(); ++mi) {
+      if (ms_[mi].curg == g) on = mi;
+    }
+    if (on < tr_m_.size()) tr_m_[on] = kTraceNone;
+  }
+  core_.engine.tracer().emit({core_.engine.now(), kTraceGoStatus, g,
+                              gr.cls | static_cast<std::uint32_t>(status) << 16 | static_cast<std::uint32_t>(g_reason(gr)) << 24, on});
+}
+
 void GoRun::trace_scan() {
   const sim::Time now = core_.engine.now();
   sim::Tracer& tr = core_.engine.tracer();

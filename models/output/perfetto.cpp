@@ -406,6 +406,9 @@ struct PerfettoWriter::Impl {
         if (!selected(r.a)) return;
         const std::uint64_t k = st == kTgDead ? 0 : key(kNmGState, st == kTgWaiting ? st | reason << 8 : st);
         set(g_track(r.a), gr.slice, k);
+        // It runs on M r.c from now, though the M's slice may only show it after this event (it may even
+        // exit within it): show it now, so that its flows end where it runs.
+        if (st == kTgRunning && r.c != kTraceNone) m_slice(r.c, key(kNmG, r.a), r.a);
         if (st == kTgDead) gr.wake_flow = gr.steal_flow = 0;
         return;
       }

@@ -18,7 +18,8 @@ enum TraceKind : std::uint32_t {
   // Fields differ from the goroutine kinds above, so the CSV trace leaves these out.
   kTraceDetailFirst = 16,
   // A goroutine's status changed (casgstatus): a = g, b = class | status << 16 | wait reason << 24
-  // (TraceGState; the reason's name is trace_wait_reason_name), c = the M it runs on (kTraceNone: none).
+  // (TraceGState; the reason's name is trace_wait_reason_name), c = the M it starts running on (kTraceNone:
+  // not a start).
   kTraceGoStatus = 16,
   // An M's state after an event changed it: a = M, b = TraceMState | (P + 1) << 8 (0: no P), c = its G.
   kTraceMState = 17,
