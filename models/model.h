@@ -13,6 +13,9 @@ namespace gmpsim::models {
 // What a front end attaches to a run besides the scenario.
 struct RunOptions {
   std::vector<sim::TraceObserver*> observers;  // receive the model's trace records (see run/trace_events.h)
+  // Also emit the scheduler-detail records (kTraceGoStatus ...: Ms, Ps, CPUs, counters, flows), for the
+  // Perfetto writer; the go model has them, the others ignore it. Off, they cost one branch per event.
+  bool scheduler_trace = false;
 };
 
 class Model {

@@ -11,6 +11,7 @@
 
 #include "models/cli/commands.h"
 #include "models/output/output.h"
+#include "models/output/perfetto.h"
 #include "models/registry.h"
 #include "models/scenario/catalog.h"
 #include "models/result.h"
@@ -77,6 +78,10 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
   if (!check_only) {
     opts.add_options()("out", po::value<std::string>(), "write summary.json, latency.csv, timeseries.csv to DIR")(
         "trace", po::value<std::string>(), "write every trace record (GoCreate, GoStart, GoEnd, ...) to FILE as CSV")(
+        "perfetto", po::value<std::string>(), "write a Perfetto trace (protobuf; ui.perfetto.dev opens it) to FILE (go model)")(
+        "perfetto-window", po::value<std::string>(), "with --perfetto: only START:END of the run (e.g. 1s:1.5s, :200ms, 2s:)")(
+        "perfetto-classes", po::value<std::string>(), "with --perfetto: only these classes' goroutines (a,b)")(
+        "perfetto-sample", po::value<std::int64_t>(), "with --perfetto: only goroutines whose id is a multiple of N")(
         "schedtrace", po::value<std::string>(), "print GODEBUG=schedtrace lines every DUR (go model; same as --set runtime.schedtrace=DUR)")(
         "scheddetail", "with --schedtrace, the scheddetail=1 variant")(
         "quiet,q", "print nothing on success (errors still go to stderr)");
@@ -109,7 +114,21 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
     trace = std::make_unique<CsvTraceWriter>(trace_file, sc);
     options.observers.push_back(trace.get());
   }
+  std::unique_ptr<PerfettoFile> perfetto;
+  if (vm.count("perfetto")) {
+    auto str = [&](const char* k) { return vm.count(k) ? vm[k].as<std::string>() : std::string(); };
+    const std::int64_t sample = vm.count("perfetto-sample") ? vm["perfetto-sample"].as<std::int64_t>() : 1;
+    perfetto = std::make_unique<PerfettoFile>(vm["perfetto"].as<std::string>(), sc,
+                                              perfetto_options(sc, str("perfetto-window"), str("perfetto-classes"), sample));
+    options.observers.push_back(perfetto->observer());
+    options.scheduler_trace = true;
+  } else {
+    for (const char* k : {"perfetto-window", "perfetto-classes", "perfetto-sample"}) {
+      if (vm.count(k)) throw ScenarioError(std::string("--") + k, "applies to a Perfetto trace; add --perfetto FILE");
+    }
+  }
   const RunResult r = run_scenario(sc, options);
+  if (perfetto) perfetto->commit(r.simulated_ns);
   for (const std::string& line : r.schedtrace) std::cerr << line;  // where GODEBUG=schedtrace writes
   for (const std::string& line : r.gctrace) std::cerr << line;     // and gctrace
   if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());

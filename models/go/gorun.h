@@ -13,6 +13,7 @@
 //   fd.cpp       file descriptors against RLIMIT_NOFILE: accept4's EMFILE, net/http's back-off
 //   mgc.cpp      the garbage collector (pacer.cpp: its arithmetic; gctrace.cpp: gctrace lines, counters.gc)
 //   schedtrace.cpp  schedtrace and scheddetail lines, the summary's counters (proc.go schedtrace)
+//   trace.cpp       the scheduler detail for Perfetto traces (RunOptions::scheduler_trace)
 //   checkdead.cpp   how a run ends and what holds during it: invariants, checkdead, memory (the kernel's mm)
 //                   and out_of_memory, thread exhaustion (checkmcount), starvation, the event loop
 // Internal to models/go; the public entry point is proc.h.
@@ -31,6 +32,7 @@
 #include "models/model.h"
 #include "models/result.h"
 #include "models/run/run_core.h"
+#include "models/run/trace_events.h"
 #include "models/scenario/scenario.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/goroutines.h"
@@ -356,6 +358,21 @@ class GoRun final : public kernel::ThreadOwner {
   void injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs);
   void start_arrivals();
   void casgstatus(std::uint32_t g, GStatus oldval, GStatus newval);
+  // ---- trace.cpp: scheduler detail for the Perfetto writer (RunOptions::scheduler_trace) ----
+  bool detail_ = false;      // emit the kTrace* detail records (trace_events.h)
+  bool trace_heap_ = false;  // the run allocates: heap and GC counters exist
+  std::vector<std::uint32_t> tr_m_, tr_p_, tr_cpu_, tr_mg_, tr_pm_;  // states last emitted
+  std::vector<std::int64_t> tr_runq_;
+  std::int64_t tr_ctr_[kTcCounters] = {};
+  bool tr_started_ = false;
+  void trace_scan();  // after each event: emits the Ms', Ps', CPUs' and counters' changes
+  void trace_g(std::uint32_t g, GStatus status) {
+    if (detail_) [[unlikely]] trace_g_slow(g, status);
+  }
+  void trace_g_slow(std::uint32_t g, GStatus status);
+  void trace(std::uint32_t kind, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
+    if (detail_) [[unlikely]] core_.engine.tracer().emit({core_.engine.now(), kind, a, b, c});
+  }
   void record_unpark(std::uint32_t g);  // time parked, by wait reason
   void set_reason(std::uint32_t g, WaitReason r);
 

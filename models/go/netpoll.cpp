@@ -192,6 +192,7 @@ void GoRun::start_arrivals() {
         core_.gt[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kWaiting) |
                                                   (static_cast<std::uint16_t>(WaitReason::kIOWait) << 4) |
                                                   (static_cast<std::uint16_t>(GRole::kConnection) << 13));
+        trace_g(g, GStatus::kWaiting);
         init_locals(core_.wl, core_.gt, g, kNone32, [this](ObjKind k, std::uint32_t id) { core_.sync.retain(k, id); });
         if (conn_of_g_.size() <= g) conn_of_g_.resize(g + 1, kNoG);
         conn_of_g_[g] = static_cast<std::uint32_t>(conns_.size());
@@ -207,6 +208,7 @@ void GoRun::start_arrivals() {
       const bool accept = prm_.arrivals == Params::Entry::kAccept;
       const std::uint32_t g = core_.gt.create(static_cast<std::uint16_t>(c), 0);
       core_.gt[g].flags = static_cast<std::uint16_t>(static_cast<std::uint16_t>(GStatus::kRunnable) | (accept ? 1u << 13 : 1u << 14));
+      trace_g(g, GStatus::kRunnable);
       allgs_ = std::max<std::uint64_t>(allgs_, core_.gt.capacity());
       if (accept) listeners_[c].g = g;
       inject(g);

@@ -107,6 +107,7 @@ GoRun::GoRun(const Scenario& sc)
   // The heap over time, when there is one (runtime/metrics names in the README).
   bool allocates = prm_.heap_live0 > 0;
   for (const GoroutineClass& c : core_.wl.classes) allocates = allocates || c.program.has(OpCode::kAlloc);
+  trace_heap_ = allocates;
   if (allocates) {
     core_.stats.add_columns({"heap_live_bytes", "heap_goal_bytes", "heap_rss_bytes", "gc_cycles"}, [this](sim::Time, double* out) {
       out[0] = static_cast<double>(gc_.heap_live);
@@ -131,7 +132,10 @@ GoRun::GoRun(const Scenario& sc)
   numa_init();
 }
 
-RunResult GoRun::run(const RunOptions& options) { return core_.execute(*this, options); }
+RunResult GoRun::run(const RunOptions& options) {
+  detail_ = options.scheduler_trace && !options.observers.empty();
+  return core_.execute(*this, options);
+}
 
 void GoRun::start() {
   // procresize: P0 goes to M0, which runs; the other Ps are idle, P1 on top of the idle list.
@@ -258,6 +262,7 @@ void GoRun::dispatch(const sim::Event& ev) {
       break;
     default: ks_.handle(ev); break;
   }
+  if (detail_) [[unlikely]] trace_scan();
 }
 
 // casgstatus: the runtime's CAS from oldval loops while the GC holds the G in a _Gscan state and throws
@@ -269,6 +274,7 @@ void GoRun::casgstatus(std::uint32_t g, GStatus oldval, GStatus newval) {
                                            std::to_string(static_cast<int>(g_status(gr))) + ", not " +
                                            std::to_string(static_cast<int>(oldval)));
   gr.flags = static_cast<std::uint16_t>((gr.flags & ~0xfu) | static_cast<std::uint16_t>(newval));
+  trace_g(g, newval);  // as the runtime's tracer, which records status changes in casgstatus (go1.22+ traceGoStatus)
 }
 void GoRun::set_reason(std::uint32_t g, WaitReason r) {
   Goroutine& gr = core_.gt[g];
@@ -375,6 +381,10 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
   casgstatus(g, GStatus::kWaiting, GStatus::kRunnable);
   gr.ready_at = core_.engine.now();
   core_.engine.tracer().emit({core_.engine.now(), kTraceGoUnpark, g, gr.cls, 0});
+  if (detail_) [[unlikely]] {
+    trace(kTraceWake, g, m.curg, mi);  // the writer shows the waker on mi now: the scan re-sends mi's state after
+    if (mi < tr_m_.size()) tr_m_[mi] = kTraceNone;
+  }
   const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext);
   m.overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
   global_overflow_ += moved;
@@ -385,8 +395,8 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
 void GoRun::gopark(std::uint32_t mi, WaitReason reason) {
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
+  set_reason(gp, reason);  // before the status: the trace records the reason with it
   casgstatus(gp, GStatus::kRunning, GStatus::kWaiting);
-  set_reason(gp, reason);
   core_.gt[gp].ready_at = core_.engine.now();
   if (core_.sync.sudogs.live() > peak_parked_) {
     peak_parked_ = core_.sync.sudogs.live();
@@ -732,6 +742,7 @@ scan:
     std::uint32_t n = 0;
     const std::uint32_t gp = runqsteal(ps_[m.p].runq, ps_[p2].runq, &n);
     if (gp != kNoG) {
+      trace(kTraceSteal, mi, p2, gp);
       ++steals_;
       if (numa_ && node_of_p(p2) != node_of_m(mi)) ++numa_cross_steals_;
       stolen_gs_ += n;
@@ -773,6 +784,7 @@ void GoRun::stealWork_backoff(std::uint32_t mi) {
   P& victim = ps_[m.backoff_victim];
   if (victim.runq.runnext != kNoG) {
     const std::uint32_t gp = runqsteal_runnext(victim.runq);
+    trace(kTraceSteal, mi, m.backoff_victim, gp);
     ++steals_;
     ++stolen_gs_;
     ++runnext_steals_;

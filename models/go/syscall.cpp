@@ -87,6 +87,7 @@ void GoRun::exitsyscall(std::uint32_t mi) {
 // looking for work; otherwise it goes idle.
 void GoRun::handoffp(std::uint32_t p) {
   ++handoffs_;
+  trace(kTraceHandoff, p, ps_[p].m, 0);
   if (gc_.waiting) {  // a stop-the-world is collecting Ps
     gc_p_stopped(p);
     return;

@@ -215,6 +215,7 @@ void GoRun::preemptone(std::uint32_t p) {
   }
   if (gp == kNoG || m.in_syscall) return;  // g0 or a syscall: nothing to preempt
   ++preempt_requests_;
+  trace(kTracePreempt, mi, gp, kTpRequest);
   set_g_preempt(core_.gt[gp], true);
   // Cooperative: a compute step with calls stops at its next preemption point.
   if (m.phase == Phase::kRunning && !m.tight) {
@@ -240,6 +241,7 @@ void GoRun::preemptM(std::uint32_t mi) {
   if (m.signal_pending) return;
   m.signal_pending = true;
   ++signals_sent_;
+  trace(kTracePreempt, mi, m.curg, kTpSignal);
   using State = kernel::Kernel::State;
   const sim::Time latency = ks_.state(mi) == State::kBlocked ? prm_.signal_blocked : prm_.signal_ipi;
   core_.engine.schedule_in(latency, sim::kBandDefault, kSignal, mi);
@@ -266,6 +268,7 @@ void GoRun::signal_delivered(std::uint32_t mi) {
   }
   sim::Time left = ks_.interrupt(mi);
   if (m.phase == Phase::kPreemptPoint) left += m.preempt_left;
+  trace(kTracePreempt, mi, gp, kTpAsync);
   gopreempt_m(mi, left, prm_.signal_self, true);
 }
 

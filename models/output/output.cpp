@@ -254,6 +254,7 @@ CsvTraceWriter::CsvTraceWriter(std::ostream& out, const Scenario& sc) : out_(out
 }
 
 void CsvTraceWriter::on_trace(const sim::TraceRecord& r) {
+  if (r.kind >= kTraceDetailFirst) return;  // scheduler detail (the Perfetto writer's): other fields
   out_ << r.time << ',' << trace_kind_name(r.kind) << ',' << r.a << ',' << class_names_[r.b] << ',';
   if (r.kind == kTraceGoStart) out_ << cpu_ids_[r.c];
   out_ << '\n';

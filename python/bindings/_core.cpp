@@ -18,6 +18,7 @@
 
 #include "models/capacity/capacity.h"
 #include "models/output/output.h"
+#include "models/output/perfetto.h"
 #include "models/registry.h"
 #include "models/scenario/catalog.h"
 #include "models/result.h"
@@ -199,12 +200,25 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "run",
-      [](const std::shared_ptr<PyScenario>& s) {
+      [](const std::shared_ptr<PyScenario>& s, const std::optional<std::string>& perfetto, const std::string& perfetto_window,
+         const std::string& perfetto_classes, std::int64_t perfetto_sample) {
+        std::unique_ptr<gm::PerfettoFile> file;
+        gm::RunOptions options;
+        if (perfetto) {  // the same options, checks and file handling as `gmpsim run --perfetto`
+          file = std::make_unique<gm::PerfettoFile>(
+              *perfetto, s->sc, gm::perfetto_options(s->sc, perfetto_window, perfetto_classes, perfetto_sample));
+          options.observers.push_back(file->observer());
+          options.scheduler_trace = true;
+        }
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(s->run_mutex);
-        return std::make_shared<gm::RunResult>(gm::run_scenario(s->sc));
+        auto r = std::make_shared<gm::RunResult>(gm::run_scenario(s->sc, options));
+        if (file) file->commit(r->simulated_ns);
+        return r;
       },
-      py::arg("scenario"), "Run a loaded scenario on its model (the GIL is released during the run)");
+      py::arg("scenario"), py::arg("perfetto") = std::nullopt, py::arg("perfetto_window") = "", py::arg("perfetto_classes") = "",
+      py::arg("perfetto_sample") = 1,
+      "Run a loaded scenario on its model (the GIL is released during the run); `perfetto`: write a Perfetto trace there");
 
   m.def(
       "canonical_point",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, overload
 
@@ -292,9 +292,21 @@ class Result:
                 f"outcome {self.outcome.status} fingerprint {self.fingerprint:016x}>")
 
 
-def run(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], seed: int | None = None) -> Result:
+def run(
+    scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any],
+    seed: int | None = None,
+    *,
+    perfetto: str | os.PathLike[str] | None = None,
+    perfetto_window: str = "",
+    perfetto_classes: str | Sequence[str] = "",
+    perfetto_sample: int = 1,
+) -> Result:
     """Run a scenario on its model (`runtime.model`) and return the result. `seed` overrides run.seed (as
-    the CLI's --seed). The GIL is released during the run."""
+    the CLI's --seed). The GIL is released during the run.
+
+    `perfetto` writes a Perfetto trace of the run to that path, as `gmpsim run --perfetto` (the go model);
+    `perfetto_window` ("1s:1.5s"), `perfetto_classes` ("a,b" or a list) and `perfetto_sample` (N) limit
+    it like --perfetto-window, --perfetto-classes and --perfetto-sample."""
     sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
     if seed is not None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -302,7 +314,13 @@ def run(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], seed: i
         sc = sc.set("run.seed", int(seed))
     else:
         sc = Scenario._make(sc._text, sc._path, sc._source, sc._sets)  # a fresh load: runs never share one
-    return Result(_core.run(sc._core), sc)
+    if perfetto is None:
+        return Result(_core.run(sc._core), sc)
+    classes = perfetto_classes if isinstance(perfetto_classes, str) else ",".join(perfetto_classes)
+    if isinstance(perfetto_sample, bool) or not isinstance(perfetto_sample, (int, np.integer)):
+        raise TypeError(f"perfetto_sample must be an int, not {type(perfetto_sample).__name__}")
+    core = _core.run(sc._core, os.fspath(perfetto), perfetto_window, classes, int(perfetto_sample))
+    return Result(core, sc)
 
 
 def models() -> list[dict[str, Any]]:
