@@ -280,8 +280,7 @@ void summary_section(std::ostream& os, const Json& s) {
   if (other > 0) split += ", other processes " + pct(other);
   card(os, "CPU busy", pct(busy), split);
   card(os, "goroutines", "peak " + sig(num_or_nan(at_or_null(g, "peak_live"))) + " live",
-       "created " + sig(num_or_nan(at_or_null(g, "created"))) + ", mean live " + sig(num_or_nan(at_or_null(g, "mean_live"))) +
-           ", mean runnable " + sig(num_or_nan(at_or_null(g, "mean_runnable"))));
+       "created " + sig(num_or_nan(at_or_null(g, "created"))) + ", mean live " + sig(num_or_nan(at_or_null(g, "mean_live"))));
   const Json& counters = at_or_null(s, "counters");
   if (counters.contains("threads_created")) {
     card(os, "threads", sig(num_or_nan(counters["threads_created"])) + " created",
