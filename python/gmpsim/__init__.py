@@ -323,8 +323,7 @@ def _write_html(path: str | os.PathLike[str], html: str, call: str) -> Path:
 
 def report(out_dir: str | os.PathLike[str]) -> Path:
     """`gmpsim report OUT_DIR`: write OUT_DIR/report.html from what `gmpsim run|capacity|sweep --out OUT_DIR`
-    (or `gmpsim.sweep(..., out=...)`'s CSV, saved as sweep.csv) wrote there. Returns the report's path; a
-    folder without gmpsim output raises ScenarioError."""
+    wrote there. Returns the report's path; a folder without gmpsim output raises ScenarioError."""
     return Path(_core.write_report(_path_of(out_dir, "report()")))
 
 
