@@ -10,7 +10,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
-.PHONY: python test-python validate-go calibrate calibrate-static validate validate-bundle go1.19
+.PHONY: python test-python notebooks validate-go calibrate calibrate-static validate validate-bundle go1.19
 
 all: build
 
@@ -74,6 +74,17 @@ test-python: build python
 	$(VENV)/bin/python -m mypy.stubtest gmpsim._core --mypy-config-file python/pyproject.toml \
 	  --allowlist python/stubtest-allowlist.txt
 	GMPSIM_CLI="$${GMPSIM_CLI:-$(abspath $(BUILD))/models/gmpsim}" $(VENV)/bin/python -m pytest python/tests -q
+
+# The notebooks executed, with their figures, so a reader sees the plots without running anything:
+# notebooks/executed/*.ipynb (GitHub and any Jupyter viewer show them) and notebooks/html/*.html (any
+# browser, offline). `make test` runs the same notebooks (python/tests/test_notebooks.py) but keeps nothing.
+NB_EXECUTED ?= notebooks/executed
+NB_HTML ?= notebooks/html
+notebooks: build python
+	rm -rf $(NB_EXECUTED) $(NB_HTML)
+	cd notebooks && ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 \
+	  --output-dir ../$(NB_EXECUTED) *.ipynb
+	$(VENV)/bin/jupyter nbconvert --to html --output-dir $(NB_HTML) $(NB_EXECUTED)/*.ipynb
 
 # Debian's Go 1.19 beside the preinstalled Go 1.26, for the go1.19 profile (skipped when it cannot be installed).
 go1.19:

@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ make git libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2 nlohmann-json3-dev
           libboost-fiber-dev libboost-context-dev  # Boost.Fiber/Context: the calibration harness
-          libprotobuf-dev protobuf-compiler)       # Perfetto traces (models/output/perfetto.*)
+          libprotobuf-dev protobuf-compiler        # Perfetto traces (models/output/perfetto.*)
+          chromium)  # headless, the HTML report's test (python/tests/test_report.py)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -167,3 +167,27 @@ TEST_CASE("every example scenario runs", "[cli][examples]") {
     }
   }
 }
+
+TEST_CASE("cli: report writes report.html for a run folder; a missing or empty folder exits 2", "[cli][report]") {
+  const fs::path dir = temp_dir("report");
+  const fs::path sc = write_scenario("report", kGood);
+  REQUIRE(gmpsim("run " + sc.string() + " --quiet --out " + dir.string()).status == 0);
+  const Output o = gmpsim("report " + dir.string());
+  INFO(o.text);
+  CHECK(o.status == 0);
+  CHECK(o.text == "wrote " + (dir / "report.html").string() + "\n");
+  std::ifstream in(dir / "report.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html.find("<title>gmpsim report: run</title>") != std::string::npos);
+
+  const Output missing = gmpsim("report");
+  CHECK(missing.status == 2);
+  CHECK(missing.text.find("OUT_DIR: missing") != std::string::npos);
+  const fs::path empty = temp_dir("report_empty");
+  fs::create_directories(empty);
+  const Output none = gmpsim("report " + empty.string());
+  CHECK(none.status == 2);
+  CHECK(none.text.find("holds no gmpsim output") != std::string::npos);
+  CHECK_FALSE(fs::exists(empty / "report.html"));
+}

@@ -41,6 +41,7 @@ const char* kUsage =
     "  calibrate        measure this host and write a host profile (--out FILE, --quick)\n"
     "  capacity SCENARIO --slo 'p99<50ms'   the largest load meeting an SLO and a memory limit\n"
     "  sweep SCENARIO --grid 'key=[v1, v2]' --out DIR   run a parameter grid into one CSV\n"
+    "  report OUT_DIR   write OUT_DIR/report.html from what run, capacity or sweep --out wrote\n"
     "  validate         real runtimes vs the simulator on the validation cases (writes validation/report.md)\n"
     "\n"
     "`gmpsim COMMAND --help` shows a command's options.\n";
@@ -203,6 +204,7 @@ int main(int argc, char** argv) {
     if (cmd == "capacity") return cli::cmd_capacity(args);
     if (cmd == "sweep") return cli::cmd_sweep(args);
     if (cmd == "validate") return cli::cmd_validate(args);
+    if (cmd == "report") return cli::cmd_report(args);
     throw BadUsage("unknown command \"" + cmd + "\"\n" + kUsage);
   } catch (const BadUsage& e) {
     std::cerr << "gmpsim: " << e.what() << "\n";

@@ -168,6 +168,8 @@ struct P {
   std::uint32_t sm_schedtick = 0, sm_syscalltick = 0;
   sim::Time sm_schedwhen = 0, sm_syscallwhen = 0;
   sim::Time idle_since = 0;          // when it last went on the idle list (the GC CPU limiter's idle time)
+  sim::Time idle_total = 0;          // time on the idle list before idle_since (timeseries pN_held)
+  bool on_idle_list = false;
   sim::Time gc_fractional_time = 0;  // this cycle's fractional mark time (gcFractionalMarkTime)
   explicit P(std::uint32_t runq_size) : runq(runq_size) {}
   sim::Time next_timer() const { return timers.empty() ? 0 : timers.front().when; }
@@ -355,6 +357,7 @@ class GoRun final : public kernel::ThreadOwner {
   std::uint32_t releasep(std::uint32_t mi);
   void pidleput(std::uint32_t p);
   std::uint32_t pidleget();
+  void pidle_left(std::uint32_t p);  // P p leaves the idle list: its idle time for pN_held
   void injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs);
   void start_arrivals();
   void casgstatus(std::uint32_t g, GStatus oldval, GStatus newval);
@@ -567,6 +570,7 @@ class GoRun final : public kernel::ThreadOwner {
   bool oom_killed_ = false;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;
+  std::vector<sim::Time> p_idle_at_sample_;  // each P's idle time at the last timeseries sample
   std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live
   GlobalRunq global_;
   // runtime.numa.global_runq=per_node (a what-if): one global queue per node (then global_ stays empty). A G

@@ -336,6 +336,7 @@ void GoRun::stopTheWorld(std::uint32_t mi, GcPhase why) {
   // Idle Ps.
   for (std::uint32_t p : pidle_) {
     gc.cum_idle += core_.engine.now() - ps_[p].idle_since;
+    pidle_left(p);
     ps_[p].status = PStatus::kGcStop;
     gc.stopped.push_back(p);
     --gc.stopwait;

@@ -104,12 +104,28 @@ GoRun::GoRun(const Scenario& sc)
     return ks_.busy_on(c, use == CpuUse::kGoroutines ? kWork : use == CpuUse::kRuntime ? kSched : kSpin, now);
   });
   parked_time_.resize(core_.wl.classes.size() * static_cast<std::size_t>(WaitReason::kCount));
+  // Threads (Ms alive, and idle ones on midle) and each P's share of the interval held by an M, off the
+  // idle list (running Gs, the scheduler, spinning, a syscall, a GC stop), over time.
+  {
+    std::vector<std::string> names = {"threads", "threads_idle"};
+    for (std::uint32_t p = 0; p < prm_.gomaxprocs; ++p) names.push_back("p" + std::to_string(p) + "_held");
+    p_idle_at_sample_.assign(prm_.gomaxprocs, 0);
+    core_.stats.add_columns(std::move(names), [this](sim::Time now, sim::Time interval, double* out) {
+      out[0] = static_cast<double>(ms_.size() - threads_exited_);
+      out[1] = static_cast<double>(midle_.size());
+      for (std::size_t p = 0; p < ps_.size(); ++p) {
+        const sim::Time idle = ps_[p].idle_total + (ps_[p].on_idle_list ? now - ps_[p].idle_since : 0);
+        out[2 + p] = 1.0 - static_cast<double>(idle - p_idle_at_sample_[p]) / static_cast<double>(interval);
+        p_idle_at_sample_[p] = idle;
+      }
+    });
+  }
   // The heap over time, when there is one (runtime/metrics names in the README).
   bool allocates = prm_.heap_live0 > 0;
   for (const GoroutineClass& c : core_.wl.classes) allocates = allocates || c.program.has(OpCode::kAlloc);
   trace_heap_ = allocates;
   if (allocates) {
-    core_.stats.add_columns({"heap_live_bytes", "heap_goal_bytes", "heap_rss_bytes", "gc_cycles"}, [this](sim::Time, double* out) {
+    core_.stats.add_columns({"heap_live_bytes", "heap_goal_bytes", "heap_rss_bytes", "gc_cycles"}, [this](sim::Time, sim::Time, double* out) {
       out[0] = static_cast<double>(gc_.heap_live);
       out[1] = gc_.goal == kNoLimit ? 0.0 : static_cast<double>(gc_.goal);
       out[2] = static_cast<double>(gc_.heap_rss);
@@ -943,13 +959,19 @@ void GoRun::pidleput(std::uint32_t p) {
   GMPSIM_CHECK(ps_[p].runq.empty(), "pidleput: P has non-empty run queue");
   if (gc_.ragged) runSafePointFn_slow(p);
   ps_[p].idle_since = core_.engine.now();
+  ps_[p].on_idle_list = true;
   pidle_.push_back(p);
 }
 std::uint32_t GoRun::pidleget() {
   const std::uint32_t p = pidle_.back();
   pidle_.pop_back();
   gc_.cum_idle += core_.engine.now() - ps_[p].idle_since;
+  pidle_left(p);
   return p;
+}
+void GoRun::pidle_left(std::uint32_t p) {
+  ps_[p].idle_total += core_.engine.now() - ps_[p].idle_since;
+  ps_[p].on_idle_list = false;
 }
 
 // injectglist: Gs made runnable together (netpoll results). With a P, one per idle P goes to the global

@@ -12,6 +12,14 @@ RunStats::RunStats(const Scenario& sc, std::size_t ncpu)
   runnable_.reset(0, 0);
 }
 
+void RunStats::set_busy_source(std::function<sim::Time(std::size_t cpu, CpuUse use, sim::Time now)> source) {
+  busy_source_ = std::move(source);
+  if (split_at_ > 0) return;
+  split_at_ = ts_.columns.size();
+  for (const char* n : {"cpu_runtime", "cpu_spinning", "cpu_other"}) ts_.columns.push_back(n);
+  ts_.data.resize(ts_.columns.size());
+}
+
 void RunStats::exited(std::uint16_t cls, sim::Time start, sim::Time now) {
   if (start < warmup_) return;
   PerClass& pc = classes_[cls];
@@ -55,10 +63,19 @@ void RunStats::sample(sim::Time now, std::size_t runnable, std::size_t running) 
     ts_.data[4 + c].push_back(static_cast<double>(total - busy_at_sample_[c]) / static_cast<double>(interval));
     busy_at_sample_[c] = total;
   }
-  if (extra_fill_) {
-    extra_buf_.resize(ts_.columns.size() - extra_at_);
-    extra_fill_(now, extra_buf_.data());
-    for (std::size_t i = 0; i < extra_buf_.size(); ++i) ts_.data[extra_at_ + i].push_back(extra_buf_[i]);
+  if (split_at_ > 0) {
+    const double cpu_interval = static_cast<double>(interval) * static_cast<double>(busy_acc_.size());
+    const CpuUse uses[3] = {CpuUse::kRuntime, CpuUse::kSpinning, CpuUse::kOther};
+    for (std::size_t u = 0; u < 3; ++u) {
+      const sim::Time total = busy_all_cpus(uses[u], now);
+      ts_.data[split_at_ + u].push_back(cpu_interval > 0 ? static_cast<double>(total - split_at_sample_[u]) / cpu_interval : 0.0);
+      split_at_sample_[u] = total;
+    }
+  }
+  for (const ExtraColumns& e : extra_) {
+    extra_buf_.resize(e.count);
+    e.fill(now, interval, extra_buf_.data());
+    for (std::size_t i = 0; i < e.count; ++i) ts_.data[e.at + i].push_back(extra_buf_[i]);
   }
   last_sample_ = now;
 }

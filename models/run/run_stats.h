@@ -32,19 +32,21 @@ class RunStats {
   void runnable_changed(sim::Time now, std::size_t n) { runnable_.set(now, static_cast<double>(n)); }
   // Models that track CPU time themselves (through the kernel thread layer) give RunStats a source of
   // each CPU's cumulative time by use instead of calling cpu_busy/cpu_idle (which count goroutine work).
-  void set_busy_source(std::function<sim::Time(std::size_t cpu, CpuUse use, sim::Time now)> source) { busy_source_ = std::move(source); }
+  // Such models also get the timeseries columns cpu_runtime, cpu_spinning and cpu_other: the CPU split
+  // over each interval, as fractions of all CPUs (goroutine work is the mean of the cpuN_busy columns).
+  void set_busy_source(std::function<sim::Time(std::size_t cpu, CpuUse use, sim::Time now)> source);
   void cpu_busy(std::size_t cpu, sim::Time now) { busy_since_[cpu] = now; }
   void cpu_idle(std::size_t cpu, sim::Time now) {
     busy_acc_[cpu] += now - busy_since_[cpu];
     busy_since_[cpu] = -1;
   }
 
-  // Model-specific timeseries columns, appended after the CPUs: `fill` gives their values at each sample.
-  void add_columns(std::vector<std::string> names, std::function<void(sim::Time now, double* out)> fill) {
-    extra_at_ = ts_.columns.size();
+  // Model-specific timeseries columns, appended after the CPUs (one group per call): `fill` gives their
+  // values at each sample, `interval` being the time since the previous sample.
+  void add_columns(std::vector<std::string> names, std::function<void(sim::Time now, sim::Time interval, double* out)> fill) {
+    extra_.push_back({ts_.columns.size(), names.size(), std::move(fill)});
     for (std::string& n : names) ts_.columns.push_back(std::move(n));
     ts_.data.resize(ts_.columns.size());
-    extra_fill_ = std::move(fill);
   }
 
   void warmup_end(sim::Time now, std::size_t runnable, std::size_t running, std::uint64_t live);
@@ -82,9 +84,14 @@ class RunStats {
   std::vector<sim::Time> busy_since_, busy_acc_, busy_at_warmup_, busy_at_sample_;
   sim::Time last_sample_ = 0;
   TimeSeries ts_;
-  std::size_t extra_at_ = 0;
-  std::function<void(sim::Time, double*)> extra_fill_;
+  struct ExtraColumns {
+    std::size_t at, count;
+    std::function<void(sim::Time, sim::Time, double*)> fill;
+  };
+  std::vector<ExtraColumns> extra_;
   std::vector<double> extra_buf_;
+  std::size_t split_at_ = 0;  // cpu_runtime, cpu_spinning, cpu_other (0: none)
+  sim::Time split_at_sample_[3] = {0, 0, 0};
 };
 
 }  // namespace gmpsim::models

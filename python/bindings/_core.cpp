@@ -20,6 +20,7 @@
 #include "models/output/output.h"
 #include "models/output/perfetto.h"
 #include "models/registry.h"
+#include "models/report/report.h"
 #include "models/scenario/catalog.h"
 #include "models/result.h"
 #include "models/input/errors.h"
@@ -176,6 +177,8 @@ PYBIND11_MODULE(_core, m) {
            "summary.json as a dict")
       .def("latency_csv", [](const gm::RunResult& r) { return gm::latency_csv(r); }, "latency.csv as text")
       .def("timeseries_csv", [](const gm::RunResult& r) { return gm::timeseries_csv(r); }, "timeseries.csv as text")
+      .def("report_html", [](const gm::RunResult& r) { return gm::report_html(gm::report_inputs(r)); },
+           "The HTML report of this run (what `gmpsim report` writes for its --out folder)")
       .def(
           "histograms",
           [](const gm::RunResult& r) {
@@ -295,6 +298,17 @@ PYBIND11_MODULE(_core, m) {
       py::arg("confidence") = 0.95, py::arg("replications") = 3, py::arg("max_replications") = 12, py::arg("max_probes") = 60,
       py::arg("jobs") = 1, py::arg("seed") = py::none(),
       "The capacity planner (`gmpsim capacity`): returns (report dict, the CLI's printed report); the GIL is released");
+
+  m.def(
+      "capacity_report_html",
+      [](const std::string& report_json) {
+        gm::ReportInputs in;
+        in.capacity = gm::Json::parse(report_json);
+        return gm::report_html(in);
+      },
+      py::arg("report_json"), "The HTML report of a capacity search, from capacity.json's text");
+  m.def("write_report", &gm::write_report, py::arg("dir"),
+        "`gmpsim report DIR`: writes DIR/report.html from what run, capacity or sweep --out wrote there; returns its path");
 
   m.def(
       "models",

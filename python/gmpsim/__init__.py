@@ -21,6 +21,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
@@ -30,7 +31,7 @@ from . import _core
 from ._core import ScenarioError
 
 __all__ = ["CapacityResult", "Outcome", "Result", "Scenario", "ScenarioError", "capacity", "models", "params",
-           "point_seed", "run", "sweep"]
+           "point_seed", "report", "run", "sweep"]
 
 __version__: str = _core.version()  # "0.1.0+<git rev>", as in summary.json's gmpsim_version
 
@@ -287,6 +288,12 @@ class Result:
         """timeseries.csv as the CLI writes it."""
         return self._core.timeseries_csv()
 
+    def report(self, path: str | os.PathLike[str] = "report.html") -> Path:
+        """Write this run's HTML report (what `gmpsim report` writes for a `gmpsim run --out` folder: summary,
+        latency CDFs, time series, per-CPU and per-P utilisation, the resolved scenario) to `path`, one
+        self-contained page that opens without a network connection. Returns the path."""
+        return _write_html(path, self._core.report_html(), "Result.report()")
+
     def __repr__(self) -> str:
         return (f"<gmpsim.Result model {self.model} ({self.version}) seed {self.seed} "
                 f"outcome {self.outcome.status} fingerprint {self.fingerprint:016x}>")
@@ -321,6 +328,21 @@ def run(
         raise TypeError(f"perfetto_sample must be an int, not {type(perfetto_sample).__name__}")
     core = _core.run(sc._core, os.fspath(perfetto), perfetto_window, classes, int(perfetto_sample))
     return Result(core, sc)
+
+
+def _write_html(path: str | os.PathLike[str], html: str, call: str) -> Path:
+    # Through a temporary name and a rename, as the CLI writes its files: never half a page.
+    target = Path(_path_of(path, call))
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def report(out_dir: str | os.PathLike[str]) -> Path:
+    """`gmpsim report OUT_DIR`: write OUT_DIR/report.html from what `gmpsim run|capacity|sweep --out OUT_DIR`
+    wrote there. Returns the report's path; a folder without gmpsim output raises ScenarioError."""
+    return Path(_core.write_report(_path_of(out_dir, "report()")))
 
 
 def models() -> list[dict[str, Any]]:

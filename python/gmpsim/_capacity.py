@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -55,6 +57,13 @@ class CapacityResult:
     def trace(self) -> pd.DataFrame:
         """The search, one row per probe: value, replications, verdict, reason, statistic, CPU, memory."""
         return pd.DataFrame(self.report["trace"])
+
+    def html_report(self, path: str | os.PathLike[str] = "report.html") -> Path:
+        """Write the HTML report of this search (what `gmpsim report` writes for a `gmpsim capacity --out`
+        folder: the answer, what ran out first, the probes plotted and tabulated) to `path`; returns it.
+        (`report` is capacity.json as a dict, hence the name.)"""
+        from . import _write_html
+        return _write_html(path, _core.capacity_report_html(json.dumps(self.report)), "CapacityResult.html_report()")
 
     def __str__(self) -> str:
         return self.text
