@@ -15,6 +15,7 @@ namespace gmpsim::models::cli {
 int cmd_capacity(const std::vector<std::string>& args);  // capacity_cmd.cpp
 int cmd_sweep(const std::vector<std::string>& args);     // sweep_cmd.cpp
 int cmd_validate(const std::vector<std::string>& args);  // validate_cmd.cpp
+int cmd_import_trace(const std::vector<std::string>& args);  // importtrace_cmd.cpp
 
 // Parses a command's arguments; a usage error becomes a ScenarioError with Boost's message, which names
 // the option.

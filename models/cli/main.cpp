@@ -41,6 +41,7 @@ const char* kUsage =
     "  capacity SCENARIO --slo 'p99<50ms'   the largest load meeting an SLO and a memory limit\n"
     "  sweep SCENARIO --grid 'key=[v1, v2]' --out DIR   run a parameter grid into one CSV\n"
     "  validate         real runtimes vs the simulator on the validation cases (writes validation/report.md)\n"
+    "  import-trace TRACE.out [-o FILE]   a scenario from a real Go execution trace\n"
     "\n"
     "`gmpsim COMMAND --help` shows a command's options.\n";
 
@@ -184,6 +185,7 @@ int main(int argc, char** argv) {
     if (cmd == "capacity") return cli::cmd_capacity(args);
     if (cmd == "sweep") return cli::cmd_sweep(args);
     if (cmd == "validate") return cli::cmd_validate(args);
+    if (cmd == "import-trace") return cli::cmd_import_trace(args);
     throw BadUsage("unknown command \"" + cmd + "\"\n" + kUsage);
   } catch (const BadUsage& e) {
     std::cerr << "gmpsim: " << e.what() << "\n";
