@@ -65,6 +65,7 @@ type traceData struct {
 	order        []*gor // creation/first-seen order (deterministic output)
 	gomaxprocs   []int64
 	cpus         int64 // from a `gmpsim` log event "num_cpu=N", 0 when absent
+	processCPU   int64 // from a `gmpsim` log event "cpu_ns=N": the process's CPU time while tracing, 0 when absent
 	procBusy     int64 // time Ps spent running (the process's Go-side CPU, runtime work included)
 	procSince    map[trace.ProcID]int64
 	events       int
@@ -166,6 +167,9 @@ func readTrace(r io.Reader) (*traceData, error) {
 			l := ev.Log()
 			if l.Category == "gmpsim" && strings.HasPrefix(l.Message, "num_cpu=") {
 				fmt.Sscan(strings.TrimPrefix(l.Message, "num_cpu="), &d.cpus)
+			}
+			if l.Category == "gmpsim" && strings.HasPrefix(l.Message, "cpu_ns=") {
+				fmt.Sscan(strings.TrimPrefix(l.Message, "cpu_ns="), &d.processCPU)
 			}
 		case trace.EventStateTransition:
 			st := ev.StateTransition()

@@ -69,6 +69,15 @@ func distYAML(v []int64) string {
 		}
 		i = j
 	}
+	// The tail above the 99th percentile as the samples themselves (point masses) when they are few, so
+	// that the mean and the maximum stay the trace's: a bucket from p99 to a far maximum, uniform inside,
+	// would put its few samples at their midpoint.
+	if k := int(math.Round(0.99 * float64(len(rest)-1))); len(rest) > 0 && len(rest)-1-k <= 16 {
+		for _, x := range rest[k+1:] {
+			mass[x]++
+		}
+		rest = rest[:k+1]
+	}
 	edgeSet := map[int64]bool{}
 	for m := range mass {
 		edgeSet[m] = true
@@ -201,6 +210,7 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 	if arrivalsMode == "" {
 		arrivalsMode = "accept"
 	}
+	findFanIns(classes, byFn, func(c *class) bool { return c.system || spawners[c.fn] }, note)
 	var userCPU, sysCPU int64
 	for _, c := range classes {
 		if c.system {
@@ -209,6 +219,28 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 			userCPU += c.cpu
 		}
 	}
+	// The trace's bursts are time on a P; a thread that the kernel deschedules (other processes on the
+	// machine) keeps its P, so on a busy machine some bursts are long by the time their thread waited for a
+	// CPU. Given the process's CPU time while tracing, each class's bursts are clipped at the level that
+	// makes them total their share of it (the goroutines' share of the process's CPU, in proportion to
+	// their time on Ps): the inflated tail is cut, the common bursts stay as traced.
+	cpuRatio, processCPU := 1.0, opt.processCPU
+	if processCPU == 0 {
+		processCPU = d.processCPU
+	}
+	if processCPU > 0 && userCPU+sysCPU > processCPU {
+		cpuRatio = float64(processCPU) / float64(userCPU+sysCPU)
+		var clipped []string
+		for _, c := range classes {
+			if !c.system {
+				if level, n := c.clipCPU(cpuRatio); n > 0 {
+					clipped = append(clipped, fmt.Sprintf("%s at %s (%d bursts)", c.name, dur(level), n))
+				}
+			}
+		}
+		note("the goroutines ran %s on Ps but the process used %s of CPU while tracing (its threads were descheduled holding Ps): "+
+			"CPU bursts clipped to total %.1f %% of their time on Ps: %s", ms(userCPU+sysCPU), ms(processCPU), 100*cpuRatio, strings.Join(clipped, ", "))
+	}
 	var b strings.Builder
 	w := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
 	w("# Imported by gmpsim import-trace from %s\n", opt.source)
@@ -216,6 +248,9 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 		ms(span), d.events, len(d.order), procs)
 	w("# CPU in the trace: the program's goroutines %s, the runtime's own goroutines %s, Ps running %s\n",
 		ms(userCPU), ms(sysCPU), ms(d.procBusy))
+	if cpuRatio != 1 {
+		w("# the process's CPU time while tracing: %s; CPU bursts are clipped to it (see the report)\n", ms(processCPU))
+	}
 	w("# Every distribution is the trace's samples (a constant when they were all equal, the samples when few,\n")
 	w("# else a histogram with edges at the 0, 10, ..., 90, 95, 99 and 100th percentiles); see the report at the end.\n")
 	w("description: imported from the Go execution trace %s\n", opt.source)
@@ -244,7 +279,7 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 		}
 		switch {
 		case c.request:
-			rate, cv := arrivalProcess(c.arrivals)
+			rate, cv := arrivalProcess(c.arrivals, span)
 			proc := "poisson"
 			if cv < 0.5 {
 				proc = "constant"
@@ -268,7 +303,7 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 			}
 			if pc := byFn[creatorFn(c)]; pc == nil || pc.system {
 				// Created by the runtime or outside a goroutine: arrivals as observed.
-				rate, _ := arrivalProcess(c.arrivals)
+				rate, _ := arrivalProcess(c.arrivals, span)
 				if rate > 0 {
 					w("      arrivals: {process: poisson, rate: %s/s}   # %d created outside the program's goroutines\n", trimF(math.Round(rate*10)/10), len(c.arrivals))
 				} else {
@@ -306,8 +341,13 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 				final[k] = c.final[k] + carry[k]
 			}
 		}
-		if sum(final) > 0 || steps == 0 {
+		if sum(final) > 0 || (steps == 0 && c.signal == nil) {
 			w("        - compute: %s   # CPU after the last wait, %d samples\n", distYAML(final), len(final))
+		}
+		if f := c.signal; f != nil && f.wg {
+			w("        - wg_done: %s   # wakes %s (the fan-in)\n", f.obj, f.parent)
+		} else if f != nil {
+			w("        - send: %s   # wakes %s (the fan-in)\n", f.obj, f.parent)
 		}
 		for _, r := range sortedKeys(c.dropped) {
 			note("class %s: %d waits or steps left out: %s", c.name, c.dropped[r], r)
@@ -331,7 +371,8 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 		w("#  - %s\n", r)
 	}
 	summary := map[string]any{"trace_ns": span, "events": d.events, "goroutines": len(d.order), "gomaxprocs": procs,
-		"cpus": cpus, "cpu_ns": map[string]any{"program": userCPU, "runtime_goroutines": sysCPU, "procs_running": d.procBusy},
+		"cpus": cpus, "cpu_ns": map[string]any{"program": userCPU, "runtime_goroutines": sysCPU, "procs_running": d.procBusy, "process": processCPU},
+		"cpu_ratio": cpuRatio,
 		"classes": summaryClasses, "report": report}
 	return importResult{yaml: b.String(), report: report, summary: summary}
 }
@@ -363,7 +404,13 @@ func kindsOf(c *class) []string {
 // Returns the CPU of trailing slots whose steps were left out, for the caller's next burst.
 func emitSteps(b *strings.Builder, ind string, slots []*slot, byFn map[string]*class, spawners map[string]bool, self *class, note func(string, ...any), steps *int) []int64 {
 	w := func(f string, a ...any) { fmt.Fprintf(b, f, a...) }
-	if sk := countKey(slots, "chan", "select", "sync"); sk > 0 {
+	sk := 0
+	for _, s := range slots {
+		if s.fan == nil && (s.key == "chan" || s.key == "select" || s.key == "sync") {
+			sk++
+		}
+	}
+	if sk > 0 {
 		note("class %s: %d channel/select/sync waits are replayed as timed waits of the traced durations: who wakes whom is not modelled, so they do not change with GOMAXPROCS or load", self.name, sk)
 	}
 	var carry []int64 // CPU of a slot whose step is left out, added to the next burst
@@ -388,6 +435,11 @@ func emitSteps(b *strings.Builder, ind string, slots []*slot, byFn map[string]*c
 			} else {
 				step = "spawn: " + ch.name
 			}
+			if f := s.fan; f != nil && f.wg {
+				step = fmt.Sprintf("make: {wg: %s}   # the fan-in of the %s it starts\n%s- wg_add: {wg: %s, n: %d}\n%s- %s", f.obj, ch.name, ind, f.obj, f.k, ind, step)
+			} else if f != nil {
+				step = fmt.Sprintf("make: {chan: %s, capacity: %d}   # the fan-in of the %s it starts\n%s- %s", f.obj, f.k, ch.name, ind, step)
+			}
 		case "net":
 			step = fmt.Sprintf("net_wait: %s   # network (netpoller) waits, %d samples", distYAML(s.wait), len(s.wait))
 		case "sleep":
@@ -395,7 +447,18 @@ func emitSteps(b *strings.Builder, ind string, slots []*slot, byFn map[string]*c
 		case "syscall":
 			step = fmt.Sprintf("syscall: %s   # syscalls that lost their P, %d samples", distYAML(s.wait), len(s.wait))
 		case "chan", "select", "sync":
-			step = fmt.Sprintf("sleep: %s   # %s waits replayed as timed waits, %d samples%s", distYAML(s.wait), waitNames[s.key], len(s.wait), wakers(s, byFn))
+			f := s.fan
+			switch {
+			case f == nil:
+				step = fmt.Sprintf("sleep: %s   # %s waits replayed as timed waits, %d samples%s", distYAML(s.wait), waitNames[s.key], len(s.wait), wakers(s, byFn))
+			case f.wg && s.fanIdx == 0:
+				step = fmt.Sprintf("wg_wait: %s   # traced: %s", f.obj, waitSummary(s, byFn))
+			case !f.wg && s.fanIdx < f.k:
+				step = fmt.Sprintf("recv: %s   # traced: %s", f.obj, waitSummary(s, byFn))
+				if s.fanIdx == f.waits-1 && f.waits < f.k {
+					step += fmt.Sprintf("\n%s- repeat: {count: %d, steps: [{recv: %s}]}   # the results that were there without a wait", ind, f.k-f.waits, f.obj)
+				}
+			}
 		case "forever":
 			note("class %s: a goroutine blocked forever (select{} or a nil channel) is not represented", self.name)
 		}
@@ -423,6 +486,12 @@ func countKey(slots []*slot, keys ...string) int {
 		}
 	}
 	return n
+}
+
+// waitSummary: a wait's traced durations in a comment (the median and the 99th percentile).
+func waitSummary(s *slot, byFn map[string]*class) string {
+	v := sortedCopy(s.wait)
+	return fmt.Sprintf("%s waits, median %s, p99 %s, %d samples%s", waitNames[s.key], dur(v[len(v)/2]), dur(v[len(v)*99/100]), len(v), wakers(s, byFn))
 }
 
 func wakers(s *slot, byFn map[string]*class) string {

@@ -11,16 +11,18 @@ import (
 )
 
 type options struct {
-	source string
-	cpus   int64
+	source     string
+	cpus       int64
+	processCPU int64 // ns; 0: the trace's `gmpsim` log event cpu_ns, if any
 }
 
 func main() {
 	out := flag.String("o", "", "write the scenario here (default: standard output)")
 	summary := flag.String("summary", "", "also write a JSON summary (classes, CPU totals, the report) here")
 	cpus := flag.Int64("cpus", 0, "the machine's CPUs (the trace does not record them; default: a `gmpsim` log event num_cpu=N, else GOMAXPROCS)")
+	cpuTime := flag.Duration("cpu-time", 0, "the process's CPU time while tracing (getrusage), e.g. 1.2s: bursts are scaled to it when the Ps' running time exceeds it (default: a `gmpsim` log event cpu_ns=N, else no scaling)")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: gmpsim import-trace TRACE.out [-o scenario.yaml] [--cpus N] [--summary FILE.json]\n")
+		fmt.Fprintf(os.Stderr, "usage: gmpsim import-trace TRACE.out [-o scenario.yaml] [--cpus N] [--cpu-time D] [--summary FILE.json]\n")
 		flag.PrintDefaults()
 	}
 	// Flags may follow the trace's path.
@@ -51,7 +53,10 @@ func main() {
 	if err != nil {
 		fail("%s: %v", args[0], err)
 	}
-	res := emit(d, buildClasses(d), options{source: args[0], cpus: *cpus})
+	if *cpuTime < 0 {
+		fail("--cpu-time: %v is negative; give the process's CPU time while tracing, e.g. --cpu-time 1.2s", *cpuTime)
+	}
+	res := emit(d, buildClasses(d), options{source: args[0], cpus: *cpus, processCPU: cpuTime.Nanoseconds()})
 	if *summary != "" {
 		j, _ := json.MarshalIndent(res.summary, "", "  ")
 		writeAtomic(*summary, append(j, '\n'))

@@ -20,6 +20,21 @@ type slot struct {
 	wait   []int64
 	wakers map[string]int
 	spawns []int // spawns: how many consecutive go statements each sample made
+	fan    *fanIn // a spawn or a wait that is part of a fan-out/fan-in
+	fanIdx int    // waits: its index among the fan-in's waits
+}
+
+// A fan-out/fan-in: a goroutine starts k children and waits (on a channel or a WaitGroup) until they
+// wake it. The trace shows who woke the waiter, so when the children's class woke most of these waits,
+// they become a channel (or WaitGroup) the spawner makes, the children send on (wg_done) at their end
+// and the spawner receives k times from (wg_wait): the wait then follows the children's progress, so it
+// changes with GOMAXPROCS and load as the real one does.
+type fanIn struct {
+	obj    string
+	wg     bool
+	k      int
+	waits  int
+	parent string
 }
 
 type class struct {
@@ -41,6 +56,7 @@ type class struct {
 	spawner  string
 	arrivals []int64
 	dropped  map[string]int
+	signal   *fanIn // a fan-in this class's goroutines end by signalling (send or wg_done)
 }
 
 // runtime-internal goroutines: the go model has its own collector, sweeper, scavenger and timers.
@@ -395,9 +411,10 @@ func median(v []int) int {
 	return s[len(s)/2]
 }
 
-// arrivalProcess: the rate and the coefficient of variation of the gaps between creations.
-func arrivalProcess(t []int64) (rate, cv float64) {
-	if len(t) < 2 {
+// arrivalProcess: the rate, as many arrivals over the trace's length (the scenario's run.duration) as the
+// trace had, and the coefficient of variation of the gaps between creations.
+func arrivalProcess(t []int64, traceNs int64) (rate, cv float64) {
+	if len(t) < 2 || traceNs <= 0 {
 		return 0, 0
 	}
 	s := append([]int64(nil), t...)
@@ -412,5 +429,97 @@ func arrivalProcess(t []int64) (rate, cv float64) {
 		d := float64(s[i]-s[i-1]) - mean
 		ss += d * d
 	}
-	return 1e9 / mean, math.Sqrt(ss/float64(len(s)-1)) / mean
+	return float64(len(s)) * 1e9 / float64(traceNs), math.Sqrt(ss/float64(len(s)-1)) / mean
+}
+
+// clipCPU cuts the class's CPU samples at the level where they total ratio times their sum (a water
+// level: every sample above it becomes it); returns the level and how many samples were cut.
+func (c *class) clipCPU(ratio float64) (int64, int) {
+	var all []*int64
+	for _, s := range append(append([]*slot(nil), c.prefix...), c.loop...) {
+		for i := range s.cpu {
+			all = append(all, &s.cpu[i])
+		}
+	}
+	for i := range c.final {
+		all = append(all, &c.final[i])
+	}
+	sort.Slice(all, func(i, j int) bool { return *all[i] < *all[j] })
+	var total int64
+	for _, p := range all {
+		total += *p
+	}
+	target := int64(math.Round(float64(total) * ratio))
+	// Below the level, samples keep their value; the n-k above it share what is left equally.
+	var below int64
+	for k := 0; k < len(all); k++ {
+		level := (target - below) / int64(len(all)-k)
+		if level < *all[k] {
+			for _, p := range all[k:] {
+				*p = level
+			}
+			return level, len(all) - k
+		}
+		below += *all[k]
+	}
+	return 0, 0
+}
+
+// findFanIns marks the fan-outs/fan-ins of the emitted classes (see fanIn).
+func findFanIns(classes []*class, byFn map[string]*class, skip func(*class) bool, note func(string, ...any)) {
+	for _, p := range classes {
+		if skip(p) {
+			continue
+		}
+		for _, section := range [][]*slot{p.prefix, p.loop} {
+			for i, s := range section {
+				ch := byFn[s.child]
+				if s.key != "spawn" || ch == nil || skip(ch) || ch.request || ch.signal != nil || median(s.spawns) < 1 || !onlyCreator(ch, p.fn) {
+					continue
+				}
+				var waits []*slot
+				syncs := 0
+				for _, w := range section[i+1:] {
+					if w.fan == nil && (w.key == "chan" || w.key == "select" || w.key == "sync") && wokenMostlyBy(w, ch.fn) {
+						waits = append(waits, w)
+						if w.key == "sync" {
+							syncs++
+						}
+					}
+				}
+				if len(waits) == 0 {
+					continue
+				}
+				f := &fanIn{obj: ch.name + "_done", wg: 2*syncs > len(waits), k: median(s.spawns), waits: len(waits), parent: p.name}
+				s.fan = f
+				for j, w := range waits {
+					w.fan, w.fanIdx = f, j
+				}
+				ch.signal = f
+				kind := "channel"
+				if f.wg {
+					kind = "WaitGroup"
+				}
+				note("class %s: its waits woken by the %s goroutines it starts are a fan-in: a %s %s made before the %d go statements, signalled by each %s at its end (the trace does not name the channel or WaitGroup, nor where in the child it was signalled)",
+					p.name, ch.name, kind, f.obj, f.k, ch.name)
+			}
+		}
+	}
+}
+
+func onlyCreator(c *class, fn string) bool {
+	for _, g := range c.gors {
+		if g.creator == nil || g.creator.fn != fn {
+			return false
+		}
+	}
+	return len(c.gors) > 0
+}
+
+func wokenMostlyBy(s *slot, fn string) bool {
+	total := 0
+	for _, n := range s.wakers {
+		total += n
+	}
+	return total > 0 && 2*s.wakers[fn] >= total
 }

@@ -86,8 +86,8 @@ MetricSpec parse_metric(const YAML::Node& m, const std::string& where) {
     spec.sim_counter = str(m, "sim", where);
     spec.name = spec.counter;
   } else if (kind == "cpu") {
-    // CPUs in use on average: the real run's counter `name` (its CPU time over its makespan) against the
-    // simulator's busy share of the machine (goroutines, runtime, spinning) times the machine's CPUs.
+    // CPU time used: the real run's counter `name` (ns of user+system CPU over the run) against the
+    // simulator's busy share of the machine (goroutines, runtime, spinning) times its CPUs and window.
     check_keys(m, {"kind", "name"}, where);
     spec.kind = MetricSpec::Kind::kCpu;
     spec.counter = str(m, "name", where);

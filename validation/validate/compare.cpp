@@ -297,6 +297,8 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
         break;
       }
       case MetricSpec::Kind::kCpu: {
+        // CPU time over the run, not a rate: a finite workload that the simulator finishes sooner or later
+        // than the real run still used the CPU it used.
         auto real_of = [&](const RealRun& x) {
           if (!x.counters.contains(m.counter) || !x.counters[m.counter].is_number()) {
             throw std::runtime_error(where + ": the real run has no numeric counter " + m.counter);
@@ -306,9 +308,9 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
         auto sim_of = [&](const models::RunResult& x) {
           const Json& cpus = x.scenario.at("machine").at("cpus");
           const double n = cpus.is_array() ? static_cast<double>(cpus.size()) : cpus.get<double>();
-          return x.cpu_busy_total() * n;
+          return x.cpu_busy_total() * n * static_cast<double>(x.window_ns);
         };
-        per_run(m, "cpus", "CPUs", kThroughputTarget, real_of, sim_of);
+        per_run(m, "cpu_time", "ns", kThroughputTarget, real_of, sim_of);
         break;
       }
       case MetricSpec::Kind::kOutcome: {

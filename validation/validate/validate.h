@@ -32,8 +32,8 @@ struct MetricSpec {
   std::string counter;         // kCounter: the real run's counters[counter]
   std::string sim_counter;     // kCounter: the simulator's model counter
   std::string expect;          // kOutcome: the outcome the case is about ("oom_killed", "completed", ...)
-                               // kCpu: counter = the real run's CPUs in use (CPU time / makespan); the
-                               // simulator's busy share of the machine times its CPUs
+                               // kCpu: counter = the real run's CPU time in ns; the simulator's busy
+                               // share of the machine times its CPUs times its measured window
   const std::string& sim_class_name() const { return sim_class.empty() ? class_name : sim_class; }
 };
 

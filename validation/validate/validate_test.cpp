@@ -278,7 +278,7 @@ TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   CHECK(cs[0].import_args == std::vector<std::string>{"-procs", "2"});
 }
 
-TEST_CASE("compare_case: a cpu metric compares CPUs in use; sim_class names the simulated class", "[validate]") {
+TEST_CASE("compare_case: a cpu metric compares CPU time; sim_class names the simulated class", "[validate]") {
   Case c;
   c.name = "imported";
   c.runtime = "go";
@@ -286,7 +286,7 @@ TEST_CASE("compare_case: a cpu metric compares CPUs in use; sim_class names the 
   c.set = "held-out";
   MetricSpec cpu;
   cpu.kind = MetricSpec::Kind::kCpu;
-  cpu.name = cpu.counter = "cpus_used";
+  cpu.name = cpu.counter = "cpu_ns";
   MetricSpec thr;
   thr.kind = MetricSpec::Kind::kThroughput;
   thr.name = "worker_throughput";
@@ -299,7 +299,7 @@ TEST_CASE("compare_case: a cpu metric compares CPUs in use; sim_class names the 
   RealRun r;
   r.makespan_ns = r.window_ns = 1'000'000'000;
   r.counters = Json::object();
-  r.counters["cpus_used"] = 1.2;
+  r.counters["cpu_ns"] = 1.2e9;
   r.classes["worker"].completed = 1000;
   runs.real.push_back(r);
   models::RunResult s;
@@ -314,9 +314,9 @@ TEST_CASE("compare_case: a cpu metric compares CPUs in use; sim_class names the 
   runs.sim.push_back(s);
   const std::vector<Row> rows = compare_case(runs);
   REQUIRE(rows.size() == 2);
-  CHECK(rows[0].stat == "cpus");
-  CHECK(rows[0].real == Approx(1.2));
-  CHECK(rows[0].sim == Approx((0.5 + 0.1) * 2));  // the busy share times the machine's 2 CPUs
+  CHECK(rows[0].stat == "cpu_time");
+  CHECK(rows[0].real == Approx(1.2e9));
+  CHECK(rows[0].sim == Approx((0.5 + 0.1) * 2 * 1e9));  // the busy share times the machine's 2 CPUs and 1 s
   CHECK(rows[0].error == Approx(0.0));
   CHECK(rows[1].sim == Approx(1100));
   CHECK(rows[1].error == Approx(0.1));

@@ -98,7 +98,7 @@ func main() {
 		rr.Counters["us_per_request"] = wall * 1e6 / float64(*m)
 		rr.Counters["spin_wall_us"] = float64(spinWall) / 1e3 / float64(*m**k)
 		rr.Counters["gomaxprocs"] = *procs
-		rr.Counters["cpus_used"] = float64(cpu) / float64(elapsed) // the process's CPU time over the run
+		rr.Counters["cpu_ns"] = cpu.Nanoseconds() // the process's user+system CPU over the run
 		rr.Emit()
 		return
 	}

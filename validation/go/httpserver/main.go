@@ -36,7 +36,7 @@ import (
 )
 
 var (
-	rate     = flag.Float64("rate", 2000, "requests per second (Poisson)")
+	rate     = flag.Float64("rate", 1000, "requests per second (Poisson)")
 	duration = flag.Duration("duration", 2*time.Second, "length of the arrival window")
 	work     = flag.Duration("work", 200*time.Microsecond, "CPU per request")
 	lockFor  = flag.Duration("lock", 10*time.Microsecond, "CPU per request inside the shared mutex")
@@ -165,7 +165,6 @@ func main() {
 	r.Seed = *seed
 	r.Class("handle", sent, int64(len(lat)), lat)
 	r.Counters["cpu_ns"] = cpu.Nanoseconds()
-	r.Counters["cpus_used"] = float64(cpu.Nanoseconds()) / float64(makespan.Nanoseconds())
 	r.Counters["gomaxprocs"] = runtime.GOMAXPROCS(0)
 	r.Counters["num_cpu"] = runtime.NumCPU()
 	r.Counters["requests"] = sent

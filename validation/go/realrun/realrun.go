@@ -45,7 +45,8 @@ var processStart = time.Now()
 var TraceFile = flag.String("trace", "", "write a Go execution trace (runtime/trace) of the measured phase to FILE")
 
 // StartTrace starts the -trace recording, when asked for, and returns the function that stops it. It logs
-// the machine's CPUs (category gmpsim, num_cpu=N), which the trace does not otherwise record.
+// what the trace does not otherwise record (category gmpsim): the machine's CPUs (num_cpu=N) and, at the
+// stop, the process's CPU time while tracing (cpu_ns=N).
 func StartTrace() func() {
 	if *TraceFile == "" {
 		return func() {}
@@ -58,7 +59,11 @@ func StartTrace() func() {
 		panic(err)
 	}
 	trace.Log(context.Background(), "gmpsim", fmt.Sprintf("num_cpu=%d", runtime.NumCPU()))
+	cpu0 := CPUTime()
 	return func() {
+		// The process's CPU time while tracing: the trace records time on a P, which includes time the
+		// threads were descheduled; the importer scales its bursts to this.
+		trace.Log(context.Background(), "gmpsim", fmt.Sprintf("cpu_ns=%d", (CPUTime()-cpu0).Nanoseconds()))
 		trace.Stop()
 		f.Close()
 	}
