@@ -13,12 +13,14 @@ namespace gmpsim::models::cli {
 int cmd_import_trace(const std::vector<std::string>& args) {
   for (const std::string& a : args) {
     if (a == "-h" || a == "--help") {
-      std::cout << "gmpsim import-trace TRACE.out [-o scenario.yaml] [--cpus N] [--summary FILE.json]\n"
+      std::cout << "gmpsim import-trace TRACE.out [-o scenario.yaml] [--cpus N] [--cpu-time D] [--summary FILE.json]\n"
                    "  Turns a Go execution trace (go1.22+: runtime/trace, go test -trace, /debug/pprof/trace) into a\n"
                    "  scenario for the go model: goroutine classes by entry function, CPU bursts and waits by kind,\n"
                    "  spawns, arrivals, GOMAXPROCS. What it cannot represent goes to stderr and into the file's end.\n"
                    "  -o FILE          write the scenario to FILE (default: standard output)\n"
                    "  --cpus N         the machine's CPUs (the trace does not record them; default GOMAXPROCS)\n"
+                   "  --cpu-time D     the process's CPU time while tracing (e.g. 1.2s): bursts inflated by\n"
+                   "                   descheduled threads are clipped to it\n"
                    "  --summary FILE   a JSON summary: classes, CPU totals, the report\n"
                    "  Runs gmpsim-importtrace from beside gmpsim, or $GMPSIM_IMPORTTRACE (models/importtrace/README.md).\n";
       return 0;
