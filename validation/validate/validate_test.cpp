@@ -270,8 +270,14 @@ TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   expect(ok + ", metrics: [{kind: per_op, ops: 1}], import: {args: []}}", "case a.import: only a go case");
   expect(go + ", import: {args: [], trace: x}}", "case a.import.trace: unknown key");
   expect(go + "}", "case a.scenario");
-  const std::string path = write_temp("manifest", "cases:\n  - " + go + ", import: {args: [-procs, '2']}}\n");
-  const std::vector<Case> cs = load_cases(path);
+  // A probe directory is found beside the manifest's folder: DIR/scenarios/m.yaml -> DIR/go/httpserver.
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(write_temp("import_root", "")).replace_extension("d");
+  fs::create_directories(root / "scenarios");
+  fs::create_directories(root / "go" / "httpserver");
+  const fs::path path = root / "scenarios" / "m.yaml";
+  std::ofstream(path) << "cases:\n  - " + go + ", import: {args: [-procs, '2']}}\n";
+  const std::vector<Case> cs = load_cases(path.string());
   REQUIRE(cs.size() == 1);
   CHECK(cs[0].import);
   CHECK(cs[0].scenario.empty());
