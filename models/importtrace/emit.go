@@ -373,7 +373,7 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 	summary := map[string]any{"trace_ns": span, "events": d.events, "goroutines": len(d.order), "gomaxprocs": procs,
 		"cpus": cpus, "cpu_ns": map[string]any{"program": userCPU, "runtime_goroutines": sysCPU, "procs_running": d.procBusy, "process": processCPU},
 		"cpu_ratio": cpuRatio,
-		"classes": summaryClasses, "report": report}
+		"classes":   summaryClasses, "report": report}
 	return importResult{yaml: b.String(), report: report, summary: summary}
 }
 
@@ -474,7 +474,6 @@ func emitSteps(b *strings.Builder, ind string, slots []*slot, byFn map[string]*c
 	}
 	return carry
 }
-
 
 func countKey(slots []*slot, keys ...string) int {
 	n := 0

@@ -19,7 +19,7 @@ type slot struct {
 	cpu    []int64
 	wait   []int64
 	wakers map[string]int
-	spawns []int // spawns: how many consecutive go statements each sample made
+	spawns []int  // spawns: how many consecutive go statements each sample made
 	fan    *fanIn // a spawn or a wait that is part of a fan-out/fan-in
 	fanIdx int    // waits: its index among the fan-in's waits
 }
@@ -90,18 +90,6 @@ func keysOf(tokens []token) []string {
 		}
 	}
 	return k
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A goroutine's life split for the program: a straight-line prefix, then optionally a loop whose
