@@ -239,7 +239,7 @@ func (d *traceData) goTransition(ev trace.Event, st trace.StateTransition, t int
 	case from == trace.GoNotExist && to == trace.GoRunnable: // go statement
 		g.created = t
 		g.fn = entry(st.Stack)
-		if c := ev.Goroutine(); c != trace.NoGoroutine {
+		if c := ev.Goroutine(); c != trace.NoGoroutine && !isSystem(g.fn) { // the runtime's (a GC worker) is no spawn of the program
 			p := d.get(c, t)
 			g.creator = p
 			if p.runningSince >= 0 { // count the spawner's CPU up to the spawn

@@ -411,7 +411,7 @@ func emitSteps(b *strings.Builder, ind string, slots []*slot, byFn map[string]*c
 		}
 	}
 	if sk > 0 {
-		note("class %s: %d channel/select/sync waits are replayed as timed waits of the traced durations: who wakes whom is not modelled, so they do not change with GOMAXPROCS or load", self.name, sk)
+		note("class %s: %d steps of channel/select/sync waits are replayed as timed waits of the traced durations: who wakes whom is not modelled there, so they do not change with GOMAXPROCS or load", self.name, sk)
 	}
 	var carry []int64 // CPU of a slot whose step is left out, added to the next burst
 	for _, s := range slots {
