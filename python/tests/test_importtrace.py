@@ -13,7 +13,7 @@ import pytest
 import gmpsim
 from gmpsim._importtrace import _tool
 
-from .support import ROOT
+from support import ROOT
 
 
 @pytest.fixture(scope="module")
