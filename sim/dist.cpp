@@ -213,6 +213,62 @@ Dist Dist::empirical(std::vector<std::pair<double, double>> points) {
   return d;
 }
 
+Dist Dist::empirical_samples(std::vector<double> samples) {
+  if (samples.empty()) throw std::invalid_argument("empirical: samples must not be empty (got 0)");
+  for (const double v : samples) {
+    require_finite("empirical", "every sample", v);
+    if (v < 0) bad("empirical", "samples must be >= 0", v);
+  }
+  std::sort(samples.begin(), samples.end());
+  // The ECDF as points: a jump of 1/n at each distinct value (k equal samples: k/n).
+  const double n = static_cast<double>(samples.size());
+  std::vector<std::pair<double, double>> points;
+  points.reserve(2 * samples.size());
+  for (std::size_t i = 0; i < samples.size();) {
+    std::size_t j = i;
+    while (j < samples.size() && samples[j] == samples[i]) ++j;
+    points.emplace_back(samples[i], static_cast<double>(i) / n);
+    points.emplace_back(samples[i], static_cast<double>(j) / n);
+    i = j;
+  }
+  return empirical(std::move(points));
+}
+
+Dist Dist::empirical_histogram(const std::vector<double>& edges, const std::vector<double>& counts) {
+  if (edges.size() < 2) bad("empirical", "a histogram needs at least 2 edges", static_cast<double>(edges.size()));
+  if (counts.size() != edges.size() - 1) {
+    bad("empirical", "a histogram needs one count per bucket, edges - 1 = " + num(static_cast<double>(edges.size() - 1)) +
+                         " (counts given)", static_cast<double>(counts.size()));
+  }
+  double total = 0;
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    require_finite("empirical", "every edge", edges[i]);
+    if (edges[i] < 0) bad("empirical", "edges must be >= 0", edges[i]);
+    if (i > 0 && edges[i] < edges[i - 1]) {
+      bad("empirical", "edges must be non-decreasing (previous " + num(edges[i - 1]) + ")", edges[i]);
+    }
+  }
+  for (const double c : counts) {
+    require_finite("empirical", "every count", c);
+    if (c < 0) bad("empirical", "counts must be >= 0", c);
+    total += c;
+  }
+  if (!(total > 0)) bad("empirical", "a histogram needs a positive count", total);
+  // Bucket i is the segment (edges[i], cum before) .. (edges[i+1], cum after): linear inside, a jump when
+  // the bucket has zero width.
+  std::vector<std::pair<double, double>> points;
+  points.reserve(2 * counts.size());
+  double cum = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    points.emplace_back(edges[i], cum / total);
+    cum += counts[i];
+    points.emplace_back(edges[i + 1], cum / total);
+  }
+  points.back().second = 1.0;
+  return empirical(std::move(points));
+}
+
 double Dist::sample(Rng& rng) const {
   switch (kind_) {
     case Kind::kConstant:

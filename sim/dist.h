@@ -42,6 +42,13 @@ class Dist {
   // a first point with p = 0 (added at the first value if missing) to a last with p = 1 (within 1e-9, so
   // sums of decimal fractions are accepted). A jump in p at one value is a point mass there.
   static Dist empirical(std::vector<std::pair<double, double>> points);
+  // The empirical distribution of samples (any order, at least one, finite and >= 0): each drawn with
+  // probability 1/n, as resampling them would (the points form with a point mass per sample).
+  static Dist empirical_samples(std::vector<double> samples);
+  // A histogram: bucket edges (non-decreasing, finite, >= 0) and one count (>= 0, not all 0) per bucket;
+  // a draw picks a bucket by its count and is uniform inside it. A zero-width bucket (an edge repeated)
+  // is a point mass at that value.
+  static Dist empirical_histogram(const std::vector<double>& edges, const std::vector<double>& counts);
 
   double sample(Rng& rng) const;
   double mean() const;       // exact, +inf where it does not exist (Pareto alpha <= 1)

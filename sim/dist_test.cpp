@@ -1,6 +1,7 @@
 #include "sim/dist.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -202,6 +203,59 @@ TEST_CASE("mixture picks components by their normalised weights", "[dist]") {
   }
 }
 
+// Nearest-rank quantile of sorted values.
+double quantile_of(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+TEST_CASE("empirical from samples draws the samples with their frequencies", "[dist]") {
+  // Samples shaped like a trace's CPU bursts: most near 100, a tail to 5000.
+  std::vector<double> samples;
+  Rng src(77);
+  for (int i = 0; i < 400; ++i) samples.push_back(i % 20 == 0 ? 1000 + 4000 * src.uniform01() : 100 + 10 * src.uniform01());
+  const Dist e = Dist::empirical_samples(samples);
+  double mean = 0;
+  for (const double x : samples) mean += x / static_cast<double>(samples.size());
+  CHECK(e.mean() == Approx(mean));
+  const auto xs = draw(e, 200000, 501);
+  for (const double q : {0.1, 0.5, 0.9, 0.97, 0.99}) {
+    INFO("quantile " << q);
+    // A draw is one of the samples; the draws' quantiles are the samples' within the sampling noise of a
+    // rank (+-1 % of the ranks around q).
+    CHECK(quantile_of(xs, q) >= quantile_of(samples, q - 0.01));
+    CHECK(quantile_of(xs, q) <= quantile_of(samples, q + 0.01));
+  }
+  std::sort(samples.begin(), samples.end());
+  for (const double x : std::vector<double>(xs.begin(), xs.begin() + 1000)) {
+    REQUIRE(std::binary_search(samples.begin(), samples.end(), x));
+  }
+  SECTION("the same seed gives the same draws") {
+    CHECK(draw(e, 1000, 9) == draw(Dist::empirical_samples(samples), 1000, 9));
+  }
+  SECTION("equal samples are a constant") {
+    const Dist c = Dist::empirical_samples({5, 5, 5});
+    Rng rng(3);
+    for (int i = 0; i < 100; ++i) REQUIRE(c.sample(rng) == 5);
+  }
+}
+
+TEST_CASE("empirical from a histogram is uniform inside its buckets", "[dist]") {
+  const Dist h = Dist::empirical_histogram({0, 10, 10, 40}, {25, 50, 25});  // a point mass of 1/2 at 10
+  CHECK(h.mean() == Approx(0.25 * 5 + 0.5 * 10 + 0.25 * 25));
+  const auto xs = draw(h, 100000, 502);
+  check_cdf(xs, 5, 0.125);
+  check_cdf(xs, 25, 0.875);
+  double at_ten = 0;
+  for (const double x : xs) at_ten += x == 10.0;
+  CHECK(at_ten / xs.size() == Approx(0.5).margin(0.01));
+  CHECK(draw(h, 1000, 7) == draw(Dist::empirical_histogram({0, 10, 10, 40}, {25, 50, 25}), 1000, 7));
+  SECTION("empty buckets are skipped") {
+    const auto ys = draw(Dist::empirical_histogram({0, 1, 2, 3}, {1, 0, 1}), 10000, 503);
+    for (const double y : ys) REQUIRE(!(y > 1 && y < 2));
+  }
+}
+
 TEST_CASE("empirical inverts its piecewise-linear CDF", "[dist]") {
   SECTION("linear interpolation between points") {
     const Dist e = Dist::empirical({{0, 0}, {10, 0.5}, {20, 1}});
@@ -281,6 +335,14 @@ TEST_CASE("factories reject invalid parameters with a readable message", "[dist]
   CHECK_THROWS_WITH(Dist::mixture({Dist::constant(1)}, {-1}), "mixture: every weight must be >= 0 (got -1)");
   CHECK_THROWS_WITH(Dist::mixture({Dist::constant(1), Dist::constant(2)}, {0, 0}), Contains("mixture: the weights' sum must be"));
   CHECK_THROWS_WITH(Dist::empirical({}), Contains("empirical: points must not be empty"));
+  CHECK_THROWS_WITH(Dist::empirical_samples({}), Contains("empirical: samples must not be empty"));
+  CHECK_THROWS_WITH(Dist::empirical_samples({1, -2}), Contains("empirical: samples must be >= 0"));
+  CHECK_THROWS_WITH(Dist::empirical_samples({1, nan}), Contains("empirical: every sample must be finite"));
+  CHECK_THROWS_WITH(Dist::empirical_histogram({0}, {}), Contains("at least 2 edges"));
+  CHECK_THROWS_WITH(Dist::empirical_histogram({0, 1, 2}, {1}), Contains("one count per bucket"));
+  CHECK_THROWS_WITH(Dist::empirical_histogram({0, 2, 1}, {1, 1}), Contains("edges must be non-decreasing"));
+  CHECK_THROWS_WITH(Dist::empirical_histogram({0, 1}, {-1}), Contains("counts must be >= 0"));
+  CHECK_THROWS_WITH(Dist::empirical_histogram({0, 1}, {0}), Contains("a histogram needs a positive count"));
   CHECK_THROWS_WITH(Dist::empirical({{0, 0}, {1, 0.5}}), "empirical: the last probability must be 1 (got 0.5)");
   CHECK_THROWS_WITH(Dist::empirical({{2, 0}, {1, 1}}), Contains("empirical: values must be non-decreasing"));
   CHECK_THROWS_WITH(Dist::empirical({{0, 0}, {1, 0.6}, {2, 0.5}, {3, 1}}), Contains("empirical: probabilities must be non-decreasing"));

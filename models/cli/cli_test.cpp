@@ -191,3 +191,26 @@ TEST_CASE("cli: report writes report.html for a run folder; a missing or empty f
   CHECK(none.text.find("holds no gmpsim output") != std::string::npos);
   CHECK_FALSE(fs::exists(empty / "report.html"));
 }
+
+TEST_CASE("cli: import-trace runs gmpsim-importtrace; bad input exits 2 and writes nothing", "[cli][importtrace]") {
+  const fs::path importer = fs::path(GMPSIM_CLI_PATH).parent_path() / "gmpsim-importtrace";
+  if (!fs::exists(importer)) {
+    WARN("gmpsim-importtrace is not built (no Go): only the message is checked");
+    const Output o = gmpsim("import-trace /nonexistent.trace");
+    CHECK(o.status != 0);
+    CHECK(o.text.find("gmpsim-importtrace") != std::string::npos);
+    return;
+  }
+  const Output help = gmpsim("import-trace --help");
+  CHECK(help.status == 0);
+  CHECK(help.text.find("--cpu-time") != std::string::npos);
+  const fs::path out = temp_dir("import") / "scenario.yaml";
+  const Output missing = gmpsim("import-trace /nonexistent.trace -o " + out.string());
+  CHECK(missing.status == 2);
+  CHECK(missing.text.find("gmpsim: error: import-trace: /nonexistent.trace: cannot open") != std::string::npos);
+  const fs::path bad = write_scenario("not_a_trace", "hello: world\n");
+  const Output notrace = gmpsim("import-trace " + bad.string() + " -o " + out.string());
+  CHECK(notrace.status == 2);
+  CHECK(notrace.text.find("not a Go execution trace") != std::string::npos);
+  CHECK(!fs::exists(out));
+}

@@ -16,6 +16,7 @@ int cmd_capacity(const std::vector<std::string>& args);  // capacity_cmd.cpp
 int cmd_sweep(const std::vector<std::string>& args);     // sweep_cmd.cpp
 int cmd_validate(const std::vector<std::string>& args);  // validate_cmd.cpp
 int cmd_report(const std::vector<std::string>& args);    // report_cmd.cpp
+int cmd_import_trace(const std::vector<std::string>& args);  // importtrace_cmd.cpp
 
 // Parses a command's arguments; a usage error becomes a ScenarioError with Boost's message, which names
 // the option.

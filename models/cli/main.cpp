@@ -43,6 +43,7 @@ const char* kUsage =
     "  sweep SCENARIO --grid 'key=[v1, v2]' --out DIR   run a parameter grid into one CSV\n"
     "  report OUT_DIR   write OUT_DIR/report.html from what run, capacity or sweep --out wrote\n"
     "  validate         real runtimes vs the simulator on the validation cases (writes validation/report.md)\n"
+    "  import-trace TRACE.out [-o FILE]   a scenario from a real Go execution trace\n"
     "\n"
     "`gmpsim COMMAND --help` shows a command's options.\n";
 
@@ -205,6 +206,7 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return cli::cmd_sweep(args);
     if (cmd == "validate") return cli::cmd_validate(args);
     if (cmd == "report") return cli::cmd_report(args);
+    if (cmd == "import-trace") return cli::cmd_import_trace(args);
     throw BadUsage("unknown command \"" + cmd + "\"\n" + kUsage);
   } catch (const BadUsage& e) {
     std::cerr << "gmpsim: " << e.what() << "\n";

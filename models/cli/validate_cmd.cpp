@@ -17,7 +17,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "this text")(
       "runtime", po::value<std::string>()->default_value("all"), "boost-fiber, go or all")(
       "cases", po::value<std::vector<std::string>>()->composing(),
-      "a case manifest (repeatable; default validation/scenarios/fiber-cases.yaml, go-cases.yaml and supplied-cases.yaml)")(
+      "a case manifest (repeatable; default validation/scenarios/fiber-cases.yaml, go-cases.yaml, supplied-cases.yaml and import-cases.yaml)")(
       "only", po::value<std::vector<std::string>>()->composing(), "run only this case (repeatable, or comma-separated)")(
       "quick", po::bool_switch(), "quick calibration and the cases' smaller quick settings (CI)")(
       "repeats", po::value<int>()->default_value(5), "real repeats per case, and as many simulated replications")(
@@ -43,7 +43,7 @@ int cmd_validate(const std::vector<std::string>& args) {
     o.manifests = vm["cases"].as<std::vector<std::string>>();
   } else {
     o.manifests = {"validation/scenarios/fiber-cases.yaml", "validation/scenarios/go-cases.yaml",
-                   "validation/scenarios/supplied-cases.yaml"};
+                   "validation/scenarios/supplied-cases.yaml", "validation/scenarios/import-cases.yaml"};
   }
   if (vm.count("only")) {
     for (const std::string& s : vm["only"].as<std::vector<std::string>>()) {

@@ -320,3 +320,22 @@ run: {duration: 2s, warmup: 200ms}
   CHECK(eight.classes[0].completed > 2500);
   CHECK(counter(eight, "netpoll", "goroutines_readied").get<std::uint64_t>() > 0);
 }
+
+TEST_CASE("go: a zero sleep or net_wait returns at once without parking, as time.Sleep(0) and a ready read", "[go][timer]") {
+  const std::string yaml = R"(
+machine: {cpus: 1}
+runtime: {model: go, gomaxprocs: 1}
+workload:
+  classes:
+    waiter:
+      arrivals: {process: initial, count: 1}
+      program: [{repeat: {count: 100, steps: [{compute: 10us}, {sleep: 0ns}, {net_wait: 0ns}]}}]
+run: {duration: 10s}
+)";
+  const RunResult r = run_yaml(yaml);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  // No timer and no poll: the goroutine runs its 100 x 10 us without a park, so it ends at ~1 ms (a
+  // sleep that parked would wait at least for the idle poller's millisecond each time).
+  CHECK(r.classes.at(0).latency.latency.max() < 2'000'000);
+  CHECK(!r.model_counters.contains("sleep_lateness_s"));  // no sleep parked
+}

@@ -297,6 +297,22 @@ TEST_CASE("distribution forms in scenarios", "[scenario]") {
   CHECK(dist_of("{dist: mixture, of: [{weight: 3, dist: 10us}, {weight: 1, dist: exponential, mean: 50us}]}").mean() ==
         Approx(0.75 * 10'000 + 0.25 * 50'000));
   CHECK(dist_of("{dist: empirical, points: [[0us, 0], [10us, 0.5], [30us, 1]]}").mean() == Approx(0.5 * 5000 + 0.5 * 20'000));
+  CHECK(dist_of("{dist: empirical, samples: [10us, 20us, 60us]}").mean() == Approx(30'000));
+  CHECK(dist_of("{dist: empirical, histogram: {edges: [0us, 10us, 30us], counts: [1, 1]}}").mean() == Approx(0.5 * 5000 + 0.5 * 20'000));
+}
+
+TEST_CASE("bad empirical distributions name the key and the fix", "[scenario]") {
+  auto err = [](const std::string& text) {
+    return error_of(kBase, {{"workload.classes.worker.program", "[{compute: " + text + "}]"}});
+  };
+  CHECK_THAT(err("{dist: empirical}"), Catch::Contains("workload.classes.worker.program.0.compute: an empirical distribution needs exactly one of points"));
+  CHECK_THAT(err("{dist: empirical, samples: [1us], points: [[1us, 1]]}"), Catch::Contains("exactly one of"));
+  CHECK_THAT(err("{dist: empirical, samples: []}"), Catch::Contains("compute.samples: expected a non-empty list of durations"));
+  CHECK_THAT(err("{dist: empirical, samples: [10us, 5]}"), Catch::Contains("compute.samples.1") && Catch::Contains("has no unit"));
+  CHECK_THAT(err("{dist: empirical, histogram: {edges: [0us, 10us], counts: [1, 2]}}"),
+             Catch::Contains("compute.histogram: empirical: a histogram needs one count per bucket"));
+  CHECK_THAT(err("{dist: empirical, histogram: {edges: [0us, 10us], count: [1]}}"), Catch::Contains("unknown key"));
+  CHECK_THAT(err("{dist: empirical, histogram: {edges: [10us, 0us], counts: [1]}}"), Catch::Contains("edges must be non-decreasing"));
 }
 
 TEST_CASE("a trace of arrival times is replayed as recorded; bad traces name the line", "[scenario]") {

@@ -311,6 +311,10 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
       case OpCode::kNetWait: {
         ++g.pc;
         const sim::Time d = sample(op.a);
+        // Nothing to wait for: time.Sleep(0) returns at once (runtime/time.go timeSleep: `if ns <= 0
+        // { return }`), and a read whose data is there returns without parking (internal/poll
+        // fd.Read parks in waitRead only on EAGAIN). Imported traces hold many such zero waits.
+        if (d <= 0) break;
         if (op.code == OpCode::kSleep) hooks.on_sleep(id, d); else hooks.on_net_wait(id, d);
         return StepKind::kPark;
       }

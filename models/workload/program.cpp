@@ -563,6 +563,38 @@ sim::Dist parse_dist(const YAML::Node& node, const std::string& key) {
       return sim::Dist::mixture(std::move(comps), std::move(weights));
     }
     if (kind == "empirical") {
+      // Three forms: points of the CDF, the samples themselves, or a histogram of them.
+      const int forms = (node["points"] ? 1 : 0) + (node["samples"] ? 1 : 0) + (node["histogram"] ? 1 : 0);
+      if (forms != 1) {
+        throw ScenarioError(key, "an empirical distribution needs exactly one of points: [[duration, cumulative probability], ...], "
+                                 "samples: [duration, ...] or histogram: {edges: [duration, ...], counts: [n, ...]}");
+      }
+      if (node["samples"]) {
+        check_keys(node, key, {"dist", "samples"});
+        const YAML::Node smp = node["samples"];
+        if (!smp.IsSequence() || smp.size() == 0) throw ScenarioError(key + ".samples", "expected a non-empty list of durations, e.g. [12us, 15us, 40us]");
+        std::vector<double> samples;
+        for (std::size_t i = 0; i < smp.size(); ++i) samples.push_back(duration_ns(smp[i], key + ".samples." + std::to_string(i)));
+        return sim::Dist::empirical_samples(std::move(samples));
+      }
+      if (node["histogram"]) {
+        check_keys(node, key, {"dist", "histogram"});
+        const YAML::Node h = node["histogram"];
+        const std::string hk = key + ".histogram";
+        if (!h.IsMap()) throw ScenarioError(hk, "expected {edges: [duration, ...], counts: [n, ...]}");
+        check_keys(h, hk, {"edges", "counts"});
+        const YAML::Node edges = required(h, hk, "edges"), counts = required(h, hk, "counts");
+        if (!edges.IsSequence()) throw ScenarioError(hk + ".edges", "expected a list of bucket edges as durations, e.g. [0us, 10us, 50us]");
+        if (!counts.IsSequence()) throw ScenarioError(hk + ".counts", "expected a list of counts, one per bucket (one fewer than the edges)");
+        std::vector<double> e, c;
+        for (std::size_t i = 0; i < edges.size(); ++i) e.push_back(duration_ns(edges[i], hk + ".edges." + std::to_string(i)));
+        for (std::size_t i = 0; i < counts.size(); ++i) c.push_back(number(counts[i], hk + ".counts." + std::to_string(i)));
+        try {
+          return sim::Dist::empirical_histogram(e, c);
+        } catch (const std::invalid_argument& err) {
+          throw ScenarioError(hk, err.what());
+        }
+      }
       check_keys(node, key, {"dist", "points"});
       const YAML::Node pts = required(node, key, "points");
       if (!pts.IsSequence()) throw ScenarioError(key + ".points", "expected a list of [duration, cumulative probability]");

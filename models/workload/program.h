@@ -240,6 +240,8 @@ MadeNames collect_made_names(const std::vector<YAML::Node>& programs);
 //   {dist: pareto, scale: 10us, alpha: 1.5}
 //   {dist: mixture, of: [{weight: 0.9, dist: ...}, {weight: 0.1, dist: ...}]}   (bimodal: two entries)
 //   {dist: empirical, points: [[10us, 0], [50us, 0.5], [2ms, 1]]}   (value, cumulative probability)
+//   {dist: empirical, samples: [12us, 15us, 40us]}                  (each drawn with probability 1/n)
+//   {dist: empirical, histogram: {edges: [0us, 10us, 50us], counts: [30, 70]}}   (uniform inside a bucket)
 sim::Dist parse_dist(const YAML::Node& node, const std::string& key);
 
 // Compiles the program at `key` for class `class_index`. Class names for spawn are looked up in

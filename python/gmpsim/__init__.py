@@ -8,6 +8,7 @@
     r.timeseries                                  # sampled time series (pandas DataFrame)
     gmpsim.capacity(sc, slo="p99<5ms")            # the largest load meeting an SLO and a memory limit
     gmpsim.sweep(sc, grid={"machine.cpus": [2, 4]}, repeats=3)   # a tidy DataFrame, on any executor
+    gmpsim.import_trace("trace.out").scenario     # a scenario from a real Go execution trace
 
 A Scenario is loaded and validated by the same C++ code as the CLI (`gmpsim run`), with the same layers
 and the same `--set` keys; bad input raises ScenarioError (a ValueError) with the CLI's message. A run
@@ -30,8 +31,8 @@ import pandas as pd
 from . import _core
 from ._core import ScenarioError
 
-__all__ = ["CapacityResult", "Outcome", "Result", "Scenario", "ScenarioError", "capacity", "models", "params",
-           "point_seed", "report", "run", "sweep"]
+__all__ = ["CapacityResult", "ImportedTrace", "Outcome", "Result", "Scenario", "ScenarioError", "capacity",
+           "import_trace", "models", "params", "point_seed", "report", "run", "sweep"]
 
 __version__: str = _core.version()  # "0.1.0+<git rev>", as in summary.json's gmpsim_version
 
@@ -363,3 +364,4 @@ def point_seed(master: int, params: Mapping[str, Any], repeat: int) -> int:
 
 from ._capacity import CapacityResult, capacity  # noqa: E402  (they use Scenario)
 from ._sweep import sweep  # noqa: E402
+from ._importtrace import ImportedTrace, import_trace  # noqa: E402

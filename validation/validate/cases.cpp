@@ -64,24 +64,33 @@ MetricSpec parse_metric(const YAML::Node& m, const std::string& where) {
     if (m["quick_ops"]) spec.quick_ops = positive_int(m, "quick_ops", where);
     spec.name = m["name"] ? str(m, "name", where) : "ns_per_op";
   } else if (kind == "latency") {
-    check_keys(m, {"kind", "name", "class", "span"}, where);
+    check_keys(m, {"kind", "name", "class", "span", "sim_class"}, where);
     spec.kind = MetricSpec::Kind::kLatency;
     spec.class_name = str(m, "class", where, false);
+    spec.sim_class = str(m, "sim_class", where, false);
     spec.span = str(m, "span", where, false);
     if (spec.class_name.empty() == spec.span.empty()) {
       throw ScenarioError(where, "a latency metric names exactly one of `class` and `span`");
     }
     spec.name = m["name"] ? str(m, "name", where) : (spec.span.empty() ? spec.class_name : spec.span) + "_latency";
   } else if (kind == "throughput") {
-    check_keys(m, {"kind", "name", "class"}, where);
+    check_keys(m, {"kind", "name", "class", "sim_class"}, where);
     spec.kind = MetricSpec::Kind::kThroughput;
     spec.class_name = str(m, "class", where);
+    spec.sim_class = str(m, "sim_class", where, false);
     spec.name = m["name"] ? str(m, "name", where) : spec.class_name + "_throughput";
   } else if (kind == "counter") {
     check_keys(m, {"kind", "name", "sim"}, where);
     spec.kind = MetricSpec::Kind::kCounter;
     spec.counter = str(m, "name", where);
     spec.sim_counter = str(m, "sim", where);
+    spec.name = spec.counter;
+  } else if (kind == "cpu") {
+    // CPU time used: the real run's counter `name` (ns of user+system CPU over the run) against the
+    // simulator's busy share of the machine (goroutines, runtime, spinning) times its CPUs and window.
+    check_keys(m, {"kind", "name"}, where);
+    spec.kind = MetricSpec::Kind::kCpu;
+    spec.counter = str(m, "name", where);
     spec.name = spec.counter;
   } else if (kind == "outcome") {
     // The share of runs that ended `expect` (a real run's "outcome", absent = completed; the simulator's
@@ -91,7 +100,7 @@ MetricSpec parse_metric(const YAML::Node& m, const std::string& where) {
     spec.expect = str(m, "expect", where);
     spec.name = m["name"] ? str(m, "name", where) : "ended_" + spec.expect;
   } else {
-    throw ScenarioError(where + ".kind", "\"" + kind + "\" is not a metric kind; use per_op, latency, throughput, counter or outcome");
+    throw ScenarioError(where + ".kind", "\"" + kind + "\" is not a metric kind; use per_op, latency, throughput, counter, cpu or outcome");
   }
   return spec;
 }
@@ -122,7 +131,7 @@ std::vector<Case> load_cases(const std::string& path) {
     c.name = str(n, "name", where);
     where = path + ": case " + c.name;
     check_keys(n, {"name", "runtime", "family", "set", "scenario", "set_values", "quick_set", "probe", "quick_args",
-                   "metrics", "note", "needs", "supplied"},
+                   "metrics", "note", "needs", "supplied", "import"},
                where);
     if (!names.insert(c.name).second) throw ScenarioError(where, "a second case with this name");
     c.runtime = str(n, "runtime", where);
@@ -138,8 +147,21 @@ std::vector<Case> load_cases(const std::string& path) {
       throw ScenarioError(where + ".supplied", "a case of set supplied needs supplied: {file, select, makespan, version, host}, "
                                                "and only such a case has one");
     }
-    c.scenario = (dir / str(n, "scenario", where)).lexically_normal().string();
-    if (!fs::exists(c.scenario)) throw ScenarioError(where + ".scenario", "no file " + c.scenario);
+    if (n["import"]) {
+      // The scenario comes from a trace of the probe (gmpsim import-trace), made when the case runs.
+      const YAML::Node im = n["import"];
+      if (c.runtime != "go" || c.set == "supplied" || !im.IsMap()) {
+        throw ScenarioError(where + ".import", "only a go case that runs its probe here imports its scenario: import: {args: [...], quick_args: [...]}");
+      }
+      if (n["scenario"]) throw ScenarioError(where + ".scenario", "an import case has no scenario file: its scenario is imported from the probe's trace");
+      check_keys(im, {"args", "quick_args"}, where + ".import");
+      c.import = true;
+      c.import_args = str_list(im, "args", where + ".import");
+      c.import_quick_args = str_list(im, "quick_args", where + ".import");
+    } else {
+      c.scenario = (dir / str(n, "scenario", where)).lexically_normal().string();
+      if (!fs::exists(c.scenario)) throw ScenarioError(where + ".scenario", "no file " + c.scenario);
+    }
     c.needs = str_list(n, "needs", where);
     for (const std::string& need : c.needs) {
       if (need != "root") throw ScenarioError(where + ".needs", "\"" + need + "\": the known need is root");

@@ -30,10 +30,10 @@ sim::LogHistogram sim_latency(const std::vector<models::RunResult>& sims, const 
       }
     } else {
       for (const models::ClassResult& c : r.classes) {
-        if (c.latency.name == m.class_name) h.merge(c.latency.latency), found = true;
+        if (c.latency.name == m.sim_class_name()) h.merge(c.latency.latency), found = true;
       }
     }
-    if (!found) throw std::runtime_error(where + ": the simulated run has no " + (m.span.empty() ? "class " + m.class_name : "span " + m.span));
+    if (!found) throw std::runtime_error(where + ": the simulated run has no " + (m.span.empty() ? "class " + m.sim_class_name() : "span " + m.span));
   }
   return h;
 }
@@ -241,9 +241,11 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
       case MetricSpec::Kind::kThroughput: {
         auto sim_of = [&](const models::RunResult& x) {
           for (const models::ClassResult& cl : x.classes) {
-            if (cl.latency.name == m.class_name) return static_cast<double>(cl.completed) * 1e9 / static_cast<double>(x.window_ns);
+            if (cl.latency.name == m.sim_class_name()) {
+              return static_cast<double>(cl.completed) * 1e9 / static_cast<double>(x.window_ns);
+            }
           }
-          throw std::runtime_error(where + ": the simulated run has no class " + m.class_name);
+          throw std::runtime_error(where + ": the simulated run has no class " + m.sim_class_name());
         };
         auto real_of = [&](const RealRun& x) {
           const auto it = x.classes.find(m.class_name);
@@ -292,6 +294,23 @@ std::vector<Row> compare_case(const CaseRuns& runs) {
           break;
         }
         per_run(m, "value", "", 0, real_of, [&](const models::RunResult& x) { return sim_node(x)->get<double>(); });
+        break;
+      }
+      case MetricSpec::Kind::kCpu: {
+        // CPU time over the run, not a rate: a finite workload that the simulator finishes sooner or later
+        // than the real run still used the CPU it used.
+        auto real_of = [&](const RealRun& x) {
+          if (!x.counters.contains(m.counter) || !x.counters[m.counter].is_number()) {
+            throw std::runtime_error(where + ": the real run has no numeric counter " + m.counter);
+          }
+          return x.counters[m.counter].get<double>();
+        };
+        auto sim_of = [&](const models::RunResult& x) {
+          const Json& cpus = x.scenario.at("machine").at("cpus");
+          const double n = cpus.is_array() ? static_cast<double>(cpus.size()) : cpus.get<double>();
+          return x.cpu_busy_total() * n * static_cast<double>(x.window_ns);
+        };
+        per_run(m, "cpu_time", "ns", kThroughputTarget, real_of, sim_of);
         break;
       }
       case MetricSpec::Kind::kOutcome: {

@@ -231,31 +231,63 @@ struct Toolchain {
   fs::path bin_dir;
 };
 
-std::vector<Json> run_go(const Case& c, const Toolchain& tc, bool quick, int repeats, int cores) {
+const std::vector<std::string> kGoEnv = {"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod"};
+
+// The probe's binary for this toolchain, built once per validation.
+fs::path build_probe(const Case& c, const Toolchain& tc) {
   const std::string dir_name = fs::path(c.probe_dir).filename().string();
   const fs::path bin = tc.bin_dir / dir_name;
-  const std::vector<std::string> env = {"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod"};
   if (!fs::exists(bin)) {
     process::Options po;
     po.cwd = fs::path(c.probe_dir).parent_path().string();
-    po.env = env;
+    po.env = kGoEnv;
     const process::Result b = process::run({tc.go, "build", "-o", bin.string(), "./" + dir_name}, po);
     if (!b.ok()) throw std::runtime_error(c.name + ": `go build` of " + c.probe_dir + " with " + tc.go + " " + b.failure());
   }
+  return bin;
+}
+
+// One run of the probe with args (and -json); its JSON.
+Json run_probe(const Case& c, const fs::path& bin, const std::vector<std::string>& args, int cores) {
   std::vector<std::string> argv = {bin.string()};
-  const auto& args = quick && !c.quick_args.empty() ? c.quick_args : c.probe_args;
   for (const std::string& a : args) argv.push_back(with_cores(a, cores));
   argv.push_back("-json");
+  process::Options po;
+  po.capture_stdout = true;
+  po.env = kGoEnv;
+  const process::Result r = process::run(argv, po);
+  if (!r.ok()) throw std::runtime_error(c.name + ": the probe " + bin.string() + " " + r.failure());
+  return Json::parse(r.output);
+}
+
+std::vector<Json> run_go(const Case& c, const Toolchain& tc, bool quick, int repeats, int cores) {
+  const fs::path bin = build_probe(c, tc);
+  const auto& args = quick && !c.quick_args.empty() ? c.quick_args : c.probe_args;
   std::vector<Json> runs;
-  for (int i = 0; i < repeats; ++i) {
-    process::Options po;
-    po.capture_stdout = true;
-    po.env = env;
-    const process::Result r = process::run(argv, po);
-    if (!r.ok()) throw std::runtime_error(c.name + ": the probe " + bin.string() + " " + r.failure());
-    runs.push_back(Json::parse(r.output));
-  }
+  for (int i = 0; i < repeats; ++i) runs.push_back(run_probe(c, bin, args, cores));
   return runs;
+}
+
+// An import case's scenario: one more run of the probe with the import arguments and -trace, then
+// `gmpsim import-trace` of that trace into results/imported/CASE.VERSION.yaml (kept, to be read).
+std::string import_scenario(const Case& c, const Toolchain& tc, bool quick, int cores, const fs::path& results) {
+  const fs::path bin = build_probe(c, tc);
+  const fs::path dir = results / "imported";
+  fs::create_directories(dir);
+  const fs::path trace = tc.bin_dir / (c.name + ".trace");
+  const fs::path scenario = dir / (c.name + "." + tc.version + ".yaml");
+  std::vector<std::string> args = quick && !c.import_quick_args.empty() ? c.import_quick_args : c.import_args;
+  args.insert(args.end(), {"-trace", trace.string()});
+  run_probe(c, bin, args, cores);
+  const std::string tool = find_tool("gmpsim-importtrace", "GMPSIM_IMPORTTRACE", "models",
+                                     "`make build` builds it with the installed Go (models/importtrace/)");
+  process::Options po;
+  po.capture_stdout = true;
+  po.merge_stderr = true;
+  const process::Result r = process::run({tool, trace.string(), "-o", scenario.string()}, po);
+  if (!r.ok()) throw std::runtime_error(c.name + ": gmpsim-importtrace " + r.failure() + ": " + r.output);
+  fs::remove(trace);
+  return fs::absolute(scenario).string();
 }
 
 std::string lateness_note(const Case& c, const std::string& version, const std::vector<RealRun>& runs) {
@@ -435,6 +467,13 @@ int run_validation(const ValidateOptions& o) {
     }
     // The real side: run here, or read what --real-only saved on the other host (one entry per version).
     std::vector<SavedRuns> real_runs;
+    std::map<std::string, std::string> imported;  // an import case: version -> its imported scenario
+    if (c.import && (!from.empty() || o.real_only)) {
+      // The trace is made beside the real runs and imported where the simulator runs: both here.
+      std::cerr << "validate: " << c.name << ": skipped (an import case runs its real side and the import on one host)\n";
+      info.notes.push_back(c.name + ": skipped: an import case runs its real side and the import on one host");
+      continue;
+    }
     if (!from.empty()) {
       real_runs = load_saved(from, c);
       if (real_runs.empty()) {
@@ -450,6 +489,10 @@ int run_validation(const ValidateOptions& o) {
       for (const Toolchain& tc : toolchains) {
         std::cerr << "validate: " << c.name << " (" << c.set << ", " << tc.version << "): " << o.repeats << " real runs\n";
         real_runs.push_back({tc.version, cores_here, run_go(c, tc, o.quick, o.repeats, cores_here), o.quick});
+        if (c.import) {
+          imported[tc.version] = import_scenario(c, tc, o.quick, cores_here, results);
+          std::cerr << "validate: " << c.name << " (" << tc.version << "): imported " << display_path(imported[tc.version]) << "\n";
+        }
       }
     }
     for (SavedRuns& saved : real_runs) {
@@ -470,7 +513,9 @@ int run_validation(const ValidateOptions& o) {
         std::vector<models::Override> sim_sets = sets;
         sim_sets.push_back({"runtime.version", saved.version});
         sim_sets.push_back({"kernel.profile", go_profile_for(saved.version)});
-        runs.sim = simulate(c, sim_sets, o.repeats, o.seed);
+        Case sim_case = c;
+        if (c.import) sim_case.scenario = imported.at(saved.version);
+        runs.sim = simulate(sim_case, sim_sets, o.repeats, o.seed);
         finish_case(c, runs);
         continue;
       }

@@ -20,16 +20,21 @@ using Json = models::Json;  // ordered, as the results are
 // ---- cases ----
 
 struct MetricSpec {
-  enum class Kind { kPerOp, kLatency, kThroughput, kCounter, kOutcome };
+  enum class Kind { kPerOp, kLatency, kThroughput, kCounter, kOutcome, kCpu };
   Kind kind = Kind::kPerOp;
   std::string name;            // label in the report (defaults from the kind)
   std::int64_t ops = 0;        // kPerOp: makespan / ops
   std::int64_t quick_ops = 0;  // kPerOp under --quick (0: same as ops)
   std::string class_name;      // kLatency, kThroughput: a class of the scenario
+  std::string sim_class;       // kLatency, kThroughput: the simulated side's name for it when it differs
+                               // (an imported scenario names classes by function)
   std::string span;            // kLatency: or a span
   std::string counter;         // kCounter: the real run's counters[counter]
   std::string sim_counter;     // kCounter: the simulator's model counter
   std::string expect;          // kOutcome: the outcome the case is about ("oom_killed", "completed", ...)
+                               // kCpu: counter = the real run's CPU time in ns; the simulator's busy
+                               // share of the machine times its CPUs times its measured window
+  const std::string& sim_class_name() const { return sim_class.empty() ? class_name : sim_class; }
 };
 
 // An outcome metric's verdict: both sides agree on whether most runs ended `expect`.
@@ -40,10 +45,16 @@ struct Case {
   std::string runtime;   // "boost-fiber" or "go"
   std::string family;
   std::string set;       // "calibration" or "held-out"
-  std::string scenario;  // absolute path
+  std::string scenario;  // absolute path (an import case: the imported scenario, once it is made)
   std::vector<std::string> sets, quick_sets;          // --set overrides for both sides (quick: added)
   std::string probe_dir;                              // go: validation/go/<dir>
   std::vector<std::string> probe_args, quick_args;    // go: the probe's arguments (quick: instead)
+  // go, `import:`: the simulated side runs no scenario file but the scenario `gmpsim import-trace` makes of
+  // a Go execution trace of one more run of the probe with these arguments (and -trace FILE); so a case can
+  // trace a run at GOMAXPROCS 2 and compare the import, with runtime.gomaxprocs=1 in set_values, to real
+  // runs at 1 (the what-if the import is for).
+  bool import = false;
+  std::vector<std::string> import_args, import_quick_args;
   std::vector<MetricSpec> metrics;
   std::vector<std::string> needs;  // what the real run needs of the host: "root" (skipped without it)
   std::string manifest;  // the file it came from

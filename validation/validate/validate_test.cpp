@@ -264,6 +264,70 @@ TEST_CASE("case manifests: bad input names the case and field", "[validate]") {
   expect("{name: a, runtime: boost-fiber, family: f, set: held-out, scenario: nowhere.yaml, metrics: [{kind: per_op, ops: 1}]}",
          "case a.scenario: no file");
   CHECK_THROWS_AS(load_cases("/nonexistent/cases.yaml"), models::ScenarioError);
+  // Import cases: a go case with a probe and no scenario file.
+  const std::string go = "{name: a, runtime: go, family: f, set: held-out, probe: {dir: httpserver, args: []}, metrics: [{kind: per_op, ops: 1}]";
+  expect(go + ", scenario: " + scen + ", import: {args: []}}", "case a.scenario: an import case has no scenario file");
+  expect(ok + ", metrics: [{kind: per_op, ops: 1}], import: {args: []}}", "case a.import: only a go case");
+  expect(go + ", import: {args: [], trace: x}}", "case a.import.trace: unknown key");
+  expect(go + "}", "case a.scenario");
+  // A probe directory is found beside the manifest's folder: DIR/scenarios/m.yaml -> DIR/go/httpserver.
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(write_temp("import_root", "")).replace_extension("d");
+  fs::create_directories(root / "scenarios");
+  fs::create_directories(root / "go" / "httpserver");
+  const fs::path path = root / "scenarios" / "m.yaml";
+  std::ofstream(path) << "cases:\n  - " + go + ", import: {args: [-procs, '2']}}\n";
+  const std::vector<Case> cs = load_cases(path.string());
+  REQUIRE(cs.size() == 1);
+  CHECK(cs[0].import);
+  CHECK(cs[0].scenario.empty());
+  CHECK(cs[0].import_args == std::vector<std::string>{"-procs", "2"});
+}
+
+TEST_CASE("compare_case: a cpu metric compares CPU time; sim_class names the simulated class", "[validate]") {
+  Case c;
+  c.name = "imported";
+  c.runtime = "go";
+  c.family = "import";
+  c.set = "held-out";
+  MetricSpec cpu;
+  cpu.kind = MetricSpec::Kind::kCpu;
+  cpu.name = cpu.counter = "cpu_ns";
+  MetricSpec thr;
+  thr.kind = MetricSpec::Kind::kThroughput;
+  thr.name = "worker_throughput";
+  thr.class_name = "worker";
+  thr.sim_class = "main_func1_1";
+  c.metrics = {cpu, thr};
+  CaseRuns runs;
+  runs.c = &c;
+  runs.version = "go1.26";
+  RealRun r;
+  r.makespan_ns = r.window_ns = 1'000'000'000;
+  r.counters = Json::object();
+  r.counters["cpu_ns"] = 1.2e9;
+  r.classes["worker"].completed = 1000;
+  runs.real.push_back(r);
+  models::RunResult s;
+  s.simulated_ns = s.window_ns = 1'000'000'000;
+  s.scenario = Json::parse(R"({"machine": {"cpus": [0, 1]}})");
+  s.cpu_utilization = 0.5;
+  s.cpu_runtime = 0.1;
+  models::ClassResult cl;
+  cl.latency.name = "main_func1_1";
+  cl.completed = 1100;
+  s.classes.push_back(cl);
+  runs.sim.push_back(s);
+  const std::vector<Row> rows = compare_case(runs);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].stat == "cpu_time");
+  CHECK(rows[0].real == Approx(1.2e9));
+  CHECK(rows[0].sim == Approx((0.5 + 0.1) * 2 * 1e9));  // the busy share times the machine's 2 CPUs and 1 s
+  CHECK(rows[0].error == Approx(0.0));
+  CHECK(rows[1].sim == Approx(1100));
+  CHECK(rows[1].error == Approx(0.1));
+  runs.sim[0].classes[0].latency.name = "worker";
+  CHECK_THROWS_WITH(compare_case(runs), Catch::Contains("the simulated run has no class main_func1_1"));
 }
 
 TEST_CASE("supplied runs: lines matching the case's select become real runs; bad input names the field", "[validate]") {
@@ -297,7 +361,8 @@ TEST_CASE("the committed manifests load, and every case's scenario runs in the s
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(GMPSIM_SOURCE_DIR) / "validation" / "scenarios";
   std::size_t held_out = 0, calibration = 0, supplied = 0;
-  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml", "supplied-cases.yaml", "manycore-cases.yaml"}) {
+  std::size_t imports = 0;
+  for (const char* file : {"fiber-cases.yaml", "go-cases.yaml", "supplied-cases.yaml", "manycore-cases.yaml", "import-cases.yaml"}) {
     if (!fs::exists(dir / file)) continue;
     for (const Case& c : load_cases((dir / file).string())) {
       INFO(c.name);
@@ -310,9 +375,11 @@ TEST_CASE("the committed manifests load, and every case's scenario runs in the s
         for (const RealRun& r : runs) CHECK(r.makespan_ns > 0);
       } else if (c.runtime == "go") {
         CHECK(fs::is_directory(c.probe_dir));
+        imports += c.import;
       }
     }
   }
+  CHECK(imports >= 4);
   CHECK(held_out >= 8);
   CHECK(calibration >= 2);
   CHECK(supplied >= 10);

@@ -56,6 +56,8 @@ func main() {
 	if *realrun.JSON {
 		lat = make([]time.Duration, *m**k)
 	}
+	stop := realrun.StartTrace()
+	cpu0 := realrun.CPUTime()
 	start := time.Now()
 	go func() { // the request goroutine
 		var total uint64
@@ -86,6 +88,8 @@ func main() {
 	}()
 	<-done
 	elapsed := time.Since(start)
+	cpu := realrun.CPUTime() - cpu0
+	stop()
 	wall := elapsed.Seconds()
 	if *realrun.JSON {
 		rr := realrun.New(elapsed)
@@ -94,6 +98,7 @@ func main() {
 		rr.Counters["us_per_request"] = wall * 1e6 / float64(*m)
 		rr.Counters["spin_wall_us"] = float64(spinWall) / 1e3 / float64(*m**k)
 		rr.Counters["gomaxprocs"] = *procs
+		rr.Counters["cpu_ns"] = cpu.Nanoseconds() // the process's user+system CPU over the run
 		rr.Emit()
 		return
 	}

@@ -9,14 +9,28 @@ package realrun
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// CPUTime: the process's user+system CPU so far (getrusage).
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // MaxSamples caps every latency list: longer ones are thinned by a deterministic uniform subsample.
 const MaxSamples = 200_000
@@ -25,6 +39,35 @@ const MaxSamples = 200_000
 var JSON = flag.Bool("json", false, "print one gmpsim-real-run/1 RUN object instead of the plain line")
 
 var processStart = time.Now()
+
+// TraceFile is the -trace flag: record a Go execution trace of the measured phase (for `gmpsim
+// import-trace`, which turns it into a scenario).
+var TraceFile = flag.String("trace", "", "write a Go execution trace (runtime/trace) of the measured phase to FILE")
+
+// StartTrace starts the -trace recording, when asked for, and returns the function that stops it. It logs
+// what the trace does not otherwise record (category gmpsim): the machine's CPUs (num_cpu=N) and, at the
+// stop, the process's CPU time while tracing (cpu_ns=N).
+func StartTrace() func() {
+	if *TraceFile == "" {
+		return func() {}
+	}
+	f, err := os.Create(*TraceFile)
+	if err != nil {
+		panic(err)
+	}
+	if err := trace.Start(f); err != nil {
+		panic(err)
+	}
+	trace.Log(context.Background(), "gmpsim", fmt.Sprintf("num_cpu=%d", runtime.NumCPU()))
+	cpu0 := CPUTime()
+	return func() {
+		// The process's CPU time while tracing: the trace records time on a P, which includes time the
+		// threads were descheduled; the importer scales its bursts to this.
+		trace.Log(context.Background(), "gmpsim", fmt.Sprintf("cpu_ns=%d", (CPUTime()-cpu0).Nanoseconds()))
+		trace.Stop()
+		f.Close()
+	}
+}
 
 type Class struct {
 	Created   int64   `json:"created"`
