@@ -842,6 +842,11 @@ const ParamSpec kParams[] = {
      "chosen default", "", "", 1000 * kNs, 1e6 * kHour},
     {"run.max_events", ParamType::kInt, "0",
      "Stop with outcome time_limit after this many events (0 = no limit).", "-", "", "", 0, 9.2e18},
+    {"run.max_memory", ParamType::kBytes, "4GiB",
+     "Most memory the simulator itself may use for the run (goroutine records, pending events, the time series; "
+     "not the simulated machine's memory): a scenario that needs more is refused before it runs when the need is "
+     "known (time series, closed-loop clients, run queues), and a run that grows past it stops with outcome "
+     "sim_memory_limit. 0 = no limit.", "chosen default: well under the memory of a laptop", "", "", 0, 1e18},
     {"run.wall_limit", ParamType::kDuration, "0s",
      "Stop with outcome time_limit after this much host (wall-clock) time; 0 = no limit. Not reproducible.",
      "-", "", "", 0, 1e6 * kHour},
