@@ -32,9 +32,9 @@ std::string trim(std::string_view s) {
 // A CPU utilization at or above this, on a probe that misses its SLO, names the CPU as the resource that
 // ran out (the queue grew because the CPUs were saturated) rather than the latency tail alone.
 constexpr double kSaturatedCpu = 0.95;
-// Below this share of an offered open-loop rate served, a probe fails for throughput (Poisson noise over a
-// measured window of a second or more is a few percent at the rates capacity searches probe).
-constexpr double kMinServedShare = 0.95;
+// Completions this many standard deviations (of the Poisson arrival count) short of what a stable system
+// completes fail a probe for throughput.
+constexpr double kServedSigmas = 4;
 // The collector's share of the program's busy CPU past which a failed SLO is put down to it.
 constexpr double kGcDominant = 0.5;
 // A failing probe is limited by memory bandwidth when waiting for oversubscribed memory (NUMA bandwidth
@@ -173,7 +173,8 @@ struct Rep {
   bool has_metric = false;
   double metric_ns = 0;
   double cpu = 0, mean_live = 0, throughput = 0;
-  double served = 0;  // the class's completions per second of the measured window
+  // The class's completions in the measured window, the window, and their mean latency (for the served-load check).
+  double completed = 0, window_s = 0, mean_latency_s = 0;
   std::uint64_t peak_live = 0;
   std::optional<std::int64_t> memory, threads;
   Json components = Json::object();  // memory components in bytes, by name
@@ -325,7 +326,11 @@ class Search {
     rep.peak_live = res.goroutines_peak_live;
     rep.throughput = res.throughput_per_s;
     for (const ClassResult& c : res.classes) {
-      if (c.latency.name == cls_ && res.window_ns > 0) rep.served = static_cast<double>(c.completed) / sim::to_seconds(res.window_ns);
+      if (c.latency.name == cls_) {
+        rep.completed = static_cast<double>(c.completed);
+        rep.window_s = sim::to_seconds(res.window_ns);
+        rep.mean_latency_s = c.latency.latency.count() > 0 ? c.latency.latency.mean() * 1e-9 : 0;
+      }
       if (c.latency.name != cls_ || c.latency.latency.count() == 0) continue;
       const sim::LogHistogram& h = c.latency.latency;
       rep.has_metric = true;
@@ -436,16 +441,24 @@ class Search {
       return true;
     }
     // An open-loop rate the machine cannot serve: the backlog grows without bound while the requests that
-    // do finish may still look fast, so the SLO alone would pass it.
+    // do finish may still look fast, so the SLO alone would pass it. A stable system completes the
+    // arrivals of the window but those of its last mean latency, x (W - L); a Poisson count's noise is
+    // sqrt(x W), and kServedSigmas of it are allowed.
     if (offered_is_rate_) {
-      double served = 0;
-      for (const Rep& r : p.reps) served += r.served / static_cast<double>(p.reps.size());
-      if (served < kMinServedShare * p.x) {
+      double completed = 0, expected = 0, variance = 0;
+      for (const Rep& r : p.reps) {
+        completed += r.completed;
+        expected += p.x * std::max(0.0, r.window_s - r.mean_latency_s);
+        variance += p.x * r.window_s;
+      }
+      if (completed < expected - kServedSigmas * std::sqrt(variance)) {
+        double window = 0;
+        for (const Rep& r : p.reps) window += r.window_s;
         p.pass = false;
         p.reason = "throughput";
         std::ostringstream os;
-        os << "served " << std::setprecision(4) << served << "/s of the " << p.text << " offered (under " << kMinServedShare * 100
-           << " %): the backlog grows, so the latency of the requests that finished understates it";
+        os << "served " << std::setprecision(5) << completed / window << "/s of the " << p.text
+           << " offered: the backlog grows, so the latency of the requests that finished understates it";
         p.detail = os.str();
         return true;
       }
@@ -610,7 +623,7 @@ class Search {
       // Nothing passed: name the lowest load that could be measured, and what it missed by.
       const Probe* lowest = nullptr;
       for (const Probe& p : probes_) {
-        const bool measured = std::any_of(p.reps.begin(), p.reps.end(), [](const Rep& r) { return r.has_metric; });
+        const bool measured = std::all_of(p.reps.begin(), p.reps.end(), [](const Rep& r) { return r.has_metric; });
         if ((measured || !o_.slo) && (lowest == nullptr || p.x < lowest->x)) lowest = &p;
       }
       if (lowest != nullptr) {

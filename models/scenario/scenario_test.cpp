@@ -348,8 +348,8 @@ TEST_CASE("the model catalog and the registry name the same models", "[scenario]
 
 TEST_CASE("scenario: YAML hazards are bounded and reported with the key", "[scenario][hazards]") {
   // An alias that contains itself: every recursive walk would overflow the stack.
-  const std::string self = std::string(kBase) + "    loop:\n      arrivals: {process: poisson, rate: 10/s}\n"
-                                                  "      program: &p [{repeat: {count: 1, steps: *p}}]\n";
+  const std::string self = "workload:\n  classes:\n    loop:\n      arrivals: {process: poisson, rate: 10/s}\n"
+                           "      program: &p [{repeat: {count: 1, steps: *p}}]\n";
   CHECK_THAT(error_of(self), Catch::Contains("workload.classes.loop.program.0.repeat.steps: an alias refers to a node that contains it"));
   // The same through --set.
   CHECK_THAT(error_of(kBase, {{"workload.classes.request.program", "&p [{repeat: {count: 1, steps: *p}}]"}}),

@@ -152,7 +152,7 @@ def sweep(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], grid:
 
     def run_batch(ex: cf.Executor, batch: list[tuple[int, int]]) -> list[tuple[int, int, BaseException]]:
         """Runs a batch; returns the runs lost because a worker process died (BrokenProcessPool)."""
-        lost = []
+        lost: list[tuple[int, int, BaseException]] = []
         futures = {ex.submit(_run_point, sc, params[i], i, master, r): (i, r) for i, r in batch}
         for fut in cf.as_completed(futures):
             i, r = futures[fut]
@@ -180,10 +180,10 @@ def sweep(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], grid:
                     alone: cf.ProcessPoolExecutor | None = None
                     try:
                         for i, r, _ in lost:
-                            alone = alone or _fresh_pool(ex, 1)
-                            for i2, r2, e in run_batch(alone, [(i, r)]):
+                            pool = alone = alone or _fresh_pool(ex, 1)
+                            for i2, r2, e in run_batch(pool, [(i, r)]):
                                 record(i2, r2, _died_row(i2, r2, e), False)
-                                alone.shutdown(wait=True)
+                                pool.shutdown(wait=True)
                                 alone = None  # broken by this run alone: the next one gets a fresh worker
                     finally:
                         if alone is not None:

@@ -104,7 +104,7 @@ def test_an_interrupted_run_keeps_the_previous_output_and_says_so(cli, tmp_path)
 
 
 def test_an_interrupted_sweep_resumes_without_running_a_finished_run_again(cli, tmp_path):
-    sc = _scenario(tmp_path, LONG.replace("3000s", "300s"))
+    sc = _scenario(tmp_path, LONG.replace("3000s", "1000s"))
     grid = ["--grid", "workload.classes.r.arrivals.rate=[500/s, 600/s, 700/s, 800/s, 900/s]", "--jobs", "1"]
     clean = tmp_path / "clean"
     assert run_cli(cli, "sweep", str(sc), *grid, "--out", str(clean), "-q").returncode == 0

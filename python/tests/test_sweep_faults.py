@@ -78,7 +78,7 @@ def _kill_once_a_row_is_in(out, pid) -> threading.Thread:
     def kill() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 1):
-            time.sleep(0.05)
+            time.sleep(0.01)
         os.kill(pid(), signal.SIGKILL)
     t = threading.Thread(target=kill, daemon=True)
     t.start()
@@ -96,6 +96,7 @@ def test_a_worker_killed_mid_point_loses_nothing_and_runs_nothing_twice(slow, sl
         killer = _kill_once_a_row_is_in(out, lambda: next(iter(pool._processes)))
         df = gmpsim.sweep(slow, grid=GRID, executor=pool, out=out, progress=False)
         killer.join()
+        assert pool._broken  # the kill did break the pool: the rows below survived it
     pd.testing.assert_frame_equal(df, slow_serial)
     _one_row_per_run(out, slow_serial)
 
