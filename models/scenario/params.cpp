@@ -880,8 +880,9 @@ const ParamSpec kParams[] = {
      "-", "", "none|initial|poisson|constant|onoff|closed|trace"},
     {"workload.classes.*.arrivals.count", ParamType::kInt, "1", "Goroutines started at t=0.", "-", "", "", 0,
      1e9, "process=initial"},
-    {"workload.classes.*.arrivals.rate", ParamType::kRate, "", "Arrival rate (during on periods for onoff).",
-     "-", "", "", 0, 1e12, "process=poisson|constant|onoff", true},
+    {"workload.classes.*.arrivals.rate", ParamType::kRate, "",
+     "Arrival rate (during on periods for onoff). At most 10^9/s: one arrival a nanosecond, the clock's resolution "
+     "(faster arrivals would pile up at one instant).", "-", "", "", 0, 1e9, "process=poisson|constant|onoff", true},
     {"workload.classes.*.arrivals.on", ParamType::kDist, "", "Length of on periods (onoff).", "-", "", "", 0,
      1e300, "process=onoff", true},
     {"workload.classes.*.arrivals.off", ParamType::kDist, "", "Length of off periods (onoff).", "-", "", "",
