@@ -267,15 +267,24 @@ run: {duration: 1s}
   CHECK_THAT(bw["limit_detail"].get<std::string>(), Catch::Contains("memory bandwidth"));
 }
 
+namespace {
+
+// A search on M/M/4 from `rate`, with runs of `duration`.
+Json search_mm4(const char* slo, double rate, const char* duration, double precision) {
+  CapacityOptions o;
+  o.slo = parse_slo(slo);
+  o.precision = precision;
+  ScenarioSource src = mm4(rate);
+  src.sets.push_back({"run.duration", duration});
+  return capacity_search(src, o);
+}
+
+}  // namespace
+
 TEST_CASE("capacity: an SLO that always holds stops at the load the machine serves", "[capacity][hazards]") {
   // M/M/4 serves at most 4000/s; a 100 s bound holds at any load within a 10 s run, so only the served
   // load can stop the doubling (once it reported 2^40 times the rate, "limited by: none").
-  CapacityOptions o;
-  o.slo = parse_slo("p99<100s");
-  o.precision = 0.05;
-  ScenarioSource src = mm4(1000);
-  src.sets.push_back({"run.duration", "10s"});
-  const Json r = capacity_search(src, o);
+  const Json r = search_mm4("p99<100s", 1000, "10s", 0.05);
   INFO(r.dump(2));
   REQUIRE(r["found"].get<bool>());
   CHECK(r["limited_by"] == "throughput");
@@ -286,11 +295,7 @@ TEST_CASE("capacity: an SLO that always holds stops at the load the machine serv
 
 TEST_CASE("capacity: an SLO that no load meets says the lowest load misses it", "[capacity][hazards]") {
   // Each request computes 1 ms: a p99 under 100 us is out of reach at any load.
-  CapacityOptions o;
-  o.slo = parse_slo("p99<100us");
-  ScenarioSource src = mm4(1000);
-  src.sets.push_back({"run.duration", "4s"});
-  const Json r = capacity_search(src, o);
+  const Json r = search_mm4("p99<100us", 1000, "4s", 0.02);
   INFO(r.dump(2));
   CHECK_FALSE(r["found"].get<bool>());
   CHECK(r["limited_by"] == "latency");
