@@ -12,7 +12,7 @@
 namespace gmpsim::models {
 
 enum class OutcomeStatus : std::uint8_t { kCompleted, kDeadlock, kStarved, kThreadExhaustion, kOutOfMemory, kTimeLimit, kPanic, kOomKilled,
-                                            kTooManyOpenFiles };
+                                            kTooManyOpenFiles, kSimMemoryLimit };
 const char* outcome_name(OutcomeStatus s);
 
 struct Outcome {

@@ -32,6 +32,9 @@ std::string trim(std::string_view s) {
 // A CPU utilization at or above this, on a probe that misses its SLO, names the CPU as the resource that
 // ran out (the queue grew because the CPUs were saturated) rather than the latency tail alone.
 constexpr double kSaturatedCpu = 0.95;
+// Completions this many standard deviations (of the Poisson arrival count) short of what a stable system
+// completes fail a probe for throughput.
+constexpr double kServedSigmas = 4;
 // The collector's share of the program's busy CPU past which a failed SLO is put down to it.
 constexpr double kGcDominant = 0.5;
 // A failing probe is limited by memory bandwidth when waiting for oversubscribed memory (NUMA bandwidth
@@ -104,7 +107,7 @@ const Json* walk(const Json& root, const std::string& key) {
     const std::string seg = key.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
     if (cur->is_object() && cur->contains(seg)) {
       cur = &(*cur)[seg];
-    } else if (cur->is_array() && !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos &&
+    } else if (cur->is_array() && !seg.empty() && seg.size() <= 9 && seg.find_first_not_of("0123456789") == std::string::npos &&
                std::stoul(seg) < cur->size()) {
       cur = &(*cur)[std::stoul(seg)];
     } else {
@@ -158,6 +161,7 @@ std::string resource_of(OutcomeStatus s) {
     case OutcomeStatus::kOomKilled: return "memory";
     case OutcomeStatus::kTooManyOpenFiles: return "file descriptors";
     case OutcomeStatus::kThreadExhaustion: return "threads";
+    case OutcomeStatus::kSimMemoryLimit: return "simulator memory (run.max_memory)";
     default: return outcome_name(s);
   }
 }
@@ -169,6 +173,8 @@ struct Rep {
   bool has_metric = false;
   double metric_ns = 0;
   double cpu = 0, mean_live = 0, throughput = 0;
+  // The class's completions in the measured window, the window, and their mean latency (for the served-load check).
+  double completed = 0, window_s = 0, mean_latency_s = 0;
   std::uint64_t peak_live = 0;
   std::optional<std::int64_t> memory, threads;
   Json components = Json::object();  // memory components in bytes, by name
@@ -198,7 +204,9 @@ class Search {
     Probe& first = probe(x0);
     if (first.pass) {
       lo = x0, have_lo = true;
-      for (double x = q_.snap(x0 * 2); probes_.size() < static_cast<std::size_t>(o_.max_probes); x = q_.snap(x * 2)) {
+      for (double x = q_.snap(std::min(x0 * 2, upper_)); probes_.size() < static_cast<std::size_t>(o_.max_probes) && !at_upper_;
+           x = q_.snap(std::min(x * 2, upper_))) {
+        at_upper_ = x >= upper_;
         if (probe(x).pass) {
           lo = x;
         } else {
@@ -211,11 +219,14 @@ class Search {
       const double floor = q_.integer ? 1 : x0 * std::ldexp(1.0, -30);
       for (double x = q_.snap(x0 / 2); x >= floor && x < hi && probes_.size() < static_cast<std::size_t>(o_.max_probes);
            x = q_.snap(x / 2)) {
-        if (probe(x).pass) {
+        const Probe& p = probe(x);
+        if (p.pass) {
           lo = x, have_lo = true;
           break;
         }
         hi = x;
+        // A load so low that nothing of the class finished in the window: lower ones cannot be measured either.
+        if (o_.slo && std::none_of(p.reps.begin(), p.reps.end(), [](const Rep& r) { return r.has_metric; })) break;
       }
     }
     auto narrow_enough = [&] {
@@ -267,6 +278,13 @@ class Search {
       }
     }
     if (cls_.empty()) cls_ = wl.classes.front().name;
+    if (const int ci = wl.find_class(cls_); ci >= 0 && vary_ == "workload.classes." + cls_ + ".arrivals.rate") {
+      const Arrivals::Process pr = wl.classes[static_cast<std::size_t>(ci)].arrivals.process;
+      offered_is_rate_ = pr == Arrivals::Process::kPoisson || pr == Arrivals::Process::kConstant;  // onoff's rate is its peak
+    }
+    // Doubling stops at the largest value the key allows (an SLO that holds at every load the model can
+    // take would otherwise double until the host runs out of memory).
+    if (const ParamSpec* spec = find_param(key_pattern(vary_)); spec != nullptr && spec->max < 1e299) upper_ = spec->max;
   }
 
   std::string default_vary(const Workload& wl) const {
@@ -308,6 +326,11 @@ class Search {
     rep.peak_live = res.goroutines_peak_live;
     rep.throughput = res.throughput_per_s;
     for (const ClassResult& c : res.classes) {
+      if (c.latency.name == cls_) {
+        rep.completed = static_cast<double>(c.completed);
+        rep.window_s = sim::to_seconds(res.window_ns);
+        rep.mean_latency_s = c.latency.latency.count() > 0 ? c.latency.latency.mean() * 1e-9 : 0;
+      }
       if (c.latency.name != cls_ || c.latency.latency.count() == 0) continue;
       const sim::LogHistogram& h = c.latency.latency;
       rep.has_metric = true;
@@ -416,6 +439,29 @@ class Search {
       }
       if (goal && *goal > memory_limit_) p.detail += "; heap goal " + format_bytes(*goal) + " exceeds the limit";
       return true;
+    }
+    // An open-loop rate the machine cannot serve: the backlog grows without bound while the requests that
+    // do finish may still look fast, so the SLO alone would pass it. A stable system completes the
+    // arrivals of the window but those of its last mean latency, x (W - L); a Poisson count's noise is
+    // sqrt(x W), and kServedSigmas of it are allowed.
+    if (offered_is_rate_) {
+      double completed = 0, expected = 0, variance = 0;
+      for (const Rep& r : p.reps) {
+        completed += r.completed;
+        expected += p.x * std::max(0.0, r.window_s - r.mean_latency_s);
+        variance += p.x * r.window_s;
+      }
+      if (completed < expected - kServedSigmas * std::sqrt(variance)) {
+        double window = 0;
+        for (const Rep& r : p.reps) window += r.window_s;
+        p.pass = false;
+        p.reason = "throughput";
+        std::ostringstream os;
+        os << "served " << std::setprecision(5) << completed / window << "/s of the " << p.text
+           << " offered: the backlog grows, so the latency of the requests that finished understates it";
+        p.detail = os.str();
+        return true;
+      }
     }
     if (!o_.slo) {
       p.pass = true;
@@ -570,7 +616,22 @@ class Search {
     j["uncertain_probes"] = uncertain;
     j["at_max"] = at ? probe_json(*at, at_index) : Json(nullptr);
     j["limited_by"] = limit ? Json(limit->reason) : Json("none");
-    j["limit_detail"] = limit ? Json(limit->detail) : Json("no probe failed up to " + q_.text(probes_.back().x) + " (--max-probes)");
+    j["limit_detail"] = limit ? Json(limit->detail)
+                        : at_upper_ ? Json("no probe failed up to " + q_.text(probes_.back().x) + ", the largest value " + vary_ + " allows")
+                                    : Json("no probe failed up to " + q_.text(probes_.back().x) + " (--max-probes)");
+    if (!have_lo) {
+      // Nothing passed: name the lowest load that could be measured, and what it missed by.
+      const Probe* lowest = nullptr;
+      for (const Probe& p : probes_) {
+        const bool measured = std::all_of(p.reps.begin(), p.reps.end(), [](const Rep& r) { return r.has_metric; });
+        if ((measured || !o_.slo) && (lowest == nullptr || p.x < lowest->x)) lowest = &p;
+      }
+      if (lowest != nullptr) {
+        j["limited_by"] = lowest->reason;
+        j["limit_detail"] = "even the lowest load probed, " + lowest->text + ", misses the objectives: " + lowest->detail;
+        j["limit_at"] = lowest->text;
+      }
+    }
     j["limit_at"] = limit ? Json(limit->text) : Json(nullptr);
     bool reported = false, collected = false;
     for (const Probe& p : probes_) {
@@ -598,6 +659,9 @@ class Search {
   std::string model_, version_, source_, vary_, cls_;
   std::uint64_t master_ = 0;
   std::int64_t memory_limit_ = 0;
+  bool offered_is_rate_ = false;
+  double upper_ = std::numeric_limits<double>::infinity();
+  bool at_upper_ = false;
   Quantity q_;
   std::deque<Probe> probes_;  // stable addresses: probe() returns a reference
 };
@@ -643,8 +707,7 @@ std::string capacity_report_text(const Json& r) {
   if (!r["slo"].is_null()) os << " " << r["slo"].get<std::string>() << " (class " << r["class"].get<std::string>() << ") and";
   os << " memory <= " << bytes_text(r["memory_limit_bytes"]) << "\n";
   if (!r["found"].get<bool>()) {
-    os << "no value meets the objectives: even " << r["trace"].back()["value_text"].get<std::string>() << " fails ("
-       << r["limit_detail"].get<std::string>() << ")\n";
+    os << "no value meets the objectives: " << r["limit_detail"].get<std::string>() << "\n";
   } else {
     const Json& b = r["bracket"];
     os << "\nmax " << (load ? "load" : "goroutines") << ": " << r["max_value_text"].get<std::string>();

@@ -266,3 +266,40 @@ run: {duration: 1s}
   CHECK(bw["limited_by"] == "memory-bandwidth");
   CHECK_THAT(bw["limit_detail"].get<std::string>(), Catch::Contains("memory bandwidth"));
 }
+
+namespace {
+
+// A search on M/M/4 from `rate`, with runs of `duration`.
+Json search_mm4(const char* slo, double rate, const char* duration, double precision) {
+  CapacityOptions o;
+  o.slo = parse_slo(slo);
+  o.precision = precision;
+  ScenarioSource src = mm4(rate);
+  src.sets.push_back({"run.duration", duration});
+  return capacity_search(src, o);
+}
+
+}  // namespace
+
+TEST_CASE("capacity: an SLO that always holds stops at the load the machine serves", "[capacity][hazards]") {
+  // M/M/4 serves at most 4000/s; a 100 s bound holds at any load within a 10 s run, so only the served
+  // load can stop the doubling (once it reported 2^40 times the rate, "limited by: none").
+  const Json r = search_mm4("p99<100s", 1000, "10s", 0.05);
+  INFO(r.dump(2));
+  REQUIRE(r["found"].get<bool>());
+  CHECK(r["limited_by"] == "throughput");
+  CHECK(r["max_value"].get<double>() <= 4000 * 1.05);
+  CHECK(r["max_value"].get<double>() >= 4000 * 0.85);
+  CHECK_THAT(r["limit_detail"].get<std::string>(), Catch::StartsWith("served "));
+}
+
+TEST_CASE("capacity: an SLO that no load meets says the lowest load misses it", "[capacity][hazards]") {
+  // Each request computes 1 ms: a p99 under 100 us is out of reach at any load.
+  const Json r = search_mm4("p99<100us", 1000, "4s", 0.02);
+  INFO(r.dump(2));
+  CHECK_FALSE(r["found"].get<bool>());
+  CHECK(r["limited_by"] == "latency");
+  CHECK_THAT(r["limit_detail"].get<std::string>(), Catch::StartsWith("even the lowest load probed, ") && Catch::Contains("over 100us"));
+  CHECK(r["trace"].size() < 20);  // halving stops where nothing finishes in the window, not at 2^-30 of the load
+  CHECK_THAT(capacity_report_text(r), Catch::Contains("no value meets the objectives: even the lowest load probed"));
+}

@@ -12,19 +12,6 @@ namespace gmpsim::models::cli {
 
 namespace po = boost::program_options;
 
-namespace {
-
-// An --out file that cannot be written is bad input (exit 2), naming the option.
-void write_file(const std::filesystem::path& path, const std::string& content) {
-  try {
-    write_file_atomically(path, content);
-  } catch (const std::runtime_error& e) {
-    throw ScenarioError("--out", e.what());
-  }
-}
-
-}  // namespace
-
 int cmd_capacity(const std::vector<std::string>& args) {
   po::options_description opts("gmpsim capacity SCENARIO [options]");
   opts.add_options()("help,h", "show this help")("scenario", po::value<std::string>(), "scenario YAML file")(
@@ -80,8 +67,10 @@ int cmd_capacity(const std::vector<std::string>& args) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw ScenarioError("--out", "cannot create \"" + dir.string() + "\": " + ec.message());
-    write_file(dir / "capacity_trace.csv", capacity_trace_csv(report));
-    write_file(dir / "capacity.json", report.dump(2) + "\n");
+    AtomicFile trace(dir / "capacity_trace.csv", "--out"), json(dir / "capacity.json", "--out");
+    trace.stream() << capacity_trace_csv(report);
+    json.stream() << report.dump(2) << "\n";
+    commit_all({&trace, &json});
   }
   if (!vm.count("quiet")) std::cout << capacity_report_text(report);
   return 0;

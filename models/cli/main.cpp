@@ -3,7 +3,6 @@
 // (one message naming the key, nothing written); 1 internal error.
 #include <boost/program_options.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <iostream>
 #include <string>
@@ -107,13 +106,13 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
     return kExitOk;
   }
   RunOptions options;
-  std::ofstream trace_file;
+  // The trace grows as the run goes (hundreds of MB for a busy run) in an unnamed file that appears at
+  // --trace only when the run is over: an interrupted or killed run leaves no partial trace.
+  std::unique_ptr<AtomicFile> trace_file;
   std::unique_ptr<CsvTraceWriter> trace;
   if (vm.count("trace")) {
-    const std::string path = vm["trace"].as<std::string>();
-    trace_file.open(path, std::ios::trunc);
-    if (!trace_file) throw ScenarioError("--trace", "cannot write \"" + path + "\"");
-    trace = std::make_unique<CsvTraceWriter>(trace_file, sc);
+    trace_file = std::make_unique<AtomicFile>(vm["trace"].as<std::string>(), "--trace");
+    trace = std::make_unique<CsvTraceWriter>(trace_file->stream(), sc);
     options.observers.push_back(trace.get());
   }
   std::unique_ptr<PerfettoFile> perfetto;
@@ -133,6 +132,7 @@ int cmd_run(const std::vector<std::string>& args, bool check_only) {
   if (perfetto) perfetto->commit(r.simulated_ns);
   for (const std::string& line : r.schedtrace) std::cerr << line;  // where GODEBUG=schedtrace writes
   for (const std::string& line : r.gctrace) std::cerr << line;     // and gctrace
+  if (trace_file) trace_file->commit();
   if (vm.count("out")) write_outputs(r, vm["out"].as<std::string>());
   if (!vm.count("quiet")) print_report(r, std::cout);
   if (r.outcome.abnormal()) {
@@ -197,6 +197,10 @@ int main(int argc, char** argv) {
     }
     const std::string cmd = args[0];
     args.erase(args.begin());
+    // An interrupt ends the command at once; outputs not yet committed vanish with it (models/output/atomic.h).
+    if (cmd == "run" || cmd == "sweep" || cmd == "capacity") {
+      install_interrupt_handler("no output of this run was written: files it would have replaced are unchanged, new ones absent");
+    }
     if (cmd == "run") return cmd_run(args, false);
     if (cmd == "check") return cmd_run(args, true);
     if (cmd == "models") return cmd_models(args);
@@ -216,6 +220,10 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   } catch (const gmpsim::sim::InvariantError& e) {
     std::cerr << "gmpsim: " << e.what() << "\n";
+    return kExitInternal;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "gmpsim: error: this host ran out of memory; lower run.max_memory below its free memory so that the run stops "
+                 "with outcome sim_memory_limit instead, or make the scenario smaller\n";
     return kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "gmpsim: internal error: " << e.what() << "\n";

@@ -6,11 +6,40 @@
 #include <thread>
 
 #include "models/cli/commands.h"
+#include "models/output/atomic.h"
 #include "models/sweep/sweep.h"
 
 namespace gmpsim::models::cli {
 
 namespace po = boost::program_options;
+
+namespace {
+
+// The finished rows of an interrupted sweep's journal, when it belongs to the sweep `id` describes; a line
+// cut short by a kill is skipped. A journal of another sweep is refused rather than mixed in.
+std::vector<Json> read_journal(const std::filesystem::path& journal, const Json& id) {
+  std::vector<Json> rows;
+  std::ifstream in(journal);
+  if (!in) return rows;
+  std::string line;
+  bool first = true;
+  while (std::getline(in, line)) {
+    const Json j = Json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    if (first) {
+      first = false;
+      if (!j.contains("sweep") || j["sweep"] != id) {
+        throw ScenarioError("--out", journal.string() + " is the journal of another sweep (another scenario, grid, repeats, seed or "
+                                     "task); use another --out folder or delete it");
+      }
+      continue;
+    }
+    if (j.contains("point") && j.contains("repeat") && j.contains("outcome")) rows.push_back(j);
+  }
+  return rows;
+}
+
+}  // namespace
 
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description opts("gmpsim sweep SCENARIO --grid KEY=[V1, V2] ... --out DIR [options]");
@@ -21,6 +50,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "jobs,j", po::value<unsigned>(), "threads (default: the host's cores; the rows do not depend on it)")(
       "task-index", po::value<std::uint64_t>()->default_value(0), "job arrays: run the runs i with i % task-count == task-index")(
       "task-count", po::value<std::uint64_t>()->default_value(1), "job arrays: the number of tasks")(
+      "resume", "finish an interrupted sweep: run only what DIR's journal (sweep.partial.jsonl) lacks")(
       "quiet,q", "print nothing on success");
   add_scenario_options(opts);
   po::positional_options_description pos;
@@ -53,24 +83,49 @@ int cmd_sweep(const std::vector<std::string>& args) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw ScenarioError("--out", "cannot create \"" + dir.string() + "\": " + ec.message());
-  const std::string name = o.task_count == 1 ? "sweep.csv"
-                                             : "sweep.task-" + std::to_string(o.task_index) + "-of-" + std::to_string(o.task_count) + ".csv";
+  const std::string name = o.task_count == 1 ? "sweep"
+                                             : "sweep.task-" + std::to_string(o.task_index) + "-of-" + std::to_string(o.task_count);
+  const std::filesystem::path path = dir / (name + ".csv");
+  // The journal: every finished run as a JSON line, flushed as it finishes, so an interrupted or killed
+  // sweep loses nothing; --resume runs only what it lacks. Its first line names the sweep it belongs to.
+  const std::filesystem::path journal = dir / (name + ".partial.jsonl");
+  Json id = Json::object();
+  id["scenario"] = src.path;
+  for (const Override& s : src.sets) id["sets"].push_back(s.key + "=" + s.value);
+  for (const PointParams& p : points) id["points"].push_back(canonical_point(p));
+  id["repeats"] = o.repeats;
+  id["seed"] = master;
+  id["task"] = std::to_string(o.task_index) + "/" + std::to_string(o.task_count);
+  const bool resume = vm.count("resume") > 0;
+  o.finished = read_journal(journal, id);
+  if (!o.finished.empty() && !resume) {
+    throw ScenarioError("--resume", journal.string() + " holds " + std::to_string(o.finished.size()) +
+                                        " finished runs of this sweep, interrupted; add --resume to run only the rest, or delete the file to start over");
+  }
+  std::ofstream log;
+  {  // a fresh journal with only its whole lines (a line cut short by a kill is dropped), then appended to
+    AtomicFile fresh(journal, "--out");
+    fresh.stream() << Json{{"sweep", id}}.dump() << "\n";
+    for (const Json& row : o.finished) fresh.stream() << row.dump() << "\n";
+    fresh.commit();
+    log.open(journal, std::ios::app);
+  }
+  set_interrupt_note("the runs finished so far are kept in " + journal.string() + "; run the same command with --resume to finish the sweep (" +
+                     path.string() + " is written only when it is complete)");
   const bool quiet = vm.count("quiet") > 0;
   std::size_t done = 0;
   const std::size_t total = (points.size() * o.repeats + o.task_count - 1 - o.task_index) / o.task_count;
+  if (!quiet && !o.finished.empty()) std::cerr << "resuming: " << o.finished.size() << " of " << total << " runs already done\n";
   const std::vector<Json> rows = run_sweep(src, points, master, o, [&](const Json& row) {
     ++done;
+    if (!(log << row.dump() << "\n").flush()) throw ScenarioError("--out", "cannot append to " + journal.string());
     if (!quiet) {
-      std::cerr << "[" << done << "/" << total << "] point " << row["point"] << " repeat " << row["repeat"] << ": "
+      std::cerr << "[" << done + o.finished.size() << "/" << total << "] point " << row["point"] << " repeat " << row["repeat"] << ": "
                 << row["outcome"].get<std::string>() << "\n";
     }
   });
-  const std::filesystem::path path = dir / name, tmp = dir / (name + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << sweep_csv(rows)).flush()) throw ScenarioError("--out", "cannot write \"" + tmp.string() + "\"");
-  }
-  std::filesystem::rename(tmp, path);
+  write_file_atomically(path, sweep_csv(rows), "--out");
+  std::filesystem::remove(journal, ec);
   std::size_t abnormal = 0;
   for (const Json& r : rows) abnormal += r["outcome"] != "completed";
   if (!quiet) {

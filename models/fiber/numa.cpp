@@ -127,7 +127,7 @@ sim::Time FiberRun::numa_compute(std::uint32_t t, const MemorySpec& spec, sim::T
   w.moved = false;
   if (st.mem <= 0) return local;
   numa_costs_.add(core_.gt[g].cls, from, st);
-  return static_cast<sim::Time>(std::llround(st.total()));
+  return sim::draw_to_time(st.total());  // a capped compute draw times a remote-memory factor: capped again
 }
 
 Json FiberRun::numa_json() const {

@@ -179,7 +179,15 @@ void GoRun::start_arrivals() {
   for (std::size_t c = 0; c < core_.wl.classes.size(); ++c) {
     const Arrivals& a = core_.wl.classes[c].arrivals;
     if (a.process == Arrivals::Process::kInitial) {
-      for (std::int64_t i = 0; i < a.count; ++i) inject(create(static_cast<std::uint16_t>(c), 0, kNone32, kNoG, kNone32));
+      for (std::int64_t i = 0; i < a.count; ++i) {
+        inject(create(static_cast<std::uint16_t>(c), 0, kNone32, kNoG, kNone32));
+        // A population far larger than the machine: once its stacks alone pass RAM and swap, the runtime's
+        // own out-of-memory comes now, before the simulator builds records for all of it.
+        if ((i & 0xffff) == 0xffff && memory_bytes() > core_.sc.machine.memory_bytes + core_.sc.bytes("vm.swap.size")) {
+          check_memory();
+          if (oom_) return;
+        }
+      }
       startIdle(static_cast<std::size_t>(std::max<std::int64_t>(0, a.count - 1)));  // M0 takes the first
     } else if (a.process == Arrivals::Process::kNone) {
       continue;

@@ -126,7 +126,7 @@ sim::Time GoRun::numa_compute(std::uint32_t mi, const MemorySpec& spec, sim::Tim
   numa_costs_.add(core_.gt[gp].cls, from, st);
   const double total = st.total(extra);
   m.numa_scale = local > 0 ? total / static_cast<double>(local) : 0;
-  return static_cast<sim::Time>(std::llround(total));
+  return sim::draw_to_time(total);  // a capped compute draw times a remote-memory factor: capped again
 }
 
 // task_numa_work (kernel/sched/fair.c): every scan period the kernel marks up to numa_balancing_scan_size of

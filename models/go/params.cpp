@@ -39,6 +39,13 @@ Params::Params(const Scenario& sc) {
   updatemaxprocs = flag("runtime.updatemaxprocs");
   runq_size = integer("runtime.runq_size");
   if ((runq_size & (runq_size - 1)) != 0) throw ScenarioError("runtime.runq_size", "must be a power of two (the runtime indexes the ring with a mask)");
+  // Every P's ring is allocated up front (4 bytes a slot): refuse what the simulator cannot hold.
+  if (const double ring_bytes = 4.0 * static_cast<double>(runq_size) * gomaxprocs;
+      sc.run.max_memory > 0 && ring_bytes > static_cast<double>(sc.run.max_memory)) {
+    throw ScenarioError("runtime.runq_size", std::to_string(gomaxprocs) + " Ps with " + std::to_string(runq_size) + "-slot run queues need " +
+                                                 format_bytes(static_cast<std::int64_t>(ring_bytes)) + " of simulator memory, over run.max_memory (" +
+                                                 format_bytes(sc.run.max_memory) + "); use a smaller ring (Go's is 256) or raise run.max_memory");
+  }
   global_check = integer("runtime.global_runq_check_period");
   steal_tries = integer("runtime.steal_tries");
   runnext_backoff = dur("runtime.runnext_steal_backoff");

@@ -795,7 +795,7 @@ void Kernel::background_next(std::uint32_t tid) {
     return;
   }
   if (!t.bg_sleeping) {
-    const auto s = static_cast<sim::Time>(std::max(0.0, pr.spec.sleep.sample(pr.rng)));
+    const auto s = static_cast<sim::Time>(std::clamp(pr.spec.sleep.sample(pr.rng), 0.0, static_cast<double>(sim::kMaxDraw)));
     if (s > 0) {
       t.bg_sleeping = true;
       sleep(tid, s);
@@ -803,7 +803,7 @@ void Kernel::background_next(std::uint32_t tid) {
     }
   }
   t.bg_sleeping = false;
-  run_for(tid, std::max<sim::Time>(1, static_cast<sim::Time>(pr.spec.burst.sample(pr.rng))), kOther);
+  run_for(tid, std::max<sim::Time>(1, static_cast<sim::Time>(std::clamp(pr.spec.burst.sample(pr.rng), 0.0, static_cast<double>(sim::kMaxDraw)))), kOther);
 }
 
 // ---- the public calls ----

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <memory>
 #include <ostream>
 #include <sstream>
 
@@ -43,17 +44,6 @@ Json latency_json(const LatencyResult& l) {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << content;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 std::string gmpsim_version() {
   std::string v = GMPSIM_VERSION;
   const std::string rev = GMPSIM_GIT_REV;
@@ -72,6 +62,7 @@ const char* outcome_name(OutcomeStatus s) {
     case OutcomeStatus::kTimeLimit: return "time_limit";
     case OutcomeStatus::kOomKilled: return "oom_killed";
     case OutcomeStatus::kTooManyOpenFiles: return "too_many_open_files";
+    case OutcomeStatus::kSimMemoryLimit: return "sim_memory_limit";
   }
   return "?";
 }
@@ -123,11 +114,19 @@ Json summary_json(const RunResult& r) {
   return j;
 }
 
+std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
 std::string latency_csv(const RunResult& r) {
   std::ostringstream os;
   os << "kind,name,class,low_ns,high_ns,count\n";
   auto emit = [&](const char* kind, const LatencyResult& l) {
-    for (const auto& b : l.latency.buckets()) os << kind << ',' << l.name << ',' << l.class_name << ',' << b.low << ',' << b.high << ',' << b.count << '\n';
+    const std::string name = csv_quote(l.name), cls = csv_quote(l.class_name);
+    for (const auto& b : l.latency.buckets()) os << kind << ',' << name << ',' << cls << ',' << b.low << ',' << b.high << ',' << b.count << '\n';
   };
   for (const ClassResult& c : r.classes) emit("latency", c.latency);
   for (const ClassResult& c : r.classes) emit("wait", c.wait);
@@ -156,19 +155,27 @@ void write_outputs(const RunResult& r, const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw ScenarioError("--out", "cannot create directory \"" + dir + "\": " + ec.message());
-  write_file_atomically(fs::path(dir) / "latency.csv", latency);
-  write_file_atomically(fs::path(dir) / "timeseries.csv", series);
+  std::vector<std::unique_ptr<AtomicFile>> files;
+  auto add = [&](const char* name, const std::string& content) {
+    files.push_back(std::make_unique<AtomicFile>(fs::path(dir) / name, "--out"));
+    files.back()->stream() << content;
+  };
+  add("latency.csv", latency);
+  add("timeseries.csv", series);
   if (!r.schedtrace.empty()) {
     std::string trace;
     for (const std::string& line : r.schedtrace) trace += line;
-    write_file_atomically(fs::path(dir) / "schedtrace.txt", trace);
+    add("schedtrace.txt", trace);
   }
   if (!r.gctrace.empty()) {
     std::string trace;
     for (const std::string& line : r.gctrace) trace += line;
-    write_file_atomically(fs::path(dir) / "gctrace.txt", trace);
+    add("gctrace.txt", trace);
   }
-  write_file_atomically(fs::path(dir) / "summary.json", summary);  // last: its presence means complete
+  add("summary.json", summary);  // last: its presence means complete
+  std::vector<AtomicFile*> set;
+  for (auto& f : files) set.push_back(f.get());
+  commit_all(set);
 }
 
 void print_report(const RunResult& r, std::ostream& os) {

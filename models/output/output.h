@@ -1,20 +1,21 @@
 // Outputs of a run: summary.json, latency.csv and timeseries.csv in an output directory, and the
-// human-readable summary on stdout. Files are written to temporary names and renamed into place, so a
-// failed run never leaves a half-written file behind.
+// human-readable summary on stdout. Files are AtomicFiles (atomic.h) committed as one set, summary.json
+// last, so a failed or interrupted run never leaves a half-written file or a mix of two runs behind.
 #pragma once
 #include <filesystem>
 #include <iosfwd>
 #include <string>
 
+#include "models/output/atomic.h"
 #include "models/result.h"
 
 namespace gmpsim::models {
 
 std::string gmpsim_version();  // "0.1.0+<git rev>"
 
-// Writes `content` to `path` through `path`.tmp and a rename, so a reader never sees half a file. Throws
-// std::runtime_error when it cannot write.
-void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+// A CSV field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, quote or line break, so
+// a span or channel name with a comma or newline cannot shift latency.csv's or sweep.csv's columns.
+std::string csv_quote(const std::string& field);
 
 Json summary_json(const RunResult& r);
 std::string latency_csv(const RunResult& r);

@@ -45,6 +45,7 @@ class RunCore {
         arrivals(wl, streams, engine, scenario.run.duration, kinds.arrival, kinds.client_submit),
         stats(scenario, scenario.machine.cpus.size()), kinds_(kinds) {
     for (const GoroutineClass& c : wl.classes) compute_rng.push_back(streams.stream("compute." + c.name));
+    gt.set_memory_limit(static_cast<std::uint64_t>(scenario.run.max_memory));
   }
   RunCore(const RunCore&) = delete;
   RunCore& operator=(const RunCore&) = delete;
@@ -82,6 +83,8 @@ class RunCore {
       model.start();
     } catch (const ProgramPanic& e) {
       early = {OutcomeStatus::kPanic, std::string(e.what()) + ", at t=0 s"};
+    } catch (const SimMemoryLimit& e) {  // an initial population larger than run.max_memory allows
+      early = {OutcomeStatus::kSimMemoryLimit, std::string(e.what()) + ", at t=0 s"};
     }
     observe_at(std::min(sc.run.sample_interval, sc.run.duration), kinds_.sample);
     if (sc.run.warmup > 0) observe_at(sc.run.warmup, kinds_.warmup_end);

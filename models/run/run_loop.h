@@ -19,8 +19,9 @@ namespace gmpsim::models {
 // Events allowed at one instant before the run is declared stuck.
 inline constexpr std::uint64_t kMaxEventsAtOneInstant = 50'000'000;
 
-// Runs the engine to the end of the run in chunks, checking the wall-clock and event limits between them;
-// a ProgramPanic thrown by the model ends the run with outcome panic.
+// Runs the engine to the end of the run in chunks, checking the wall-clock, event and memory limits between
+// them; a ProgramPanic thrown by the model ends the run with outcome panic, a SimMemoryLimit (the
+// goroutine table outgrowing run.max_memory) with outcome sim_memory_limit.
 // `stopped_detail()` is called when the model stopped the engine (or had stopped it before the loop
 // began, `stopped_before`): it returns the outcome detail.
 template <class Dispatch, class StoppedDetail>
@@ -51,6 +52,8 @@ Outcome run_events(sim::Engine& engine, const RunConfig& run, Dispatch&& dispatc
       why = engine.run(run.duration, guarded, budget);
     } catch (const ProgramPanic& e) {  // the simulated program did what panics in Go
       return {OutcomeStatus::kPanic, std::string(e.what()) + "," + at()};
+    } catch (const SimMemoryLimit& e) {
+      return {OutcomeStatus::kSimMemoryLimit, std::string(e.what()) + at()};
     }
     if (livelock) {
       return {OutcomeStatus::kStarved, std::to_string(kMaxEventsAtOneInstant) + " events happened without simulated time passing" +
@@ -63,6 +66,12 @@ Outcome run_events(sim::Engine& engine, const RunConfig& run, Dispatch&& dispatc
     }
     if (run.wall_limit > 0 && std::chrono::steady_clock::now() - wall0 > std::chrono::nanoseconds(run.wall_limit)) {
       return {OutcomeStatus::kTimeLimit, "run.wall_limit reached" + at()};
+    }
+    // Pending events are the other memory that grows with the load (a backlog of arrivals, timers).
+    const std::uint64_t queue_bytes = engine.pending_events() * sizeof(sim::Event) * 2;  // the heap and its slot map
+    if (run.max_memory > 0 && queue_bytes > static_cast<std::uint64_t>(run.max_memory)) {
+      return {OutcomeStatus::kSimMemoryLimit, std::to_string(engine.pending_events()) + " pending events need about " +
+                                                  std::to_string(queue_bytes >> 20) + " MiB, over run.max_memory" + at()};
     }
   }
 }

@@ -78,6 +78,12 @@ void build_workload(Scenario& sc, const std::vector<std::string>& class_names) {
     if (a.process == P::kTrace) a.trace = load_arrival_trace(sc.text(base + ".arrivals.file"), sc.source, base + ".arrivals.file");
     if (a.process == P::kClosed) {
       a.clients = sc.integer(base + ".arrivals.clients");
+      // Each client holds a pending event and, while its request runs, a goroutine record.
+      if (constexpr std::int64_t kPerClient = 128; sc.run.max_memory > 0 && a.clients > sc.run.max_memory / kPerClient) {
+        throw ScenarioError(base + ".arrivals.clients", std::to_string(a.clients) + " clients need about " +
+                                                            format_bytes(a.clients * kPerClient) + " of simulator memory, over run.max_memory (" +
+                                                            format_bytes(sc.run.max_memory) + "); use fewer clients or raise run.max_memory");
+      }
       a.think = parse_dist(val(base + ".arrivals.think"), base + ".arrivals.think");
     }
     any_arrivals = any_arrivals || a.process != P::kNone;

@@ -863,6 +863,11 @@ const ParamSpec kParams[] = {
      "chosen default", "", "", 1000 * kNs, 1e6 * kHour},
     {"run.max_events", ParamType::kInt, "0",
      "Stop with outcome time_limit after this many events (0 = no limit).", "-", "", "", 0, 9.2e18},
+    {"run.max_memory", ParamType::kBytes, "4GiB",
+     "Most memory the simulator itself may use for the run (goroutine records, pending events, the time series; "
+     "not the simulated machine's memory): a scenario that needs more is refused before it runs when the need is "
+     "known (time series, closed-loop clients, run queues), and a run that grows past it stops with outcome "
+     "sim_memory_limit. 0 = no limit.", "chosen default: well under the memory of a laptop", "", "", 0, 1e18},
     {"run.wall_limit", ParamType::kDuration, "0s",
      "Stop with outcome time_limit after this much host (wall-clock) time; 0 = no limit. Not reproducible.",
      "-", "", "", 0, 1e6 * kHour},
@@ -896,8 +901,9 @@ const ParamSpec kParams[] = {
      "-", "", "none|initial|poisson|constant|onoff|closed|trace"},
     {"workload.classes.*.arrivals.count", ParamType::kInt, "1", "Goroutines started at t=0.", "-", "", "", 0,
      1e9, "process=initial"},
-    {"workload.classes.*.arrivals.rate", ParamType::kRate, "", "Arrival rate (during on periods for onoff).",
-     "-", "", "", 0, 1e12, "process=poisson|constant|onoff", true},
+    {"workload.classes.*.arrivals.rate", ParamType::kRate, "",
+     "Arrival rate (during on periods for onoff). At most 10^9/s: one arrival a nanosecond, the clock's resolution "
+     "(faster arrivals would pile up at one instant).", "-", "", "", 0, 1e9, "process=poisson|constant|onoff", true},
     {"workload.classes.*.arrivals.on", ParamType::kDist, "", "Length of on periods (onoff).", "-", "", "", 0,
      1e300, "process=onoff", true},
     {"workload.classes.*.arrivals.off", ParamType::kDist, "", "Length of off periods (onoff).", "-", "", "",

@@ -27,7 +27,15 @@ YAML::Node find_node(const YAML::Node& root, const std::vector<std::string>& seg
 // Applies one --set to the tree, creating maps along the way; list items are addressed by index.
 void assign(YAML::Node node, const std::vector<std::string>& segs, std::size_t i, const YAML::Node& value,
             const std::string& full_key);
-YAML::Node parse_yaml(const std::string& text, const std::string& source);
+// Bounds on what the loader accepts, so that no text makes it crash or exhaust memory (README, "Bad input").
+inline constexpr std::size_t kMaxYamlBytes = 64 << 20;     // a scenario file or a --set value
+inline constexpr std::size_t kMaxYamlNodes = 4'000'000;    // nodes once aliases are expanded
+inline constexpr std::size_t kMaxYamlDepth = 64;           // nesting of maps and lists
+inline constexpr std::size_t kMaxYamlScalar = 1 << 20;     // characters of one value
+// Parses YAML text and checks it against those bounds, duplicate keys, keys that are not names and aliases
+// that contain themselves; errors name `key` (a --set key) or, for a file, the path inside it.
+YAML::Node parse_yaml(const std::string& text, const std::string& source, const std::string& key = "");
+void guard_yaml(const YAML::Node& doc, const std::string& source, const std::string& key);
 
 // ---- keys.cpp ----
 // Rejects every key of the tree that the table does not describe.

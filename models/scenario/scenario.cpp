@@ -4,6 +4,7 @@
 #include "models/scenario/scenario.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -26,6 +27,10 @@ Override parse_override(std::string_view text) {
 }
 
 const ResolvedValue* Scenario::find(std::string_view key) const {
+  if (!index.empty()) {
+    const auto it = index.find(std::string(key));
+    return it == index.end() ? nullptr : &values[it->second];
+  }
   for (const ResolvedValue& v : values) {
     if (v.key == key) return &v;
   }
@@ -55,12 +60,39 @@ Json Scenario::origin_json() const {
   return out;
 }
 
+YAML::Node parse_yaml_value(const std::string& text, const std::string& key) {
+  if (text.size() > detail::kMaxYamlBytes) throw ScenarioError(key, "a value of " + std::to_string(text.size()) + " bytes is too large");
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(key, "--set value \"" + text + "\" is not valid YAML: " + e.msg);
+  }
+  detail::guard_yaml(value, "--set " + key, key);
+  return value;
+}
+
 Scenario load_scenario_file(const std::string& path, const std::vector<Override>& sets) {
-  std::ifstream in(path);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw ScenarioError("SCENARIO", "\"" + path + "\" is a directory; give the path of a scenario file (e.g. examples/default.yaml)");
+  }
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError("", "cannot read scenario file \"" + path + "\"");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_scenario(ss.str(), path, sets);
+  // Read at most one byte past the limit: /dev/zero or a multi-gigabyte file is refused, not read whole.
+  std::string text(detail::kMaxYamlBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw ScenarioError("", "cannot read scenario file \"" + path + "\"");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > detail::kMaxYamlBytes) {
+    throw ScenarioError("SCENARIO", "\"" + path + "\" is larger than " + std::to_string(detail::kMaxYamlBytes >> 20) +
+                                        " MiB; a scenario file is a few kilobytes of YAML");
+  }
+  if (text.find('\0') != std::string::npos) {
+    throw ScenarioError("SCENARIO", "\"" + path + "\" holds NUL bytes, so it is not a YAML text file");
+  }
+  return load_scenario(text, path, sets);
 }
 
 namespace {
@@ -73,12 +105,7 @@ std::vector<std::string> apply_overrides(YAML::Node& doc, const std::vector<Over
     if (o.key.empty() || o.key.front() == '.' || o.key.back() == '.' || o.key.find("..") != std::string::npos) {
       throw ScenarioError("--set", "malformed key \"" + o.key + "\"");
     }
-    YAML::Node value;
-    try {
-      value = YAML::Load(o.value);
-    } catch (const YAML::Exception& e) {
-      throw ScenarioError(o.key, "--set value \"" + o.value + "\" is not valid YAML: " + e.msg);
-    }
+    const YAML::Node value = parse_yaml_value(o.value, o.key);
     if (value.IsNull() && o.value.empty()) throw ScenarioError(o.key, "--set needs a value after `=`");
     detail::assign(doc, detail::split_key(o.key), 0, value, o.key);
     set_keys.push_back(o.key);
@@ -127,6 +154,12 @@ class Resolver {
       }
     }
     rv.value = detail::parse_value(p, rv.node, key);
+    // An integer written another way (1e3, 0x10, +7) is recorded as the digits it was read as, so the
+    // resolved scenario, summary.json and a sweep's seed all name the value the run used.
+    if (const auto* i = std::get_if<std::int64_t>(&rv.value); i != nullptr && (p.type == ParamType::kInt || p.type == ParamType::kCpuSet) &&
+                                                               rv.node.IsScalar() && rv.node.Scalar() != std::to_string(*i)) {
+      rv.node.reset(YAML::Node(std::to_string(*i)));
+    }
     out_.push_back(std::move(rv));
   }
   void resolve(std::string_view key) { resolve(*find_param(key), std::string(key)); }
@@ -224,8 +257,20 @@ void read_configuration(Scenario& sc) {
   sc.run.seed = static_cast<std::uint64_t>(sc.integer("run.seed"));
   sc.run.max_events = static_cast<std::uint64_t>(sc.integer("run.max_events"));
   sc.run.confidence = sc.number("run.confidence");
+  sc.run.max_memory = sc.bytes("run.max_memory");
   if (sc.run.warmup >= sc.run.duration) {
     throw ScenarioError("run.warmup", "must be shorter than run.duration (" + format_duration(sc.run.duration) + ")");
+  }
+  // The time series is the one output whose size is known before the run: a row of doubles per sample.
+  if (sc.run.max_memory > 0) {
+    const double rows = static_cast<double>(sc.run.duration) / static_cast<double>(sc.run.sample_interval) + 1;
+    const double bytes = rows * 8.0 * (8.0 + static_cast<double>(sc.machine.cpus.size()));
+    if (bytes > static_cast<double>(sc.run.max_memory)) {
+      throw ScenarioError("run.sample_interval", "the time series of a " + format_duration(sc.run.duration) + " run sampled every " +
+                                                     format_duration(sc.run.sample_interval) + " needs about " +
+                                                     format_bytes(static_cast<std::int64_t>(bytes)) + " of memory, over run.max_memory (" +
+                                                     format_bytes(sc.run.max_memory) + "); sample less often or raise run.max_memory");
+    }
   }
 }
 
@@ -299,6 +344,10 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
   }
   std::vector<std::string> class_names;
   for (const auto& kv : classes) class_names.push_back(kv.first.as<std::string>());
+  // A goroutine record holds its class in 16 bits.
+  if (class_names.size() > 65535) {
+    throw ScenarioError("workload.classes", std::to_string(class_names.size()) + " classes; a scenario holds at most 65535");
+  }
   for (const std::string& cls : class_names) {
     for (const ParamSpec& p : param_table()) {
       std::string key(p.key);
@@ -310,6 +359,7 @@ Scenario load_scenario(const std::string& yaml_text, const std::string& source, 
   }
 
   sort_in_table_order(sc.values);
+  for (std::size_t i = 0; i < sc.values.size(); ++i) sc.index.emplace(sc.values[i].key, i);
   read_configuration(sc);
   detail::build_workload(sc, class_names);
   return sc;

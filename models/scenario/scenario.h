@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -51,6 +52,7 @@ struct RunConfig {
   sim::Time wall_limit = 0;      // host time; 0 = none
   std::uint64_t seed = 0;
   std::uint64_t max_events = 0;  // 0 = none
+  std::int64_t max_memory = 0;   // bytes of the simulator's own memory (run.max_memory)
   double confidence = 0;
 };
 
@@ -84,6 +86,7 @@ struct Scenario {
   RunConfig run;
   Workload workload;
   std::vector<ResolvedValue> values;  // every resolved key, in table order
+  std::unordered_map<std::string, std::size_t> index;  // key -> position in values, once loaded (find is O(1))
 
   // The fully resolved scenario as nested JSON (loadable again as YAML), and key -> layer.
   Json resolved_json() const;
@@ -107,6 +110,9 @@ struct Override {
   std::string value;
 };
 Override parse_override(std::string_view text);
+// A --set (or sweep grid) value parsed as YAML and held to the loader's bounds (no self-referencing alias,
+// no alias bomb, no duplicate keys); throws ScenarioError naming `key`.
+YAML::Node parse_yaml_value(const std::string& text, const std::string& key);
 
 Scenario load_scenario(const std::string& yaml_text, const std::string& source, const std::vector<Override>& sets = {});
 Scenario load_scenario_file(const std::string& path, const std::vector<Override>& sets = {});

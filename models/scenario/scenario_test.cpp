@@ -359,3 +359,75 @@ TEST_CASE("the model catalog and the registry name the same models", "[scenario]
   }
   CHECK_THROWS_AS(create_model("no-such-model"), std::invalid_argument);
 }
+
+// ---- hazards: input that once crashed the loader, blew up its memory or was silently accepted ----
+
+TEST_CASE("scenario: YAML hazards are bounded and reported with the key", "[scenario][hazards]") {
+  // An alias that contains itself: every recursive walk would overflow the stack.
+  const std::string self = "workload:\n  classes:\n    loop:\n      arrivals: {process: poisson, rate: 10/s}\n"
+                           "      program: &p [{repeat: {count: 1, steps: *p}}]\n";
+  CHECK_THAT(error_of(self), Catch::Contains("workload.classes.loop.program.0.repeat.steps: an alias refers to a node that contains it"));
+  // The same through --set.
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.program", "&p [{repeat: {count: 1, steps: *p}}]"}}),
+             Catch::StartsWith("workload.classes.request.program.0.repeat.steps: an alias refers"));
+  // A billion-laughs bomb: 1.4 KB of text that expands to 10^10 nodes.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += std::string(j ? ", " : "") + "*a" + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  CHECK_THAT(error_of(bomb), Catch::Contains("expands to more than 4000000 nodes"));
+  // Complex keys, duplicate keys, deep nesting, huge scalars.
+  CHECK_THAT(error_of("? [a, b]\n: 1\n"), Catch::Contains("a key that is a list or map"));
+  CHECK_THAT(error_of(std::string(kBase) + "run: {duration: 5s}\n"), Catch::StartsWith("run: given twice in the same map"));
+  CHECK_THAT(error_of("run: {duration: 1s, duration: 2s}\n"), Catch::StartsWith("run.duration: given twice"));
+  CHECK_THAT(error_of(std::string(100, '[') + std::string(100, ']')), Catch::Contains("nested deeper than 64 levels"));
+  CHECK_THAT(error_of(std::string(3000, '[') + std::string(3000, ']')), Catch::Contains("nested deeper than yaml-cpp's limit"));
+  CHECK_THAT(error_of("description: " + std::string(2 << 20, 'x') + "\n"), Catch::StartsWith("description: a value of 2097152 characters"));
+  // A list index too large for any integer type.
+  CHECK_THAT(error_of(kBase, {{"workload.classes.request.program.99999999999999999999999.compute", "1ms"}}),
+             Catch::Contains("addresses a list of 2 items"));
+}
+
+TEST_CASE("scenario: files that are not scenarios are refused without reading them whole", "[scenario][hazards]") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  try {
+    load_scenario_file(dir.string());
+    FAIL("a directory loaded");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("SCENARIO: \"" + dir.string() + "\" is a directory"));
+  }
+  try {
+    load_scenario_file("/dev/zero");
+    FAIL("/dev/zero loaded");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("is larger than 64 MiB"));
+  }
+}
+
+TEST_CASE("scenario: control characters from a scenario are escaped in messages", "[scenario][hazards]") {
+  const std::string msg = error_of(kBase, {{"run.duration", "\"2\x1b[31mred\x07\""}});
+  CHECK(msg.find('\x1b') == std::string::npos);
+  CHECK(msg.find('\x07') == std::string::npos);
+  CHECK_THAT(msg, Catch::Contains("\\x1b[31mred\\x07"));
+}
+
+TEST_CASE("scenario: thousands of classes load in linear time", "[scenario][hazards]") {
+  std::string yaml = "workload:\n  classes:\n";
+  for (int i = 0; i < 5000; ++i) yaml += "    c" + std::to_string(i) + ": {arrivals: {process: poisson, rate: 1/s}, program: [{compute: 1us}]}\n";
+  const Scenario sc = load_scenario(yaml, "<text>");  // quadratic lookups took minutes here
+  CHECK(sc.workload.classes.size() == 5000);
+  CHECK(sc.find("workload.classes.c4999.arrivals.rate") != nullptr);
+}
+
+TEST_CASE("scenario: run.max_memory refuses what the simulator cannot hold, before the run", "[scenario][hazards]") {
+  CHECK_THAT(error_of(kBase, {{"run.duration", "1000000s"}, {"run.sample_interval", "1us"}}),
+             Catch::StartsWith("run.sample_interval: the time series of a 1000000s run sampled every 1us needs about"));
+  CHECK(error_of(kBase, {{"run.duration", "1000000s"}, {"run.sample_interval", "1us"}, {"run.max_memory", "0B"}}) == "(no error)");
+  CHECK_THAT(error_of("workload: {classes: {c: {arrivals: {process: closed, clients: 1000000000}, program: [{compute: 1us}]}}}\n"),
+             Catch::StartsWith("workload.classes.c.arrivals.clients: 1000000000 clients need about"));
+  // The go model's run queues are allocated when its run starts: refused then, before any allocation.
+  const Scenario go = load_scenario(kBase, "<text>", {{"runtime.model", "go"}, {"runtime.gomaxprocs", "4096"}, {"runtime.runq_size", "1048576"}});
+  CHECK_THROWS_WITH(run_scenario(go), Catch::StartsWith("runtime.runq_size: 4096 Ps with 1048576-slot run queues need"));
+}

@@ -191,7 +191,9 @@ bool applies(const ParamSpec& p, const std::string& key, const std::vector<Resol
   const std::string sibling(p.only_when.substr(0, eq));
   const std::string allowed(p.only_when.substr(eq + 1));
   const std::string sibling_key = key.substr(0, key.rfind('.') + 1) + sibling;
-  for (const ResolvedValue& v : resolved) {
+  // Newest first: the sibling was resolved moments ago, so this stays O(1) with thousands of classes.
+  for (auto it = resolved.rbegin(); it != resolved.rend(); ++it) {
+    const ResolvedValue& v = *it;
     if (v.key != sibling_key) continue;
     const std::string value = v.node.Scalar();
     std::stringstream ss(allowed);

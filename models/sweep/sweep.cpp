@@ -22,21 +22,9 @@ Scenario ScenarioSource::load(const std::vector<Override>& extra) const {
   return path.empty() ? load_scenario(text, source, all) : load_scenario_file(path, all);
 }
 
-namespace {
-
-YAML::Node parse_yaml_value(const std::string& key, const std::string& text) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(key, "\"" + text + "\" is not a YAML value: " + e.msg);
-  }
-}
-
-}  // namespace
-
 std::string canonical_point(const PointParams& params) {
   std::map<std::string, std::string> sorted;  // a key set twice keeps its last value, as --set does
-  for (const Override& p : params) sorted[p.key] = yaml_to_json(parse_yaml_value(p.key, p.value)).dump();
+  for (const Override& p : params) sorted[p.key] = yaml_to_json(parse_yaml_value(p.value, p.key)).dump();
   std::string out;
   for (const auto& [k, v] : sorted) out += k + "=" + v + "\n";
   return out;
@@ -53,7 +41,7 @@ GridAxis parse_grid_axis(std::string_view text) {
     throw ScenarioError("--grid", "expected key=[v1, v2, ...], got \"" + std::string(text) + "\"");
   }
   GridAxis axis{std::string(text.substr(0, eq)), {}};
-  const YAML::Node node = parse_yaml_value("--grid " + axis.key, std::string(text.substr(eq + 1)));
+  const YAML::Node node = parse_yaml_value(std::string(text.substr(eq + 1)), "--grid " + axis.key);
   if (node.IsSequence()) {
     for (const YAML::Node& v : node) {
       YAML::Emitter e;
@@ -155,6 +143,10 @@ Json run_point(const ScenarioSource& src, const PointParams& params, std::uint64
     if (!row.contains("seed")) row["seed"] = nullptr;
     row["outcome"] = "error";
     row["detail"] = e.what();
+  } catch (const std::exception& e) {  // a failure of this run alone (an internal error, the host's memory): the others go on
+    if (!row.contains("seed")) row["seed"] = nullptr;
+    row["outcome"] = "error";
+    row["detail"] = std::string("internal error: ") + e.what();
   }
   return row;
 }
@@ -175,23 +167,41 @@ std::vector<Json> run_sweep(const ScenarioSource& src, const std::vector<PointPa
     }
   }
   std::vector<Json> rows(work.size());
+  // Runs an earlier, interrupted invocation finished (--resume): kept as they are, never run again. Rows
+  // with outcome error are run again (the error may have been the host's).
+  std::map<std::pair<std::uint64_t, std::uint64_t>, const Json*> finished;
+  for (const Json& row : options.finished) {
+    if (row.is_object() && row.value("outcome", std::string()) != "error" && row.contains("point") && row.contains("repeat")) {
+      finished[{row["point"].get<std::uint64_t>(), row["repeat"].get<std::uint64_t>()}] = &row;
+    }
+  }
+  std::vector<std::size_t> todo;
+  for (std::size_t k = 0; k < work.size(); ++k) {
+    const auto it = finished.find({work[k].point, work[k].repeat});
+    if (it != finished.end()) {
+      rows[k] = *it->second;
+    } else {
+      todo.push_back(k);
+    }
+  }
   std::atomic<std::size_t> next{0};
   std::mutex done;
   std::exception_ptr failure;
   auto worker = [&] {
-    for (std::size_t k; (k = next.fetch_add(1)) < work.size();) {
+    for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) {
+      const std::size_t k = todo[i];
       try {
         rows[k] = run_point(src, points[work[k].point], work[k].point, master, work[k].repeat);
         std::lock_guard<std::mutex> lock(done);
         if (on_row) on_row(rows[k]);
-      } catch (...) {  // an internal error stops the sweep; bad input was recorded in the row
+      } catch (...) {  // on_row failed (the CLI's journal cannot be written): stop; a run's own failure is in its row
         std::lock_guard<std::mutex> lock(done);
         if (!failure) failure = std::current_exception();
-        next = work.size();
+        next = todo.size();
       }
     }
   };
-  const unsigned threads = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(work.size())));
+  const unsigned threads = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(todo.size())));
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
@@ -214,10 +224,7 @@ std::string csv_field(const Json& v) {
   } else {
     s = v.dump();
   }
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
+  return csv_quote(s);
 }
 
 }  // namespace

@@ -53,7 +53,8 @@ Json run_metrics(const RunResult& r);
 // Runs repeat `repeat` of a point: the scenario with the point's overrides and run.seed =
 // point_seed(master, params, repeat). The row: point, repeat, one column per parameter (its YAML text),
 // seed, outcome, detail, then run_metrics. A point whose scenario does not load is recorded with outcome
-// "error" and the message in `detail` rather than thrown, so one bad point does not stop a sweep.
+// "error" and the message in `detail` rather than thrown, so one bad point does not stop a sweep; so is
+// a run that fails with an internal error (detail "internal error: ...").
 Json run_point(const ScenarioSource& src, const PointParams& params, std::uint64_t point, std::uint64_t master,
                std::uint64_t repeat);
 
@@ -62,10 +63,13 @@ struct SweepOptions {
   unsigned jobs = 1;             // threads; runs are independent, so any count gives the same rows
   std::uint64_t task_index = 0;  // job arrays: run the (point, repeat) pairs i with i % task_count == task_index
   std::uint64_t task_count = 1;
+  std::vector<Json> finished;    // rows of an interrupted run of the same sweep (--resume): not run again
 };
 
 // Runs the grid (or this task's slice of it) on `jobs` threads; rows come back sorted by (point, repeat).
-// `on_row`, when given, is called (under a lock) as each run finishes, for progress.
+// `on_row`, when given, is called (under a lock) as each run finishes, for progress and the CLI's
+// journal; rows taken from options.finished are not run and not passed to it. A run that fails (bad
+// input, or an internal error of that run) is a row with outcome "error" and the message in `detail`.
 std::vector<Json> run_sweep(const ScenarioSource& src, const std::vector<PointParams>& points, std::uint64_t master,
                             const SweepOptions& options, const std::function<void(const Json&)>& on_row = {});
 

@@ -25,7 +25,7 @@ class OpenLoopArrivals {
       return trace_next_ < a_->trace->size() ? (*a_->trace)[trace_next_++] : std::numeric_limits<sim::Time>::max();
     }
     const double mean_gap_ns = 1e9 / a_->rate_per_s;
-    if (a_->process == P::kConstant) return prev + std::max<sim::Time>(1, std::llround(mean_gap_ns));
+    if (a_->process == P::kConstant) return prev + std::max<sim::Time>(1, sim::draw_to_time(mean_gap_ns));
     sim::Time t = prev + exp_gap(mean_gap_ns);
     if (a_->process == P::kPoisson) return t;
     // On/off: a gap that crosses the end of the on period restarts, memorylessly, after the off period.
@@ -38,11 +38,8 @@ class OpenLoopArrivals {
   }
 
  private:
-  sim::Time exp_gap(double mean_ns) { return static_cast<sim::Time>(std::llround(-mean_ns * std::log(rng_.uniform_pos()))); }
-  sim::Time duration(const sim::Dist& d) {
-    const double v = d.sample(rng_);
-    return v > 0 ? static_cast<sim::Time>(std::llround(v)) : 0;
-  }
+  sim::Time exp_gap(double mean_ns) { return sim::draw_to_time(-mean_ns * std::log(rng_.uniform_pos())); }
+  sim::Time duration(const sim::Dist& d) { return sim::draw_to_time(d.sample(rng_)); }
 
   const Arrivals* a_;
   sim::Rng rng_;
@@ -94,8 +91,7 @@ class ArrivalDriver {
   }
   // A closed-loop client got its reply at `now`: it thinks, then submits again.
   void next_submit(std::uint16_t cls, std::uint32_t client, sim::Time now) {
-    const double d = wl_.classes[cls].arrivals.think.sample(think_rng_[cls]);
-    const sim::Time t = now + (d > 0 ? static_cast<sim::Time>(std::llround(d)) : 0);
+    const sim::Time t = now + sim::draw_to_time(wl_.classes[cls].arrivals.think.sample(think_rng_[cls]));
     if (t <= end_) engine_.schedule_at(t, sim::kBandDefault, submit_kind_, cls, client);
     else cut_ = true;
   }

@@ -28,6 +28,7 @@ std::uint32_t GoroutineTable::create(std::uint16_t cls, sim::Time start, std::ui
   } else {
     GMPSIM_REQUIRE(gs_.size() < kNone32, "GoroutineTable::create: more than 2^32-1 goroutines");
     id = static_cast<std::uint32_t>(gs_.size());
+    if (gs_.size() == gs_.capacity()) check_growth(std::max<std::size_t>(gs_.capacity(), 1) * sizeof(Goroutine));
     gs_.emplace_back();
     gs_[id].start = -1;  // a fresh record is not live until revived
   }
@@ -49,6 +50,9 @@ std::uint32_t GoroutineTable::revive(std::uint32_t id, std::uint16_t cls, sim::T
       ar.free.pop_back();
     } else {
       g.frame = static_cast<std::uint32_t>(ar.words.size() / ar.width);
+      if (ar.words.size() + ar.width > ar.words.capacity()) {
+        check_growth(std::max<std::size_t>(ar.words.capacity(), ar.width) * sizeof(std::int64_t));
+      }
       ar.words.resize(ar.words.size() + ar.width);
     }
   }
@@ -68,6 +72,15 @@ void GoroutineTable::retire(std::uint32_t id) {
   g.frame = kNone32;
   g.start = -1;  // marks the record free (is_live)
   --live_;
+}
+
+void GoroutineTable::check_growth(std::uint64_t extra_bytes) const {
+  if (limit_ == 0) return;
+  const std::uint64_t now = memory_bytes();
+  if (now + extra_bytes > limit_) {
+    throw SimMemoryLimit("the simulator's goroutine records would grow from " + std::to_string(now >> 20) + " MiB past run.max_memory (" +
+                         std::to_string(limit_ >> 20) + " MiB) at " + std::to_string(live_) + " live goroutines");
+  }
 }
 
 std::uint64_t GoroutineTable::memory_bytes() const {

@@ -58,6 +58,9 @@ class GoroutineTable {
   std::uint64_t peak_live() const { return peak_; }
   // Bytes of simulator memory held for goroutines (records and frames, including free capacity).
   std::uint64_t memory_bytes() const;
+  // The most memory_bytes() may reach (run.max_memory; 0 = no limit): a growth that would pass it throws
+  // SimMemoryLimit. Checked only when a vector must grow, so never per goroutine.
+  void set_memory_limit(std::uint64_t bytes) { limit_ = bytes; }
 
  private:
   struct Arena {
@@ -70,6 +73,8 @@ class GoroutineTable {
   std::vector<Arena> arenas_;
   std::vector<std::uint32_t> arena_of_class_;  // kNone32 when the class needs no frame
   std::uint64_t live_ = 0, created_ = 0, peak_ = 0;
+  std::uint64_t limit_ = 0;
+  void check_growth(std::uint64_t extra_bytes) const;
 };
 
 // What the interpreter stopped at.
@@ -200,8 +205,7 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
     return static_cast<std::uint32_t>(v);
   };
   auto sample = [&](std::uint32_t dist) {
-    const double d = prog.dists[dist].sample(rng);
-    return d > 0 ? static_cast<sim::Time>(std::llround(d)) : sim::Time{0};
+    return sim::draw_to_time(prog.dists[dist].sample(rng));
   };
   for (std::uint64_t n = 0; n < budget; ++n) {
     Goroutine& g = gt[id];  // re-read every step: on_spawn may grow the table and move records

@@ -60,6 +60,13 @@ struct ProgramPanic : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The simulator's own memory would grow past run.max_memory (a goroutine table or event queue that
+// outgrew what the scenario allowed): the run stops with outcome sim_memory_limit instead of the host
+// running out of memory.
+struct SimMemoryLimit : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 enum class OpCode : std::uint8_t {
   kCompute,    // a = index into Program::dists, count = 1 + index into Program::memory (0: all CPU)
   kSpawn,      // a = class index, count = goroutines

@@ -198,8 +198,8 @@ class Scenario:
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """How the simulated program ended: completed, deadlock, panic, starved, thread_exhaustion,
-    out_of_memory, oom_killed, too_many_open_files or time_limit (the CLI exits 3 for all but completed), with
-    a detail line."""
+    out_of_memory, oom_killed, too_many_open_files, time_limit or sim_memory_limit (the CLI exits 3 for all
+    but completed), with a detail line."""
 
     status: str
     detail: str

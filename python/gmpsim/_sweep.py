@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +49,12 @@ def _read_done(path: Path) -> dict[int, dict[str, Any]]:
 
 
 def _executor_of(executor: Any) -> tuple[cf.Executor, bool]:
-    """(executor, whether we own it). A Dask distributed.Client is used through its get_executor()."""
+    """(executor, whether we own it). The default is threads: a run releases the GIL, so threads run points
+    in parallel, and unlike processes they need no `if __name__ == "__main__":` guard, so a sweep works the
+    same from a script, a REPL, standard input or a notebook. A Dask distributed.Client is used through its
+    get_executor()."""
     if executor is None:
-        workers = os.cpu_count() or 1
-        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")), True
+        return cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="gmpsim-sweep"), True
     if hasattr(executor, "get_executor") and not isinstance(executor, cf.Executor):
         return executor.get_executor(), False
     if not hasattr(executor, "submit"):
@@ -59,18 +62,35 @@ def _executor_of(executor: Any) -> tuple[cf.Executor, bool]:
     return executor, False
 
 
+def _fresh_pool(broken: cf.ProcessPoolExecutor, workers: int | None = None) -> cf.ProcessPoolExecutor:
+    """A new process pool like `broken` (whose worker died), to run again what it lost."""
+    n = workers or getattr(broken, "_max_workers", None) or os.cpu_count() or 1
+    ctx = getattr(broken, "_mp_context", None) or multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+
+
+def _died_row(i: int, r: int, e: BaseException) -> dict[str, Any]:
+    return {"point": i, "repeat": r, "seed": None, "outcome": "error",
+            "detail": f"the worker process running this point died ({type(e).__name__}: {e}); it was run again alone and died "
+                      "again (killed, or out of memory?)"}
+
+
 def sweep(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], grid: Mapping[str, Iterable[Any]] | None = None,
           repeats: int = 1, executor: cf.Executor | Any | None = None, out: str | os.PathLike[str] | None = None,
-          progress: bool = True, seed: int | None = None) -> pd.DataFrame:
+          progress: bool = True, seed: int | None = None, resume: bool = True) -> pd.DataFrame:
     """Run `scenario` at every point of `grid` (dotted key -> values, as Scenario.set takes them), `repeats`
     times each, and return a tidy DataFrame: one row per point and repeat with point, repeat, the
     parameters, seed, outcome, detail and the run's metrics (the columns of the CLI's sweep.csv).
 
-    executor: any concurrent.futures.Executor (default: a local process pool, one worker per core), or a
-    Dask distributed.Client. seed: the master seed (default: the scenario's run.seed). out: a JSON-lines
-    file each row is appended to as it finishes; running the same sweep again with the same `out` skips
-    the runs already there, so an interrupted sweep resumes where it stopped. A point whose scenario does
-    not load, or whose run fails, is a row with outcome "error" and the message in `detail`."""
+    executor: any concurrent.futures.Executor (default: threads, one per core: runs release the GIL, and
+    threads work from a script without a main guard, a REPL, stdin and a notebook alike), or a Dask
+    distributed.Client. seed: the master seed (default: the scenario's run.seed). out: a JSON-lines file
+    each row is appended to as it finishes; with resume=True (the default) running the same sweep again
+    with the same `out` skips the runs already there, so an interrupted sweep resumes where it stopped
+    (the CLI's `--resume`); resume=False starts `out` afresh. A point whose scenario does not load, or
+    whose run fails, is a row with outcome "error" and the message in `detail`. A process-pool worker that
+    dies mid-run (SIGKILL, the OOM killer) loses no finished row: its runs go again on a fresh pool, and a
+    run that kills its worker even alone is a row with outcome "error"."""
     from . import Scenario  # the package's __init__ imports this module
 
     sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
@@ -98,6 +118,8 @@ def sweep(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], grid:
             runs.append((i, r, s))
 
     path = Path(out) if out is not None else None
+    if path is not None and not resume and path.exists():
+        path.unlink()
     done = _read_done(path) if path is not None else {}
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     todo = []
@@ -119,24 +141,56 @@ def sweep(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], grid:
             data = path.read_bytes()
             sink.truncate(data.rfind(b"\n") + 1)
             sink.seek(0, os.SEEK_END)
+
+    def record(i: int, r: int, row: dict[str, Any], keep: bool) -> None:
+        if keep and sink is not None:
+            sink.write((json.dumps(row) + "\n").encode())
+            sink.flush()
+        rows[(i, r)] = row
+        if bar is not None:
+            bar.update(1)
+
+    def run_batch(ex: cf.Executor, batch: list[tuple[int, int]]) -> list[tuple[int, int, BaseException]]:
+        """Runs a batch; returns the runs lost because a worker process died (BrokenProcessPool)."""
+        lost: list[tuple[int, int, BaseException]] = []
+        futures = {ex.submit(_run_point, sc, params[i], i, master, r): (i, r) for i, r in batch}
+        for fut in cf.as_completed(futures):
+            i, r = futures[fut]
+            try:
+                row = fut.result()
+            except BrokenProcessPool as e:  # a worker died (SIGKILL, the OOM killer): every unfinished run is lost
+                lost.append((i, r, e))
+                continue
+            except Exception as e:  # the worker failed: keep the row, retry it on resume (not written to `out`)
+                record(i, r, {"point": i, "repeat": r, "seed": None, "outcome": "error", "detail": f"{type(e).__name__}: {e}"}, False)
+                continue
+            record(i, r, row, True)
+        return lost
+
     try:
         if todo:
             ex, owned = _executor_of(executor)
             try:
-                futures = {ex.submit(_run_point, sc, params[i], i, master, r): (i, r) for i, r in todo}
-                for fut in cf.as_completed(futures):
-                    i, r = futures[fut]
+                lost = run_batch(ex, todo)
+                if lost and isinstance(ex, cf.ProcessPoolExecutor):
+                    # The runs a dead worker took down go again on a fresh pool; those lost a second time run
+                    # one at a time, so the one that kills its worker is recorded with its error and no other.
+                    with _fresh_pool(ex) as again:
+                        lost = run_batch(again, [(i, r) for i, r, _ in lost])
+                    alone: cf.ProcessPoolExecutor | None = None
                     try:
-                        row = fut.result()
-                    except Exception as e:  # the worker failed: keep the row, retry it on resume
-                        row = {"point": i, "repeat": r, "seed": None, "outcome": "error", "detail": f"{type(e).__name__}: {e}"}
-                    else:
-                        if sink is not None:
-                            sink.write((json.dumps(row) + "\n").encode())
-                            sink.flush()
-                    rows[(i, r)] = row
-                    if bar is not None:
-                        bar.update(1)
+                        for i, r, _ in lost:
+                            pool = alone = alone or _fresh_pool(ex, 1)
+                            for i2, r2, e in run_batch(pool, [(i, r)]):
+                                record(i2, r2, _died_row(i2, r2, e), False)
+                                pool.shutdown(wait=True)
+                                alone = None  # broken by this run alone: the next one gets a fresh worker
+                    finally:
+                        if alone is not None:
+                            alone.shutdown(wait=True)
+                else:
+                    for i, r, e in lost:
+                        record(i, r, _died_row(i, r, e), False)
             finally:
                 if owned:
                     ex.shutdown(wait=True, cancel_futures=True)
