@@ -13,6 +13,7 @@
 
 #include "models/input/errors.h"
 #include "models/input/units.h"
+#include "models/output/atomic.h"
 #include "output/perfetto/perfetto_trace.pb.h"  // generated (models/CMakeLists.txt)
 #include "google/protobuf/arena.h"
 #include "models/run/trace_events.h"
@@ -488,10 +489,8 @@ void PerfettoWriter::finish(sim::Time end) {
 }
 
 struct PerfettoFile::Impl {
-  std::string path, tmp;
-  std::ofstream file;
+  std::unique_ptr<AtomicFile> file;  // unnamed until commit: a killed run leaves nothing (atomic.h)
   std::unique_ptr<PerfettoWriter> writer;
-  bool committed = false;
 };
 
 PerfettoFile::PerfettoFile(const std::string& path, const Scenario& sc, PerfettoOptions options) : impl_(std::make_unique<Impl>()) {
@@ -499,27 +498,15 @@ PerfettoFile::PerfettoFile(const std::string& path, const Scenario& sc, Perfetto
     throw ScenarioError("--perfetto", "Perfetto traces need the go model's scheduler detail; this scenario runs `" +
                                           sc.runtime.model + "` (set runtime.model=go, or use --trace for a CSV)");
   }
-  impl_->path = path;
-  impl_->tmp = path + ".tmp";
-  impl_->file.open(impl_->tmp, std::ios::binary | std::ios::trunc);
-  if (!impl_->file) throw ScenarioError("--perfetto", "cannot write \"" + impl_->tmp + "\"; choose a writable path");
-  impl_->writer = std::make_unique<PerfettoWriter>(impl_->file, sc, std::move(options));
+  impl_->file = std::make_unique<AtomicFile>(path, "--perfetto");
+  impl_->writer = std::make_unique<PerfettoWriter>(impl_->file->stream(), sc, std::move(options));
 }
-PerfettoFile::~PerfettoFile() {
-  if (impl_ && !impl_->committed) {
-    impl_->file.close();
-    std::remove(impl_->tmp.c_str());
-  }
-}
+PerfettoFile::~PerfettoFile() = default;
 sim::TraceObserver* PerfettoFile::observer() { return impl_->writer.get(); }
 std::uint64_t PerfettoFile::packets() const { return impl_->writer->packets(); }
 void PerfettoFile::commit(sim::Time end) {
   impl_->writer->finish(end);
-  impl_->file.close();
-  if (!impl_->file || std::rename(impl_->tmp.c_str(), impl_->path.c_str()) != 0) {
-    throw std::runtime_error("cannot write the Perfetto trace \"" + impl_->path + "\"");
-  }
-  impl_->committed = true;
+  impl_->file->commit();  // a full disk is reported here, naming --perfetto
 }
 
 PerfettoOptions perfetto_options(const Scenario& sc, const std::string& window, const std::string& classes, std::int64_t sample) {
