@@ -690,10 +690,15 @@ void GoRun::gcMarkTermination() {
 // preemptible, as a quantum is not). The pages in use (heap_live) are never released; growth past the
 // retained heap faults pages in again. Released when the run ends: the run's own time is short next to
 // the sleep.
+namespace {
+// Free resident heap above the scavenger's target: what it may give back (pages in use never are).
+std::int64_t scavengeable(std::int64_t rss, std::int64_t goal, std::int64_t live) { return rss - std::max(goal, live); }
+}  // namespace
+
 bool GoRun::gc_bgscavenge(std::uint32_t mi, sim::Time cost) {
   Gc& gc = gc_;
   if (gc.scav_goal == kNoLimit || gc.scav_run > 0 || gc.waiting) return false;
-  const std::int64_t free = gc.heap_rss - std::max(gc.scav_goal, gc.heap_live);
+  const std::int64_t free = scavengeable(gc.heap_rss, gc.scav_goal, gc.heap_live);
   if (free <= 0) return false;
   constexpr std::int64_t kQuantum = 64 << 10;        // scavengeQuantum
   constexpr sim::Time kMinWork = 1'000'000;          // minScavWorkTime
@@ -741,7 +746,7 @@ void GoRun::gc_scavenge_wake() {
     gc_scavenge_arm(gc.scav_due);
     return;
   }
-  if (gc.heap_rss <= std::max(gc.scav_goal, gc.heap_live)) return;
+  if (scavengeable(gc.heap_rss, gc.scav_goal, gc.heap_live) <= 0) return;
   wakep(kNoG);  // with every P busy, the next scheduling point finds it (findRunnable 1c)
 }
 
