@@ -43,9 +43,12 @@ test-quick: build
 test-san: build-san
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Long tier: larger samples and the checks too slow for every change, then the real-Go comparison.
+# Long tier: larger samples and the checks too slow for every change, the soak (an hour of simulated
+# time per model, run twice: memory flat after warm-up, the same fingerprint; validation/soak/README.md),
+# then the real-Go comparison.
 test-long: build
 	$(BUILD)/gmpsim_tests "[long]"
+	python3 validation/soak/soak.py --gmpsim $(BUILD)/models/gmpsim
 	$(MAKE) validate-go
 
 $(VENV)/.installed: python/requirements-bench.txt | deps

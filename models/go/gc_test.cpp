@@ -151,6 +151,22 @@ TEST_CASE("gc: assists appear only when allocation outruns the background worker
   CHECK(gc_of(fast).at("cpu_s").at("assist").get<double>() > 10 * gc_of(slow).at("cpu_s").at("assist").get<double>());
 }
 
+TEST_CASE("gc: an assist with no mark work left parks until background work pays its debt (gcParkAssist)", "[go][gc]") {
+  // 256 KiB per request at 2000/s on 2 Ps over a 4 MiB heap: allocation outruns the fractional worker, and
+  // near each mark's end the work left is in the workers' hands, so assists owe more than they can scan.
+  const RunResult r = run_yaml(service(2, 2000, "256", "4MiB"), {{"workload.classes.req.program.1.compute", "100us"}});
+  CHECK(gc_num(r, "assist_parks") > 0);
+  const Json& parked = r.model_counters.at("parked_by_reason").at("req").at("GC assist wait");
+  // Each park ends, paid off or at the mark's end (some may still wait when the run stops).
+  CHECK(parked.at("count").get<double>() <= gc_num(r, "assist_parks"));
+  CHECK(parked.at("count").get<double>() >= gc_num(r, "assist_parks") - static_cast<double>(r.goroutines_peak_live));
+  CHECK(parked.at("mean_s").get<double>() < 0.05);
+  // No goroutine is left behind in the assist queue: the run's requests complete as they arrive.
+  CHECK(r.goroutines_completed + r.goroutines_peak_live >= r.goroutines_created);
+  // Background work alone (a slow allocator) never leaves an assist without work.
+  CHECK(gc_num(run_yaml(service(4, 200, "64", "32MiB")), "assist_parks") == 0);
+}
+
 TEST_CASE("gc: GOGC=off with GOMEMLIMIT holds the heap under the limit; a live heap over it turns the limiter on", "[go][gc]") {
   const RunResult held = run_yaml(service(4, 2000, "64", "32MiB"), {{"runtime.gogc", "off"}, {"runtime.gomemlimit", "64MiB"}});
   REQUIRE(held.outcome.status == OutcomeStatus::kCompleted);

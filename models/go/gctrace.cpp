@@ -84,6 +84,7 @@ Json GoRun::gc_json(sim::Time end) const {
                      {"scavenge", s(gc.scav_cpu)}}},
           {"scavenger_runs", gc.scav_runs},
           {"assists", gc.assists},
+          {"assist_parks", gc.assist_parks},
           {"pause_total_s", s(gc.total_pause)},
           {"pause_max_s", s(std::max(gc.pause_sweep_term.max(), gc.pause_mark_term.max()))},
           {"pause_p50_s", s(gc.pause_mark_term.percentile(0.5))},
@@ -93,6 +94,8 @@ Json GoRun::gc_json(sim::Time end) const {
                                 {"max_s", s(gc.pause_mark_term.max())}}},
           {"time_to_safe_point", {{"p50_s", s(gc.ttsp.percentile(0.5))}, {"p99_s", s(gc.ttsp.percentile(0.99))}, {"max_s", s(gc.ttsp.max())}}},
           {"cycle_wall_mean_s", gc.cycle_wall.mean() / 1e9},
+          // gctrace's "assist/background/idle" CPU of a cycle's concurrent mark, averaged over the cycles
+          {"mark_cpu_mean_s", gc.cycles > 0 ? s(gc.total_assist + gc.total_dedicated + gc.total_fractional + gc.total_idle) / static_cast<double>(gc.cycles) : 0.0},
           {"heap_goal_bytes", gc.goal == kNoLimit ? Json(nullptr) : Json(gc.goal)},
           {"heap_trigger_bytes", gc.trigger == kNoLimit ? Json(nullptr) : Json(gc.trigger)},
           {"heap_live_bytes", gc.heap_live},

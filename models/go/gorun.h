@@ -72,7 +72,7 @@ enum class PStatus : std::uint8_t {
 };
 
 // runtime2.go waitReason, the subset the workload steps produce; also the keys of parked-time reports.
-enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, kMutex, kSleep, kIOWait, kWaitGroup, kGcCycle, kCount };
+enum class WaitReason : std::uint8_t { kNone, kChanReceive, kChanSend, kSelect, kMutex, kSleep, kIOWait, kWaitGroup, kGcCycle, kGcAssist, kCount };
 const char* wait_reason_name(WaitReason r, bool old_names);
 
 // Goroutine::flags layout: status (bits 0-3), wait reason (4-7), stack size as log2(size / stack_min)
@@ -201,6 +201,7 @@ struct M {
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
   bool gc_preempt = false;        // the worker G's preempt flag: idle and fractional workers stop at it
   sim::Time assist = 0;           // mark assist owed by curg: a burst before its next compute (compute_after_assist)
+  double assist_debt = 0;         // the part of that debt no work was left for (ns of mark work): gcParkAssist
   sim::Time stall = 0;            // time its thread owes asleep in the kernel (faults): slept before the next burst
   sim::Time stall_burst = 0;      // the burst to run after the stall (mem_stall)
   Phase stall_next = Phase::kRunning;  // and its phase; kRunning: start_compute(stall_burst)
@@ -329,7 +330,7 @@ class GoRun final : public kernel::ThreadOwner {
   void newproc_begin(std::uint32_t mi);
   void newproc_done(std::uint32_t mi);
   sim::Time malg_cost(std::uint32_t mi);  // a new g and its stack: two mallocs and the first touch of their memory
-  void goready(std::uint32_t mi, std::uint32_t g);
+  void goready(std::uint32_t mi, std::uint32_t g, bool next = true);
   void gopark(std::uint32_t mi, WaitReason reason);
   void execute(std::uint32_t mi);
   void continue_g(std::uint32_t mi);
@@ -478,6 +479,9 @@ class GoRun final : public kernel::ThreadOwner {
     }
   }
   void gc_assist_done(std::uint32_t mi);
+  bool gcParkAssist(std::uint32_t mi, sim::Time compute, bool tight);
+  void gcFlushBgCredit(std::uint32_t mi, double work);
+  void gcWakeAllAssists(std::uint32_t mi);
   bool gc_bgsweep(std::uint32_t mi);  // findRunnable with nothing to run: a quantum of background sweeping
   bool gc_bgscavenge(std::uint32_t mi, sim::Time cost);  // findRunnable: the scavenger's run, when it is due
   void gc_scavenge_done(std::uint32_t mi);
@@ -795,6 +799,11 @@ class GoRun final : public kernel::ThreadOwner {
     std::uint32_t stwprocs = 0;
     // runtime.GC callers: (G, the cycle count they wait for).
     std::vector<std::pair<std::uint32_t, std::uint32_t>> waiters;
+    // work.assistQueue: goroutines parked in gcParkAssist with the mark work (ns) they still owe, in order;
+    // background work pays them off first (gcFlushBgCredit), the end of the mark readies the rest.
+    std::vector<std::pair<std::uint32_t, double>> assist_queue;
+    std::size_t assist_head = 0;
+    std::uint64_t assist_parks = 0;
     // Totals.
     std::uint32_t cycles = 0, forced = 0, time_cycles = 0;
     sim::Time total_pause = 0, total_gc_cpu = 0, total_assist = 0, total_dedicated = 0, total_fractional = 0, total_idle = 0;

@@ -124,7 +124,7 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
 sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
   Gc& gc = gc_;
   if (core_.engine.now() - gc.limiter_last >= kLimiterPeriod) gc_limiter_update();  // gcCPULimiter.needUpdate
-  if (gc.limiter.limiting() || gc.pool_ns <= 0) return 0;
+  if (gc.limiter.limiting()) return 0;
   const double per_byte = gc.pacer.assist_work_per_byte(gc.heap_live, static_cast<std::int64_t>(gc.units_done),
                                                         static_cast<std::int64_t>(gc.units_total), gc_non_heap());
   double debt = per_byte * static_cast<double>(bytes) * gc.ns_per_unit;
@@ -132,10 +132,15 @@ sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
   gc.bg_credit_ns -= stolen;
   debt -= stolen;
   if (debt <= 0) return 0;
+  // What no work is left for (the rest of the mark is in the workers' hands) is owed still: the goroutine
+  // parks after its assist until background work pays it off (gcParkAssist) or the mark ends.
+  const double pool = std::max(0.0, gc.pool_ns);
+  if (pool < debt) ms_[cur_m_].assist_debt += debt - pool;
+  if (pool <= 0) return 0;
   // gcDrainN stops when the limiter turns on, which it can only do at its next update: an assist runs at
   // most until then (the debt beyond is not carried over: no per-goroutine gcAssistBytes).
   const double until_update = static_cast<double>(std::max<sim::Time>(1000, kLimiterPeriod - (core_.engine.now() - gc.limiter_last)));
-  const double work = std::min({std::max(debt, static_cast<double>(kGcOverAssistWork) * gc.ns_per_unit), gc.pool_ns, until_update});
+  const double work = std::min({std::max(debt, static_cast<double>(kGcOverAssistWork) * gc.ns_per_unit), pool, until_update});
   gc.pool_ns -= work;
   gc.bg_credit_ns += std::max(0.0, work - debt);
   if (gc.ns_per_unit > 0) gc.units_done += work / gc.ns_per_unit;
@@ -155,6 +160,8 @@ void GoRun::compute_after_assist(std::uint32_t mi, sim::Time compute, bool tight
     compute += m.assist;
     m.assist = 0;
   }
+  if (gc_.phase != GcPhase::kMark) m.assist_debt = 0;
+  if (m.assist == 0 && m.assist_debt > 0 && gcParkAssist(mi, compute, tight)) return;
   if (m.assist > 0) {
     m.pending_compute = compute;
     m.tight = tight;
@@ -173,10 +180,73 @@ void GoRun::gc_assist_done(std::uint32_t mi) {
   M& m = ms_[mi];
   --gc.in_flight;
   if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting && !gc.ragged) {
+    m.assist_debt = 0;  // its assist ended the mark: nothing left to owe
     gcMarkDone(mi);  // stopTheWorld keeps curg on this M (gc_holds_g) and gc_stw_done resumes its compute
     return;
   }
+  if (m.assist_debt > 0 && gcParkAssist(mi, m.pending_compute, m.tight)) return;
   start_compute(mi, m.pending_compute, m.tight);
+}
+
+// gcParkAssist (mgcmark.go gcAssistAlloc): an assist that found no work for the rest of its debt (what
+// is left of the mark sits in the workers' buffers) takes background credit flushed meanwhile, then parks
+// on work.assistQueue until gcFlushBgCredit pays the rest or the mark ends (gcWakeAllAssists). Its compute
+// waits for it. Only an assist paid before a compute parks; one paid as runtime work of another step (a
+// spawn, a park) gives up what it cannot do, as before.
+bool GoRun::gcParkAssist(std::uint32_t mi, sim::Time compute, bool tight) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  double debt = m.assist_debt;
+  m.assist_debt = 0;
+  if (gc.phase != GcPhase::kMark || gc.limiter.limiting()) return false;
+  const double stolen = std::min(debt, gc.bg_credit_ns);
+  gc.bg_credit_ns -= stolen;
+  debt -= stolen;
+  if (debt <= 0) return false;
+  const std::uint32_t gp = m.curg;
+  if (compute > 0) {  // the compute waits, as a preempted one does (gopreempt_m)
+    sim::Time left = compute;
+    if (m.numa_scale > 0) left = std::max<sim::Time>(1, sim::draw_to_time(static_cast<double>(left) / m.numa_scale));
+    m.numa_scale = 0;
+    if (resume_.size() <= gp) resume_.resize(core_.gt.capacity(), 0);
+    resume_[gp] = tight ? -left : left;
+  }
+  gc.assist_queue.emplace_back(gp, debt);
+  ++gc.assist_parks;
+  gopark(mi, WaitReason::kGcAssist);
+  return true;
+}
+
+// gcFlushBgCredit: a worker's finished scan work first pays the parked assists' debts in queue order (each
+// one paid off is readied to the tail of the worker's run queue: ready(gp, 0, false)); the rest is credit.
+void GoRun::gcFlushBgCredit(std::uint32_t mi, double work) {
+  Gc& gc = gc_;
+  while (work > 0 && gc.assist_head < gc.assist_queue.size()) {
+    auto& [g, debt] = gc.assist_queue[gc.assist_head];
+    if (work < debt) {
+      debt -= work;
+      return;
+    }
+    work -= debt;
+    ++gc.assist_head;
+    goready(mi, g, false);
+  }
+  if (gc.assist_head == gc.assist_queue.size()) {
+    gc.assist_queue.clear();
+    gc.assist_head = 0;
+  }
+  gc.bg_credit_ns += work;
+}
+
+// gcWakeAllAssists (gcMarkDone, world stopped): the assists still parked run when the world starts again
+// (injectglist: with every P stopped, onto this M's P).
+void GoRun::gcWakeAllAssists(std::uint32_t mi) {
+  Gc& gc = gc_;
+  glist_.clear();
+  for (std::size_t i = gc.assist_head; i < gc.assist_queue.size(); ++i) glist_.push_back(gc.assist_queue[i].first);
+  gc.assist_queue.clear();
+  gc.assist_head = 0;
+  injectglist(mi, glist_);
 }
 
 // runtime.GC(): wait for the cycle in progress to finish, then for a whole new one (gcWaitOnMark(n+1)).
@@ -413,6 +483,7 @@ void GoRun::gc_stw_done(std::uint32_t mi) {
     gcMarkStart();
   } else {
     gc.pause_mark_term.record(pause);
+    gcWakeAllAssists(mi);
     gcMarkTermination();
   }
   startTheWorld(mi);
@@ -588,7 +659,7 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
   M& m = ms_[mi];
   const sim::Time t = m.gc_chunk;
   --gc.in_flight;
-  gc.bg_credit_ns += static_cast<double>(t);
+  gcFlushBgCredit(mi, static_cast<double>(t));
   if (gc.ns_per_unit > 0) gc.units_done += static_cast<double>(t) / gc.ns_per_unit;
   switch (m.gc_worker) {
     case WorkerMode::kDedicated: gc.dedicated_time += t; break;

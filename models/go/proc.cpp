@@ -390,7 +390,8 @@ void GoRun::record_unpark(std::uint32_t g) {
   t.total += core_.engine.now() - gr.ready_at;
 }
 
-void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
+// goready puts g in runnext (ready(gp, next=true)); next=false is ready(gp, 0, false): the queue's tail.
+void GoRun::goready(std::uint32_t mi, std::uint32_t g, bool next) {
   M& m = ms_[mi];
   Goroutine& gr = core_.gt[g];
   record_unpark(g);
@@ -401,7 +402,7 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g) {
     trace(kTraceWake, g, m.curg, mi);  // the writer shows the waker on mi now: the scan re-sends mi's state after
     if (mi < tr_m_.size()) tr_m_[mi] = kTraceNone;
   }
-  const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext);
+  const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext && next);
   m.overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
   global_overflow_ += moved;
   wakep(mi);

@@ -18,6 +18,7 @@ const char* wait_reason_name(WaitReason r, bool old_names) {
     case WaitReason::kIOWait: return "IO wait";
     case WaitReason::kWaitGroup: return old_names ? "semacquire" : "sync.WaitGroup.Wait";
     case WaitReason::kGcCycle: return "wait for GC cycle";
+    case WaitReason::kGcAssist: return "GC assist wait";
     case WaitReason::kCount: break;
   }
   return "?";

@@ -417,10 +417,12 @@ func RunTraced() {
 //	                                        stwprocs, assists, dedicated and fractional workers)
 //	trace_idle_cpu_ns                       idle-priority marking
 //	trace_assist_cpu_ns                     assists
+//	mark_cpu_mean_s                         a cycle's concurrent-mark CPU (assist + background + idle, the
+//	                                        cpu figures between the pauses), averaged (gc.mark_cpu_mean_s)
 //	trace_heap_goal_mb_last, trace_heap_marked_mb_mean
 func PhaseCounters(traces []Trace, first, last int) map[string]any {
 	var sweep, markTerm, both, clock, mark []float64
-	var gcCPU, idle, assist, marked float64
+	var gcCPU, idle, assist, markCPU, marked float64
 	var goal int64
 	for _, t := range traces {
 		if t.N < first || t.N > last {
@@ -434,6 +436,7 @@ func PhaseCounters(traces []Trace, first, last int) map[string]any {
 		gcCPU += t.CPUStw1 + t.Assist + t.Bg + t.CPUStw2
 		idle += t.Idle
 		assist += t.Assist
+		markCPU += t.Assist + t.Bg + t.Idle
 		marked += float64(t.Heap2)
 		goal = t.Goal
 	}
@@ -456,7 +459,9 @@ func PhaseCounters(traces []Trace, first, last int) map[string]any {
 		"trace_heap_goal_mb_last":   goal,
 		"trace_heap_marked_mb_mean": 0.0,
 	}
+	c["mark_cpu_mean_s"] = 0.0
 	if len(clock) > 0 {
+		c["mark_cpu_mean_s"] = markCPU / float64(len(clock)) / 1e9
 		c["trace_heap_marked_mb_mean"] = marked / float64(len(clock))
 	}
 	return c
