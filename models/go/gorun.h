@@ -321,8 +321,8 @@ class GoRun final : public kernel::ThreadOwner {
   // ---- proc.cpp ----
   std::uint32_t create(std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t p, std::uint32_t parent);
   void inject(std::uint32_t g) { globrunqput(globq_g(g), g); }
-  void startIdle(std::size_t n) {
-    for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false);
+  void startIdle(std::size_t n, std::uint32_t who = kNoG) {
+    for (; n > 0 && !pidle_.empty(); --n) startm(kNoG, false, who);
   }
   // parent: the G whose local objects the new one inherits (kNone32: none, e.g. the listener's handlers).
   std::uint32_t newproc(std::uint32_t mi, std::uint16_t cls, sim::Time start, std::uint32_t client, std::uint32_t parent,
@@ -351,7 +351,8 @@ class GoRun final : public kernel::ThreadOwner {
   sim::Time sched_lock(std::uint32_t who);
   std::uint32_t newm();
   void stopm(std::uint32_t mi);
-  void startm(std::uint32_t pp, bool spinning);
+  // who: the M that wakes the thread (kNoG: none, e.g. sysmon or an event), which pays kernel.wake_ipi.
+  void startm(std::uint32_t pp, bool spinning, std::uint32_t who = kNoG);
   void wakep(std::uint32_t who);
   void resetspinning(std::uint32_t mi);
   void acquirep(std::uint32_t mi, std::uint32_t p);
@@ -440,7 +441,7 @@ class GoRun final : public kernel::ThreadOwner {
   void mexit(std::uint32_t mi);
   void entersyscall(std::uint32_t mi);
   void exitsyscall(std::uint32_t mi);
-  void handoffp(std::uint32_t p);
+  void handoffp(std::uint32_t p, std::uint32_t who = kNoG);
 
   // ---- mgc.cpp: the garbage collector ----
   bool gc_poll(std::uint32_t mi);  // a pending gcStart or gcMarkDone taken up by M mi; true if it took the M

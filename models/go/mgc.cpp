@@ -540,7 +540,7 @@ void GoRun::startTheWorld(std::uint32_t mi) {
     pp.status = PStatus::kIdle;
     if (!pp.runq.empty() || workers > 0) {
       if (pp.runq.empty()) --workers;
-      startm(p, false);
+      startm(p, false, mi);
     } else {
       pidleput(p);
       if (!pp.timers.empty()) wakeNetPoller(kNoG, pp.next_timer());

@@ -900,7 +900,7 @@ void GoRun::stopm(std::uint32_t mi) {
 }
 
 // startm: an idle M (LIFO) or a new thread gets P pp (an idle P when pp is kNoG).
-void GoRun::startm(std::uint32_t pp, bool spinning) {
+void GoRun::startm(std::uint32_t pp, bool spinning, std::uint32_t who) {
   if (pp == kNoG) {
     if (pidle_.empty()) return;
     pp = pidleget();
@@ -922,7 +922,10 @@ void GoRun::startm(std::uint32_t pp, bool spinning) {
   m.nextp = pp;
   m.spinning = spinning;
   m.phase = Phase::kStart;
-  ks_.wake(mi, extra);
+  // notewakeup(&mp.park): the waker's FUTEX_WAKE is kernel.syscall (wakep adds it), plus the IPI when the
+  // thread goes to an idle CPU.
+  const sim::Time ipi = ks_.wake(mi, extra, who == kNoG ? kernel::Kernel::kNone : who);
+  if (who != kNoG) ms_[who].overhead += ipi;
 }
 
 // wakep: at most one spinning M is woken at a time. Waking a parked M is a futex syscall of the waker.
@@ -932,7 +935,7 @@ void GoRun::wakep(std::uint32_t who) {
   if (who != kNoG && !midle_.empty()) ms_[who].overhead += prm_.syscall;
   ++nmspinning_;
   peak_spinning_ = std::max(peak_spinning_, nmspinning_);
-  startm(pidleget(), true);
+  startm(pidleget(), true, who);
 }
 
 void GoRun::resetspinning(std::uint32_t mi) {
@@ -997,7 +1000,7 @@ void GoRun::injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs) {
   if (n > 0) {
     for (std::size_t i = 0; i < n; ++i) globrunqput(globq_g(gs[i]), gs[i]);
     ms_[mi].overhead += sched_lock(mi);
-    startIdle(n);
+    startIdle(n, mi);
   }
   LocalRunq& q = ps_[ms_[mi].p].runq;
   for (std::size_t i = n; i < gs.size(); ++i) {

@@ -26,7 +26,7 @@ void GoRun::entersyscall(std::uint32_t mi) {
       casgstatus(gp, GStatus::kRunning, GStatus::kSyscall);
       m.in_syscall = true;
       sysmon_wake();
-      handoffp(releasep(mi));
+      handoffp(releasep(mi), mi);
       m.phase = Phase::kExitsyscall;
       ks_.sleep(mi, m.syscall_time);
       return;
@@ -85,7 +85,7 @@ void GoRun::exitsyscall(std::uint32_t mi) {
 
 // handoffp: a P released by a syscall (or a retake) gets an M if there is work for it or nobody is
 // looking for work; otherwise it goes idle.
-void GoRun::handoffp(std::uint32_t p) {
+void GoRun::handoffp(std::uint32_t p, std::uint32_t who) {
   ++handoffs_;
   trace(kTraceHandoff, p, ps_[p].m, 0);
   if (gc_.waiting) {  // a stop-the-world is collecting Ps
@@ -94,19 +94,19 @@ void GoRun::handoffp(std::uint32_t p) {
   }
   P& pp = ps_[p];
   if (!pp.runq.empty() || !globq_empty()) {
-    startm(p, false);
+    startm(p, false, who);
     return;
   }
   if (nmspinning_ + pidle_.size() == 0) {  // no one spins and no P is idle: start a spinning M
     ++nmspinning_;
     peak_spinning_ = std::max(peak_spinning_, nmspinning_);
-    startm(p, true);
+    startm(p, true, who);
     return;
   }
   sched_lock(kNoG);
   // The last running P, and nobody polls the network: someone must.
   if (pidle_.size() == prm_.gomaxprocs - 1 && lastpoll_ != 0 && netpoll_inited_) {
-    startm(p, false);
+    startm(p, false, who);
     return;
   }
   pidleput(p);
@@ -128,7 +128,7 @@ void GoRun::on_lock_thread(bool lock) {
 
 void GoRun::stoplockedm(std::uint32_t mi) {
   M& m = ms_[mi];
-  if (m.p != kNoG) handoffp(releasep(mi));
+  if (m.p != kNoG) handoffp(releasep(mi), mi);
   ++nmidlelocked_;
   m.phase = Phase::kLockedWake;
   ks_.block(mi);
@@ -161,7 +161,7 @@ void GoRun::mexit(std::uint32_t mi) {
   M& m = ms_[mi];
   m.dead = true;
   ++threads_exited_;
-  handoffp(releasep(mi));
+  handoffp(releasep(mi), mi);
   ks_.block(mi);
 }
 

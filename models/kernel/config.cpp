@@ -144,6 +144,7 @@ KernelConfig kernel_config(const Scenario& sc) {
   p.nohz = nohz == "full" ? NoHz::kFull : nohz == "off" ? NoHz::kOff : NoHz::kIdle;
   p.tick_cost = sc.duration("kernel.tick_cost");
   p.context_switch = sc.duration("kernel.context_switch");
+  p.wake_ipi = sc.duration("kernel.wake_ipi");
   if (p.tick_cost >= p.tick) {
     throw ScenarioError("kernel.tick_cost", "the tick's handler must take less than a tick (1/kernel.hz = " +
                                                 std::to_string(p.tick / 1000) + " us), not " +

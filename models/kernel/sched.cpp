@@ -808,9 +808,9 @@ void Kernel::background_next(std::uint32_t tid) {
 
 // ---- the public calls ----
 
-void Kernel::wake(std::uint32_t tid, sim::Time extra) {
+sim::Time Kernel::wake(std::uint32_t tid, sim::Time extra, std::uint32_t waker) {
   Thread& t = thr(tid);
-  if (t.state != State::kBlocked) return;
+  if (t.state != State::kBlocked) return 0;
   t.state = State::kWaking;
   const std::uint32_t cpu = select_task_rq(tid);
   if (numa_ && t.prev_cpu != kNone && cpu_node_[cpu] != cpu_node_[t.prev_cpu]) ++wakeups_cross_node_;
@@ -818,7 +818,8 @@ void Kernel::wake(std::uint32_t tid, sim::Time extra) {
   // Halt polling restarts after each tick's handler on a CPU that takes ticks while idle (kernel.nohz off).
   sim::Time quiet_since = c.idle_since;
   if (p_.nohz == NoHz::kOff) quiet_since = std::max(quiet_since, engine_.now() / p_.tick * p_.tick + p_.tick_cost);
-  const bool halted = available_idle_cpu(cpu) && engine_.now() - quiet_since >= p_.idle_poll;
+  const bool idle = available_idle_cpu(cpu);
+  const bool halted = idle && engine_.now() - quiet_since >= p_.idle_poll;
   ++c.ttwu_pending;
   update_idle(cpu);
   t.cpu = cpu;
@@ -831,6 +832,9 @@ void Kernel::wake(std::uint32_t tid, sim::Time extra) {
   } else {
     engine_.schedule_at(at, sim::kBandDefault, kind_base_ + kWakeDone, tid);
   }
+  if (!idle || waker == kNone || thr(waker).cpu == cpu) return 0;
+  ++wake_ipis_;
+  return p_.wake_ipi;
 }
 
 void Kernel::start_now(std::uint32_t tid) {
@@ -1042,6 +1046,7 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["policy"] = p_.policy == Policy::kEevdf ? "eevdf" : "cfs";
   j["context_switches"] = switches_;
   if (p_.context_switch > 0) j["context_switch_cpu_s"] = sim::to_seconds(switch_time_);
+  j["wake_ipis"] = wake_ipis_;
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;

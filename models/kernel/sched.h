@@ -72,6 +72,7 @@ struct SchedParams {
   NoHz nohz = NoHz::kIdle;               // kernel.nohz
   sim::Time tick_cost = 0;               // kernel.tick_cost: CPU time of one tick's handler (< tick)
   sim::Time context_switch = 0;          // kernel.context_switch: CPU time of switching a thread in
+  sim::Time wake_ipi = 0;                // kernel.wake_ipi: the waker's CPU to wake a thread onto an idle CPU
 };
 
 // Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's
@@ -175,7 +176,10 @@ class Kernel {
   // futex wake: the thread is placed on a CPU now (select_task_rq_fair) and queued there after
   // wake_latency, plus idle_exit when that CPU is idle and has halted (idle for longer than idle_poll).
   // Waking a thread that is not blocked is a no-op. `extra` adds to the latency (creating the thread).
-  void wake(std::uint32_t tid, sim::Time extra = 0);
+  // Returns the CPU time the wake costs the waker (thread `waker`) beyond its system call: kernel.wake_ipi
+  // when the thread goes to an idle CPU other than the waker's, which only an IPI brings out of idle
+  // (ttwu_queue_wakelist -> send_call_function_single_ipi); 0 otherwise, or with no waker (a timer).
+  sim::Time wake(std::uint32_t tid, sim::Time extra = 0, std::uint32_t waker = kNone);
   // A thread already running when the simulation starts: queued now.
   void start_now(std::uint32_t tid);
   // nanosleep: the running thread blocks and is woken after `d`, then the usual wake latency.
@@ -230,6 +234,7 @@ class Kernel {
   std::uint64_t preemptions() const { return preemptions_; }
   std::uint64_t switches() const { return switches_; }
   sim::Time switch_time() const { return switch_time_; }  // kernel.context_switch paid so far
+  std::uint64_t wake_ipis() const { return wake_ipis_; }   // wakes that cost their waker kernel.wake_ipi
   // CPU time (ns) charged to bursts of `kind` so far, on all CPUs.
   sim::Time busy(BurstKind kind) const { return busy_[kind]; }
   // CPU time of `kind` on CPU c up to `now` (>= the engine's time), counting the burst in progress.
@@ -522,6 +527,7 @@ class Kernel {
   std::uint64_t migrations_cross_node_ = 0, wakeups_cross_node_ = 0;
   sim::Time tick_time_ = 0;  // the ticks' handler time charged to running threads (kernel.tick_cost)
   sim::Time switch_time_ = 0;  // context switches' kernel time charged to the threads switched in
+  std::uint64_t wake_ipis_ = 0;  // wakes that cost their waker kernel.wake_ipi
 };
 
 }  // namespace gmpsim::models::kernel

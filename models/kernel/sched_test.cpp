@@ -420,6 +420,25 @@ TEST_CASE("kernel: a context switch is CPU time of the thread switched in; a wak
   }
 }
 
+TEST_CASE("kernel: a wake onto an idle CPU other than the waker's costs the waker kernel.wake_ipi", "[kernel]") {
+  SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+  p.wake_ipi = 7000;
+  Rig rig(2, p);
+  const auto waker = rig.thread({5 * kMs}), a = rig.thread({1 * kMs}), b = rig.thread({1 * kMs});
+  rig.ks.wake(waker);
+  rig.engine.run(10 * kUs, [&](const sim::Event& ev) { rig.wake_or_handle(ev); });  // the waker runs on a CPU
+  REQUIRE(rig.ks.state(waker) == Kernel::State::kRunning);
+  CHECK(rig.ks.wake(a, 0) == 0);              // no waker (a timer, an event): nobody pays
+  CHECK(rig.ks.wake(a, 0, waker) == 0);        // not blocked any more: a no-op
+  CHECK(rig.ks.wake(b, 0, waker) == 0);        // the other CPU is taken by a's wake-up now: b queues behind
+  Rig idle(2, p);
+  const auto w2 = idle.thread({5 * kMs}), c = idle.thread({1 * kMs});
+  idle.ks.wake(w2);
+  idle.engine.run(10 * kUs, [&](const sim::Event& ev) { idle.wake_or_handle(ev); });
+  CHECK(idle.ks.wake(c, 0, w2) == 7000);       // the other CPU is idle: the IPI is the waker's
+  CHECK(idle.ks.wake_ipis() == 1);
+}
+
 TEST_CASE("kernel: fair-class tunables scale with log2 of the CPU count, up to 8", "[kernel]") {
   CHECK(scale_for_cpus(700'000, 1) == 700'000);
   CHECK(scale_for_cpus(700'000, 2) == 1'400'000);  // 2 CPUs: 1.4 ms (/sys/kernel/debug/sched/base_slice_ns)

@@ -212,7 +212,7 @@ BenchOutput bench_futex(const BenchScale& s) {
   const std::vector<int> cpus = allowed_cpus();
   const int per = cpus.size() < 2 ? 0 : s.quick ? 15 : 100;
   const int m = per * static_cast<int>(std::size(idles));
-  std::vector<std::int64_t> sent_idle(m), recv_idle(m);
+  std::vector<std::int64_t> sent_idle(m), recv_idle(m), returned_idle(m), nowaiter(m);
   std::vector<char> woke_idle(m);
   std::atomic<std::uint32_t> word{0};
   std::thread sleeper([&] {
@@ -231,6 +231,11 @@ BenchOutput bench_futex(const BenchScale& s) {
     sent_idle[i] = now_ns();
     word.store(1);
     woke_idle[i] = futex(&word, FUTEX_WAKE_PRIVATE, 1) == 1;
+    returned_idle[i] = now_ns();  // the waker's side: the system call, and the IPI to the sleeper's idle CPU
+    std::atomic<std::uint32_t> nobody{0};
+    const std::int64_t t0 = now_ns();
+    futex(&nobody, FUTEX_WAKE_PRIVATE, 1);  // the same call with no waiter: the system call alone
+    nowaiter[i] = now_ns() - t0;
   }
   sleeper.join();
   BenchOutput out;
@@ -239,6 +244,10 @@ BenchOutput bench_futex(const BenchScale& s) {
     if (!woke_idle[i]) continue;
     const Idle& d = idles[i % std::size(idles)];
     const double t = static_cast<double>(recv_idle[i] - sent_idle[i]);
+    if (d.ns <= 200'000) {  // the sleeper's vCPU still scheduled by the host: the IPI's cost, not the host's
+      out.series["kernel.futex_wake_syscall_idle"].push_back(static_cast<double>(returned_idle[i] - sent_idle[i]));
+      out.series["kernel.futex_wake_nowaiter"].push_back(static_cast<double>(nowaiter[i]));
+    }
     out.series[std::string("kernel.futex_wake_idle.") + d.label].push_back(t);
     if (d.ns == 1'000'000) out.series["kernel.futex_wake_idle"].push_back(t);
   }

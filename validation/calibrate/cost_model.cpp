@@ -231,6 +231,17 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
                    "half a futex ping-pong round trip between two threads pinned to one CPU, minus kernel.syscall", 0,
                    1e6, std::max(0.0, rs.median / 2 - summarize(getppid).median)});
   }
+  // kernel.wake_ipi: what a FUTEX_WAKE that wakes a thread sleeping on another, idle CPU costs its caller
+  // beyond the same call with no waiter (the models charge that part as kernel.syscall).
+  const std::vector<double> wake_idle = pooled(c, {"kernel.futex_wake_syscall_idle"});
+  const std::vector<double> wake_none = pooled(c, {"kernel.futex_wake_nowaiter"});
+  if (!wake_idle.empty() && !wake_none.empty()) {
+    const Summary ws = summarize(wake_idle);
+    out.push_back({"wake_ipi", ws,
+                   "the waker's FUTEX_WAKE of a thread sleeping on another CPU idle 25-200 us, minus the same call with "
+                   "no waiter (the IPI to the idle CPU)",
+                   0, 1e6, std::max(0.0, ws.median - summarize(wake_none).median)});
+  }
   add("cache_line_transfer", {"kernel.cache_line_handoff"},
       "a cache line handed back and forth between two threads pinned to two CPUs, one way", 1, 1e5, true);
   add("thread_create", {"kernel.thread_create_join"}, "pthread_create + pthread_join of an empty thread", 500, 1e8, false);
