@@ -58,8 +58,8 @@ def main():
     events, fp = prints.pop()
     simulated = sims[0]["simulated_ns"] / 1e9
     wall, cpu = statistics.median(walls), statistics.median(cpus)
-    print(f"go model on a big machine ({os.path.relpath(a.scenario, ROOT)}: 64 CPUs, 500k requests/s; medians of {a.repeats})")
-    print(f"  simulated {simulated:.3f} s, {events} events ({events / simulated / 5e5:.1f} per request), fingerprint {fp}")
+    print(f"go model on a big machine ({os.path.relpath(a.scenario, ROOT)}; medians of {a.repeats})")
+    print(f"  simulated {simulated:.3f} s, {events} events ({events / simulated / 1e6:.2f} M per simulated second), fingerprint {fp}")
     print(f"  wall {wall:7.3f} s, CPU {cpu:7.3f} s;  {events / cpu / 1e6:6.2f} M events per CPU second")
     rt_wall, rt_cpu = simulated / wall, simulated / cpu
     print(f"  real-time factor: {rt_wall:5.2f}x per wall second, {rt_cpu:5.2f}x per CPU second   "
