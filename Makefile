@@ -9,7 +9,7 @@ VENV ?= .venv
 EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-san run test test-quick test-san test-long bench venv clean
+.PHONY: all deps build build-san run test test-quick test-san test-long bench bench-long venv clean
 .PHONY: python test-python notebooks validate-go calibrate calibrate-static validate validate-bundle go1.19
 
 all: build
@@ -138,10 +138,20 @@ validate-bundle: | deps
 	tar czf $(BUNDLE) -C $(STATIC_BUILD) gmpsim-validate
 	@echo "bundle: $(BUNDLE) (on the other host: tar xzf it; cd gmpsim-validate; ./gmpsim validate --real-only --out run)"
 
+# The speed figures of issue 18, each against its goal: the event queue, the go model's big-machine
+# real-time factor (validation/bench/gomodel.py), the million-goroutine program against real Go
+# (million.py). `make bench-long` (or `make bench LONG=1`) adds 100M parked goroutines (parked.py:
+# minutes, ~8 GB of RAM).
+LONG ?=
 bench: build venv
 	$(BUILD)/sim/gmpsim_bench_engine
 	$(BUILD)/models/gmpsim_bench_fifo --simpy "$(VENV)/bin/python validation/bench/simpy_mmc.py"
+	python3 validation/bench/gomodel.py --gmpsim $(BUILD)/models/gmpsim
 	python3 validation/bench/million.py --gmpsim $(BUILD)/models/gmpsim
+	$(if $(LONG),python3 validation/bench/parked.py --gmpsim $(BUILD)/models/gmpsim)
+
+bench-long:
+	$(MAKE) bench LONG=1
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(STATIC_BUILD)

@@ -575,6 +575,15 @@ class GoRun final : public kernel::ThreadOwner {
   bool oom_killed_ = false;
   sim::Rng steal_rng_, select_rng_;
   std::vector<P> ps_;
+  // One bit per P (64 a word), kept in step with its state, so that scans over all Ps (stealWork's rounds,
+  // checkRunqsNoP, the earliest timer) visit only the Ps that can matter, in the runtime's order: a G in
+  // its ring, a G in runnext (LocalRunq::track), timers on its heap (time.cpp).
+  std::vector<std::uint64_t> runq_mask_, runnext_mask_, timer_mask_;
+  static bool bit(const std::vector<std::uint64_t>& mask, std::uint32_t p) { return (mask[p >> 6] >> (p & 63)) & 1; }
+  void set_timer_bit(std::uint32_t p) {
+    const std::uint64_t b = std::uint64_t{1} << (p & 63);
+    timer_mask_[p >> 6] = ps_[p].timers.empty() ? timer_mask_[p >> 6] & ~b : timer_mask_[p >> 6] | b;
+  }
   std::vector<sim::Time> p_idle_at_sample_;  // each P's idle time at the last timeseries sample
   std::vector<M> ms_;  // reserved for max_threads up front: Ms are created while references to others are live
   GlobalRunq global_;

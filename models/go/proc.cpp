@@ -93,6 +93,13 @@ GoRun::GoRun(const Scenario& sc)
       conn_rng_(core_.streams.stream("go.connections")), gc_(prm_.pacer) {
   ks_.set_topology(prm_.kcfg.topology);
   for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) ps_.emplace_back(prm_.runq_size);
+  const std::size_t words = (prm_.gomaxprocs + 63) / 64;
+  runq_mask_.assign(words, 0);
+  runnext_mask_.assign(words, 0);
+  timer_mask_.assign(words, 0);
+  for (std::uint32_t i = 0; i < prm_.gomaxprocs; ++i) {  // ps_ is never resized again: the words stay put
+    ps_[i].runq.track(&runq_mask_[i >> 6], &runnext_mask_[i >> 6], std::uint64_t{1} << (i & 63));
+  }
   ms_.reserve(prm_.max_threads);
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
   for (std::uint32_t c = 1; c <= prm_.gomaxprocs; ++c) {
@@ -737,32 +744,53 @@ void GoRun::stealWork_scan(std::uint32_t mi) {
   bool ran_timer = false;
   const bool node_first = prm_.steal_node_first && !topo_.single();
   const std::uint16_t here = node_first ? node_of_m(mi) : 0;
+  // The walk visits every P, but a P can only matter if it has a G in its ring, or, in the last round,
+  // timers or a runnext: the others are passed over from the masks without reading them (the walk's
+  // order, hence which victim is found first, is the runtime's). Nothing done inside the walk changes
+  // another P's bits (timers run here ready Gs into our own P), so the masks are read as the walk goes.
+  const std::uint32_t n = prm_.gomaxprocs;
+  const auto candidate = [&](std::uint32_t p) {
+    const std::uint64_t w = runq_mask_[p >> 6] | (last ? timer_mask_[p >> 6] | runnext_mask_[p >> 6] : 0);
+    return ((w >> (p & 63)) & 1) != 0;
+  };
+  const auto none = [&] {  // no P but ours can matter: the round would look at each and find nothing
+    for (std::size_t w = 0; w < runq_mask_.size(); ++w) {
+      std::uint64_t bits = runq_mask_[w] | (last ? timer_mask_[w] | runnext_mask_[w] : 0);
+      if (w == (m.p >> 6)) bits &= ~(std::uint64_t{1} << (m.p & 63));
+      if (bits != 0) return false;
+    }
+    return true;
+  };
 scan:
-  for (; m.steal_seen < prm_.gomaxprocs; ++m.steal_seen, m.steal_pos = (m.steal_pos + m.steal_inc) % prm_.gomaxprocs) {
+  if (m.steal_seen < n && none()) {  // the rest of the walk finds nothing: where it would end
+    m.steal_pos = static_cast<std::uint32_t>((m.steal_pos + std::uint64_t{n - m.steal_seen} * m.steal_inc) % n);
+    m.steal_seen = n;
+  }
+  for (; m.steal_seen < n; ++m.steal_seen, m.steal_pos = m.steal_pos + m.steal_inc >= n ? m.steal_pos + m.steal_inc - n : m.steal_pos + m.steal_inc) {
     const std::uint32_t p2 = m.steal_pos;
-    if (p2 == m.p) continue;
+    if (p2 == m.p || !candidate(p2)) continue;
     // The what-if of Vyukov's NUMA-aware design: the Ps run on this node first, the same walk again for the rest.
     if (node_first && (node_of_p(p2) == here) == (m.steal_pass == 1)) continue;
     // 8: last round: run the victim's expired timers here; the Gs they ready land in our queue.
     if (last && !ps_[p2].timers.empty() && ps_[p2].timers.front().when <= core_.engine.now()) {
-      const std::uint32_t n = check_timers(mi, p2);
-      timers_stolen_ += n;
+      const std::uint32_t ran = check_timers(mi, p2);
+      timers_stolen_ += ran;
       const RunqGet r = runqget(ps_[m.p].runq);
       if (r.g != kNoG) {
-        schedule_execute(mi, r.g, false, prm_.cost_schedule + prm_.cost_timer * n);
+        schedule_execute(mi, r.g, false, prm_.cost_schedule + prm_.cost_timer * ran);
         return;
       }
       ran_timer = true;
     }
     // 7: half of a running victim's queue.
     if (ps_[p2].status == PStatus::kIdle) continue;
-    std::uint32_t n = 0;
-    const std::uint32_t gp = runqsteal(ps_[m.p].runq, ps_[p2].runq, &n);
+    std::uint32_t taken = 0;
+    const std::uint32_t gp = ps_[p2].runq.size() == 0 ? kNoG : runqsteal(ps_[m.p].runq, ps_[p2].runq, &taken);
     if (gp != kNoG) {
       trace(kTraceSteal, mi, p2, gp);
       ++steals_;
       if (numa_ && node_of_p(p2) != node_of_m(mi)) ++numa_cross_steals_;
-      stolen_gs_ += n;
+      stolen_gs_ += taken;
       schedule_execute(mi, gp, false, prm_.cost_schedule);
       return;
     }
@@ -835,8 +863,10 @@ void GoRun::findRunnable_idle(std::uint32_t mi) {
     m.spinning = false;
     --nmspinning_;
     bool work = prm_.recheck_after_spinning && !globq_empty();
-    for (std::uint32_t p = 0; !work && p < prm_.gomaxprocs; ++p) {
-      work = ps_[p].status != PStatus::kIdle && !ps_[p].runq.empty();  // checkRunqsNoP
+    for (std::size_t w = 0; !work && w < runq_mask_.size(); ++w) {  // checkRunqsNoP, over the Ps with a G queued
+      for (std::uint64_t bits = runq_mask_[w] | runnext_mask_[w]; !work && bits != 0; bits &= bits - 1) {
+        work = ps_[w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits))].status != PStatus::kIdle;
+      }
     }
     if (work && !pidle_.empty()) {
       acquirep(mi, pidleget());

@@ -7,7 +7,7 @@ namespace gmpsim::models::go {
 std::uint32_t runqput(LocalRunq& pp, GlobalRunq& global, std::uint32_t gp, bool next) {
   if (next) {
     const std::uint32_t old = pp.runnext;
-    pp.runnext = gp;
+    pp.set_runnext(gp);
     if (old == kNoG) return 0;
     gp = old;  // kick the old runnext out to the regular run queue
   }
@@ -35,7 +35,7 @@ std::uint32_t runqputbatch(LocalRunq& pp, const std::uint32_t* batch, std::uint3
 RunqGet runqget(LocalRunq& pp) {
   if (pp.runnext != kNoG) {
     const std::uint32_t g = pp.runnext;
-    pp.runnext = kNoG;
+    pp.set_runnext(kNoG);
     return {g, true};
   }
   if (pp.size() == 0) return {};
@@ -54,7 +54,7 @@ std::uint32_t runqsteal(LocalRunq& pp, LocalRunq& victim, std::uint32_t* stolen)
 
 std::uint32_t runqsteal_runnext(LocalRunq& victim) {
   const std::uint32_t g = victim.runnext;
-  victim.runnext = kNoG;
+  victim.set_runnext(kNoG);
   return g;
 }
 

@@ -31,18 +31,39 @@ class LocalRunq {
 
   void push_tail(std::uint32_t g) {
     GMPSIM_CHECK(!full(), "runqput: local run queue overflow");
+    if (tail_ == head_ && ring_word_ != nullptr) *ring_word_ |= bit_;
     ring_[tail_++ & (capacity() - 1)] = g;
   }
   std::uint32_t pop_head() {
     GMPSIM_CHECK(size() > 0, "runqget: empty local run queue");
-    return ring_[head_++ & (capacity() - 1)];
+    const std::uint32_t g = ring_[head_++ & (capacity() - 1)];
+    if (head_ == tail_ && ring_word_ != nullptr) *ring_word_ &= ~bit_;
+    return g;
   }
 
+  // Read freely; written through set_runnext, which keeps the tracking bit (below) in step.
   std::uint32_t runnext = kNoG;
+  void set_runnext(std::uint32_t g) {
+    runnext = g;
+    if (next_word_ != nullptr) *next_word_ = g == kNoG ? *next_word_ & ~bit_ : *next_word_ | bit_;
+  }
+  // Tracking for the scheduler's scans over all Ps (stealWork, checkRunqsNoP): `bit` in *ring_word is set
+  // while the ring holds a G, in *next_word while runnext does, so a scan skips the Ps with nothing to
+  // take without reading them. The words must outlive the queue.
+  void track(std::uint64_t* ring_word, std::uint64_t* next_word, std::uint64_t bit) {
+    ring_word_ = ring_word;
+    next_word_ = next_word;
+    bit_ = bit;
+    *ring_word_ = size() > 0 ? *ring_word_ | bit_ : *ring_word_ & ~bit_;
+    set_runnext(runnext);
+  }
 
  private:
   std::vector<std::uint32_t> ring_;
   std::uint32_t head_ = 0, tail_ = 0;  // wrap around like the runtime's uint32 indices
+  std::uint64_t* ring_word_ = nullptr;
+  std::uint64_t* next_word_ = nullptr;
+  std::uint64_t bit_ = 0;
 };
 
 // sched.runq: unbounded FIFO, protected by sched.lock.

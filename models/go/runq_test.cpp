@@ -102,11 +102,24 @@ TEST_CASE("globrunqgetbatch takes min(n, size, size/gomaxprocs + 1)", "[go][runq
   CHECK(globrunqget(one) == kNoG);
 }
 
-TEST_CASE("random put/get/steal/overflow: every G is seen exactly once", "[go][runq]") {
+TEST_CASE("random put/get/steal/overflow: every G is seen exactly once, the tracking bits follow", "[go][runq]") {
   gmpsim::sim::Rng rng(2024);
   constexpr int kPs = 4;
   std::vector<LocalRunq> ps(kPs);
   GlobalRunq global;
+  // The bits the scheduler's scans read (LocalRunq::track): P i's bit in `ring` while its ring holds a G,
+  // in `next` while runnext does, whatever operation changed it.
+  std::uint64_t ring = ~std::uint64_t{0}, next = ~std::uint64_t{0};
+  for (int i = 0; i < kPs; ++i) ps[i].track(&ring, &next, std::uint64_t{1} << (i * 5));
+  auto bits_follow = [&] {
+    for (int i = 0; i < kPs; ++i) {
+      if (((ring >> (i * 5)) & 1) != (ps[i].size() > 0 ? 1u : 0u)) return false;
+      if (((next >> (i * 5)) & 1) != (ps[i].runnext != kNoG ? 1u : 0u)) return false;
+    }
+    return true;
+  };
+  REQUIRE(bits_follow());  // track() set them from the state (empty queues): the other bits stay set
+  CHECK(ring == ~std::uint64_t{0x8421});
   std::uint32_t next_g = 0;
   std::multiset<std::uint32_t> seen;
   auto take = [&](std::uint32_t g) {
@@ -122,11 +135,15 @@ TEST_CASE("random put/get/steal/overflow: every G is seen exactly once", "[go][r
       case 4: if (p.size() == 0) take(globrunqgetbatch(global, p, p.capacity() / 2, kPs)); break;
       case 5: if (p.runnext != kNoG && rng.below(4) == 0) take(runqsteal_runnext(p)); break;
     }
+    if (step % 97 == 0) REQUIRE(bits_follow());
   }
+  REQUIRE(bits_follow());
   for (LocalRunq& p : ps) {
     for (RunqGet r = runqget(p); r.g != kNoG; r = runqget(p)) take(r.g);
   }
   while (!global.empty()) take(global.pop_front());
+  CHECK(ring == ~std::uint64_t{0x8421});  // all empty again: only the queues' own bits were cleared
+  CHECK(next == ~std::uint64_t{0x8421});
   REQUIRE(seen.size() == next_g);
   std::uint32_t expect = 0;
   for (std::uint32_t g : seen) CHECK(g == expect++);  // each exactly once, none invented

@@ -26,6 +26,7 @@ void GoRun::sleep_until(std::uint32_t mi, std::uint32_t g, sim::Time when) {
   const bool earliest = pp.timers.empty() || when < pp.timers.front().when;
   pp.timers.push_back({when, g});
   std::push_heap(pp.timers.begin(), pp.timers.end(), std::greater<Timer>());
+  set_timer_bit(m.p);
   m.overhead += prm_.cost_timer;
   if (earliest) wakeNetPoller(mi, when);
 }
@@ -70,13 +71,17 @@ std::uint32_t GoRun::check_timers(std::uint32_t mi, std::uint32_t p) {
     goready(mi, g);
     ms_[mi].overhead = overhead;  // charged by the caller as cost_timer per timer
   }
+  set_timer_bit(p);
   return ran;
 }
 
 sim::Time GoRun::earliest_timer() const {
   sim::Time t = 0;
-  for (const P& p : ps_) {
-    if (!p.timers.empty() && (t == 0 || p.timers.front().when < t)) t = p.timers.front().when;
+  for (std::size_t w = 0; w < timer_mask_.size(); ++w) {  // the Ps with timers
+    for (std::uint64_t bits = timer_mask_[w]; bits != 0; bits &= bits - 1) {
+      const P& p = ps_[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))];
+      if (t == 0 || p.timers.front().when < t) t = p.timers.front().when;
+    }
   }
   return t;
 }
