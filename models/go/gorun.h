@@ -461,7 +461,8 @@ class GoRun final : public kernel::ThreadOwner {
   void gc_stw_done(std::uint32_t mi);
   void startTheWorld(std::uint32_t mi);
   void gcstopm(std::uint32_t mi);
-  void gc_p_stopped(std::uint32_t p);  // a P reached _Pgcstop: stopwait--, wake the stopper at zero
+  // A P reached _Pgcstop: stopwait--, and at zero the M `who` wakes the stopper (notewakeup).
+  void gc_p_stopped(std::uint32_t p, std::uint32_t who = kNoG);
   void gcMarkStart();
   void gcMarkTermination();
   bool findRunnableGCWorker(std::uint32_t mi, sim::Time cost);

@@ -437,15 +437,16 @@ void GoRun::stw_wait(std::uint32_t mi) {
   ks_.sleep(mi, kStwRetry);
 }
 
-void GoRun::gc_p_stopped(std::uint32_t p) {
+void GoRun::gc_p_stopped(std::uint32_t p, std::uint32_t who) {
   Gc& gc = gc_;
   ps_[p].status = PStatus::kGcStop;
   gc.stopped.push_back(p);
   GMPSIM_CHECK(gc.stopwait > 0, "gc: more Ps stopped than were running");
   if (--gc.stopwait == 0 && gc.stw_sleeping) {  // notewakeup(&sched.stopnote)
     gc.stw_sleeping = false;
-    ks_.interrupt_sleep(gc.stw_m);
-    ks_.wake(gc.stw_m);
+    const std::uint32_t waker = who == kNoG ? kernel::Kernel::kNone : who;
+    const sim::Time ipi = ks_.interrupt_sleep(gc.stw_m, waker) + ks_.wake(gc.stw_m, 0, waker);
+    if (who != kNoG) ms_[who].overhead += ipi;
   }
 }
 
@@ -457,7 +458,7 @@ void GoRun::gcstopm(std::uint32_t mi) {
     --nmspinning_;
   }
   const std::uint32_t p = releasep(mi);
-  gc_p_stopped(p);
+  gc_p_stopped(p, mi);
   stopm(mi);
 }
 

@@ -89,7 +89,7 @@ void GoRun::handoffp(std::uint32_t p, std::uint32_t who) {
   ++handoffs_;
   trace(kTraceHandoff, p, ps_[p].m, 0);
   if (gc_.waiting) {  // a stop-the-world is collecting Ps
-    gc_p_stopped(p);
+    gc_p_stopped(p, who);
     return;
   }
   P& pp = ps_[p];

@@ -100,10 +100,10 @@ void GoRun::sysmon_cycle(std::uint32_t mi) {
       now - gc_.last_end > prm_.forcegc_period) {
     gc_.start_requested = true;
     gc_.time_trigger = true;
-    startIdle(1);
+    startIdle(1, mi);
   }
   ms_[mi].phase = Phase::kSysmonSleep;
-  ks_.run_for(mi, prm_.cost_sysmon, kSched);
+  ks_.run_for(mi, prm_.cost_sysmon + take_overhead(mi), kSched);  // with the wakes of Ms it started
 }
 
 // usleep(delay): 20 us while there is work, doubling after 50 idle cycles, capped at 10 ms.
@@ -193,7 +193,7 @@ std::uint32_t GoRun::retake(sim::Time now) {
     ++pp.syscalltick;
     ++retakes_;
     ++n;
-    handoffp(p);
+    handoffp(p, sysmon_);  // sysmon's thread pays the wake of the M it starts
   }
   return n;
 }

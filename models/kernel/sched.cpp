@@ -852,12 +852,12 @@ void Kernel::sleep(std::uint32_t tid, sim::Time d) {
                                       : engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
 }
 
-void Kernel::interrupt_sleep(std::uint32_t tid) {
+sim::Time Kernel::interrupt_sleep(std::uint32_t tid, std::uint32_t waker) {
   Thread& t = thr(tid);
-  if (!t.sleep_timer.valid()) return;
+  if (!t.sleep_timer.valid()) return 0;
   engine_.cancel(t.sleep_timer);
   t.sleep_timer = {};
-  wake(tid);
+  return wake(tid, 0, waker);
 }
 
 void Kernel::block(std::uint32_t tid) {

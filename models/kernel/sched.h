@@ -184,8 +184,9 @@ class Kernel {
   void start_now(std::uint32_t tid);
   // nanosleep: the running thread blocks and is woken after `d`, then the usual wake latency.
   void sleep(std::uint32_t tid, sim::Time d);
-  // Ends a sleep early (a signal, an fd becoming ready); no-op when the thread is not sleeping.
-  void interrupt_sleep(std::uint32_t tid);
+  // Ends a sleep early (a signal, an fd becoming ready); no-op when the thread is not sleeping. Returns
+  // what the wake costs `waker`, as wake() does.
+  sim::Time interrupt_sleep(std::uint32_t tid, std::uint32_t waker = kNone);
   // The running thread blocks: it leaves its CPU now. Any unfinished burst is dropped.
   void block(std::uint32_t tid);
   // Gives the thread a burst of `work` ns of CPU, started now if it is running, else when it next runs.

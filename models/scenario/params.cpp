@@ -916,7 +916,8 @@ const ParamSpec kParams[] = {
      "CPU time a wake costs the waker beyond its system call when the woken thread goes to an idle CPU other "
      "than the waker's: the IPI that brings that CPU out of idle (on a VM whose guest halts, a VM exit on the "
      "sender). Charged to the M that wakes another M's thread (startm from wakep, handoffp, injectglist, "
-     "startTheWorld); not yet to sysmon, to notewakeup of a stopping M, or to the boost-fiber-ws model.",
+     "startTheWorld, sysmon) and to the M whose gcstopm wakes the one stopping the world; not yet to forEachP's "
+     "wake, a netpoll break, or the boost-fiber-ws model.",
      "kernel/sched/core.c try_to_wake_up -> ttwu_queue_wakelist -> send_call_function_single_ipi (no IPI when "
      "the idle CPU polls: set_nr_if_polling). The FUTEX_WAKE that wakes a thread sleeping on another, idle CPU "
      "takes 7.3 us (p10 7.1, p90 7.6 us) against 0.34 us with no waiter on the project's 2-vCPU VM (a one-off "
