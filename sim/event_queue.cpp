@@ -150,17 +150,20 @@ detail::EventBlock* EventQueue::new_block() {
 // on all bits above b - 1. Blocks go back to the pool as soon as they are read, LIFO, so the appends
 // reuse lines just read.
 bool EventQueue::refill() {
-  if (nonempty_ == 0) return false;
+  int w = 0;
+  while (nonempty_[w] == 0) {
+    if (++w == kMaskWords) return false;
+  }
   if (nodes_ < heap_below_) {
     to_heap();
     return true;
   }
-  const int b = __builtin_ctzll(nonempty_) + 1;
+  const int b = w * 64 + __builtin_ctzll(nonempty_[w]);
   Bucket& bk = buckets_[b];
   detail::EventBlock* blk = bk.head;
   last_ = bk.min;
   bk = Bucket{};
-  nonempty_ &= nonempty_ - 1;
+  nonempty_[w] &= nonempty_[w] - 1;
   while (blk != nullptr) {
     detail::EventBlock* const next = blk->next;
     if (next != nullptr) __builtin_prefetch(next);
@@ -177,7 +180,7 @@ void EventQueue::to_radix() {
   radix_ = true;
   last_ = detail::time_key(now_.top().time);
   now_.extract_if([this](const Event& e) { return detail::time_key(e.time) > last_; },
-                  [this](const Event& e) { append(64 - __builtin_clzll(detail::time_key(e.time) ^ last_), e); });
+                  [this](const Event& e) { append(bucket_of(detail::time_key(e.time), last_), e); });
 }
 
 // Few nodes are left (called with bucket 0 empty): all go back into the heap.
@@ -194,7 +197,7 @@ void EventQueue::to_heap() {
       }
     }
   });
-  nonempty_ = 0;
+  for (std::uint64_t& word : nonempty_) word = 0;
   last_ = UINT64_MAX;
   radix_ = false;
 }
@@ -211,7 +214,7 @@ void EventQueue::compact() {
     Bucket& bk = buckets_[b];
     detail::EventBlock* blk = bk.head;
     bk = Bucket{};
-    nonempty_ &= ~(std::uint64_t{1} << (b - 1));
+    nonempty_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
     while (blk != nullptr) {
       detail::EventBlock* const next = blk->next;
       for (std::uint32_t i = 0; i < blk->count; ++i) {
@@ -250,7 +253,7 @@ void EventQueue::clear() {
     }
     buckets_[b] = Bucket{};
   }
-  nonempty_ = 0;
+  for (std::uint64_t& word : nonempty_) word = 0;
   last_ = UINT64_MAX;
   radix_ = false;
   slot_seq_.clear();

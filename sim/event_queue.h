@@ -212,7 +212,18 @@ class EventQueue {
   bool radix_mode() const { return radix_; }
 
  private:
-  static constexpr int kBuckets = 65;  // bucket 0 (the heap) and one per bit of the 64-bit time key
+  // Buckets by digits of kDigitBits bits: bucket level * kRadix + digit holds the nodes whose highest digit
+  // differing from last_ is at `level`, where theirs is `digit` (greater than last_'s). A node moves at
+  // most once per level, and a level spans several bits, so a far timer moves a few times, not once per bit.
+  static constexpr int kDigitBits = 4;
+  static constexpr int kRadix = 1 << kDigitBits;
+  static constexpr int kLevels = (64 + kDigitBits - 1) / kDigitBits;
+  static constexpr int kBuckets = kLevels * kRadix;  // index 0 is never used: bucket 0 is the heap
+  static constexpr int kMaskWords = (kBuckets + 63) / 64;
+  static int bucket_of(std::uint64_t k, std::uint64_t last) {  // for k > last
+    const int level = (63 - __builtin_clzll(k ^ last)) / kDigitBits;
+    return level * kRadix + static_cast<int>((k >> (level * kDigitBits)) & (kRadix - 1));
+  }
 
   struct Bucket {
     detail::EventBlock* head = nullptr;
@@ -238,8 +249,8 @@ class EventQueue {
   void compact();  // drops cancelled nodes everywhere once they dominate
 
   detail::EventHeap now_;                 // bucket 0: time key <= last_
-  Bucket buckets_[kBuckets];              // [1, 64]: highest bit differing from last_ is b - 1
-  std::uint64_t nonempty_ = 0;            // bit b - 1 set while bucket b holds a node
+  Bucket buckets_[kBuckets];
+  std::uint64_t nonempty_[kMaskWords] = {};  // bit b set while bucket b holds a node
   std::uint64_t last_ = UINT64_MAX;       // time key of the last refill's minimum; MAX: all in the heap
   bool radix_ = false;
   std::size_t radix_above_;
@@ -280,7 +291,7 @@ inline void EventQueue::append(int b, const Event& e) {
     detail::EventBlock* fresh = new_block();
     if (t == nullptr) {
       bk.head = fresh;
-      nonempty_ |= std::uint64_t{1} << (b - 1);
+      nonempty_[b / 64] |= std::uint64_t{1} << (b % 64);
     } else {
       t->next = fresh;
     }
@@ -298,7 +309,7 @@ inline void EventQueue::place(const Event& e) {
     now_.push(e);
     if (!radix_ && now_.size() > radix_above_) [[unlikely]] to_radix();
   } else {
-    append(64 - __builtin_clzll(k ^ last_), e);
+    append(bucket_of(k, last_), e);
   }
 }
 
