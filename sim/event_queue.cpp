@@ -178,9 +178,9 @@ bool EventQueue::refill() {
 void EventQueue::to_radix() {
   now_.settle();
   radix_ = true;
-  last_ = detail::time_key(now_.top().time);
-  now_.extract_if([this](const Event& e) { return detail::time_key(e.time) > last_; },
-                  [this](const Event& e) { append(bucket_of(detail::time_key(e.time), last_), e); });
+  last_ = detail::event_key(now_.top());
+  now_.extract_if([this](const Event& e) { return detail::event_key(e) > last_; },
+                  [this](const Event& e) { append(bucket_of(detail::event_key(e), last_), e); });
 }
 
 // Few nodes are left (called with bucket 0 empty): all go back into the heap.
@@ -198,7 +198,7 @@ void EventQueue::to_heap() {
     }
   });
   for (std::uint64_t& word : nonempty_) word = 0;
-  last_ = UINT64_MAX;
+  last_ = kKeyMax;
   radix_ = false;
 }
 
@@ -254,7 +254,7 @@ void EventQueue::clear() {
     buckets_[b] = Bucket{};
   }
   for (std::uint64_t& word : nonempty_) word = 0;
-  last_ = UINT64_MAX;
+  last_ = kKeyMax;
   radix_ = false;
   slot_seq_.clear();
   free_slots_.clear();

@@ -201,6 +201,10 @@ class EventQueue {
   // Time of the next live event, or kTimeMax when none. May drop cancelled nodes and refill bucket 0.
   Time next_time();
 
+  // pop() for the engine loop: only right after next_time() found a live event, with no push or cancel
+  // in between; it skips the search that next_time() has just done.
+  void take_next(Event& out);
+
   std::size_t size() const { return live_; }  // live (not cancelled) pending events
   bool empty() const { return live_ == 0; }
   void reserve(std::size_t n);
@@ -212,23 +216,30 @@ class EventQueue {
   bool radix_mode() const { return radix_; }
 
  private:
-  // Buckets by digits of kDigitBits bits: bucket level * kRadix + digit holds the nodes whose highest digit
-  // differing from last_ is at `level`, where theirs is `digit` (greater than last_'s). A node moves at
-  // most once per level, and a level spans several bits, so a far timer moves a few times, not once per bit.
+  // The radix runs over the whole 128-bit key (time, band, seq), so the events of one crowded instant are
+  // spread over the buckets by their order too, instead of piling up in bucket 0's heap. Buckets by digits
+  // of kDigitBits bits: bucket level * kRadix + digit holds the nodes whose highest digit differing from
+  // last_ is at `level`, where theirs is `digit` (greater than last_'s). A node moves at most once per
+  // level, and a level spans several bits, so a far timer moves a few times, not once per bit.
+  using Key = detail::EventKey;
+  static constexpr Key kKeyMax = ~Key{0};
   static constexpr int kDigitBits = 4;
   static constexpr int kRadix = 1 << kDigitBits;
-  static constexpr int kLevels = (64 + kDigitBits - 1) / kDigitBits;
+  static constexpr int kLevels = 128 / kDigitBits;
   static constexpr int kBuckets = kLevels * kRadix;  // index 0 is never used: bucket 0 is the heap
-  static constexpr int kMaskWords = (kBuckets + 63) / 64;
-  static int bucket_of(std::uint64_t k, std::uint64_t last) {  // for k > last
-    const int level = (63 - __builtin_clzll(k ^ last)) / kDigitBits;
-    return level * kRadix + static_cast<int>((k >> (level * kDigitBits)) & (kRadix - 1));
+  static constexpr int kMaskWords = kBuckets / 64;
+  static int bucket_of(Key k, Key last) {  // for k > last
+    const Key x = k ^ last;
+    const auto hi = static_cast<std::uint64_t>(x >> 64);
+    const int bit = hi != 0 ? 127 - __builtin_clzll(hi) : 63 - __builtin_clzll(static_cast<std::uint64_t>(x));
+    const int level = bit / kDigitBits;
+    return level * kRadix + static_cast<int>(static_cast<std::uint64_t>(k >> (level * kDigitBits)) & (kRadix - 1));
   }
 
   struct Bucket {
     detail::EventBlock* head = nullptr;
     detail::EventBlock* tail = nullptr;  // appended to; full blocks are linked in front of it
-    std::uint64_t min = UINT64_MAX;      // smallest time key in the bucket, cancelled nodes included
+    Key min = kKeyMax;                   // smallest key in the bucket, cancelled nodes included
   };
 
   bool settle();  // makes now_.top() the next live event; false when none is left
@@ -248,10 +259,10 @@ class EventQueue {
   bool is_cancelled(const Event& e) const { return slot_seq_[e.slot] != e.seq(); }
   void compact();  // drops cancelled nodes everywhere once they dominate
 
-  detail::EventHeap now_;                 // bucket 0: time key <= last_
+  detail::EventHeap now_;                 // bucket 0: key <= last_
   Bucket buckets_[kBuckets];
   std::uint64_t nonempty_[kMaskWords] = {};  // bit b set while bucket b holds a node
-  std::uint64_t last_ = UINT64_MAX;       // time key of the last refill's minimum; MAX: all in the heap
+  Key last_ = kKeyMax;                    // key of the last refill's minimum; kKeyMax: all in the heap
   bool radix_ = false;
   std::size_t radix_above_;
   std::size_t heap_below_;
@@ -298,13 +309,13 @@ inline void EventQueue::append(int b, const Event& e) {
     bk.tail = t = fresh;
   }
   t->events[t->count++] = e;
-  const std::uint64_t k = detail::time_key(e.time);
+  const Key k = detail::event_key(e);
   bk.min = k < bk.min ? k : bk.min;
 }
 
-// Bucket 0 for times up to last_; otherwise the bucket of the highest bit in which the time differs.
+// Bucket 0 for keys up to last_; otherwise the bucket of the highest digit in which the key differs.
 inline void EventQueue::place(const Event& e) {
-  const std::uint64_t k = detail::time_key(e.time);
+  const Key k = detail::event_key(e);
   if (k <= last_) {
     now_.push(e);
     if (!radix_ && now_.size() > radix_above_) [[unlikely]] to_radix();
@@ -356,13 +367,17 @@ inline bool EventQueue::settle() {
   }
 }
 
-inline bool EventQueue::pop(Event& out) {
-  if (!settle()) return false;
+inline void EventQueue::take_next(Event& out) {
   out = now_.top();
   now_.take_top();
   --live_;
   --nodes_;
   release_slot(out.slot);
+}
+
+inline bool EventQueue::pop(Event& out) {
+  if (!settle()) return false;
+  take_next(out);
   return true;
 }
 
