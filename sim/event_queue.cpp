@@ -144,11 +144,11 @@ detail::EventBlock* EventQueue::new_block() {
   return b;
 }
 
-// Bucket 0 is empty: take the lowest non-empty bucket apart around its minimum m. Every node in it has a
-// time key >= m that agrees with last_ above bit b - 1, so with last_ = m each one lands in bucket 0 (time
-// m) or in a bucket below b; nodes in higher buckets keep their bucket, since m agrees with the old last_
-// on all bits above b - 1. Blocks go back to the pool as soon as they are read, LIFO, so the appends
-// reuse lines just read.
+// Bucket 0 is empty: take the lowest non-empty bucket (level l, digit d) apart around its minimum m. Every
+// node in it agrees with last_ above level l and has digit d there, as m does, so with last_ = m each one
+// lands in bucket 0 (m itself) or at a level below l; nodes in other buckets keep theirs, since m agrees
+// with the old last_ above level l and their digit at level l (if that is their level) exceeds d. Blocks go
+// back to the pool as soon as they are read, LIFO, so the appends reuse lines just read.
 bool EventQueue::refill() {
   int w = 0;
   while (nonempty_[w] == 0) {

@@ -5,16 +5,16 @@
 // insertion sequence number, so among equal (time, band) the earlier-scheduled event fires first. Nothing
 // depends on pointers or the structure's internals, so a run is a pure function of its inputs.
 //
-// Implementation: a radix heap (Ahuja, Mehlhorn, Orlin, Tarjan, "Faster algorithms for the shortest path
-// problem", J. ACM 37(2), 1990) on the 64-bit time, whose bucket 0 (the events at or before the last
-// instant taken out) is a 4-ary heap on the full key. The engine never schedules into the past, so every
-// new event's time is at least `last_`, the time of the last refill; an event goes to bucket b, the
-// position of the highest bit in which its time differs from `last_`. Only when bucket 0 runs dry is the
-// lowest non-empty bucket taken apart around its minimum, which it keeps track of, so an event moves at
-// most once per bit and each move is a sequential copy, never a random walk through one big heap. Ties
-// in time (any number, any bands) meet in bucket 0, whose heap orders them by (band, seq). Times below
-// `last_` (pushed after run() stopped short of the next event, or by a caller of the bare queue) go to
-// bucket 0 too, which keeps the order total for any sequence of pushes.
+// Implementation: while the queue is small (up to kRadixAbove nodes, about the size of L2), an implicit
+// 4-ary heap. Above that, a radix heap (Ahuja, Mehlhorn, Orlin, Tarjan, "Faster algorithms for the shortest
+// path problem", J. ACM 37(2), 1990) over the whole 128-bit key (time, band, seq), whose bucket 0 is that
+// heap. The engine never schedules into the past, so every new key is above `last_`, the key of the last
+// refill's minimum; a node goes to the bucket of the highest 4-bit digit in which its key differs from
+// `last_`. Only when bucket 0 runs dry is the lowest non-empty bucket taken apart around its minimum, which
+// it keeps track of, so a node moves at most once per digit and each move is a sequential copy, never a
+// random walk through one big heap. Keys up to `last_` (pushed after run() stopped short of the next event,
+// or by a caller of the bare queue) go to bucket 0's heap, which keeps the order total for any sequence of
+// pushes. The switch between the two forms is transparent and O(n), with hysteresis (see sim/README.md).
 //
 // Buckets are chains of 4 KiB blocks from one pool, so the memory is the pending events plus at most one
 // partly filled block per bucket, whatever the history of bucket sizes. No allocation per event once the

@@ -385,10 +385,33 @@ TEST_CASE("EventQueue: random operations in radix mode match a reference model",
   SECTION("steady queue, many ties") { run_random_ops(23, 20'000, 4, 3, 1, 0); }
   SECTION("often empty queue") { run_random_ops(24, 20'000, 100, 2, 1, 0); }
   SECTION("heavy cancellation (compaction)") { run_random_ops(25, 40'000, 1'000'000, 12, 8, 0); }
-  SECTION("switching between heap and radix") {
+  SECTION("growing past the switch point") {
     run_random_ops(26, 40'000, 10'000, 3, 1, 64);
     run_random_ops(27, 40'000, 1 << 20, 4, 2, 16);
   }
+  SECTION("hovering around the switch point, so it switches both ways often") {
+    run_random_ops(28, 40'000, 1000, 2, 1, 8);
+    run_random_ops(29, 40'000, 3, 2, 0, 8);
+  }
+}
+
+TEST_CASE("EventQueue: switches to radix mode when large and back when small, keeping the order",
+          "[event_queue]") {
+  EventQueue q(16);  // radix above 16 nodes, heap again below 4
+  Rng rng(5);
+  for (std::uint32_t i = 0; i < 100; ++i) q.push(static_cast<Time>(rng.below(50)), 0, i);
+  REQUIRE(q.radix_mode());
+  Event e;
+  Time last = -1;
+  std::uint64_t last_seq = 0;
+  bool back_to_heap = false;
+  while (q.pop(e)) {
+    REQUIRE((e.time > last || (e.time == last && e.seq() > last_seq)));
+    last = e.time;
+    last_seq = e.seq();
+    back_to_heap = back_to_heap || !q.radix_mode();
+  }
+  REQUIRE(back_to_heap);
 }
 
 TEST_CASE("EventQueue: random operations match a reference model, long", "[event_queue][long]") {
