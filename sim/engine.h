@@ -64,7 +64,7 @@ class Engine {
       const Time next = queue_.next_time();
       if (queue_.empty()) return StopReason::kQueueEmpty;
       if (next > until) return StopReason::kTimeReached;
-      queue_.pop(ev);
+      queue_.take_next(ev);
       now_ = ev.time;
       ++events_;
       if (fingerprinting_ && ev.band() != kBandObserve) fingerprint_.add(ev.time, (std::uint64_t{ev.kind} << 32) | ev.arg, ev.arg2);

@@ -1,5 +1,5 @@
-// EventQueue: the out-of-line half (sifts, deferred-pop completion, lazy deletion). The per-event entry
-// points (push, pop, cancel, next_time) are inline in the header.
+// EventQueue: the out-of-line half (bucket 0's sifts, refills, the block pool, compaction). The per-event
+// entry points (push, pop, cancel, next_time) are inline in the header.
 #include "sim/event_queue.h"
 
 #include <algorithm>
@@ -11,24 +11,33 @@
 
 namespace gmpsim::sim {
 
+namespace detail {
+
 namespace {
 constexpr std::size_t kArity = 4;
 constexpr std::size_t kCacheLine = 64;
 constexpr std::size_t kPrefetchAboveBytes = std::size_t{256} << 10;
 }  // namespace
 
+// The root was handed out by take_top() and no push came to fill it: the last node fills it instead.
+void EventHeap::fill_hole() {
+  hole_ = false;
+  const Event last = h_.back();
+  h_.pop_back();
+  if (!h_.empty()) sift_down(0, last);
+}
+
 // Places `e` into the hole at `i`, moving the smallest child up while it fires before `e`.
 // A full group of four children is reduced pairwise with branch-free compares (which child is smallest
 // is a coin toss, so a branch would mispredict often); only the last, partial group takes the loop.
 // Top-down rather than Floyd's bottom-up: measured, it is as fast in a small heap and faster in a large
 // one, where stopping early saves the deepest, most expensive cache misses.
-void EventQueue::sift_down(std::size_t i, const Event& e) {
-  Event* const h = heap_.data();
-  const std::size_t n = heap_.size();
-  // In a heap larger than L2, the next level's four candidates have sixteen children, contiguous and
-  // cache-line aligned (eight lines). Fetching them now overlaps the next level's misses with this
-  // level's compares, which is worth far more than the bandwidth spent on the three groups not taken.
-  // In a small heap the prefetches only cost instructions.
+void EventHeap::sift_down(std::size_t i, const Event& e) {
+  Event* const h = h_.data();
+  const std::size_t n = h_.size();
+  // In a heap larger than L2 (many events at one instant), the next level's four candidates have sixteen
+  // children, contiguous and cache-line aligned (eight lines). Fetching them now overlaps the next level's
+  // misses with this level's compares. In a small heap the prefetches only cost instructions.
   const bool prefetch = n * sizeof(Event) > kPrefetchAboveBytes;
   for (;;) {
     const std::size_t c = kArity * i + 1;
@@ -57,8 +66,8 @@ void EventQueue::sift_down(std::size_t i, const Event& e) {
 }
 
 // Places `e` into the hole at `i`, moving parents down while `e` fires before them.
-void EventQueue::sift_up(std::size_t i, const Event& e) {
-  Event* const h = heap_.data();
+void EventHeap::sift_up(std::size_t i, const Event& e) {
+  Event* const h = h_.data();
   while (i > 0) {
     const std::size_t parent = (i - 1) / kArity;
     if (!earlier(e, h[parent])) break;
@@ -68,55 +77,21 @@ void EventQueue::sift_up(std::size_t i, const Event& e) {
   h[i] = e;
 }
 
-// The root was handed out by pop() and no push came to fill it: the last node fills it instead.
-void EventQueue::finish_deferred_pop() {
-  hole_at_root_ = false;
-  const Event last = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) {
-    sift_down(0, last);
-    __builtin_prefetch(&slot_seq_[heap_[0].slot], 1);  // as in push: the next pop frees this slot
-  }
-}
-
-// Lazy deletion: removes cancelled nodes while one is at the root. Returns true if any was removed.
-bool EventQueue::drop_cancelled_top() {
-  bool dropped = false;
-  while (!heap_.empty() && is_cancelled(heap_[0])) {
-    --cancelled_in_heap_;
-    const Event last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0, last);
-    dropped = true;
-  }
-  return dropped;
-}
-
-// Cancelled nodes far in the future may never reach the top (a model that re-arms a long timeout on every
-// event). Once they are more than half the heap, drop them all and rebuild bottom-up in O(n): at least
-// n/2 cancels paid for it, so cancel stays O(1) amortised. The firing order is a total order on
-// (time, band, seq), so rebuilding cannot change it.
-void EventQueue::compact() {
-  if (hole_at_root_) finish_deferred_pop();
-  heap_.erase(std::remove_if(heap_.begin(), heap_.end(), [this](const Event& e) { return is_cancelled(e); }),
-              heap_.end());
-  cancelled_in_heap_ = 0;
-  const std::size_t n = heap_.size();
+void EventHeap::heapify() {
+  const std::size_t n = h_.size();
   if (n < 2) return;
   for (std::size_t i = (n - 2) / kArity + 1; i-- > 0;) {
-    const Event e = heap_[i];
+    const Event e = h_[i];
     sift_down(i, e);
   }
 }
-
-namespace detail {
 
 namespace {
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 }  // namespace
 
-// Large heaps are aligned to 2 MiB and offered to transparent huge pages: a sift-down through a heap of a
-// million events touches a new page at every level, and 4 KiB pages would make each a TLB miss too.
+// Large allocations are aligned to 2 MiB and offered to transparent huge pages: a big heap is walked at
+// random and the block pool is spread over many pages, and 4 KiB pages would add a TLB miss to each touch.
 void* allocate_heap_storage(std::size_t bytes, std::size_t lead) {
   const std::size_t total = bytes + lead;
   const std::size_t align = total >= kHugePage ? kHugePage : 128;
@@ -134,20 +109,158 @@ void free_heap_storage(void* p, std::size_t bytes, std::size_t lead) {
 
 }  // namespace detail
 
+namespace {
+// The pool grows by slabs of 512 blocks (one 2 MiB huge page) once it is past its first few.
+constexpr std::size_t kSmallSlabBlocks = 16;
+constexpr std::size_t kSlabBlocks = 512;
+constexpr std::size_t slab_blocks(std::size_t slabs) { return slabs < 4 ? kSmallSlabBlocks : kSlabBlocks; }
+}  // namespace
+
+EventQueue::EventQueue(std::size_t radix_above) : radix_above_(radix_above), heap_below_(radix_above / 4) {}
+
+EventQueue::~EventQueue() {
+  for (std::size_t i = 0; i < slabs_.size(); ++i) {
+    detail::free_heap_storage(slabs_[i], slab_blocks(i) * sizeof(detail::EventBlock), 0);
+  }
+}
+
+void EventQueue::grow_pool() {
+  const std::size_t blocks = slab_blocks(slabs_.size());
+  auto* slab = static_cast<detail::EventBlock*>(detail::allocate_heap_storage(blocks * sizeof(detail::EventBlock), 0));
+  slabs_.push_back(slab);
+  pool_blocks_ += blocks;
+  for (std::size_t i = blocks; i-- > 0;) {  // LIFO: hand out the slab front to back
+    slab[i].next = free_blocks_;
+    free_blocks_ = &slab[i];
+  }
+}
+
+detail::EventBlock* EventQueue::new_block() {
+  if (free_blocks_ == nullptr) grow_pool();
+  detail::EventBlock* b = free_blocks_;
+  free_blocks_ = b->next;
+  b->next = nullptr;
+  b->count = 0;
+  return b;
+}
+
+// Bucket 0 is empty: take the lowest non-empty bucket (level l, digit d) apart around its minimum m. Every
+// node in it agrees with last_ above level l and has digit d there, as m does, so with last_ = m each one
+// lands in bucket 0 (m itself) or at a level below l; nodes in other buckets keep theirs, since m agrees
+// with the old last_ above level l and their digit at level l (if that is their level) exceeds d. Blocks go
+// back to the pool as soon as they are read, LIFO, so the appends reuse lines just read.
+bool EventQueue::refill() {
+  int w = 0;
+  while (nonempty_[w] == 0) {
+    if (++w == kMaskWords) return false;
+  }
+  if (nodes_ < heap_below_) {
+    to_heap();
+    return true;
+  }
+  const int b = w * 64 + __builtin_ctzll(nonempty_[w]);
+  Bucket& bk = buckets_[b];
+  detail::EventBlock* blk = bk.head;
+  last_ = bk.min;
+  bk = Bucket{};
+  nonempty_[w] &= nonempty_[w] - 1;
+  while (blk != nullptr) {
+    detail::EventBlock* const next = blk->next;
+    if (next != nullptr) __builtin_prefetch(next);
+    for (std::uint32_t i = 0; i < blk->count; ++i) place(blk->events[i]);
+    free_block(blk);
+    blk = next;
+  }
+  return true;
+}
+
+// The heap has outgrown the cache: keep the earliest instant in it and spread the rest over the buckets.
+void EventQueue::to_radix() {
+  now_.settle();
+  radix_ = true;
+  last_ = detail::event_key(now_.top());
+  now_.extract_if([this](const Event& e) { return detail::event_key(e) > last_; },
+                  [this](const Event& e) { append(bucket_of(detail::event_key(e), last_), e); });
+}
+
+// Few nodes are left (called with bucket 0 empty): all go back into the heap.
+void EventQueue::to_heap() {
+  now_.absorb([this](auto&& add) {
+    for (int b = 1; b < kBuckets; ++b) {
+      detail::EventBlock* blk = buckets_[b].head;
+      buckets_[b] = Bucket{};
+      while (blk != nullptr) {
+        detail::EventBlock* const next = blk->next;
+        for (std::uint32_t i = 0; i < blk->count; ++i) add(blk->events[i]);
+        free_block(blk);
+        blk = next;
+      }
+    }
+  });
+  for (std::uint64_t& word : nonempty_) word = 0;
+  last_ = kKeyMax;
+  radix_ = false;
+}
+
+// Cancelled nodes far in the future may never reach bucket 0 (a model that re-arms a long timeout on every
+// event). Once they are more than half the nodes, drop them all in O(n): at least n/2 cancels paid for it,
+// so cancel stays O(1) amortised. The firing order is a total order on (time, band, seq), so this cannot
+// change it.
+void EventQueue::compact() {
+  const auto dead = [this](const Event& e) { return is_cancelled(e); };
+  std::size_t removed = 0;
+  now_.extract_if(dead, [&removed](const Event&) { ++removed; });
+  for (int b = 1; b < kBuckets; ++b) {
+    Bucket& bk = buckets_[b];
+    detail::EventBlock* blk = bk.head;
+    bk = Bucket{};
+    nonempty_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+    while (blk != nullptr) {
+      detail::EventBlock* const next = blk->next;
+      for (std::uint32_t i = 0; i < blk->count; ++i) {
+        if (dead(blk->events[i])) {
+          ++removed;
+        } else {
+          append(b, blk->events[i]);  // into blocks read before this one, or fresh ones
+        }
+      }
+      free_block(blk);
+      blk = next;
+    }
+  }
+  nodes_ -= removed;
+  cancelled_ -= removed;
+}
+
 void EventQueue::reserve(std::size_t n) {
-  heap_.reserve(n);
+  now_.reserve(std::min(n, radix_above_ + 1));
   slot_seq_.reserve(n);
   free_slots_.reserve(n);
+  if (n <= radix_above_) return;
+  // n events fill n / 127 blocks, plus one partly filled block per bucket.
+  while (pool_blocks_ * detail::EventBlock::kCapacity < n + kBuckets * detail::EventBlock::kCapacity) grow_pool();
 }
 
 // Outstanding EventIds stay recognisably stale: next_seq_ keeps counting, so no later event reuses a seq.
 void EventQueue::clear() {
-  heap_.clear();
+  now_.clear();
+  for (int b = 1; b < kBuckets; ++b) {
+    detail::EventBlock* blk = buckets_[b].head;
+    while (blk != nullptr) {
+      detail::EventBlock* const next = blk->next;
+      free_block(blk);
+      blk = next;
+    }
+    buckets_[b] = Bucket{};
+  }
+  for (std::uint64_t& word : nonempty_) word = 0;
+  last_ = kKeyMax;
+  radix_ = false;
   slot_seq_.clear();
   free_slots_.clear();
   live_ = 0;
-  cancelled_in_heap_ = 0;
-  hole_at_root_ = false;
+  nodes_ = 0;
+  cancelled_ = 0;
 }
 
 }  // namespace gmpsim::sim

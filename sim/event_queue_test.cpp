@@ -83,6 +83,24 @@ TEST_CASE("EventQueue: orders by time, then band, then insertion", "[event_queue
   }
 }
 
+TEST_CASE("EventQueue: radix mode orders extreme and past times", "[event_queue]") {
+  EventQueue q(0);  // radix mode from the first push
+  q.push(kTimeMax, 0, 6);
+  q.push(0, 0, 3);
+  q.push(INT64_MIN, 0, 0);
+  q.push(-1, 0, 2);
+  q.push(1, 0, 4);
+  q.push(INT64_MIN + 1, 0, 1);
+  q.push(kTimeMax - 1, 0, 5);
+  Event e;
+  REQUIRE(q.pop(e));
+  REQUIRE(e.kind == 0);
+  REQUIRE(q.radix_mode());
+  q.push(INT64_MIN, 0, 7);       // earlier than anything popped: still fires next
+  q.push(kTimeMax, -128, 8);     // same time as kind 6, lower band: before it
+  REQUIRE(drain_kinds(q) == std::vector<std::uint32_t>{7, 1, 2, 3, 4, 5, 8, 6});
+}
+
 TEST_CASE("EventQueue: pop returns the event's fields and id", "[event_queue]") {
   EventQueue q;
   const EventId id = q.push(42, -3, 7, 8, 9);
@@ -299,10 +317,12 @@ struct RefEvent {
 
 // Random push / pop / cancel / next_time against the reference, with weights push_weight : 2 :
 // cancel_weight : 1. A small `time_span` forces many ties; heavy cancelling exercises compaction.
+// `radix_above` is the queue's heap-to-radix switch point: 0 keeps it in radix mode from the first push,
+// a small value makes it switch back and forth.
 void run_random_ops(std::uint64_t seed, int ops, Time time_span, std::uint64_t push_weight,
-                    std::uint64_t cancel_weight = 1) {
+                    std::uint64_t cancel_weight = 1, std::size_t radix_above = EventQueue::kRadixAbove) {
   Rng rng(seed);
-  EventQueue q;
+  EventQueue q(radix_above);
   std::set<RefKey> ref;
   std::vector<RefEvent> issued;  // every id ever issued, live or not, to cancel at random
   Time now = 0;
@@ -359,8 +379,44 @@ TEST_CASE("EventQueue: random operations match a reference model", "[event_queue
   SECTION("large queue, heavy cancellation (compaction)") { run_random_ops(4, 40'000, 1'000'000, 12, 8); }
 }
 
+TEST_CASE("EventQueue: random operations in radix mode match a reference model", "[event_queue]") {
+  SECTION("growing queue, wide times") { run_random_ops(21, 20'000, 1'000'000, 6, 1, 0); }
+  SECTION("growing queue, times 2^50 ns apart") { run_random_ops(22, 20'000, Time{1} << 50, 6, 1, 0); }
+  SECTION("steady queue, many ties") { run_random_ops(23, 20'000, 4, 3, 1, 0); }
+  SECTION("often empty queue") { run_random_ops(24, 20'000, 100, 2, 1, 0); }
+  SECTION("heavy cancellation (compaction)") { run_random_ops(25, 40'000, 1'000'000, 12, 8, 0); }
+  SECTION("growing past the switch point") {
+    run_random_ops(26, 40'000, 10'000, 3, 1, 64);
+    run_random_ops(27, 40'000, 1 << 20, 4, 2, 16);
+  }
+  SECTION("hovering around the switch point, so it switches both ways often") {
+    run_random_ops(28, 40'000, 1000, 2, 1, 8);
+    run_random_ops(29, 40'000, 3, 2, 0, 8);
+  }
+}
+
+TEST_CASE("EventQueue: switches to radix mode when large and back when small, keeping the order",
+          "[event_queue]") {
+  EventQueue q(16);  // radix above 16 nodes, heap again below 4
+  Rng rng(5);
+  for (std::uint32_t i = 0; i < 100; ++i) q.push(static_cast<Time>(rng.below(50)), 0, i);
+  REQUIRE(q.radix_mode());
+  Event e;
+  Time last = -1;
+  std::uint64_t last_seq = 0;
+  bool back_to_heap = false;
+  while (q.pop(e)) {
+    REQUIRE((e.time > last || (e.time == last && e.seq() > last_seq)));
+    last = e.time;
+    last_seq = e.seq();
+    back_to_heap = back_to_heap || !q.radix_mode();
+  }
+  REQUIRE(back_to_heap);
+}
+
 TEST_CASE("EventQueue: random operations match a reference model, long", "[event_queue][long]") {
   for (std::uint64_t seed = 10; seed < 20; ++seed) {
     run_random_ops(seed, 200'000, static_cast<Time>(1) << (seed % 20), 2 + seed % 5, 1 + seed % 4);
+    run_random_ops(seed, 200'000, static_cast<Time>(1) << (2 * seed % 40), 2 + seed % 5, 1 + seed % 4, seed % 3 * 100);
   }
 }
