@@ -19,15 +19,15 @@ constexpr std::string_view kGo = R"(machine: {cpus: 4, memory: 8GiB}
 runtime: {model: go}
 run: {duration: 200ms, sample_interval: 10ms}
 workload:
-  channels: {jobs: {capacity: 4}}
+  channels: {jobs: 4}
   classes:
     request:
       arrivals: {process: poisson, rate: 5000/s}
       program:
         - compute: {dist: exponential, mean: 50us}
-        - network: {dist: lognormal, median: 2ms, sigma: 0.5}
+        - net_wait: {dist: lognormal, median: 2ms, sigma: 0.5}
         - spawn: {class: worker, count: 2}
-        - send: jobs
+        - repeat: {count: 2, steps: [{send: jobs}]}
         - compute: 20us
     worker:
       program:
