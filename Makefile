@@ -50,6 +50,7 @@ test-san: build-san
 # split over FUZZ_TARGETS; new inputs collect in $(FUZZ_BUILD)/corpus (`make fuzz-merge` minimises them
 # into models/fuzz/corpus, which `make test` replays with the regression inputs), findings in
 # $(FUZZ_BUILD)/crashes. Per input: at most 10 s (-timeout) and 2 GiB (-rss_limit_mb), or it is a finding.
+# Built at -O1 with line tables only (quick to compile; asserts and GMPSIM_CHECK invariants on).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 600
 FUZZ_TARGETS ?= scenario set
@@ -58,7 +59,8 @@ FUZZ_OPTIONS = -dict=models/fuzz/gmpsim.dict -timeout=10 -rss_limit_mb=2048 -max
 $(FUZZ_BUILD)/build.ninja:
 	@bash .ci/install-deps.sh --fuzz
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DGMPSIM_SANITIZE=ON -DGMPSIM_FUZZ=ON -DGMPSIM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DGMPSIM_SANITIZE=ON -DGMPSIM_CHECKS=ON \
+	  -DGMPSIM_FUZZ=ON -DGMPSIM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
 fuzz-build: $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) $(foreach t,$(FUZZ_TARGETS),--target gmpsim_fuzz_$(t))
 	python3 models/fuzz/seeds.py $(FUZZ_BUILD)/seeds
