@@ -52,14 +52,7 @@ const char* kUsage =
 
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
                         const po::positional_options_description& pos) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw BadUsage(e.what());
-  }
-  return vm;
+  return cli::parse_command<BadUsage>(args, opts, pos);
 }
 
 // --set and --seed, plus run's shorthands for schedtrace.
