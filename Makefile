@@ -1,4 +1,5 @@
-# gmpsim: `make run` sets up everything and runs the default example; `make test` runs the quick tier.
+# gmpsim: `make run` sets up everything and runs the default example; `make test` runs the quick tier
+# (which replays the fuzz corpus and regression inputs); `make fuzz` fuzzes for FUZZ_TIME seconds.
 # Each target installs only what is missing (Debian packages via .ci/install-deps.sh, Python packages
 # pinned in python/requirements-bench.txt into .venv), then configures and builds.
 SHELL := /bin/bash
@@ -10,6 +11,7 @@ EXAMPLE ?= examples/default.yaml
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-san run test test-quick test-san test-long bench bench-long venv clean
+.PHONY: fuzz fuzz-build fuzz-merge
 .PHONY: python test-python notebooks validate-go calibrate calibrate-static validate validate-bundle go1.19
 
 all: build
@@ -42,6 +44,43 @@ test-quick: build
 
 test-san: build-san
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Coverage-guided fuzzing (models/fuzz/README.md): libFuzzer with Debian's clang, ASan and UBSan, over the
+# scenario loader, --set, the workload compiler and short runs of every model. FUZZ_TIME seconds in all,
+# split over FUZZ_TARGETS; new inputs collect in $(FUZZ_BUILD)/corpus (`make fuzz-merge` minimises them
+# into models/fuzz/corpus, which `make test` replays with the regression inputs), findings in
+# $(FUZZ_BUILD)/crashes. Per input: at most 10 s (-timeout) and 2 GiB (-rss_limit_mb), or it is a finding.
+# Built at -O1 with line tables only (quick to compile; asserts and GMPSIM_CHECK invariants on).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 600
+FUZZ_TARGETS ?= scenario set
+FUZZ_FLAGS ?=
+FUZZ_OPTIONS = -dict=models/fuzz/gmpsim.dict -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
+$(FUZZ_BUILD)/build.ninja:
+	@bash .ci/install-deps.sh --fuzz
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DGMPSIM_SANITIZE=ON -DGMPSIM_CHECKS=ON \
+	  -DGMPSIM_FUZZ=ON -DGMPSIM_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) $(foreach t,$(FUZZ_TARGETS),--target gmpsim_fuzz_$(t))
+	python3 models/fuzz/seeds.py $(FUZZ_BUILD)/seeds
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+	  echo "fuzzing $$t for $$(( $(FUZZ_TIME) / $(words $(FUZZ_TARGETS)) )) s"; \
+	  $(FUZZ_BUILD)/models/fuzz/gmpsim_fuzz_$$t $(FUZZ_OPTIONS) -max_total_time=$$(( $(FUZZ_TIME) / $(words $(FUZZ_TARGETS)) )) \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_FLAGS) $(FUZZ_BUILD)/corpus/$$t models/fuzz/corpus/$$t \
+	    models/fuzz/regressions/$$t $(FUZZ_BUILD)/seeds/$$t || \
+	  { echo "finding in $(FUZZ_BUILD)/crashes/$$t/: fix it, then move the input into models/fuzz/regressions/$$t/"; exit 1; }; \
+	done
+# The committed corpus minimised afresh from itself and what `make fuzz` found (coverage kept, files fewer).
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(FUZZ_BUILD)/merged/$$t && mkdir -p $(FUZZ_BUILD)/merged/$$t && \
+	  $(FUZZ_BUILD)/models/fuzz/gmpsim_fuzz_$$t $(FUZZ_OPTIONS) -merge=1 $(FUZZ_BUILD)/merged/$$t models/fuzz/corpus/$$t \
+	    $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t && \
+	  rm -rf models/fuzz/corpus/$$t && mv $(FUZZ_BUILD)/merged/$$t models/fuzz/corpus/$$t || exit 1; \
+	done
 
 # Long tier: larger samples and the checks too slow for every change, the soak (an hour of simulated
 # time per model, run twice: memory flat after warm-up, the same fingerprint; validation/soak/README.md),

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gmpsim needs, only those missing. As root it runs apt-get; otherwise it
-# prints the exact command to run and fails.
+# prints the exact command to run and fails. With --fuzz, also what `make fuzz` needs (clang and its
+# libFuzzer/sanitizer runtimes: large, and needed by nothing else, so `make test` does not ask for them).
 set -euo pipefail
 packages=(cmake ninja-build g++ make git libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2 nlohmann-json3-dev
           libboost-fiber-dev libboost-context-dev  # Boost.Fiber/Context: the calibration harness
           libprotobuf-dev protobuf-compiler        # Perfetto traces (models/output/perfetto.*)
           chromium)  # headless, the HTML report's test (python/tests/test_report.py)
+if [[ "${1:-}" == "--fuzz" ]]; then packages+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -2,8 +2,10 @@
 // throws ScenarioError (main prints it and exits 2).
 #pragma once
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "models/input/errors.h"
@@ -18,18 +20,42 @@ int cmd_validate(const std::vector<std::string>& args);  // validate_cmd.cpp
 int cmd_report(const std::vector<std::string>& args);    // report_cmd.cpp
 int cmd_import_trace(const std::vector<std::string>& args);  // importtrace_cmd.cpp
 
-// Parses a command's arguments; a usage error becomes a ScenarioError with Boost's message, which names
-// the option.
-inline boost::program_options::variables_map parse_command(const std::vector<std::string>& args,
-                                                           const boost::program_options::options_description& opts,
-                                                           const boost::program_options::positional_options_description& pos) {
+// Boost's message for a command line it rejected, which names the option. Never what() of the error the
+// user's own arguments raised: Boost.Program_options 1.74 fills its message by replacing placeholders
+// (%original_token%, ...) until none is left (error_with_option_name::replace_token), so an argument that
+// contains its own placeholder loops forever, growing the message (found by models/fuzz). The same
+// arguments with every '%' set aside raise the same error, whose message then has the '%' put back.
+inline std::string command_line_error(std::vector<std::string> args, const boost::program_options::options_description& opts,
+                                      const boost::program_options::positional_options_description& pos) {
+  namespace po = boost::program_options;
+  constexpr char kPercent = '\x1a';  // SUB: a stand-in no option name or value means as '%'
+  for (std::string& a : args) std::replace(a.begin(), a.end(), '%', kPercent);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::string message = e.what();
+    std::replace(message.begin(), message.end(), kPercent, '%');
+    return message;
+  }
+  return "the command line is not valid";  // the stand-in made it valid: no better message to give
+}
+
+// Parses a command's arguments; a usage error becomes a `Error` (ScenarioError for the commands, which
+// exit 2 either way) with Boost's message.
+template <class Error = ScenarioError>
+boost::program_options::variables_map parse_command(const std::vector<std::string>& args,
+                                                    const boost::program_options::options_description& opts,
+                                                    const boost::program_options::positional_options_description& pos) {
   namespace po = boost::program_options;
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
-  } catch (const po::error& e) {
-    throw ScenarioError("", e.what());
+  } catch (const po::error&) {
+    if constexpr (std::is_same_v<Error, ScenarioError>) throw ScenarioError("", command_line_error(args, opts, pos));
+    else throw Error(command_line_error(args, opts, pos));
   }
   return vm;
 }

@@ -1,6 +1,6 @@
-// gmpsim command line. Exit codes: 0 completed; 3 the simulated program ended abnormally (deadlock,
-// starvation, thread exhaustion, out of memory, time limit; the summary is still written); 2 bad input
-// (one message naming the key, nothing written); 1 internal error.
+// gmpsim command line. Exit codes (cli/exit_status.h): 0 completed; 3 the simulated program ended abnormally
+// (deadlock, starvation, thread exhaustion, out of memory, time limit; the summary is still written); 2 bad
+// input (one message naming the key, nothing written); 1 internal error.
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <memory>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/cli/commands.h"
+#include "models/cli/exit_status.h"
 #include "models/output/output.h"
 #include "models/output/perfetto.h"
 #include "models/registry.h"
@@ -27,7 +28,10 @@ using namespace gmpsim::models;
 
 namespace {
 
-constexpr int kExitOk = 0, kExitInternal = 1, kExitBadInput = 2, kExitAbnormal = 3;
+using cli::BadUsage;
+using cli::kExitAbnormal;
+using cli::kExitBadInput;
+using cli::kExitOk;
 
 const char* kUsage =
     "usage: gmpsim COMMAND [options]\n"
@@ -46,20 +50,9 @@ const char* kUsage =
     "\n"
     "`gmpsim COMMAND --help` shows a command's options.\n";
 
-struct BadUsage : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
                         const po::positional_options_description& pos) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw BadUsage(e.what());
-  }
-  return vm;
+  return cli::parse_command<BadUsage>(args, opts, pos);
 }
 
 // --set and --seed, plus run's shorthands for schedtrace.
@@ -212,21 +205,7 @@ int main(int argc, char** argv) {
     if (cmd == "report") return cli::cmd_report(args);
     if (cmd == "import-trace") return cli::cmd_import_trace(args);
     throw BadUsage("unknown command \"" + cmd + "\"\n" + kUsage);
-  } catch (const BadUsage& e) {
-    std::cerr << "gmpsim: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const ScenarioError& e) {
-    std::cerr << "gmpsim: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const gmpsim::sim::InvariantError& e) {
-    std::cerr << "gmpsim: " << e.what() << "\n";
-    return kExitInternal;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "gmpsim: error: this host ran out of memory; lower run.max_memory below its free memory so that the run stops "
-                 "with outcome sim_memory_limit instead, or make the scenario smaller\n";
-    return kExitInternal;
-  } catch (const std::exception& e) {
-    std::cerr << "gmpsim: internal error: " << e.what() << "\n";
-    return kExitInternal;
+  } catch (...) {
+    return cli::exit_status_of_current_exception(std::cerr);
   }
 }

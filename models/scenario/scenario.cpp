@@ -196,24 +196,29 @@ const Profile& version_profile(const ModelInfo& model, std::string& version) {
 
 // Values in table order (the order of the README and `gmpsim params`), classes last in file order.
 void sort_in_table_order(std::vector<ResolvedValue>& values) {
-  auto table_index = [](const ResolvedValue& v) {
-    const std::string pat = key_pattern(v.key);
-    const auto table = param_table();
-    for (std::size_t i = 0; i < table.size(); ++i) {
-      if (table[i].key == pat) return i;
+  // Each value's rank computed once (class keys after every table key, in their order), not per
+  // comparison: a scan of the table per comparison made loading a big scenario cost n log n table scans.
+  const auto table = param_table();
+  std::vector<std::size_t> rank(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i].key.rfind(kClassesPrefix, 0) == 0) {
+      rank[i] = table.size() + 1;
+      continue;
     }
-    return table.size();
-  };
+    const std::string pat = key_pattern(values[i].key);
+    rank[i] = table.size();
+    for (std::size_t t = 0; t < table.size(); ++t) {
+      if (table[t].key == pat) {
+        rank[i] = t;
+        break;
+      }
+    }
+  }
   // Sort indices, then copy-construct: assigning a YAML::Node overwrites the node it refers to, so the
   // ResolvedValues themselves must never be assigned or swapped.
   std::vector<std::size_t> order(values.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    const ResolvedValue &a = values[x], &b = values[y];
-    const bool ca = a.key.rfind(kClassesPrefix, 0) == 0, cb = b.key.rfind(kClassesPrefix, 0) == 0;
-    if (ca || cb) return !ca && cb;
-    return table_index(a) < table_index(b);
-  });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return rank[x] < rank[y]; });
   std::vector<ResolvedValue> sorted;
   sorted.reserve(values.size());
   for (std::size_t i : order) sorted.push_back(values[i]);
