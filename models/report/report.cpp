@@ -473,7 +473,7 @@ void claims_section(std::ostream& os, const Json& c) {
     os << "<tr class=\"verdict-" << esc(cls) << "\"><td>" << esc(text(r, "id")) << "</td><td>" << esc(text(r, "claim"));
     if (!text(r, "scenario").empty()) os << "<br><code>" << esc(text(r, "scenario")) << "</code>";
     os << "</td><td class=\"verdict\">" << esc(verdict);
-    if (verdict == "supported only when") os << " " << esc(text(r, "condition"));
+    if (verdict == "supported only when") os << " <span class=\"condition\">" << esc(text(r, "condition")) << "</span>";
     os << "</td><td>" << esc(text(r, "claimed")) << "</td><td>" << esc(text(r, "predicted")) << "</td>";
     if (any_real) os << "<td>" << esc(text(r, "real")) << "</td>";
     os << "<td>" << esc(text(r, "mechanism"));
@@ -654,10 +654,12 @@ std::string report_html(const ReportInputs& in) {
     if (subtitle.empty()) subtitle = "gmpsim " + gmpsim_version();
     claims_section(body, in.claims);
   }
-  body << "<section id=\"trace\"><h2>Execution trace</h2>\n<p>Per-goroutine and per-thread timelines are not in this page: run the "
+  if (s.is_object() || in.capacity.is_object() || !in.sweep_csv.empty()) {
+    body << "<section id=\"trace\"><h2>Execution trace</h2>\n<p>Per-goroutine and per-thread timelines are not in this page: run the "
           "scenario with <code>gmpsim run SCENARIO --perfetto FILE</code> and open the file at "
           "<a href=\"https://ui.perfetto.dev\">ui.perfetto.dev</a> (<em>Open trace file</em>; the trace stays in the browser). "
           "<code>--trace FILE</code> writes the same events as CSV.</p></section>\n";
+  }
 
   // The sections present, for the navigation bar.
   const std::string b = body.str();

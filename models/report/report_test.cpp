@@ -252,7 +252,8 @@ TEST_CASE("report: a claims.json folder renders one row per claim with its verdi
   CHECK(html.find("claims of &lt;an&gt; article") != std::string::npos);  // escaped
   CHECK(count(html, "<tr class=\"verdict-") == 4);
   CHECK(count(html, "<tr class=\"verdict-supported\">") == 1);
-  CHECK(html.find("supported only when Go&#39;s raise is undone") != std::string::npos);
+  CHECK(html.find("supported only when <span class=\"condition\">Go&#39;s raise is undone</span>") != std::string::npos);
+  CHECK(html.find("<section id=\"trace\"") == std::string::npos);  // nothing ran: no trace to point to
   CHECK(html.find("<th>real Go</th>") != std::string::npos);
   CHECK(html.find("<td>0.41 s, 180 MiB</td><td>0.38 s</td>") != std::string::npos);
   CHECK(html.find("Source: include/linux/sched.h struct sched_entity") != std::string::npos);
