@@ -440,6 +440,51 @@ void sweep_section(std::ostream& os, const ReportInputs& in, Json& data) {
   data["sweep"] = {{"columns", cols}, {"rows", rows}, {"params", pnames}};
 }
 
+// Claims put to the model (claims.json, gmpsim-claims/1): one row per claim with its verdict, the claimed
+// figures beside the predicted ones (and a real Go run's where there is one), and the mechanism.
+void claims_section(std::ostream& os, const Json& c) {
+  const Json& rows = at_or_null(c, "claims");
+  const auto text = [](const Json& row, std::string_view key) {
+    const Json& v = at_or_null(row, key);
+    return v.is_null() ? std::string() : value_text(v);
+  };
+  std::map<std::string, int> tally;
+  bool any_real = false;
+  for (const Json& r : rows) {
+    ++tally[text(r, "verdict")];
+    any_real = any_real || !text(r, "real").empty();
+  }
+  os << "<section id=\"claims\"><h2>Claims</h2>\n";
+  const std::string title = text(c, "title"), source = text(c, "source");
+  if (!title.empty() || !source.empty()) {
+    os << "<p>" << esc(title);
+    if (!source.empty()) os << (title.empty() ? "" : " ") << "(from <code>" << esc(source) << "</code>)";
+    os << "</p>\n";
+  }
+  os << "<div class=\"cards\">\n";
+  for (const char* v : kClaimVerdicts) card(os, v, std::to_string(tally[v]), "claims");
+  os << "</div>\n<div class=\"wide\"><table class=\"claims\"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>claimed</th>"
+        "<th>predicted</th>"
+     << (any_real ? "<th>real Go</th>" : "") << "<th>mechanism</th></tr></thead><tbody>\n";
+  for (const Json& r : rows) {
+    const std::string verdict = text(r, "verdict");
+    std::string cls = verdict;
+    std::replace(cls.begin(), cls.end(), ' ', '-');
+    os << "<tr class=\"verdict-" << esc(cls) << "\"><td>" << esc(text(r, "id")) << "</td><td>" << esc(text(r, "claim"));
+    if (!text(r, "scenario").empty()) os << "<br><code>" << esc(text(r, "scenario")) << "</code>";
+    os << "</td><td class=\"verdict\">" << esc(verdict);
+    if (verdict == "supported only when") os << " <span class=\"condition\">" << esc(text(r, "condition")) << "</span>";
+    os << "</td><td>" << esc(text(r, "claimed")) << "</td><td>" << esc(text(r, "predicted")) << "</td>";
+    if (any_real) os << "<td>" << esc(text(r, "real")) << "</td>";
+    os << "<td>" << esc(text(r, "mechanism"));
+    if (!text(r, "source").empty()) os << " <em>Source: " << esc(text(r, "source")) << "</em>";
+    os << "</td></tr>\n";
+  }
+  os << "</tbody></table></div>\n<p class=\"hint\">Verdicts come from the model's runs of each claim's scenario (or, for "
+        "claims about mechanisms that do not exist, from the primary source cited); <em>supported only when</em> names the "
+        "condition the claim leaves unstated; <em>outside the model</em> says what the model does not represent.</p>\n</section>\n";
+}
+
 std::string page_title(const ReportInputs& in) {
   std::string what, scenario;
   if (in.summary.is_object()) {
@@ -451,12 +496,35 @@ std::string page_title(const ReportInputs& in) {
     scenario = value_text(at_or_null(in.capacity, "scenario"));
   }
   if (!in.sweep_csv.empty()) what = what.empty() ? "sweep" : what + " and sweep";
+  if (in.claims.is_object()) what = what.empty() ? "claims" : what + " and claims";
   std::string title = "gmpsim report: " + what;
   if (!scenario.empty() && scenario != "null") title += " of " + scenario;
   return title;
 }
 
 }  // namespace
+
+void check_claims(const Json& c, const std::string& file) {
+  const auto bad = [&](const std::string& what) {
+    throw ScenarioError("OUT_DIR", "\"" + file + "\": " + what + " (see models/report/README.md#claims for the format)");
+  };
+  if (!c.is_object() || !c.contains("claims") || !c["claims"].is_array()) bad("expected an object with a \"claims\" array");
+  std::size_t i = 0;
+  for (const Json& r : c["claims"]) {
+    const std::string at = "claims[" + std::to_string(i++) + "]";
+    if (!r.is_object()) bad(at + " is not an object");
+    for (const char* key : {"claim", "verdict", "mechanism"}) {
+      if (!r.contains(key) || !r[key].is_string() || r[key].get<std::string>().empty()) bad(at + "." + key + " is missing: give it as a non-empty string");
+    }
+    const std::string v = r["verdict"].get<std::string>();
+    if (std::find(std::begin(kClaimVerdicts), std::end(kClaimVerdicts), v) == std::end(kClaimVerdicts)) {
+      bad(at + ".verdict \"" + v + "\" is not one of: supported, supported only when, contradicted, outside the model");
+    }
+    if (v == "supported only when" && (!r.contains("condition") || !r["condition"].is_string() || r["condition"].get<std::string>().empty())) {
+      bad(at + ".condition is missing: a \"supported only when\" verdict names its condition");
+    }
+  }
+}
 
 ReportInputs read_report_inputs(const std::string& dir) {
   ReportInputs in;
@@ -470,6 +538,10 @@ ReportInputs read_report_inputs(const std::string& dir) {
     if (fs::exists(d / "timeseries.csv")) in.timeseries_csv = read_text(d / "timeseries.csv");
   }
   if (fs::exists(d / "capacity.json")) in.capacity = read_json(d / "capacity.json");
+  if (fs::exists(d / "claims.json")) {
+    in.claims = read_json(d / "claims.json");
+    check_claims(in.claims, (d / "claims.json").string());
+  }
   if (fs::exists(d / "sweep.csv")) {
     in.sweep_csv = read_text(d / "sweep.csv");
     in.sweep_file = "sweep.csv";
@@ -499,9 +571,9 @@ ReportInputs read_report_inputs(const std::string& dir) {
       in.sweep_csv = sweep_csv(rows);
     }
   }
-  if (!in.summary.is_object() && !in.capacity.is_object() && in.sweep_csv.empty()) {
+  if (!in.summary.is_object() && !in.capacity.is_object() && in.sweep_csv.empty() && !in.claims.is_object()) {
     throw ScenarioError("OUT_DIR", "\"" + dir + "\" holds no gmpsim output: expected summary.json (gmpsim run --out), capacity.json "
-                                   "(gmpsim capacity --out) or sweep.csv (gmpsim sweep --out)");
+                                   "(gmpsim capacity --out), sweep.csv (gmpsim sweep --out) or claims.json (notebooks/claims.ipynb)");
   }
   return in;
 }
@@ -578,10 +650,16 @@ std::string report_html(const ReportInputs& in) {
     if (subtitle.empty()) subtitle = "gmpsim " + gmpsim_version();
     sweep_section(body, in, data);
   }
-  body << "<section id=\"trace\"><h2>Execution trace</h2>\n<p>Per-goroutine and per-thread timelines are not in this page: run the "
+  if (in.claims.is_object()) {
+    if (subtitle.empty()) subtitle = "gmpsim " + gmpsim_version();
+    claims_section(body, in.claims);
+  }
+  if (s.is_object() || in.capacity.is_object() || !in.sweep_csv.empty()) {
+    body << "<section id=\"trace\"><h2>Execution trace</h2>\n<p>Per-goroutine and per-thread timelines are not in this page: run the "
           "scenario with <code>gmpsim run SCENARIO --perfetto FILE</code> and open the file at "
           "<a href=\"https://ui.perfetto.dev\">ui.perfetto.dev</a> (<em>Open trace file</em>; the trace stays in the browser). "
           "<code>--trace FILE</code> writes the same events as CSV.</p></section>\n";
+  }
 
   // The sections present, for the navigation bar.
   const std::string b = body.str();
@@ -591,6 +669,7 @@ std::string report_html(const ReportInputs& in) {
                                                                                 {"utilisation", "Per CPU / P"},
                                                                                 {"capacity", "Capacity"},
                                                                                 {"sweep", "Sweep"},
+                                                                                {"claims", "Claims"},
                                                                                 {"scenario", "Scenario"},
                                                                                 {"trace", "Trace"}}) {
     if (b.find("<section id=\"" + id + "\"") != std::string::npos) nav << "<a href=\"#" << id << "\">" << label << "</a>";

@@ -228,3 +228,66 @@ TEST_CASE("report: a folder without gmpsim output is bad input naming OUT_DIR, a
   CHECK_THAT(key_of(dir.string()), Catch::StartsWith("OUT_DIR | ") && Catch::Contains("is not valid JSON"));
   CHECK_FALSE(fs::exists(dir / "report.html"));
 }
+
+TEST_CASE("report: a claims.json folder renders one row per claim with its verdict, figures and mechanism", "[report][claims]") {
+  const fs::path dir = temp_dir("claims");
+  const Json claims = {
+      {"format", "gmpsim-claims/1"},
+      {"title", "claims of <an> article"},
+      {"source", "notebooks/claims.ipynb"},
+      {"claims",
+       Json::array({{{"id", 1}, {"claim", "a million goroutines in a few seconds"}, {"verdict", "supported"}, {"claimed", "few s, < 200 MB"},
+                     {"predicted", "0.41 s, 180 MiB"}, {"real", "0.38 s"}, {"mechanism", "newproc costs 300 ns"}, {"scenario", "examples/claims/c1.yaml"}},
+                    {{"id", 3}, {"claim", "ulimit caps concurrency"}, {"verdict", "supported only when"}, {"condition", "Go's raise is undone"},
+                     {"claimed", "1024"}, {"predicted", "EMFILE at 1017 connections"}, {"mechanism", "accept4 fails"}},
+                    {{"id", 4}, {"claim", "GPM weight"}, {"verdict", "contradicted"}, {"mechanism", "no such field"},
+                     {"source", "include/linux/sched.h struct sched_entity"}},
+                    {{"id", 7}, {"claim", "io_uring"}, {"verdict", "outside the model"}, {"mechanism", "io_uring is not modelled"}}})}};
+  write_file_atomically(dir / "claims.json", claims.dump(2));
+  std::ifstream in(write_report(dir.string()));
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(html.find("<title>gmpsim report: claims</title>") != std::string::npos);
+  CHECK(html.find("<section id=\"claims\"") != std::string::npos);
+  CHECK(html.find("<a href=\"#claims\">Claims</a>") != std::string::npos);
+  CHECK(html.find("claims of &lt;an&gt; article") != std::string::npos);  // escaped
+  CHECK(count(html, "<tr class=\"verdict-") == 4);
+  CHECK(count(html, "<tr class=\"verdict-supported\">") == 1);
+  CHECK(html.find("supported only when <span class=\"condition\">Go&#39;s raise is undone</span>") != std::string::npos);
+  CHECK(html.find("<section id=\"trace\"") == std::string::npos);  // nothing ran: no trace to point to
+  CHECK(html.find("<th>real Go</th>") != std::string::npos);
+  CHECK(html.find("<td>0.41 s, 180 MiB</td><td>0.38 s</td>") != std::string::npos);
+  CHECK(html.find("Source: include/linux/sched.h struct sched_entity") != std::string::npos);
+  CHECK(html.find("<code>examples/claims/c1.yaml</code>") != std::string::npos);
+  // The tally of verdicts: one of each.
+  CHECK(count(html, "<div class=\"value\">1</div><div class=\"note\">claims</div>") == 4);
+
+  // A run's folder with a claims.json shows both.
+  write_outputs(testing::run_yaml(kFifoMm1, {{"run.duration", "1s"}}), dir.string());
+  std::ifstream in2(write_report(dir.string()));
+  const std::string both((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  CHECK(both.find("<title>gmpsim report: run and claims</title>") != std::string::npos);
+  CHECK(both.find("<section id=\"summary\"") != std::string::npos);
+  CHECK(both.find("<section id=\"claims\"") != std::string::npos);
+}
+
+TEST_CASE("report: a bad claims.json is bad input naming OUT_DIR and the row's field", "[report][claims]") {
+  const fs::path dir = temp_dir("badclaims");
+  const auto error_of = [&](const Json& j) {
+    write_file_atomically(dir / "claims.json", j.dump());
+    try {
+      write_report(dir.string());
+    } catch (const ScenarioError& e) {
+      return e.key() + " | " + e.what();
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of(Json::array()), Catch::StartsWith("OUT_DIR | ") && Catch::Contains("\"claims\" array"));
+  CHECK_THAT(error_of({{"claims", Json::array({{{"claim", "x"}, {"verdict", "maybe"}, {"mechanism", "m"}}})}}),
+             Catch::StartsWith("OUT_DIR | ") && Catch::Contains("claims[0].verdict \"maybe\" is not one of"));
+  CHECK_THAT(error_of({{"claims", Json::array({{{"claim", "x"}, {"verdict", "supported"}, {"mechanism", "m"}},
+                                               {{"claim", "y"}, {"verdict", "contradicted"}}})}}),
+             Catch::Contains("claims[1].mechanism is missing"));
+  CHECK_THAT(error_of({{"claims", Json::array({{{"claim", "x"}, {"verdict", "supported only when"}, {"mechanism", "m"}}})}}),
+             Catch::Contains("claims[0].condition is missing"));
+  CHECK_FALSE(fs::exists(dir / "report.html"));
+}

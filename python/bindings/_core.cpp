@@ -177,6 +177,8 @@ PYBIND11_MODULE(_core, m) {
            "summary.json as a dict")
       .def("latency_csv", [](const gm::RunResult& r) { return gm::latency_csv(r); }, "latency.csv as text")
       .def("timeseries_csv", [](const gm::RunResult& r) { return gm::timeseries_csv(r); }, "timeseries.csv as text")
+      .def_readonly("schedtrace", &gm::RunResult::schedtrace,
+                    "GODEBUG=schedtrace lines (go model, runtime.schedtrace set), as schedtrace.txt holds them")
       .def("report_html", [](const gm::RunResult& r) { return gm::report_html(gm::report_inputs(r)); },
            "The HTML report of this run (what `gmpsim report` writes for its --out folder)")
       .def(

@@ -289,6 +289,12 @@ class Result:
         """timeseries.csv as the CLI writes it."""
         return self._core.timeseries_csv()
 
+    @property
+    def schedtrace(self) -> list[str]:
+        """The GODEBUG=schedtrace lines of a go-model run with runtime.schedtrace set (schedtrace.txt of
+        --out), one string per line without its newline; empty otherwise."""
+        return [line.rstrip("\n") for line in self._core.schedtrace]
+
     def report(self, path: str | os.PathLike[str] = "report.html") -> Path:
         """Write this run's HTML report (what `gmpsim report` writes for a `gmpsim run --out` folder: summary,
         latency CDFs, time series, per-CPU and per-P utilisation, the resolved scenario) to `path`, one

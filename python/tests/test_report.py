@@ -140,3 +140,34 @@ def test_report_of_a_folder_without_output_raises(tmp_path):
         gmpsim.report(tmp_path)
     assert e.value.key == "OUT_DIR"
     assert not (tmp_path / "report.html").exists()
+
+
+CLAIMS = {"format": "gmpsim-claims/1", "title": "two claims", "source": "notebooks/claims.ipynb", "claims": [
+    {"id": 1, "claim": "a million goroutines in a few seconds", "verdict": "supported", "claimed": "a few seconds",
+     "predicted": "0.74 s", "real": "2.9 s on a loaded VM", "mechanism": "newproc and goexit",
+     "scenario": "examples/claims/c01_million_spawn.yaml"},
+    {"id": 4, "claim": "a GPM weight in sched_entity", "verdict": "contradicted", "claimed": "kernel fields",
+     "predicted": "no such fields", "mechanism": "the kernel schedules threads",
+     "source": "include/linux/sched.h struct sched_entity"}]}
+
+
+def test_claims_page_loads_in_chromium(chromium, cli, tmp_path):
+    """The Claims section (claims.json, written by notebooks/claims.ipynb) as the CLI and Python render it."""
+    out = tmp_path / "claims"
+    out.mkdir()
+    (out / "claims.json").write_text(json.dumps(CLAIMS))
+    assert run_cli(cli, "report", str(out)).returncode == 0
+    cli_html = (out / "report.html").read_text()
+    dom, _ = check_page(chromium, out / "report.html", tmp_path, "gmpsim report: claims", min_plots=0)
+    assert dom.count('<tr class="verdict-') == 2 and 'class="verdict-contradicted"' in dom
+    section = re.compile(r'<section id="claims">.*?</section>', re.S)
+    assert section.search(gmpsim.report(out).read_text())[0] == section.search(cli_html)[0]
+
+
+def test_bad_claims_json_raises_naming_the_row(tmp_path):
+    bad = dict(CLAIMS, claims=[dict(CLAIMS["claims"][0], verdict="probably")])
+    (tmp_path / "claims.json").write_text(json.dumps(bad))
+    with pytest.raises(gmpsim.ScenarioError, match=r'claims\[0\]\.verdict "probably" is not one of') as e:
+        gmpsim.report(tmp_path)
+    assert e.value.key == "OUT_DIR"
+    assert not (tmp_path / "report.html").exists()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import gmpsim
-from support import run_cli
+from support import ROOT, run_cli
 
 HOST_DEPENDENT = ("wall_s", "events_per_s")  # in summary["sim"]; everything else is a function of the inputs
 
@@ -170,3 +170,14 @@ def test_parallel_runs_in_threads_match_serial(short):
     for t in threads:
         t.join()
     assert out == serial
+
+
+def test_schedtrace_lines_match_the_cli(cli, tmp_path):
+    """Result.schedtrace holds the GODEBUG=schedtrace lines the CLI writes to schedtrace.txt."""
+    path = ROOT / "examples" / "go_spawn_storm.yaml"
+    proc = run_cli(cli, "run", str(path), "--schedtrace", "25ms", "-q", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    r = gmpsim.run(gmpsim.Scenario(path).set("runtime.schedtrace", "25ms"))
+    assert r.schedtrace and r.schedtrace[0].startswith("SCHED 0ms: gomaxprocs=4 idleprocs=")
+    assert r.schedtrace == (tmp_path / "schedtrace.txt").read_text().splitlines()
+    assert gmpsim.run(gmpsim.Scenario(path)).schedtrace == []
