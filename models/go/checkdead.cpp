@@ -8,13 +8,17 @@
 
 namespace gmpsim::models::go {
 
-std::uint64_t GoRun::asleep() const { return core_.gt.live() - netpoll_waiters_ - sleeping_ - gc_.waiters.size(); }
+// Parked assists are not asleep: the mark's workers or its end ready them.
+std::uint64_t GoRun::asleep() const {
+  return core_.gt.live() - netpoll_waiters_ - sleeping_ - gc_.waiters.size() - assists_parked();
+}
 
 // G conservation and P/M consistency, after every event in checked builds.
 void GoRun::check_invariants() const {
   std::size_t reserved = 0;
   for (const M& m : ms_) reserved += m.curg != kNoG ? 1 : 0;
-  GMPSIM_CHECK(core_.gt.live() == runnable() + reserved + core_.sync.parked + sleeping_ + netpoll_waiters_ + gc_.waiters.size(),
+  GMPSIM_CHECK(core_.gt.live() == runnable() + reserved + core_.sync.parked + sleeping_ + netpoll_waiters_ + gc_.waiters.size() +
+                   assists_parked(),
                "go: a live goroutine is in no queue, on no M, and not parked");
   GMPSIM_CHECK(nmspinning_ <= ms_.size(), "go: nmspinning exceeds the number of Ms");
   std::uint64_t timers = 0;

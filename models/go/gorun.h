@@ -482,6 +482,7 @@ class GoRun final : public kernel::ThreadOwner {
   }
   void gc_assist_done(std::uint32_t mi);
   bool gcParkAssist(std::uint32_t mi, sim::Time compute, bool tight);
+  std::size_t assists_parked() const { return gc_.assist_queue.size() - gc_.assist_head; }
   void gcFlushBgCredit(std::uint32_t mi, double work);
   void gcWakeAllAssists(std::uint32_t mi);
   bool gc_bgsweep(std::uint32_t mi);  // findRunnable with nothing to run: a quantum of background sweeping
