@@ -353,6 +353,22 @@ class GoRun final : public kernel::ThreadOwner {
   void stopm(std::uint32_t mi);
   // who: the M that wakes the thread (kNoG: none, e.g. sysmon or an event), which pays kernel.wake_ipi.
   void startm(std::uint32_t pp, bool spinning, std::uint32_t who = kNoG);
+  // Wakes thread tid (ending its sleep if it sleeps); the M `who` (kNoG: none) pays the IPI in its overhead.
+  void wake_thread(std::uint32_t tid, sim::Time extra, std::uint32_t who) {
+    const std::uint32_t waker = who == kNoG ? kernel::Kernel::kNone : who;
+    const sim::Time ipi = ks_.interrupt_sleep(tid, waker) + ks_.wake(tid, extra, waker);
+    if (who != kNoG) ms_[who].overhead += ipi;
+  }
+  // curg stops inside a compute step with `left` of it undone (local time: its memory cost is set again
+  // where it resumes); execute runs the rest first.
+  void keep_compute(std::uint32_t mi, sim::Time left, bool tight) {
+    M& m = ms_[mi];
+    if (left > 0 && m.numa_scale > 0) left = std::max<sim::Time>(1, sim::draw_to_time(static_cast<double>(left) / m.numa_scale));
+    m.numa_scale = 0;
+    if (left <= 0) return;
+    if (resume_.size() <= m.curg) resume_.resize(core_.gt.capacity(), 0);
+    resume_[m.curg] = tight ? -left : left;
+  }
   void wakep(std::uint32_t who);
   void resetspinning(std::uint32_t mi);
   void acquirep(std::uint32_t mi, std::uint32_t p);

@@ -203,15 +203,8 @@ bool GoRun::gcParkAssist(std::uint32_t mi, sim::Time compute, bool tight) {
   gc.bg_credit_ns -= stolen;
   debt -= stolen;
   if (debt <= 0) return false;
-  const std::uint32_t gp = m.curg;
-  if (compute > 0) {  // the compute waits, as a preempted one does (gopreempt_m)
-    sim::Time left = compute;
-    if (m.numa_scale > 0) left = std::max<sim::Time>(1, sim::draw_to_time(static_cast<double>(left) / m.numa_scale));
-    m.numa_scale = 0;
-    if (resume_.size() <= gp) resume_.resize(core_.gt.capacity(), 0);
-    resume_[gp] = tight ? -left : left;
-  }
-  gc.assist_queue.emplace_back(gp, debt);
+  keep_compute(mi, compute, tight);  // the compute waits, as a preempted one does (gopreempt_m)
+  gc.assist_queue.emplace_back(m.curg, debt);
   ++gc.assist_parks;
   gopark(mi, WaitReason::kGcAssist);
   return true;
@@ -444,9 +437,7 @@ void GoRun::gc_p_stopped(std::uint32_t p, std::uint32_t who) {
   GMPSIM_CHECK(gc.stopwait > 0, "gc: more Ps stopped than were running");
   if (--gc.stopwait == 0 && gc.stw_sleeping) {  // notewakeup(&sched.stopnote)
     gc.stw_sleeping = false;
-    const std::uint32_t waker = who == kNoG ? kernel::Kernel::kNone : who;
-    const sim::Time ipi = ks_.interrupt_sleep(gc.stw_m, waker) + ks_.wake(gc.stw_m, 0, waker);
-    if (who != kNoG) ms_[who].overhead += ipi;
+    wake_thread(gc.stw_m, 0, who);
   }
 }
 

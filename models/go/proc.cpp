@@ -954,8 +954,7 @@ void GoRun::startm(std::uint32_t pp, bool spinning, std::uint32_t who) {
   m.phase = Phase::kStart;
   // notewakeup(&mp.park): the waker's FUTEX_WAKE is kernel.syscall (wakep adds it), plus the IPI when the
   // thread goes to an idle CPU.
-  const sim::Time ipi = ks_.wake(mi, extra, who == kNoG ? kernel::Kernel::kNone : who);
-  if (who != kNoG) ms_[who].overhead += ipi;
+  wake_thread(mi, extra, who);
 }
 
 // wakep: at most one spinning M is woken at a time. Waking a parked M is a futex syscall of the waker.

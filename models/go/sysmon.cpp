@@ -278,12 +278,7 @@ void GoRun::gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool 
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
   if (async) ++preempt_async_; else ++preempt_coop_;
-  if (left > 0 && m.numa_scale > 0) left = std::max<sim::Time>(1, sim::draw_to_time(static_cast<double>(left) / m.numa_scale));
-  m.numa_scale = 0;  // what is left is kept as local time: its cost is set again where it resumes
-  if (left > 0) {
-    if (resume_.size() <= gp) resume_.resize(core_.gt.capacity(), 0);
-    resume_[gp] = m.tight ? -left : left;
-  }
+  keep_compute(mi, left, m.tight);
   set_g_preempt(core_.gt[gp], false);
   casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
   core_.gt[gp].ready_at = core_.engine.now();
