@@ -109,7 +109,7 @@ void FiberRun::schedule(std::uint32_t g) {
     awakened(o, g);
   } else {
     pending_ += prm_.c_remote;
-    schedule_from_remote(o, g);
+    schedule_from_remote(o, g, cur_);
   }
 }
 

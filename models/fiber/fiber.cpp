@@ -375,7 +375,7 @@ void FiberRun::arrive(std::uint16_t cls, sim::Time start, std::uint32_t client) 
   owner_[g] = t;
   ++runnable_;
   core_.stats.runnable_changed(core_.engine.now(), runnable_);
-  schedule_from_remote(t, g);
+  schedule_from_remote(t, g, kNone32);
 }
 
 RunResult FiberModel::run(const Scenario& scenario, const RunOptions& options) {

@@ -207,7 +207,8 @@ class FiberRun final : public kernel::ThreadOwner {
   sim::Time sleep2ready(Worker& w);
   void suspend(std::uint32_t t, sim::Time cost);
   void yield(std::uint32_t t, std::uint32_t g);
-  void schedule_from_remote(std::uint32_t v, std::uint32_t g);
+  // waker: the worker thread readying g (kNone32: the listener or an event), which pays notify's IPI.
+  void schedule_from_remote(std::uint32_t v, std::uint32_t g, std::uint32_t waker);
 
   // ---- context.cpp ----
   void resume(std::uint32_t t, std::uint32_t g, sim::Time cost);
@@ -224,7 +225,7 @@ class FiberRun final : public kernel::ThreadOwner {
   std::uint32_t try_steal(std::uint32_t t, std::uint32_t v, sim::Time& cost);
   bool has_ready_fibers(std::uint32_t t) const { return !workers_[t].rq.empty(); }
   void suspend_until(std::uint32_t t);
-  void notify(std::uint32_t v);
+  sim::Time notify(std::uint32_t v, std::uint32_t waker);  // returns what the wake costs the waker
   void retry(std::uint32_t t, Burst kind);
   bool stealable_except(std::uint32_t t) const;
   void rq_changed(std::uint32_t v);

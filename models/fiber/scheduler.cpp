@@ -122,11 +122,13 @@ void FiberRun::yield(std::uint32_t t, std::uint32_t g) {
   }
 }
 
-// scheduler::schedule_from_remote: the remote ready list, then algo->notify() on that scheduler only.
-void FiberRun::schedule_from_remote(std::uint32_t v, std::uint32_t g) {
+// scheduler::schedule_from_remote: the remote ready list, then algo->notify() on that scheduler only. A
+// waking worker pays the IPI of a wake onto another, idle CPU with the rest of its fiber's scheduling CPU.
+void FiberRun::schedule_from_remote(std::uint32_t v, std::uint32_t g, std::uint32_t waker) {
   workers_[v].remote.push_back(g);
   ++remote_wakes_;
-  notify(v);
+  const sim::Time ipi = notify(v, waker);
+  if (waker != kNone32) pending_ += ipi;
 }
 
 // this_fiber::sleep_for -> scheduler::wait_until: the fiber waits in its thread's sleep queue until the

@@ -131,17 +131,19 @@ void FiberRun::suspend_until(std::uint32_t t) {
 // work_stealing::notify, from schedule_from_remote: with suspend=true, set flag_ and wake the thread if it
 // waits on its condition variable; with suspend=false it does nothing, and the spinning loop sees the
 // remote list.
-void FiberRun::notify(std::uint32_t v) {
+sim::Time FiberRun::notify(std::uint32_t v, std::uint32_t waker) {
   Worker& w = workers_[v];
   if (!prm_.suspend) {
     if (w.idle == Idle::kSpinLong) poke(v);
-    return;
+    return 0;
   }
   w.notify_flag = true;
   if (w.idle == Idle::kSuspended && ks_.state(v) == Threads::State::kBlocked) {
     ++idle_wakeups_;
-    if (ks_.sleeping(v)) ks_.interrupt_sleep(v); else ks_.wake(v);
+    const std::uint32_t k = waker == kNone32 ? Threads::kNone : waker;
+    return ks_.sleeping(v) ? ks_.interrupt_sleep(v, k) : ks_.wake(v, 0, k);
   }
+  return 0;
 }
 
 // Another dispatcher pass, through an event so that repeated misses never recurse.

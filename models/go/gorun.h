@@ -373,7 +373,7 @@ class GoRun final : public kernel::ThreadOwner {
   void resetspinning(std::uint32_t mi);
   void acquirep(std::uint32_t mi, std::uint32_t p);
   std::uint32_t releasep(std::uint32_t mi);
-  void pidleput(std::uint32_t p);
+  void pidleput(std::uint32_t p, std::uint32_t who);  // who: the M putting it (kNoG: none)
   std::uint32_t pidleget();
   void pidle_left(std::uint32_t p);  // P p leaves the idle list: its idle time for pN_held
   void injectglist(std::uint32_t mi, std::vector<std::uint32_t>& gs);
@@ -417,7 +417,7 @@ class GoRun final : public kernel::ThreadOwner {
   bool netpoll_nonblocking(std::uint32_t mi, sim::Time& cost);  // findRunnable step 5
   bool netpoll_block(std::uint32_t mi, sim::Time poll_until);   // step 14: become the blocking poller
   void netpoll_return(std::uint32_t mi);
-  void netpollBreak();
+  void netpollBreak(std::uint32_t who);  // who: the M that writes the wake-up fd (kNoG: none)
   void net_ready(std::uint32_t g);
   void listener_step(std::uint32_t mi);
   void accept_arrival(std::uint16_t cls, sim::Time at, std::uint32_t client);
@@ -442,7 +442,7 @@ class GoRun final : public kernel::ThreadOwner {
   void sysmon_start();
   void sysmon_cycle(std::uint32_t mi);
   void sysmon_sleep(std::uint32_t mi);
-  void sysmon_wake();  // notewakeup(&sched.sysmonnote) from entersyscall/exitsyscall
+  void sysmon_wake(std::uint32_t who);  // notewakeup(&sched.sysmonnote) by M `who` in entersyscall/exitsyscall
   std::uint32_t retake(sim::Time now);
   void preemptone(std::uint32_t p);
   void preemptM(std::uint32_t mi);
@@ -467,11 +467,12 @@ class GoRun final : public kernel::ThreadOwner {
   void stw_wait(std::uint32_t mi);
   void gcMarkDone(std::uint32_t mi);     // forEachP, then the mark-termination stop-the-world
   void forEachP_wait(std::uint32_t mi);
-  void runSafePointFn_slow(std::uint32_t p);
+  // who: the M that ran the function for P p (kNoG: none), which pays the IPI of waking forEachP's caller.
+  void runSafePointFn_slow(std::uint32_t p, std::uint32_t who);
   // At M mi's scheduling points (schedule, findRunnable, entersyscall), and for a P going idle (pidleput:
   // findRunnable runs it before it drops its P).
   void runSafePointFn(std::uint32_t mi) {
-    if (gc_.ragged) runSafePointFn_slow(ms_[mi].p);
+    if (gc_.ragged) runSafePointFn_slow(ms_[mi].p, mi);
   }
   void stw_stopped(std::uint32_t mi);
   void gc_stw_done(std::uint32_t mi);

@@ -352,15 +352,14 @@ void GoRun::forEachP_wait(std::uint32_t mi) {
   ks_.sleep(mi, kStwRetry);
 }
 
-void GoRun::runSafePointFn_slow(std::uint32_t p) {
+void GoRun::runSafePointFn_slow(std::uint32_t p, std::uint32_t who) {
   Gc& gc = gc_;
   if (p == kNoG || !ps_[p].run_safe_point_fn) return;
   ps_[p].run_safe_point_fn = false;
   GMPSIM_CHECK(gc.safe_point_wait > 0, "forEachP: more Ps ran the safe-point function than were asked");
-  if (--gc.safe_point_wait == 0 && gc.ragged_sleeping) {  // notewakeup(&sched.safePointNote)
+  if (--gc.safe_point_wait == 0 && gc.ragged_sleeping) {  // notewakeup(&sched.safePointNote), by the last P's M
     gc.ragged_sleeping = false;
-    ks_.interrupt_sleep(gc.ragged_m);
-    ks_.wake(gc.ragged_m);
+    wake_thread(gc.ragged_m, 0, who);
   }
 }
 
@@ -534,8 +533,8 @@ void GoRun::startTheWorld(std::uint32_t mi) {
       if (pp.runq.empty()) --workers;
       startm(p, false, mi);
     } else {
-      pidleput(p);
-      if (!pp.timers.empty()) wakeNetPoller(kNoG, pp.next_timer());
+      pidleput(p, mi);
+      if (!pp.timers.empty()) wakeNetPoller(mi, pp.next_timer());
     }
   }
   gc.stopped.clear();

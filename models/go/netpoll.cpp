@@ -87,7 +87,7 @@ bool GoRun::netpoll_block(std::uint32_t mi, sim::Time poll_until) {
     }
     return true;
   }
-  if (poll_until != 0 && netpoll_inited_ && lastpoll_ == 0 && (poll_until_ == 0 || poll_until_ > poll_until)) netpollBreak();
+  if (poll_until != 0 && netpoll_inited_ && lastpoll_ == 0 && (poll_until_ == 0 || poll_until_ > poll_until)) netpollBreak(mi);
   return false;
 }
 
@@ -125,13 +125,15 @@ void GoRun::netpoll_return(std::uint32_t mi) {
   findRunnable(mi, prm_.syscall);  // goto top: timers first
 }
 
-// netpollBreak: a write to the wake-up fd makes the blocking epoll_wait return (deduplicated).
-void GoRun::netpollBreak() {
+// netpollBreak: a write to the wake-up fd (netpoll_epoll.go: write(netpollEventFd)) makes the blocking
+// epoll_wait return (deduplicated by netpollWakeSig). The M that writes pays the write and, when the
+// poller's thread wakes on another, idle CPU, the IPI.
+void GoRun::netpollBreak(std::uint32_t who) {
   if (poller_ == kNoG || poller_broken_) return;
   poller_broken_ = true;
   ++netpoll_breaks_;
-  ks_.interrupt_sleep(poller_);
-  ks_.wake(poller_);
+  if (who != kNoG) ms_[who].overhead += prm_.syscall;
+  wake_thread(poller_, 0, who);
 }
 
 // A connection arrives for class cls: it joins the listener's backlog; a listener parked in the

@@ -162,7 +162,7 @@ RunResult GoRun::run(const RunOptions& options) {
 
 void GoRun::start() {
   // procresize: P0 goes to M0, which runs; the other Ps are idle, P1 on top of the idle list.
-  for (std::uint32_t p = prm_.gomaxprocs; p-- > 1;) pidleput(p);
+  for (std::uint32_t p = prm_.gomaxprocs; p-- > 1;) pidleput(p, kNoG);
   const std::uint32_t m0 = newm();
   acquirep(m0, 0);
   ms_[m0].phase = Phase::kSchedule;
@@ -857,7 +857,7 @@ void GoRun::findRunnable_idle(std::uint32_t mi) {
   }
   const std::uint32_t pp = releasep(mi);  // 12
   sched_lock(mi);  // the M parks right after: it holds the lock but pays no further CPU
-  pidleput(pp);
+  pidleput(pp, mi);
   const bool was_spinning = m.spinning;
   if (m.spinning) {  // 13: the "delicate dance": stop spinning, then look once more
     m.spinning = false;
@@ -988,9 +988,9 @@ std::uint32_t GoRun::releasep(std::uint32_t mi) {
   ms_[mi].p = kNoG;
   return p;
 }
-void GoRun::pidleput(std::uint32_t p) {
+void GoRun::pidleput(std::uint32_t p, std::uint32_t who) {
   GMPSIM_CHECK(ps_[p].runq.empty(), "pidleput: P has non-empty run queue");
-  if (gc_.ragged) runSafePointFn_slow(p);
+  if (gc_.ragged) runSafePointFn_slow(p, who);
   ps_[p].idle_since = core_.engine.now();
   ps_[p].on_idle_list = true;
   pidle_.push_back(p);

@@ -130,6 +130,29 @@ TEST_CASE("go: waking a parked M's thread onto an idle CPU costs the waker kerne
   CHECK(ipi.cpu_utilization * sim::to_seconds(ipi.window_ns) == Approx(none.cpu_utilization * sim::to_seconds(none.window_ns)).epsilon(0.01));
 }
 
+TEST_CASE("go: a netpollBreak costs the writing M the eventfd write and the poller thread's wake-up IPI", "[go][kernel]") {
+  // GOMAXPROCS 2 on 4 CPUs. A waits on the network, so an idle M blocks in epoll_wait; B's short sleeps put
+  // timers earlier than that poller's deadline, so the M that parks B (or finds B's timer) breaks the poll.
+  const std::string yaml =
+      "machine: {cpus: 4}\n"
+      "runtime: {model: go, gomaxprocs: 2}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    a: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 200, steps: [{net_wait: 5ms}, {compute: 20us}]}}]}\n"
+      "    b: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 2000, steps: [{compute: 30us}, {sleep: 200us}]}}]}\n"
+      "run: {duration: 2s}\n";
+  const RunResult none = run_yaml(yaml, {{"kernel.wake_ipi", "0ns"}});
+  const RunResult ipi = run_yaml(yaml, {{"kernel.wake_ipi", "20us"}});
+  REQUIRE(ipi.outcome.status == OutcomeStatus::kCompleted);
+  const double breaks = ipi.model_counters.at("netpoll").at("breaks").get<double>();
+  const double wakes = ipi.model_counters.at("kernel").at("wake_ipis").get<double>();
+  CHECK(breaks >= 500);
+  CHECK(wakes >= breaks / 2);
+  const auto runtime_s = [](const RunResult& r) { return r.cpu_runtime * sim::to_seconds(r.window_ns) * 4; };
+  CHECK(runtime_s(ipi) - runtime_s(none) == Approx(wakes * 20e-6).epsilon(0.05));
+  CHECK(ipi.cpu_utilization * sim::to_seconds(ipi.window_ns) == Approx(none.cpu_utilization * sim::to_seconds(none.window_ns)).epsilon(0.01));
+}
+
 TEST_CASE("go: a long spawn step is preempted between go statements and resumes with the rest", "[go]") {
   // GOMAXPROCS=1: main's 50 000 statements of 1 us take 50 ms; sysmon preempts it every 10 ms, the children
   // queued so far run, and main goes on where it stopped: every child is created exactly once.

@@ -25,7 +25,7 @@ void GoRun::entersyscall(std::uint32_t mi) {
     case SyscallKind::kKnownBlocking: {
       casgstatus(gp, GStatus::kRunning, GStatus::kSyscall);
       m.in_syscall = true;
-      sysmon_wake();
+      sysmon_wake(mi);
       handoffp(releasep(mi), mi);
       m.phase = Phase::kExitsyscall;
       ks_.sleep(mi, m.syscall_time);
@@ -36,7 +36,7 @@ void GoRun::entersyscall(std::uint32_t mi) {
       casgstatus(gp, GStatus::kRunning, GStatus::kSyscall);
       m.in_syscall = true;
       ps_[m.p].in_syscall = true;
-      sysmon_wake();  // entersyscall_sysmon
+      sysmon_wake(mi);  // entersyscall_sysmon
       m.phase = Phase::kExitsyscall;
       if (m.syscall_kind == SyscallKind::kCgo) {
         ks_.run_for(mi, m.syscall_time, kWork);  // C code runs on the CPU
@@ -51,7 +51,7 @@ void GoRun::exitsyscall(std::uint32_t mi) {
   M& m = ms_[mi];
   const std::uint32_t gp = m.curg;
   m.in_syscall = false;
-  sysmon_wake();
+  sysmon_wake(mi);
   if (m.p != kNoG) {  // fast path: our P was not taken
     P& pp = ps_[m.p];
     pp.in_syscall = false;
@@ -109,8 +109,8 @@ void GoRun::handoffp(std::uint32_t p, std::uint32_t who) {
     startm(p, false, who);
     return;
   }
-  pidleput(p);
-  if (!pp.timers.empty()) wakeNetPoller(kNoG, pp.next_timer());
+  pidleput(p, who);
+  if (!pp.timers.empty()) wakeNetPoller(who, pp.next_timer());
 }
 
 // ---- LockOSThread (proc.go lockOSThread, stoplockedm, startlockedm, mexit) ----
@@ -142,7 +142,7 @@ void GoRun::startlockedm(std::uint32_t mi, std::uint32_t gp, sim::Time cost) {
   lm.nextp = releasep(mi);
   lm.curg = gp;
   --nmidlelocked_;
-  ks_.wake(locked);
+  wake_thread(locked, 0, mi);  // paid with the M's next burst: it parks at once
   (void)cost;  // the decision's cost is dropped with the hand-off: this M parks at once
   stopm(mi);
 }

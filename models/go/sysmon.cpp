@@ -120,11 +120,10 @@ void GoRun::sysmon_sleep(std::uint32_t mi) {
   ks_.sleep(mi, sysmon_delay_ + prm_.timer_slack);
 }
 
-void GoRun::sysmon_wake() {
+void GoRun::sysmon_wake(std::uint32_t who) {
   if (!sysmon_wait_ || sysmon_ == kNoG) return;
   sysmon_syscall_wake_ = true;
-  ks_.interrupt_sleep(sysmon_);
-  ks_.wake(sysmon_);
+  wake_thread(sysmon_, 0, who);
 }
 
 // retake: preempt long-running Ps and take Ps from long syscalls. Returns the Ps taken from syscalls.

@@ -90,7 +90,7 @@ sim::Time GoRun::earliest_timer() const {
 // in netpoll, wakep brings a P up to handle the timer.
 void GoRun::wakeNetPoller(std::uint32_t who, sim::Time when) {
   if (lastpoll_ == 0) {
-    if (poll_until_ == 0 || poll_until_ > when) netpollBreak();
+    if (poll_until_ == 0 || poll_until_ > when) netpollBreak(who);
   } else {
     wakep(who);
   }

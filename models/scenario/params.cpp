@@ -916,8 +916,10 @@ const ParamSpec kParams[] = {
      "CPU time a wake costs the waker beyond its system call when the woken thread goes to an idle CPU other "
      "than the waker's: the IPI that brings that CPU out of idle (on a VM whose guest halts, a VM exit on the "
      "sender). Charged to the M that wakes another M's thread (startm from wakep, handoffp, injectglist, "
-     "startTheWorld, sysmon) and to the M whose gcstopm wakes the one stopping the world; not yet to forEachP's "
-     "wake, a netpoll break, or the boost-fiber-ws model.",
+     "startTheWorld, sysmon), to the M whose gcstopm wakes the one stopping the world, whose safe-point "
+     "function wakes forEachP's caller, whose entersyscall/exitsyscall wakes sysmon, whose startlockedm wakes "
+     "a locked M, or whose netpollBreak wakes the blocking poller; in boost-fiber-ws to the worker whose "
+     "schedule_from_remote wakes a suspended worker. Timers, fds and the fiber listener have no waker to charge.",
      "kernel/sched/core.c try_to_wake_up -> ttwu_queue_wakelist -> send_call_function_single_ipi (no IPI when "
      "the idle CPU polls: set_nr_if_polling). The FUTEX_WAKE that wakes a thread sleeping on another, idle CPU "
      "takes 7.3 us (p10 7.1, p90 7.6 us) against 0.34 us with no waiter on the project's 2-vCPU VM (a one-off "
@@ -925,7 +927,7 @@ const ParamSpec kParams[] = {
      "`gmpsim calibrate` measures it (kernel.futex_wake_syscall_idle). Bare metal: the sender's side of an IPI "
      "to an idle CPU is ~1600-2000 cycles (V. Pallipadi, LKML 2012-02-06, \"Extend mwait idle to optimize away "
      "IPIs when possible\"), ~0.7 us",
-     "go", "", 0, 1e9},
+     "go,boost-fiber-ws", "", 0, 1e9},
     {"workload.classes.*.arrivals.clients", ParamType::kInt, "", "Number of closed-loop clients.", "-", "",
      "", 1, 1e9, "process=closed", true},
     {"workload.classes.*.arrivals.think", ParamType::kDist, "0s",
