@@ -347,7 +347,7 @@ class GoRun final : public kernel::ThreadOwner {
   void stealWork(std::uint32_t mi, sim::Time extra);
   void stealWork_scan(std::uint32_t mi);
   void stealWork_backoff(std::uint32_t mi);
-  void findRunnable_idle(std::uint32_t mi);
+  void findRunnable_idle(std::uint32_t mi, sim::Time carried);
   sim::Time sched_lock(std::uint32_t who);
   std::uint32_t newm();
   void stopm(std::uint32_t mi);
@@ -502,7 +502,7 @@ class GoRun final : public kernel::ThreadOwner {
   std::size_t assists_parked() const { return gc_.assist_queue.size() - gc_.assist_head; }
   void gcFlushBgCredit(std::uint32_t mi, double work);
   void gcWakeAllAssists(std::uint32_t mi);
-  bool gc_bgsweep(std::uint32_t mi);  // findRunnable with nothing to run: a quantum of background sweeping
+  bool gc_bgsweep(std::uint32_t mi, sim::Time extra);  // findRunnable with nothing to run: a quantum of background sweeping
   bool gc_bgscavenge(std::uint32_t mi, sim::Time cost);  // findRunnable: the scavenger's run, when it is due
   void gc_scavenge_done(std::uint32_t mi);
   void gc_scavenge_arm(sim::Time at);  // the scavenger's timer: ready it (and wake an idle P) at `at`

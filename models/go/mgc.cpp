@@ -294,7 +294,7 @@ void GoRun::gcStart(std::uint32_t mi) {
 // no P is idle (goschedIfBusy), so in effect it uses idle time, getting ahead of the proportional sweep that
 // allocations pay. Here it runs on a P that has nothing else to do, a runtime.gc_drain_quantum at a time,
 // before the P goes idle; what is left when the next cycle starts is finishsweep_m's.
-bool GoRun::gc_bgsweep(std::uint32_t mi) {
+bool GoRun::gc_bgsweep(std::uint32_t mi, sim::Time extra) {
   Gc& gc = gc_;
   if (gc.phase != GcPhase::kOff || gc.sweep_left <= 0 || gc.waiting) return false;
   M& m = ms_[mi];
@@ -304,7 +304,7 @@ bool GoRun::gc_bgsweep(std::uint32_t mi) {
   gc.total_bgsweep += t;
   ++ps_[m.p].schedtick;
   m.phase = Phase::kBgSweep;
-  ks_.run_for(mi, t, kSched);
+  ks_.run_for(mi, t + extra, kSched);
   return true;
 }
 

@@ -693,7 +693,7 @@ void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
     stealWork(mi, cost);
     return;
   }
-  findRunnable_idle(mi);
+  findRunnable_idle(mi, cost - prm_.cost_schedule);
 }
 
 // The rest of proc.go schedule once findRunnable has a G: a spinning M stops spinning (resetspinning
@@ -816,7 +816,7 @@ scan:
     ks_.run_for(mi, prm_.cost_schedule, kSpin);
     return;
   }
-  findRunnable_idle(mi);
+  findRunnable_idle(mi, 0);
 }
 
 // Step 9 after runqgrab's usleep(3): the victim's runnext if its owner has not run it.
@@ -844,15 +844,17 @@ void GoRun::stealWork_backoff(std::uint32_t mi) {
 }
 
 // findRunnable steps 11-15, with nothing found: last look at the global queue, release the P, the
-// spinning recheck, the blocking netpoll, stopm.
-void GoRun::findRunnable_idle(std::uint32_t mi) {
+// spinning recheck, the blocking netpoll, stopm. `carried`: CPU work done before this pass that is not
+// yet paid (timers the pass ran, runtime work carried in such as a wake's IPI); the failing pass's own
+// decision is not charged, but that work is: with what runs next, or before the M next runs a G.
+void GoRun::findRunnable_idle(std::uint32_t mi, sim::Time carried) {
   M& m = ms_[mi];
-  if (gc_idle_worker(mi, 0)) return;  // idle-time marking rather than giving up the P
-  if (gc_bgsweep(mi)) return;         // the background sweeper, on a P with nothing else to do
+  if (gc_idle_worker(mi, carried)) return;  // idle-time marking rather than giving up the P
+  if (gc_bgsweep(mi, carried)) return;      // the background sweeper, on a P with nothing else to do
   if (!globq_empty()) {  // 11, under sched.lock
     const std::uint32_t gp = globrunqgetbatch(globq_take(mi), ps_[m.p].runq, prm_.runq_size / 2, prm_.gomaxprocs);
     ++global_takes_;
-    schedule_execute(mi, gp, false, sched_lock(mi));
+    schedule_execute(mi, gp, false, carried + sched_lock(mi));
     return;
   }
   const std::uint32_t pp = releasep(mi);  // 12
@@ -873,10 +875,11 @@ void GoRun::findRunnable_idle(std::uint32_t mi) {
       m.spinning = true;
       ++nmspinning_;
       m.phase = Phase::kFindRunnable;
-      ks_.run_for(mi, prm_.cost_schedule, kSpin);
+      ks_.run_for(mi, prm_.cost_schedule + carried, kSpin);
       return;
     }
   }
+  m.overhead += carried;  // the M parks at once: paid when it next runs (netpoll's return, or its next G step)
   // 14: with goroutines on the network or timers pending, one M blocks in netpoll until the earliest.
   m.was_spinning = was_spinning;
   if (netpoll_block(mi, earliest_timer())) return;

@@ -139,17 +139,23 @@ TEST_CASE("go: a netpollBreak costs the writing M the eventfd write and the poll
       "workload:\n"
       "  classes:\n"
       "    a: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 200, steps: [{net_wait: 5ms}, {compute: 20us}]}}]}\n"
-      "    b: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 2000, steps: [{compute: 30us}, {sleep: 200us}]}}]}\n"
-      "run: {duration: 2s}\n";
+      "    b: {arrivals: {process: initial, count: 1}, program: [{repeat: {count: 1000, steps: [{compute: 30us}, {sleep: 200us}]}}]}\n"
+      "run: {duration: 3s}\n";
   const RunResult none = run_yaml(yaml, {{"kernel.wake_ipi", "0ns"}});
   const RunResult ipi = run_yaml(yaml, {{"kernel.wake_ipi", "20us"}});
   REQUIRE(ipi.outcome.status == OutcomeStatus::kCompleted);
   const double breaks = ipi.model_counters.at("netpoll").at("breaks").get<double>();
   const double wakes = ipi.model_counters.at("kernel").at("wake_ipis").get<double>();
   CHECK(breaks >= 500);
-  CHECK(wakes >= breaks / 2);
-  const auto runtime_s = [](const RunResult& r) { return r.cpu_runtime * sim::to_seconds(r.window_ns) * 4; };
-  CHECK(runtime_s(ipi) - runtime_s(none) == Approx(wakes * 20e-6).epsilon(0.05));
+  CHECK(wakes >= breaks);
+  // The breaks change who polls when (none: 4), so the runs differ in more than the IPIs: the runtime's CPU
+  // (spinning included) with them is at least what they cost, and beyond that no more than the runtime
+  // used without them (nothing charged twice).
+  const auto runtime_s = [](const RunResult& r) { return (r.cpu_runtime + r.cpu_spinning) * sim::to_seconds(r.window_ns) * 4; };
+  const double paid = wakes * 20e-6;
+  CHECK(runtime_s(ipi) >= paid);
+  CHECK(runtime_s(ipi) - paid <= 1.5 * runtime_s(none));
+  // The goroutines' work is what it was.
   CHECK(ipi.cpu_utilization * sim::to_seconds(ipi.window_ns) == Approx(none.cpu_utilization * sim::to_seconds(none.window_ns)).epsilon(0.01));
 }
 
@@ -227,10 +233,10 @@ TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determini
   std::ostringstream fp;
   fp << std::hex << a.fingerprint;
   // Changes only when behaviour changes: update deliberately, saying why in the commit.
-  // Last changed by: kernel.wake_ipi (a wake onto an idle CPU costs the waking M the IPI, 7 us on the
-  // default host-vm profile).
-  CHECK(a.events == 93857);
-  CHECK(fp.str() == "d5cb2c551c01c8f9");
+  // Last changed by: an M that finds nothing and parks still pays the work carried into its failing
+  // findRunnable pass (a wake's IPI, timers it ran), with its next burst (findRunnable_idle's `carried`).
+  CHECK(a.events == 93864);
+  CHECK(fp.str() == "10cde13f7cd9f8d3");
 }
 
 namespace {

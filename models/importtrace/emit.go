@@ -30,13 +30,66 @@ func sortedCopy(v []int64) []int64 {
 	return s
 }
 
-// The histogram's edges, as quantiles: at most 12 bins (plus one per point mass), so a scenario stays readable.
+// The histogram's edges, as quantiles: 12 bins (plus one per point mass and up to 16 splits that keep the
+// mean), so a scenario stays readable.
 var histQuantiles = []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1}
+
+// histBin: one bin of an empirical histogram, [lo, hi) (the last one closed; lo == hi a point mass), with
+// its count, the sum of its samples and the index in the sorted samples of its first one.
+type histBin struct {
+	lo, hi int64
+	n      int
+	sum    float64
+	first  int
+}
+
+// binSamples: the bins that the edges make (a zero-width bin for each point mass) and the sorted samples
+// `rest` counted into them; the masses' own counts are in `mass`.
+func binSamples(edgeSet map[int64]bool, mass map[int64]int, rest []int64) []histBin {
+	var edges []int64
+	for e := range edgeSet {
+		edges = append(edges, e)
+	}
+	sort.Slice(edges, func(i, j int) bool { return edges[i] < edges[j] })
+	var bins []histBin
+	for i, e := range edges {
+		if n, ok := mass[e]; ok {
+			bins = append(bins, histBin{lo: e, hi: e, n: n, sum: float64(n) * float64(e), first: -1})
+		}
+		if i+1 < len(edges) {
+			bins = append(bins, histBin{lo: e, hi: edges[i+1], first: -1})
+		}
+	}
+	if len(rest) > 0 && len(edges) == 1 { // the rest is one value that is not a mass: a bin of its own
+		bins = append(bins, histBin{lo: edges[0], hi: edges[0], first: -1})
+	}
+	for i, x := range rest {
+		k := -1
+		for b, bn := range bins {
+			if bn.lo < bn.hi && x >= bn.lo && x < bn.hi {
+				k = b
+				break
+			}
+		}
+		for b := len(bins) - 1; k < 0 && b >= 0; b-- { // the maximum, or a lone value: the last bin holding it
+			if bins[b].lo <= x && x <= bins[b].hi {
+				k = b
+			}
+		}
+		if bins[k].first < 0 {
+			bins[k].first = i
+		}
+		bins[k].n++
+		bins[k].sum += float64(x)
+	}
+	return bins
+}
 
 // distYAML: a constant when every sample is equal, the samples themselves when there are few, otherwise
 // a histogram with edges at quantiles (0, 10 %, ..., 90 %, 95 %, 99 %, max) and a zero-width bin for
 // each value holding 15 % or more of the samples (a point mass, e.g. waits of 0 where a goroutine did not
-// block), so the tail is kept with at most ~20 bins.
+// block), so the tail is kept with at most ~20 bins; a bin whose samples' sum its uniform draw would
+// misstate by more than 0.5 % of the total is split at its median (binSamples, below).
 func distYAML(v []int64) string {
 	s := sortedCopy(v)
 	if len(s) == 0 {
@@ -87,41 +140,35 @@ func distYAML(v []int64) string {
 			edgeSet[rest[int(math.Round(q*float64(len(rest)-1)))]] = true
 		}
 	}
-	var edges []int64
-	for e := range edgeSet {
-		edges = append(edges, e)
+	bins := binSamples(edgeSet, mass, rest)
+	// Mean-preserving refinement: a bin draws uniformly between its edges, so a wide bin whose samples
+	// crowd one end (the p99-to-max bin of CPU bursts with one 2 ms outlier) misstates the class's total
+	// CPU by count x (midpoint - mean). Split the worst such bin at its median sample until every bin's
+	// misstatement is under 0.5 % of the samples' total (at most 16 splits).
+	var total float64
+	for _, x := range s {
+		total += float64(x)
 	}
-	sort.Slice(edges, func(i, j int) bool { return edges[i] < edges[j] })
-	type bin struct {
-		lo, hi int64
-		n      int
-	}
-	var bins []bin
-	for i, e := range edges {
-		if n, ok := mass[e]; ok {
-			bins = append(bins, bin{e, e, n})
-		}
-		if i+1 < len(edges) {
-			bins = append(bins, bin{e, edges[i+1], 0})
-		}
-	}
-	if len(rest) > 0 && len(edges) == 1 { // the rest is one value that is not a mass: a bin of its own
-		bins = append(bins, bin{edges[0], edges[0], 0})
-	}
-	for _, x := range rest {
-		k := -1
+	for split := 0; split < 16; split++ {
+		worst, werr := -1, 0.005*total
 		for b, bn := range bins {
-			if bn.lo < bn.hi && x >= bn.lo && x < bn.hi {
-				k = b
-				break
+			if e := math.Abs(bn.sum - float64(bn.n)*(float64(bn.lo)+float64(bn.hi))/2); bn.lo < bn.hi && e > werr {
+				worst, werr = b, e
 			}
 		}
-		for b := len(bins) - 1; k < 0 && b >= 0; b-- { // the maximum, or a lone value: the last bin holding it
-			if bins[b].lo <= x && x <= bins[b].hi {
-				k = b
-			}
+		if worst < 0 {
+			break
 		}
-		bins[k].n++
+		bn := bins[worst]
+		med := rest[(bn.first+bn.first+bn.n-1)/2]
+		if med == bn.lo || med == bn.hi { // half the bin is one value: that value becomes a point mass
+			i := sort.Search(len(rest), func(i int) bool { return rest[i] >= med })
+			j := sort.Search(len(rest), func(i int) bool { return rest[i] > med })
+			mass[med] += j - i
+			rest = append(rest[:i:i], rest[j:]...)
+		}
+		edgeSet[med] = true
+		bins = binSamples(edgeSet, mass, rest)
 	}
 	counts := make([]int, len(bins))
 	for i, bn := range bins {
@@ -365,7 +412,20 @@ func emit(d *traceData, classes []*class, opt options) importResult {
 		note("the runtime's own goroutines are left out (the go model has its own collector, sweeper and timers): %s", strings.Join(sysNames, ", "))
 	}
 	runDur := (span + 999_999) / 1_000_000 * 1_000_000
-	w("run:\n  duration: %s   # the trace's length\n  warmup: 0ns\n  seed: 1\n", dur(runDur))
+	// A program with no open-loop arrivals and no loop that ran until the trace ended does a fixed amount
+	// of work: its run ends when that work is done, so the duration only bounds a slower what-if (fewer
+	// Ps, a quota) instead of cutting it off at the traced length.
+	finite := true
+	for _, c := range classes {
+		if !c.system && (c.request || c.forever) {
+			finite = false
+		}
+	}
+	if finite {
+		w("run:\n  duration: %s   # 10x the trace's length: the run ends when the program's work is done\n  warmup: 0ns\n  seed: 1\n", dur(10*runDur))
+	} else {
+		w("run:\n  duration: %s   # the trace's length\n  warmup: 0ns\n  seed: 1\n", dur(runDur))
+	}
 	w("# Report: what the scenario does not represent\n")
 	for _, r := range report {
 		w("#  - %s\n", r)

@@ -6,9 +6,11 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -170,4 +172,63 @@ func TestDistYAML(t *testing.T) {
 	if total != 100 {
 		t.Errorf("histogram counts sum to %d, want 100: %s", total, got)
 	}
+}
+
+// A wide top bin whose samples crowd its low end (CPU bursts of ~20 us with a few far outliers) is split
+// until drawing uniformly inside each bin keeps the samples' mean within 1 %.
+func TestDistYAMLKeepsTheMean(t *testing.T) {
+	var v []int64
+	var total float64
+	for i := 0; i < 16000; i++ {
+		x := int64(20000 + (i*37)%1000) // 20-21 us
+		if i%100 == 0 {
+			x = 50000 + int64(i%7)*1000 // 1 % at 50-56 us
+		}
+		if i == 5000 {
+			x = 1870000 // one 1.87 ms outlier
+		}
+		v = append(v, x)
+		total += float64(x)
+	}
+	got := distYAML(v)
+	edges := parseDurs(t, got[strings.Index(got, "edges: [")+8:strings.Index(got, "], counts")])
+	counts := parseDurs(t, got[strings.Index(got, "counts: [")+9:strings.LastIndex(got, "]}}")])
+	if len(edges) != len(counts)+1 {
+		t.Fatalf("%d edges for %d counts: %s", len(edges), len(counts), got)
+	}
+	var n, mean float64
+	for i, c := range counts {
+		n += c
+		mean += c * (edges[i] + edges[i+1]) / 2
+	}
+	mean /= n
+	if want := total / float64(len(v)); math.Abs(mean-want) > 0.01*want {
+		t.Errorf("the histogram's mean %.0f ns, the samples' %.0f ns: %s", mean, want, got)
+	}
+	if len(counts) > 40 {
+		t.Errorf("%d bins: %s", len(counts), got)
+	}
+}
+
+// parseDurs reads "1.5us, 20us, 3" (durations as distYAML writes them, or plain counts) as numbers (ns).
+func parseDurs(t *testing.T, list string) []float64 {
+	var out []float64
+	for _, f := range strings.Split(list, ", ") {
+		unit := 1.0
+		for _, u := range []struct {
+			s string
+			m float64
+		}{{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}} {
+			if strings.HasSuffix(f, u.s) {
+				f, unit = strings.TrimSuffix(f, u.s), u.m
+				break
+			}
+		}
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			t.Fatalf("%q: %v", f, err)
+		}
+		out = append(out, x*unit)
+	}
+	return out
 }
