@@ -247,7 +247,8 @@ struct Params {
   bool gctrace, gc_idle_worker_cap, gc_assign_workers;
   sim::Time gc_quantum, cost_scan_g, cost_mark_object, cost_sweep_term, cost_mark_term, cost_sweep_span, cost_malloc;
   sim::Time page_release;  // kernel.page_release: MADV_DONTNEED of one 4 KiB page (the scavenger's quanta)
-  double scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
+  double scan_ns_per_byte, stack_scan_ns_per_byte, malloc_ns_per_byte, stack_in_use, scan_fraction;
+  sim::Time cost_mark_roots;
   bool gcshrinkstackoff, adaptivestackstart;
   std::int64_t heap_live0, heap_globals, heap_object_size;
   // The machine's memory (models/kernel/mm.h).

@@ -16,9 +16,10 @@
 //     and SIGURG), re-preempting every 100 us until each running M reaches a scheduling point and stops
 //     (gcstopm). A goroutine in a tight loop with asyncpreemptoff holds the whole program. Time to safe
 //     point and the pause are outputs.
-//   - Mark work as a pool of CPU time: heap (marked bytes x workload.heap.scan_fraction), stacks (the in-use
-//     part of every live goroutine's stack), globals, and a fixed root cost for every goroutine ever created
-//     (allgs: dead ones too). Workers take it in quanta: dedicated workers (startCycle's rounding),
+//   - Mark work as a pool of CPU time: heap (marked bytes x workload.heap.scan_fraction) and globals at
+//     runtime.cost.gc_scan_kib, stacks (the in-use part of every live goroutine's stack) at
+//     gc_scan_stack_kib, a root cost for every goroutine ever created (allgs: dead ones too), a mark per
+//     reachable object, and the cycle's fixed root work (gc_mark_roots); each measured as mark CPU. Workers take it in quanta: dedicated workers (startCycle's rounding),
 //     a fractional worker within 1.2x its goal, idle-priority workers on Ps with nothing else to do (capped
 //     at GOMAXPROCS minus the dedicated ones from go1.20), all chosen in findRunnable before any goroutine.
 //     Allocating goroutines pay assists (revise's assistWorkPerByte) after stealing background credit.
@@ -555,8 +556,13 @@ void GoRun::gcMarkStart() {
   gc.heap_scan = static_cast<std::int64_t>(static_cast<double>(gc.marked_at_start) * prm_.scan_fraction);
   gc.stack_scan = gc_stack_scan();
   const double units = static_cast<double>(gc.heap_scan + gc.stack_scan + prm_.heap_globals);
-  gc.pool_total_ns = units * prm_.scan_ns_per_byte + static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g) +
-                     static_cast<double>(gc.objects_at_start) * static_cast<double>(prm_.cost_mark_object);
+  // Heap and globals by their pointer words, stacks by the bytes in use (scanstack: frames and stack maps),
+  // a root per goroutine, a mark per reachable object, and the cycle's fixed root work.
+  gc.pool_total_ns = static_cast<double>(gc.heap_scan + prm_.heap_globals) * prm_.scan_ns_per_byte +
+                     static_cast<double>(gc.stack_scan) * prm_.stack_scan_ns_per_byte +
+                     static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g) +
+                     static_cast<double>(gc.objects_at_start) * static_cast<double>(prm_.cost_mark_object) +
+                     static_cast<double>(prm_.cost_mark_roots);
   gc.pool_ns = gc.pool_total_ns;
   gc_shrink_stacks();
   gc.pool_total_ns = gc.pool_ns;

@@ -142,6 +142,8 @@ Params::Params(const Scenario& sc) {
   cost_sweep_span = dur("runtime.cost.gc_sweep_span");
   cost_malloc = dur("runtime.cost.malloc");
   scan_ns_per_byte = static_cast<double>(dur("runtime.cost.gc_scan_kib")) / 1024.0;
+  stack_scan_ns_per_byte = static_cast<double>(dur("runtime.cost.gc_scan_stack_kib")) / 1024.0;
+  cost_mark_roots = dur("runtime.cost.gc_mark_roots");
   malloc_ns_per_byte = static_cast<double>(dur("runtime.cost.malloc_kib")) / 1024.0;
   stack_in_use = sc.number("runtime.gc_stack_in_use");
   gcshrinkstackoff = flag("runtime.gcshrinkstackoff");

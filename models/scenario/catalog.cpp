@@ -18,14 +18,17 @@ std::span<const ModelInfo> model_catalog() {
        {{"go1.19", "go1.19.8: no needspinning, so no global-queue recheck after a spinning M drops its P "
                    "(proc.go findRunnable); Gosched does not wakep; no GOMAXPROCS updates from sysmon and a default GOMAXPROCS "
                    "that ignores the cgroup CPU limit; the PI-controlled pacer, a fixed 1 MiB memory-limit headroom, "
-                   "uncapped idle mark workers, a slower stack root per goroutine (measured: validation/go gcstack); the older "
+                   "uncapped idle mark workers, a slower stack root per goroutine and cheaper heap marking (measured: "
+                   "validation/go gcstack, gcalloc); the older "
                    "schedtrace line and runtime struct sizes.",
          {{"runtime.recheck_after_spinning", "false"}, {"runtime.gosched_wakep", "false"}, {"runtime.updatemaxprocs", "false"},
           {"runtime.containermaxprocs", "false"},
           {"runtime.schedtrace_format", "go1.19"}, {"runtime.mem.g_struct", "416B"}, {"runtime.mem.sudog", "96B"},
           {"runtime.mem.m", "42KiB"}, {"runtime.gc_cons_mark", "pi_controller"},
           {"runtime.gc_limit_headroom_percent", "0"}, {"runtime.gc_idle_worker_cap", "false"},
-          {"runtime.gc_assign_workers", "false"}, {"runtime.cost.gc_scan_g", "1us"}}},
+          {"runtime.gc_assign_workers", "false"}, {"runtime.cost.gc_scan_g", "900ns"},
+          {"runtime.cost.gc_scan_kib", "2650ns"}, {"runtime.cost.gc_mark_object", "6ns"},
+          {"runtime.cost.gc_mark_roots", "108us"}}},
         {"go1.26", "go1.26.8, the installed toolchain.", {}}}},
       {"boost-fiber-ws",
        "Boost.Fiber's work_stealing scheduler: N worker threads on the CPUs, a FIFO ready queue each, an idle "

@@ -538,25 +538,43 @@ const ParamSpec kParams[] = {
      "goroutines without a `stack` step.",
      "validation/go/README.md, gcstack: go1.26.8's gctrace prints 2 MB stacks for 10k goroutines parked in a "
      "channel receive, ~200 B each", "go", "", 0, 1},
-    {"runtime.cost.gc_scan_kib", ParamType::kDuration, "3us",
-     "CPU time of scanning 1 KiB of pointer words in the heap, stacks or globals (scanobject: findObject and "
-     "greyobject for each pointer).",
-     "validation/go/README.md, gcalloc -live-ptr (calibration case go-gc-alloc-ptr): go1.19.8 marked 64 MiB of "
-     "1 KiB objects full of random pointers in 128 ms per cycle with ~1.5 Ps: ~3 us per KiB; go1.26.8 took "
-     "four times longer on that graph", "go", "", 0, 1e9},
-    {"runtime.cost.gc_mark_object", ParamType::kDuration, "40ns",
-     "CPU time of marking one reachable object whatever its pointers (span lookup, mark bit, queueing).",
-     "validation/report.md (make validate, 2026-12-06, idle VM), calibration case go-gc-alloc-gogc100: a cycle "
-     "over 64 Ki pointer-free 1 KiB objects and their 64 Ki slice headers takes 2.38 ms of clock (go1.26.8; "
-     "2.49 ms go1.19.8); the model gives that clock with the headers' pointer words at "
-     "runtime.cost.gc_scan_kib and 40 ns per object (2.42 ms)", "go", "", 0, 1e9},
-    {"runtime.cost.gc_scan_g", ParamType::kDuration, "480ns",
+    {"runtime.cost.gc_scan_kib", ParamType::kDuration, "5us",
+     "CPU time of scanning 1 KiB (128 words) of pointers in the heap or globals (scanobject: findObject and "
+     "greyobject for each pointer word).",
+     "validation/report.md (make validate, 2026-12-07, idle VM), mark CPU per cycle (gctrace's assist, "
+     "background and idle figures: metric mark_cpu_mean_s) of the calibration case go-gc-alloc-ptr, 64 MiB of "
+     "1 KiB objects full of random pointers (8 Mi pointer words): go1.26.8 327 ms less "
+     "runtime.cost.gc_mark_roots, 39.0 ns a word; go1.19.8 174 ms, 20.7 ns (2.65 us/KiB, its profile)",
+     "go", "", 0, 1e9},
+    {"runtime.cost.gc_scan_stack_kib", ParamType::kDuration, "3us",
+     "CPU time of scanning 1 KiB of a goroutine's stack in use (scanstack: its frames, their stack maps and "
+     "pointer slots).",
+     "the rate the model charged for all scanning before the heap's was measured apart (validation/report.md, "
+     "2026-12-06); the go-gc-stack cases cannot separate it from runtime.cost.gc_scan_g (every parked goroutine "
+     "there holds the same ~200 B), which is fitted beside it", "go", "", 0, 1e9},
+    {"runtime.cost.gc_mark_object", ParamType::kDuration, "0ns",
+     "CPU time of marking one reachable object beyond the pointer word that reaches it (the mark bit, "
+     "queueing an object with pointers).",
+     "validation/report.md (make validate, 2026-12-07, idle VM), calibration case go-gc-alloc-gogc100: 64 Ki "
+     "pointer-free 1 KiB objects, each reached by the pointer word of one slice header; mark CPU per cycle "
+     "2.67 ms on go1.26.8 less runtime.cost.gc_mark_roots is 38.6 ns an object, no more than its pointer word "
+     "(39.0 ns, runtime.cost.gc_scan_kib): greyobject's mark covers it; go1.19.8 1.84 ms, 26.5 - 20.7 = "
+     "5.8 ns (6 ns, its profile)", "go", "", 0, 1e9},
+    {"runtime.cost.gc_scan_g", ParamType::kDuration, "370ns",
      "Fixed CPU time of one goroutine's stack root (markroot, suspendG, scanstack's frame walk), paid every "
      "cycle for every goroutine ever created (allgs), live or dead.",
-     "validation/report.md (make validate, 2026-12-06, idle VM), go-gc-stack-10k/100k/300k on go1.26.8: the "
-     "cycle's clock grows by 0.538 us per parked goroutine with both Ps marking (idle and fractional "
-     "workers), 1.077 us of CPU, less its ~200 B of stack in use at runtime.cost.gc_scan_kib (0.6 us); "
-     "go1.19.8: 0.79 us -> 1.0 us (its profile)", "go", "", 0, 1e9},
+     "validation/report.md (make validate, 2026-12-07, idle VM), calibration case go-gc-stack-100k: mark CPU "
+     "per cycle less runtime.cost.gc_mark_roots is 0.956 us per parked goroutine on go1.26.8, less its ~200 B "
+     "of stack at runtime.cost.gc_scan_stack_kib (0.586 us): 0.37 us; go1.19.8 1.494 us: 0.9 us (its "
+     "profile). The held-out 10k and 300k cases give 0.71/0.93 us (go1.26.8) and 1.20/1.71 us (go1.19.8)",
+     "go", "", 0, 1e9},
+    {"runtime.cost.gc_mark_roots", ParamType::kDuration, "135us",
+     "Mark CPU of a cycle beyond its goroutines, objects and pointer words: the data and BSS segments, span "
+     "specials, the per-P work buffers, the workers' start and the mark's end (markroot's fixed jobs, "
+     "gcMarkDone's flushes).",
+     "validation/report.md (make validate, 2026-12-07, idle VM), calibration case go-gc-stack-0 (no parked "
+     "goroutines, a few KiB of heap, GOMAXPROCS 2): mark CPU per cycle 136 us on go1.26.8 (129-167 over 5 "
+     "runs), 109 us on go1.19.8 (its profile)", "go", "", 0, 1e9},
     {"runtime.cost.gc_sweep_term", ParamType::kDuration, "10us",
      "CPU time of sweep termination with the world stopped (finishsweep_m, clearpools, startCycle).",
      "estimate; validation/go/README.md, gcstack: go1.19.8's sweep-termination clock has a median of 13-40 us "
