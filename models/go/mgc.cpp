@@ -19,9 +19,10 @@
 //   - Mark work as a pool of CPU time: heap (marked bytes x workload.heap.scan_fraction) and globals at
 //     runtime.cost.gc_scan_kib, stacks (the in-use part of every live goroutine's stack) at
 //     gc_scan_stack_kib, a root cost for every goroutine ever created (allgs: dead ones too), a mark per
-//     reachable object, and the cycle's fixed root work (gc_mark_roots); each measured as mark CPU. Workers take it in quanta: dedicated workers (startCycle's rounding),
-//     a fractional worker within 1.2x its goal, idle-priority workers on Ps with nothing else to do (capped
-//     at GOMAXPROCS minus the dedicated ones from go1.20), all chosen in findRunnable before any goroutine.
+//     reachable object, and the cycle's fixed root work (gc_mark_roots); each measured as mark CPU.
+//     Workers take it in quanta: dedicated workers (startCycle's rounding), a fractional worker within
+//     1.2x its goal, idle-priority workers on Ps with nothing else to do (capped at GOMAXPROCS minus the
+//     dedicated ones from go1.20), all chosen in findRunnable before any goroutine.
 //     Allocating goroutines pay assists (revise's assistWorkPerByte) after stealing background credit.
 //   - Stacks: scanning shrinks a stack whose frames use less than a quarter of it (shrinkstack), and each
 //     cycle sets the starting stack of recycled goroutines from the average scanned stack
