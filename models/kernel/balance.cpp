@@ -1,6 +1,7 @@
 // Where threads run: wake-up placement (select_task_rq_fair), the newly idle pull and the periodic balance
 // (kernel/sched/fair.c sched_balance_newidle, sched_balance_rq). See sched.h and README.md.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "models/kernel/sched.h"
@@ -19,21 +20,148 @@ void Kernel::add_nr_running(std::uint32_t cpu, std::int64_t n) {
   update_idle(cpu);
 }
 
-// select_task_rq_fair, simplified to select_idle_sibling over one cache domain holding every CPU: the
-// previous CPU if idle, else the first idle CPU of the cpuset scanning from it (select_idle_cpu's
-// for_each_cpu_wrap), else the previous CPU, else the least loaded one. Left out: wake_affine (pulling the
-// wakee to the waker's CPU), SMT siblings, the wakee's utilization. With NUMA nodes the idle scan goes node by
-// node (select_idle_node). A thread's affinity (set_affinity) narrows its cpuset.
-std::uint32_t Kernel::select_task_rq(std::uint32_t tid) const {
-  const Thread& t = thr(tid);
+// select_task_rq_fair for a wake-up (kernel/sched/fair.c, Linux 6.18): with a waker running on another CPU
+// that the thread may use, wake_affine picks the target between the waker's CPU and the previous one; then
+// select_idle_sibling. Left out: wake_wide (a waker with many wakees spreads them: taken as never), SMT
+// siblings and the wakee's utilization (asym_fits_cpu), sync wake-ups (futexes do not pass WF_SYNC),
+// util_est. A wake without a waking thread (an interrupt) keeps the previous CPU as its target; a timer's
+// (kTimerIrq) fires on the previous CPU, whose running thread counts as the waker for kernel.wake_pack.
+// With NUMA nodes the idle scan goes node by node (select_idle_node), as before this placement grew
+// wake_affine and SIS_UTIL. A thread's affinity (set_affinity) narrows its cpuset.
+std::uint32_t Kernel::select_task_rq(std::uint32_t tid, std::uint32_t waker) {
+  Thread& t = thr(tid);
   const std::uint64_t* allowed = allowed_mask(t);
   const std::uint32_t prev = t.prev_cpu;
   if (prev != kNone && in_mask(allowed, prev) && available_idle_cpu(prev)) return prev;
-  const std::uint32_t idle = numa_ ? select_idle_node(t, allowed)
-                                   : first_idle_wrap(prev == kNone ? 0 : (prev + 1) % static_cast<std::uint32_t>(cpus_.size()), allowed, nullptr);
-  if (idle != kNone) return idle;
-  if (prev != kNone && in_mask(allowed, prev)) return prev;
-  return least_loaded(allowed);
+  if (numa_) {
+    const std::uint32_t idle = select_idle_node(t, allowed);
+    if (idle != kNone) return idle;
+    if (prev != kNone && in_mask(allowed, prev)) return prev;
+    return least_loaded(allowed);
+  }
+  if (prev == kNone || !in_mask(allowed, prev)) {  // never ran, or moved out of its mask: any idle CPU
+    const std::uint32_t idle = first_idle_wrap(prev == kNone ? 0 : (prev + 1) % static_cast<std::uint32_t>(cpus_.size()), allowed, nullptr);
+    return idle != kNone ? idle : least_loaded(allowed);
+  }
+  std::uint32_t target = prev;
+  // A timer's expiry interrupts the thread running on the previous CPU, which is then the waker's context.
+  if (waker == kTimerIrq) waker = cpus_[prev].curr;
+  if (waker != kNone) {
+    const Thread& w = thr(waker);
+    if (w.state == State::kRunning && w.cpu == prev && (p_.wake_pack_hot > 0 || p_.wake_pack > 0)) {
+      // kernel.wake_pack: a kernel that packs wake-ups onto busy vCPUs keeps the wakee queued behind its
+      // waker, always when cache hot, else with the measured probability (params.cpp has the measurement).
+      const double pack = task_hot(t) ? p_.wake_pack_hot : p_.wake_pack;
+      if (pack >= 1 || (pack > 0 && pack_rng_.uniform01() < pack)) {
+        ++wakeups_packed_;
+        return prev;
+      }
+    }
+    if (w.state == State::kRunning && w.cpu != prev && in_mask(allowed, w.cpu)) target = wake_affine(tid, w.cpu, prev);
+  }
+  return select_idle_sibling(t, prev, target, allowed);
+}
+
+namespace {
+// kernel/sched/topology.c sd_init: an LLC (SD_SHARE_LLC) domain's imbalance_pct. Used by wake_affine_weight's
+// WA_BIAS and by update_idle_cpu_scan.
+constexpr std::uint64_t kLlcImbalancePct = 117;
+// sd_init: cache_nice_tries, the failed balances after which a cache-hot thread may move: 1 in an LLC
+// domain, 2 in a NUMA one.
+constexpr std::uint32_t kCacheNiceTriesLlc = 1;
+constexpr std::uint32_t kCacheNiceTriesNuma = 2;
+}  // namespace
+
+// wake_affine: WA_IDLE (wake_affine_idle: the previous CPU when idle; the waker's CPU is busy, its thread
+// runs) then WA_WEIGHT (wake_affine_weight: the waker's CPU when its load plus the wakee's is below the
+// previous CPU's, biased by half the domain's imbalance_pct, WA_BIAS). Loads are the run queues' weights now,
+// not PELT's load_avg, so the wakee's blocked load is not on the previous CPU to subtract.
+std::uint32_t Kernel::wake_affine(std::uint32_t tid, std::uint32_t this_cpu, std::uint32_t prev) {
+  if (available_idle_cpu(prev)) return prev;
+  const std::uint64_t this_eff = (cpu_load(this_cpu) + thr(tid).se.weight) * 100;
+  const std::uint64_t prev_eff = cpu_load(prev) * (100 + (kLlcImbalancePct - 100) / 2);
+  if (this_eff < prev_eff) {
+    ++wakeups_affine_;
+    return this_cpu;
+  }
+  return prev;
+}
+
+// select_idle_sibling over the one LLC holding every CPU: the target if idle, the previous CPU if idle,
+// the thread's recently used CPU if idle (p->recent_used_cpu, which becomes the previous CPU), then
+// select_idle_cpu: CPUs from target + 1 on, wrapping, at most nr_idle_scan of them (SIS_UTIL; every CPU
+// without it); else the target, idle CPUs or not.
+std::uint32_t Kernel::select_idle_sibling(Thread& t, std::uint32_t prev, std::uint32_t target, const std::uint64_t* allowed) {
+  if (available_idle_cpu(target)) return target;
+  if (prev != target && available_idle_cpu(prev)) return prev;
+  const std::uint32_t recent = t.recent_used_cpu;
+  t.recent_used_cpu = prev;
+  if (recent != kNone && recent != prev && recent != target && in_mask(allowed, recent) && available_idle_cpu(recent)) return recent;
+  const auto ncpu = static_cast<std::uint32_t>(cpus_.size());
+  const std::uint32_t start = (target + 1) % ncpu;
+  const std::uint32_t idle = first_idle_wrap(start, allowed, nullptr);
+  if (idle == kNone) return target;
+  // The scan reaches the first idle CPU after passing the allowed CPUs before it, each costing one of nr.
+  if (!p_.sis_util || allowed_between(start, idle, allowed) < nr_idle_scan()) return idle;
+  ++wakeups_stacked_;
+  return target;
+}
+
+// The CPUs of `allowed` in [from, to), wrapping past the last CPU when to <= from.
+std::uint32_t Kernel::allowed_between(std::uint32_t from, std::uint32_t to, const std::uint64_t* allowed) const {
+  const auto ncpu = static_cast<std::uint32_t>(cpus_.size());
+  if (to < from) return allowed_between(from, ncpu, allowed) + allowed_between(0, to, allowed);
+  std::uint32_t n = 0;
+  for (std::uint32_t w = from >> 6; w <= ((to - 1) >> 6) && from < to; ++w) {
+    std::uint64_t m = allowed[w];
+    if (w == (from >> 6)) m &= ~std::uint64_t{0} << (from & 63);
+    if (w == ((to - 1) >> 6) && (to & 63) != 0) m &= ~(~std::uint64_t{0} << (to & 63));
+    n += static_cast<std::uint32_t>(__builtin_popcountll(m));
+  }
+  return n;
+}
+
+// update_idle_cpu_scan (Linux 5.19+, kernel/sched/fair.c): the number of CPUs to scan falls with the square
+// of the LLC's average utilization x (0..1024) and reaches none at 100/imbalance_pct (85 %):
+// nr = llc_weight x (1024 - x^2 pct^2 / (10000 x 1024)) / 1024. The kernel refreshes it in the LLC domain's
+// periodic balance; here at most once a tick, from the CPUs' util_avg then.
+std::uint32_t Kernel::nr_idle_scan() {
+  const sim::Time now = engine_.now();
+  if (nr_idle_scan_at_ >= 0 && now - nr_idle_scan_at_ < p_.tick) return nr_idle_scan_;
+  nr_idle_scan_at_ = now;
+  double sum = 0;
+  for (std::uint32_t c = 0; c < cpus_.size(); ++c) sum += pelt_util(c);
+  const auto llc_weight = static_cast<std::uint64_t>(cpus_.size());
+  const std::uint64_t x = static_cast<std::uint64_t>(sum) / llc_weight;
+  const std::uint64_t tmp = std::min<std::uint64_t>(x * x * kLlcImbalancePct * kLlcImbalancePct / (10000 * 1024), 1024);
+  nr_idle_scan_ = static_cast<std::uint32_t>(llc_weight * (1024 - tmp) / 1024);
+  return nr_idle_scan_;
+}
+
+namespace {
+// PELT's decay per 1024 us period, y with y^32 = 1/2 (kernel/sched/pelt.c, LOAD_AVG_PERIOD 32), as
+// runnable_avg_yN_inv tabulates it; the period is 2^20 ns (the kernel counts time in 1024 ns units).
+struct PeltTable {
+  double y[32];
+  PeltTable() {
+    for (int i = 0; i < 32; ++i) y[i] = std::exp2(-i / 32.0);
+  }
+};
+const PeltTable kPelt;
+}  // namespace
+
+// y^(d / 2^20 ns): whole periods from the table (decay_load), the last fraction of a period linearly.
+double Kernel::pelt_decay(sim::Time d) {
+  const std::uint64_t n = static_cast<std::uint64_t>(d) >> 20;
+  if (n >= 32 * 40) return 0;  // below 2^-40: nothing left
+  const double frac = static_cast<double>(static_cast<std::uint64_t>(d) & 0xfffff) / 1048576.0;
+  return std::ldexp(kPelt.y[n & 31], -static_cast<int>(n >> 5)) * (1 - frac * (1 - kPelt.y[1]));
+}
+
+double Kernel::pelt_util(std::uint32_t cpu) const {
+  const Cpu& c = cpus_[cpu];
+  const double f = pelt_decay(engine_.now() - c.util_at);
+  return c.util_running ? 1024 - (1024 - c.util) * f : c.util * f;
 }
 
 // The first idle CPU of `allowed` (and of `node`, when given) at or after `start`, wrapping: a scan of the
@@ -88,8 +216,9 @@ std::uint32_t Kernel::least_loaded(const std::uint64_t* allowed) const {
 
 // A waiting thread on `from` that may run on `to`: the one that has waited longest (detach_tasks takes
 // from the cold end of the CPU's task list). Throttled groups' threads cannot move, nor threads whose
-// affinity leaves out `to`. kNone if none.
-std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to) const {
+// affinity leaves out `to`, nor cache-hot ones unless `hot_ok` (can_migrate_task: task_hot, forgiven once
+// the domain's balance failed more than cache_nice_tries times). kNone if none.
+std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to, bool hot_ok) const {
   std::uint32_t pick = kNone;
   for (std::uint32_t g = 0; g < groups_.size(); ++g) {
     if (!groups_[g].allowed[to]) continue;
@@ -98,6 +227,7 @@ std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to) cons
     for (std::uint32_t id : grq.queued) {
       const Thread& t = thr(id);
       if (!t.affinity.empty() && !in_mask(t.affinity.data(), to)) continue;
+      if (!hot_ok && task_hot(t)) continue;
       if (pick == kNone || t.last_ran < thr(pick).last_ran) pick = id;
     }
   }
@@ -113,7 +243,9 @@ bool Kernel::sched_balance_newidle(std::uint32_t cpu) {
     if (busiest == kNone || cpus_[c].h_nr_running > cpus_[busiest].h_nr_running) busiest = c;
   }
   if (busiest == kNone) return false;
-  const std::uint32_t pick = longest_waiting(busiest, cpu);
+  // A newly idle balance never raises nr_balance_failed (sched_balance_rq: only periodic ones do), so a
+  // cache-hot thread waits for the busy CPU's tick or the next periodic balance.
+  const std::uint32_t pick = longest_waiting(busiest, cpu, nr_balance_failed_ > kCacheNiceTriesLlc);
   if (pick == kNone) return false;
   migrate(pick, cpu);
   return true;
@@ -131,7 +263,7 @@ bool Kernel::newidle_numa(std::uint32_t cpu) {
         if (c == cpu || cpus_[c].h_nr_running < 2) continue;
         if (busiest == kNone || cpus_[c].h_nr_running > cpus_[busiest].h_nr_running) busiest = c;
       }
-      const std::uint32_t pick = busiest == kNone ? kNone : longest_waiting(busiest, cpu);
+      const std::uint32_t pick = busiest == kNone ? kNone : longest_waiting(busiest, cpu, node_balance_failed_[node] > kCacheNiceTriesLlc);
       if (pick != kNone) {
         migrate(pick, cpu);
         return true;
@@ -141,7 +273,7 @@ bool Kernel::newidle_numa(std::uint32_t cpu) {
     const NodeStats b = node_stats(node);
     if (b.busiest == kNone) continue;
     if (numa_imbalance(node, b, home, node_stats(home)) == 0) continue;
-    const std::uint32_t pick = longest_waiting(b.busiest, cpu);
+    const std::uint32_t pick = longest_waiting(b.busiest, cpu, numa_balance_failed_ > kCacheNiceTriesNuma);
     if (pick == kNone) continue;
     migrate(pick, cpu);
     return true;
@@ -228,11 +360,16 @@ void Kernel::balance_cpus(const std::vector<std::uint32_t>& cpus, std::uint32_t&
   }
 }
 
-// detach_tasks + attach_tasks for one thread: the longest-waiting thread of `from` that may run on `to` moves
-// when its load, shifted right by the domain's failed attempts, fits in `imbalance`; else the attempt fails.
+// detach_tasks + attach_tasks for one thread: the longest-waiting thread of `from` that may run on `to` and is
+// not cache hot (unless the domain failed more than cache_nice_tries times) moves when its load, shifted
+// right by the domain's failed attempts, fits in `imbalance`; else the attempt fails and counts.
 bool Kernel::detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed) {
-  const std::uint32_t pick = longest_waiting(from, to);
-  if (pick == kNone) return false;
+  const std::uint32_t tries = &nr_balance_failed == &numa_balance_failed_ ? kCacheNiceTriesNuma : kCacheNiceTriesLlc;
+  const std::uint32_t pick = longest_waiting(from, to, nr_balance_failed > tries);
+  if (pick == kNone) {
+    if (longest_waiting(from, to, true) != kNone) ++nr_balance_failed;  // only cache-hot threads could move
+    return false;
+  }
   if ((h_load(pick) >> std::min<std::uint32_t>(nr_balance_failed, 31)) > imbalance) {
     ++nr_balance_failed;
     return false;

@@ -145,6 +145,10 @@ KernelConfig kernel_config(const Scenario& sc) {
   p.tick_cost = sc.duration("kernel.tick_cost");
   p.context_switch = sc.duration("kernel.context_switch");
   p.wake_ipi = sc.duration("kernel.wake_ipi");
+  p.sis_util = sc.flag("kernel.sis_util");
+  p.migration_cost = sc.duration("kernel.sched_migration_cost");
+  p.wake_pack_hot = sc.number("kernel.wake_pack_hot");
+  p.wake_pack = sc.number("kernel.wake_pack");
   if (p.tick_cost >= p.tick) {
     throw ScenarioError("kernel.tick_cost", "the tick's handler must take less than a tick (1/kernel.hz = " +
                                                 std::to_string(p.tick / 1000) + " us), not " +

@@ -103,6 +103,7 @@ void Kernel::set_topology(const NumaTopology& topo) {
 }
 
 void Kernel::start_processes(const std::vector<ProcessSpec>& procs, const sim::RngStreams& streams) {
+  pack_rng_ = streams.stream("kernel.wake_pack");
   for (const ProcessSpec& spec : procs) {
     GMPSIM_REQUIRE(spec.group < groups_.size(), "Kernel: a process names a group that does not exist");
     const std::uint32_t index = static_cast<std::uint32_t>(procs_.size());
@@ -600,6 +601,8 @@ void Kernel::schedule(std::uint32_t cpu, bool preempt) {
       c.idle_since = engine_.now();
       if (c.check.valid()) cancel_daemon(c.check);
       if (sched_balance_newidle(cpu)) continue;
+      // Nothing it could pull (cache-hot threads): the busy CPU's next tick kicks an idle balance.
+      if (overloaded_ > 0) arm_balance();
       return;
     }
     const Thread& nt = thr(next);
@@ -812,7 +815,7 @@ sim::Time Kernel::wake(std::uint32_t tid, sim::Time extra, std::uint32_t waker) 
   Thread& t = thr(tid);
   if (t.state != State::kBlocked) return 0;
   t.state = State::kWaking;
-  const std::uint32_t cpu = select_task_rq(tid);
+  const std::uint32_t cpu = select_task_rq(tid, waker);
   if (numa_ && t.prev_cpu != kNone && cpu_node_[cpu] != cpu_node_[t.prev_cpu]) ++wakeups_cross_node_;
   Cpu& c = cpus_[cpu];
   // Halt polling restarts after each tick's handler on a CPU that takes ticks while idle (kernel.nohz off).
@@ -832,7 +835,7 @@ sim::Time Kernel::wake(std::uint32_t tid, sim::Time extra, std::uint32_t waker) 
   } else {
     engine_.schedule_at(at, sim::kBandDefault, kind_base_ + kWakeDone, tid);
   }
-  if (!idle || waker == kNone || thr(waker).cpu == cpu) return 0;
+  if (!idle || waker == kNone || waker == kTimerIrq || thr(waker).cpu == cpu) return 0;
   ++wake_ipis_;
   return p_.wake_ipi;
 }
@@ -1020,7 +1023,7 @@ void Kernel::handle_other(const sim::Event& ev) {
     case kTickCheck: tick_check(ev.arg); break;
     case kSleepDone:
       thr(ev.arg).sleep_timer = {};
-      wake(ev.arg);
+      wake(ev.arg, 0, kTimerIrq);
       break;
     case kPeriodTimer: do_sched_cfs_period_timer(ev.arg); break;
     case kSlackTimer: {
@@ -1047,6 +1050,9 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["context_switches"] = switches_;
   if (p_.context_switch > 0) j["context_switch_cpu_s"] = sim::to_seconds(switch_time_);
   j["wake_ipis"] = wake_ipis_;
+  j["wakeups_affine"] = wakeups_affine_;
+  j["wakeups_stacked"] = wakeups_stacked_;
+  j["wakeups_packed"] = wakeups_packed_;
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;

@@ -19,9 +19,11 @@
 //   - cgroup v2 CPU bandwidth (cpu.max, cpu.max.burst) as Documentation/scheduler/sched-bwc.rst has it: a
 //     global pool per period, per-CPU runtime pulled in bandwidth slices, throttling until the period timer
 //     refills the pool; cpu.stat counters.
-//   - Placement and balance: a waking thread goes to its previous CPU if idle, else the first idle CPU of its
-//     cpuset scanning from there, else its previous CPU; a CPU going idle pulls the longest-waiting thread
-//     from the busiest CPU; a periodic balance evens run-queue lengths of busy CPUs.
+//   - Placement and balance: a waking thread goes to its previous CPU if idle; else wake_affine chooses between
+//     the waker's CPU and the previous one, and select_idle_sibling tries that target, the previous CPU, the
+//     recently used one, then scans for an idle CPU as deeply as the LLC's utilization allows (SIS_UTIL), else
+//     stays on the target; a CPU going idle pulls the longest-waiting thread that is not cache hot from the
+//     busiest CPU; a periodic balance evens run-queue lengths of busy CPUs.
 //
 // A thread is Blocked, Waking (a wake-up is on its way: futex wake -> running takes `wake_latency`),
 // Runnable (queued) or Running. A running thread does bursts of CPU work (run_for); a burst's remaining work
@@ -73,6 +75,11 @@ struct SchedParams {
   sim::Time tick_cost = 0;               // kernel.tick_cost: CPU time of one tick's handler (< tick)
   sim::Time context_switch = 0;          // kernel.context_switch: CPU time of switching a thread in
   sim::Time wake_ipi = 0;                // kernel.wake_ipi: the waker's CPU to wake a thread onto an idle CPU
+  bool sis_util = true;                  // kernel.sis_util: the idle-CPU scan's depth falls with the LLC's utilization
+  sim::Time migration_cost = 500'000;    // kernel.sched_migration_cost: a thread that ran this recently is cache hot
+  // kernel.wake_pack_hot, kernel.wake_pack: the chance that a thread woken by a thread running on its previous
+  // CPU stays queued there although another CPU idles (a cache-hot wakee; any other). 0 in mainline Linux.
+  double wake_pack_hot = 0, wake_pack = 0;
 };
 
 // Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's
@@ -135,6 +142,9 @@ class Kernel {
   static constexpr std::uint32_t kEventKinds = 8;
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::uint32_t kKthread = 0xfffffffeu;  // Thread::proc of a kernel thread
+  // wake()'s waker for a timer's expiry: the hrtimer interrupt runs on the CPU that armed it, the sleeper's
+  // previous CPU, and interrupts whatever runs there.
+  static constexpr std::uint32_t kTimerIrq = 0xfffffffdu;
   static constexpr std::size_t kMaxKinds = 8;
   static constexpr std::uint32_t kBgBit = 0x40000000u;  // background processes' thread ids
 
@@ -142,7 +152,8 @@ class Kernel {
   Kernel(sim::Engine& engine, ThreadOwner& owner, std::size_t ncpu, const SchedParams& params, std::uint32_t kind_base,
          std::vector<GroupSpec> groups = {GroupSpec{}});
 
-  // Background processes: their threads are created and start running at once (call before the run).
+  // Background processes: their threads are created and start running at once (call before the run). Also
+  // seeds the kernel's own random draws (kernel.wake_pack).
   void start_processes(const std::vector<ProcessSpec>& procs, const sim::RngStreams& streams);
 
   // The machine's NUMA nodes: placement and balancing look within a node first (balance.cpp). One node (the
@@ -284,6 +295,7 @@ class Kernel {
     sim::Time switch_left = 0;       // kernel.context_switch still owed for the switch that put it on its CPU
     bool reaffine = false;           // its affinity changed while its wake-up was on its way
     std::uint16_t preferred_node = kNoNode;  // numa_preferred_nid
+    std::uint32_t recent_used_cpu = kNone;   // p->recent_used_cpu: the previous CPU of its last wake-up's search
     std::vector<std::uint64_t> affinity;     // sched_setaffinity within the cpuset, a bitmask; empty = the cpuset
   };
   struct CfsRq {
@@ -321,6 +333,11 @@ class Kernel {
     sim::Time idle_since = 0;
     sim::EventId check;             // the armed tick check
     sim::Time check_at = 0;
+    // PELT utilization of the CPU's root cfs_rq (util_avg, 0..1024) as of util_at, and whether a thread has
+    // run on it since then (see pelt_util).
+    double util = 0;
+    sim::Time util_at = 0;
+    bool util_running = false;
   };
   static constexpr std::uint32_t kGroupBit = 0x80000000u;
 
@@ -374,13 +391,30 @@ class Kernel {
   void arm_tick_check(std::uint32_t cpu);
   sim::Time next_tick_at(sim::Time t) const;
   void tick_check(std::uint32_t cpu);
-  std::uint32_t select_task_rq(std::uint32_t tid) const;
+  std::uint32_t select_task_rq(std::uint32_t tid, std::uint32_t waker = kNone);
+  std::uint32_t wake_affine(std::uint32_t tid, std::uint32_t this_cpu, std::uint32_t prev);
+  std::uint32_t select_idle_sibling(Thread& t, std::uint32_t prev, std::uint32_t target, const std::uint64_t* allowed);
+  // SIS_UTIL: how many CPUs select_idle_cpu may scan (sd_llc_shared->nr_idle_scan), refreshed once a tick.
+  std::uint32_t nr_idle_scan();
+  // PELT (kernel/sched/pelt.c): a CPU's util_avg now, a geometric average of the time it ran a thread with a
+  // half-life of 32 periods of 1024 us.
+  double pelt_util(std::uint32_t cpu) const;
+  static double pelt_decay(sim::Time d);
+  void pelt_switch(std::uint32_t cpu, bool running) {
+    Cpu& c = cpus_[cpu];
+    c.util = pelt_util(cpu);
+    c.util_at = engine_.now();
+    c.util_running = running;
+  }
+  // task_hot: the thread left a CPU less than sched_migration_cost ago, so its cache is still warm there.
+  bool task_hot(const Thread& t) const { return t.prev_cpu != kNone && engine_.now() - t.last_ran < p_.migration_cost; }
   // The CPUs a thread may run on: its affinity, or its group's cpuset.
   const std::uint64_t* allowed_mask(const Thread& t) const {
     return t.affinity.empty() ? groups_[t.group].allowed_mask.data() : t.affinity.data();
   }
   static bool in_mask(const std::uint64_t* mask, std::uint32_t cpu) { return (mask[cpu >> 6] >> (cpu & 63)) & 1; }
   std::uint32_t first_idle_wrap(std::uint32_t start, const std::uint64_t* allowed, const std::uint64_t* node) const;
+  std::uint32_t allowed_between(std::uint32_t from, std::uint32_t to, const std::uint64_t* allowed) const;
   std::uint32_t select_idle_node(const Thread& t, const std::uint64_t* allowed) const;
   std::uint32_t least_loaded(const std::uint64_t* allowed) const;
   bool available_idle_cpu(std::uint32_t cpu) const { return (idle_mask_[cpu >> 6] >> (cpu & 63)) & 1; }
@@ -393,11 +427,13 @@ class Kernel {
     } else {
       idle_mask_[cpu >> 6] &= ~bit;
     }
+    if ((c.curr != kNone) != c.util_running) pelt_switch(cpu, c.curr != kNone);
   }
   void add_nr_running(std::uint32_t cpu, std::int64_t n);
   bool sched_balance_newidle(std::uint32_t cpu);
   bool newidle_numa(std::uint32_t cpu);
-  std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to) const;
+  // The longest-waiting thread of `from` that may move to `to`; cache-hot threads only when `hot_ok`.
+  std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to, bool hot_ok) const;
   void rebalance_domains();
   void balance_cpus(const std::vector<std::uint32_t>& cpus, std::uint32_t& nr_balance_failed);
   bool detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed);
@@ -529,6 +565,10 @@ class Kernel {
   sim::Time tick_time_ = 0;  // the ticks' handler time charged to running threads (kernel.tick_cost)
   sim::Time switch_time_ = 0;  // context switches' kernel time charged to the threads switched in
   std::uint64_t wake_ipis_ = 0;  // wakes that cost their waker kernel.wake_ipi
+  std::uint32_t nr_idle_scan_ = 0;     // sd_llc_shared->nr_idle_scan of the one LLC
+  sim::Time nr_idle_scan_at_ = -1;     // when it was last computed
+  std::uint64_t wakeups_affine_ = 0, wakeups_stacked_ = 0, wakeups_packed_ = 0;
+  sim::Rng pack_rng_;  // kernel.wake_pack's draws (stream "kernel.wake_pack")  // wake_affine chose the waker's CPU; a busy CPU was chosen while one idled
 };
 
 }  // namespace gmpsim::models::kernel

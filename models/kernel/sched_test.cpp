@@ -715,3 +715,95 @@ TEST_CASE("kernel: numactl.cpunodebind binds the process's threads within its cp
     CHECK_THAT(e.what(), Catch::Contains("numactl.cpunodebind"));
   }
 }
+
+// ---- placement and balance details (balance.cpp) ----
+
+TEST_CASE("kernel: SIS_UTIL: with the LLC busy a thread woken onto its busy previous CPU stays there", "[kernel]") {
+  // 6 CPUs, five hogs pinned to CPUs 0-4 for 300 ms: util_avg there nears 1024, the LLC's average x ~840,
+  // so update_idle_cpu_scan's nr_idle_scan = 6 (1024 - 840^2 117^2 / 10^7 / 1024) / 1024 = 0: no CPU is
+  // scanned and `a`, whose previous CPU is 0, queues there although CPU 5 idles. Without SIS_UTIL the scan
+  // finds CPU 5.
+  for (const bool sis : {true, false}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.sis_util = sis;
+    Rig rig(6, p);
+    const auto a = start_on(rig, {0}, {100 * kUs, -250 * kMs, 1 * kMs});
+    for (std::uint32_t c = 0; c < 5; ++c) start_on(rig, {c}, {300 * kMs});
+    rig.run(250 * kMs + 150 * kUs);  // a's sleep ends at 250.1 ms
+    INFO("sis_util " << sis);
+    REQUIRE(rig.ks.state(a) != Kernel::State::kBlocked);
+    CHECK(rig.ks.cpu_of(a) == (sis ? 0u : 5u));
+    CHECK(rig.ks.report(rig.engine.now())["wakeups_stacked"] == (sis ? 1 : 0));
+  }
+}
+
+TEST_CASE("kernel: a newly idle CPU does not pull a cache-hot thread; the next tick's balance does", "[kernel]") {
+  // CPU 0: `a` runs to the 4 ms tick, then the hog; `a` waits there from 4 ms. CPU 1's thread blocks at
+  // 4.1 ms: `a` left its CPU 0.1 ms ago, less than sched_migration_cost, so the newly idle balance leaves
+  // it (task_hot). The balances that the busy CPU's ticks kick find the thread the tick just put back hot
+  // too, until the domain has failed more than cache_nice_tries (1) times: at 16 ms one of them moves.
+  // With the cost at 0 `a` moves at 4.1 ms.
+  for (const sim::Time cost : {500 * kUs, sim::Time{0}}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.migration_cost = cost;
+    Rig rig(2, p);
+    const auto a = start_on(rig, {0}, {40 * kMs});
+    const auto hog = start_on(rig, {0}, {40 * kMs});
+    start_on(rig, {1}, {4100 * kUs});
+    rig.run(4200 * kUs);
+    INFO("migration_cost " << cost);
+    CHECK(rig.ks.cpu_of(a) == (cost > 0 ? 0u : 1u));
+    if (cost == 0) continue;
+    rig.run(15 * kMs);
+    CHECK(rig.ks.cpu_of(a) == rig.ks.cpu_of(hog));
+    rig.run(16100 * kUs);
+    CHECK(rig.ks.cpu_of(a) != rig.ks.cpu_of(hog));
+  }
+}
+
+TEST_CASE("kernel: wake_pack keeps a wakee behind its waker on their CPU although another idles", "[kernel]") {
+  // `a` runs 100 us on CPU 0 and blocks; `w` then runs there. At 300 us (a is cache hot) and, in the second
+  // round, at 2 ms (cold) `w` wakes `a`: mainline placement (0, 0) takes the idle CPU 1; wake_pack_hot = 1
+  // keeps a hot wakee on CPU 0, wake_pack = 1 a cold one too.
+  struct Case { double hot, cold; sim::Time at; std::uint32_t cpu; };
+  for (const Case& k : {Case{0, 0, 300 * kUs, 1}, Case{1, 0, 300 * kUs, 0}, Case{1, 0, 2 * kMs, 1}, Case{1, 1, 2 * kMs, 0}}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.wake_pack_hot = k.hot;
+    p.wake_pack = k.cold;
+    Rig rig(2, p);
+    rig.ks.start_processes({}, sim::RngStreams(1));
+    const auto a = start_on(rig, {0}, {100 * kUs});
+    const auto w = start_on(rig, {0}, {10 * kMs});
+    rig.engine.schedule_at(k.at, sim::kBandDefault, 1, a);  // kind 1: `w` wakes `a`
+    std::uint32_t placed = Kernel::kNone;
+    rig.engine.run(k.at, [&](const sim::Event& ev) {
+      if (ev.kind != 1) return rig.ks.handle(ev);
+      REQUIRE(rig.ks.cpu_of(w) == 0u);
+      REQUIRE(rig.ks.state(a) == Kernel::State::kBlocked);
+      rig.ks.wake(a, 0, w);
+      placed = rig.ks.cpu_of(a);
+    });
+    INFO("pack " << k.hot << "/" << k.cold << " at " << k.at);
+    CHECK(placed == k.cpu);
+    CHECK(rig.ks.report(rig.engine.now())["wakeups_packed"] == (k.cpu == 0 ? 1 : 0));
+  }
+}
+
+TEST_CASE("kernel: a timer's expiry wakes the sleeper from its previous CPU; wake_pack keeps it there", "[kernel]") {
+  // `a` runs 100 us on CPU 0 and sleeps 200 us; `w` runs there meanwhile. The hrtimer fires on CPU 0 and
+  // interrupts `w`: with wake_pack_hot = 1 the (cache-hot) sleeper queues behind `w`; with mainline placement
+  // it takes the idle CPU 1.
+  for (const double hot : {1.0, 0.0}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.wake_pack_hot = hot;
+    Rig rig(2, p);
+    rig.ks.start_processes({}, sim::RngStreams(1));
+    const auto a = start_on(rig, {0}, {100 * kUs, -200 * kUs, 1 * kMs});
+    const auto w = start_on(rig, {0}, {10 * kMs});
+    rig.run(350 * kUs);
+    INFO("wake_pack_hot " << hot);
+    CHECK(rig.ks.cpu_of(w) == 0u);
+    CHECK(rig.ks.cpu_of(a) == (hot > 0 ? 0u : 1u));
+    CHECK(rig.ks.state(a) == (hot > 0 ? Kernel::State::kRunnable : Kernel::State::kRunning));
+  }
+}

@@ -39,6 +39,9 @@ Layer kernel_version_layer(const std::string& version) {
   // (commit 2ae891b82695, "sched: Reduce the default slice to avoid tasks getting an extra tick").
   l.values.emplace_back("kernel.sched_policy", YAML::Node(v < 6006 ? "cfs" : "eevdf"));
   l.values.emplace_back("kernel.base_slice", YAML::Node(v < 6015 ? "750us" : "700us"));
+  // SIS_UTIL from 5.19 (commit 70fb5ccf2ebb, "sched/fair: Introduce SIS_UTIL to search idle CPU based on sum
+  // of util_avg"); before it SIS_PROP, which the model does not have: the scan is then unlimited.
+  l.values.emplace_back("kernel.sis_util", YAML::Node(v < 5019 ? "false" : "true"));
   return l;
 }
 

@@ -692,6 +692,33 @@ const ParamSpec kParams[] = {
     {"kernel.run_to_parity", ParamType::kBool, "true",
      "EEVDF RUN_TO_PARITY: the running thread keeps the CPU until its slice is used, even against an earlier "
      "deadline.", "kernel/sched/features.h SCHED_FEAT(RUN_TO_PARITY, true) (6.6+)", "go,boost-fiber-ws"},
+    {"kernel.sis_util", ParamType::kBool, "true",
+     "SIS_UTIL: a waking thread whose previous CPU is busy looks for an idle CPU among fewer CPUs as the "
+     "LLC's utilization (PELT util_avg) grows, and among none above 85 % of 100/117 squared (60 % on 2 CPUs): "
+     "it then waits on the busy CPU it was placed on until a tick's balance or slice end. Off: every CPU is "
+     "scanned (before 5.19 SIS_PROP limited the scan by the CPU's average idle time, not modelled).",
+     "kernel/sched/features.h SCHED_FEAT(SIS_UTIL, true) and fair.c update_idle_cpu_scan, select_idle_cpu "
+     "(Linux 5.19+, commit 70fb5ccf2ebb); perf sched on the project's 2-vCPU VM (validation/fidelity.md): "
+     "half the run-queue waits over 0.5 ms of a GOMAXPROCS=2 service had the other CPU idle throughout",
+     "go,boost-fiber-ws"},
+    {"kernel.sched_migration_cost", ParamType::kDuration, "500us",
+     "A thread that left a CPU less than this ago is cache hot: a newly idle CPU does not pull it, and a "
+     "periodic balance only after the domain failed more than cache_nice_tries (1) times.",
+     "kernel/sched/fair.c sysctl_sched_migration_cost = 500000UL, task_hot, can_migrate_task "
+     "(/sys/kernel/debug/sched/migration_cost_ns)", "go,boost-fiber-ws", "", 0, 1e10},
+    {"kernel.wake_pack_hot", ParamType::kFloat, "1",
+     "Chance that a cache-hot thread (it left its CPU less than kernel.sched_migration_cost ago) woken by a "
+     "thread running on that same CPU stays queued there behind its waker although another CPU idles. 0 in "
+     "mainline Linux, whose select_idle_sibling takes the idle CPU; the project's VM kernel packs wake-ups "
+     "onto busy vCPUs.",
+     "validation/tools/wake_pack.py (perf sched timehist of validation/go/overprocs, GOMAXPROCS=2, 800/s, on "
+     "the project's 2-vCPU VM, Linux 6.18.44-fc booted with sched_vcpu_pack=15, a patch outside mainline): "
+     "227 of 227 such wake-ups of threads asleep < 0.5 ms stayed on the busy CPU", "go,boost-fiber-ws", "", 0, 1},
+    {"kernel.wake_pack", ParamType::kFloat, "0.71",
+     "As kernel.wake_pack_hot, for a wakee that is not cache hot.",
+     "validation/tools/wake_pack.py, the same run: 270 of 380 wake-ups of threads asleep >= 0.5 ms stayed "
+     "(15-25 % moved after 1-10 ms asleep, half after more than 10 ms); 0 in mainline Linux",
+     "go,boost-fiber-ws", "", 0, 1},
     {"kernel.hrtick", ParamType::kBool, "false",
      "HRTICK: a slice ends exactly when used instead of at the next tick.",
      "kernel/sched/features.h SCHED_FEAT(HRTICK, false)", "go,boost-fiber-ws"},
@@ -975,6 +1002,7 @@ const std::vector<Profile>& kernel_profile_list() {
         {"kernel.wake_ipi", "700ns"},         // an IPI's sending side, ~1600-2000 cycles (LKML 2012)
         {"kernel.page_release", "250ns"},     // estimate: a few hundred ns a page without a hypervisor
         {"kernel.idle_poll", "0ns"},  // no hypervisor: every idle CPU is in some C-state; idle_exit is its exit
+        {"kernel.wake_pack_hot", "0"}, {"kernel.wake_pack", "0"},  // mainline placement: an idle CPU first
         // Estimates, not measured: a 4 KiB fault ~0.5-1 us, a 2 MiB fault mostly zeroing, signals and IPIs
         // a few us, hrtimer wake-ups a few us.
         {"kernel.page_fault", "1us"}, {"kernel.page_fault_huge", "60us"}, {"kernel.signal_ipi", "5us"},

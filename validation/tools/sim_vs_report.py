@@ -3,7 +3,8 @@
 
 The real runs are not repeated: the real column comes from validation/results/metrics.csv (written by
 `make validate`), so a model change can be checked against them in seconds, without an idle machine.
-For each case of validation/scenarios/go-cases.yaml whose name starts with PREFIX, and each toolchain,
+For each case of validation/scenarios/go-cases.yaml (fiber-cases.yaml when PREFIX starts with "fiber") whose
+name starts with PREFIX, and each toolchain,
 it runs the case's scenario with its set_values and the committed profile, and prints per metric
   name=SIM/REAL(ERROR now, was ERROR in the report)
 Usage: python3 validation/tools/sim_vs_report.py [PREFIX] [--gmpsim build/models/gmpsim] [--set KEY=VALUE ...]
@@ -29,19 +30,23 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="also set KEY (after the case's own values): the same cases with a parameter changed")
     args = ap.parse_args()
-    cases = yaml.safe_load(open(os.path.join(ROOT, "validation/scenarios/go-cases.yaml")))["cases"]
+    fiber = args.prefix.startswith("fiber")
+    cases = yaml.safe_load(open(os.path.join(ROOT, "validation/scenarios", "fiber-cases.yaml" if fiber else "go-cases.yaml")))["cases"]
     real = {}
     for r in csv.DictReader(open(os.path.join(ROOT, "validation/results/metrics.csv"))):
         if r["real"] and r["sim"]:
             real[(r["version"], r["case"], r["metric"], r["stat"])] = (float(r["real"]), float(r["sim"]))
     out_dir = tempfile.mkdtemp(prefix="sim_vs_report.")
-    for ver in ("go1.26", "go1.19"):
+    for ver in ("1.74",) if fiber else ("go1.26", "go1.19"):
         for c in cases:
             if not c["name"].startswith(args.prefix) or "scenario" not in c:
                 continue
             scenario = os.path.normpath(os.path.join(ROOT, "validation/scenarios", c["scenario"]))
-            cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir,
-                   "--set", f"kernel.profile={ROOT}/validation/results/{ver}.yaml", "--set", f"runtime.version={ver}"]
+            if fiber:  # Boost.Fiber: the host profile of the calibration
+                cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir, "--set", f"kernel.profile={ROOT}/validation/results/host.yaml"]
+            else:
+                cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir,
+                       "--set", f"kernel.profile={ROOT}/validation/results/{ver}.yaml", "--set", f"runtime.version={ver}"]
             for v in c.get("set_values", []) + args.set:
                 cmd += ["--set", v]
             if subprocess.run(cmd).returncode not in (0, 3):  # 3: the run ended with an outcome (oom_killed, ...)
