@@ -20,7 +20,7 @@ void GoRun::entersyscall(std::uint32_t mi) {
   switch (m.syscall_kind) {
     case SyscallKind::kRaw:
       m.phase = Phase::kRawReturn;
-      ks_.sleep(mi, m.syscall_time);
+      ks_.sleep(mi, m.syscall_time, false);  // the call's end is not a timer
       return;
     case SyscallKind::kKnownBlocking: {
       casgstatus(gp, GStatus::kRunning, GStatus::kSyscall);
@@ -28,7 +28,7 @@ void GoRun::entersyscall(std::uint32_t mi) {
       sysmon_wake(mi);
       handoffp(releasep(mi), mi);
       m.phase = Phase::kExitsyscall;
-      ks_.sleep(mi, m.syscall_time);
+      ks_.sleep(mi, m.syscall_time, false);  // the call's end is not a timer
       return;
     }
     case SyscallKind::kBlocking:
@@ -41,7 +41,7 @@ void GoRun::entersyscall(std::uint32_t mi) {
       if (m.syscall_kind == SyscallKind::kCgo) {
         ks_.run_for(mi, m.syscall_time, kWork);  // C code runs on the CPU
       } else {
-        ks_.sleep(mi, m.syscall_time);
+        ks_.sleep(mi, m.syscall_time, false);  // the call's end is not a timer
       }
       return;
   }

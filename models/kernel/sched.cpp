@@ -849,8 +849,9 @@ void Kernel::start_now(std::uint32_t tid) {
   check_preempt_wakeup(cpu, tid);
 }
 
-void Kernel::sleep(std::uint32_t tid, sim::Time d) {
+void Kernel::sleep(std::uint32_t tid, sim::Time d, bool timer) {
   block(tid);
+  thr(tid).timer_sleep = timer;
   thr(tid).sleep_timer = tid & kBgBit ? schedule_daemon(engine_.now() + d, sim::kBandDefault, kSleepDone, tid)
                                       : engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
 }
@@ -1023,7 +1024,7 @@ void Kernel::handle_other(const sim::Event& ev) {
     case kTickCheck: tick_check(ev.arg); break;
     case kSleepDone:
       thr(ev.arg).sleep_timer = {};
-      wake(ev.arg, 0, kTimerIrq);
+      wake(ev.arg, 0, thr(ev.arg).timer_sleep ? kTimerIrq : kNone);
       break;
     case kPeriodTimer: do_sched_cfs_period_timer(ev.arg); break;
     case kSlackTimer: {

@@ -193,8 +193,10 @@ class Kernel {
   sim::Time wake(std::uint32_t tid, sim::Time extra = 0, std::uint32_t waker = kNone);
   // A thread already running when the simulation starts: queued now.
   void start_now(std::uint32_t tid);
-  // nanosleep: the running thread blocks and is woken after `d`, then the usual wake latency.
-  void sleep(std::uint32_t tid, sim::Time d);
+  // nanosleep: the running thread blocks and is woken after `d`, then the usual wake latency. A timer's
+  // expiry wakes it from its previous CPU (kTimerIrq); `timer` false for a blocking call that some other
+  // event (a device) ends, which wakes it with no waker.
+  void sleep(std::uint32_t tid, sim::Time d, bool timer = true);
   // Ends a sleep early (a signal, an fd becoming ready); no-op when the thread is not sleeping. Returns
   // what the wake costs `waker`, as wake() does.
   sim::Time interrupt_sleep(std::uint32_t tid, std::uint32_t waker = kNone);
@@ -290,6 +292,7 @@ class Kernel {
     sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
     sim::EventId burst, sleep_timer;
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
+    bool timer_sleep = true;         // its sleep ends by a timer's interrupt (Kernel::sleep)
     ThreadOwner* kowner = nullptr;   // a kernel thread's owner (create_kthread)
     bool burst_ticked = false;       // the burst in progress pays the tick's cost (tick_charged at its start)
     sim::Time switch_left = 0;       // kernel.context_switch still owed for the switch that put it on its CPU
