@@ -706,19 +706,20 @@ const ParamSpec kParams[] = {
      "periodic balance only after the domain failed more than cache_nice_tries (1) times.",
      "kernel/sched/fair.c sysctl_sched_migration_cost = 500000UL, task_hot, can_migrate_task "
      "(/sys/kernel/debug/sched/migration_cost_ns)", "go,boost-fiber-ws", "", 0, 1e10},
-    {"kernel.wake_pack_hot", ParamType::kFloat, "1",
+    {"kernel.wake_pack_hot", ParamType::kFloat, "0",
      "Chance that a cache-hot thread (it left its CPU less than kernel.sched_migration_cost ago) woken by a "
      "thread running on that same CPU stays queued there behind its waker although another CPU idles. 0 in "
      "mainline Linux, whose select_idle_sibling takes the idle CPU; the project's VM kernel packs wake-ups "
-     "onto busy vCPUs.",
-     "validation/tools/wake_pack.py (perf sched timehist of validation/go/overprocs, GOMAXPROCS=2, 800/s, on "
-     "the project's 2-vCPU VM, Linux 6.18.44-fc booted with sched_vcpu_pack=15, a patch outside mainline): "
-     "227 of 227 such wake-ups of threads asleep < 0.5 ms stayed on the busy CPU", "go,boost-fiber-ws", "", 0, 1},
-    {"kernel.wake_pack", ParamType::kFloat, "0.71",
-     "As kernel.wake_pack_hot, for a wakee that is not cache hot.",
-     "validation/tools/wake_pack.py, the same run: 270 of 380 wake-ups of threads asleep >= 0.5 ms stayed "
-     "(15-25 % moved after 1-10 ms asleep, half after more than 10 ms); 0 in mainline Linux",
-     "go,boost-fiber-ws", "", 0, 1},
+     "onto busy vCPUs (the host-vm profile: 0.93).",
+     "mainline kernel/sched/fair.c select_idle_sibling: 0. `gmpsim calibrate` measures it (bench_wake_pack: a "
+     "thread asleep 100 us woken by one spinning on its previous CPU): 0.90-0.96 on the project's 2-vCPU VM "
+     "(Linux 6.18.44-fc booted with sched_vcpu_pack=15, a patch outside mainline); validation/tools/wake_pack.py "
+     "reads it from perf sched of a Go service there: 227 of 227 such wake-ups stayed", "go,boost-fiber-ws", "", 0, 1},
+    {"kernel.wake_pack", ParamType::kFloat, "0",
+     "As kernel.wake_pack_hot, for a wakee that is not cache hot (the host-vm profile: 0.33).",
+     "mainline: 0. `gmpsim calibrate` (bench_wake_pack, asleep 3 ms): 0.30-0.35 on the project's VM; "
+     "validation/tools/wake_pack.py on a Go service there read more: 270 of 380 wake-ups of threads asleep "
+     ">= 0.5 ms stayed (15-25 % moved after 1-10 ms asleep, half after more than 10 ms)", "go,boost-fiber-ws", "", 0, 1},
     {"kernel.hrtick", ParamType::kBool, "false",
      "HRTICK: a slice ends exactly when used instead of at the next tick.",
      "kernel/sched/features.h SCHED_FEAT(HRTICK, false)", "go,boost-fiber-ws"},
@@ -990,6 +991,8 @@ const std::vector<Profile>& kernel_profile_list() {
        {{"kernel.hz", "250Hz"}, {"kernel.timer_slack", "50us"}, {"kernel.futex_wake", "2600ns"},
         {"kernel.thread_create", "23600ns"}, {"kernel.syscall", "1400ns"}, {"kernel.idle_exit", "40us"},
         {"kernel.context_switch", "1200ns"}, {"kernel.wake_ipi", "7us"},
+        // the VM kernel's packing of wake-ups onto busy vCPUs (gmpsim calibrate's bench_wake_pack)
+        {"kernel.wake_pack_hot", "0.93"}, {"kernel.wake_pack", "0.33"},
         // /sys/kernel/mm/transparent_hugepage/enabled on the project's VM
         {"vm.thp.enabled", "madvise"}}},
       {"bare-metal",
@@ -1002,7 +1005,6 @@ const std::vector<Profile>& kernel_profile_list() {
         {"kernel.wake_ipi", "700ns"},         // an IPI's sending side, ~1600-2000 cycles (LKML 2012)
         {"kernel.page_release", "250ns"},     // estimate: a few hundred ns a page without a hypervisor
         {"kernel.idle_poll", "0ns"},  // no hypervisor: every idle CPU is in some C-state; idle_exit is its exit
-        {"kernel.wake_pack_hot", "0"}, {"kernel.wake_pack", "0"},  // mainline placement: an idle CPU first
         // Estimates, not measured: a 4 KiB fault ~0.5-1 us, a 2 MiB fault mostly zeroing, signals and IPIs
         // a few us, hrtimer wake-ups a few us.
         {"kernel.page_fault", "1us"}, {"kernel.page_fault_huge", "60us"}, {"kernel.signal_ipi", "5us"},

@@ -292,6 +292,80 @@ BenchOutput bench_futex(const BenchScale& s) {
   return out;
 }
 
+// kernel.wake_pack_hot / kernel.wake_pack: where the kernel puts a thread woken by a thread running on the
+// wakee's previous CPU while another CPU idles. Per trial both threads are pinned to one CPU, where the
+// sleeper runs last and blocks; the pins are lifted (a blocked thread keeps its previous CPU); the waker
+// spins `asleep` on that CPU (100 us: the sleeper is cache hot, under sysctl_sched_migration_cost's 500 us;
+// 3 ms: cold), wakes it, and spins 2 ms more there. The sleeper records the CPU it runs on: 1 when that is
+// the waker's (it was queued behind the waker), 0 when another. Mainline Linux's select_idle_sibling takes
+// the idle CPU (0); a kernel that packs wake-ups onto busy vCPUs keeps the wakee behind its waker.
+BenchOutput bench_wake_pack(const BenchScale& s) {
+  BenchOutput out;
+  const std::vector<int> cpus = allowed_cpus();
+  if (cpus.size() < 2) {
+    out.notes["kernel.wake_pack"] = out.notes["kernel.wake_pack_hot"] = "unavailable: the process may run on only one CPU";
+    return out;
+  }
+  cpu_set_t all, one;
+  CPU_ZERO(&all);
+  for (int c : cpus) CPU_SET(c, &all);
+  CPU_ZERO(&one);
+  CPU_SET(cpus[0], &one);
+  const int per = s.quick ? 20 : 100;
+  std::atomic<std::uint32_t> word{0};
+  std::atomic<int> ran_on{-1};
+  std::atomic<std::int64_t> ran_at{0};
+  std::atomic<bool> stop{false};
+  std::thread sleeper([&] {
+    for (;;) {
+      while (word.load() == 0) futex(&word, FUTEX_WAIT_PRIVATE, 0);
+      word.store(0);
+      if (stop.load()) return;
+      ran_at.store(now_ns());
+      ran_on.store(sched_getcpu());
+    }
+  });
+  auto spin = [](std::int64_t ns) {
+    const std::int64_t until = now_ns() + ns;
+    while (now_ns() < until) cpu_relax();
+  };
+  // Wakes the sleeper; false if it was not asleep in FUTEX_WAIT.
+  auto wake = [&]() {
+    ran_on.store(-1);
+    word.store(1);
+    return futex(&word, FUTEX_WAKE_PRIVATE, 1) == 1;
+  };
+  for (int i = 0; i < 2 * per; ++i) {
+    const bool hot = i % 2 == 0;
+    sched_setaffinity(0, sizeof(one), &one);
+    pthread_setaffinity_np(sleeper.native_handle(), sizeof(one), &one);
+    // Run the sleeper once on this CPU (the pin places it there at its wake-up), then let it block again.
+    while (!wake()) sched_yield();
+    while (ran_on.load() < 0) sched_yield();
+    spin(20'000);  // it is back in FUTEX_WAIT well within this
+    pthread_setaffinity_np(sleeper.native_handle(), sizeof(all), &all);
+    sched_setaffinity(0, sizeof(all), &all);
+    const std::int64_t blocked = now_ns();
+    spin(hot ? 100'000 : 3'000'000);
+    const int here = sched_getcpu();
+    const std::int64_t woke_at = now_ns();
+    const bool woke = wake();
+    spin(2'000'000);
+    const bool stayed_here = sched_getcpu() == here;
+    while (ran_on.load() < 0) sched_yield();
+    if (!woke || here != cpus[0] || !stayed_here || woke_at - blocked > 20'000'000) continue;  // disturbed
+    // Queued behind the waker: it ran here, or only after waiting (a balance moved it later). Placed on the
+    // idle CPU: it ran there at once.
+    const bool packed = ran_on.load() == here || ran_at.load() - woke_at > 500'000;
+    out.series[hot ? "kernel.wake_pack_hot" : "kernel.wake_pack"].push_back(packed ? 1.0 : 0.0);
+  }
+  stop.store(true);
+  word.store(1);
+  futex(&word, FUTEX_WAKE_PRIVATE, 1);
+  sleeper.join();
+  return out;
+}
+
 BenchOutput bench_nanosleep(const BenchScale& s) {
   // Overshoot = elapsed - requested, first with the thread's own timer slack (what every program gets),
   // then with 1 ns slack for the short sleeps: what remains is the timer-interrupt-to-running latency.

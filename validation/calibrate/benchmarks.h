@@ -42,6 +42,7 @@ inline std::int64_t now_ns() {
 BenchOutput bench_syscall(const BenchScale&);
 BenchOutput bench_sched_yield(const BenchScale&);
 BenchOutput bench_futex(const BenchScale&);
+BenchOutput bench_wake_pack(const BenchScale&);
 BenchOutput bench_cache_line(const BenchScale&);
 BenchOutput bench_nanosleep(const BenchScale&);
 BenchOutput bench_signal(const BenchScale&);

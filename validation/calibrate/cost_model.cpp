@@ -242,6 +242,21 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
                    "no waiter (the IPI to the idle CPU)",
                    0, 1e6, std::max(0.0, ws.median - summarize(wake_none).median)});
   }
+  // kernel.wake_pack_hot / kernel.wake_pack: the share of wake-ups, by a thread running on the wakee's
+  // previous CPU while another CPU idles, that leave the wakee queued behind its waker (bench_wake_pack).
+  for (const char* key : {"wake_pack_hot", "wake_pack"}) {
+    const std::vector<double> packed = pooled(c, {std::string("kernel.") + key});
+    if (packed.empty()) continue;  // one CPU: the parameters' defaults stand
+    double share = 0;
+    for (double x : packed) share += x;
+    share /= static_cast<double>(packed.size());
+    KernelValue v{key, summarize(packed),
+                  std::string("share of wake-ups of a ") + (key == std::string("wake_pack_hot") ? "cache-hot (asleep 100 us)" : "cold (asleep 3 ms)") +
+                      " thread by one spinning on its previous CPU, another CPU idle, that left it queued behind the waker",
+                  0, 1, share};
+    v.fraction = true;
+    out.push_back(v);
+  }
   add("cache_line_transfer", {"kernel.cache_line_handoff"},
       "a cache line handed back and forth between two threads pinned to two CPUs, one way", 1, 1e5, true);
   add("thread_create", {"kernel.thread_create_join"}, "pthread_create + pthread_join of an empty thread", 500, 1e8, false);

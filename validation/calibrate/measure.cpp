@@ -29,6 +29,7 @@ const std::vector<Benchmark>& benchmarks() {
       {"syscall", "syscall entry (getppid)", 5, 1, bench_syscall},
       {"sched_yield", "sched_yield with no peer", 5, 1, bench_sched_yield},
       {"futex", "futex wake to the woken thread running", 5, 1, bench_futex},
+      {"wake_pack", "where a thread woken by one on its previous CPU runs while another CPU idles", 3, 1, bench_wake_pack},
       {"cache_line", "a cache line handed between two pinned CPUs", 3, 1, bench_cache_line},
       {"nanosleep", "nanosleep overshoot, 1us-2ms, own and 1 ns timer slack", 3, 1, bench_nanosleep},
       {"signal", "tgkill to self, to a spinning thread, to a blocked thread", 5, 1, bench_signal},

@@ -1,5 +1,6 @@
 #include "validation/calibrate/profile.h"
 
+#include <cstdio>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -55,6 +56,12 @@ void write_profile(std::ostream& os, const Options& opt, const HostFacts& host,
   os << "kernel:\n";
   if (hz > 0) os << "  hz: " << hz << "Hz  # CONFIG_HZ from /boot/config-*\n";
   for (const KernelValue& v : kernel) {
+    if (v.fraction) {
+      char share[32];
+      std::snprintf(share, sizeof share, "%.2f", v.value);
+      os << "  " << v.key << ": " << share << "  # n " << v.summary.n << "; " << v.how << "\n";
+      continue;
+    }
     os << "  " << v.key << ": " << ns_text(v.value) << "  # " << spread_comment(v.summary) << "; " << v.how << "\n";
   }
   // The host's memory settings (host.cpp read them), as the vm.* keys of the memory model; the loader applies
