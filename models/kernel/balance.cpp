@@ -46,18 +46,19 @@ std::uint32_t Kernel::select_task_rq(std::uint32_t tid, std::uint32_t waker) {
   std::uint32_t target = prev;
   // A timer's expiry interrupts the thread running on the previous CPU, which is then the waker's context.
   if (waker == kTimerIrq) waker = cpus_[prev].curr;
-  if (waker != kNone) {
-    const Thread& w = thr(waker);
-    if (w.state == State::kRunning && w.cpu == prev && (p_.wake_pack_hot > 0 || p_.wake_pack > 0)) {
+  const Thread* w = waker != kNone ? &thr(waker) : nullptr;
+  if (w != nullptr && w->state == State::kRunning) {
+    if (w->cpu == prev) {
       // kernel.wake_pack: a kernel that packs wake-ups onto busy vCPUs keeps the wakee queued behind its
-      // waker, always when cache hot, else with the measured probability (params.cpp has the measurement).
+      // waker with the measured chance (cache hot or not; params.cpp has the measurement).
       const double pack = task_hot(t) ? p_.wake_pack_hot : p_.wake_pack;
       if (pack >= 1 || (pack > 0 && pack_rng_.uniform01() < pack)) {
         ++wakeups_packed_;
         return prev;
       }
+    } else if (in_mask(allowed, w->cpu)) {
+      target = wake_affine(tid, w->cpu, prev);
     }
-    if (w.state == State::kRunning && w.cpu != prev && in_mask(allowed, w.cpu)) target = wake_affine(tid, w.cpu, prev);
   }
   return select_idle_sibling(t, prev, target, allowed);
 }
@@ -72,12 +73,12 @@ constexpr std::uint32_t kCacheNiceTriesLlc = 1;
 constexpr std::uint32_t kCacheNiceTriesNuma = 2;
 }  // namespace
 
-// wake_affine: WA_IDLE (wake_affine_idle: the previous CPU when idle; the waker's CPU is busy, its thread
-// runs) then WA_WEIGHT (wake_affine_weight: the waker's CPU when its load plus the wakee's is below the
-// previous CPU's, biased by half the domain's imbalance_pct, WA_BIAS). Loads are the run queues' weights now,
-// not PELT's load_avg, so the wakee's blocked load is not on the previous CPU to subtract.
+// wake_affine: WA_IDLE (wake_affine_idle) has nothing to decide here, both CPUs being busy (select_task_rq
+// took an idle previous CPU, and the waker's thread runs on its own); WA_WEIGHT (wake_affine_weight): the
+// waker's CPU when its load plus the wakee's is below the previous CPU's, biased by half the domain's
+// imbalance_pct (WA_BIAS). Loads are the run queues' weights now, not PELT's load_avg, so the wakee's
+// blocked load is not on the previous CPU to subtract.
 std::uint32_t Kernel::wake_affine(std::uint32_t tid, std::uint32_t this_cpu, std::uint32_t prev) {
-  if (available_idle_cpu(prev)) return prev;
   const std::uint64_t this_eff = (cpu_load(this_cpu) + thr(tid).se.weight) * 100;
   const std::uint64_t prev_eff = cpu_load(prev) * (100 + (kLlcImbalancePct - 100) / 2);
   if (this_eff < prev_eff) {
@@ -87,13 +88,13 @@ std::uint32_t Kernel::wake_affine(std::uint32_t tid, std::uint32_t this_cpu, std
   return prev;
 }
 
-// select_idle_sibling over the one LLC holding every CPU: the target if idle, the previous CPU if idle,
-// the thread's recently used CPU if idle (p->recent_used_cpu, which becomes the previous CPU), then
-// select_idle_cpu: CPUs from target + 1 on, wrapping, at most nr_idle_scan of them (SIS_UTIL; every CPU
-// without it); else the target, idle CPUs or not.
+// select_idle_sibling over the one LLC holding every CPU. Its first two tests (the target, then the previous
+// CPU, if idle) cannot pass here: both are busy (select_task_rq, wake_affine). Then the thread's recently
+// used CPU if idle (p->recent_used_cpu, which becomes the previous CPU), then select_idle_cpu: CPUs from
+// target + 1 on, wrapping, at most nr_idle_scan of them (SIS_UTIL; every CPU without it); else the target,
+// idle CPUs or not.
 std::uint32_t Kernel::select_idle_sibling(Thread& t, std::uint32_t prev, std::uint32_t target, const std::uint64_t* allowed) {
-  if (available_idle_cpu(target)) return target;
-  if (prev != target && available_idle_cpu(prev)) return prev;
+  GMPSIM_CHECK(!available_idle_cpu(target) && !available_idle_cpu(prev), "select_idle_sibling: an idle target or previous CPU");
   const std::uint32_t recent = t.recent_used_cpu;
   t.recent_used_cpu = prev;
   if (recent != kNone && recent != prev && recent != target && in_mask(allowed, recent) && available_idle_cpu(recent)) return recent;
@@ -356,16 +357,16 @@ void Kernel::balance_cpus(const std::vector<std::uint32_t>& cpus, std::uint32_t&
     }
     if (busiest == kNone || busiest == local) break;
     if (lb <= ll) break;
-    if (!detach_one(busiest, local, (lb - ll) / 2, nr_balance_failed)) break;
+    if (!detach_one(busiest, local, (lb - ll) / 2, nr_balance_failed, kCacheNiceTriesLlc)) break;
   }
 }
 
 // detach_tasks + attach_tasks for one thread: the longest-waiting thread of `from` that may run on `to` and is
 // not cache hot (unless the domain failed more than cache_nice_tries times) moves when its load, shifted
 // right by the domain's failed attempts, fits in `imbalance`; else the attempt fails and counts.
-bool Kernel::detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed) {
-  const std::uint32_t tries = &nr_balance_failed == &numa_balance_failed_ ? kCacheNiceTriesNuma : kCacheNiceTriesLlc;
-  const std::uint32_t pick = longest_waiting(from, to, nr_balance_failed > tries);
+bool Kernel::detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed,
+                        std::uint32_t cache_nice_tries) {
+  const std::uint32_t pick = longest_waiting(from, to, nr_balance_failed > cache_nice_tries);
   if (pick == kNone) {
     if (longest_waiting(from, to, true) != kNone) ++nr_balance_failed;  // only cache-hot threads could move
     return false;
@@ -457,7 +458,7 @@ void Kernel::balance_numa() {
       const std::uint64_t load = cpu_load(c) + cpus_[c].ttwu_pending * kLoadUnit;
       if (load < to_load) to = c, to_load = load;
     }
-    if (!detach_one(b.busiest, to, imbalance, numa_balance_failed_)) break;
+    if (!detach_one(b.busiest, to, imbalance, numa_balance_failed_, kCacheNiceTriesNuma)) break;
   }
 }
 

@@ -439,7 +439,8 @@ class Kernel {
   std::uint32_t longest_waiting(std::uint32_t from, std::uint32_t to, bool hot_ok) const;
   void rebalance_domains();
   void balance_cpus(const std::vector<std::uint32_t>& cpus, std::uint32_t& nr_balance_failed);
-  bool detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed);
+  bool detach_one(std::uint32_t from, std::uint32_t to, std::uint64_t imbalance, std::uint32_t& nr_balance_failed,
+                  std::uint32_t cache_nice_tries);
   // A node's load as update_sg_lb_stats sums it (run counts and instantaneous load, not PELT).
   struct NodeStats {
     std::uint64_t load = 0;       // cpu_load summed
@@ -570,8 +571,10 @@ class Kernel {
   std::uint64_t wake_ipis_ = 0;  // wakes that cost their waker kernel.wake_ipi
   std::uint32_t nr_idle_scan_ = 0;     // sd_llc_shared->nr_idle_scan of the one LLC
   sim::Time nr_idle_scan_at_ = -1;     // when it was last computed
+  // Wake-ups placed on the waker's CPU by wake_affine; on a busy CPU while an allowed one idled
+  // (select_idle_sibling's scan cut short); kept behind their waker by kernel.wake_pack.
   std::uint64_t wakeups_affine_ = 0, wakeups_stacked_ = 0, wakeups_packed_ = 0;
-  sim::Rng pack_rng_;  // kernel.wake_pack's draws (stream "kernel.wake_pack")  // wake_affine chose the waker's CPU; a busy CPU was chosen while one idled
+  sim::Rng pack_rng_;  // kernel.wake_pack's draws (stream "kernel.wake_pack")
 };
 
 }  // namespace gmpsim::models::kernel
