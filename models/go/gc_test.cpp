@@ -103,6 +103,8 @@ TEST_CASE("gc: stack scanning grows linearly with parked goroutines; the pauses 
   CHECK(gc_num(a, "forced") == 5);
   const double wa = gc_num(a, "cycle_wall_mean_s"), wb = gc_num(b, "cycle_wall_mean_s");
   CHECK(wb / wa == Approx(4).epsilon(0.1));
+  // Parked goroutines are scanned where they are: none is asked to stop (suspendG stops only running ones).
+  CHECK(gc_of(b).at("stack_suspend").at("requests").get<int>() == 0);
   // Stop-the-world does not scan stacks (no rescan since the hybrid write barrier).
   CHECK(gc_of(b).at("mark_termination").at("max_s").get<double>() < 1e-3);
   CHECK(gc_of(b).at("mark_termination").at("max_s").get<double>() < 2 * gc_of(a).at("mark_termination").at("max_s").get<double>() + 1e-4);
@@ -126,6 +128,36 @@ TEST_CASE("gc: a tight loop delays the stop-the-world until preemption lands; wi
   CHECK(ttsp_with < 1e-3);       // SIGURG lands within the signal latency (and 100 us retries)
   CHECK(ttsp_without > 30e-3);   // the loop's remaining ~35 ms: nothing can stop it
   CHECK(gc_num(without, "pause_max_s") > 30e-3);
+}
+
+TEST_CASE("gc: scanning a running goroutine's stack stops it first (suspendG); a tight loop without async preemption holds the mark", "[go][gc]") {
+  // The loop starts during the mark (its goroutine waited on the network at the stop-the-world; the idle
+  // workers' pollWork sees the netpoller's readiness) and is still running when the workers reach its stack
+  // job, after 20 ms of fixed roots shared by the dedicated and idle workers.
+  const std::string yaml =
+      "machine: {cpus: 4}\n"
+      "runtime: {model: go, gomaxprocs: 4, cost: {gc_mark_roots: 20ms}}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    spin: {program: [{net_wait: 2ms}, {tight_loop: 40ms}]}\n"
+      "    main: {arrivals: {process: initial, count: 1}, program: [{spawn: spin}, {sleep: 1ms}, {gc: true}]}\n"
+      "run: {duration: 1s}\n";
+  const RunResult with = run_yaml(yaml);
+  const RunResult without = run_yaml(yaml, {{"runtime.asyncpreemptoff", "true"}});
+  REQUIRE(with.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(without.outcome.status == OutcomeStatus::kCompleted);
+  const Json& sw = gc_of(with).at("stack_suspend");
+  const Json& so = gc_of(without).at("stack_suspend");
+  // With SIGURG the loop stops at the request, is scanned and resumed: the worker waits a signal's latency.
+  CHECK(sw.at("requests").get<int>() == 1);
+  CHECK(sw.at("stopped").get<int>() == 1);
+  CHECK(sw.at("wait_s").get<double>() < 1e-3);
+  CHECK(gc_num(with, "cycle_wall_mean_s") < 15e-3);
+  CHECK(with.model_counters.at("preemption").at("async").get<int>() >= 1);
+  // Without it the worker spins in suspendG until the loop ends (~42 ms), and the mark cannot end before.
+  CHECK(so.at("requests").get<int>() == 1);
+  CHECK(so.at("wait_s").get<double>() > 25e-3);
+  CHECK(gc_num(without, "cycle_wall_mean_s") > 30e-3);
 }
 
 TEST_CASE("gc: mark workers by GOMAXPROCS: dedicated from 4 Ps, fractional below", "[go][gc]") {

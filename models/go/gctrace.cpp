@@ -85,6 +85,9 @@ Json GoRun::gc_json(sim::Time end) const {
           {"scavenger_runs", gc.scav_runs},
           {"assists", gc.assists},
           {"assist_parks", gc.assist_parks},
+          // suspendG: running goroutines asked to stop for their stack scan, those stopped at the request
+          // (the rest left _Grunning first), and the workers' time spent waiting
+          {"stack_suspend", {{"requests", gc.suspend_requests}, {"stopped", gc.suspended}, {"wait_s", s(gc.suspend_wait)}}},
           {"pause_total_s", s(gc.total_pause)},
           {"pause_max_s", s(std::max(gc.pause_sweep_term.max(), gc.pause_mark_term.max()))},
           {"pause_p50_s", s(gc.pause_mark_term.percentile(0.5))},

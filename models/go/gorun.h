@@ -120,6 +120,7 @@ enum class Phase : std::uint8_t {
   kMemStall,      // the thread slept in the kernel inside a fault (swap-in, reclaim write-back, memory.high
                   // throttling) with its G running and its P held: go on with what the fault interrupted
   kScavenge,      // the background scavenger finished a run (madvise of its quanta): release, sleep, schedule
+  kGcSuspendWait,  // a mark worker spins in suspendG until the running goroutines it asked to stop have stopped
 };
 
 // The mark worker an M runs instead of a goroutine (gcMarkWorkerMode).
@@ -198,6 +199,8 @@ struct M {
   sim::Time pending_compute = 0;  // compute to run after that overhead
   WorkerMode gc_worker = WorkerMode::kNone;  // a mark worker runs on this M's P
   sim::Time gc_chunk = 0;         // CPU of the mark quantum in progress
+  std::uint32_t gc_suspend_waits = 0;  // suspendG: running goroutines this worker asked to stop, not yet stopped
+  sim::Time gc_spin_from = 0;     // when its suspendG spin began (kGcSuspendWait)
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
   bool gc_preempt = false;        // the worker G's preempt flag: idle and fractional workers stop at it
   sim::Time assist = 0;           // mark assist owed by curg: a burst before its next compute (compute_after_assist)
@@ -487,7 +490,18 @@ class GoRun final : public kernel::ThreadOwner {
   bool gc_idle_worker(std::uint32_t mi, sim::Time cost);
   void gc_drain(std::uint32_t mi, sim::Time extra);
   void gc_drain_done(std::uint32_t mi);
+  void gc_drain_next(std::uint32_t mi);  // after a quantum (and any suspendG wait): drain on, or leave the mark
+  void gc_suspend_spun(std::uint32_t mi);
+  void gc_worker_time(std::uint32_t mi, sim::Time t);  // kGcSuspendWait's burst ended: spin on, or gc_drain_next
   void gc_worker_stop(std::uint32_t mi);
+  // markroot's stack jobs: the mark work up to `after` ns of the pool covers these allgs; the running
+  // goroutines among them are stopped (suspendG) for M mi, which waits for them when `wait`.
+  void gc_scan_stacks(std::uint32_t mi, double after, bool wait);
+  void suspendG(std::uint32_t mi, std::uint32_t p, bool wait);
+  // Goroutine g leaves _Grunning: if suspendG was waiting for it, the wait ends. Returns the M that asked
+  // (kNoG: none); when g stopped at the request (gopreempt_m: preemptPark), that M resumes it (resumeG).
+  std::uint32_t suspend_resolve(std::uint32_t g);
+  void resumeG(std::uint32_t mi, std::uint32_t g);  // ready(gp, 0, true) on M mi's P, after the scan
   void compute_after_assist(std::uint32_t mi, sim::Time compute, bool tight);
   // What a goroutine's program allocated with `lives: exit` is garbage once the program ends: when the
   // goroutine exits, or when a connection's goroutine finishes a request (its handler returned).
@@ -834,6 +848,19 @@ class GoRun final : public kernel::ThreadOwner {
     std::vector<std::pair<std::uint32_t, double>> assist_queue;
     std::size_t assist_head = 0;
     std::uint64_t assist_parks = 0;
+    // markroot's stack jobs (gcMarkRootPrepare: one per G of allgs at the mark's start, after the fixed
+    // roots), as a position along the pool: the next G's index, and the pool's ns per G.
+    std::uint32_t stack_roots = 0, stack_next = 0;
+    double stack_ns_per_g = 0;
+    // suspendG: goroutines asked to stop for their stack scan, with the M that asked (and waits, when a
+    // worker); the Gs it stopped and the worker time spent waiting.
+    struct Suspend {
+      std::uint32_t g, by;
+      bool wait;
+    };
+    std::vector<Suspend> suspends;
+    std::uint64_t suspended = 0, suspend_requests = 0;
+    sim::Time suspend_wait = 0;
     // Totals.
     std::uint32_t cycles = 0, forced = 0, time_cycles = 0;
     sim::Time total_pause = 0, total_gc_cpu = 0, total_assist = 0, total_dedicated = 0, total_fractional = 0, total_idle = 0;

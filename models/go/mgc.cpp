@@ -24,6 +24,11 @@
 //     1.2x its goal, idle-priority workers on Ps with nothing else to do (capped at GOMAXPROCS minus the
 //     dedicated ones from go1.20), all chosen in findRunnable before any goroutine.
 //     Allocating goroutines pay assists (revise's assistWorkPerByte) after stealing background credit.
+//   - Stack scanning stops running goroutines (markroot -> suspendG): the root jobs come first, one per G
+//     of allgs; a goroutine running when its job is taken is asked to stop (preemptStop: the cooperative
+//     flag and SIGURG), the worker spins until it does (a tight loop without async preemption holds the
+//     mark until it ends), and resumeG readies it in the worker's P's runnext, where it waits to be stolen
+//     (a dedicated worker does not schedule until the mark ends).
 //   - Stacks: scanning shrinks a stack whose frames use less than a quarter of it (shrinkstack), and each
 //     cycle sets the starting stack of recycled goroutines from the average scanned stack
 //     (gcComputeStartingStackSize); a goroutine's depth is what its last `stack` step declared.
@@ -34,8 +39,10 @@
 //
 // What is abstracted, and why.
 //   - No object graph: mark work is proportional to reachable bytes, which is what the pacer measures too.
-//   - Stack scanning does not suspend running goroutines (suspendG): at most GOMAXPROCS are running, so the
-//     extra preemption per cycle is small next to the mark work; its CPU is in runtime.cost.gc_scan_g.
+//   - Stack jobs (markroot, after the fixed roots) are spread evenly along allgs: job i starts once the
+//     pool has given cost_mark_roots + i x (the mean per-G root and stack cost); stacks of different
+//     sizes are not placed individually. An assist that reaches a running goroutine's stack job asks it to
+//     stop and resumes it on its own P, but does not spin until it stops as the runtime's does.
 //   - Mark workers are not goroutines in the run queues but a state of the M that runs them (they are never
 //     queued in the runtime either: findRunnableGCWorker hands them straight to the P); a dedicated worker
 //     is not preemptible, as the runtime's is not after its first preemption.
@@ -63,6 +70,9 @@ constexpr std::int64_t kSpanBytes = 8192;  // mheap.go pageSize: a span's unit, 
 constexpr double kRetainExtra = 1.10;      // mgcscavenge.go retainExtraPercent = 10
 constexpr double kReduceExtra = 0.95;      // mgcscavenge.go reduceExtraPercent = 5 (memory-limit goal)
 constexpr sim::Time kLimiterPeriod = 10'000'000;  // mgclimit.go gcCPULimiterUpdatePeriod
+// suspendG's wait is a busy loop (procyield, osyield every yieldDelay/2 = 5 us) that ends when the goroutine
+// stops; the model ends it then (suspend_resolve) and otherwise re-arms it at this simulation granularity.
+constexpr sim::Time kSuspendSpin = 1'000'000;
 }  // namespace
 
 // ---- allocation (malloc.go mallocgc) ----
@@ -144,6 +154,7 @@ sim::Time GoRun::gcAssistAlloc(std::int64_t bytes) {
   const double until_update = static_cast<double>(std::max<sim::Time>(1000, kLimiterPeriod - (core_.engine.now() - gc.limiter_last)));
   const double work = std::min({std::max(debt, static_cast<double>(kGcOverAssistWork) * gc.ns_per_unit), pool, until_update});
   gc.pool_ns -= work;
+  gc_scan_stacks(cur_m_, gc.pool_total_ns - gc.pool_ns, false);
   gc.bg_credit_ns += std::max(0.0, work - debt);
   if (gc.ns_per_unit > 0) gc.units_done += work / gc.ns_per_unit;
   const auto t = static_cast<sim::Time>(work);
@@ -567,6 +578,15 @@ void GoRun::gcMarkStart() {
   gc.pool_ns = gc.pool_total_ns;
   gc_shrink_stacks();
   gc.pool_total_ns = gc.pool_ns;
+  // markroot's jobs in the order gcDrain takes them: the fixed roots, data and bss, then one stack job per
+  // G of allgs as it is now (goroutines created during the mark start scanned: newproc1's gcscandone).
+  gc.stack_roots = static_cast<std::uint32_t>(allgs_);
+  gc.stack_next = 0;
+  gc.stack_ns_per_g = allgs_ == 0 ? 0.0
+                                   : (static_cast<double>(allgs_) * static_cast<double>(prm_.cost_scan_g) +
+                                      static_cast<double>(gc.stack_scan) * prm_.stack_scan_ns_per_byte) /
+                                         static_cast<double>(allgs_);
+  gc.suspends.clear();
   gc.units_total = units;
   gc.units_done = 0;
   gc.ns_per_unit = units > 0 ? gc.pool_total_ns / units : 0;
@@ -640,6 +660,7 @@ void GoRun::gc_drain(std::uint32_t mi, sim::Time extra) {
   gc.pool_ns -= static_cast<double>(t);
   ++gc.in_flight;
   m.gc_chunk = t;
+  gc_scan_stacks(mi, gc.pool_total_ns - gc.pool_ns, true);
   // The heap this quantum scans: pages the kernel swapped out fault back in (a major fault each), the
   // worker's thread asleep with its P held.
   if (mm_.swapped_pages(0) > 0 && prm_.scan_ns_per_byte > 0) {
@@ -652,13 +673,11 @@ void GoRun::gc_drain(std::uint32_t mi, sim::Time extra) {
   mem_stall(mi, Phase::kGcWork, t + extra, kSched);
 }
 
-void GoRun::gc_drain_done(std::uint32_t mi) {
+// A worker's time in the mark, by its mode (the worker's whole gcDrain, suspendG's waits included, as
+// gcBgMarkWorker measures it).
+void GoRun::gc_worker_time(std::uint32_t mi, sim::Time t) {
   Gc& gc = gc_;
   M& m = ms_[mi];
-  const sim::Time t = m.gc_chunk;
-  --gc.in_flight;
-  gcFlushBgCredit(mi, static_cast<double>(t));
-  if (gc.ns_per_unit > 0) gc.units_done += static_cast<double>(t) / gc.ns_per_unit;
   switch (m.gc_worker) {
     case WorkerMode::kDedicated: gc.dedicated_time += t; break;
     case WorkerMode::kFractional:
@@ -671,6 +690,110 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
       break;
     case WorkerMode::kNone: break;
   }
+}
+
+void GoRun::gc_drain_done(std::uint32_t mi) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  const sim::Time t = m.gc_chunk;
+  gcFlushBgCredit(mi, static_cast<double>(t));
+  if (gc.ns_per_unit > 0) gc.units_done += static_cast<double>(t) / gc.ns_per_unit;
+  gc_worker_time(mi, t);
+  if (m.gc_suspend_waits > 0) {  // suspendG: spin (procyield, then osyield) until the goroutines stop
+    m.gc_spin_from = core_.engine.now();
+    m.phase = Phase::kGcSuspendWait;
+    ks_.run_for(mi, kSuspendSpin, kSched);
+    return;
+  }
+  gc_drain_next(mi);
+}
+
+void GoRun::gc_suspend_spun(std::uint32_t mi) {
+  M& m = ms_[mi];
+  const sim::Time spun = core_.engine.now() - m.gc_spin_from;
+  m.gc_spin_from = core_.engine.now();
+  gc_.suspend_wait += spun;
+  gc_worker_time(mi, spun);
+  if (m.gc_suspend_waits > 0) {
+    ks_.run_for(mi, kSuspendSpin, kSched);
+    return;
+  }
+  gc_drain_next(mi);
+}
+
+// markroot's stack jobs between the last quantum's end and `after` (ns of the pool taken so far): job i
+// starts at cost_mark_roots + i x stack_ns_per_g. A running goroutine among them is stopped (suspendG);
+// one in a syscall, parked or runnable is scanned where it is. The caller's own P runs no other goroutine
+// (a worker) or its own, which scans itself (an assist: selfScan).
+void GoRun::gc_scan_stacks(std::uint32_t mi, double after, bool wait) {
+  Gc& gc = gc_;
+  if (gc.stack_next >= gc.stack_roots || gc.stack_ns_per_g <= 0) return;
+  const double jobs = std::ceil((after - static_cast<double>(prm_.cost_mark_roots)) / gc.stack_ns_per_g);
+  if (jobs <= static_cast<double>(gc.stack_next)) return;
+  const std::uint32_t lo = gc.stack_next;
+  const std::uint32_t hi = jobs >= static_cast<double>(gc.stack_roots) ? gc.stack_roots : static_cast<std::uint32_t>(jobs);
+  gc.stack_next = hi;
+  const std::uint32_t own = ms_[mi].p;
+  for (std::uint32_t p = 0; p < ps_.size(); ++p) {
+    if (p == own || ps_[p].status != PStatus::kRunning || ps_[p].m == kNoG) continue;
+    const M& m = ms_[ps_[p].m];
+    if (m.curg == kNoG || m.curg < lo || m.curg >= hi || m.in_syscall) continue;
+    if (g_status(core_.gt[m.curg]) == GStatus::kRunning) suspendG(mi, p, wait);
+  }
+}
+
+// suspendG (preempt.go), for a goroutine in _Grunning on P p: gp.preemptStop and a preemption request,
+// cooperative and by signal (preemptone); the goroutine stops at its next safe point (preemptPark, in
+// gopreempt_m) or leaves _Grunning on its own. A worker spins until then (gc_drain_done); an assist does
+// not wait here (its share of the stack jobs is small; see What is abstracted).
+void GoRun::suspendG(std::uint32_t mi, std::uint32_t p, bool wait) {
+  Gc& gc = gc_;
+  const std::uint32_t g = ms_[ps_[p].m].curg;
+  ++gc.suspend_requests;
+  gc.suspends.push_back({g, mi, wait});
+  if (wait) ++ms_[mi].gc_suspend_waits;
+  preemptone(p);
+}
+
+std::uint32_t GoRun::suspend_resolve(std::uint32_t g) {
+  std::vector<Gc::Suspend>& v = gc_.suspends;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i].g != g) continue;
+    const Gc::Suspend s = v[i];
+    v[i] = v.back();
+    v.pop_back();
+    if (s.wait) {
+      M& w = ms_[s.by];
+      if (--w.gc_suspend_waits == 0 && w.phase == Phase::kGcSuspendWait) {  // its spin sees the stop now
+        ks_.interrupt(s.by);
+        ks_.run_for(s.by, 0, kSched);
+      }
+    }
+    return s.by;
+  }
+  return kNoG;
+}
+
+// resumeG after the scan: ready(gp, 0, true) on the scanning M's P (its runnext), then wakep. A P no longer
+// running (the assist's goroutine moved on) sends it to the global queue instead.
+void GoRun::resumeG(std::uint32_t mi, std::uint32_t g) {
+  ++gc_.suspended;
+  const std::uint32_t p = ms_[mi].p;
+  if (p == kNoG || ps_[p].status != PStatus::kRunning) {
+    globrunqput(globq_g(g), g);
+    wakep(kNoG);
+    return;
+  }
+  const std::uint32_t moved = runqput(ps_[p].runq, globq(mi), g, prm_.runnext);
+  ms_[mi].overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
+  global_overflow_ += moved;
+  wakep(mi);
+}
+
+void GoRun::gc_drain_next(std::uint32_t mi) {
+  Gc& gc = gc_;
+  M& m = ms_[mi];
+  --gc.in_flight;
   if (gc.pool_ns <= 0 && gc.in_flight == 0 && gc.phase == GcPhase::kMark && !gc.waiting && !gc.ragged) {
     gc_worker_stop(mi);
     gcMarkDone(mi);
@@ -689,11 +812,11 @@ void GoRun::gc_drain_done(std::uint32_t mi) {
     stop = static_cast<double>(ps_[m.p].gc_fractional_time) > 1.2 * gc.fractional_goal * elapsed;
   }
   if (!stop) {
-    gc_drain(mi, 0);
+    gc_drain(mi, take_overhead(mi));  // with what it readied meanwhile (gcFlushBgCredit, resumeG)
     return;
   }
   gc_worker_stop(mi);
-  findRunnable(mi);
+  findRunnable(mi, take_overhead(mi));
 }
 
 void GoRun::gc_worker_stop(std::uint32_t mi) {
@@ -708,6 +831,7 @@ void GoRun::gc_worker_stop(std::uint32_t mi) {
 // the sweep to come, the scavenger's target.
 void GoRun::gcMarkTermination() {
   Gc& gc = gc_;
+  gc.suspends.clear();  // an assist's requests not yet honoured: every goroutine has stopped for the STW
   gc_limiter_update();  // the window up to here had the GC on
   const std::int64_t marked = gc.marked_at_start + gc.alloc_black;
   gc.heap1 = gc.heap_live;

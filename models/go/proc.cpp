@@ -237,6 +237,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
     case Phase::kSysmonSleep: sysmon_sleep(tid); break;
     case Phase::kLockedWake: locked_wake(tid); break;
     case Phase::kGcWork: gc_drain_done(tid); break;
+    case Phase::kGcSuspendWait: gc_suspend_spun(tid); break;
     case Phase::kStwWait: stw_wait(tid); break;
     case Phase::kForEachPWait: forEachP_wait(tid); break;
     case Phase::kStwWork: gc_stw_done(tid); break;
@@ -297,6 +298,9 @@ void GoRun::casgstatus(std::uint32_t g, GStatus oldval, GStatus newval) {
                                            std::to_string(static_cast<int>(g_status(gr))) + ", not " +
                                            std::to_string(static_cast<int>(oldval)));
   gr.flags = static_cast<std::uint16_t>((gr.flags & ~0xfu) | static_cast<std::uint16_t>(newval));
+  // suspendG's loop sees a goroutine it asked to stop park, enter a syscall, yield or exit: it scans the
+  // stack as it is, and has nothing to resume (gopreempt_m resolves a stop at the request before this).
+  if (oldval == GStatus::kRunning && !gc_.suspends.empty()) [[unlikely]] suspend_resolve(g);
   trace_g(g, newval);  // as the runtime's tracer, which records status changes in casgstatus (go1.22+ traceGoStatus)
 }
 void GoRun::set_reason(std::uint32_t g, WaitReason r) {

@@ -279,9 +279,16 @@ void GoRun::gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool 
   if (async) ++preempt_async_; else ++preempt_coop_;
   keep_compute(mi, left, m.tight);
   set_g_preempt(core_.gt[gp], false);
+  // preemptPark: a G that suspendG asked to stop (gp.preemptStop) waits for its stack scan on no queue;
+  // resumeG then readies it on the scanning M's P (suspend_resolve). Any other goes to the global queue.
+  const std::uint32_t scanner = gc_.suspends.empty() ? kNoG : suspend_resolve(gp);
   casgstatus(gp, GStatus::kRunning, GStatus::kRunnable);
   core_.gt[gp].ready_at = core_.engine.now();
-  globrunqput(globq_g(gp), gp);
+  if (scanner != kNoG) {
+    resumeG(scanner, gp);
+  } else {
+    globrunqput(globq_g(gp), gp);
+  }
   m.curg = kNoG;
   schedule(mi, prior + take_overhead(mi) + sched_lock(mi));
 }
