@@ -203,6 +203,9 @@ struct M {
   sim::Time gc_spin_from = 0;     // when its suspendG spin began (kGcSuspendWait)
   bool gc_holds_g = false;        // stopping the world with curg held (it allocated past the trigger)
   bool gc_preempt = false;        // the worker G's preempt flag: idle and fractional workers stop at it
+  bool steal_fused = false;       // its burst is steal rounds steal_fuse_from..stealTries-1 run as one (GoRun::steal_fuse)
+  std::uint8_t steal_fuse_from = 0;
+  sim::Time steal_fuse_extra = 0;  // CPU before the first fused round (findRunnable's cost)
   sim::Time assist = 0;           // mark assist owed by curg: a burst before its next compute (compute_after_assist)
   double assist_debt = 0;         // the part of that debt no work was left for (ns of mark work): gcParkAssist
   sim::Time stall = 0;            // time its thread owes asleep in the kernel (faults): slept before the next burst
@@ -224,6 +227,7 @@ struct Params {
   bool gomaxprocs_set, updatemaxprocs;  // GOMAXPROCS given explicitly; sysmon re-reads the default
   sim::Time runnext_backoff, timer_slack;
   bool recheck_after_spinning, runnext, gosched_wakep;
+  bool fuse_steal;  // run.fuse_steal_rounds (GoRun::steal_fuse)
   enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator, kNetpoll } arrivals;
   std::uint32_t connections;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
@@ -351,6 +355,14 @@ class GoRun final : public kernel::ThreadOwner {
   void stealWork(std::uint32_t mi, sim::Time extra);
   void stealWork_scan(std::uint32_t mi);
   void stealWork_backoff(std::uint32_t mi);
+  void steal_draw(std::uint32_t mi);  // a round's random start and coprime stride (stealWork)
+  bool steal_fuse(std::uint32_t mi, sim::Time extra);  // the rounds to come as one burst, when they cannot find a G
+  // After each event: fused rounds whose outcome the event may change (a G queued, runnext set, a stop of
+  // the world) go back to round-by-round bursts from the round in progress.
+  void steal_unfuse_check() {
+    if (!fused_.empty() && steal_epoch_ != fused_epoch_) [[unlikely]] steal_unfuse();
+  }
+  void steal_unfuse();
   void findRunnable_idle(std::uint32_t mi, sim::Time carried);
   sim::Time sched_lock(std::uint32_t who);
   std::uint32_t newm();
@@ -613,6 +625,13 @@ class GoRun final : public kernel::ThreadOwner {
   // checkRunqsNoP, the earliest timer) visit only the Ps that can matter, in the runtime's order: a G in
   // its ring, a G in runnext (LocalRunq::track), timers on its heap (time.cpp).
   std::vector<std::uint64_t> runq_mask_, runnext_mask_, timer_mask_;
+  // Fused steal rounds (steal_fuse): the Ms running them, and the count of run queues turning non-empty,
+  // runnext being set and stops of the world, as it was when they were last checked.
+  std::uint64_t steal_epoch_ = 0, fused_epoch_ = 0;
+  std::vector<std::uint32_t> fused_;
+  static constexpr std::int32_t kFuseCreditMax = 64;
+  std::int32_t fuse_credit_ = 0;  // fused runs that ended uncut (+1) against cuts (-1): whether fusing pays here
+  std::uint32_t fuse_probe_ = 0;  // spins seen while it does not (one in 32 fuses anyway, to find out again)
   static bool bit(const std::vector<std::uint64_t>& mask, std::uint32_t p) { return (mask[p >> 6] >> (p & 63)) & 1; }
   void set_timer_bit(std::uint32_t p) {
     const std::uint64_t b = std::uint64_t{1} << (p & 63);

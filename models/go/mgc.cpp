@@ -382,6 +382,7 @@ void GoRun::stopTheWorld(std::uint32_t mi, GcPhase why) {
   Gc& gc = gc_;
   M& m = ms_[mi];
   gc.waiting = true;
+  ++steal_epoch_;  // spinning Ms see it at their next round (stealWork: sched.gcwaiting)
   gc.stw_m = mi;
   gc.stw_for = why;
   gc.stw_start = core_.engine.now();

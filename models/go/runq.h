@@ -31,7 +31,10 @@ class LocalRunq {
 
   void push_tail(std::uint32_t g) {
     GMPSIM_CHECK(!full(), "runqput: local run queue overflow");
-    if (tail_ == head_ && ring_word_ != nullptr) *ring_word_ |= bit_;
+    if (tail_ == head_ && ring_word_ != nullptr) {
+      *ring_word_ |= bit_;
+      ++*epoch_;
+    }
     ring_[tail_++ & (capacity() - 1)] = g;
   }
   std::uint32_t pop_head() {
@@ -45,15 +48,23 @@ class LocalRunq {
   std::uint32_t runnext = kNoG;
   void set_runnext(std::uint32_t g) {
     runnext = g;
-    if (next_word_ != nullptr) *next_word_ = g == kNoG ? *next_word_ & ~bit_ : *next_word_ | bit_;
+    if (next_word_ == nullptr) return;
+    if (g == kNoG) {
+      *next_word_ &= ~bit_;
+    } else {
+      *next_word_ |= bit_;
+      ++*epoch_;
+    }
   }
   // Tracking for the scheduler's scans over all Ps (stealWork, checkRunqsNoP): `bit` in *ring_word is set
   // while the ring holds a G, in *next_word while runnext does, so a scan skips the Ps with nothing to
-  // take without reading them. The words must outlive the queue.
-  void track(std::uint64_t* ring_word, std::uint64_t* next_word, std::uint64_t bit) {
+  // take without reading them. `*epoch` counts the times the ring turns non-empty or runnext is set (a
+  // spinning M's fused rounds end early when it moves: GoRun::steal_fuse). The words must outlive the queue.
+  void track(std::uint64_t* ring_word, std::uint64_t* next_word, std::uint64_t bit, std::uint64_t* epoch) {
     ring_word_ = ring_word;
     next_word_ = next_word;
     bit_ = bit;
+    epoch_ = epoch;
     *ring_word_ = size() > 0 ? *ring_word_ | bit_ : *ring_word_ & ~bit_;
     set_runnext(runnext);
   }
@@ -63,6 +74,7 @@ class LocalRunq {
   std::uint32_t head_ = 0, tail_ = 0;  // wrap around like the runtime's uint32 indices
   std::uint64_t* ring_word_ = nullptr;
   std::uint64_t* next_word_ = nullptr;
+  std::uint64_t* epoch_ = nullptr;
   std::uint64_t bit_ = 0;
 };
 

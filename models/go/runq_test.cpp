@@ -109,8 +109,8 @@ TEST_CASE("random put/get/steal/overflow: every G is seen exactly once, the trac
   GlobalRunq global;
   // The bits the scheduler's scans read (LocalRunq::track): P i's bit in `ring` while its ring holds a G,
   // in `next` while runnext does, whatever operation changed it.
-  std::uint64_t ring = ~std::uint64_t{0}, next = ~std::uint64_t{0};
-  for (int i = 0; i < kPs; ++i) ps[i].track(&ring, &next, std::uint64_t{1} << (i * 5));
+  std::uint64_t ring = ~std::uint64_t{0}, next = ~std::uint64_t{0}, epoch = 0;
+  for (int i = 0; i < kPs; ++i) ps[i].track(&ring, &next, std::uint64_t{1} << (i * 5), &epoch);
   auto bits_follow = [&] {
     for (int i = 0; i < kPs; ++i) {
       if (((ring >> (i * 5)) & 1) != (ps[i].size() > 0 ? 1u : 0u)) return false;
