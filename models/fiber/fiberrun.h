@@ -152,7 +152,7 @@ class FiberRun final : public kernel::ThreadOwner {
 
   // ---- advance() hooks; the running fiber is workers_[cur_].fiber ----
   bool on_spawn(std::uint16_t cls, std::int64_t count);  // fiber.cpp
-  void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  void on_span(std::uint32_t span, sim::Time begin, std::uint8_t /*slot*/) { core_.stats.span_done(span, begin, core_.engine.now()); }
   bool owes_cpu() const { return pending_ > 0; }
   void on_alloc(std::int64_t bytes, const AllocSpec&, sim::Time) {
     core_.allocated_bytes += bytes;

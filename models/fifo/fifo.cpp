@@ -96,7 +96,7 @@ class FifoRun {
     for (std::int64_t i = 0; i < count; ++i) make_runnable(create(cls, core_.engine.now(), kNone32, running_));
     return false;
   }
-  void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  void on_span(std::uint32_t span, sim::Time begin, std::uint8_t /*slot*/) { core_.stats.span_done(span, begin, core_.engine.now()); }
   bool owes_cpu() const { return false; }  // the queueing model charges no runtime CPU
   // Blocking steps with ideal semantics: a woken goroutine joins the tail of the queue (oldest waiter
   // first), a mutex is handed to its oldest waiter, sleeps and network waits take exactly their time.

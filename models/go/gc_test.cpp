@@ -237,6 +237,10 @@ TEST_CASE("gc: bad GOGC and GOMEMLIMIT values name the field and the fix", "[go]
   CHECK_THAT(error_of({{"runtime.gomemlimit", "lots"}}), Catch::Contains("runtime.gomemlimit") && Catch::Contains("512MiB"));
   CHECK_THAT(error_of({{"workload.classes.req.program", "[{alloc: {size: 1KiB, count: 0}}]"}}), Catch::Contains("count"));
   CHECK_THAT(error_of({{"workload.classes.req.program", "[{alloc: {size: 1KiB, lives: sometimes}}]"}}), Catch::Contains("lives"));
+  // Outside any span `lives: span` means nothing: the error names the field and the fix.
+  CHECK_THAT(error_of({{"workload.classes.req.program", "[{alloc: {size: 1KiB, lives: span}}]"}}),
+             Catch::Contains("workload.classes.req.program.0.alloc.lives: `span` frees the objects when the enclosing span ends") &&
+                 Catch::Contains("put it inside a `span"));
   CHECK_THAT(error_of({{"workload.classes.req.program", "[{gc: yes please}]"}}), Catch::Contains("gc: true"));
 }
 
@@ -352,6 +356,48 @@ TEST_CASE("gc: a connection's goroutine frees each request's allocations when th
   CHECK(gc_num(r, "cycles") > 10);
   CHECK(gc_num(r, "heap_peak_bytes") < 5 * 8 * 1048576);  // GOGC 100 plus the first cycles' overshoot
   CHECK(gc_num(r, "heap_marked_bytes") < 2 * 8 * 1048576);
+}
+
+TEST_CASE("gc: lives: span frees a step's objects when its span ends, inner spans first, and at an exit inside a span", "[go][gc]") {
+  // One goroutine serves 100 requests in a loop, each allocating 1 MiB in a span; runtime.GC() after the
+  // loop marks what is still reachable: nothing with lives: span, all 100 MiB with lives: exit.
+  const auto loop = [](const std::string& lives) {
+    return "machine: {cpus: 2}\n"
+           "runtime: {model: go}\n"
+           "workload:\n"
+           "  classes:\n"
+           "    main:\n"
+           "      arrivals: {process: initial, count: 1}\n"
+           "      program:\n"
+           "        - repeat: {count: 100, steps: [{span: {name: req, steps: [{alloc: {size: 64KiB, count: 16, lives: " + lives + "}}, {compute: 100us}]}}, {sleep: 1ms}]}\n"
+           "        - gc: true\n"
+           "run: {duration: 10s}\n";
+  };
+  constexpr double kMiB = 1048576;
+  const RunResult span = run_yaml(loop("span"));
+  const RunResult exit = run_yaml(loop("exit"));
+  REQUIRE(span.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(exit.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(span, "heap_marked_bytes") < 1 * kMiB);
+  CHECK(gc_num(exit, "heap_marked_bytes") > 99 * kMiB);
+  // Nested spans: the inner span's 4 MiB are garbage once it ends, the outer's 1 MiB only when the outer
+  // does; a goroutine that exits inside a span leaves its span's objects unreachable.
+  const std::string nested =
+      "machine: {cpus: 2}\n"
+      "runtime: {model: go}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    quitter: {program: [{span: {name: q, steps: [{alloc: {size: 8MiB, lives: span}}, {exit: true}]}}]}\n"
+      "    main:\n"
+      "      arrivals: {process: initial, count: 1}\n"
+      "      program:\n"
+      "        - spawn: quitter\n"
+      "        - span: {name: outer, steps: [{alloc: {size: 1MiB, lives: span}}, {span: {name: inner, steps: [{alloc: {size: 4MiB, lives: span}}, {sleep: 1ms}]}}, {gc: true}]}\n"
+      "run: {duration: 10s}\n";
+  const RunResult r = run_yaml(nested);
+  REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+  CHECK(gc_num(r, "heap_marked_bytes") > 0.9 * kMiB);
+  CHECK(gc_num(r, "heap_marked_bytes") < 1.5 * kMiB);
 }
 
 TEST_CASE("gc: the background sweeper sweeps on idle Ps, ahead of the allocations' proportional sweep", "[go][gc]") {

@@ -294,7 +294,11 @@ class GoRun final : public kernel::ThreadOwner {
     ms_[cur_m_].spawn_left = count;
     return true;
   }
-  void on_span(std::uint32_t span, sim::Time begin) { core_.stats.span_done(span, begin, core_.engine.now()); }
+  void on_span(std::uint32_t span, sim::Time begin, std::uint8_t slot) {
+    core_.stats.span_done(span, begin, core_.engine.now());
+    const std::uint32_t g = ms_[cur_m_].curg;
+    if (g < gc_.span_head.size() && gc_.span_head[g] != kNone32) gc_span_free(g, slot);
+  }
   bool owes_cpu() const { return ms_[cur_m_].overhead > 0 || ms_[cur_m_].assist > 0 || ms_[cur_m_].stall > 0; }
   void on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime);
   bool on_gc();
@@ -516,14 +520,19 @@ class GoRun final : public kernel::ThreadOwner {
   void resumeG(std::uint32_t mi, std::uint32_t g);  // ready(gp, 0, true) on M mi's P, after the scan
   void compute_after_assist(std::uint32_t mi, sim::Time compute, bool tight);
   // What a goroutine's program allocated with `lives: exit` is garbage once the program ends: when the
-  // goroutine exits, or when a connection's goroutine finishes a request (its handler returned).
+  // goroutine exits, or when a connection's goroutine finishes a request (its handler returned); so is
+  // what its spans still hold (`lives: span`, a program that exits inside a span).
   void gc_program_done(std::uint32_t gp) {
     if (gp < gc_.g_bytes.size() && gc_.g_bytes[gp].bytes != 0) {
       gc_.reachable -= gc_.g_bytes[gp].bytes;
       gc_.reachable_objects -= gc_.g_bytes[gp].objects;
       gc_.g_bytes[gp] = {};
     }
+    if (gp < gc_.span_head.size() && gc_.span_head[gp] != kNone32) gc_span_free(gp, 0);
   }
+  // `lives: span`: what goroutine g allocated inside the span at `slot` (and deeper) is garbage when it ends.
+  void gc_span_alloc(std::uint32_t g, std::uint32_t slot, std::int64_t bytes, std::int64_t objects);
+  void gc_span_free(std::uint32_t g, std::uint32_t slot);
   void gc_assist_done(std::uint32_t mi);
   bool gcParkAssist(std::uint32_t mi, sim::Time compute, bool tight);
   std::size_t assists_parked() const { return gc_.assist_queue.size() - gc_.assist_head; }
@@ -821,6 +830,16 @@ class GoRun final : public kernel::ThreadOwner {
       std::int64_t bytes = 0, objects = 0;
     };
     std::vector<Reach> g_bytes;          // per G id: what it allocated and keeps until it exits
+    // `lives: span`: per G id the top of a stack of (span slot, reach) in span_pool (kNone32: none), one
+    // entry per span level that allocated, innermost on top (spans nest); freed entries are chained on
+    // span_free. Empty unless a program has such a step.
+    struct SpanReach {
+      Reach reach;
+      std::uint32_t slot = 0, next = kNone32;
+    };
+    std::vector<std::uint32_t> span_head;
+    std::vector<SpanReach> span_pool;
+    std::uint32_t span_free = kNone32;
     // Stacks: per G id the depth its last `stack` step declared (0: none), their sum over live Gs, and the
     // starting stack of recycled Gs as log2(size / stack_min) (startingStackSize).
     std::vector<std::int32_t> stack_depth;

@@ -6,7 +6,8 @@
 //
 // What is modelled.
 //   - The heap: alloc steps add to heapLive; what the program can reach is tracked by lifetime (until the
-//     goroutine exits, for ever, for a sampled time), plus workload.heap.live from the start. A cycle marks
+//     goroutine exits or the enclosing span ends, for ever, for a sampled time), plus workload.heap.live from
+//     the start. A cycle marks
 //     what was reachable when it started plus everything allocated during the mark (allocate-black), so
 //     garbage made during a cycle survives to the next one, as in Go.
 //   - Triggering: heapLive reaching the pacer's trigger (tested on every allocation, as mallocgc does),
@@ -103,6 +104,7 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
       gc.g_bytes[g].objects += spec.objects;
       break;
     case AllocSpec::Lives::kForever: break;
+    case AllocSpec::Lives::kSpan: gc_span_alloc(g, spec.dist, bytes, spec.objects); break;
     case AllocSpec::Lives::kFor:
       gc.timed.push_back({core_.engine.now() + lifetime, bytes, spec.objects});
       std::push_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());
@@ -128,6 +130,40 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
     gc_update_trigger();
     if (gc.heap_live >= gc.trigger) gc.start_requested = true;
   }
+}
+
+void GoRun::gc_span_alloc(std::uint32_t g, std::uint32_t slot, std::int64_t bytes, std::int64_t objects) {
+  Gc& gc = gc_;
+  if (gc.span_head.size() <= g) gc.span_head.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), kNone32);
+  std::uint32_t top = gc.span_head[g];
+  if (top == kNone32 || gc.span_pool[top].slot != slot) {  // the first allocation of this span level
+    std::uint32_t e = gc.span_free;
+    if (e != kNone32) {
+      gc.span_free = gc.span_pool[e].next;
+    } else {
+      e = static_cast<std::uint32_t>(gc.span_pool.size());
+      gc.span_pool.emplace_back();
+    }
+    gc.span_pool[e] = {{}, slot, top};
+    gc.span_head[g] = top = e;
+  }
+  gc.span_pool[top].reach.bytes += bytes;
+  gc.span_pool[top].reach.objects += objects;
+}
+
+void GoRun::gc_span_free(std::uint32_t g, std::uint32_t slot) {
+  Gc& gc = gc_;
+  std::uint32_t top = gc.span_head[g];
+  while (top != kNone32 && gc.span_pool[top].slot >= slot) {
+    Gc::SpanReach& e = gc.span_pool[top];
+    gc.reachable -= e.reach.bytes;
+    gc.reachable_objects -= e.reach.objects;
+    const std::uint32_t next = e.next;
+    e.next = gc.span_free;
+    gc.span_free = top;
+    top = next;
+  }
+  gc.span_head[g] = top;
 }
 
 // gcAssistAlloc: the allocating goroutine owes scan work for what it allocated during the mark; it first

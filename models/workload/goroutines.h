@@ -180,7 +180,7 @@ inline void resume_select_case(const Workload& wl, GoroutineTable& gt, std::uint
 // which models report as a run outcome.
 // Hooks (the model's semantics of each step):
 //   on_spawn(class, count) -> bool (true: the model creates them on the CPU; advance returns kSpawn)
-//   on_span(span_id, begin_time)  on_alloc(bytes, spec, lifetime)  on_stack(depth_bytes)  on_gc()
+//   on_span(span_id, begin_time, slot)  on_alloc(bytes, spec, lifetime)  on_stack(depth_bytes)  on_gc()
 //   owes_cpu() -> bool (runtime CPU the goroutine's steps incurred and not yet paid: a span boundary waits
 //                       for it, advance returning kCompute of 0 ns first)
 //   on_make(kind, capacity) -> object id          on_release(kind, id)   (a make replacing an object)
@@ -247,7 +247,7 @@ StepKind advance(const Workload& wl, GoroutineTable& gt, std::uint32_t id, sim::
         if (op.code == OpCode::kSpanBegin) {
           gt.frame(id)[prog.loop_slots + op.slot] = now;
         } else {
-          hooks.on_span(op.a, gt.frame(id)[prog.loop_slots + op.slot]);
+          hooks.on_span(op.a, gt.frame(id)[prog.loop_slots + op.slot], op.slot);
         }
         ++g.pc;
         break;

@@ -179,7 +179,7 @@ class Compiler {
     } else if (kind == "wg_wait") {
       object_op(OpCode::kWgWait, ObjKind::kWaitGroup, scalar(body, k), k);
     } else if (kind == "alloc" && body.IsMap()) {
-      alloc(body, k);
+      alloc(body, k, span_depth);
     } else if (kind == "gc") {
       if (!is_true_flag(body)) throw ScenarioError(k, "write `gc: true`");
       prog_.ops.push_back({OpCode::kGc});
@@ -298,8 +298,8 @@ class Compiler {
     return static_cast<std::int64_t>(prog_.memory.size() - 1);
   }
 
-  // alloc: {size: S, count: N, lives: exit | forever | DIST}
-  void alloc(const YAML::Node& body, const std::string& k) {
+  // alloc: {size: S, count: N, lives: exit | span | forever | DIST}
+  void alloc(const YAML::Node& body, const std::string& k, int span_depth) {
     check_keys(body, k, {"size", "count", "lives"});
     AllocSpec a;
     std::int64_t size = 0;
@@ -321,6 +321,12 @@ class Compiler {
         a.lives = AllocSpec::Lives::kExit;
       } else if (v == "forever") {
         a.lives = AllocSpec::Lives::kForever;
+      } else if (v == "span") {
+        if (span_depth == 0) {
+          throw ScenarioError(k + ".lives", "`span` frees the objects when the enclosing span ends, but this alloc step is in no span: put it inside a `span: {name: ..., steps: [...]}` step, or use exit, forever or a duration");
+        }
+        a.lives = AllocSpec::Lives::kSpan;
+        a.dist = static_cast<std::uint32_t>(span_depth - 1);
       } else {
         a.lives = AllocSpec::Lives::kFor;
         a.dist = dist(l, k + ".lives");

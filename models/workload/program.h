@@ -12,10 +12,11 @@
 //   wg_add: {wg: W, n: N}               WaitGroup W's counter += N (W is a global, named WaitGroup)
 //   wg_done: W                          WaitGroup W's counter -= 1; at zero its waiters are readied
 //   wg_wait: W                          park until W's counter is zero (no wait if it already is)
-//   alloc: SIZE | {size: S, count: N, lives: exit | forever | DIST}
+//   alloc: SIZE | {size: S, count: N, lives: exit | span | forever | DIST}
 //                                       allocate N objects of S bytes on the heap, reachable until the
-//                                       goroutine exits (default), for ever (a growing cache), or for a
-//                                       sampled time; the go model's collector scans and frees them
+//                                       goroutine exits (default), until the innermost enclosing span
+//                                       ends, for ever (a growing cache), or for a sampled time; the go
+//                                       model's collector scans and frees them
 //   gc: true                            runtime.GC(): start a cycle and wait until it has finished
 //   stack: SIZE                         the goroutine's stack depth from here on (Go grows its stack by
 //                                       doubling to fit it; memory and copy cost follow)
@@ -102,11 +103,11 @@ enum class OpCode : std::uint8_t {
 
 // An alloc step: `objects` objects of `bytes / objects` bytes each, reachable for `lives`.
 struct AllocSpec {
-  enum class Lives : std::uint8_t { kExit, kForever, kFor };
+  enum class Lives : std::uint8_t { kExit, kForever, kFor, kSpan };
   std::int64_t bytes = 0;       // in all
   std::uint32_t objects = 1;
   Lives lives = Lives::kExit;
-  std::uint32_t dist = 0;       // kFor: index into Program::dists (the lifetime)
+  std::uint32_t dist = 0;       // kFor: index into Program::dists (the lifetime); kSpan: the span's slot
 };
 
 // A compute step's memory behaviour (`compute: {time: DIST, memory: {...}}`): `stall` of its duration (as
