@@ -468,7 +468,7 @@ class GoRun final : public kernel::ThreadOwner {
   void preemptM(std::uint32_t mi);
   void signal_delivered(std::uint32_t mi);
   void gopreempt_m(std::uint32_t mi, sim::Time left, sim::Time prior, bool async);
-  void start_compute(std::uint32_t mi, sim::Time work, bool tight);
+  void start_compute(std::uint32_t mi, sim::Time work, bool tight, sim::Time runtime = 0);
 
   // ---- syscall.cpp (and LockOSThread) ----
   void stoplockedm(std::uint32_t mi);

@@ -532,7 +532,12 @@ void GoRun::continue_g(std::uint32_t mi) {
         m.pending_compute = compute;
         if (gc_poll(mi)) return;
       }
-      if (m.overhead > 0) {
+      if (m.overhead > 0 && m.assist == 0 && m.assist_debt == 0 && m.stall == 0) {
+        // The runtime work of the steps before (malloc, a channel operation) and the compute as one burst,
+        // the former accounted as runtime CPU (start_compute's prefix); with an assist or a fault's stall
+        // in between, two. (A memory-bound compute's traffic then spans the runtime work too: ns of µs.)
+        start_compute(mi, compute, m.tight, take_overhead(mi));
+      } else if (m.overhead > 0) {
         m.pending_compute = compute;
         m.phase = Phase::kOverhead;
         ks_.run_for(mi, m.overhead, kSched);

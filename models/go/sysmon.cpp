@@ -28,11 +28,15 @@ void GoRun::sysmon_start() {
   ks_.wake(sysmon_, prm_.thread_create);
 }
 
-// A compute burst of `work` on M mi; `tight` loops have no cooperative preemption points.
-void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight) {
+// A compute burst of `work` on M mi; `tight` loops have no cooperative preemption points. `runtime` ns of
+// runtime work inside the G come first in the same burst (the kernel's prefix, accounted as kSched): no
+// preemption point and no asynchronous safe point there, so a request that lands in it is seen at the
+// compute's first call, as one made before it is.
+void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight, sim::Time runtime) {
   M& m = ms_[mi];
   m.tight = tight;
   if (m.stall > 0) {  // the G's last fault slept in the kernel: that first, P held
+    GMPSIM_CHECK(runtime == 0, "start_compute: runtime work before a stall");
     mem_stall(mi, Phase::kRunning, work, kWork);
     return;
   }
@@ -42,11 +46,11 @@ void GoRun::start_compute(std::uint32_t mi, sim::Time work, bool tight) {
   if (!tight && m.curg != kNoG && g_preempt(core_.gt[m.curg]) && prm_.preempt_spacing > 0 && work > prm_.preempt_spacing) {
     m.preempt_left = work - prm_.preempt_spacing;
     m.phase = Phase::kPreemptPoint;
-    ks_.run_for(mi, prm_.preempt_spacing, kWork);
+    ks_.run_for(mi, prm_.preempt_spacing, kWork, runtime, kSched);
     return;
   }
   m.phase = Phase::kRunning;
-  ks_.run_for(mi, work, kWork);
+  ks_.run_for(mi, work, kWork, runtime, kSched);
 }
 
 // One cycle, after the usleep (or deep sleep) returned.
@@ -216,18 +220,20 @@ void GoRun::preemptone(std::uint32_t p) {
   ++preempt_requests_;
   trace(kTracePreempt, mi, gp, kTpRequest);
   set_g_preempt(core_.gt[gp], true);
-  // Cooperative: a compute step with calls stops at its next preemption point.
+  // Cooperative: a compute step with calls stops at its next preemption point (counted from the compute's
+  // start when the request lands in the runtime work before it: start_compute).
   if (m.phase == Phase::kRunning && !m.tight) {
-    const sim::Time left = ks_.interrupt(mi);
+    sim::Time runtime = 0;
+    const sim::Time left = ks_.interrupt(mi, &runtime) - runtime;
     const sim::Time done = m.burst_work - left;
     const sim::Time spacing = prm_.preempt_spacing;
     const sim::Time to_point = spacing == 0 ? 0 : spacing - done % spacing;
     if (to_point >= left) {
-      ks_.run_for(mi, left, kWork);  // the step ends first; the next step boundary honours the request
+      ks_.run_for(mi, left, kWork, runtime, kSched);  // the step ends first; the next step boundary honours the request
     } else {
       m.preempt_left = left - to_point;
       m.phase = Phase::kPreemptPoint;
-      ks_.run_for(mi, to_point, kWork);
+      ks_.run_for(mi, to_point, kWork, runtime, kSched);
     }
   }
   if (!prm_.asyncpreemptoff) preemptM(mi);
@@ -261,11 +267,17 @@ void GoRun::signal_delivered(std::uint32_t mi) {
   const std::uint32_t gp = m.curg;
   if (gp == kNoG || !g_preempt(core_.gt[gp]) || m.in_syscall) return;
   if (m.phase != Phase::kRunning && m.phase != Phase::kPreemptPoint) return;  // not in the G's own code
-  if (preempt_rng_.uniform01() < prm_.async_unsafe_fraction) {
-    ++preempt_unsafe_;
+  sim::Time runtime = 0;
+  sim::Time left = ks_.interrupt(mi, &runtime);
+  if (runtime > 0) {  // still in the runtime work before the compute (start_compute): not its own code
+    ks_.run_for(mi, left - runtime, kWork, runtime, kSched);
     return;
   }
-  sim::Time left = ks_.interrupt(mi);
+  if (preempt_rng_.uniform01() < prm_.async_unsafe_fraction) {
+    ++preempt_unsafe_;
+    ks_.run_for(mi, left, kWork);
+    return;
+  }
   if (m.phase == Phase::kPreemptPoint) left += m.preempt_left;
   trace(kTracePreempt, mi, gp, kTpAsync);
   gopreempt_m(mi, left, prm_.signal_self, true);

@@ -871,6 +871,7 @@ void Kernel::block(std::uint32_t tid) {
   update_curr(cpu);
   cancel_burst(t);
   t.remaining = 0;
+  t.prefix = 0;
   const bool alone = dequeue_alone(tid);
   if (!alone) dequeue_task(tid, true);
   t.state = State::kBlocked;
@@ -983,12 +984,14 @@ bool Kernel::dequeue_alone(std::uint32_t tid) {
   return true;
 }
 
-sim::Time Kernel::interrupt(std::uint32_t tid) {
+sim::Time Kernel::interrupt(std::uint32_t tid, sim::Time* prefix_left) {
   Thread& t = thr(tid);
   if (t.state == State::kRunning) charge(t);
   cancel_burst(t);
   const sim::Time left = t.remaining;
+  if (prefix_left != nullptr) *prefix_left = t.prefix;
   t.remaining = 0;
+  t.prefix = 0;
   return left;
 }
 
@@ -1041,7 +1044,11 @@ void Kernel::handle_other(const sim::Event& ev) {
 sim::Time Kernel::busy_on(std::uint32_t c, BurstKind kind, sim::Time now) const {
   sim::Time b = busy_cpu_[c * kMaxKinds + kind];
   const std::uint32_t tid = cpus_[c].curr;
-  if (tid != kNone && thr(tid).burst.valid() && thr(tid).kind == kind) b += now - thr(tid).burst_since;
+  if (tid == kNone || !thr(tid).burst.valid()) return b;
+  const Thread& t = thr(tid);
+  const sim::Time ran = now - t.burst_since, first = std::min(ran, t.prefix);
+  if (t.prefix_kind == kind) b += first;
+  if (t.kind == kind) b += ran - first;
   return b;
 }
 

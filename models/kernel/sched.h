@@ -204,16 +204,21 @@ class Kernel {
   void block(std::uint32_t tid);
   // Gives the thread a burst of `work` ns of CPU, started now if it is running, else when it next runs.
   // (Inline with the burst's end in handle(): the path of most events.)
-  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0) {
+  // `prefix` ns of `prefix_kind` come first (the owner's runtime work before its program's, one event
+  // for both): only the CPU accounting by kind tells them apart.
+  void run_for(std::uint32_t tid, sim::Time work, BurstKind kind = 0, sim::Time prefix = 0, BurstKind prefix_kind = 0) {
     Thread& t = thr(tid);
     GMPSIM_CHECK(t.remaining == 0 && !t.burst.valid(), "Kernel::run_for: a burst is already in progress");
-    GMPSIM_CHECK(kind < kMaxKinds, "Kernel::run_for: burst kind out of range");
-    t.remaining = work;
+    GMPSIM_CHECK(kind < kMaxKinds && prefix_kind < kMaxKinds, "Kernel::run_for: burst kind out of range");
+    t.remaining = prefix + work;
     t.kind = kind;
+    t.prefix = prefix;
+    t.prefix_kind = prefix_kind;
     if (t.state == State::kRunning) start_burst(tid);
   }
   // Stops the thread's burst now and returns the work left; the thread keeps its CPU without a burst.
-  sim::Time interrupt(std::uint32_t tid);
+  // `prefix_left`, when given, receives how much of that is still the burst's prefix.
+  sim::Time interrupt(std::uint32_t tid, sim::Time* prefix_left = nullptr);
 
   void handle(const sim::Event& ev) {
     if (ev.kind == kind_base_ + kBurstDone && (ev.arg & kBgBit) == 0) {  // a program thread's burst ended
@@ -284,11 +289,13 @@ class Kernel {
     Entity se;
     State state = State::kBlocked;
     BurstKind kind = 0;
+    BurstKind prefix_kind = 0;       // the kind of the burst's first `prefix` ns (run_for)
     std::uint32_t group = 0;
     std::uint32_t cpu = kNone;       // CPU it runs on, or is queued on
     std::uint32_t prev_cpu = kNone;  // where it last ran (wake placement)
     std::uint32_t proc = kNone;      // background process index, or kNone
     sim::Time remaining = 0, burst_since = 0;
+    sim::Time prefix = 0;            // of `remaining`, what is still the burst's prefix
     sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
     sim::EventId burst, sleep_timer;
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
@@ -489,8 +496,6 @@ class Kernel {
   void charge(Thread& t) {
     const sim::Time ran = engine_.now() - t.burst_since;
     if (ran <= 0) return;
-    busy_[t.kind] += ran;
-    busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran;
     group_busy_[t.group] += ran;
     sim::Time work = ran;
     if (t.burst_ticked) {  // the ticks' handlers took part of the time
@@ -504,6 +509,16 @@ class Kernel {
       switch_time_ += paid;
       work -= paid;
     }
+    // The busy time by kind: a prefix's share is its progress (the tick and switch go with the rest).
+    sim::Time first = 0;
+    if (t.prefix > 0) [[unlikely]] {
+      first = std::min(work, t.prefix);
+      t.prefix -= first;
+      busy_[t.prefix_kind] += first;
+      busy_cpu_[t.cpu * kMaxKinds + t.prefix_kind] += first;
+    }
+    busy_[t.kind] += ran - first;
+    busy_cpu_[t.cpu * kMaxKinds + t.kind] += ran - first;
     t.remaining -= work;
     t.burst_since = engine_.now();
   }

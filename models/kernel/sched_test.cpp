@@ -130,6 +130,45 @@ TEST_CASE("kernel: a woken thread runs its bursts after the wake latency", "[ker
   CHECK(rig.ks.preemptions() == 0);
 }
 
+TEST_CASE("kernel: a burst's prefix is accounted as its own kind, and an interrupt says how much of it is left", "[kernel]") {
+  // The go model runs a goroutine's runtime work (malloc) and its compute as one burst: 30 us of kind 1,
+  // then 100 us of kind 0. Interrupted 10 us in, 120 us are left, 20 of them the prefix; given back, the
+  // burst ends on time and each kind has its share.
+  struct PrefixOwner final : ThreadOwner {
+    Kernel* ks = nullptr;
+    int calls = 0;
+    void on_burst_done(std::uint32_t tid) override {
+      if (calls++ == 0) {
+        ks->run_for(tid, 100 * kUs, 0, 30 * kUs, 1);
+      } else {
+        ks->block(tid);
+      }
+    }
+  };
+  sim::Engine engine;
+  PrefixOwner owner;
+  Kernel ks(engine, owner, 1, params(Policy::kEevdf, 700 * kUs, 4 * kMs), 100, {GroupSpec{}});
+  owner.ks = &ks;
+  const std::uint32_t t = ks.create_thread(0);
+  ks.start_now(t);
+  engine.schedule_at(10 * kUs, sim::kBandDefault, 1, t);
+  sim::Time left = 0, prefix = -1, done = 0;
+  engine.run(sim::kTimeMax, [&](const sim::Event& ev) {
+    if (ev.kind == 1) {
+      left = ks.interrupt(ev.arg, &prefix);
+      ks.run_for(ev.arg, left - prefix, 0, prefix, 1);
+      return;
+    }
+    ks.handle(ev);
+    if (owner.calls == 2 && done == 0) done = engine.now();
+  });
+  CHECK(left == 120 * kUs);
+  CHECK(prefix == 20 * kUs);
+  CHECK(done == 130 * kUs);
+  CHECK(ks.busy(1) == 30 * kUs);
+  CHECK(ks.busy(0) == 100 * kUs);
+}
+
 TEST_CASE("kernel: two equal threads alternate at the first tick after each slice", "[kernel]") {
   for (Policy pol : {Policy::kEevdf, Policy::kCfs}) {
     SchedParams p = params(pol, 1400 * kUs, 4 * kMs);
