@@ -81,10 +81,14 @@ Scenario load_scenario_file(const std::string& path, const std::vector<Override>
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError("", "cannot read scenario file \"" + path + "\"");
   // Read at most one byte past the limit: /dev/zero or a multi-gigabyte file is refused, not read whole.
-  std::string text(detail::kMaxYamlBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  // In pieces, so that a scenario of a few kilobytes does not first zero (and fault in) the limit's worth.
+  std::string text;
+  char piece[65536];
+  while (text.size() <= detail::kMaxYamlBytes && in) {
+    in.read(piece, static_cast<std::streamsize>(std::min(sizeof piece, detail::kMaxYamlBytes + 1 - text.size())));
+    text.append(piece, static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) throw ScenarioError("", "cannot read scenario file \"" + path + "\"");
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > detail::kMaxYamlBytes) {
     throw ScenarioError("SCENARIO", "\"" + path + "\" is larger than " + std::to_string(detail::kMaxYamlBytes >> 20) +
                                         " MiB; a scenario file is a few kilobytes of YAML");
