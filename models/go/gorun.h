@@ -507,8 +507,8 @@ class GoRun final : public kernel::ThreadOwner {
   void gc_drain(std::uint32_t mi, sim::Time extra);
   void gc_drain_done(std::uint32_t mi);
   void gc_drain_next(std::uint32_t mi);  // after a quantum (and any suspendG wait): drain on, or leave the mark
-  void gc_suspend_spun(std::uint32_t mi);
-  void gc_worker_time(std::uint32_t mi, sim::Time t);  // kGcSuspendWait's burst ended: spin on, or gc_drain_next
+  void gc_suspend_spun(std::uint32_t mi);  // kGcSuspendWait's burst ended: spin on, or gc_drain_next
+  void gc_worker_time(std::uint32_t mi, sim::Time t);  // t of the worker's time in the mark, by its mode
   void gc_worker_stop(std::uint32_t mi);
   // markroot's stack jobs: the mark work up to `after` ns of the pool covers these allgs; the running
   // goroutines among them are stopped (suspendG) for M mi, which waits for them when `wait`.

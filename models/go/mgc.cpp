@@ -7,9 +7,8 @@
 // What is modelled.
 //   - The heap: alloc steps add to heapLive; what the program can reach is tracked by lifetime (until the
 //     goroutine exits or the enclosing span ends, for ever, for a sampled time), plus workload.heap.live from
-//     the start. A cycle marks
-//     what was reachable when it started plus everything allocated during the mark (allocate-black), so
-//     garbage made during a cycle survives to the next one, as in Go.
+//     the start. A cycle marks what was reachable when it started plus everything allocated during the mark
+//     (allocate-black), so garbage made during a cycle survives to the next one, as in Go.
 //   - Triggering: heapLive reaching the pacer's trigger (tested on every allocation, as mallocgc does),
 //     runtime.GC() (a `gc` step), and sysmon's forcegc after runtime.forcegc_period without a cycle.
 //   - Stop-the-world twice per cycle, as stopTheWorldWithSema does it: the stopping M takes its own P, the
@@ -104,7 +103,7 @@ void GoRun::on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifeti
       gc.g_bytes[g].objects += spec.objects;
       break;
     case AllocSpec::Lives::kForever: break;
-    case AllocSpec::Lives::kSpan: gc_span_alloc(g, spec.dist, bytes, spec.objects); break;
+    case AllocSpec::Lives::kSpan: gc_span_alloc(g, spec.span_slot, bytes, spec.objects); break;
     case AllocSpec::Lives::kFor:
       gc.timed.push_back({core_.engine.now() + lifetime, bytes, spec.objects});
       std::push_heap(gc.timed.begin(), gc.timed.end(), std::greater<>());

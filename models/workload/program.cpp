@@ -326,7 +326,7 @@ class Compiler {
           throw ScenarioError(k + ".lives", "`span` frees the objects when the enclosing span ends, but this alloc step is in no span: put it inside a `span: {name: ..., steps: [...]}` step, or use exit, forever or a duration");
         }
         a.lives = AllocSpec::Lives::kSpan;
-        a.dist = static_cast<std::uint32_t>(span_depth - 1);
+        a.span_slot = static_cast<std::uint8_t>(span_depth - 1);
       } else {
         a.lives = AllocSpec::Lives::kFor;
         a.dist = dist(l, k + ".lives");

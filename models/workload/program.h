@@ -107,7 +107,8 @@ struct AllocSpec {
   std::int64_t bytes = 0;       // in all
   std::uint32_t objects = 1;
   Lives lives = Lives::kExit;
-  std::uint32_t dist = 0;       // kFor: index into Program::dists (the lifetime); kSpan: the span's slot
+  std::uint32_t dist = 0;       // kFor: index into Program::dists (the lifetime)
+  std::uint8_t span_slot = 0;   // kSpan: the slot of the innermost enclosing span
 };
 
 // A compute step's memory behaviour (`compute: {time: DIST, memory: {...}}`): `stall` of its duration (as
