@@ -233,6 +233,8 @@ struct Params {
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   sim::Time cache_line = 0;  // kernel.cache_line_transfer
   std::uint32_t lines_newproc = 0, lines_execute = 0, lines_sync = 0;
+  sim::Time cost_g_cold = 0;       // runtime.cost.g_cold
+  std::int64_t cache_reach = 0, g_cache_bytes = 0;  // kernel.cache_reach, runtime.mem.g_cache_bytes
   bool steal_node_first = false;  // runtime.numa.steal: node_first (a what-if)
   bool p_affinity = false;        // runtime.numa.p_affinity (a what-if)
   sim::Time cost_chan, cost_mutex, mutex_spin, mutex_starvation, cost_timer, cost_newstack, syscall, epoll_unit;
@@ -734,6 +736,14 @@ class GoRun final : public kernel::ThreadOwner {
   std::vector<std::uint16_t> g_cpu_;
   std::vector<std::uint16_t> obj_cpu_[3];
   std::uint64_t line_transfers_ = 0;
+  // Goroutines out of cache (data caches and TLB): g_clock_ counts the G touches that bring a G's lines in
+  // (newproc, execute); g_touch_ holds each G's clock at its last touch (its exit refreshes it). A G whose
+  // last touch is more than g_cache_capacity_ touches back (kernel.cache_reach / runtime.mem.g_cache_bytes other
+  // Gs) has left the cache: newproc or execute pays runtime.cost.g_cold instead of line transfers.
+  std::vector<std::uint32_t> g_touch_;
+  std::uint32_t g_clock_ = 0;
+  std::uint32_t g_cache_capacity_ = 0;
+  std::uint64_t g_cold_touches_ = 0;
   sim::Time touch(std::uint16_t& owner, std::uint32_t mi, std::uint32_t lines) {
     const auto cpu = static_cast<std::uint16_t>(ks_.cpu_of(mi));
     const bool moved = owner != kNoCpu && owner != cpu;
@@ -748,7 +758,22 @@ class GoRun final : public kernel::ThreadOwner {
   }
   sim::Time touch_g(std::uint32_t g, std::uint32_t mi, std::uint32_t lines) {
     if (g_cpu_.size() <= g) g_cpu_.resize(std::max<std::size_t>(core_.gt.capacity(), g + 1), kNoCpu);
+    if (prm_.cost_g_cold > 0) {
+      if (g_touch_.size() <= g) g_touch_.resize(g_cpu_.size(), 0);
+      const std::uint32_t last = g_touch_[g];
+      g_touch_[g] = ++g_clock_ == 0 ? ++g_clock_ : g_clock_;  // 0 is "never touched" (a fresh G)
+      // Unsigned difference: right across the clock's wrap for any distance below 2^32 touches.
+      if (last != 0 && g_clock_ - last > g_cache_capacity_) {
+        ++g_cold_touches_;
+        g_cpu_[g] = static_cast<std::uint16_t>(ks_.cpu_of(mi));  // refetched from memory, not from another CPU
+        return prm_.cost_g_cold;
+      }
+    }
     return touch(g_cpu_[g], mi, lines);
+  }
+  // goexit0 writes the G's status and free-list link: its lines are as recent as the exit.
+  void touch_g_exit(std::uint32_t g) {
+    if (g < g_touch_.size()) g_touch_[g] = g_clock_ == 0 ? 1 : g_clock_;
   }
   sim::Time touch_obj(ObjKind kind, std::uint32_t id, std::uint32_t mi) {
     std::vector<std::uint16_t>& v = obj_cpu_[static_cast<std::size_t>(kind)];

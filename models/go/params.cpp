@@ -69,6 +69,9 @@ Params::Params(const Scenario& sc) {
   lines_newproc = integer("runtime.cache_lines.newproc");
   lines_execute = integer("runtime.cache_lines.execute");
   lines_sync = integer("runtime.cache_lines.sync");
+  cost_g_cold = dur("runtime.cost.g_cold");
+  cache_reach = bytes("kernel.cache_reach");
+  g_cache_bytes = bytes("runtime.mem.g_cache_bytes");
   steal_node_first = sc.text("runtime.numa.steal") == "node_first";
   p_affinity = sc.flag("runtime.numa.p_affinity");
   cost_mutex = dur("runtime.cost.mutex");

@@ -74,6 +74,7 @@
 //         execute
 #include "models/go/proc.h"
 
+#include <algorithm>
 #include <memory>
 #include <numeric>
 
@@ -101,6 +102,10 @@ GoRun::GoRun(const Scenario& sc)
     ps_[i].runq.track(&runq_mask_[i >> 6], &runnext_mask_[i >> 6], std::uint64_t{1} << (i & 63), &steal_epoch_);
   }
   ms_.reserve(prm_.max_threads);
+  // kernel.cache_reach is per NUMA node (one LLC each, kernel/numa.h): Gs spread over the nodes share the sum.
+  g_cache_capacity_ = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+      prm_.cache_reach * static_cast<std::int64_t>(std::max<std::size_t>(1, topo_.nodes())) / std::max<std::int64_t>(1, prm_.g_cache_bytes),
+      1, std::int64_t{1} << 31));
   // stealOrder (randomOrder.reset): the strides coprime with GOMAXPROCS.
   for (std::uint32_t c = 1; c <= prm_.gomaxprocs; ++c) {
     if (std::gcd(c, prm_.gomaxprocs) == 1) coprimes_.push_back(c);
@@ -585,6 +590,7 @@ void GoRun::goexit0(std::uint32_t mi) {
   release_locals(core_.wl, core_.gt, gp, [this](ObjKind k, std::uint32_t id) { core_.sync.release(k, id); });
   fd_exit(gp);  // a handler's connection closes (fd.cpp)
   casgstatus(gp, GStatus::kRunning, GStatus::kDead);
+  touch_g_exit(gp);
   core_.gt.retire(gp);
   gfput(ps_[m.p].gfree, gfree_global_, gp);
   core_.stats.live_changed(core_.engine.now(), core_.gt.live());

@@ -98,6 +98,7 @@ Json GoRun::counters(sim::Time end) const {
   c["steals"] = steals_;
   c["stolen_goroutines"] = stolen_gs_;
   c["cache_line_transfers"] = line_transfers_;
+  c["g_cold_touches"] = g_cold_touches_;
   if (numa_) c["numa"] = numa_json();
   c["runnext_steals"] = runnext_steals_;
   c["runnext_hits"] = runnext_hits_;

@@ -409,23 +409,43 @@ const ParamSpec kParams[] = {
      "CPU time to look at one victim P in a stealWork round (load head/tail, CAS on success).",
      "estimate: two cache misses on another P's runq; `gmpsim calibrate --runtime go` does not fit it "
      "(validation/results/host.yaml sets Boost.Fiber's steal, 156 ns)", "go", "", 0, 1e9},
-    {"runtime.cache_lines.newproc", ParamType::kInt, "6",
-     "Cache lines newproc1 writes in a dead G and its stack: paid as kernel.cache_line_transfer each when the G "
-     "was last written on another CPU (it exited there). The calibrated runtime.cost.newproc is the same work on "
-     "lines already in the spawner's cache.",
-     "proc.go newproc1 and gfget, go1.26.8, over runtime2.go's g (456 B, lines of 64 B): stack and sched (lines "
-     "0-1), stktopsp, atomicstatus, goid, schedlink (2), parentGoid, gopc, startpc (4), trace.reset and bubble "
-     "(6), and gostartcallfn's return PC at the stack's top: 6 lines", "go", "", 0, 64},
-    {"runtime.cache_lines.execute", ParamType::kInt, "4",
-     "Cache lines execute and gogo touch in a G and its stack when an M starts running it: paid as "
-     "kernel.cache_line_transfer each when another CPU wrote the G last (it was created or ran there).",
-     "proc.go execute and asm_amd64.s gogo, go1.26.8: gp.m and stackguard0 (line 0), sched (0-1), atomicstatus, "
-     "waitsince, preempt (2), the stack's top frame: 4 lines", "go", "", 0, 64},
+    {"runtime.cache_lines.newproc", ParamType::kInt, "2",
+     "Coherence misses newproc waits for when it reuses a dead G that exited on another CPU: each paid as "
+     "kernel.cache_line_transfer. Counted are the accesses that stall (a load whose address comes from the "
+     "previous miss, a locked instruction, which also drains the stores before it); plain stores to other "
+     "lines retire through the store buffer and independent loads overlap. The calibrated "
+     "runtime.cost.newproc is the same work on lines already in the spawner's cache.",
+     "proc.go gfget and newproc1, go1.26.8, over runtime2.go's g (456 B): gfget's pop reads gp.schedlink "
+     "(line 2; its refill from sched.gFree is a chain of such loads, one per G), then casgstatus's CAS on "
+     "gp.atomicstatus (line 2) waits for the stores to sched, gopc, startpc and the stack's top (lines 0-1, 4, "
+     "6) to drain: 2. validation/go/spawn on the project's VM: -procs 2 costs 290-345 ns a go statement "
+     "against 149 ns (runtime.cost.newproc) at -procs 1, about 2 x 79 ns (kernel.cache_line_transfer)",
+     "go", "", 0, 64},
+    {"runtime.cache_lines.execute", ParamType::kInt, "2",
+     "Coherence misses execute and gogo wait for when an M starts a G another CPU wrote last (it was created "
+     "or ran there), each paid as kernel.cache_line_transfer; counted as for runtime.cache_lines.newproc.",
+     "proc.go execute and asm_amd64.s gogo, go1.26.8: the store to gp.m (line 0) and casgstatus's CAS on "
+     "gp.atomicstatus (line 2) overlap and complete with the CAS (1); gogo's loads of gp.sched (line 1) come "
+     "after the locked CAS (1): 2", "go", "", 0, 64},
     {"runtime.cache_lines.sync", ParamType::kInt, "1",
-     "Cache lines of a WaitGroup's state, a channel's hchan (lock and counts) or a Mutex's state an operation "
-     "writes: paid as kernel.cache_line_transfer each when another CPU operated on the object last.",
+     "Coherence misses of an operation on a WaitGroup, a channel's hchan (lock and counts) or a Mutex another "
+     "CPU operated on last: paid as kernel.cache_line_transfer each.",
      "sync/waitgroup.go (state atomic.Uint64), chan.go hchan (qcount, sendx, recvx, lock in its first 64 B), "
-     "sync/mutex.go (state int32): one line each", "go", "", 0, 64},
+     "sync/mutex.go (state int32): one locked instruction on one line each", "go", "", 0, 64},
+    {"runtime.cost.g_cold", ParamType::kDuration, "280ns",
+     "Extra CPU time of newproc reusing, or execute starting, a G that has left the caches (more than "
+     "kernel.cache_reach / runtime.mem.g_cache_bytes other Gs touched since): its g and stack top come from "
+     "memory, through page walks for pages the TLB no longer maps. Replaces the line transfers of that touch. "
+     "0 turns the mechanism off.",
+     "validation/results/go1.26.yaml: fitted g_cold 280 ns on go1.26.8 (go.spawn_cold: validation/go/spawn "
+     "-procs 1 -warm -batch 100000, GOGC=off, against go.spawn_total at -batch 200, two cold touches per "
+     "goroutine); go1.19.yaml: 317 ns",
+     "go", "", 0, 1e9},
+    {"runtime.mem.g_cache_bytes", ParamType::kBytes, "640B",
+     "Cache a goroutine occupies when newproc or execute touches it: its g and the lines at its stack's top "
+     "(kernel.cache_reach / this is how many other Gs may be touched before a G is out of cache).",
+     "runtime2.go g: 456 B on go1.26.8 (a 480 B size class, 8 lines) + gostartcallfn's frame and the "
+     "goroutine's first frame at the stack's top (2 lines): 10 lines of 64 B", "go", "", 64, 1e9},
     {"runtime.numa.steal", ParamType::kEnum, "any",
      "NOT IN ANY GO RELEASE (a what-if): any is Go's stealWork, a random order over every P; node_first tries "
      "the Ps whose M runs on the thief's node before the others, as Vyukov's NUMA-aware scheduler design proposes.",
@@ -767,6 +787,16 @@ const ParamSpec kParams[] = {
     {"kernel.page_fault", ParamType::kDuration, "13us", "First-touch fault of a 4 KiB anonymous page (trap, zeroing, PTE).",
      "11-16 us per page (a one-off run on the project's 2-vCPU VM); validation/results/host.yaml: 2.8 us "
      "(kernel.page_fault_4k, MADV_NOHUGEPAGE)", "boost-fiber-ws,go", "", 0, 1e9},
+    {"kernel.cache_reach", ParamType::kBytes, "6MiB",
+     "Bytes of recently used goroutine state (runtime.mem.g_cache_bytes per G) that stay fast to reach again: "
+     "the smaller of what the last-level cache keeps for the process and what the second-level TLB maps (a "
+     "G's g and stack lie on different 4 KiB pages). Per NUMA node. Beyond it a G's next newproc or execute "
+     "pays runtime.cost.g_cold.",
+     "second-level TLB reach: 1536 entries x 4 KiB = 6 MiB (Intel Skylake-SP to Sapphire Rapids STLB), 2048 = "
+     "8 MiB (AMD Zen 3/4), below their L3 (1.25-2 MiB per core; 32 MiB per Zen CCD). gmpsim calibrate --runtime "
+     "go: the batch size of validation/go/spawn -procs 1 at which a goroutine's cost is halfway from cached "
+     "to cold, x runtime.mem.g_cache_bytes (4.2-4.8 MB on the project's VM, 32 MiB of L3)",
+     "go", "", 4096, 1e15},
     {"kernel.cache_line_transfer", ParamType::kDuration, "70ns",
      "Time of an access to a cache line another CPU wrote last (a coherence miss: the line moves between the "
      "CPUs' caches). A hardware cost, measured with the host's other costs.",
@@ -1000,7 +1030,10 @@ const std::vector<Profile>& kernel_profile_list() {
         // the VM kernel's packing of wake-ups onto busy vCPUs (gmpsim calibrate's bench_wake_pack)
         {"kernel.wake_pack_hot", "0.93"}, {"kernel.wake_pack", "0.33"},
         // /sys/kernel/mm/transparent_hugepage/enabled on the project's VM
-        {"vm.thp.enabled", "madvise"}}},
+        {"vm.thp.enabled", "madvise"},
+        // gmpsim calibrate --runtime go's knee on the project's VM: 4.2-4.8 MB on go1.19.8 and go1.26.8
+        // (validation/results/go1.*.yaml)
+        {"kernel.cache_reach", "4608KiB"}}},
       {"bare-metal",
        "Estimates for a bare-metal x86-64 server, not measured by the project: a futex context switch "
        "~1.2-1.5 us between pinned threads (E. Bendersky, \"Measuring context switching and memory overheads "

@@ -34,6 +34,21 @@ const std::vector<GoProbe>& go_probes() {
        {"-n", "200000", "-procs", "1", "-stream", "4"}, 1000000, 200000, {{"go.chan_stream4", ""}}},
       {"stream64", "pingpong", {"-n", "1000000", "-procs", "1", "-stream", "64"},
        {"-n", "200000", "-procs", "1", "-stream", "64"}, 1000000, 200000, {{"go.chan_stream64", ""}}},
+      // Goroutines out of the last-level cache (runtime.cost.g_cold, kernel.cache_reach): the same program with B
+      // goroutines made before any runs, so each G's lines wait behind B others' (main is also preempted
+      // every 10 ms, which bounds that to what it makes in a slice). An untimed batch first (-warm) makes the
+      // g structs and stacks the timed ones reuse, and GOGC=off keeps the collector out: what is left over
+      // the 200 batch is the refetching. spawn_cold is the fitted row; the sweep locates the knee.
+      {"spawn_cold", "spawn", {"-n", "400000", "-procs", "1", "-batch", "100000", "-warm"},
+       {"-n", "200000", "-procs", "1", "-batch", "100000", "-warm"}, 400000, 200000, {{"go.spawn_cold", ""}}, {"GOGC=off"}},
+      {"spawn_b200", "spawn", {"-n", "200000", "-procs", "1", "-batch", "200", "-warm"},
+       {"-n", "50000", "-procs", "1", "-batch", "200", "-warm"}, 200000, 50000, {{"go.spawn_batch.200", ""}}, {"GOGC=off"}},
+      {"spawn_b2000", "spawn", {"-n", "200000", "-procs", "1", "-batch", "2000", "-warm"},
+       {"-n", "50000", "-procs", "1", "-batch", "2000", "-warm"}, 200000, 50000, {{"go.spawn_batch.2000", ""}}, {"GOGC=off"}},
+      {"spawn_b8000", "spawn", {"-n", "200000", "-procs", "1", "-batch", "8000", "-warm"},
+       {"-n", "64000", "-procs", "1", "-batch", "8000", "-warm"}, 200000, 64000, {{"go.spawn_batch.8000", ""}}, {"GOGC=off"}},
+      {"spawn_b32000", "spawn", {"-n", "320000", "-procs", "1", "-batch", "32000", "-warm"},
+       {"-n", "128000", "-procs", "1", "-batch", "32000", "-warm"}, 320000, 128000, {{"go.spawn_batch.32000", ""}}, {"GOGC=off"}},
   };
   return list;
 }
@@ -122,7 +137,7 @@ std::string go_run_probe(const GoProbe& p, const std::string& bin_dir, bool quic
   std::vector<std::string> args = {bin_dir + "/" + p.dir};
   for (const std::string& a : quick ? p.quick_args : p.args) args.push_back(a);
   args.emplace_back("-json");
-  const RunResult r = run_capture(args, {}, "", quick ? 30 : 120);
+  const RunResult r = run_capture(args, p.env, "", quick ? 30 : 120);
   if (!r.failure.empty()) return r.failure;
   if (r.output.find("\"makespan_ns\":") == std::string::npos) return "no gmpsim-real-run/1 object in its output";
   const double ops = quick ? p.quick_ops : p.ops;

@@ -71,6 +71,7 @@ struct GoProbe {
   std::vector<std::string> args, quick_args;
   double ops, quick_ops;
   std::vector<std::pair<std::string, std::string>> series;
+  std::vector<std::string> env = {};  // extra environment entries (GOGC=off)
 };
 const std::vector<GoProbe>& go_probes();
 

@@ -108,23 +108,27 @@ const std::vector<Column>& go_cost_columns() {
       {"park_ready", 1, 1e5},  // runtime.cost.gopark + runtime.cost.goready
       {"chan", 1, 1e5},        // runtime.cost.chan: one channel send or receive's own work
       {"lock", 1, 1e5},        // runtime.cost.global_runq: sched.lock hold per global-queue operation
+      {"g_cold", 0, 1e5},      // runtime.cost.g_cold: a touch of a G out of the last-level cache; may be 0
   };
   return cols;
 }
 
 std::vector<Row> go_cost_rows(const Collected& c) {
   const std::vector<RowSpec> specs = {
-      //                      sched     newproc goexit park_ready chan lock
+      //                      sched     newproc goexit park_ready chan lock   g_cold
       // 200 goroutines per batch, then wg.Wait: main parks and is readied once per batch.
-      {"go.spawn_create",    {0,        1,      0,     0,         0,   0}},
-      {"go.spawn_total",     {1.005,    1,      1,     0.005,     0,   0}},
+      {"go.spawn_create",    {0,        1,      0,     0,         0,   0,     0}},
+      {"go.spawn_total",     {1.005,    1,      1,     0.005,     0,   0,     0}},
+      // 100 000 per batch: newproc reuses, and execute starts, a G out of cache (2 touches; the model's
+      // g_cold_touches per goroutine at the knee this host measured, validation/calibrate/README.md).
+      {"go.spawn_cold",      {1,        1,      1,     0,         0,   0,     2}},
       // goschedImpl: globrunqput and the global take, 1.508 sched.lock holds per yield in the model.
-      {"go.gosched",         {1,        0,      0,     0,         0,   1.508}},
-      {"go.chan_rtt",        {2,        0,      0,     2,         4,   0}},
+      {"go.gosched",         {1,        0,      0,     0,         0,   1.508, 0}},
+      {"go.chan_rtt",        {2,        0,      0,     2,         4,   0,     0}},
       // one-way stream through a buffer of C: both sides park once per C + 2 items.
-      {"go.chan_stream4",    {2.0 / 6,  0,      0,     2.0 / 6,   2,   0}},
-      {"go.chan_stream64",   {2.0 / 66, 0,      0,     2.0 / 66,  2,   0}},
-      {"runtime.lock_queue_op", {0,     0,      0,     0,         0,   1, 0}},
+      {"go.chan_stream4",    {2.0 / 6,  0,      0,     2.0 / 6,   2,   0,     0}},
+      {"go.chan_stream64",   {2.0 / 66, 0,      0,     2.0 / 66,  2,   0,     0}},
+      {"runtime.lock_queue_op", {0,     0,      0,     0,         0,   1,     0}},
   };
   std::vector<Row> rows;
   for (const RowSpec& s : specs) {
@@ -138,7 +142,7 @@ const std::vector<GoMapping> kRealGoCosts = {
     {"runtime.cost.schedule", "schedule", 1},     {"runtime.cost.newproc", "newproc", 1},
     {"runtime.cost.goexit", "goexit", 1},         {"runtime.cost.gopark", "park_ready", 2.0 / 3},
     {"runtime.cost.goready", "park_ready", 1.0 / 3}, {"runtime.cost.chan", "chan", 1},
-    {"runtime.cost.global_runq", "lock", 1}};
+    {"runtime.cost.global_runq", "lock", 1},     {"runtime.cost.g_cold", "g_cold", 1}};
 
 std::string parameters_of(const std::string& p, bool go) {
   std::string keys;
@@ -259,6 +263,37 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
   }
   add("cache_line_transfer", {"kernel.cache_line_handoff"},
       "a cache line handed back and forth between two threads pinned to two CPUs, one way", 1, 1e5, true);
+  // kernel.cache_reach: the knee of go.spawn_batch.B (validation/go/spawn -procs 1 with B goroutines made before
+  // any runs): the B at which a goroutine's cost is halfway from the 200 batch to go.spawn_cold,
+  // interpolated in log B, times runtime.mem.g_cache_bytes (640 B, its default): how many goroutines stay
+  // fast to reach (the last-level cache's share and the TLB's reach, whichever ends first). Not written
+  // when the cold row is not clearly dearer (the default applies).
+  {
+    std::vector<std::pair<double, double>> sweep;  // (B, median ns per goroutine)
+    for (const char* b : {"200", "2000", "8000", "32000"}) {
+      const std::vector<double> xs = pooled(c, {std::string("go.spawn_batch.") + b});
+      if (!xs.empty()) sweep.emplace_back(std::atof(b), summarize(xs).median);
+    }
+    const std::vector<double> cold = pooled(c, {"go.spawn_cold"});
+    if (!cold.empty() && !sweep.empty() && sweep.front().first == 200) {
+      sweep.emplace_back(100000, summarize(cold).median);
+      const double warm = sweep.front().second, hot = sweep.back().second, half = (warm + hot) / 2;
+      if (hot > 1.2 * warm) {
+        double knee = 0;
+        for (std::size_t i = 0; i + 1 < sweep.size() && knee == 0; ++i) {
+          const auto [b0, c0] = sweep[i];
+          const auto [b1, c1] = sweep[i + 1];
+          if (c0 < half && c1 >= half) knee = std::exp(std::log(b0) + (half - c0) / (c1 - c0) * (std::log(b1) - std::log(b0)));
+        }
+        KernelValue v{"cache_reach", summarize({knee * 640}),
+                      "the knee of validation/go/spawn -procs 1 -warm over batches 200-100000 (GOGC=off): " + num(knee, 4) +
+                          " goroutines x runtime.mem.g_cache_bytes 640 B",
+                      4096, 1e15, knee * 640};
+        v.bytes = true;
+        out.push_back(v);
+      }
+    }
+  }
   add("thread_create", {"kernel.thread_create_join"}, "pthread_create + pthread_join of an empty thread", 500, 1e8, false);
   add("syscall", {"kernel.syscall_getppid"}, "syscall(SYS_getppid), batches of 1000", 5, 1e6, false);
   add("page_fault", {"kernel.page_fault_4k"}, "first write to fresh anonymous 4 KiB pages (MADV_NOHUGEPAGE)", 10, 1e7, false);
@@ -271,8 +306,9 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
       "nanosleep 10-100us overshoot with 1 ns timer slack", 0, 1e8, true);
   for (const KernelValue& v : out) {
     if (!std::isfinite(v.value) || v.value < v.min_ns || v.value > v.max_ns) {
-      problems.push_back("kernel." + v.key + ": measured " + num(v.value) + " ns, outside the physical range " +
-                         num(v.min_ns) + " to " + num(v.max_ns) + " ns");
+      const char* unit = v.bytes ? " B" : v.fraction ? "" : " ns";
+      problems.push_back("kernel." + v.key + ": measured " + num(v.value) + unit + ", outside the physical range " +
+                         num(v.min_ns) + " to " + num(v.max_ns) + unit);
     }
   }
   return out;

@@ -45,6 +45,7 @@ struct KernelValue {
   double min_ns, max_ns;
   double value = 0;  // what the profile says: the median unless `how` says otherwise
   bool fraction = false;  // a share (0..1), written without a unit; min_ns/max_ns bound it then
+  bool bytes = false;     // a size in bytes, written with B; min_ns/max_ns bound it then
 };
 // The kernel values from the measurements; a missing one or one outside its physical range is a problem.
 std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::string>& problems);

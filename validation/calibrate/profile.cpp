@@ -62,6 +62,10 @@ void write_profile(std::ostream& os, const Options& opt, const HostFacts& host,
       os << "  " << v.key << ": " << share << "  # n " << v.summary.n << "; " << v.how << "\n";
       continue;
     }
+    if (v.bytes) {
+      os << "  " << v.key << ": " << static_cast<long long>(std::llround(v.value)) << "B  # " << v.how << "\n";
+      continue;
+    }
     os << "  " << v.key << ": " << ns_text(v.value) << "  # " << spread_comment(v.summary) << "; " << v.how << "\n";
   }
   // The host's memory settings (host.cpp read them), as the vm.* keys of the memory model; the loader applies

@@ -24,6 +24,7 @@ func main() {
 	n := flag.Int("n", 1_000_000, "goroutines")
 	procs := flag.Int("procs", 4, "GOMAXPROCS")
 	batch := flag.Int("batch", 0, "goroutines per batch (0: all at once)")
+	warm := flag.Bool("warm", false, "run one untimed batch first (allocates the g structs and stacks the timed batches reuse)")
 	flag.Parse()
 	runtime.GOMAXPROCS(*procs)
 	b := *batch
@@ -31,6 +32,16 @@ func main() {
 		b = *n
 	}
 	var wg sync.WaitGroup
+	if *warm {
+		wg.Add(b)
+		for i := 0; i < b; i++ {
+			go func(id int) {
+				_ = id * 2
+				wg.Done()
+			}(i)
+		}
+		wg.Wait()
+	}
 	var create time.Duration
 	start := time.Now()
 	for done := 0; done < *n; {
