@@ -108,7 +108,7 @@ const std::vector<Column>& go_cost_columns() {
       {"park_ready", 1, 1e5},  // runtime.cost.gopark + runtime.cost.goready
       {"chan", 1, 1e5},        // runtime.cost.chan: one channel send or receive's own work
       {"lock", 1, 1e5},        // runtime.cost.global_runq: sched.lock hold per global-queue operation
-      {"g_cold", 0, 1e5},      // runtime.cost.g_cold: a touch of a G out of the last-level cache; may be 0
+      {"g_cold", 0, 1e5},      // runtime.cost.g_cold: a touch of a G that has left the caches; may be 0
   };
   return cols;
 }
@@ -267,7 +267,7 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
   // any runs): the B at which a goroutine's cost is halfway from the 200 batch to go.spawn_cold,
   // interpolated in log B, times runtime.mem.g_cache_bytes (640 B, its default): how many goroutines stay
   // fast to reach (the last-level cache's share and the TLB's reach, whichever ends first). Not written
-  // when the cold row is not clearly dearer (the default applies).
+  // when the cold row is not 1.2x the 200 batch (fit.h knee_halfway; the default applies).
   {
     std::vector<std::pair<double, double>> sweep;  // (B, median ns per goroutine)
     for (const char* b : {"200", "2000", "8000", "32000"}) {
@@ -277,14 +277,8 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
     const std::vector<double> cold = pooled(c, {"go.spawn_cold"});
     if (!cold.empty() && !sweep.empty() && sweep.front().first == 200) {
       sweep.emplace_back(100000, summarize(cold).median);
-      const double warm = sweep.front().second, hot = sweep.back().second, half = (warm + hot) / 2;
-      if (hot > 1.2 * warm) {
-        double knee = 0;
-        for (std::size_t i = 0; i + 1 < sweep.size() && knee == 0; ++i) {
-          const auto [b0, c0] = sweep[i];
-          const auto [b1, c1] = sweep[i + 1];
-          if (c0 < half && c1 >= half) knee = std::exp(std::log(b0) + (half - c0) / (c1 - c0) * (std::log(b1) - std::log(b0)));
-        }
+      const double knee = knee_halfway(sweep, 0.2);
+      if (knee > 0) {  // else the cold row is not clearly dearer: no knee, the default applies
         KernelValue v{"cache_reach", summarize({knee * 640}),
                       "the knee of validation/go/spawn -procs 1 -warm over batches 200-100000 (GOGC=off): " + num(knee, 4) +
                           " goroutines x runtime.mem.g_cache_bytes 640 B",

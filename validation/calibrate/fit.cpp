@@ -233,4 +233,16 @@ std::vector<std::string> check_fit(const FitReport& report, const std::vector<Co
   return problems;
 }
 
+double knee_halfway(const std::vector<std::pair<double, double>>& sweep, double min_rise) {
+  if (sweep.size() < 2) return 0;
+  const double first = sweep.front().second, last = sweep.back().second, half = (first + last) / 2;
+  if (!(last > (1 + min_rise) * first)) return 0;
+  for (std::size_t i = 0; i + 1 < sweep.size(); ++i) {
+    const auto [b0, c0] = sweep[i];
+    const auto [b1, c1] = sweep[i + 1];
+    if (c0 < half && c1 >= half) return std::exp(std::log(b0) + (half - c0) / (c1 - c0) * (std::log(b1) - std::log(b0)));
+  }
+  return 0;  // unreachable: the first point is below halfway and the last above
+}
+
 }  // namespace gmpsim::calibrate

@@ -77,4 +77,10 @@ FitReport fit_costs(const std::vector<Column>& columns, const std::vector<Row>& 
 std::vector<std::string> check_fit(const FitReport& report, const std::vector<Column>& columns,
                                    const std::vector<Row>& rows, double max_rel_residual);
 
+// The knee of a sweep of (size, cost) points in increasing size: the size at which the cost first reaches
+// halfway from the first point's to the last's, interpolated linearly in log(size) between the two points
+// around it. 0 when there is no knee to find: fewer than two points, or the last not above the first by
+// more than `min_rise` times the first (kernel.cache_reach, cost_model.cpp).
+double knee_halfway(const std::vector<std::pair<double, double>>& sweep, double min_rise);
+
 }  // namespace gmpsim::calibrate

@@ -231,3 +231,16 @@ TEST_CASE("check_fit refuses a broken fit and names the parameter or row", "[cal
     CHECK(named);
   }
 }
+
+
+TEST_CASE("knee_halfway finds where a sweep passes halfway, in log size, or 0 without a rise", "[calibrate][fit]") {
+  // kernel.cache_reach's sweep: ns per goroutine against goroutines per batch.
+  const std::vector<std::pair<double, double>> sweep = {{200, 300}, {2000, 320}, {8000, 700}, {32000, 880}, {100000, 900}};
+  // halfway is 600, between 2000 (320) and 8000 (700): 2000 x 4^((600 - 320) / (700 - 320))
+  CHECK(knee_halfway(sweep, 0.2) == Approx(2000 * std::pow(4.0, 280.0 / 380.0)).epsilon(1e-12));
+  // A point exactly at halfway is the knee.
+  CHECK(knee_halfway({{1, 0}, {10, 5}, {100, 10}}, 0.2) == Approx(10));
+  CHECK(knee_halfway({{200, 300}, {100000, 330}}, 0.2) == 0);  // not 1.2x dearer: nothing to find
+  CHECK(knee_halfway({{200, 300}}, 0.2) == 0);
+  CHECK(knee_halfway({}, 0.2) == 0);
+}
