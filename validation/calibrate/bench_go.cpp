@@ -34,7 +34,7 @@ const std::vector<GoProbe>& go_probes() {
        {"-n", "200000", "-procs", "1", "-stream", "4"}, 1000000, 200000, {{"go.chan_stream4", ""}}},
       {"stream64", "pingpong", {"-n", "1000000", "-procs", "1", "-stream", "64"},
        {"-n", "200000", "-procs", "1", "-stream", "64"}, 1000000, 200000, {{"go.chan_stream64", ""}}},
-      // Goroutines out of the last-level cache (runtime.cost.g_cold, kernel.cache_reach): the same program with B
+      // Goroutines out of cache (runtime.cost.g_cold, kernel.cache_reach): the same program with B
       // goroutines made before any runs, so each G's lines wait behind B others' (main is also preempted
       // every 10 ms, which bounds that to what it makes in a slice). An untimed batch first (-warm) makes the
       // g structs and stacks the timed ones reuse, and GOGC=off keeps the collector out: what is left over
