@@ -258,17 +258,18 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
                   std::string("share of wake-ups of a ") + (key == std::string("wake_pack_hot") ? "cache-hot (asleep 100 us)" : "cold (asleep 3 ms)") +
                       " thread by one spinning on its previous CPU, another CPU idle, that left it queued behind the waker",
                   0, 1, share};
-    v.fraction = true;
+    v.unit = KernelValue::Unit::kFraction;
     out.push_back(v);
   }
   add("cache_line_transfer", {"kernel.cache_line_handoff"},
       "a cache line handed back and forth between two threads pinned to two CPUs, one way", 1, 1e5, true);
   // kernel.cache_reach: the knee of go.spawn_batch.B (validation/go/spawn -procs 1 with B goroutines made before
   // any runs): the B at which a goroutine's cost is halfway from the 200 batch to go.spawn_cold,
-  // interpolated in log B, times runtime.mem.g_cache_bytes (640 B, its default): how many goroutines stay
+  // interpolated in log B, times runtime.mem.g_cache_bytes (its default, kGCacheBytes): how many goroutines stay
   // fast to reach (the last-level cache's share and the TLB's reach, whichever ends first). Not written
   // when the cold row is not 1.2x the 200 batch (fit.h knee_halfway; the default applies).
   {
+    constexpr double kGCacheBytes = 640;  // runtime.mem.g_cache_bytes' default (models/scenario/params.cpp)
     std::vector<std::pair<double, double>> sweep;  // (B, median ns per goroutine)
     for (const char* b : {"200", "2000", "8000", "32000"}) {
       const std::vector<double> xs = pooled(c, {std::string("go.spawn_batch.") + b});
@@ -279,11 +280,11 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
       sweep.emplace_back(100000, summarize(cold).median);
       const double knee = knee_halfway(sweep, 0.2);
       if (knee > 0) {  // else the cold row is not clearly dearer: no knee, the default applies
-        KernelValue v{"cache_reach", summarize({knee * 640}),
+        KernelValue v{"cache_reach", summarize({knee * kGCacheBytes}),
                       "the knee of validation/go/spawn -procs 1 -warm over batches 200-100000 (GOGC=off): " + num(knee, 4) +
-                          " goroutines x runtime.mem.g_cache_bytes 640 B",
-                      4096, 1e15, knee * 640};
-        v.bytes = true;
+                          " goroutines x runtime.mem.g_cache_bytes " + num(kGCacheBytes) + " B",
+                      4096, 1e15, knee * kGCacheBytes};
+        v.unit = KernelValue::Unit::kBytes;
         out.push_back(v);
       }
     }
@@ -300,7 +301,7 @@ std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::stri
       "nanosleep 10-100us overshoot with 1 ns timer slack", 0, 1e8, true);
   for (const KernelValue& v : out) {
     if (!std::isfinite(v.value) || v.value < v.min_ns || v.value > v.max_ns) {
-      const char* unit = v.bytes ? " B" : v.fraction ? "" : " ns";
+      const char* unit = v.unit == KernelValue::Unit::kBytes ? " B" : v.unit == KernelValue::Unit::kFraction ? "" : " ns";
       problems.push_back("kernel." + v.key + ": measured " + num(v.value) + unit + ", outside the physical range " +
                          num(v.min_ns) + " to " + num(v.max_ns) + unit);
     }

@@ -44,8 +44,9 @@ struct KernelValue {
   std::string how;
   double min_ns, max_ns;
   double value = 0;  // what the profile says: the median unless `how` says otherwise
-  bool fraction = false;  // a share (0..1), written without a unit; min_ns/max_ns bound it then
-  bool bytes = false;     // a size in bytes, written with B; min_ns/max_ns bound it then
+  // What `value` is: a time in ns, a share (0..1, written without a unit) or a size (written with B);
+  // min_ns/max_ns bound it in that unit.
+  enum class Unit { kNs, kFraction, kBytes } unit = Unit::kNs;
 };
 // The kernel values from the measurements; a missing one or one outside its physical range is a problem.
 std::vector<KernelValue> kernel_values(const Collected& c, std::vector<std::string>& problems);

@@ -56,13 +56,13 @@ void write_profile(std::ostream& os, const Options& opt, const HostFacts& host,
   os << "kernel:\n";
   if (hz > 0) os << "  hz: " << hz << "Hz  # CONFIG_HZ from /boot/config-*\n";
   for (const KernelValue& v : kernel) {
-    if (v.fraction) {
+    if (v.unit == KernelValue::Unit::kFraction) {
       char share[32];
       std::snprintf(share, sizeof share, "%.2f", v.value);
       os << "  " << v.key << ": " << share << "  # n " << v.summary.n << "; " << v.how << "\n";
       continue;
     }
-    if (v.bytes) {
+    if (v.unit == KernelValue::Unit::kBytes) {
       os << "  " << v.key << ": " << static_cast<long long>(std::llround(v.value)) << "B  # " << v.how << "\n";
       continue;
     }

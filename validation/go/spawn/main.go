@@ -20,6 +20,22 @@ import (
 
 var sink int
 
+// spawnBatch starts goroutines from..from+k-1, each doing `_ = id * 2; wg.Done()`, waits for them, and
+// returns the time the go statements took.
+func spawnBatch(wg *sync.WaitGroup, from, k int) time.Duration {
+	wg.Add(k)
+	c0 := time.Now()
+	for i := from; i < from+k; i++ {
+		go func(id int) {
+			_ = id * 2
+			wg.Done()
+		}(i)
+	}
+	create := time.Since(c0)
+	wg.Wait()
+	return create
+}
+
 func main() {
 	n := flag.Int("n", 1_000_000, "goroutines")
 	procs := flag.Int("procs", 4, "GOMAXPROCS")
@@ -33,14 +49,7 @@ func main() {
 	}
 	var wg sync.WaitGroup
 	if *warm {
-		wg.Add(b)
-		for i := 0; i < b; i++ {
-			go func(id int) {
-				_ = id * 2
-				wg.Done()
-			}(i)
-		}
-		wg.Wait()
+		spawnBatch(&wg, 0, b)
 	}
 	var create time.Duration
 	start := time.Now()
@@ -49,16 +58,7 @@ func main() {
 		if *n-done < k {
 			k = *n - done
 		}
-		wg.Add(k)
-		c0 := time.Now()
-		for i := done; i < done+k; i++ {
-			go func(id int) {
-				_ = id * 2
-				wg.Done()
-			}(i)
-		}
-		create += time.Since(c0)
-		wg.Wait()
+		create += spawnBatch(&wg, done, k)
 		done += k
 	}
 	elapsed := time.Since(start)
