@@ -172,6 +172,9 @@ struct P {
   sim::Time idle_total = 0;          // time on the idle list before idle_since (timeseries pN_held)
   bool on_idle_list = false;
   sim::Time gc_fractional_time = 0;  // this cycle's fractional mark time (gcFractionalMarkTime)
+  // The CPU that last accessed the line of runqhead/runqtail and that of runnext (0xffff: none yet); a
+  // thief's runqgrab moves them to its CPU, and the owner's next access pays to bring them back.
+  std::uint16_t runq_line_cpu = 0xffff, runnext_line_cpu = 0xffff;
   explicit P(std::uint32_t runq_size) : runq(runq_size) {}
   sim::Time next_timer() const { return timers.empty() ? 0 : timers.front().when; }
 };
@@ -232,7 +235,7 @@ struct Params {
   std::uint32_t connections;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
   sim::Time cache_line = 0;  // kernel.cache_line_transfer
-  std::uint32_t lines_newproc = 0, lines_execute = 0, lines_sync = 0;
+  std::uint32_t lines_newproc = 0, lines_execute = 0, lines_sync = 0, lines_runq = 0;
   sim::Time cost_g_cold = 0;       // runtime.cost.g_cold
   std::int64_t cache_reach = 0, g_cache_bytes = 0;  // kernel.cache_reach, runtime.mem.g_cache_bytes
   bool steal_node_first = false;  // runtime.numa.steal: node_first (a what-if)
@@ -774,6 +777,23 @@ class GoRun final : public kernel::ThreadOwner {
   // goexit0 writes the G's status and free-list link: its lines are as recent as the exit.
   void touch_g_exit(std::uint32_t g) {
     if (g < g_touch_.size()) g_touch_[g] = g_clock_ == 0 ? 1 : g_clock_;
+  }
+  // Run-queue lines (proc.go runqput, runqget; runtime2.go p: runqhead and runqtail share a line, runnext is
+  // 2 KiB further on). The owner's operation on P p's queue through runnext (`next`) or through the ring,
+  // from M mi: it pays for a line a thief's runqgrab took since (a locked CAS, or the store that the next
+  // locked instruction waits for). The thief's own misses are in runtime.cost.steal; steal_line moves the line.
+  sim::Time touch_runq(std::uint32_t p, std::uint32_t mi, bool next) {
+    if (prm_.lines_runq == 0) return 0;
+    return touch(next ? ps_[p].runnext_line_cpu : ps_[p].runq_line_cpu, mi, prm_.lines_runq);
+  }
+  // runqput(pp, gp, next): with next, runnext takes gp and its old occupant goes to the ring's tail.
+  sim::Time touch_runqput(std::uint32_t p, std::uint32_t mi, bool next) {
+    if (!next) return touch_runq(p, mi, false);
+    const bool kicks = ps_[p].runq.runnext != kNoG;
+    return touch_runq(p, mi, true) + (kicks ? touch_runq(p, mi, false) : 0);
+  }
+  void steal_line(std::uint32_t victim, std::uint32_t mi, bool next) {
+    (next ? ps_[victim].runnext_line_cpu : ps_[victim].runq_line_cpu) = static_cast<std::uint16_t>(ks_.cpu_of(mi));
   }
   sim::Time touch_obj(ObjKind kind, std::uint32_t id, std::uint32_t mi) {
     std::vector<std::uint16_t>& v = obj_cpu_[static_cast<std::size_t>(kind)];

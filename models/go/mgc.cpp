@@ -820,6 +820,7 @@ void GoRun::resumeG(std::uint32_t mi, std::uint32_t g) {
     wakep(kNoG);
     return;
   }
+  ms_[mi].overhead += touch_runqput(p, mi, prm_.runnext);
   const std::uint32_t moved = runqput(ps_[p].runq, globq(mi), g, prm_.runnext);
   ms_[mi].overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
   global_overflow_ += moved;

@@ -69,6 +69,7 @@ Params::Params(const Scenario& sc) {
   lines_newproc = integer("runtime.cache_lines.newproc");
   lines_execute = integer("runtime.cache_lines.execute");
   lines_sync = integer("runtime.cache_lines.sync");
+  lines_runq = integer("runtime.cache_lines.runq");
   cost_g_cold = dur("runtime.cost.g_cold");
   cache_reach = bytes("kernel.cache_reach");
   g_cache_bytes = bytes("runtime.mem.g_cache_bytes");

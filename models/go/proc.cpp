@@ -345,6 +345,7 @@ std::uint32_t GoRun::newproc(std::uint32_t mi, std::uint16_t cls, sim::Time star
   M& m = ms_[mi];
   const std::uint64_t allgs = allgs_;
   const std::uint32_t g = create(cls, start, client, m.p, parent);
+  m.overhead += touch_runqput(m.p, mi, prm_.runnext);  // lines a thief took since this P's last put
   const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext);
   if (!paid) m.overhead += prm_.cost_newproc + (allgs_ > allgs ? malg_cost(mi) : 0);
   m.overhead += touch_g(g, mi, prm_.lines_newproc);  // a dead G that exited on another CPU
@@ -419,6 +420,7 @@ void GoRun::goready(std::uint32_t mi, std::uint32_t g, bool next) {
     trace(kTraceWake, g, m.curg, mi);  // the writer shows the waker on mi now: the scan re-sends mi's state after
     if (mi < tr_m_.size()) tr_m_[mi] = kTraceNone;
   }
+  m.overhead += touch_runqput(m.p, mi, prm_.runnext && next);
   const std::uint32_t moved = runqput(ps_[m.p].runq, globq(mi), g, prm_.runnext && next);
   m.overhead += prm_.cost_goready + (moved > 0 ? sched_lock(mi) : 0);
   global_overflow_ += moved;
@@ -685,11 +687,13 @@ void GoRun::findRunnable(std::uint32_t mi, sim::Time prior) {
     gp = r.g;
     inherit = r.inherit_time;
     if (inherit) ++runnext_hits_;
+    if (gp != kNoG) cost += touch_runq(m.p, mi, inherit);
   }
   // 4: a batch from the global queue.
   if (gp == kNoG && !globq_empty()) {
     gp = globrunqgetbatch(globq_take(mi), pp.runq, prm_.runq_size / 2, prm_.gomaxprocs);
     cost += sched_lock(mi);
+    if (pp.runq.size() > 0) cost += touch_runq(m.p, mi, false);  // the rest of the batch went to the ring
     ++global_takes_;
   }
   if (gp != kNoG) {
@@ -859,7 +863,7 @@ scan:
       timers_stolen_ += ran;
       const RunqGet r = runqget(ps_[m.p].runq);
       if (r.g != kNoG) {
-        schedule_execute(mi, r.g, false, prm_.cost_schedule + prm_.cost_timer * ran);
+        schedule_execute(mi, r.g, false, prm_.cost_schedule + prm_.cost_timer * ran + touch_runq(m.p, mi, r.inherit_time));
         return;
       }
       ran_timer = true;
@@ -873,7 +877,9 @@ scan:
       ++steals_;
       if (numa_ && node_of_p(p2) != node_of_m(mi)) ++numa_cross_steals_;
       stolen_gs_ += taken;
-      schedule_execute(mi, gp, false, prm_.cost_schedule);
+      steal_line(p2, mi, false);  // runqgrab's CAS on the victim's runqhead
+      // All but the last stolen G went to this P's ring (runqsteal's store to runqtail).
+      schedule_execute(mi, gp, false, prm_.cost_schedule + (taken > 1 ? touch_runq(m.p, mi, false) : 0));
       return;
     }
     // 9: last round: a running victim's runnext, after backing off so its owner can run it first.
@@ -912,6 +918,7 @@ void GoRun::stealWork_backoff(std::uint32_t mi) {
   P& victim = ps_[m.backoff_victim];
   if (victim.runq.runnext != kNoG) {
     const std::uint32_t gp = runqsteal_runnext(victim.runq);
+    steal_line(m.backoff_victim, mi, true);  // runqgrab's CAS on the victim's runnext
     trace(kTraceSteal, mi, m.backoff_victim, gp);
     ++steals_;
     ++stolen_gs_;

@@ -432,6 +432,15 @@ const ParamSpec kParams[] = {
      "CPU operated on last: paid as kernel.cache_line_transfer each.",
      "sync/waitgroup.go (state atomic.Uint64), chan.go hchan (qcount, sendx, recvx, lock in its first 64 B), "
      "sync/mutex.go (state int32): one locked instruction on one line each", "go", "", 0, 64},
+    {"runtime.cache_lines.runq", ParamType::kInt, "1",
+     "Coherence misses a P's owner waits for on its run queue when a thief on another CPU took from it since "
+     "the owner's last access (runqgrab's CAS on runqhead, or on a stolen runnext): runqput, runqget and "
+     "newproc's put pay kernel.cache_line_transfer each. The thief's own misses are runtime.cost.steal. "
+     "0 turns the mechanism off.",
+     "proc.go runqput/runqget/runqgrab and runtime2.go p, go1.26.8: runqhead and runqtail share a line, "
+     "runnext lies 2 KiB further on; runqput loads runqhead and stores runqtail (the next locked "
+     "instruction waits for that store), runqget and runnext's put are a CAS: 1 per line",
+     "go", "", 0, 64},
     {"runtime.cost.g_cold", ParamType::kDuration, "280ns",
      "Extra CPU time of newproc reusing, or execute starting, a G that has left the caches (more than "
      "kernel.cache_reach / runtime.mem.g_cache_bytes other Gs touched since): its g and stack top come from "

@@ -3,12 +3,13 @@
 
 The real runs are not repeated: the real column comes from validation/results/metrics.csv (written by
 `make validate`), so a model change can be checked against them in seconds, without an idle machine.
-For each case of validation/scenarios/go-cases.yaml (fiber-cases.yaml when PREFIX starts with "fiber") whose
-name starts with PREFIX, and each toolchain,
+For each case of validation/scenarios/go-cases.yaml (fiber-cases.yaml when PREFIX starts with "fiber",
+supplied-cases.yaml's Go cases when it starts with "supplied") whose name starts with PREFIX, and each toolchain,
 it runs the case's scenario with its set_values and the committed profile, and prints per metric
   name=SIM/REAL(ERROR now, was ERROR in the report)
 Usage: python3 validation/tools/sim_vs_report.py [PREFIX] [--gmpsim build/models/gmpsim] [--set KEY=VALUE ...]
-Counters and the p50/p99 of latency metrics are compared; errors as in the report (sim / real - 1).
+Counters, time per operation (one seed's simulated time / ops; the report takes the median of its
+replications) and the p50/p99 of latency metrics are compared; errors as in the report (sim / real - 1).
 """
 import argparse
 import csv
@@ -31,7 +32,9 @@ def main() -> int:
                     help="also set KEY (after the case's own values): the same cases with a parameter changed")
     args = ap.parse_args()
     fiber = args.prefix.startswith("fiber")
-    cases = yaml.safe_load(open(os.path.join(ROOT, "validation/scenarios", "fiber-cases.yaml" if fiber else "go-cases.yaml")))["cases"]
+    supplied = args.prefix.startswith("supplied")
+    manifest = "fiber-cases.yaml" if fiber else "supplied-cases.yaml" if supplied else "go-cases.yaml"
+    cases = yaml.safe_load(open(os.path.join(ROOT, "validation/scenarios", manifest)))["cases"]
     real = {}
     for r in csv.DictReader(open(os.path.join(ROOT, "validation/results/metrics.csv"))):
         if r["real"] and r["sim"]:
@@ -41,9 +44,13 @@ def main() -> int:
         for c in cases:
             if not c["name"].startswith(args.prefix) or "scenario" not in c:
                 continue
+            if supplied and (c.get("runtime") != "go" or c["supplied"]["version"] != ver):
+                continue
             scenario = os.path.normpath(os.path.join(ROOT, "validation/scenarios", c["scenario"]))
             if fiber:  # Boost.Fiber: the host profile of the calibration
                 cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir, "--set", f"kernel.profile={ROOT}/validation/results/host.yaml"]
+            elif supplied:  # another host: its machine and kernel profile come with the case's set_values
+                cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir, "--set", f"runtime.version={ver}"]
             else:
                 cmd = [args.gmpsim, "run", scenario, "-q", "--out", out_dir,
                        "--set", f"kernel.profile={ROOT}/validation/results/{ver}.yaml", "--set", f"runtime.version={ver}"]
@@ -63,6 +70,11 @@ def main() -> int:
                     rv = real.get((ver, c["name"], m["name"], "value"))
                     if rv and sim is not None and rv[0]:
                         cols.append(f"{m['name']}={sim:.3g}/{rv[0]:.3g}({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
+                elif m["kind"] == "per_op":
+                    rv = real.get((ver, c["name"], m.get("name", "ns_per_op"), "per_op"))
+                    if rv and rv[0]:
+                        sim = d["sim"]["simulated_ns"] / m["ops"]
+                        cols.append(f"{m.get('name', 'ns_per_op')}={sim:.4g}/{rv[0]:.4g}({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
                 elif m["kind"] == "latency":
                     name = m.get("span") or m.get("class")
                     src = d["span_latency_us"] if "span" in m else d["latency_us"]
