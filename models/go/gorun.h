@@ -197,6 +197,7 @@ struct M {
   SyscallKind syscall_kind = SyscallKind::kBlocking;
   sim::Time syscall_time = 0;     // the current call's duration
   sim::Time burst_work = 0;       // work of the compute burst in progress
+  sim::Time exec_at = 0;          // a fused execute (run.fuse_execute): when the decision's CPU ends
   sim::Time preempt_left = 0;     // work left after the cooperative preemption point
   sim::Time overhead = 0;         // runtime CPU work accumulated inside the running G (newproc, ...)
   sim::Time pending_compute = 0;  // compute to run after that overhead
@@ -231,6 +232,7 @@ struct Params {
   sim::Time runnext_backoff, timer_slack;
   bool recheck_after_spinning, runnext, gosched_wakep;
   bool fuse_steal;  // run.fuse_steal_rounds (GoRun::steal_fuse)
+  bool fuse_execute;  // run.fuse_execute (GoRun::fuse_execute)
   enum class Entry : std::uint8_t { kAccept, kGlobal, kGenerator, kNetpoll } arrivals;
   std::uint32_t connections;
   sim::Time cost_schedule, cost_newproc, cost_goexit, cost_steal, cost_global, cost_gopark, cost_goready;
@@ -349,7 +351,11 @@ class GoRun final : public kernel::ThreadOwner {
   sim::Time malg_cost(std::uint32_t mi);  // a new g and its stack: two mallocs and the first touch of their memory
   void goready(std::uint32_t mi, std::uint32_t g, bool next = true);
   void gopark(std::uint32_t mi, WaitReason reason);
-  void execute(std::uint32_t mi);
+  void execute(std::uint32_t mi, sim::Time at);
+  bool fuse_execute(std::uint32_t mi) const;
+  // The M is still paying the decision that picked curg (a fused execute): the runtime has not run execute
+  // yet, so mp.curg is not set and neither preemptone nor a stack scan sees the G as running.
+  bool starting(const M& m) const { return core_.engine.now() < m.exec_at; }
   void continue_g(std::uint32_t mi);
   void goexit0(std::uint32_t mi);
   sim::Time take_overhead(std::uint32_t mi) {

@@ -774,7 +774,7 @@ void GoRun::gc_scan_stacks(std::uint32_t mi, double after, bool wait) {
     if (p == own || ps_[p].status != PStatus::kRunning || ps_[p].m == kNoG) continue;
     const M& m = ms_[ps_[p].m];
     if (m.curg == kNoG || m.curg < lo || m.curg >= hi || m.in_syscall) continue;
-    if (g_status(core_.gt[m.curg]) == GStatus::kRunning) suspendG(mi, p, wait);
+    if (g_status(core_.gt[m.curg]) == GStatus::kRunning && !starting(m)) suspendG(mi, p, wait);
   }
 }
 

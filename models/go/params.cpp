@@ -49,6 +49,7 @@ Params::Params(const Scenario& sc) {
   global_check = integer("runtime.global_runq_check_period");
   steal_tries = integer("runtime.steal_tries");
   fuse_steal = flag("run.fuse_steal_rounds");
+  fuse_execute = flag("run.fuse_execute");
   runnext_backoff = dur("runtime.runnext_steal_backoff");
   recheck_after_spinning = flag("runtime.recheck_after_spinning");
   runnext = flag("runtime.runnext");

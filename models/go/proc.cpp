@@ -217,7 +217,7 @@ void GoRun::on_burst_done(std::uint32_t tid) {
       break;
     case Phase::kSchedule: schedule(tid); break;
     case Phase::kFindRunnable: findRunnable(tid); break;
-    case Phase::kExecute: execute(tid); break;
+    case Phase::kExecute: execute(tid, core_.engine.now()); break;
     case Phase::kOverhead: compute_after_assist(tid, m.pending_compute, m.tight); break;
     case Phase::kAssist: gc_assist_done(tid); break;
     case Phase::kBgSweep: findRunnable(tid); break;
@@ -443,19 +443,20 @@ void GoRun::gopark(std::uint32_t mi, WaitReason reason) {
   schedule(mi, take_overhead(mi) + prm_.cost_gopark);
 }
 
-// execute: m.curg starts running (Grunnable -> Grunning).
-void GoRun::execute(std::uint32_t mi) {
+// execute: m.curg starts running (Grunnable -> Grunning) at `at`: now, or, fused with its first compute
+// (schedule_execute), when the decision's CPU, which the compute's burst pays first, is over.
+void GoRun::execute(std::uint32_t mi, sim::Time at) {
   M& m = ms_[mi];
   Goroutine& g = core_.gt[m.curg];
   casgstatus(m.curg, GStatus::kRunnable, GStatus::kRunning);
   set_g_preempt(g, false);  // execute: gp.preempt = false
-  if (!g_internal(g)) core_.stats.waited(g.cls, g.ready_at, core_.engine.now());
-  if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = now - requested wake time
+  if (!g_internal(g)) core_.stats.waited(g.cls, g.ready_at, at);
+  if (g_reason(g) == WaitReason::kSleep && !g_internal(g)) {  // back from time.Sleep: lateness = start - requested wake time
     const sim::Time want = sleep_requested_[m.curg];
     if (want >= core_.sc.run.warmup) {
-      sleep_lateness_.record(core_.engine.now() - want);
+      sleep_lateness_.record(at - want);
       if (sleep_lateness_class_.empty()) sleep_lateness_class_.resize(core_.wl.classes.size());
-      sleep_lateness_class_[g.cls].record(core_.engine.now() - want);
+      sleep_lateness_class_[g.cls].record(at - want);
     }
     set_reason(m.curg, WaitReason::kNone);
   }
@@ -735,7 +736,42 @@ void GoRun::schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, s
     m.moved_from = last;
     if (m.g_moved && topo_.node_of(last) != topo_.node_of(here)) ++numa_cross_executes_;
   }
-  ks_.run_for(mi, cost + touch_g(gp, mi, prm_.lines_execute), kSched);  // created or last run on another CPU
+  cost += touch_g(gp, mi, prm_.lines_execute);  // created or last run on another CPU
+  if (fuse_execute(mi)) {
+    // The decision's CPU is the first part of the G's first compute burst (start_compute's runtime prefix):
+    // one event instead of two. The G is _Grunning from the decision on; its wait ends, as measured, when
+    // the decision's CPU is over.
+    m.overhead += cost;
+    m.exec_at = core_.engine.now() + cost;
+    execute(mi, m.exec_at);
+    return;
+  }
+  ks_.run_for(mi, cost, kSched);
+}
+
+// Whether execute can run now, its cost paid as the runtime prefix of the G's next compute: a user
+// goroutine (or a connection's, woken with a request queued) whose program is at a compute step, or at
+// allocations and then a compute (their malloc is runtime work of that compute's burst too); not resuming
+// a preempted compute or spawn, with no preemption request, GC start or mark end pending, no assist or fault
+// stall owed. Nothing else the program does (a wake-up, a send, a span's clock) can then move earlier; an
+// allocation's effect on the heap, and a memory-bound compute's share of the bandwidth, come the decision's
+// CPU (~100 ns) early.
+bool GoRun::fuse_execute(std::uint32_t mi) const {
+  if (!prm_.fuse_execute) return false;
+  const M& m = ms_[mi];
+  const std::uint32_t gp = m.curg;
+  const Goroutine& g = core_.gt[gp];
+  if (g_internal(g) || g_preempt(g)) return false;
+  std::uint32_t pc = g.pc;
+  if (g_role(g) == GRole::kConnection && !conns_[conn_of_g_[gp]].serving) {  // connection_next starts a request
+    if (conns_[conn_of_g_[gp]].requests.empty()) return false;
+    pc = 0;
+  }
+  if ((gp < resume_.size() && resume_[gp] != 0) || (gp < spawn_resume_.size() && spawn_resume_[gp] != 0)) return false;
+  if (gc_.start_requested || gc_.mark_done_requested || m.assist > 0 || m.assist_debt > 0 || m.stall > 0) return false;
+  const std::vector<Op>& ops = core_.wl.classes[g.cls].program.ops;
+  while (ops[pc].code == OpCode::kAlloc) ++pc;  // a program ends in kExit, so this stops
+  return ops[pc].code == OpCode::kCompute;
 }
 
 // stealWork, step 7: a round looks at every P once, from a random start along a random coprime stride

@@ -962,6 +962,14 @@ const ParamSpec kParams[] = {
      "set or the world stopped meanwhile, so every scan that could see a change happens when it would: the same "
      "behaviour with fewer events (up to a fifth fewer on many Ps). false: a burst per round, to compare.",
      "models/go/proc.cpp steal_fuse", "go"},
+    {"run.fuse_execute", ParamType::kBool, "true",
+     "Simulator shortcut of the go model: when the goroutine an M picks starts with a compute step, the CPU of "
+     "the scheduling decision (findRunnable's pick, execute, the lines of a G last run elsewhere) is the first "
+     "part of that compute's burst, as the runtime work before a compute is: one event instead of two. The "
+     "goroutine is running from the decision on (a stop or preemption request in that window is honoured at "
+     "the compute's first call) and its wait is measured to the decision's end, as before. false: a burst "
+     "for the decision, to compare.",
+     "models/go/proc.cpp fuse_execute", "go"},
     {"run.confidence", ParamType::kFloat, "0.99", "Level of the batch-means confidence intervals.", "-", "",
      "", 0.5, 0.9999},
 
