@@ -8,13 +8,17 @@ supplied-cases.yaml's Go cases when it starts with "supplied") whose name starts
 it runs the case's scenario with its set_values and the committed profile, and prints per metric
   name=SIM/REAL(ERROR now, was ERROR in the report)
 Usage: python3 validation/tools/sim_vs_report.py [PREFIX] [--gmpsim build/models/gmpsim] [--set KEY=VALUE ...]
-Counters, time per operation (one seed's simulated time / ops; the report takes the median of its
-replications) and the p50/p99 of latency metrics are compared; errors as in the report (sim / real - 1).
+       [--seeds N]
+Counters, time per operation (simulated time / ops) and the p50/p99 of latency metrics are compared; errors
+as in the report (sim / real - 1). With --seeds N each simulated value is the median over seeds 1..N, as the
+report takes the median of its 5 replications; one seed (the default, the scenario's own) can sit far from
+that median on a case whose runs are chaotic (go-fanout moves by 15 % between seeds).
 """
 import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +34,8 @@ def main() -> int:
     ap.add_argument("--gmpsim", default=os.path.join(ROOT, "build/models/gmpsim"))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="also set KEY (after the case's own values): the same cases with a parameter changed")
+    ap.add_argument("--seeds", type=int, default=1, metavar="N",
+                    help="median over seeds 1..N, as the report's replications (default: one run, the scenario's seed)")
     args = ap.parse_args()
     fiber = args.prefix.startswith("fiber")
     supplied = args.prefix.startswith("supplied")
@@ -56,32 +62,41 @@ def main() -> int:
                        "--set", f"kernel.profile={ROOT}/validation/results/{ver}.yaml", "--set", f"runtime.version={ver}"]
             for v in c.get("set_values", []) + args.set:
                 cmd += ["--set", v]
-            if subprocess.run(cmd).returncode not in (0, 3):  # 3: the run ended with an outcome (oom_killed, ...)
-                raise SystemExit(f"{c['name']}: gmpsim failed")
-            d = json.load(open(os.path.join(out_dir, "summary.json")))
+            runs = []
+            for seed in range(1, args.seeds + 1):
+                if subprocess.run(cmd + (["--seed", str(seed)] if args.seeds > 1 else [])).returncode not in (0, 3):
+                    raise SystemExit(f"{c['name']}: gmpsim failed")  # 3: the run ended with an outcome (oom_killed, ...)
+                runs.append(json.load(open(os.path.join(out_dir, "summary.json"))))
+
+            def median_of(value):  # value(summary) -> number or None; None if any run lacks it
+                vs = [value(d) for d in runs]
+                return None if any(v is None for v in vs) else statistics.median(vs)
+
+            def counter(d, path):  # a dotted path into the counters (gc.cycles, threads_peak)
+                v = d["counters"]
+                for part in path.split("."):
+                    v = v.get(part) if isinstance(v, dict) else None
+                return v if isinstance(v, (int, float)) else None
+
             cols = []
             for m in c.get("metrics", []):
                 if m["kind"] == "counter" and "sim" in m:
-                    sim = d["counters"]  # a dotted path into the counters (gc.cycles, threads_peak)
-                    for part in m["sim"].split("."):
-                        sim = sim.get(part) if isinstance(sim, dict) else None
-                    if not isinstance(sim, (int, float)):
-                        sim = None
+                    sim = median_of(lambda d: counter(d, m["sim"]))
                     rv = real.get((ver, c["name"], m["name"], "value"))
                     if rv and sim is not None and rv[0]:
                         cols.append(f"{m['name']}={sim:.3g}/{rv[0]:.3g}({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
                 elif m["kind"] == "per_op":
                     rv = real.get((ver, c["name"], m.get("name", "ns_per_op"), "per_op"))
                     if rv and rv[0]:
-                        sim = d["sim"]["simulated_ns"] / m["ops"]
+                        sim = median_of(lambda d: d["sim"]["simulated_ns"] / m["ops"])
                         cols.append(f"{m.get('name', 'ns_per_op')}={sim:.4g}/{rv[0]:.4g}({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
                 elif m["kind"] == "latency":
                     name = m.get("span") or m.get("class")
-                    src = d["span_latency_us"] if "span" in m else d["latency_us"]
+                    key = "span_latency_us" if "span" in m else "latency_us"
                     for stat in ("p50", "p99"):
                         rv = real.get((ver, c["name"], f"{name}_latency", stat))
-                        if rv and name in src and rv[0]:
-                            sim = src[name][stat] * 1000
+                        sim = median_of(lambda d: d[key][name][stat] * 1000 if name in d[key] else None)
+                        if rv and sim is not None and rv[0]:
                             cols.append(f"{name}.{stat}={sim / 1e3:.4g}us/{rv[0] / 1e3:.4g}us({(sim / rv[0] - 1) * 100:+.0f}%, was {(rv[1] / rv[0] - 1) * 100:+.0f}%)")
             print(ver, c["name"], " ".join(cols))
     return 0
