@@ -217,12 +217,11 @@ void GoRun::preemptone(std::uint32_t p) {
     return;
   }
   if (gp == kNoG || m.in_syscall) return;  // g0 or a syscall: nothing to preempt
+  ++preempt_requests_;
   if (starting(m)) {  // execute has not run: the request (to the previous G) is lost, its signal finds nothing
-    ++preempt_requests_;
     if (!prm_.asyncpreemptoff) preemptM(mi);
     return;
   }
-  ++preempt_requests_;
   trace(kTracePreempt, mi, gp, kTpRequest);
   set_g_preempt(core_.gt[gp], true);
   // Cooperative: a compute step with calls stops at its next preemption point (counted from the compute's

@@ -28,6 +28,14 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def counter(d, path):
+    """A dotted path into a summary's counters (gc.cycles, threads_peak): a number, or None."""
+    v = d["counters"]
+    for part in path.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    return v if isinstance(v, (int, float)) else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("prefix", nargs="?", default="go-")
@@ -71,12 +79,6 @@ def main() -> int:
             def median_of(value):  # value(summary) -> number or None; None if any run lacks it
                 vs = [value(d) for d in runs]
                 return None if any(v is None for v in vs) else statistics.median(vs)
-
-            def counter(d, path):  # a dotted path into the counters (gc.cycles, threads_peak)
-                v = d["counters"]
-                for part in path.split("."):
-                    v = v.get(part) if isinstance(v, dict) else None
-                return v if isinstance(v, (int, float)) else None
 
             cols = []
             for m in c.get("metrics", []):
