@@ -302,11 +302,20 @@ class GoRun final : public kernel::ThreadOwner {
     return true;
   }
   void on_span(std::uint32_t span, sim::Time begin, std::uint8_t slot) {
-    core_.stats.span_done(span, begin, core_.engine.now());
+    core_.stats.span_done(span, begin, span_now());
     const std::uint32_t g = ms_[cur_m_].curg;
     if (g < gc_.span_head.size() && gc_.span_head[g] != kNone32) gc_span_free(g, slot);
   }
-  bool owes_cpu() const { return ms_[cur_m_].overhead > 0 || ms_[cur_m_].assist > 0 || ms_[cur_m_].stall > 0; }
+  // A span's clock: now, or inside a fused execute (fuse_execute) the instant the decision's CPU ends, which
+  // the G does not owe to a span boundary as long as it is all it owes (no malloc since, no assist or stall).
+  sim::Time span_now() const { return fused_prefix_only(ms_[cur_m_]) ? ms_[cur_m_].exec_at : core_.engine.now(); }
+  bool fused_prefix_only(const M& m) const {
+    return starting(m) && m.overhead == m.exec_at - core_.engine.now() && m.assist == 0 && m.stall == 0;
+  }
+  bool owes_cpu() const {
+    const M& m = ms_[cur_m_];
+    return (m.overhead > 0 || m.assist > 0 || m.stall > 0) && !fused_prefix_only(m);
+  }
   void on_alloc(std::int64_t bytes, const AllocSpec& spec, sim::Time lifetime);
   bool on_gc();
   void on_stack(std::int64_t depth);

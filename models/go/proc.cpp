@@ -500,7 +500,7 @@ void GoRun::continue_g(std::uint32_t mi) {
   cur_m_ = mi;
   ms_[mi].numa_scale = 0;
   park_reason_ = WaitReason::kNone;
-  const StepKind step = advance(core_.wl, core_.gt, gp, core_.engine.now(), core_.compute_rng[cls], compute, *this);
+  const StepKind step = advance(core_.wl, core_.gt, gp, span_now(), core_.compute_rng[cls], compute, *this);
   M& m = ms_[mi];
   if (m.assist > 0 && step != StepKind::kCompute && step != StepKind::kTightCompute) {
     // A mark assist before a step that is not a compute is runtime work of that step (a compute's assist is
@@ -751,11 +751,12 @@ void GoRun::schedule_execute(std::uint32_t mi, std::uint32_t gp, bool inherit, s
 
 // Whether execute can run now, its cost paid as the runtime prefix of the G's next compute: a user
 // goroutine (or a connection's, woken with a request queued) whose program is at a compute step, or at
-// allocations and then a compute (their malloc is runtime work of that compute's burst too); not resuming
-// a preempted compute or spawn, with no preemption request, GC start or mark end pending, no assist or fault
-// stall owed. Nothing else the program does (a wake-up, a send, a span's clock) can then move earlier; an
-// allocation's effect on the heap, and a memory-bound compute's share of the bandwidth, come the decision's
-// CPU (~100 ns) early.
+// allocations and span boundaries and then a compute (their malloc is runtime work of that compute's burst
+// too); not resuming a preempted compute or spawn, with no preemption request, GC start or mark end pending,
+// no assist or fault stall owed. Nothing else the program does (a wake-up, a send) can then move earlier; a
+// span's clock reads the instant the decision's CPU ends (span_now), as it would after an execute burst; an
+// allocation's effect on the heap, a span's release of what it allocated, and a memory-bound compute's share
+// of the bandwidth come the decision's CPU (~100 ns) early.
 bool GoRun::fuse_execute(std::uint32_t mi) const {
   if (!prm_.fuse_execute) return false;
   const M& m = ms_[mi];
@@ -770,7 +771,7 @@ bool GoRun::fuse_execute(std::uint32_t mi) const {
   if ((gp < resume_.size() && resume_[gp] != 0) || (gp < spawn_resume_.size() && spawn_resume_[gp] != 0)) return false;
   if (gc_.start_requested || gc_.mark_done_requested || m.assist > 0 || m.assist_debt > 0 || m.stall > 0) return false;
   const std::vector<Op>& ops = core_.wl.classes[g.cls].program.ops;
-  while (ops[pc].code == OpCode::kAlloc) ++pc;  // a program ends in kExit, so this stops
+  while (ops[pc].code == OpCode::kAlloc || ops[pc].code == OpCode::kSpanBegin || ops[pc].code == OpCode::kSpanEnd) ++pc;  // a program ends in kExit
   return ops[pc].code == OpCode::kCompute;
 }
 

@@ -394,6 +394,41 @@ TEST_CASE("go: an execute fused with the first compute (run.fuse_execute) change
   }
 }
 
+TEST_CASE("go: a span boundary inside a fused execute reads the clock when the decision's CPU ends", "[go]") {
+  // A connection woken from the network resumes at the span's end, then allocates and computes: the execute
+  // is fused (one burst instead of two) and the span closes when the decision's CPU is over, as it does after
+  // a plain execute burst. The decision is made to cost 100 us, so that a span clock read at the decision
+  // instead would be 100 us short; the two runs differ otherwise only in the order of same-instant events.
+  const std::string yaml =
+      "machine: {cpus: 2}\n"
+      "runtime: {model: go, gomaxprocs: 2, arrivals: netpoll}\n"
+      "workload:\n"
+      "  classes:\n"
+      "    request:\n"
+      "      arrivals: {process: poisson, rate: 300/s}\n"
+      "      program:\n"
+      "        - span: {name: whole, steps: [\n"
+      "            {compute: 10us},\n"
+      "            {span: {name: db, steps: [{net_wait: {dist: exponential, mean: 1ms}}]}},\n"
+      "            {alloc: {size: 1KiB, count: 2}},\n"
+      "            {compute: 5us}]}\n"
+      "run: {duration: 1s, warmup: 100ms, seed: 3}\n";
+  const RunResult fused = run_yaml(yaml, {{"runtime.cost.schedule", "100us"}});
+  const RunResult plain = run_yaml(yaml, {{"runtime.cost.schedule", "100us"}, {"run.fuse_execute", "false"}});
+  REQUIRE(fused.outcome.status == OutcomeStatus::kCompleted);
+  REQUIRE(plain.outcome.status == OutcomeStatus::kCompleted);
+  INFO("events " << fused.events << " fused, " << plain.events << " plain");
+  CHECK(fused.events + 400 < plain.events);  // two fused executes a request: at the span's start and end
+  REQUIRE(fused.spans.size() == 2);
+  REQUIRE(plain.spans.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    INFO("span " << fused.spans[i].name << ": mean " << fused.spans[i].latency.mean() << " fused, "
+                 << plain.spans[i].latency.mean() << " plain");
+    CHECK(fused.spans[i].latency.count() == plain.spans[i].latency.count());
+    CHECK(fused.spans[i].latency.mean() == Approx(plain.spans[i].latency.mean()).epsilon(0.01));
+  }
+}
+
 TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determinism]") {
   const RunResult a = run_yaml(kSpawnStorm), b = run_yaml(kSpawnStorm);
   CHECK(a.fingerprint == b.fingerprint);
