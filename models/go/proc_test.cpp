@@ -1,4 +1,5 @@
 // Behaviour of the go model that must emerge from its mechanisms (not from tuned constants).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 
@@ -320,27 +321,44 @@ TEST_CASE("go: fused steal rounds (run.fuse_steal_rounds) change the events, not
       "      arrivals: {process: poisson, rate: 50000/s}\n"
       "      program: [{compute: 30us}, {sleep: 50us}, {compute: 30us}]\n"
       "run: {duration: 300ms, warmup: 50ms}\n";
-  // sleepy's tail is a few runnable waits of 0.5-2 ms (threads stacked on one CPU for an EEVDF slice) that
-  // any change of event order moves: seed to seed its mean moves by 20 % and its p99 by 60 %, fused or not.
-  // There the median must agree as tightly and the tail only as well as two seeds do.
+  // sleepy's tail is a few runnable waits of 0.5-2 ms (threads stacked on one CPU until a tick's balance
+  // moves one) that any change of event order moves: seed to seed its mean moves by 30 % and its p99 by a
+  // factor of 4 (a run has such an episode or not), fused or not. There the figures are medians over five
+  // seeds, and the tail must agree only as well as such medians do.
   for (const std::string& yaml : {kOpen16, sleepy, testing::spawn_storm("go", 20000)}) {
     const bool tail_noisy = yaml == sleepy;
-    const RunResult fused = run_yaml(yaml);
-    const RunResult plain = run_yaml(yaml, {{"run.fuse_steal_rounds", "false"}});
-    REQUIRE(fused.outcome.status == OutcomeStatus::kCompleted);
-    REQUIRE(plain.outcome.status == OutcomeStatus::kCompleted);
-    const auto num = [](const RunResult& r, const char* k) { return r.model_counters.at(k).get<double>(); };
-    INFO(yaml << "events " << fused.events << " fused, " << plain.events << " plain");
-    CHECK(fused.events < plain.events);
-    CHECK(static_cast<double>(fused.goroutines_completed) == Approx(static_cast<double>(plain.goroutines_completed)).epsilon(0.01));
-    CHECK(num(fused, "steals") == Approx(num(plain, "steals")).epsilon(0.05));
-    CHECK(num(fused, "steal_rounds") == Approx(num(plain, "steal_rounds")).epsilon(0.05));
-    const auto& lf = fused.classes[0].latency.latency;
-    const auto& lp = plain.classes[0].latency.latency;
-    CHECK(static_cast<double>(lf.percentile(0.5)) == Approx(static_cast<double>(lp.percentile(0.5))).epsilon(0.03));
-    CHECK(lf.mean() == Approx(lp.mean()).epsilon(tail_noisy ? 0.25 : 0.03));
-    CHECK(static_cast<double>(lf.percentile(0.99)) == Approx(static_cast<double>(lp.percentile(0.99))).epsilon(tail_noisy ? 0.6 : 0.08));
-    CHECK(fused.cpu_busy_total() == Approx(plain.cpu_busy_total()).epsilon(0.02));
+    const int seeds = tail_noisy ? 5 : 1;
+    struct Figures { std::vector<double> events, done, steals, rounds, p50, mean, p99, busy; };
+    Figures f, p;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      for (const bool fuse : {true, false}) {
+        const RunResult r = run_yaml(yaml, {{"run.fuse_steal_rounds", fuse ? "true" : "false"}, {"run.seed", std::to_string(seed)}});
+        REQUIRE(r.outcome.status == OutcomeStatus::kCompleted);
+        Figures& x = fuse ? f : p;
+        const auto& l = r.classes[0].latency.latency;
+        x.events.push_back(static_cast<double>(r.events));
+        x.done.push_back(static_cast<double>(r.goroutines_completed));
+        x.steals.push_back(r.model_counters.at("steals").get<double>());
+        x.rounds.push_back(r.model_counters.at("steal_rounds").get<double>());
+        x.p50.push_back(static_cast<double>(l.percentile(0.5)));
+        x.mean.push_back(l.mean());
+        x.p99.push_back(static_cast<double>(l.percentile(0.99)));
+        x.busy.push_back(r.cpu_busy_total());
+      }
+    }
+    const auto med = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    INFO(yaml << "events " << med(f.events) << " fused, " << med(p.events) << " plain (median of " << seeds << " seeds)");
+    CHECK(med(f.events) < med(p.events));
+    CHECK(med(f.done) == Approx(med(p.done)).epsilon(0.01));
+    CHECK(med(f.steals) == Approx(med(p.steals)).epsilon(0.05));
+    CHECK(med(f.rounds) == Approx(med(p.rounds)).epsilon(0.05));
+    CHECK(med(f.p50) == Approx(med(p.p50)).epsilon(0.03));
+    CHECK(med(f.mean) == Approx(med(p.mean)).epsilon(tail_noisy ? 0.15 : 0.03));
+    CHECK(med(f.p99) == Approx(med(p.p99)).epsilon(tail_noisy ? 0.5 : 0.08));
+    CHECK(med(f.busy) == Approx(med(p.busy)).epsilon(0.02));
   }
 }
 
@@ -437,10 +455,10 @@ TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determini
   std::ostringstream fp;
   fp << std::hex << a.fingerprint;
   // Changes only when behaviour changes: update deliberately, saying why in the commit.
-  // Last changed by: cache-line transfers counted as the misses the runtime waits for (newproc 6 -> 2
-  // lines, execute 4 -> 2), and goroutines out of cache (runtime.cost.g_cold): other times.
+  // Last changed by: the idle balance a tick kicks runs once the halted idle CPU is out of idle
+  // (kernel.idle_exit after the tick), so it sees the tick's switch: other placements, same event count.
   CHECK(a.events == 60464);
-  CHECK(fp.str() == "7fad37ffaf6621de");
+  CHECK(fp.str() == "bc3251f344a8c238");
 }
 
 namespace {

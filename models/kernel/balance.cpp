@@ -293,12 +293,26 @@ void Kernel::migrate(std::uint32_t tid, std::uint32_t to) {
 }
 
 // A CPU with a waiting thread asks for a balance: at its next tick when some CPU idles (the NO_HZ idle
-// balancer kick, nohz_balancer_kick), else at the busy balance interval.
+// balancer kick, nohz_balancer_kick), else at the busy balance interval. The kick is an IPI to the first
+// idle CPU (find_new_ilb), which balances in its softirq once it is out of idle (kick_ilb ->
+// nohz_csd_func -> nohz_idle_balance): after the tick's own work on the busy CPU, a slice preemption
+// included, and later by kernel.idle_exit when that CPU has halted. So a thread the tick has just
+// switched out is cache hot when the balance looks (can_migrate_task: task_hot) and waits another tick;
+// on the project's VM `perf sched timehist` shows exactly that (validation/go/README.md, overprocs).
 void Kernel::arm_balance() {
   if (cpus_.size() < 2) return;
-  bool idle = false;
-  for (std::uint64_t w : idle_mask_) idle = idle || w != 0;
-  const sim::Time at = idle ? next_tick_at(engine_.now() + 1) : (engine_.now() / p_.balance_interval + 1) * p_.balance_interval;
+  std::uint32_t ilb = kNone;
+  for (std::size_t w = 0; w < idle_mask_.size() && ilb == kNone; ++w) {
+    if (idle_mask_[w] != 0) ilb = static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(idle_mask_[w])));
+  }
+  sim::Time at;
+  if (ilb != kNone) {
+    at = next_tick_at(engine_.now() + 1);
+    const bool halted = at - cpus_[ilb].idle_since >= p_.idle_poll;  // still idle then: else the kick finds it busy anyway
+    at += halted ? p_.idle_exit : 0;
+  } else {
+    at = (engine_.now() / p_.balance_interval + 1) * p_.balance_interval;
+  }
   if (balance_.valid()) {
     if (balance_at_ <= at) return;
     cancel_daemon(balance_);

@@ -184,6 +184,7 @@ void Kernel::move_off(std::uint32_t tid) {
     update_curr(from);
     cancel_burst(t);
     t.state = State::kRunnable;
+    t.runnable_since = engine_.now();
     t.last_ran = engine_.now();
     t.prev_cpu = from;
     put_prev_entity(rqs_[group_rq(t.group, from)]);
@@ -479,6 +480,7 @@ void Kernel::enqueue_task(std::uint32_t tid, std::uint32_t cpu) {
   Thread& t = thr(tid);
   t.cpu = cpu;
   t.state = State::kRunnable;
+  t.runnable_since = engine_.now();
   const std::uint32_t grqi = group_rq(t.group, cpu);
   CfsRq& grq = rqs_[grqi];
   const bool was_empty = grq.nr == 0;
@@ -588,6 +590,7 @@ void Kernel::schedule(std::uint32_t cpu, bool preempt) {
       Thread& pt = thr(prev);
       cancel_burst(pt);
       pt.state = State::kRunnable;
+      pt.runnable_since = engine_.now();
       pt.last_ran = engine_.now();
       pt.prev_cpu = cpu;
       put_prev_entity(rqs_[group_rq(pt.group, cpu)]);
@@ -628,6 +631,7 @@ void Kernel::switch_to(std::uint32_t cpu, std::uint32_t tid) {
   t.state = State::kRunning;
   t.cpu = cpu;
   c.curr = tid;
+  if (!(tid & kBgBit)) run_delay_.record(engine_.now() - t.runnable_since);  // schedstat's run_delay
   update_idle(cpu);
   c.exec_start = engine_.now();
   // __schedule's own time and the switched-in thread's way back to user space: the kernel's accounting starts
@@ -908,6 +912,7 @@ bool Kernel::enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu) {
   if (c.curr != kNone || root.nr != 0 || grq.nr != 0 || G.limited()) return false;
   t.cpu = cpu;
   t.state = State::kRunnable;
+  t.runnable_since = engine_.now();
   Entity& se = t.se;
   const std::uint32_t gsei = group_se(g, cpu);
   Entity& gse = ent(gsei);
@@ -1064,6 +1069,14 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;
+  // The program's threads' waits on a run queue, from runnable (woken, or preempted) to running: what
+  // schedstat's run_delay sums and `perf sched timehist` prints as "sch delay", per switch-in.
+  j["run_delay_us"] = {{"count", run_delay_.count()},
+                       {"p50", static_cast<double>(run_delay_.percentile(0.5)) / 1e3},
+                       {"p90", static_cast<double>(run_delay_.percentile(0.9)) / 1e3},
+                       {"p99", static_cast<double>(run_delay_.percentile(0.99)) / 1e3},
+                       {"max", static_cast<double>(run_delay_.max()) / 1e3},
+                       {"mean", run_delay_.mean() / 1e3}};
   if (numa_) {  // only with NUMA nodes, so one-node reports stay as they were
     j["migrations_cross_node"] = migrations_cross_node_;
     j["wakeups_cross_node"] = wakeups_cross_node_;

@@ -42,6 +42,7 @@
 #include "sim/dist.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
+#include "sim/stats.h"
 
 namespace gmpsim::models::kernel {
 
@@ -297,6 +298,7 @@ class Kernel {
     sim::Time remaining = 0, burst_since = 0;
     sim::Time prefix = 0;            // of `remaining`, what is still the burst's prefix
     sim::Time last_ran = 0;          // when it last left a CPU (the balance takes the longest-waiting)
+    sim::Time runnable_since = 0;    // when it last became runnable (woken onto a queue, or preempted)
     sim::EventId burst, sleep_timer;
     bool bg_sleeping = false;        // background thread: its last phase was a sleep
     bool timer_sleep = true;         // its sleep ends by a timer's interrupt (Kernel::sleep)
@@ -589,6 +591,7 @@ class Kernel {
   // Wake-ups placed on the waker's CPU by wake_affine; on a busy CPU while an allowed one idled
   // (select_idle_sibling's scan cut short); kept behind their waker by kernel.wake_pack.
   std::uint64_t wakeups_affine_ = 0, wakeups_stacked_ = 0, wakeups_packed_ = 0;
+  sim::LogHistogram run_delay_;  // the program's threads' waits from runnable to running
   sim::Rng pack_rng_;  // kernel.wake_pack's draws (stream "kernel.wake_pack")
 };
 

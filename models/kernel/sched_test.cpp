@@ -194,6 +194,14 @@ TEST_CASE("kernel: two equal threads alternate at the first tick after each slic
     }
     CHECK(rig.ks.busy(0) == 10 * kMs);
     CHECK(rig.ks.busy(1) == 10 * kMs);
+    // run_delay: at most a whole tick behind the other thread. EEVDF's six switch-ins waited 0 (a at 0),
+    // 4, 4, 4, 4 ms and 2 ms (b, put back at 16 ms, runs when a is done at 18).
+    const auto rd = rig.ks.report(rig.engine.now())["run_delay_us"];
+    CHECK(rd["max"].get<double>() == Approx(4000).epsilon(0.01));
+    if (pol == Policy::kEevdf) {
+      CHECK(rd["count"] == 6);
+      CHECK(rd["mean"].get<double>() == Approx(3000).epsilon(0.01));
+    }
   }
 }
 
@@ -796,6 +804,48 @@ TEST_CASE("kernel: a newly idle CPU does not pull a cache-hot thread; the next t
     rig.run(15 * kMs);
     CHECK(rig.ks.cpu_of(a) == rig.ks.cpu_of(hog));
     rig.run(16100 * kUs);
+    CHECK(rig.ks.cpu_of(a) != rig.ks.cpu_of(hog));
+  }
+}
+
+TEST_CASE("kernel: the idle balancer a tick kicks runs once the halted idle CPU is out of idle", "[kernel]") {
+  // CPU 0: `a` runs 100 us and blocks, the hog runs on. At 2 ms the hog wakes `a` (cold), which wake_pack
+  // keeps on CPU 0 although CPU 1 has idled since the start. The busy CPU's 4 ms tick kicks the idle
+  // balancer on CPU 1 (nohz_balancer_kick -> kick_ilb): an IPI to a halted CPU, whose balance runs
+  // kernel.idle_exit later, after the tick's own work on CPU 0. With idle_exit 0 the balance would come
+  // before the tick's switch and move the thread that had waited.
+  for (const sim::Time exit : {40 * kUs, sim::Time{0}}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.wake_pack = 1;
+    p.idle_exit = exit;
+    p.idle_poll = 200 * kUs;
+    Rig rig(2, p);
+    rig.ks.start_processes({}, sim::RngStreams(1));
+    const auto a = start_on(rig, {0}, {100 * kUs});
+    const auto hog = start_on(rig, {0}, {40 * kMs});
+    rig.engine.schedule_at(2 * kMs, sim::kBandDefault, 1, a);
+    const auto step = [&](sim::Time until) {
+      rig.engine.run(until, [&](const sim::Event& ev) {
+        if (ev.kind != 1) return rig.ks.handle(ev);
+        rig.owner.bursts[a].push_back(20 * kMs);  // woken for 20 ms of work
+        rig.ks.wake(a, 0, hog);
+      });
+    };
+    INFO("idle_exit " << exit);
+    step(4 * kMs + exit - 1);
+    CHECK(rig.ks.report(rig.engine.now())["wakeups_packed"] == 1);
+    CHECK(rig.ks.cpu_of(a) == 0u);
+    CHECK(rig.ks.cpu_of(hog) == 0u);
+    step(4 * kMs + exit + 1);
+    if (exit > 0) {
+      // The tick switched the two at 4 ms (the slice of the one running was over): the one it put back
+      // is cache hot when the balance looks, and so at the next tick; the domain's failures then pass
+      // cache_nice_tries (1), and the third kick moves it.
+      CHECK(rig.ks.cpu_of(a) == rig.ks.cpu_of(hog));
+      step(12 * kMs + exit - 1);
+      CHECK(rig.ks.cpu_of(a) == rig.ks.cpu_of(hog));
+      step(12 * kMs + exit + 1);
+    }
     CHECK(rig.ks.cpu_of(a) != rig.ks.cpu_of(hog));
   }
 }
