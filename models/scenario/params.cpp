@@ -640,9 +640,16 @@ const ParamSpec kParams[] = {
      "the stop-the-world wait for a running request 5 us on average, the gc-alloc cases' mark-termination "
      "pause 14-24 us against 4-5 us real (validation/report.md). tight_loop steps have none",
      "go", "", 0, 1e15},
-    {"runtime.async_unsafe_fraction", ParamType::kFloat, "0.02",
-     "Chance that a preemption signal lands outside an async safe point (runtime code, write barriers, "
-     "nosplit); nothing happens and sysmon tries again.", "preempt.go isAsyncSafePoint; estimate", "go", "", 0, 1},
+    {"runtime.async_unsafe_fraction", ParamType::kFloat, "0",
+     "Chance that a preemption signal lands on an unsafe point of the goroutine's own code (a tight_loop: "
+     "compute steps are stopped at their calls first); nothing happens and sysmon tries again 10 ms later. "
+     "The compiler marks as unsafe only atomic sequences such as the write barrier (a pointer store while the "
+     "collector marks) and nosplit functions, so a call-free loop of non-pointer work has none: set the share "
+     "of a loop's time spent in such sequences for a loop that stores pointers.",
+     "preempt.go isAsyncSafePoint (\"Unsafe-point marked by compiler. This includes atomic sequences (e.g., "
+     "write barrier) and nosplit functions\"), go1.26. 0.02 before 2026-12-07, an estimate: validation/go's "
+     "sleepspin (`for { sink++ }` preempted 100 times a run, 5 runs) never needed a second signal (p99 20.7-21.4 ms "
+     "real, 30 ms simulated with 0.02: validation/report.md)", "go", "", 0, 1},
     {"runtime.starvation_limit", ParamType::kDuration, "5s",
      "End the run with outcome starved when a P has run one schedtick this long while goroutines wait "
      "(only possible without preemption: asyncpreemptoff and tight loops, or sysmon off).",
