@@ -928,8 +928,10 @@ class GoRun final : public kernel::ThreadOwner {
     bool waiting = false;                 // sched.gcwaiting
     std::uint32_t stopwait = 0, stw_m = kNoG;
     bool stw_sleeping = false;
+    bool stw_entering = false;  // stw_wait: in notetsleep's futex call, not yet asleep
     // gcMarkDone's forEachP ragged barrier: every P passes a scheduling point before mark termination.
     bool ragged = false, ragged_sleeping = false;
+    bool ragged_entering = false;  // forEachP_wait: in notetsleep's futex call, not yet asleep
     std::uint32_t ragged_m = kNoG, safe_point_wait = 0;
     sim::Time ragged_start = 0;
     GcPhase stw_for = GcPhase::kOff;

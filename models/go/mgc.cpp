@@ -388,15 +388,23 @@ void GoRun::forEachP_wait(std::uint32_t mi) {
   gc.ragged_sleeping = false;
   if (gc.safe_point_wait == 0) {
     gc.ragged = false;
+    gc.ragged_entering = false;
     gc.phase = GcPhase::kMarkTerm;
     stopTheWorld(mi, GcPhase::kMarkTerm);
     return;
   }
-  for (std::uint32_t p = 0; p < ps_.size(); ++p) {  // preemptall, again after each 100 us
-    if (ps_[p].run_safe_point_fn && ps_[p].status == PStatus::kRunning) preemptone(p);
-  }
-  gc.ragged_sleeping = true;
   ms_[mi].phase = Phase::kForEachPWait;
+  if (!gc.ragged_entering) {
+    for (std::uint32_t p = 0; p < ps_.size(); ++p) {  // preemptall, again after each 100 us
+      if (ps_[p].run_safe_point_fn && ps_[p].status == PStatus::kRunning) preemptone(p);
+    }
+    // notetsleep's futex call: a notewakeup before the thread blocks makes it return at once.
+    gc.ragged_entering = true;
+    ks_.run_for(mi, prm_.syscall, kSched);
+    return;
+  }
+  gc.ragged_entering = false;
+  gc.ragged_sleeping = true;
   ks_.sleep(mi, kStwRetry);
 }
 
@@ -464,17 +472,27 @@ void GoRun::preemptall() {
   }
 }
 
-// The stopping M waits on stopnote 100 us at a time, preempting again after each timeout.
+// The stopping M waits on stopnote 100 us at a time, preempting again after each timeout. notetsleep
+// enters the kernel first (futexsleep): the last P stopping within that system call's time leaves the key
+// set and FUTEX_WAIT returns at once, so the M never blocks and no wake-up is paid; only later is the M
+// asleep and woken with the kernel's latency (lock_futex.go notetsleep_internal, futexsleep).
 void GoRun::stw_wait(std::uint32_t mi) {
   Gc& gc = gc_;
   gc.stw_sleeping = false;
   if (gc.stopwait == 0) {
+    gc.stw_entering = false;
     stw_stopped(mi);
     return;
   }
-  if (core_.engine.now() > gc.stw_start) preemptall();
-  gc.stw_sleeping = true;
   ms_[mi].phase = Phase::kStwWait;
+  if (!gc.stw_entering) {
+    if (core_.engine.now() > gc.stw_start) preemptall();
+    gc.stw_entering = true;
+    ks_.run_for(mi, prm_.syscall, kSched);
+    return;
+  }
+  gc.stw_entering = false;
+  gc.stw_sleeping = true;
   ks_.sleep(mi, kStwRetry);
 }
 
