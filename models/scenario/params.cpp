@@ -754,8 +754,9 @@ const ParamSpec kParams[] = {
     {"kernel.wake_pack", ParamType::kFloat, "0",
      "As kernel.wake_pack_hot, for a wakee that is not cache hot (the host-vm profile: 0.33).",
      "mainline: 0. `gmpsim calibrate` (bench_wake_pack, asleep 3 ms): 0.30-0.35 on the project's VM; "
-     "validation/tools/wake_pack.py on a Go service there read more: 270 of 380 wake-ups of threads asleep "
-     ">= 0.5 ms stayed (15-25 % moved after 1-10 ms asleep, half after more than 10 ms)", "go,boost-fiber-ws", "", 0, 1},
+     "validation/tools/wake_pack.py on Go programs there reads far more (2026-12-07): 0.97-0.98 of a cold Go "
+     "thread's wake-ups (and 0.77-0.79 of a hot one's) on the calibration-set gc-alloc probe, 0.88-0.90 on the "
+     "overprocs probe, which the Go profiles (validation/results/go1.*.yaml) carry", "go,boost-fiber-ws", "", 0, 1},
     {"kernel.hrtick", ParamType::kBool, "false",
      "HRTICK: a slice ends exactly when used instead of at the next tick.",
      "kernel/sched/features.h SCHED_FEAT(HRTICK, false)", "go,boost-fiber-ws"},

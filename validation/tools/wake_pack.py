@@ -4,12 +4,14 @@ while another CPU idles: the source of kernel.wake_pack_hot and kernel.wake_pack
 
 Mainline Linux's select_idle_sibling takes the idle CPU (at the utilizations of this run SIS_UTIL still
 scans); a kernel that packs wake-ups onto busy vCPUs keeps the wakee queued behind its waker. The script
-runs validation/go/overprocs (GOMAXPROCS=2, 800 requests/s of 1 ms, ~42 % of 2 CPUs) under
-`perf sched record`, reads `perf sched timehist -w -M`, and for every wake-up of one of the probe's threads
-by another whose CPU is the wakee's previous CPU while the other CPU is idle, records whether the wakee was
-placed on the waker's CPU (it stays, or is migrated later by a balance) or moved to the idle CPU at once,
-split by how long the wakee had been off a CPU (cache hot: < 0.5 ms, sysctl_sched_migration_cost).
-Needs root, perf, Go and 2 CPUs. Usage: python3 validation/tools/wake_pack.py [--seconds 3]
+runs one of validation/go's probes (default: the calibration-set gc-alloc service, GOMAXPROCS=2, 1000
+requests/s of 200 us with a generator goroutine; --probe overprocs for the held-out open loop it was first
+written for) under `perf sched record`, reads `perf sched timehist -w -M`, and for every wake-up of one of the
+probe's threads by another whose CPU is the wakee's previous CPU while the other CPU is idle, records whether
+the wakee was placed on the waker's CPU (it stays, or is migrated later by a balance) or moved to the idle
+CPU at once, split by how long the wakee had been off a CPU (cache hot: < 0.5 ms, sysctl_sched_migration_cost).
+Needs root, perf, Go and 2 CPUs.
+Usage: python3 validation/tools/wake_pack.py [--seconds 3] [--probe DIR [-- PROBE ARGS...]]
 """
 import argparse
 import os
@@ -23,13 +25,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--probe", default="gcalloc", help="a probe directory of validation/go")
+    ap.add_argument("probe_args", nargs="*", help="the probe's arguments (after --); -duration is added")
     args = ap.parse_args()
+    defaults = {"gcalloc": ["-gogc", "100", "-rate", "1000", "-alloc", "64KiB", "-obj", "1KiB", "-work", "200us",
+                            "-live", "64MiB", "-procs", "2"],
+                "overprocs": ["-rate", "800", "-work", "1ms", "-procs", "2"]}
+    probe_args = args.probe_args or defaults.get(args.probe, [])
     tmp = tempfile.mkdtemp(prefix="wake_pack.")
-    probe = os.path.join(tmp, "overprocs")
-    subprocess.run(["go", "build", "-o", probe, "./overprocs"], cwd=os.path.join(ROOT, "validation/go"), check=True)
+    name = os.path.basename(args.probe.rstrip("/"))[:15]  # the kernel's comm: 15 characters
+    probe = os.path.join(tmp, name)
+    subprocess.run(["go", "build", "-o", probe, "./" + args.probe], cwd=os.path.join(ROOT, "validation/go"), check=True)
     data = os.path.join(tmp, "perf.data")
-    subprocess.run(["perf", "sched", "record", "-o", data, "--", probe, "-rate", "800", "-work", "1ms",
-                    "-duration", f"{args.seconds}s", "-procs", "2"], check=True, capture_output=True)
+    subprocess.run(["perf", "sched", "record", "-o", data, "--", probe, *probe_args, "-duration", f"{args.seconds}s"],
+                   check=True, capture_output=True)
     out = subprocess.run(["perf", "sched", "timehist", "-i", data, "-w", "-M"], check=True, capture_output=True,
                          text=True).stdout
     seq = []
@@ -37,7 +46,6 @@ def main() -> int:
         m = re.match(r"\s*([\d.]+)\s+\[(\d+)\]\s+(\S+)\s+(.*)", line)
         if m:
             seq.append((float(m.group(1)), int(m.group(2)), m.group(3), m.group(4)))
-    name = "overprocs"
     idle = {0: [], 1: []}  # each CPU's idle intervals, from the idle task's switch-out lines
     for t, c, task, rest in seq:
         f = rest.split()
