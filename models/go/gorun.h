@@ -113,8 +113,8 @@ enum class Phase : std::uint8_t {
   kGcWork,        // a mark worker finished a quantum of mark work (gcDrain): gc_drain_done
   kAssist,        // m.curg finished the mark assist it owed (gcAssistAlloc): gc_assist_done, then its compute
   kBgSweep,       // the background sweeper finished a quantum on this otherwise idle P: findRunnable again
-  kStwWait,       // the M stopping the world woke (notetsleep's 100 us, or the last P stopped)
-  kForEachPWait,  // gcMarkDone's M woke from forEachP's wait (100 us, or the last P ran the safe-point fn)
+  kStwWait,       // the M stopping the world entered notetsleep's futex call, or woke (100 us, or the last P stopped)
+  kForEachPWait,  // gcMarkDone's M entered forEachP's futex wait, or woke (100 us, or the last P ran the safe-point fn)
   kStwWork,       // the M that stopped the world did the phase's work: gc_stw_done
   kNewproc,       // m.curg's `go` statement ran (newproc1, malg when no dead G is free): newproc_done
   kMemStall,      // the thread slept in the kernel inside a fault (swap-in, reclaim write-back, memory.high
