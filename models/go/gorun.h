@@ -526,6 +526,7 @@ class GoRun final : public kernel::ThreadOwner {
   bool gc_idle_worker(std::uint32_t mi, sim::Time cost);
   void gc_drain(std::uint32_t mi, sim::Time extra);
   void gc_drain_done(std::uint32_t mi);
+  void notetsleep(std::uint32_t mi, bool& entering, bool& sleeping);  // stw_wait, forEachP_wait
   void gc_drain_next(std::uint32_t mi);  // after a quantum (and any suspendG wait): drain on, or leave the mark
   void gc_suspend_spun(std::uint32_t mi);  // kGcSuspendWait's burst ended: spin on, or gc_drain_next
   void gc_worker_time(std::uint32_t mi, sim::Time t);  // t of the worker's time in the mark, by its mode

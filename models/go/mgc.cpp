@@ -398,13 +398,22 @@ void GoRun::forEachP_wait(std::uint32_t mi) {
     for (std::uint32_t p = 0; p < ps_.size(); ++p) {  // preemptall, again after each 100 us
       if (ps_[p].run_safe_point_fn && ps_[p].status == PStatus::kRunning) preemptone(p);
     }
-    // notetsleep's futex call: a notewakeup before the thread blocks makes it return at once.
-    gc.ragged_entering = true;
+  }
+  notetsleep(mi, gc.ragged_entering, gc.ragged_sleeping);
+}
+
+// notetsleep(note, 100 us) as a two-step wait: the futex call first (kernel.syscall), during which a
+// notewakeup leaves the key set and FUTEX_WAIT returns at once (the caller, called again at the burst's end,
+// finds its count done and never blocks); then the sleep, which a notewakeup ends with the kernel's wake-up
+// latency (lock_futex.go notetsleep_internal, futexsleep). `entering` and `sleeping` are the caller's.
+void GoRun::notetsleep(std::uint32_t mi, bool& entering, bool& sleeping) {
+  if (!entering) {
+    entering = true;
     ks_.run_for(mi, prm_.syscall, kSched);
     return;
   }
-  gc.ragged_entering = false;
-  gc.ragged_sleeping = true;
+  entering = false;
+  sleeping = true;
   ks_.sleep(mi, kStwRetry);
 }
 
@@ -472,10 +481,8 @@ void GoRun::preemptall() {
   }
 }
 
-// The stopping M waits on stopnote 100 us at a time, preempting again after each timeout. notetsleep
-// enters the kernel first (futexsleep): the last P stopping within that system call's time leaves the key
-// set and FUTEX_WAIT returns at once, so the M never blocks and no wake-up is paid; only later is the M
-// asleep and woken with the kernel's latency (lock_futex.go notetsleep_internal, futexsleep).
+// The stopping M waits on stopnote 100 us at a time (notetsleep), preempting again after each timeout: a
+// last P that stops within the futex call costs it no wake-up.
 void GoRun::stw_wait(std::uint32_t mi) {
   Gc& gc = gc_;
   gc.stw_sleeping = false;
@@ -485,15 +492,8 @@ void GoRun::stw_wait(std::uint32_t mi) {
     return;
   }
   ms_[mi].phase = Phase::kStwWait;
-  if (!gc.stw_entering) {
-    if (core_.engine.now() > gc.stw_start) preemptall();
-    gc.stw_entering = true;
-    ks_.run_for(mi, prm_.syscall, kSched);
-    return;
-  }
-  gc.stw_entering = false;
-  gc.stw_sleeping = true;
-  ks_.sleep(mi, kStwRetry);
+  if (!gc.stw_entering && core_.engine.now() > gc.stw_start) preemptall();
+  notetsleep(mi, gc.stw_entering, gc.stw_sleeping);
 }
 
 void GoRun::gc_p_stopped(std::uint32_t p, std::uint32_t who) {
