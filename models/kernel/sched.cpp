@@ -853,11 +853,14 @@ void Kernel::start_now(std::uint32_t tid) {
   check_preempt_wakeup(cpu, tid);
 }
 
+// The timer is armed before the thread blocks: the switch inside block() may run a thread that wakes this
+// one at once (interrupt_sleep), which must find the timer to cancel it, or it would wake the thread again
+// later, in whatever sleep it is in then.
 void Kernel::sleep(std::uint32_t tid, sim::Time d, bool timer) {
-  block(tid);
   thr(tid).timer_sleep = timer;
   thr(tid).sleep_timer = tid & kBgBit ? schedule_daemon(engine_.now() + d, sim::kBandDefault, kSleepDone, tid)
                                       : engine_.schedule_in(d, sim::kBandDefault, kind_base_ + kSleepDone, tid);
+  block(tid);
 }
 
 sim::Time Kernel::interrupt_sleep(std::uint32_t tid, std::uint32_t waker) {

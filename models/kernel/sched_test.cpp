@@ -878,6 +878,44 @@ TEST_CASE("kernel: wake_pack keeps a wakee behind its waker on their CPU althoug
   }
 }
 
+TEST_CASE("kernel: a sleeper woken by the thread its own block switches to is not woken again by its timer", "[kernel]") {
+  // One CPU. `a` runs, `b` waits behind it with no burst. `a` sleeps 100 us: its block switches to `b`, whose
+  // owner at once ends a's sleep (a notewakeup, a ready fd). `a` runs again and blocks for good; the timer of
+  // the sleep that was ended must not wake it at 100 us (before the timer was armed ahead of the block, it did).
+  struct WakeOnSwitch final : ThreadOwner {
+    Kernel* ks = nullptr;
+    std::uint32_t a = 0, b = 1;
+    int a_runs = 0, b_runs = 0;
+    void on_burst_done(std::uint32_t tid) override {
+      if (tid == a) {
+        ++a_runs;
+        if (a_runs == 1) return ks->run_for(a, 50 * kUs, BurstKind{0});
+        if (a_runs == 2) return ks->sleep(a, 100 * kUs);
+        return ks->block(a);  // woken early: blocks with no timer
+      }
+      if (++b_runs == 1) {
+        ks->interrupt_sleep(a, b);  // as the go model's wake_thread: end a timed sleep, or wake a blocked thread
+        ks->wake(a, 0, b);
+        return ks->run_for(b, 10 * kUs, BurstKind{0});
+      }
+      ks->block(b);
+    }
+  };
+  sim::Engine engine;
+  WakeOnSwitch owner;
+  Kernel ks(engine, owner, 1, params(Policy::kEevdf, 700 * kUs, 4 * kMs), 100, {GroupSpec{}});
+  owner.ks = &ks;
+  owner.a = ks.create_thread(0);
+  owner.b = ks.create_thread(0);
+  ks.start_processes({}, sim::RngStreams(1));
+  ks.start_now(owner.a);
+  ks.start_now(owner.b);
+  engine.run(1 * kMs, [&](const sim::Event& ev) { ks.handle(ev); });
+  CHECK(owner.b_runs == 2);
+  CHECK(owner.a_runs == 3);
+  CHECK(ks.state(owner.a) == Kernel::State::kBlocked);
+}
+
 TEST_CASE("kernel: a timer's expiry wakes the sleeper from its previous CPU; wake_pack keeps it there", "[kernel]") {
   // `a` runs 100 us on CPU 0 and sleeps 200 us; `w` runs there meanwhile. The hrtimer fires on CPU 0 and
   // interrupts `w`: with wake_pack_hot = 1 the (cache-hot) sleeper queues behind `w`; with mainline placement
