@@ -32,7 +32,19 @@ std::uint32_t Kernel::select_task_rq(std::uint32_t tid, std::uint32_t waker) {
   Thread& t = thr(tid);
   const std::uint64_t* allowed = allowed_mask(t);
   const std::uint32_t prev = t.prev_cpu;
-  if (prev != kNone && in_mask(allowed, prev) && available_idle_cpu(prev)) return prev;
+  if (prev != kNone && in_mask(allowed, prev) && available_idle_cpu(prev)) {
+    // kernel.wake_pack_remote: a kernel that packs wake-ups onto busy vCPUs queues the wakee on its
+    // waker's CPU even though its own previous CPU idles (mainline keeps the idle previous CPU).
+    if (p_.wake_pack_remote > 0 && waker != kNone && waker != kTimerIrq) {
+      const Thread& w = thr(waker);
+      if (w.state == State::kRunning && w.cpu != prev && in_mask(allowed, w.cpu) &&
+          (p_.wake_pack_remote >= 1 || pack_rng_.uniform01() < p_.wake_pack_remote)) {
+        ++wakeups_packed_;
+        return w.cpu;
+      }
+    }
+    return prev;
+  }
   if (numa_) {
     const std::uint32_t idle = select_idle_node(t, allowed);
     if (idle != kNone) return idle;

@@ -149,6 +149,7 @@ KernelConfig kernel_config(const Scenario& sc) {
   p.migration_cost = sc.duration("kernel.sched_migration_cost");
   p.wake_pack_hot = sc.number("kernel.wake_pack_hot");
   p.wake_pack = sc.number("kernel.wake_pack");
+  p.wake_pack_remote = sc.number("kernel.wake_pack_remote");
   if (p.tick_cost >= p.tick) {
     throw ScenarioError("kernel.tick_cost", "the tick's handler must take less than a tick (1/kernel.hz = " +
                                                 std::to_string(p.tick / 1000) + " us), not " +

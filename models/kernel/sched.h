@@ -81,6 +81,9 @@ struct SchedParams {
   // kernel.wake_pack_hot, kernel.wake_pack: the chance that a thread woken by a thread running on its previous
   // CPU stays queued there although another CPU idles (a cache-hot wakee; any other). 0 in mainline Linux.
   double wake_pack_hot = 0, wake_pack = 0;
+  // kernel.wake_pack_remote: the chance that a thread whose previous CPU idles, woken by a thread running on
+  // another CPU, is queued on the waker's CPU instead. 0 in mainline Linux.
+  double wake_pack_remote = 0;
 };
 
 // Effective value of a fair-class tunable for `ncpu` CPUs: kernel/sched/fair.c get_update_sysctl_factor's

@@ -916,6 +916,36 @@ TEST_CASE("kernel: a sleeper woken by the thread its own block switches to is no
   CHECK(ks.state(owner.a) == Kernel::State::kBlocked);
 }
 
+TEST_CASE("kernel: wake_pack_remote queues a wakee on its waker's CPU although its own previous CPU idles", "[kernel]") {
+  // `a` runs 100 us on CPU 1 and blocks, so CPU 1 idles; `w` runs on CPU 0. At 2 ms `w` wakes `a`: mainline
+  // (wake_affine_idle, select_idle_sibling) keeps the idle previous CPU 1; wake_pack_remote = 1 queues `a`
+  // on CPU 0 beside `w`.
+  for (const double remote : {0.0, 1.0}) {
+    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
+    p.wake_pack_remote = remote;
+    Rig rig(2, p);
+    rig.ks.start_processes({}, sim::RngStreams(1));
+    const auto a = start_on(rig, {1}, {100 * kUs});
+    const auto w = start_on(rig, {0}, {10 * kMs});
+    rig.engine.schedule_at(2 * kMs, sim::kBandDefault, 1, a);  // kind 1: `w` wakes `a`
+    std::uint32_t placed = Kernel::kNone;
+    rig.engine.run(2 * kMs, [&](const sim::Event& ev) {
+      if (ev.kind != 1) return rig.ks.handle(ev);
+      REQUIRE(rig.ks.cpu_of(w) == 0u);
+      REQUIRE(rig.ks.state(a) == Kernel::State::kBlocked);
+      rig.owner.bursts[a].push_back(1 * kMs);
+      rig.ks.wake(a, 0, w);
+      placed = rig.ks.cpu_of(a);
+    });
+    INFO("wake_pack_remote " << remote);
+    CHECK(placed == (remote > 0 ? 0u : 1u));
+    // Packed, the two share CPU 0 and one of them waits.
+    const bool one_waits = rig.ks.state(a) == Kernel::State::kRunnable || rig.ks.state(w) == Kernel::State::kRunnable;
+    CHECK(one_waits == (remote > 0));
+    CHECK(rig.ks.report(rig.engine.now())["wakeups_packed"] == (remote > 0 ? 1 : 0));
+  }
+}
+
 TEST_CASE("kernel: a timer's expiry wakes the sleeper from its previous CPU; wake_pack keeps it there", "[kernel]") {
   // `a` runs 100 us on CPU 0 and sleeps 200 us; `w` runs there meanwhile. The hrtimer fires on CPU 0 and
   // interrupts `w`: with wake_pack_hot = 1 the (cache-hot) sleeper queues behind `w`; with mainline placement

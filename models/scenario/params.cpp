@@ -757,6 +757,14 @@ const ParamSpec kParams[] = {
      "validation/tools/wake_pack.py on Go programs there reads far more (2026-12-07): 0.97-0.98 of a cold Go "
      "thread's wake-ups (and 0.77-0.79 of a hot one's) on the calibration-set gc-alloc probe, 0.88-0.90 on the "
      "overprocs probe, which the Go profiles (validation/results/go1.*.yaml) carry", "go,boost-fiber-ws", "", 0, 1},
+    {"kernel.wake_pack_remote", ParamType::kFloat, "0",
+     "Chance that a thread whose previous CPU idles, woken by a thread running on another CPU, is queued on "
+     "the waker's CPU behind it instead of running on its idle previous CPU. 0 in mainline Linux "
+     "(wake_affine_idle and select_idle_sibling keep an idle previous CPU); the project's VM kernel packs "
+     "such wake-ups onto the busy vCPU too, which keeps a program's threads together on one vCPU.",
+     "mainline kernel/sched/fair.c wake_affine_idle, select_idle_sibling: 0. validation/tools/wake_pack.py "
+     "reads it from perf sched of a Go service on the project's 2-vCPU VM (Linux 6.18.44-fc, sched_vcpu_pack=15)",
+     "go,boost-fiber-ws", "", 0, 1},
     {"kernel.hrtick", ParamType::kBool, "false",
      "HRTICK: a slice ends exactly when used instead of at the next tick.",
      "kernel/sched/features.h SCHED_FEAT(HRTICK, false)", "go,boost-fiber-ws"},

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Measure how this machine's kernel places a thread woken by a thread running on the wakee's previous CPU
-while another CPU idles: the source of kernel.wake_pack_hot and kernel.wake_pack (models/scenario/params.cpp).
+while another CPU idles, and one woken by a thread on another CPU while its previous CPU idles: the source of
+kernel.wake_pack_hot, kernel.wake_pack and kernel.wake_pack_remote (models/scenario/params.cpp).
 
 Mainline Linux's select_idle_sibling takes the idle CPU (at the utilizations of this run SIS_UTIL still
 scans); a kernel that packs wake-ups onto busy vCPUs keeps the wakee queued behind its waker. The script
@@ -9,7 +10,9 @@ requests/s of 200 us with a generator goroutine; --probe overprocs for the held-
 written for) under `perf sched record`, reads `perf sched timehist -w -M`, and for every wake-up of one of the
 probe's threads by another whose CPU is the wakee's previous CPU while the other CPU is idle, records whether
 the wakee was placed on the waker's CPU (it stays, or is migrated later by a balance) or moved to the idle
-CPU at once, split by how long the wakee had been off a CPU (cache hot: < 0.5 ms, sysctl_sched_migration_cost).
+CPU at once, split by how long the wakee had been off a CPU (cache hot: < 0.5 ms, sysctl_sched_migration_cost);
+and for every wake-up of one by another running on the other CPU while the wakee's previous CPU is idle,
+whether the wakee was placed on the waker's CPU (mainline keeps the idle previous CPU).
 Needs root, perf, Go and 2 CPUs.
 Usage: python3 validation/tools/wake_pack.py [--seconds 3] [--probe DIR [-- PROBE ARGS...]]
 """
@@ -57,10 +60,18 @@ def main() -> int:
 
     last_cpu, last_end = {}, {}
     counts = {True: [0, 0], False: [0, 0]}  # hot -> [stayed, moved]
+    remote = [0, 0]  # previous CPU idle, waker on the other: [kept the previous CPU, queued on the waker's]
     for i, (t, c, task, rest) in enumerate(seq):
         if "awakened:" in rest:
             who = rest.split("awakened: ")[1].strip()
             if not task.startswith(name) or not who.startswith(name) or c not in idle:
+                continue
+            if last_cpu.get(who) == 1 - c and is_idle(1 - c, t):
+                for t2, c2, task2, rest2 in seq[i + 1:]:
+                    # it ran on the waker's CPU: queued there (no balance moves a thread off an idle CPU)
+                    if task2 == who and "awakened" not in rest2 and "migrated" not in rest2:
+                        remote[c2 == c] += 1
+                        break
                 continue
             if last_cpu.get(who) != c or not is_idle(1 - c, t):
                 continue
@@ -82,6 +93,10 @@ def main() -> int:
         share = f"{stayed / n:.2f}" if n else "n/a"
         print(f"{key}: {share} ({stayed} of {n} wake-ups of a {'cache-hot' if hot else 'cold'} thread stayed "
               f"on its waker's CPU while the other CPU idled)")
+    n = sum(remote)
+    share = f"{remote[1] / n:.2f}" if n else "n/a"
+    print(f"kernel.wake_pack_remote: {share} ({remote[1]} of {n} wake-ups of a thread whose previous CPU idled, by "
+          f"one running on the other CPU, queued it on the waker's CPU)")
     return 0
 
 
