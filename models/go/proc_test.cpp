@@ -320,14 +320,17 @@ TEST_CASE("go: fused steal rounds (run.fuse_steal_rounds) change the events, not
       "    request:\n"
       "      arrivals: {process: poisson, rate: 50000/s}\n"
       "      program: [{compute: 30us}, {sleep: 50us}, {compute: 30us}]\n"
-      "run: {duration: 300ms, warmup: 50ms}\n";
+      "run: {duration: 1500ms, warmup: 50ms}\n";
   // sleepy's tail is a few runnable waits of 0.5-2 ms (threads stacked on one CPU until a tick's balance
-  // moves one) that any change of event order moves: seed to seed its mean moves by 30 % and its p99 by a
-  // factor of 4 (a run has such an episode or not), fused or not. There the figures are medians over five
-  // seeds, and the tail must agree only as well as such medians do.
-  for (const std::string& yaml : {kOpen16, sleepy, testing::spawn_storm("go", 20000)}) {
+  // moves one) that any change of event order moves: in 300 ms runs seed to seed its mean moved by 30 % and
+  // its p99 by a factor of 4 (a run has such an episode or not), fused or not, and medians over 7 seeds by
+  // 25 %. There the runs are 1.5 s, the figures medians over five seeds, and the tail must agree only as
+  // well as such medians do. The spawn storm's steals (~200) and steal rounds (~260) move by 10-20 from
+  // seed to seed: medians of five there too.
+  const std::string storm = testing::spawn_storm("go", 20000);
+  for (const std::string& yaml : {kOpen16, sleepy, storm}) {
     const bool tail_noisy = yaml == sleepy;
-    const int seeds = tail_noisy ? 5 : 1;
+    const int seeds = tail_noisy || yaml == storm ? 5 : 1;
     struct Figures { std::vector<double> events, done, steals, rounds, p50, mean, p99, busy; };
     Figures f, p;
     for (int seed = 1; seed <= seeds; ++seed) {
@@ -455,10 +458,10 @@ TEST_CASE("go: same seed, same run; golden fingerprint", "[go][golden][determini
   std::ostringstream fp;
   fp << std::hex << a.fingerprint;
   // Changes only when behaviour changes: update deliberately, saying why in the commit.
-  // Last changed by: the idle balance a tick kicks runs once the halted idle CPU is out of idle
-  // (kernel.idle_exit after the tick), so it sees the tick's switch: other placements, same event count.
-  CHECK(a.events == 60464);
-  CHECK(fp.str() == "bc3251f344a8c238");
+  // Last changed by: DELAY_DEQUEUE (kernel.delay_dequeue, on for the default kernel.version 6.18): threads
+  // that sleep ineligible stay queued, which moves later wake-ups' preemptions (60464 -> 60482 events).
+  CHECK(a.events == 60482);
+  CHECK(fp.str() == "c085db9de9ed5afb");
 }
 
 namespace {

@@ -239,6 +239,7 @@ std::uint32_t Kernel::longest_waiting(std::uint32_t from, std::uint32_t to, bool
     if (grq.throttled) continue;
     for (std::uint32_t id : grq.queued) {
       const Thread& t = thr(id);
+      if (t.se.delayed) continue;  // a sleeper's entity, not a runnable thread
       if (!t.affinity.empty() && !in_mask(t.affinity.data(), to)) continue;
       if (!hot_ok && task_hot(t)) continue;
       if (pick == kNone || t.last_ran < thr(pick).last_ran) pick = id;

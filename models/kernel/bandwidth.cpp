@@ -52,7 +52,7 @@ void Kernel::throttle_cfs_rq(std::uint32_t rqi) {
   rq.throttled = true;
   rq.throttled_clock = engine_.now();
   groups_[g].throttled_rqs.push_back(rqi);
-  add_nr_running(cpu, -static_cast<std::int64_t>(rq.nr));
+  add_nr_running(cpu, -static_cast<std::int64_t>(rq.nr - rq.ndelayed));
   const std::uint32_t gse = group_se(g, cpu);
   if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
 }
@@ -65,7 +65,7 @@ void Kernel::unthrottle_cfs_rq(std::uint32_t rqi) {
   groups_[g].throttled_time += engine_.now() - rq.throttled_clock;
   if (rq.nr == 0) return;
   update_curr(cpu);
-  add_nr_running(cpu, rq.nr);
+  add_nr_running(cpu, rq.nr - rq.ndelayed);
   enqueue_entity(root_rq(cpu), group_se(g, cpu));
   update_cfs_group(g, cpu);
 }

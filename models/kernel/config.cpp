@@ -139,6 +139,7 @@ KernelConfig kernel_config(const Scenario& sc) {
   p.wakeup_granularity = scale_for_cpus(sc.duration("kernel.wakeup_granularity"), ncpu);
   p.nr_latency = static_cast<int>(sc.integer("kernel.nr_latency"));
   p.run_to_parity = sc.flag("kernel.run_to_parity");
+  p.delay_dequeue = sc.flag("kernel.delay_dequeue");
   p.hrtick = sc.flag("kernel.hrtick");
   const std::string nohz = sc.text("kernel.nohz");
   p.nohz = nohz == "full" ? NoHz::kFull : nohz == "off" ? NoHz::kOff : NoHz::kIdle;

@@ -512,6 +512,8 @@ void Kernel::dequeue_task(std::uint32_t tid, bool sleep) {
   dequeue_entity(grqi, tid, sleep);
   groups_[t.group].load -= t.se.weight;
   if (!grq.throttled) add_nr_running(cpu, -1);
+  // Delayed sleepers left with nothing runnable: the next pick of this queue would dequeue them at once.
+  while (grq.nr > 0 && grq.nr == grq.ndelayed) finish_delayed_dequeue(grq.queued.front(), false);
   const std::uint32_t gse = group_se(t.group, cpu);
   if (grq.nr == 0) {
     if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
@@ -519,6 +521,83 @@ void Kernel::dequeue_task(std::uint32_t tid, bool sleep) {
   } else {
     update_cfs_group(t.group, cpu);
   }
+}
+
+// DELAY_DEQUEUE (Linux 6.12, "sched/fair: Implement delayed dequeue"; kernel/sched/features.h DELAY_DEQUEUE
+// and DELAY_ZERO, both on): a thread that blocks while not eligible (it has had more than its share) leaves
+// its entity on the queue, in the queue's average and in the competition, until a pick selects it (its
+// negative lag is burnt by then: dequeue_entities(DEQUEUE_DELAYED), which zeroes a positive lag) or it wakes
+// (ttwu_runnable -> requeue_delayed_entity). While it stays, the average it holds back gives the threads
+// that run and block beside it a positive lag, so that a wake-up of one of them preempts the thread it
+// finds running. Abstracted: entities are delayed only while another runnable entity shares their group's
+// queue (the kernel's next pick of a queue with none would dequeue them), so a group's entity on the root
+// queue is never kept by delayed entities alone.
+bool Kernel::delay_dequeue_task(std::uint32_t tid) {
+  if (!p_.delay_dequeue || p_.policy != Policy::kEevdf) return false;
+  Thread& t = thr(tid);
+  const std::uint32_t cpu = t.cpu, grqi = group_rq(t.group, cpu);
+  CfsRq& grq = rqs_[grqi];
+  if (grq.nr - grq.ndelayed < 2 || entity_eligible(grq, t.se)) return false;
+  GMPSIM_CHECK(grq.curr == tid && !grq.throttled, "delay_dequeue_task: the sleeper is not its queue's curr");
+  grq.curr = kNone;  // put back among the waiting, where a pick can find it
+  grq.queued.push_back(tid);
+  ++grq.ndelayed;
+  t.se.delayed = true;
+  add_nr_running(cpu, -1);
+  ++delayed_dequeues_;
+  return true;
+}
+
+// dequeue_entities(DEQUEUE_SLEEP | DEQUEUE_DELAYED) + finish_delayed_dequeue_entity: off the queue, with its
+// lag saved (DELAY_ZERO: never positive). `tail`: also the group's part when its queue empties.
+void Kernel::finish_delayed_dequeue(std::uint32_t tid, bool tail) {
+  Thread& t = thr(tid);
+  const std::uint32_t grqi = t.se.rq, cpu = cpu_of_rq(grqi);
+  CfsRq& grq = rqs_[grqi];
+  GMPSIM_CHECK(t.se.delayed && t.state == State::kBlocked, "finish_delayed_dequeue: not a delayed sleeper");
+  t.se.delayed = false;
+  --grq.ndelayed;
+  dequeue_entity(grqi, tid, true);
+  if (t.se.vlag > 0) t.se.vlag = 0;
+  groups_[t.group].load -= t.se.weight;
+  if (!tail) return;
+  if (grq.nr == 0) {
+    const std::uint32_t gse = group_se(t.group, cpu);
+    if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
+    if (groups_[t.group].limited()) return_cfs_rq_runtime(grqi);
+  } else {
+    update_cfs_group(t.group, cpu);
+  }
+}
+
+// The thread wakes while its entity is still queued: runnable at once where it is (no placement, no IPI);
+// DELAY_ZERO places one that is now owed service at zero lag instead (requeue_delayed_entity).
+void Kernel::requeue_delayed(std::uint32_t tid) {
+  Thread& t = thr(tid);
+  Entity& se = t.se;
+  const std::uint32_t grqi = se.rq, cpu = cpu_of_rq(grqi);
+  CfsRq& grq = rqs_[grqi];
+  update_curr(cpu);
+  update_entity_lag(grq, se);
+  if (se.vlag > 0) {
+    auto it = std::find(grq.queued.begin(), grq.queued.end(), tid);
+    GMPSIM_CHECK(it != grq.queued.end(), "requeue_delayed: lost entity");
+    grq.queued.erase(it);
+    --grq.nr;
+    grq.load -= se.weight;
+    se.vlag = 0;
+    place_entity(grqi, se, false);
+    grq.queued.push_back(tid);
+    ++grq.nr;
+    grq.load += se.weight;
+  }
+  se.delayed = false;
+  --grq.ndelayed;
+  t.state = State::kRunnable;
+  t.cpu = cpu;
+  t.runnable_since = engine_.now();
+  if (!grq.throttled) add_nr_running(cpu, 1);
+  check_preempt_wakeup(cpu, tid);
 }
 
 // check_preempt_wakeup_fair: compare the woken thread with the running one at the level where their
@@ -581,6 +660,10 @@ void Kernel::schedule(std::uint32_t cpu, bool preempt) {
       const std::uint32_t g = static_cast<std::uint32_t>((gse & ~kGroupBit) / cpus_.size());
       next = pick_next_entity(rqs_[group_rq(g, cpu)]);
       GMPSIM_CHECK(next != kNone, "schedule: a queued group entity with no thread");
+      if (ent(next).delayed) {  // pick_next_entity: a delayed sleeper is dequeued, and the pick runs again
+        finish_delayed_dequeue(next);
+        continue;
+      }
     }
     if (next != kNone && next == prev) {
       arm_tick_check(cpu);
@@ -818,6 +901,13 @@ void Kernel::background_next(std::uint32_t tid) {
 sim::Time Kernel::wake(std::uint32_t tid, sim::Time extra, std::uint32_t waker) {
   Thread& t = thr(tid);
   if (t.state != State::kBlocked) return 0;
+  if (t.se.delayed) {
+    if (in_mask(allowed_mask(t), cpu_of_rq(t.se.rq))) {
+      requeue_delayed(tid);
+      return 0;
+    }
+    finish_delayed_dequeue(tid);  // its affinity moved off that CPU meanwhile: an ordinary wake-up
+  }
   t.state = State::kWaking;
   const std::uint32_t cpu = select_task_rq(tid, waker);
   if (numa_ && t.prev_cpu != kNone && cpu_node_[cpu] != cpu_node_[t.prev_cpu]) ++wakeups_cross_node_;
@@ -880,7 +970,7 @@ void Kernel::block(std::uint32_t tid) {
   t.remaining = 0;
   t.prefix = 0;
   const bool alone = dequeue_alone(tid);
-  if (!alone) dequeue_task(tid, true);
+  if (!alone && !delay_dequeue_task(tid)) dequeue_task(tid, true);
   t.state = State::kBlocked;
   t.prev_cpu = cpu;
   t.cpu = kNone;
@@ -1069,6 +1159,7 @@ nlohmann::ordered_json Kernel::report(sim::Time now) const {
   j["wakeups_affine"] = wakeups_affine_;
   j["wakeups_stacked"] = wakeups_stacked_;
   j["wakeups_packed"] = wakeups_packed_;
+  j["delayed_dequeues"] = delayed_dequeues_;
   j["preemptions"] = preemptions_;
   j["wakeup_preemptions"] = wakeup_preemptions_;
   j["migrations"] = migrations_;
@@ -1133,7 +1224,7 @@ void Kernel::check_invariants() const {
       GMPSIM_CHECK(t.se.on_rq && t.se.rq == group_rq(t.group, t.cpu), "Kernel: a runnable thread is not queued on its CPU");
       if (!rqs_[t.se.rq].throttled) ++h[t.cpu];
     } else {
-      GMPSIM_CHECK(!t.se.on_rq, "Kernel: a blocked thread is queued");
+      GMPSIM_CHECK(!t.se.on_rq || (t.se.delayed && t.state == State::kBlocked), "Kernel: a blocked thread is queued");
     }
     if (t.state == State::kRunning) GMPSIM_CHECK(cpus_[t.cpu].curr == tid, "Kernel: a running thread is not its CPU's curr");
   }
@@ -1148,8 +1239,10 @@ void Kernel::check_invariants() const {
     std::uint64_t load = 0;
     std::uint32_t nr = 0;
     if (rq.curr != kNone) load += ent(rq.curr).weight, ++nr;
-    for (std::uint32_t id : rq.queued) load += ent(id).weight, ++nr;
+    std::uint32_t delayed = 0;
+    for (std::uint32_t id : rq.queued) load += ent(id).weight, ++nr, delayed += ent(id).delayed;
     GMPSIM_CHECK(nr == rq.nr && load == rq.load, "Kernel: a cfs_rq's load or count is out of step");
+    GMPSIM_CHECK(delayed == rq.ndelayed && (delayed == 0 || rq.nr > delayed), "Kernel: delayed entities out of step");
   }
 }
 

@@ -69,6 +69,7 @@ struct SchedParams {
   sim::Time wakeup_granularity = 2'000'000;  // CFS, scaled
   int nr_latency = 8;                    // CFS: the period stretches beyond this many tasks
   bool run_to_parity = true;             // EEVDF: the running entity keeps the CPU until its slice is used
+  bool delay_dequeue = false;            // EEVDF (6.12+): an ineligible sleeper stays queued until picked
   bool hrtick = false;                   // slices end exactly, not at the next tick
   sim::Time bandwidth_slice = 5'000'000; // sched_cfs_bandwidth_slice_us
   sim::Time balance_interval = 32'000'000;  // periodic balance of busy CPUs
@@ -287,6 +288,7 @@ class Kernel {
     bool on_rq = false;
     bool initial = true;          // never enqueued (PLACE_DEADLINE_INITIAL / START_DEBIT)
     bool relative = false;        // CFS: vruntime is relative to the min_vruntime of last_rq (migrating)
+    bool delayed = false;         // DELAY_DEQUEUE: its thread sleeps, the entity stays queued (sched_delayed)
     std::uint32_t last_rq = 0xffffffffu;  // the queue it was last dequeued from
   };
   struct Thread {
@@ -317,6 +319,7 @@ class Kernel {
     std::vector<std::uint32_t> queued;  // entity ids waiting (not curr); threads are ids < kGroupBit
     std::uint32_t curr = kNone;         // entity running from this queue
     std::uint32_t nr = 0;               // queued + curr
+    std::uint32_t ndelayed = 0;         // of `queued`, sleepers' delayed entities (not runnable)
     std::uint64_t load = 0;             // their weights
     std::int64_t min_vruntime = 0;
     // CPU bandwidth (group queues): local runtime, throttling
@@ -396,6 +399,9 @@ class Kernel {
   void update_cfs_group(std::uint32_t g, std::uint32_t cpu);
   void enqueue_task(std::uint32_t tid, std::uint32_t cpu);
   void dequeue_task(std::uint32_t tid, bool sleep);
+  bool delay_dequeue_task(std::uint32_t tid);       // DELAY_DEQUEUE's choice at a sleep; true if delayed
+  void finish_delayed_dequeue(std::uint32_t tid, bool tail = true);  // the delayed entity leaves its queue
+  void requeue_delayed(std::uint32_t tid);          // its thread wakes while the entity is still queued
   void check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid);
   bool enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu);
   bool dequeue_alone(std::uint32_t tid);
@@ -594,6 +600,7 @@ class Kernel {
   // Wake-ups placed on the waker's CPU by wake_affine; on a busy CPU while an allowed one idled
   // (select_idle_sibling's scan cut short); kept behind their waker by kernel.wake_pack.
   std::uint64_t wakeups_affine_ = 0, wakeups_stacked_ = 0, wakeups_packed_ = 0;
+  std::uint64_t delayed_dequeues_ = 0;  // sleeps whose entity DELAY_DEQUEUE kept queued
   sim::LogHistogram run_delay_;  // the program's threads' waits from runnable to running
   sim::Rng pack_rng_;  // kernel.wake_pack's draws (stream "kernel.wake_pack")
 };

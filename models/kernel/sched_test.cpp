@@ -400,9 +400,12 @@ TEST_CASE("kernel: a neighbour in its own cgroup pinned to one of two CPUs: each
 }
 
 TEST_CASE("kernel: random workloads: all work is done, a CPU never idles a tick while a thread waits", "[kernel]") {
-  for (Policy pol : {Policy::kEevdf, Policy::kCfs}) {
+  for (int pol_delay = 0; pol_delay < 3; ++pol_delay) {
+    const Policy pol = pol_delay == 1 ? Policy::kCfs : Policy::kEevdf;
     for (std::size_t ncpu : {1, 2, 3, 8}) {
-      Rig rig(ncpu, params(pol, 700 * kUs, 1 * kMs));
+      SchedParams p = params(pol, 700 * kUs, 1 * kMs);
+      p.delay_dequeue = pol_delay == 2;  // EEVDF of 6.12+
+      Rig rig(ncpu, p);
       const int n = 40;
       const sim::Time total = random_workload(rig, ncpu, n);
       std::vector<sim::Time> idle_waiting_since(ncpu, -1);
@@ -421,10 +424,11 @@ TEST_CASE("kernel: random workloads: all work is done, a CPU never idles a tick 
           }
         }
       });
-      INFO(ncpu << " CPUs, " << (pol == Policy::kEevdf ? "eevdf" : "cfs"));
+      INFO(ncpu << " CPUs, " << (pol == Policy::kEevdf ? "eevdf" : "cfs") << (p.delay_dequeue ? " with DELAY_DEQUEUE" : ""));
       CHECK(rig.ks.busy(0) + rig.ks.busy(1) == total);
       for (int i = 0; i < n; ++i) CHECK(rig.owner.finished[i] >= 0);
       CHECK(worst <= 1 * kMs);
+      if (p.delay_dequeue && ncpu < 8) CHECK(rig.ks.report(rig.engine.now())["delayed_dequeues"] > 0);
     }
   }
 }
@@ -914,6 +918,60 @@ TEST_CASE("kernel: a sleeper woken by the thread its own block switches to is no
   CHECK(owner.b_runs == 2);
   CHECK(owner.a_runs == 3);
   CHECK(ks.state(owner.a) == Kernel::State::kBlocked);
+}
+
+TEST_CASE("kernel: DELAY_DEQUEUE: a wakee that ran briefly beside its waker preempts it when next woken; 6.6's EEVDF never", "[kernel]") {
+  // One CPU. A sleeps 2 ms, wakes on the idle CPU, wakes B, returns from the futex call (5 us) and sleeps 1 ms,
+  // round after round; B runs `b_run` each time it is woken. Counted: rounds in which B ran before A's
+  // return from the wake-up. Without DELAY_DEQUEUE B (lag 0) never preempts a waker within its slice. With
+  // it, A sleeps ineligible behind the not yet run B, stays queued, and B, sleeping beside it after a short
+  // run, keeps a positive lag and preempts A at the next wake-up; a B that ran 100 us does not. The same C
+  // probe on the project's VM (Linux 6.18; validation/tools/wake_preempt.c): 77 % (B ~2 us), 22 % (10 us),
+  // 2 % (100 us); with A running 2 ms first, past its slice, 88 % even for B of 100 us.
+  struct Rounds final : ThreadOwner {
+    Kernel* ks = nullptr;
+    std::uint32_t a = 0, b = 1;
+    sim::Time a_run = 0, b_run = 0;
+    int phase = 0, rounds = 0, preempted = 0;
+    bool b_ran = true;
+    void on_burst_done(std::uint32_t tid) override {
+      if (tid == b) {
+        if (b_ran) return ks->block(b);
+        b_ran = true;
+        return ks->run_for(b, b_run, BurstKind{0});
+      }
+      switch (phase) {
+        case 0: phase = 1; return ks->sleep(a, 2 * kMs);
+        case 1: phase = 2; if (a_run > 0) return ks->run_for(a, a_run, BurstKind{0}); [[fallthrough]];
+        case 2: phase = 3; b_ran = false; ks->wake(b, 0, a); return ks->run_for(a, 5 * kUs, BurstKind{0});
+        default: phase = 0; ++rounds; preempted += b_ran; return ks->sleep(a, 1 * kMs);
+      }
+    }
+  };
+  struct Case { bool delay; sim::Time a_run, b_run; int lo, hi; };  // preempted rounds, percent
+  for (const Case& k : {Case{false, 0, 2 * kUs, 0, 0}, Case{false, 0, 100 * kUs, 0, 0}, Case{true, 0, 2 * kUs, 40, 90},
+                        Case{true, 0, 100 * kUs, 0, 5}, Case{true, 2 * kMs, 100 * kUs, 80, 100}}) {
+    SchedParams p = params(Policy::kEevdf, 1400 * kUs, 4 * kMs);
+    p.delay_dequeue = k.delay;
+    sim::Engine engine;
+    Rounds owner;
+    Kernel ks(engine, owner, 1, p, 100, {GroupSpec{}});
+    owner.ks = &ks;
+    owner.a = ks.create_thread(0);
+    owner.b = ks.create_thread(0);
+    owner.a_run = k.a_run;
+    owner.b_run = k.b_run;
+    ks.start_processes({}, sim::RngStreams(1));
+    ks.start_now(owner.a);
+    engine.run(500 * kMs, [&](const sim::Event& ev) {
+      ks.handle(ev);
+      ks.check_invariants();
+    });
+    INFO("delay_dequeue " << k.delay << ", A runs " << k.a_run << " ns, B " << k.b_run << " ns: " << owner.preempted << " of " << owner.rounds);
+    REQUIRE(owner.rounds > 90);
+    CHECK(100 * owner.preempted >= k.lo * owner.rounds);
+    CHECK(100 * owner.preempted <= k.hi * owner.rounds);
+  }
 }
 
 TEST_CASE("kernel: wake_pack_remote queues a wakee on its waker's CPU although its own previous CPU idles", "[kernel]") {

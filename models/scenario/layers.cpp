@@ -39,6 +39,8 @@ Layer kernel_version_layer(const std::string& version) {
   // (commit 2ae891b82695, "sched: Reduce the default slice to avoid tasks getting an extra tick").
   l.values.emplace_back("kernel.sched_policy", YAML::Node(v < 6006 ? "cfs" : "eevdf"));
   l.values.emplace_back("kernel.base_slice", YAML::Node(v < 6015 ? "750us" : "700us"));
+  // DELAY_DEQUEUE and DELAY_ZERO from 6.12 ("sched/fair: Implement delayed dequeue" and the series with it).
+  l.values.emplace_back("kernel.delay_dequeue", YAML::Node(v < 6012 ? "false" : "true"));
   // SIS_UTIL from 5.19 (commit 70fb5ccf2ebb, "sched/fair: Introduce SIS_UTIL to search idle CPU based on sum
   // of util_avg"); before it SIS_PROP, which the model does not have: the scan is then unlimited.
   l.values.emplace_back("kernel.sis_util", YAML::Node(v < 5019 ? "false" : "true"));

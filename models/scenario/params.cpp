@@ -699,8 +699,8 @@ const ParamSpec kParams[] = {
      "Resolution of epoll_wait's timeout: Go rounds a shorter wait up to one unit and truncates longer ones.",
      "epoll_wait(2) takes milliseconds; netpoll_epoll.go netpoll(delay)", "go", "", 1, 1e9},
     {"kernel.version", ParamType::kString, "6.18",
-     "Linux version (MAJOR.MINOR): selects kernel.sched_policy and kernel.base_slice (a layer under the kernel "
-     "profile; each can be set on its own).",
+     "Linux version (MAJOR.MINOR): selects kernel.sched_policy, kernel.base_slice, kernel.delay_dequeue and "
+     "kernel.sis_util (a layer under the kernel profile; each can be set on its own).",
      "uname -r of the project's VMs: 6.18; kernel/sched/fair.c history (EEVDF from 6.6, 0.70 ms slice from 6.15)",
      "go,boost-fiber-ws"},
     {"kernel.sched_policy", ParamType::kEnum, "eevdf",
@@ -728,6 +728,14 @@ const ParamSpec kParams[] = {
     {"kernel.run_to_parity", ParamType::kBool, "true",
      "EEVDF RUN_TO_PARITY: the running thread keeps the CPU until its slice is used, even against an earlier "
      "deadline.", "kernel/sched/features.h SCHED_FEAT(RUN_TO_PARITY, true) (6.6+)", "go,boost-fiber-ws"},
+    {"kernel.delay_dequeue", ParamType::kBool, "true",
+     "EEVDF DELAY_DEQUEUE with DELAY_ZERO: a thread that blocks while not eligible keeps its entity queued (in "
+     "the queue's average and its picks) until a pick selects it, then leaves with zero lag; woken before, it "
+     "runs where it waits. The average it holds gives threads that sleep beside it a positive lag, so their "
+     "wake-ups preempt the thread running. Set by kernel.version (6.12+).",
+     "kernel/sched/features.h SCHED_FEAT(DELAY_DEQUEUE, true), SCHED_FEAT(DELAY_ZERO, true); fair.c "
+     "dequeue_entity, requeue_delayed_entity, pick_next_entity (Linux 6.12, \"sched/fair: Implement delayed "
+     "dequeue\")", "go,boost-fiber-ws"},
     {"kernel.sis_util", ParamType::kBool, "true",
      "SIS_UTIL: a waking thread whose previous CPU is busy looks for an idle CPU among fewer CPUs as the "
      "LLC's utilization (PELT util_avg) grows, and among none above 85 % of 100/117 squared (60 % on 2 CPUs): "
