@@ -12,7 +12,8 @@ probe's threads by another whose CPU is the wakee's previous CPU while the other
 the wakee was placed on the waker's CPU (it stays, or is migrated later by a balance) or moved to the idle
 CPU at once, split by how long the wakee had been off a CPU (cache hot: < 0.5 ms, sysctl_sched_migration_cost);
 and for every wake-up of one by another running on the other CPU while the wakee's previous CPU is idle,
-whether the wakee was placed on the waker's CPU (mainline keeps the idle previous CPU).
+whether the wakee was placed on the waker's CPU (mainline keeps the idle previous CPU), with the same split
+shown.
 Needs root, perf, Go and 2 CPUs.
 Usage: python3 validation/tools/wake_pack.py [--seconds 3] [--probe DIR [-- PROBE ARGS...]]
 """
@@ -60,7 +61,7 @@ def main() -> int:
 
     last_cpu, last_end = {}, {}
     counts = {True: [0, 0], False: [0, 0]}  # hot -> [stayed, moved]
-    remote = [0, 0]  # previous CPU idle, waker on the other: [kept the previous CPU, queued on the waker's]
+    remote = {True: [0, 0], False: [0, 0]}  # hot -> previous CPU idle, waker on the other: [kept it, queued on the waker's]
     for i, (t, c, task, rest) in enumerate(seq):
         if "awakened:" in rest:
             who = rest.split("awakened: ")[1].strip()
@@ -70,7 +71,7 @@ def main() -> int:
                 for t2, c2, task2, rest2 in seq[i + 1:]:
                     # it ran on the waker's CPU: queued there (no balance moves a thread off an idle CPU)
                     if task2 == who and "awakened" not in rest2 and "migrated" not in rest2:
-                        remote[c2 == c] += 1
+                        remote[t - last_end[who] < 0.5e-3][c2 == c] += 1
                         break
                 continue
             if last_cpu.get(who) != c or not is_idle(1 - c, t):
@@ -93,10 +94,11 @@ def main() -> int:
         share = f"{stayed / n:.2f}" if n else "n/a"
         print(f"{key}: {share} ({stayed} of {n} wake-ups of a {'cache-hot' if hot else 'cold'} thread stayed "
               f"on its waker's CPU while the other CPU idled)")
-    n = sum(remote)
-    share = f"{remote[1] / n:.2f}" if n else "n/a"
-    print(f"kernel.wake_pack_remote: {share} ({remote[1]} of {n} wake-ups of a thread whose previous CPU idled, by "
-          f"one running on the other CPU, queued it on the waker's CPU)")
+    n, packed = sum(map(sum, remote.values())), remote[True][1] + remote[False][1]
+    share = f"{packed / n:.2f}" if n else "n/a"
+    split = ", ".join(f"{'cache-hot' if hot else 'cold'} {remote[hot][1]} of {sum(remote[hot])}" for hot in (True, False))
+    print(f"kernel.wake_pack_remote: {share} ({packed} of {n} wake-ups of a thread whose previous CPU idled, by one "
+          f"running on the other CPU, queued it on the waker's CPU; {split})")
     return 0
 
 
