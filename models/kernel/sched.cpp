@@ -514,12 +514,19 @@ void Kernel::dequeue_task(std::uint32_t tid, bool sleep) {
   if (!grq.throttled) add_nr_running(cpu, -1);
   // Delayed sleepers left with nothing runnable: the next pick of this queue would dequeue them at once.
   while (grq.nr > 0 && grq.nr == grq.ndelayed) finish_delayed_dequeue(grq.queued.front(), false);
-  const std::uint32_t gse = group_se(t.group, cpu);
-  if (grq.nr == 0) {
+  group_rq_shrank(t.group, cpu);
+}
+
+// The rest of dequeue_entities above a thread's entity: an emptied group queue leaves the root queue and
+// gives back its runtime; one that still has entities reweighs the group's entity.
+void Kernel::group_rq_shrank(std::uint32_t g, std::uint32_t cpu) {
+  const std::uint32_t grqi = group_rq(g, cpu);
+  if (rqs_[grqi].nr == 0) {
+    const std::uint32_t gse = group_se(g, cpu);
     if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
-    if (groups_[t.group].limited()) return_cfs_rq_runtime(grqi);
+    if (groups_[g].limited()) return_cfs_rq_runtime(grqi);
   } else {
-    update_cfs_group(t.group, cpu);
+    update_cfs_group(g, cpu);
   }
 }
 
@@ -560,14 +567,7 @@ void Kernel::finish_delayed_dequeue(std::uint32_t tid, bool tail) {
   dequeue_entity(grqi, tid, true);
   if (t.se.vlag > 0) t.se.vlag = 0;
   groups_[t.group].load -= t.se.weight;
-  if (!tail) return;
-  if (grq.nr == 0) {
-    const std::uint32_t gse = group_se(t.group, cpu);
-    if (ent(gse).on_rq) dequeue_entity(root_rq(cpu), gse, true);
-    if (groups_[t.group].limited()) return_cfs_rq_runtime(grqi);
-  } else {
-    update_cfs_group(t.group, cpu);
-  }
+  if (tail) group_rq_shrank(t.group, cpu);
 }
 
 // The thread wakes while its entity is still queued: runnable at once where it is (no placement, no IPI);

@@ -401,6 +401,7 @@ class Kernel {
   void dequeue_task(std::uint32_t tid, bool sleep);
   bool delay_dequeue_task(std::uint32_t tid);       // DELAY_DEQUEUE's choice at a sleep; true if delayed
   void finish_delayed_dequeue(std::uint32_t tid, bool tail = true);  // the delayed entity leaves its queue
+  void group_rq_shrank(std::uint32_t g, std::uint32_t cpu);         // after an entity left group g's queue there
   void requeue_delayed(std::uint32_t tid);          // its thread wakes while the entity is still queued
   void check_preempt_wakeup(std::uint32_t cpu, std::uint32_t tid);
   bool enqueue_on_idle(std::uint32_t tid, std::uint32_t cpu);

@@ -854,18 +854,22 @@ TEST_CASE("kernel: the idle balancer a tick kicks runs once the halted idle CPU 
   }
 }
 
-TEST_CASE("kernel: wake_pack keeps a wakee behind its waker on their CPU although another idles", "[kernel]") {
-  // `a` runs 100 us on CPU 0 and blocks; `w` then runs there. At 300 us (a is cache hot) and, in the second
-  // round, at 2 ms (cold) `w` wakes `a`: mainline placement (0, 0) takes the idle CPU 1; wake_pack_hot = 1
-  // keeps a hot wakee on CPU 0, wake_pack = 1 a cold one too.
-  struct Case { double hot, cold; sim::Time at; std::uint32_t cpu; };
-  for (const Case& k : {Case{0, 0, 300 * kUs, 1}, Case{1, 0, 300 * kUs, 0}, Case{1, 0, 2 * kMs, 1}, Case{1, 1, 2 * kMs, 0}}) {
+TEST_CASE("kernel: wake_pack and wake_pack_remote queue a wakee behind its waker although another CPU idles", "[kernel]") {
+  // `a` runs 100 us on CPU `a_on` and blocks; `w` runs on CPU 0. At 300 us (a is cache hot) or 2 ms (cold)
+  // `w` wakes `a` for 1 ms of work. `a` last ran on CPU 0: mainline placement takes the idle CPU 1;
+  // wake_pack_hot = 1 keeps a hot wakee on CPU 0, wake_pack = 1 a cold one too. `a` last ran on CPU 1, which
+  // idles: mainline (wake_affine_idle, select_idle_sibling) keeps it; wake_pack_remote = 1 queues `a` on
+  // CPU 0 beside `w`. Packed, the two share CPU 0 and one of them waits.
+  struct Case { double hot, cold, remote; std::uint32_t a_on; sim::Time at; std::uint32_t cpu; };
+  for (const Case& k : {Case{0, 0, 0, 0, 300 * kUs, 1}, Case{1, 0, 0, 0, 300 * kUs, 0}, Case{1, 0, 0, 0, 2 * kMs, 1},
+                        Case{1, 1, 0, 0, 2 * kMs, 0}, Case{0, 0, 0, 1, 2 * kMs, 1}, Case{0, 0, 1, 1, 2 * kMs, 0}}) {
     SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
     p.wake_pack_hot = k.hot;
     p.wake_pack = k.cold;
+    p.wake_pack_remote = k.remote;
     Rig rig(2, p);
     rig.ks.start_processes({}, sim::RngStreams(1));
-    const auto a = start_on(rig, {0}, {100 * kUs});
+    const auto a = start_on(rig, {k.a_on}, {100 * kUs});
     const auto w = start_on(rig, {0}, {10 * kMs});
     rig.engine.schedule_at(k.at, sim::kBandDefault, 1, a);  // kind 1: `w` wakes `a`
     std::uint32_t placed = Kernel::kNone;
@@ -873,11 +877,14 @@ TEST_CASE("kernel: wake_pack keeps a wakee behind its waker on their CPU althoug
       if (ev.kind != 1) return rig.ks.handle(ev);
       REQUIRE(rig.ks.cpu_of(w) == 0u);
       REQUIRE(rig.ks.state(a) == Kernel::State::kBlocked);
+      rig.owner.bursts[a].push_back(1 * kMs);
       rig.ks.wake(a, 0, w);
       placed = rig.ks.cpu_of(a);
     });
-    INFO("pack " << k.hot << "/" << k.cold << " at " << k.at);
+    INFO("pack " << k.hot << "/" << k.cold << "/" << k.remote << ", a on CPU " << k.a_on << ", at " << k.at);
     CHECK(placed == k.cpu);
+    const bool one_waits = rig.ks.state(a) == Kernel::State::kRunnable || rig.ks.state(w) == Kernel::State::kRunnable;
+    CHECK(one_waits == (k.cpu == 0));
     CHECK(rig.ks.report(rig.engine.now())["wakeups_packed"] == (k.cpu == 0 ? 1 : 0));
   }
 }
@@ -971,36 +978,6 @@ TEST_CASE("kernel: DELAY_DEQUEUE: a wakee that ran briefly beside its waker pree
     REQUIRE(owner.rounds > 90);
     CHECK(100 * owner.preempted >= k.lo * owner.rounds);
     CHECK(100 * owner.preempted <= k.hi * owner.rounds);
-  }
-}
-
-TEST_CASE("kernel: wake_pack_remote queues a wakee on its waker's CPU although its own previous CPU idles", "[kernel]") {
-  // `a` runs 100 us on CPU 1 and blocks, so CPU 1 idles; `w` runs on CPU 0. At 2 ms `w` wakes `a`: mainline
-  // (wake_affine_idle, select_idle_sibling) keeps the idle previous CPU 1; wake_pack_remote = 1 queues `a`
-  // on CPU 0 beside `w`.
-  for (const double remote : {0.0, 1.0}) {
-    SchedParams p = params(Policy::kEevdf, 700 * kUs, 4 * kMs);
-    p.wake_pack_remote = remote;
-    Rig rig(2, p);
-    rig.ks.start_processes({}, sim::RngStreams(1));
-    const auto a = start_on(rig, {1}, {100 * kUs});
-    const auto w = start_on(rig, {0}, {10 * kMs});
-    rig.engine.schedule_at(2 * kMs, sim::kBandDefault, 1, a);  // kind 1: `w` wakes `a`
-    std::uint32_t placed = Kernel::kNone;
-    rig.engine.run(2 * kMs, [&](const sim::Event& ev) {
-      if (ev.kind != 1) return rig.ks.handle(ev);
-      REQUIRE(rig.ks.cpu_of(w) == 0u);
-      REQUIRE(rig.ks.state(a) == Kernel::State::kBlocked);
-      rig.owner.bursts[a].push_back(1 * kMs);
-      rig.ks.wake(a, 0, w);
-      placed = rig.ks.cpu_of(a);
-    });
-    INFO("wake_pack_remote " << remote);
-    CHECK(placed == (remote > 0 ? 0u : 1u));
-    // Packed, the two share CPU 0 and one of them waits.
-    const bool one_waits = rig.ks.state(a) == Kernel::State::kRunnable || rig.ks.state(w) == Kernel::State::kRunnable;
-    CHECK(one_waits == (remote > 0));
-    CHECK(rig.ks.report(rig.engine.now())["wakeups_packed"] == (remote > 0 ? 1 : 0));
   }
 }
 
